@@ -1,0 +1,128 @@
+"""All configuration, read once from environment variables with documented defaults.
+
+Every setting is listed in the README table; nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = ROOT / "var" / "ioc.sqlite"
+DEFAULT_TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    sources_path: Path | None
+    tile_url: str
+    tile_attribution: str
+    timezone: str
+    lang: str
+    target_on_time: float = 0.95
+    target_satisfaction: float = 0.90
+    target_processed: float = 0.98
+    open311_page_cap: int = 1000
+    http_timeout_s: float = 10.0
+    live_poll_ms: int = 3000
+    map_max_points: int = 5000
+    backfill_days: int = 365
+    embedded_scheduler: bool = True
+    simulator_seed: int = 2023
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: ``os.environ``)."""
+    env = dict(os.environ if env is None else env)
+    db_url = env.get("IOC_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_PATH}"
+    if db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://") :]
+    if not (db_url.startswith("sqlite") or db_url.startswith("postgresql")):
+        raise ConfigError(f"IOC_DATABASE_URL={db_url!r}: only sqlite:/// and postgresql:// are supported")
+    tz_name = env.get("IOC_TIMEZONE") or "Asia/Ho_Chi_Minh"
+    try:
+        ZoneInfo(tz_name)
+    except Exception:  # noqa: BLE001 - zoneinfo raises several kinds
+        raise ConfigError(f"IOC_TIMEZONE={tz_name!r} is not a known time zone") from None
+    lang = (env.get("IOC_LANG") or "vi").lower()
+    if lang not in {"vi", "en"}:
+        raise ConfigError(f"IOC_LANG={lang!r}: use 'vi' or 'en'")
+    sources = env.get("IOC_SOURCES")
+    sources_path = Path(sources) if sources else None
+    if sources_path is not None and not sources_path.is_file():
+        raise ConfigError(f"IOC_SOURCES={sources!r}: no such file")
+    return Settings(
+        database_url=db_url,
+        redis_url=env.get("IOC_REDIS_URL") or None,
+        sources_path=sources_path,
+        tile_url=env.get("IOC_TILE_URL") or DEFAULT_TILE_URL,
+        tile_attribution=env.get("IOC_TILE_ATTRIBUTION") or "© OpenStreetMap contributors",
+        timezone=tz_name,
+        lang=lang,
+        target_on_time=_float(env, "IOC_TARGET_ON_TIME", 0.95),
+        target_satisfaction=_float(env, "IOC_TARGET_SATISFACTION", 0.90),
+        target_processed=_float(env, "IOC_TARGET_PROCESSED", 0.98),
+        open311_page_cap=_int(env, "IOC_OPEN311_PAGE_CAP", 1000),
+        http_timeout_s=_float(env, "IOC_HTTP_TIMEOUT", 10.0),
+        live_poll_ms=_int(env, "IOC_LIVE_POLL_MS", 3000),
+        map_max_points=_int(env, "IOC_MAP_MAX_POINTS", 5000),
+        backfill_days=_int(env, "IOC_BACKFILL_DAYS", 365),
+        embedded_scheduler=_bool(env, "IOC_EMBEDDED_SCHEDULER", True),
+        simulator_seed=_int(env, "IOC_SIMULATOR_SEED", 2023),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """Process-wide settings (read once)."""
+    return load_settings()

@@ -1,0 +1,302 @@
+"""Feedback KPIs: one definition each, used by the pages, the CLI and the exports alike.
+
+For a period of local dates [from, to) and optional filters, over reports *received* in the
+period (domain.md §3, issue §5):
+
+- ``received``: number of reports;
+- ``processed``: those now closed (resolved or rejected);
+- ``processed_rate`` = processed ÷ received;
+- ``on_time_rate`` = processed with resolved_at ≤ due_at ÷ processed;
+- ``overdue``: still open with due_at in the past;
+- ``median_resolution_hours`` / ``p90_resolution_hours``: resolved_at − received_at over
+  processed reports, in hours, from the rollup histograms (relative error ≤ 4.9 %);
+- ``satisfaction_rate`` = (satisfied + acceptable) ÷ rated; ``rated_share`` = rated ÷ processed.
+
+Counts come from the rollups (month buckets for whole months, day buckets at the edges), so a
+year is a few thousand rollup rows, never the raw reports. ``overdue`` depends on *now*, so it
+is counted from the raw table through the (status, due_at) index, which holds only the small
+open set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, and_, func, or_, select
+
+from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES, hist_percentile
+from ioc.kpi.periods import Period
+from ioc.store import schema
+
+R = schema.feedback_rollup
+T = schema.feedback_reports
+
+KPI_NAMES = (
+    "received",
+    "processed",
+    "processed_rate",
+    "on_time_rate",
+    "overdue",
+    "median_resolution_hours",
+    "p90_resolution_hours",
+    "satisfaction_rate",
+    "rated_share",
+)
+BREAKDOWNS = {"district": "unit_code", "category": "category_code", "channel": "channel",
+              "handling_unit": "handling_unit"}
+
+
+@dataclass(frozen=True)
+class FeedbackFilter:
+    period: Period
+    district: str | None = None
+    category: str | None = None
+    channel: str | None = None
+
+    def dims(self) -> dict[str, str]:
+        return {col: value for col, value in (
+            ("unit_code", self.district), ("category_code", self.category), ("channel", self.channel)
+        ) if value is not None}
+
+
+@dataclass(frozen=True)
+class FeedbackKpis:
+    received: int
+    processed: int
+    processed_rate: float | None
+    on_time_rate: float | None
+    overdue: int
+    median_resolution_hours: float | None
+    p90_resolution_hours: float | None
+    satisfaction_rate: float | None
+    rated_share: float | None
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The KPI set keyed by the names of issue §5 (what ``kpi feedback --json`` prints)."""
+        out = asdict(self)
+        out.pop("details")
+        return out
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return None if not den else num / den
+
+
+def _bucket_clause(period: Period):  # noqa: ANN202 - SQLAlchemy expression
+    months, edges = period.split_months()
+    parts = []
+    if months:
+        parts.append(and_(R.c.grain == "m", R.c.bucket >= months[0], R.c.bucket < months[1]))
+    for start, end in edges:
+        parts.append(and_(R.c.grain == "d", R.c.bucket >= start, R.c.bucket < end))
+    return or_(*parts)
+
+
+def _dim_clauses(flt: FeedbackFilter, table=R) -> list:  # noqa: ANN001
+    return [table.c[col] == value for col, value in flt.dims().items()]
+
+
+def _hist_columns():  # noqa: ANN202
+    return [func.coalesce(func.sum(R.c[h]), 0) for h in schema.FEEDBACK_HIST_COLUMNS]
+
+
+def _count_columns():  # noqa: ANN202
+    return [func.coalesce(func.sum(R.c[c]), 0).label(c) for c in schema.FEEDBACK_COUNTS] + [
+        func.coalesce(func.sum(R.c.res_hours_sum), 0.0).label("res_hours_sum")
+    ]
+
+
+def overdue_count(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> int:
+    """Open reports received in the period whose deadline (UTC) is before ``now`` (naive UTC)."""
+    lo, hi = flt.period.utc_bounds(tz)
+    stmt = select(func.count()).select_from(T).where(
+        T.c.status.in_(OPEN_STATUSES), T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
+        *_dim_clauses(flt, T),
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def _kpis_from_sums(sums: dict[str, float], hist: np.ndarray, overdue: int) -> FeedbackKpis:
+    received, processed = int(sums["received"]), int(sums["processed"])
+    rated = int(sums["rated"])
+    return FeedbackKpis(
+        received=received,
+        processed=processed,
+        processed_rate=_ratio(processed, received),
+        on_time_rate=_ratio(sums["on_time"], processed),
+        overdue=overdue,
+        median_resolution_hours=hist_percentile(hist, 0.5),
+        p90_resolution_hours=hist_percentile(hist, 0.9),
+        satisfaction_rate=_ratio(sums["satisfied"] + sums["acceptable"], rated),
+        rated_share=_ratio(rated, processed),
+        details={k: (int(v) if k != "res_hours_sum" else float(v)) for k, v in sums.items()},
+    )
+
+
+def feedback_kpis(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
+    """The feedback KPI set for ``flt`` from the rollups (``now`` is naive UTC)."""
+    stmt = select(*_count_columns(), *_hist_columns()).where(_bucket_clause(flt.period), *_dim_clauses(flt))
+    with engine.connect() as conn:
+        row = conn.execute(stmt).one()
+    n = len(schema.FEEDBACK_COUNTS) + 1
+    sums = dict(zip([*schema.FEEDBACK_COUNTS, "res_hours_sum"], row[:n], strict=True))
+    hist = np.asarray(row[n:], dtype="int64")
+    return _kpis_from_sums(sums, hist, overdue_count(engine, flt, tz, now))
+
+
+def _raw_frame(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo) -> pd.DataFrame:
+    lo, hi = flt.period.utc_bounds(tz)
+    stmt = select(T.c.status, T.c.rating, T.c.received_at, T.c.due_at, T.c.resolved_at).where(
+        T.c.received_at >= lo, T.c.received_at < hi, *_dim_clauses(flt, T)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=["status", "rating", "received_at", "due_at", "resolved_at"])
+    for col in ("received_at", "due_at", "resolved_at"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def feedback_kpis_raw(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
+    """The same KPI set by scanning the raw reports, with exact (nearest-rank) percentiles.
+
+    Used to check the rollups and by ``bench/kpi.py`` for the speed comparison.
+    """
+    f = _raw_frame(engine, flt, tz)
+    closed = f["status"].isin(CLOSED_STATUSES)
+    processed = int(closed.sum())
+    rated_mask = closed & f["rating"].notna()
+    hours = ((f.loc[closed, "resolved_at"] - f.loc[closed, "received_at"]).dt.total_seconds() / 3600).to_numpy()
+    hours = np.sort(hours)
+
+    def pct(q: float) -> float | None:
+        if not len(hours):
+            return None
+        return float(hours[max(1, int(np.ceil(q * len(hours)))) - 1])
+
+    satisfied = int((rated_mask & f["rating"].isin(["satisfied", "acceptable"])).sum())
+    overdue = int((f["status"].isin(OPEN_STATUSES) & (f["due_at"] < now)).sum())
+    return FeedbackKpis(
+        received=len(f),
+        processed=processed,
+        processed_rate=_ratio(processed, len(f)),
+        on_time_rate=_ratio(int((closed & (f["resolved_at"] <= f["due_at"])).sum()), processed),
+        overdue=overdue,
+        median_resolution_hours=pct(0.5),
+        p90_resolution_hours=pct(0.9),
+        satisfaction_rate=_ratio(satisfied, int(rated_mask.sum())),
+        rated_share=_ratio(int(rated_mask.sum()), processed),
+    )
+
+
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    processed = frame["processed"].replace(0, np.nan)
+    frame["processed_rate"] = frame["processed"] / frame["received"].replace(0, np.nan)
+    frame["on_time_rate"] = frame["on_time"] / processed
+    frame["satisfaction_rate"] = (frame["satisfied"] + frame["acceptable"]) / frame["rated"].replace(0, np.nan)
+    frame["rated_share"] = frame["rated"] / processed
+    frame["mean_resolution_hours"] = frame["res_hours_sum"] / processed
+    return frame
+
+
+def feedback_breakdown(engine: Engine, flt: FeedbackFilter, by: str) -> pd.DataFrame:
+    """KPI counts and rates per district / category / channel / handling unit, largest first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
+    col = R.c[BREAKDOWNS[by]]
+    stmt = (
+        select(col.label("key"), *_count_columns())
+        .where(_bucket_clause(flt.period), *_dim_clauses(flt))
+        .group_by(col)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=["key", *schema.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame = frame[frame["received"] > 0]
+    return _with_rates(frame).sort_values("received", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def feedback_series(engine: Engine, flt: FeedbackFilter, freq: str = "week") -> pd.DataFrame:
+    """Counts and rates per day, week (starting Monday) or month of local received date."""
+    if freq not in {"day", "week", "month"}:
+        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    stmt = (
+        select(R.c.bucket, *_count_columns())
+        .where(R.c.grain == "d", R.c.bucket >= flt.period.start, R.c.bucket < flt.period.end, *_dim_clauses(flt))
+        .group_by(R.c.bucket)
+        .order_by(R.c.bucket)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=["bucket", *schema.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame["bucket"] = pd.to_datetime(frame["bucket"])
+    if freq != "day" and not frame.empty:
+        if freq == "week":
+            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.weekday, unit="D")
+        else:
+            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
+        frame = frame.groupby("bucket", as_index=False).sum()
+    return _with_rates(frame)
+
+
+def _report_select(*columns):  # noqa: ANN001, ANN202
+    return select(*columns).select_from(T)
+
+
+def overdue_queue(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime, limit: int = 500) -> pd.DataFrame:
+    """Open reports past their deadline, most overdue first (times naive UTC)."""
+    lo, hi = flt.period.utc_bounds(tz)
+    stmt = (
+        _report_select(T.c.source, T.c.external_id, T.c.category_code, T.c.category_name, T.c.description,
+                       T.c.address, T.c.unit_code, T.c.handling_unit, T.c.status, T.c.channel,
+                       T.c.received_at, T.c.due_at)
+        .where(T.c.status.in_(OPEN_STATUSES), T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
+               *_dim_clauses(flt, T))
+        .order_by(T.c.due_at)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if frame.empty:
+        return pd.DataFrame(columns=["source", "external_id", "category_code", "category_name", "description",
+                                     "address", "unit_code", "handling_unit", "status", "channel", "received_at",
+                                     "due_at", "overdue_hours"])
+    frame["overdue_hours"] = (now - pd.to_datetime(frame["due_at"])).dt.total_seconds() / 3600
+    return frame
+
+
+def map_reports(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, limit: int) -> tuple[pd.DataFrame, int]:
+    """The most recent located reports in the period (at most ``limit``) and how many there are."""
+    lo, hi = flt.period.utc_bounds(tz)
+    where = [T.c.received_at >= lo, T.c.received_at < hi, T.c.lat.is_not(None), *_dim_clauses(flt, T)]
+    stmt = (
+        _report_select(T.c.external_id, T.c.category_code, T.c.category_name, T.c.description, T.c.address,
+                       T.c.status, T.c.lat, T.c.lon, T.c.received_at, T.c.due_at, T.c.handling_unit,
+                       T.c.unit_code)
+        .where(*where)
+        .order_by(T.c.received_at.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+        total = int(conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one())
+    return frame, total
+
+
+def latest_received(engine: Engine) -> datetime | None:
+    with engine.connect() as conn:
+        return conn.execute(select(func.max(T.c.received_at))).scalar()
+
+
+def first_received(engine: Engine) -> date | None:
+    with engine.connect() as conn:
+        value = conn.execute(select(func.min(R.c.bucket)).where(R.c.grain == "d")).scalar()
+    return value

@@ -1,0 +1,135 @@
+"""Engine creation, schema set-up and seeding, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy.engine import Connection
+
+from ioc.domain.calendar import WorkCalendar, default_holidays
+from ioc.domain.feedback import CATEGORIES
+from ioc.domain.units import SEED_UNITS, Unit
+from ioc.store import schema
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC (the store's convention)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per URL per process (initialised on first use)."""
+    engine = make_engine(url)
+    init_db(engine)
+    return engine
+
+
+def init_db(engine: Engine) -> None:
+    """Create missing tables and seed units, holidays and categories (idempotent)."""
+    schema.metadata.create_all(engine)
+    with engine.begin() as conn:
+        have = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+        if have is None:
+            conn.execute(insert(schema.meta), [{"key": "schema_version", "value": schema.SCHEMA_VERSION}])
+            seed(conn)
+
+
+def seed(conn: Connection) -> None:
+    conn.execute(
+        insert(schema.units),
+        [
+            {"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code,
+             "lat": u.lat, "lon": u.lon, "generated": False}
+            for u in SEED_UNITS
+        ],
+    )
+    conn.execute(
+        insert(schema.holidays),
+        [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())],
+    )
+    conn.execute(
+        insert(schema.categories),
+        [{"family": "feedback", "code": c, "name_vi": vi, "name_en": en} for c, (vi, en) in CATEGORIES.items()],
+    )
+
+
+def load_units(conn: Connection) -> list[Unit]:
+    rows = conn.execute(select(schema.units)).mappings().all()
+    return [Unit(r["code"], r["name"], r["level"], r["parent_code"], r["lat"], r["lon"]) for r in rows]
+
+
+def load_calendar(conn: Connection) -> WorkCalendar:
+    rows = conn.execute(select(schema.holidays.c.day, schema.holidays.c.kind)).all()
+    return WorkCalendar(
+        holidays=frozenset(d for d, k in rows if k == "holiday"),
+        extra_workdays=frozenset(d for d, k in rows if k == "workday"),
+    )
+
+
+def sql_ts(engine_or_conn: Engine | Connection, value: datetime | None) -> Any:
+    """A timestamp as the raw DBAPI wants it (SQLite: SQLAlchemy's text format)."""
+    if value is None:
+        return None
+    if engine_or_conn.dialect.name == "sqlite":
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def sql_date(engine_or_conn: Engine | Connection, value: date) -> Any:
+    if engine_or_conn.dialect.name == "sqlite":
+        return value.isoformat()
+    return value
+
+
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == key)).scalar()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    updated = conn.execute(schema.meta.update().where(schema.meta.c.key == key).values(value=value)).rowcount
+    if not updated:
+        conn.execute(insert(schema.meta).values(key=key, value=value))
+
+
+def bump_version(conn: Connection, family: str) -> int:
+    """Increase ``family``'s data version (the cheap key browsers poll); returns the new one."""
+    now = utcnow()
+    updated = conn.execute(
+        text("UPDATE data_versions SET version = version + 1, updated_at = :now WHERE family = :f"),
+        {"now": sql_ts(conn, now), "f": family},
+    ).rowcount
+    if not updated:
+        conn.execute(insert(schema.data_versions).values(family=family, version=1, updated_at=now))
+    return int(conn.execute(
+        select(schema.data_versions.c.version).where(schema.data_versions.c.family == family)
+    ).scalar_one())
+
+
+def json_dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
