@@ -1,0 +1,153 @@
+"""The collector interface every family's sources implement.
+
+A collector fetches and normalises; it never writes to the store and never draws. It yields
+:class:`Batch` objects: the valid records of one fetch, the records it rejected with their
+reasons and raw payloads, and (on the last batch) the watermark to resume from next time.
+A source-level failure (timeout, 5xx, broken JSON) raises :class:`SourceError`; the runner
+(:mod:`ioc.collect`) records it and the scheduler keeps going.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from ioc.domain.calendar import WorkCalendar
+from ioc.domain.units import Unit
+
+
+class SourceError(RuntimeError):
+    """The source as a whole misbehaved (unreachable, 5xx, timeout, broken JSON, bad file)."""
+
+
+class ConfigurationError(ValueError):
+    """A source's configuration is wrong; the message names the source and the field."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A record that failed validation: where it was, why, and what it said."""
+
+    location: str
+    reason: str
+    raw: Any
+    external_id: str | None = None
+
+    def raw_text(self) -> str:
+        try:
+            return json.dumps(self.raw, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            return repr(self.raw)
+
+
+@dataclass
+class Batch:
+    records: list[Any] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    fetched: int = 0
+    watermark: str | None = None  # set on the last batch of a successful run
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One ``[[sources]]`` table of the sources file."""
+
+    name: str
+    type: str
+    family: str
+    every_seconds: int
+    url: str | None = None
+    path: Path | None = None
+    start_date: date | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class CollectorContext:
+    """What a collector may know about the deployment (no store handle on purpose)."""
+
+    tz: ZoneInfo
+    calendar: WorkCalendar
+    units: tuple[Unit, ...]
+    http_timeout_s: float = 10.0
+    page_cap: int = 1000
+    progress: Callable[[int, int | None], None] | None = None
+
+
+class Collector(ABC):
+    """Base class: subclasses set ``type`` and ``family`` and implement :meth:`batches`."""
+
+    type: ClassVar[str]
+    family: ClassVar[str]
+    simulated: ClassVar[bool] = False
+
+    def __init__(self, spec: SourceSpec, ctx: CollectorContext):
+        self.spec = spec
+        self.ctx = ctx
+
+    @abstractmethod
+    def batches(self, watermark: str | None) -> Iterator[Batch]:
+        """Fetch everything new since ``watermark`` (None: from ``start_date``)."""
+
+
+# --- HTTP with timeouts and retries, shared by every HTTP collector ---------------------------
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, _TransientHTTPError | httpx.TransportError)
+
+
+class _TransientHTTPError(SourceError):
+    pass
+
+
+class HttpJsonClient:
+    """GET JSON with a timeout, retrying timeouts, connection errors, 5xx and broken JSON
+    with exponential backoff (tenacity); anything still failing becomes :class:`SourceError`."""
+
+    def __init__(self, timeout_s: float, attempts: int = 3, backoff_s: float = 0.5,
+                 headers: dict[str, str] | None = None):
+        self._client = httpx.Client(timeout=timeout_s, headers=headers or {}, follow_redirects=True)
+        self._attempts = attempts
+        self._backoff = backoff_s
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        @retry(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=self._backoff, max=10),
+            reraise=True,
+        )
+        def once() -> Any:
+            response = self._client.get(url, params=params)
+            if response.status_code >= 500:
+                raise _TransientHTTPError(f"{response.request.url}: HTTP {response.status_code}")
+            if response.status_code >= 400:
+                raise SourceError(f"{response.request.url}: HTTP {response.status_code} {response.text[:200]!r}")
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise _TransientHTTPError(f"{response.request.url}: response is not valid JSON ({exc})") from None
+
+        try:
+            return once()
+        except httpx.TimeoutException:
+            raise SourceError(f"{url}: timed out after {self._client.timeout.read}s "
+                              f"({self._attempts} attempts)") from None
+        except httpx.TransportError as exc:
+            raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,96 @@
+"""Source types, and the sources file (TOML, named by ``IOC_SOURCES``).
+
+Each ``[[sources]]`` table needs ``name``, ``type`` and ``every_seconds``; pull sources need
+``url`` (or ``path`` for files) and may give ``start_date``. Any other key is an option of
+that collector type (documented in the README).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from data_sources.base import Collector, CollectorContext, ConfigurationError, SourceSpec
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def collector_types() -> dict[str, type[Collector]]:
+    from data_sources.files import FeedbackFileCollector
+    from data_sources.open311 import Open311Collector
+    from data_sources.simulator import FeedbackSimulator
+
+    return {cls.type: cls for cls in (Open311Collector, FeedbackFileCollector, FeedbackSimulator)}
+
+
+DEFAULT_SOURCES = [
+    {"name": "feedback-simulator", "type": "simulator", "family": "feedback", "every_seconds": 5},
+]
+
+
+def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[SourceSpec]:
+    tables = data.get("sources")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigurationError(f"{where}: expected one or more [[sources]] tables")
+    types = collector_types()
+    specs: list[SourceSpec] = []
+    seen: set[str] = set()
+    for i, table in enumerate(tables, start=1):
+        here = f"{where}, [[sources]] #{i}"
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{here}: not a table")
+        table = dict(table)
+        name = table.pop("name", None)
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigurationError(f"{here}: 'name' must be 1–64 letters, digits, '.', '_' or '-'")
+        here = f"{where}, source {name!r}"
+        if name in seen:
+            raise ConfigurationError(f"{here}: duplicate name")
+        seen.add(name)
+        kind = table.pop("type", None)
+        if kind not in types:
+            raise ConfigurationError(f"{here}: unknown type {kind!r} (known: {', '.join(sorted(types))})")
+        cls = types[kind]
+        family = table.pop("family", cls.family)
+        if family != cls.family:
+            raise ConfigurationError(f"{here}: type {kind!r} feeds family {cls.family!r}, not {family!r}")
+        every = table.pop("every_seconds", None)
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ConfigurationError(f"{here}: 'every_seconds' must be a whole number ≥ 1")
+        start = table.pop("start_date", None)
+        if start is not None and not isinstance(start, date):
+            try:
+                start = date.fromisoformat(str(start))
+            except ValueError:
+                raise ConfigurationError(f"{here}: 'start_date' {start!r} is not a date (YYYY-MM-DD)") from None
+        url = table.pop("url", None)
+        path = table.pop("path", None)
+        if kind == "open311" and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+            raise ConfigurationError(f"{here}: 'url' must be an http(s) address")
+        if kind == "file" and not path:
+            raise ConfigurationError(f"{here}: 'path' is required")
+        specs.append(SourceSpec(
+            name=name, type=kind, family=family, every_seconds=every, url=url,
+            path=Path(path) if path else None, start_date=start, options=table,
+        ))
+    return specs
+
+
+def load_sources(path: Path | None) -> list[SourceSpec]:
+    """The configured sources; without a file, the feedback simulator alone."""
+    if path is None:
+        return parse_sources({"sources": DEFAULT_SOURCES}, "default sources")
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_sources(data, str(path))
+
+
+def make_collector(spec: SourceSpec, ctx: CollectorContext) -> Collector:
+    return collector_types()[spec.type](spec, ctx)

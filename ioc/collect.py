@@ -1,0 +1,90 @@
+"""Run one source once: fetch, validate, store, quarantine, record the run, notify.
+
+Never raises for a misbehaving source: the run is recorded as failed with the reason, and the
+records already stored stay stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from data_sources.base import ConfigurationError, SourceError, SourceSpec
+from data_sources.registry import make_collector
+from ioc.context import Context
+from ioc.families import FAMILIES
+from ioc.store import runs
+from ioc.store.db import utcnow
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass
+class RunOutcome:
+    source: str
+    status: str  # ok | failed | skipped
+    run_id: int | None = None
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
+        ("fetched", "inserted", "updated", "unchanged", "rejected"), 0))
+    error: str | None = None
+
+
+def backoff_until(health: runs.SourceHealth) -> datetime | None:
+    """After k consecutive failures, wait every_seconds × 2^k (at most an hour) before retrying."""
+    if not health.consecutive_failures or health.last_run_at is None:
+        return None
+    delay = timedelta(seconds=health.every_seconds * 2 ** min(health.consecutive_failures, 12))
+    return health.last_run_at + min(delay, MAX_BACKOFF)
+
+
+def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # noqa: ANN001
+    family = FAMILIES.get(spec.family)
+    if family is None or family.ingest is None:
+        return RunOutcome(spec.name, "failed", error=f"family {spec.family!r} is not connected yet")
+    outcome = RunOutcome(spec.name, "ok")
+    outcome.run_id = runs.start_run(ctx.engine, spec.name, spec.family)
+    cctx = ctx.collector_context(progress)
+    version_before = ctx.notifier.versions().get(spec.family, 0)
+    try:
+        collector = make_collector(spec, cctx)
+        watermark = runs.get_watermark(ctx.engine, spec.name)
+        new_watermark = None
+        for batch in collector.batches(watermark):
+            outcome.counts["fetched"] += batch.fetched
+            outcome.counts["rejected"] += len(batch.rejects)
+            runs.quarantine(ctx.engine, spec.name, spec.family, outcome.run_id, batch.rejects)
+            if len(batch.records):
+                result = family.ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
+                outcome.counts["inserted"] += result.inserted
+                outcome.counts["updated"] += result.updated
+                outcome.counts["unchanged"] += result.unchanged
+            if batch.watermark is not None:
+                new_watermark = batch.watermark
+        if new_watermark is not None:
+            runs.set_watermark(ctx.engine, spec.name, new_watermark)
+    except (SourceError, ConfigurationError) as exc:
+        outcome.status, outcome.error = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the scheduler
+        log.exception("source %s crashed", spec.name)
+        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+    runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, outcome.error)
+    if outcome.counts["inserted"] or outcome.counts["updated"]:
+        from ioc.notify import db_versions
+
+        version = db_versions(ctx.engine).get(spec.family, version_before)
+        ctx.notifier.publish(spec.family, version)
+    if outcome.status == "failed":
+        log.warning("source %s failed: %s", spec.name, outcome.error)
+    return outcome
+
+
+def run_if_due(ctx: Context, spec: SourceSpec) -> RunOutcome:
+    """What the scheduler calls: honours the failure backoff."""
+    health = {h.name: h for h in runs.source_health(ctx.engine)}.get(spec.name)
+    if health is not None:
+        until = backoff_until(health)
+        if until is not None and utcnow() < until:
+            return RunOutcome(spec.name, "skipped", error=f"backing off until {until:%Y-%m-%d %H:%M:%S} UTC")
+    return run_source(ctx, spec)

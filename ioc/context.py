@@ -1,0 +1,65 @@
+"""The process's handles: settings, engine, notifier and configured sources.
+
+Immutable after start-up (safe under several gunicorn workers: each builds its own). Mutable
+state (versions, runs, locks) lives in the database or Redis, never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from data_sources.base import CollectorContext, SourceSpec
+from data_sources.registry import load_sources
+from ioc.config import Settings, settings
+from ioc.notify import Notifier, make_notifier
+from ioc.store.db import engine_for, load_calendar, load_units
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    engine: Engine
+    notifier: Notifier
+    sources: tuple[SourceSpec, ...]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    def source(self, name: str) -> SourceSpec:
+        for spec in self.sources:
+            if spec.name == name:
+                return spec
+        known = ", ".join(s.name for s in self.sources)
+        raise KeyError(f"no source named {name!r} (configured: {known})")
+
+    @property
+    def simulated(self) -> bool:
+        """Whether any configured source is a simulator (the UI must say so)."""
+        return any(s.type == "simulator" for s in self.sources)
+
+    def collector_context(self, progress=None) -> CollectorContext:  # noqa: ANN001
+        with self.engine.connect() as conn:
+            calendar = load_calendar(conn)
+            units = tuple(load_units(conn))
+        return CollectorContext(tz=self.tz, calendar=calendar, units=units,
+                                http_timeout_s=self.settings.http_timeout_s,
+                                page_cap=self.settings.open311_page_cap, progress=progress)
+
+
+def build_context(cfg: Settings) -> Context:
+    from ioc.store.runs import register_sources
+
+    engine = engine_for(cfg.database_url)
+    specs = tuple(load_sources(cfg.sources_path))
+    register_sources(engine, list(specs))
+    return Context(settings=cfg, engine=engine, notifier=make_notifier(cfg.redis_url, engine), sources=specs)
+
+
+@lru_cache(maxsize=1)
+def context() -> Context:
+    return build_context(settings())

@@ -1,0 +1,133 @@
+"""Collector runs, per-source watermarks, quarantine and source health."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, desc, func, insert, select, update
+
+from data_sources.base import Reject, SourceSpec
+from ioc.store import schema
+from ioc.store.db import json_dumps, utcnow
+
+RUNS = schema.collector_runs
+
+
+def start_run(engine: Engine, source: str, family: str) -> int:
+    with engine.begin() as conn:
+        result = conn.execute(insert(RUNS).values(source=source, family=family, started_at=utcnow(),
+                                                  status="running"))
+        return int(result.inserted_primary_key[0])
+
+
+def finish_run(engine: Engine, run_id: int, status: str, counts: dict[str, int], error: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(
+            finished_at=utcnow(), status=status, error=error, **counts))
+
+
+def quarantine(engine: Engine, source: str, family: str, run_id: int | None, rejects: list[Reject]) -> None:
+    if not rejects:
+        return
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(insert(schema.quarantine), [
+            {"source": source, "family": family, "run_id": run_id, "quarantined_at": now,
+             "external_id": (r.external_id or None) and str(r.external_id)[:128], "location": r.location[:200],
+             "reason": r.reason, "raw": r.raw_text()}
+            for r in rejects
+        ])
+
+
+def get_watermark(engine: Engine, source: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(schema.watermarks.c.value).where(schema.watermarks.c.source == source)).scalar()
+
+
+def set_watermark(engine: Engine, source: str, value: str) -> None:
+    table = schema.watermarks
+    with engine.begin() as conn:
+        done = conn.execute(update(table).where(table.c.source == source).values(value=value, updated_at=utcnow()))
+        if not done.rowcount:
+            conn.execute(insert(table).values(source=source, value=value, updated_at=utcnow()))
+
+
+def register_sources(engine: Engine, specs: list[SourceSpec]) -> None:
+    """Record the configured sources (so every process and page sees the same list)."""
+    table = schema.sources
+    now = utcnow()
+    with engine.begin() as conn:
+        for spec in specs:
+            row = {"type": spec.type, "family": spec.family, "every_seconds": spec.every_seconds,
+                   "config_json": json_dumps({"url": spec.url, "path": str(spec.path) if spec.path else None,
+                                              "start_date": spec.start_date, **spec.options}),
+                   "updated_at": now}
+            if not conn.execute(update(table).where(table.c.name == spec.name).values(**row)).rowcount:
+                conn.execute(insert(table).values(name=spec.name, **row))
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str
+    type: str
+    family: str
+    every_seconds: int
+    last_run_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    last_success_at: datetime | None
+    consecutive_failures: int
+    last_counts: dict[str, int]
+
+    def lag_seconds(self, now: datetime) -> float | None:
+        """Seconds since the last successful run (None: never succeeded)."""
+        return None if self.last_success_at is None else (now - self.last_success_at).total_seconds()
+
+    def freshness(self, now: datetime) -> str:
+        """'ok', 'late' (≥ 2× cadence), 'stale' (≥ 5× cadence) or 'never'."""
+        lag = self.lag_seconds(now)
+        if lag is None:
+            return "never"
+        if lag >= 5 * self.every_seconds:
+            return "stale"
+        if lag >= 2 * self.every_seconds:
+            return "late"
+        return "ok"
+
+
+def source_health(engine: Engine) -> list[SourceHealth]:
+    out = []
+    with engine.connect() as conn:
+        for src in conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings():
+            recent = conn.execute(
+                select(RUNS).where(RUNS.c.source == src["name"], RUNS.c.status != "running")
+                .order_by(desc(RUNS.c.id)).limit(20)
+            ).mappings().all()
+            last_ok = conn.execute(
+                select(func.max(RUNS.c.finished_at)).where(RUNS.c.source == src["name"], RUNS.c.status == "ok")
+            ).scalar()
+            failures = 0
+            for run in recent:
+                if run["status"] != "failed":
+                    break
+                failures += 1
+            last: dict[str, Any] = dict(recent[0]) if recent else {}
+            out.append(SourceHealth(
+                name=src["name"], type=src["type"], family=src["family"], every_seconds=src["every_seconds"],
+                last_run_at=last.get("finished_at"), last_status=last.get("status"), last_error=last.get("error"),
+                last_success_at=last_ok, consecutive_failures=failures,
+                last_counts={k: int(last.get(k) or 0) for k in
+                             ("fetched", "inserted", "updated", "unchanged", "rejected")},
+            ))
+    return out
+
+
+def quarantined(engine: Engine, source: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    q = schema.quarantine
+    stmt = select(q).order_by(desc(q.c.id)).limit(limit)
+    if source:
+        stmt = stmt.where(q.c.source == source)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
