@@ -1,0 +1,243 @@
+"""``python -m ioc``: the command line. Exit 0 on success; on bad input one line on stderr
+and a non-zero code (2 for usage and input errors, 1 for a failed run)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from data_sources.base import ConfigurationError
+from ioc.config import ConfigError, settings
+from ioc.kpi.periods import FilterError, Period, parse_date, to_local
+
+
+class CliError(Exception):
+    """A one-line message for the user; exit code 2."""
+
+
+def _context():  # noqa: ANN202
+    from ioc.context import context
+
+    return context()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from ioc.store.db import utcnow
+    from ioc.store.runs import source_health
+
+    ctx = _context()
+    now = utcnow()
+    health = {h.name: h for h in source_health(ctx.engine)}
+    rows = []
+    for spec in ctx.sources:
+        h = health.get(spec.name)
+        lag = h.lag_seconds(now) if h else None
+        rows.append({
+            "name": spec.name, "type": spec.type, "family": spec.family, "every_seconds": spec.every_seconds,
+            "last_run": to_local(h.last_run_at, ctx.tz).isoformat(sep=" ", timespec="seconds")
+            if h and h.last_run_at else None,
+            "status": h.last_status if h else None,
+            "freshness": h.freshness(now) if h else "never",
+            "lag_seconds": round(lag) if lag is not None else None,
+            "lag_vs_cadence": round(lag / spec.every_seconds, 1) if lag is not None else None,
+            "consecutive_failures": h.consecutive_failures if h else 0,
+            **(h.last_counts if h else {}),
+            "error": h.last_error if h else None,
+        })
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    header = f"{'name':<24} {'type':<10} {'family':<9} {'every':>6} {'last run (local)':<20} {'status':<7} " \
+             f"{'fresh':<6} {'lag×':>6} {'fetched':>8} {'ins':>6} {'upd':>6} {'same':>6} {'rej':>5}  error"
+    print(header)
+    for r in rows:
+        print(f"{r['name']:<24} {r['type']:<10} {r['family']:<9} {r['every_seconds']:>5}s {_fmt(r['last_run']):<20} "
+              f"{_fmt(r['status']):<7} {r['freshness']:<6} {_fmt(r['lag_vs_cadence']):>6} "
+              f"{r.get('fetched', 0):>8} {r.get('inserted', 0):>6} {r.get('updated', 0):>6} "
+              f"{r.get('unchanged', 0):>6} {r.get('rejected', 0):>5}  {r['error'] or ''}")
+    return 0
+
+
+def _print_outcome(outcome: Any, as_json: bool) -> int:
+    data = {"source": outcome.source, "status": outcome.status, **outcome.counts, "error": outcome.error}
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False))
+    else:
+        counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
+        print(f"{outcome.source}: {outcome.status} {counts}" + (f" error: {outcome.error}" if outcome.error else ""))
+    return 0 if outcome.status == "ok" else 1
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from ioc.collect import run_source
+
+    ctx = _context()
+    try:
+        spec = ctx.source(args.name)
+    except KeyError as exc:
+        raise CliError(str(exc.args[0])) from None
+    return _print_outcome(run_source(ctx, spec), args.json)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    if args.family != "feedback":
+        raise CliError(f"import {args.family}: this family is not connected yet")
+    from data_sources.files import import_feedback_file
+
+    outcome = import_feedback_file(_context(), path, show_progress=not args.quiet)
+    code = _print_outcome(outcome, args.json)
+    if outcome.counts.get("rejected") and not args.json:
+        from ioc.store.runs import quarantined
+
+        for row in quarantined(_context().engine, outcome.source, limit=20):
+            if row["run_id"] == outcome.run_id:
+                print(f"  rejected {row['location']}: {row['reason']}", file=sys.stderr)
+    return code
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from ioc.runtime import backfill_simulated_history
+
+    if args.days < 1 or args.days > 3660:
+        raise CliError("--days must be between 1 and 3660")
+    stored = backfill_simulated_history(_context(), args.days, args.seed)
+    print(f"simulated {args.days} days (seed {args.seed}): {stored} reports stored or updated")
+    return 0
+
+
+def _period(args: argparse.Namespace) -> Period:
+    try:
+        start = parse_date(args.date_from, "--from")
+        end = parse_date(args.date_to, "--to")
+        return Period(start, end)
+    except FilterError as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    if args.family != "feedback":
+        raise CliError(f"kpi {args.family}: this family is not connected yet")
+    from ioc.kpi.feedback import FeedbackFilter, feedback_kpis
+    from ioc.store.db import utcnow
+
+    ctx = _context()
+    flt = FeedbackFilter(_period(args), district=args.district, category=args.category, channel=args.channel)
+    kpis = feedback_kpis(ctx.engine, flt, ctx.tz, utcnow())
+    if args.json:
+        print(json.dumps(kpis.as_dict(), ensure_ascii=False))
+    else:
+        print(f"feedback KPIs, received {flt.period.start} → {flt.period.end} (exclusive), local time {ctx.tz}")
+        for key, value in kpis.as_dict().items():
+            print(f"  {key:<26} {_fmt(value)}")
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from ioc.scheduler import build_scheduler
+
+    ctx = _context()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}", flush=True)
+    scheduler = build_scheduler(ctx, blocking=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ioc.store.feedback import rebuild_rollups
+
+    ctx = _context()
+    print(f"rebuilt feedback rollups from {rebuild_rollups(ctx.engine, ctx.tz)} reports")
+    return 0
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from ioc.store.runs import quarantined
+
+    for row in quarantined(_context().engine, args.source, args.limit):
+        print(f"{row['quarantined_at']:%Y-%m-%d %H:%M:%S} {row['source']} {row['location']}: {row['reason']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    today = date.today()
+    parser = argparse.ArgumentParser(prog="python -m ioc", description="IOC dashboard: collectors, store and KPIs.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("sources", help="configured sources and their health (last run, status, counts, lag)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("collect", help="run one source once, now")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("import", help="bulk import of a CSV or XLSX file")
+    p.add_argument("family", choices=["feedback", "traffic", "environment", "admin"])
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("simulate", help="backfill simulated history (labelled as simulated)")
+    p.add_argument("--days", type=int, default=365)
+    p.add_argument("--seed", type=int, default=2023)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("kpi", help="the KPI set of a family for a period of local dates [from, to)")
+    p.add_argument("family", choices=["feedback", "traffic", "environment", "admin"])
+    p.add_argument("--from", dest="date_from", default=str(today - timedelta(days=364)))
+    p.add_argument("--to", dest="date_to", default=str(today + timedelta(days=1)))
+    p.add_argument("--district", help="GSO code of the district-level unit, e.g. 474")
+    p.add_argument("--category")
+    p.add_argument("--channel")
+    p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI name")
+    p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser("scheduler", help="run the scheduler alone (production)")
+    p.set_defaults(func=cmd_scheduler)
+
+    p = sub.add_parser("rebuild-rollups", help="recompute rollups from raw reports (after a time-zone change)")
+    p.set_defaults(func=cmd_rebuild)
+
+    p = sub.add_parser("quarantine", help="rejected records with their reasons")
+    p.add_argument("--source")
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_quarantine)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings()
+        return int(args.func(args))
+    except (CliError, ConfigError, ConfigurationError, FilterError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian machine (Python ≥ 3.11):
+#   scripts/dev.sh run    install what the dashboard needs, then run it on http://127.0.0.1:8050
+#   scripts/dev.sh test   install what the tests need (Chromium, PostgreSQL, Redis included),
+#                         start the services if they are down, and run the whole suite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_install() {  # install Debian packages that are missing
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "apt-get install ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+python_bin() {
+  for py in python3.13 python3.12 python3.11 python3; do
+    if command -v "$py" >/dev/null && "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+      echo "$py"; return
+    fi
+  done
+  apt_install python3 python3-venv python3-dev
+  echo python3
+}
+
+venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    local py; py=$(python_bin)
+    say "creating $VENV with $($py --version)"
+    "$py" -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; "$py" -m venv "$VENV"; }
+  fi
+  if ! cmp -s requirements.txt "$VENV/.requirements.txt"; then
+    say "pip install -r requirements.txt"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r requirements.txt
+    cp requirements.txt "$VENV/.requirements.txt"
+  fi
+}
+
+start_services() {
+  if ! command -v pg_ctlcluster >/dev/null || ! command -v redis-server >/dev/null; then
+    apt_install postgresql redis-server
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    say "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    as_root mkdir -p /var/lib/redis /var/log/redis
+    as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log
+    for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  pg_isready -h 127.0.0.1 -p 5432 >/dev/null || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
+  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
+}
+
+case "${1:-}" in
+  run)
+    venv
+    exec "$VENV/bin/python" app.py
+    ;;
+  test)
+    shift
+    apt_install chromium chromium-driver
+    start_services
+    venv
+    mkdir -p test-artifacts/tmp
+    export TMPDIR="$ROOT/test-artifacts/tmp"
+    set +e
+    "$VENV/bin/python" -m pytest --basetemp="$ROOT/test-artifacts/pytest" "$@"
+    code=$?
+    set -e
+    if [ "$code" = 5 ]; then echo "no tests were collected" >&2; exit 1; fi
+    exit "$code"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh run | test [pytest args]" >&2
+    exit 2
+    ;;
+esac
