@@ -155,10 +155,11 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
         .reset_index()
     )
     out = pd.concat([daily.assign(grain="d"), monthly.assign(grain="m")], ignore_index=True)
+    out = out[[*ROLLUP_KEYS, *ROLLUP_MEASURES]]
     if sign != 1:
         measures = list(ROLLUP_MEASURES)
-        out[measures] = out[measures] * sign
-    return out[[*ROLLUP_KEYS, *ROLLUP_MEASURES]]
+        out = pd.concat([out[list(ROLLUP_KEYS)], out[measures] * sign], axis=1)
+    return out
 
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
@@ -214,7 +215,8 @@ def ingest(
         if parts:
             deltas = parts[0]
             if len(parts) > 1:
-                deltas = pd.concat(parts, ignore_index=True).groupby(list(ROLLUP_KEYS), sort=False).sum().reset_index()
+                deltas = (pd.concat(parts, ignore_index=True).groupby(list(ROLLUP_KEYS), sort=False).sum()
+                          .copy().reset_index())
             deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
             bulk.add_many(conn, "feedback_rollup", deltas, ROLLUP_KEYS, ROLLUP_MEASURES)
         result = IngestResult(inserted, updated, len(frame) - inserted - updated)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from ioc.domain.feedback import HIST_BINS
@@ -164,9 +165,11 @@ feedback_reports = Table(
     Column("ingested_at", DateTime, nullable=False),
     UniqueConstraint("source", "external_id", name="uq_feedback_source_external"),
     Index("ix_feedback_received", "received_at"),
-    # Covering index for overdue counts: the open set only, without touching the table.
-    Index("ix_feedback_open", "status", "due_at", "received_at", "unit_code", "category_code", "channel"),
-    Index("ix_feedback_ingested", "ingested_at"),
+    # Partial covering index of the small open set: overdue counts never touch the table, and
+    # closed reports (≈ 98 %) cost nothing to index.
+    Index("ix_feedback_open", "due_at", "received_at", "status", "unit_code", "category_code", "channel",
+          sqlite_where=text("status IN ('received', 'verified', 'assigned', 'in_progress')"),
+          postgresql_where=text("status IN ('received', 'verified', 'assigned', 'in_progress')")),
 )
 
 FEEDBACK_DIMS = ("unit_code", "category_code", "channel", "handling_unit")

@@ -1,0 +1,266 @@
+"""Importing feedback files (CSV and XLSX) into a real SQLite store, end to end."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+
+import data_sources.files as files
+from data_sources.base import SourceSpec
+from data_sources.files import import_feedback_file
+from ioc.collect import run_source
+from ioc.config import load_settings
+from ioc.context import Context, build_context
+from ioc.store import runs, schema
+
+HEADER = ["external_id", "received_at", "status", "resolved_at", "rating", "channel", "unit_code", "lat", "lon",
+          "description", "updated_at"]
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    return build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite"}))
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, encoding: str = "utf-8",
+              delimiter: str = ",") -> Path:
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def row(external_id: str, received_at: str, status: str = "received", **extra: str) -> list[str]:
+    values = {"external_id": external_id, "received_at": received_at, "status": status, **extra}
+    return [values.get(col, "") for col in HEADER]
+
+
+def stored(ctx: Context, source: str | None = None) -> dict[str, dict]:
+    table = schema.feedback_reports
+    stmt = select(table) if source is None else select(table).where(table.c.source == source)
+    with ctx.engine.connect() as conn:
+        return {r["external_id"]: dict(r) for r in conn.execute(stmt).mappings()}
+
+
+def quarantined(ctx: Context, source: str) -> dict[str, str]:
+    return {q["location"]: q["reason"] for q in runs.quarantined(ctx.engine, source)}
+
+
+def test_good_rows_stored_in_utc_and_bad_rows_quarantined_by_row_number(ctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "one_stop.csv", [
+        row("A1", "2026-03-02 08:00", unit_code="474", lat="16.46", lon="107.59"),  # row 2: local time
+        row("", "2026-03-02 09:00"),                                                # row 3: no id
+        row("A3", "02-03-2026 8h"),                                                 # row 4: bad date
+        row("A4", "2026-03-02 10:00", status="lost"),                               # row 5: bad status
+        row("A5", "2026-03-02 10:00", lat="96.5", lon="107.59"),                    # row 6: bad lat
+        row("A6", "2026-03-02T08:00:00+07:00", status="resolved",                   # row 7: offsets
+            resolved_at="2026-03-03T09:30:00Z", rating="satisfied"),
+    ])
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert outcome.status == "ok", outcome.error
+    assert outcome.source == "import:one_stop.csv"
+    assert outcome.counts == {"fetched": 6, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 4}
+    reports = stored(ctx, "import:one_stop.csv")
+    assert sorted(reports) == ["A1", "A6"]
+    assert reports["A1"]["received_at"] == datetime(2026, 3, 2, 1, 0)
+    assert reports["A1"]["updated_at"] == datetime(2026, 3, 2, 1, 0)
+    assert (reports["A1"]["unit_code"], reports["A1"]["lat"], reports["A1"]["lon"]) == ("474", 16.46, 107.59)
+    assert reports["A6"]["received_at"] == datetime(2026, 3, 2, 1, 0)
+    assert reports["A6"]["resolved_at"] == datetime(2026, 3, 3, 9, 30)
+    assert (reports["A6"]["status"], reports["A6"]["rating"]) == ("resolved", "satisfied")
+    problems = quarantined(ctx, "import:one_stop.csv")
+    assert sorted(problems) == ["row 3", "row 4", "row 5", "row 6"]
+    assert problems["row 3"] == "external_id: empty"
+    assert problems["row 4"] == "received_at: unparseable timestamp '02-03-2026 8h'"
+    assert problems["row 5"].startswith("status: unknown status 'lost'")
+    assert problems["row 6"] == "lat: 96.5 is outside [-90, 90]"
+    bad_lat = next(q for q in runs.quarantined(ctx.engine, "import:one_stop.csv") if q["location"] == "row 6")
+    assert bad_lat["external_id"] == "A5"
+    assert '"lat": "96.5"' in bad_lat["raw"]
+
+
+def test_vietnamese_words_bom_and_loose_header_names(ctx: Context, tmp_path: Path) -> None:
+    header = [" External_ID ", "RECEIVED_AT", "Status ", "resolved_at", "Rating", "channel", "ghi chú"]
+    path = write_csv(tmp_path / "vn.csv", [
+        ["V1", "2026-03-02 08:00", "Đã xử lý", "2026-03-03 08:00", "Hài lòng", "Hue-S", "x"],
+        ["V2", "2026-03-02 08:00", "Từ chối", "2026-03-03 08:00", "không hài lòng", "Đường dây nóng", ""],
+        ["V3", "2026-03-02 08:00", "ĐANG XỬ LÝ", "", "", "hue_s", ""],
+        ["V4", "2026-03-02 08:00", "Tiếp nhận", "", "", "", ""],
+        ["V5", "2026-03-02 08:00", "Đã xử lý", "2026-03-03 08:00", "Chấp nhận", "Mạng xã hội", ""],
+        ["V6", "2026-03-02 08:00", "da xu ly", "2026-03-03 08:00", "hai long", "web", ""],
+    ], header=header, encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert outcome.status == "ok", outcome.error
+    got = {k: (r["status"], r["rating"], r["channel"]) for k, r in stored(ctx).items()}
+    assert got == {
+        "V1": ("resolved", "satisfied", "hue_s"),
+        "V2": ("rejected", "dissatisfied", "hotline"),
+        "V3": ("in_progress", None, "hue_s"),
+        "V4": ("received", None, "other"),
+        "V5": ("resolved", "acceptable", "social"),
+        "V6": ("resolved", "satisfied", "web"),
+    }
+    assert outcome.counts["rejected"] == 0
+
+
+def test_missing_required_column_fails_the_run_naming_the_columns(ctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "partial.csv", [["P1", "received"]], header=["external_id", "Status"])
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert outcome.status == "failed"
+    assert "missing required column(s) received_at" in outcome.error
+    assert "columns found: external_id, status" in outcome.error
+    assert str(path) in outcome.error
+    assert stored(ctx) == {}
+    with ctx.engine.connect() as conn:
+        run = conn.execute(select(schema.collector_runs).where(
+            schema.collector_runs.c.id == outcome.run_id)).mappings().one()
+    assert (run["status"], run["error"]) == ("failed", outcome.error)
+
+
+def test_reimport_changes_nothing_newer_row_updates_older_row_does_not(ctx: Context, tmp_path: Path) -> None:
+    first = write_csv(tmp_path / "v1.csv", [
+        row("R1", "2026-03-02 08:00", updated_at="2026-03-02 08:00"),
+        row("R2", "2026-03-02 09:00", updated_at="2026-03-04 09:00"),
+        row("R3", "2026-03-02 10:00"),
+    ])
+    assert import_feedback_file(ctx, first, source_name="oso", show_progress=False).counts["inserted"] == 3
+
+    again = import_feedback_file(ctx, first, source_name="oso", show_progress=False)
+    assert again.counts == {"fetched": 3, "inserted": 0, "updated": 0, "unchanged": 3, "rejected": 0}
+
+    second = write_csv(tmp_path / "v2.csv", [
+        row("R1", "2026-03-02 08:00", status="resolved", resolved_at="2026-03-05 08:00",
+            rating="Hài lòng", updated_at="2026-03-05 08:00"),                       # newer: applies
+        row("R2", "2026-03-02 09:00", status="rejected", resolved_at="2026-03-03 09:00",
+            updated_at="2026-03-03 09:00"),                                          # older: ignored
+    ])
+    outcome = import_feedback_file(ctx, second, source_name="oso", show_progress=False)
+
+    assert outcome.counts == {"fetched": 2, "inserted": 0, "updated": 1, "unchanged": 1, "rejected": 0}
+    reports = stored(ctx, "oso")
+    assert (reports["R1"]["status"], reports["R1"]["resolved_at"]) == ("resolved", datetime(2026, 3, 5, 1, 0))
+    assert reports["R1"]["updated_at"] == datetime(2026, 3, 5, 1, 0)
+    assert (reports["R2"]["status"], reports["R2"]["resolved_at"]) == ("received", None)
+    assert reports["R2"]["updated_at"] == datetime(2026, 3, 4, 2, 0)
+    assert len(reports) == 3
+
+
+def test_citizen_text_stored_verbatim_and_multiline_cell_is_one_row(ctx: Context, tmp_path: Path) -> None:
+    text = 'Đèn đường hỏng <b>3 ngày</b> & "không ai sửa", nhà số 5\'A\nLần 2: vẫn hỏng'
+    path = write_csv(tmp_path / "text.csv", [
+        row("T1", "2026-03-02 08:00", description=text),
+        row("T2", "hôm qua"),
+    ])
+    with path.open("a", encoding="utf-8") as f:
+        f.write("T3,2026-03-02 08:00,received,,,,,,,Cột đèn nghiêng, sắp đổ,2026-03-02 08:00\n")
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert stored(ctx)["T1"]["description"] == text
+    assert sorted(stored(ctx)) == ["T1"]
+    assert quarantined(ctx, outcome.source) == {  # spreadsheet rows, not lines of the file
+        "row 3": "received_at: unparseable timestamp 'hôm qua'",
+        "row 4": "row: values beyond the last of the 11 header columns (an unquoted comma?)",
+    }
+
+
+def test_xlsx_with_datetime_cells_numbers_and_bad_row(ctx: Context, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["External_ID", "received_at", "status", "resolved_at", "unit_code", "rating", "description"])
+    sheet.append([1001, datetime(2026, 3, 2, 8, 0), "Đã xử lý", datetime(2026, 3, 2, 17, 30), 474, "Hài lòng",
+                  "a < b & c"])
+    sheet.append(["X2", "not a date", "received", None, None, None, None])
+    sheet.append([])
+    sheet.append(["X3", "2026-03-02T08:00:00+07:00", "Đang xử lý", None, "479", None, None])
+    book.create_sheet("ignored").append(["nothing", "here"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert outcome.status == "ok", outcome.error
+    assert outcome.counts == {"fetched": 3, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 1}
+    reports = stored(ctx)
+    assert (reports["1001"]["received_at"], reports["1001"]["resolved_at"]) == (
+        datetime(2026, 3, 2, 1, 0), datetime(2026, 3, 2, 10, 30))
+    assert (reports["1001"]["unit_code"], reports["1001"]["rating"]) == ("474", "satisfied")
+    assert reports["1001"]["description"] == "a < b & c"
+    assert (reports["X3"]["received_at"], reports["X3"]["status"]) == (datetime(2026, 3, 2, 1, 0), "in_progress")
+    assert quarantined(ctx, outcome.source) == {"row 3": "received_at: unparseable timestamp 'not a date'"}
+
+
+def test_missing_empty_or_unsupported_file_fails_and_keeps_what_was_stored(ctx: Context, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "daily.csv", [row("K1", "2026-03-02 08:00"), row("K2", "2026-03-02 09:00")])
+    assert import_feedback_file(ctx, good, source_name="daily", show_progress=False).counts["inserted"] == 2
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    header_only = write_csv(tmp_path / "header_only.csv", [])
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a zip")
+
+    expected = {
+        tmp_path / "absent.csv": "cannot read (No such file or directory)",
+        empty: "the file is empty",
+        header_only: "the header has no data rows under it",
+        legacy: "unsupported file type '.xls'; use .csv or .xlsx",
+        broken: "not a readable XLSX workbook",
+    }
+    for path, reason in expected.items():
+        outcome = import_feedback_file(ctx, path, source_name="daily", show_progress=False)
+        assert outcome.status == "failed", path
+        assert outcome.error.startswith(f"{path}: {reason}"), outcome.error
+
+    assert sorted(stored(ctx, "daily")) == ["K1", "K2"]
+
+
+def test_unit_code_checked_or_taken_from_coordinates(ctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "units.csv", [
+        row("U1", "2026-03-02 08:00", lat="16.33", lon="107.65"),   # nearest: Hương Thủy
+        row("U2", "2026-03-02 08:00", unit_code="999"),
+        row("U3", "02/03/2026 08:00", unit_code="482"),           # dd/mm/yyyy, local
+    ])
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    reports = stored(ctx)
+    assert reports["U1"]["unit_code"] == "479"
+    assert (reports["U3"]["unit_code"], reports["U3"]["received_at"]) == ("482", datetime(2026, 3, 2, 1, 0))
+    assert quarantined(ctx, outcome.source) == {"row 3": "unit_code: unknown unit code '999'"}
+
+
+def test_semicolon_csv_with_decimal_commas(ctx: Context, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "excel_vn.csv", [row("S1", "2026-03-02 08:00", lat="16,46", lon="107,59")],
+                     delimiter=";")
+
+    outcome = import_feedback_file(ctx, path, show_progress=False)
+
+    assert outcome.status == "ok", outcome.error
+    assert (stored(ctx)["S1"]["lat"], stored(ctx)["S1"]["lon"]) == (16.46, 107.59)
+
+
+def test_rows_arrive_in_chunks_with_progress(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "CHUNK_ROWS", 2)
+    path = write_csv(tmp_path / "big.csv", [row(f"C{i}", "2026-03-02 08:00") for i in range(5)])
+    calls: list[tuple[int, int | None]] = []
+    spec = SourceSpec(name="big", type="file", family="feedback", every_seconds=86400, path=path)
+
+    outcome = run_source(ctx, spec, progress=lambda done, total: calls.append((done, total)))
+
+    assert calls == [(2, 5), (4, 5), (5, 5)]
+    assert outcome.counts["inserted"] == 5
