@@ -135,14 +135,16 @@ class HttpJsonClient:
         )
         def once() -> Any:
             response = self._client.get(url, params=params)
+            # Without the query string: it may carry an API key, and errors end up on screen.
+            where = response.request.url.copy_with(query=None)
             if response.status_code >= 500:
-                raise _TransientHTTPError(f"{response.request.url}: HTTP {response.status_code}")
+                raise _TransientHTTPError(f"{where}: HTTP {response.status_code}")
             if response.status_code >= 400:
-                raise SourceError(f"{response.request.url}: HTTP {response.status_code} {response.text[:200]!r}")
+                raise SourceError(f"{where}: HTTP {response.status_code} {response.text[:200]!r}")
             try:
                 return response.json()
             except ValueError as exc:
-                raise _TransientHTTPError(f"{response.request.url}: response is not valid JSON ({exc})") from None
+                raise _TransientHTTPError(f"{where}: response is not valid JSON ({exc})") from None
 
         try:
             return once()

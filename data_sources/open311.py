@@ -1,0 +1,301 @@
+"""Open311 GeoReport v2 pull (JSON): citizen field feedback from a city's 311 server.
+
+How a run works, and why:
+
+1. ``GET {url}/services.json`` gives the category names (``service_code`` → category code,
+   ``service_name`` → category name) for requests that carry only a code.
+2. ``GET {url}/requests.json?start_date=…&end_date=…`` in windows from the watermark (minus
+   ``lookback_days``), or ``start_date``, or today − 30 days, up to now. Servers cap each
+   response (the spec suggests 1000); a response holding ``page_cap`` items or more may be
+   truncated, so the window is halved and asked again, down to one second. Adjacent windows
+   share their boundary second (servers differ on whether ``end_date`` is inclusive), and an
+   id already handed on in this run is skipped, so nothing is missed and nothing doubled.
+3. GeoReport v2 filters on ``requested_datetime`` only, so a report closed months after it was
+   received never shows up in a recent window. The collector cannot read the store, so the
+   watermark itself remembers the ids still open (``{"until": iso, "open": [ids]}``, newest
+   ``open_cap`` kept) and each run re-polls them with ``requests.json?service_request_id=a,b,c``
+   (which the spec says overrides every other filter). An id that comes back closed is dropped;
+   an id that does not come back at all is kept (a transient omission must not freeze a report
+   open), ranked oldest so the cap retires it first. The lookback catches late arrivals.
+4. Every item goes through :func:`validate_report`; a bad one is quarantined with its reason
+   while the rest of its response is kept. The lookback reads a bad item again on every run, so
+   the watermark also keeps short fingerprints of this run's rejects and an identical item is
+   quarantined only once.
+
+``page_cap`` must not exceed the server's real limit: a server that silently truncates at 500
+while we expect 1000 looks like a complete answer (no protocol tells the two apart).
+
+Status mapping: ``open`` → ``assigned`` when ``agency_responsible`` is set, else ``received``;
+``closed`` → ``rejected`` when ``extended_attributes.resolution`` (or ``.status``) is one of
+:data:`REJECTED_RESOLUTIONS`, else ``resolved``, with ``resolved_at = updated_datetime``.
+Options (``[[sources]]`` keys): ``jurisdiction_id``, ``api_key``, ``page_cap``, ``window_days``
+(30), ``lookback_days`` (3), ``times_are_local`` (false: offset-less times are UTC),
+``open_cap`` (20000), ``repoll_chunk`` (100 ids a request), ``retry_attempts`` (3),
+``retry_backoff_s`` (0.5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from data_sources.base import (
+    Batch,
+    Collector,
+    CollectorContext,
+    ConfigurationError,
+    HttpJsonClient,
+    Reject,
+    SourceError,
+    SourceSpec,
+)
+from ioc.domain.feedback import CHANNELS, RecordError, parse_timestamp, validate_report
+from ioc.domain.units import nearest_unit
+
+log = logging.getLogger(__name__)
+
+REJECTED_RESOLUTIONS = frozenset({"rejected", "duplicate", "invalid", "declined"})
+_OPTIONS = {  # name: (type(s), default, minimum)
+    "jurisdiction_id": (str, None, None), "api_key": (str, None, None), "page_cap": (int, None, 1),
+    "window_days": ((int, float), 30, 1 / 86400), "lookback_days": ((int, float), 3, 0),
+    "times_are_local": (bool, False, None), "open_cap": (int, 20_000, 0), "repoll_chunk": (int, 100, 1),
+    "retry_attempts": (int, 3, 1), "retry_backoff_s": ((int, float), 0.5, 0),
+}
+_SECOND = timedelta(seconds=1)
+_MAX_QUIET = 10_000
+
+
+class Open311Collector(Collector):
+    """Pull citizen reports from an Open311 GeoReport v2 endpoint (``spec.url`` is its base)."""
+
+    type = "open311"
+    family = "feedback"
+
+    def __init__(self, spec: SourceSpec, ctx: CollectorContext):
+        super().__init__(spec, ctx)
+        unknown = sorted(set(spec.options) - set(_OPTIONS))
+        if unknown:
+            raise ConfigurationError(f"source {spec.name!r}: unknown option(s) {', '.join(unknown)} "
+                                     f"(known: {', '.join(sorted(_OPTIONS))})")
+        opts: dict[str, Any] = {}
+        for key, (kind, default, minimum) in _OPTIONS.items():
+            value = spec.option(key, default)
+            bad_bool = isinstance(value, bool) and kind is not bool
+            if value is not None and (bad_bool or not isinstance(value, kind)
+                                      or (minimum is not None and value < minimum)):
+                want = "true or false" if kind is bool else "text" if kind is str else f"a number ≥ {minimum:g}"
+                raise ConfigurationError(f"source {spec.name!r}: option {key!r}={value!r} is invalid ({want})")
+            opts[key] = value
+        self.base = (spec.url or "").rstrip("/")
+        self.page_cap: int = opts["page_cap"] or ctx.page_cap
+        self.window = timedelta(days=opts["window_days"])
+        self.lookback = timedelta(days=opts["lookback_days"])
+        self.naive_tz = ctx.tz if opts["times_are_local"] else UTC
+        self.open_cap: int = opts["open_cap"]
+        self.repoll_chunk = min(opts["repoll_chunk"], self.page_cap)
+        self.attempts: int = opts["retry_attempts"]
+        self.backoff_s = float(opts["retry_backoff_s"])
+        self.api_key: str | None = opts["api_key"]
+        self.base_params = {k: v for k, v in (("jurisdiction_id", opts["jurisdiction_id"]),
+                                              ("api_key", self.api_key)) if v}
+        self.categories: dict[str, str] = {}
+        self._seen: set[str] = set()  # ids handed on in this run
+        self._open: dict[str, datetime] = {}  # ids seen open in this run → received_at (naive UTC)
+        self._closed: set[str] = set()
+        self._quiet: set[str] = set()  # fingerprints of last run's rejects: not quarantined again
+        self._rejected: set[str] = set()  # fingerprints of this run's rejects
+        self._fetched = 0
+
+    # --- the run --------------------------------------------------------------------------
+    def batches(self, watermark: str | None) -> Iterator[Batch]:
+        """One batch per response; the last (possibly empty) batch carries the new watermark.
+
+        Watermark: ``{"until": ISO 8601 UTC, "open": [service_request_id, …], "rejected": [fingerprint, …]}``."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        self._seen, self._open, self._closed, self._rejected, self._quiet = set(), {}, set(), set(), set()
+        self._fetched = 0
+        until, tracked = self._read_watermark(watermark)
+        first = (datetime.combine(self.spec.start_date, time(0), self.ctx.tz).astimezone(UTC)
+                 if self.spec.start_date is not None else None)
+        if until is not None:  # the lookback never reaches before start_date
+            start = max(until - self.lookback, first) if first else until - self.lookback
+        else:
+            start = first or now - timedelta(days=30)
+        start = start.replace(microsecond=0)
+        client = HttpJsonClient(self.ctx.http_timeout_s, attempts=self.attempts, backoff_s=self.backoff_s,
+                                headers={"Accept": "application/json", "User-Agent": "ioc-dashboard open311"})
+        try:
+            self._load_services(client)
+            windows = []
+            lo = start
+            while lo < now:
+                windows.append((lo, min(lo + self.window, now)))
+                lo = windows[-1][1]
+            stack = windows[::-1]  # pop() yields them oldest first
+            while stack:
+                lo, hi = stack.pop()
+                params = {"start_date": self._iso(lo), "end_date": self._iso(hi)}
+                items = self._get_list(client, "requests.json", params)
+                where = f"window {params['start_date']} – {params['end_date']}"
+                warning = None
+                if len(items) >= self.page_cap:
+                    if hi - lo > _SECOND:  # halve on whole seconds (Open311 times have no fractions)
+                        mid = lo + max(_SECOND, timedelta(seconds=int((hi - lo).total_seconds()) // 2))
+                        stack += [(mid, hi), (lo, mid)]
+                        continue
+                    warning = Reject(where, "server cap reached in a 1 s window; some requests may be missing",
+                                     {"start_date": params["start_date"], "end_date": params["end_date"],
+                                      "returned": len(items), "page_cap": self.page_cap})
+                batch = self._batch(items, where)
+                if warning is not None and batch.fetched:  # nothing new: the neighbour already warned
+                    batch.rejects.append(warning)
+                yield batch
+            # Re-poll the ids still open last time that this run has not seen yet.
+            pending = [i for i in tracked if i not in self._seen]
+            for k in range(0, len(pending), self.repoll_chunk):
+                chunk = pending[k:k + self.repoll_chunk]
+                items = self._get_list(client, "requests.json", {"service_request_id": ",".join(chunk)})
+                yield self._batch(items, f"re-poll of {len(chunk)} open ids from {chunk[0]}")
+        finally:
+            client.close()
+        # Tracked ids not seen open (absent, or open but invalid) rank oldest: the cap drops them first.
+        leftovers = [i for i in tracked if i not in self._closed and i not in self._open]
+        keep = (leftovers + sorted(self._open, key=lambda i: (self._open[i], i)))[-self.open_cap:]
+        yield Batch(watermark=json.dumps({"until": self._iso(now, utc=True), "open": keep if self.open_cap else [],
+                                          "rejected": sorted(self._rejected)[:_MAX_QUIET]}))
+
+    # --- HTTP -----------------------------------------------------------------------------
+    def _get_list(self, client: HttpJsonClient, path: str, params: dict[str, str]) -> list[Any]:
+        """GET ``path`` and insist on a JSON list that is not an Open311 error array."""
+        url = f"{self.base}/{path}"
+        try:
+            data = client.get_json(url, {**self.base_params, **params})
+        except SourceError as exc:
+            raise SourceError(self._redact(str(exc))) from None
+        if not isinstance(data, list):
+            raise SourceError(f"{url}: expected a JSON list, got {type(data).__name__}: "
+                              f"{self._redact(json.dumps(data, ensure_ascii=False)[:200])}")
+        if data and all(isinstance(d, dict) and "code" in d and "description" in d
+                        and "service_request_id" not in d and "service_code" not in d for d in data):
+            errors = "; ".join(f"{d['code']} {d['description']}" for d in data)[:300]
+            raise SourceError(f"{url}: Open311 error response: {errors}")
+        if self.ctx.progress is not None:
+            self.ctx.progress(self._fetched + len(data), None)
+        return data
+
+    def _redact(self, text: str) -> str:
+        """Keep the API key out of error messages (they are stored and shown on the UI)."""
+        return text.replace(self.api_key, "***") if self.api_key else text
+
+    def _load_services(self, client: HttpJsonClient) -> None:
+        for service in self._get_list(client, "services.json", {}):
+            if isinstance(service, dict) and service.get("service_code") not in (None, ""):
+                self.categories[str(service["service_code"])] = str(service.get("service_name") or "")
+
+    # --- mapping --------------------------------------------------------------------------
+    def _batch(self, items: list[Any], where: str) -> Batch:
+        """Validate each item; bad ones become rejects, good ones records (duplicates skipped)."""
+        batch = Batch()
+        for n, item in enumerate(items, start=1):
+            raw_id = item.get("service_request_id") if isinstance(item, dict) else None
+            ext_id = str(raw_id).strip() if raw_id not in (None, "") else None
+            if ext_id is not None:
+                if ext_id in self._seen:
+                    continue  # boundary second shared by two windows, or re-poll overlap
+                self._seen.add(ext_id)
+            batch.fetched += 1
+            try:
+                if not isinstance(item, dict):
+                    raise RecordError("item", f"expected a JSON object, got {type(item).__name__}")
+                record = validate_report(self._report(item), self.naive_tz)
+            except RecordError as err:
+                record = None
+                # The lookback re-reads a bad item every run: quarantine it once, not every minute.
+                fingerprint = hashlib.sha1(json.dumps(item, sort_keys=True, default=str).encode()).hexdigest()[:16]
+                self._rejected.add(fingerprint)
+                if fingerprint not in self._quiet:
+                    batch.rejects.append(Reject(f"requests.json item {n} ({where})", str(err), item, ext_id))
+            if ext_id is not None and isinstance(item, dict):
+                status = str(item.get("status") or "").strip().lower()
+                if status == "closed":
+                    self._closed.add(ext_id)
+                elif status == "open" and record is not None:
+                    self._open[ext_id] = record.received_at
+            if record is not None:
+                batch.records.append(record)
+        self._fetched += batch.fetched
+        return batch
+
+    def _report(self, item: dict[str, Any]) -> dict[str, Any]:
+        """An Open311 service request as :func:`validate_report` expects it (field names only;
+        validation and UTC conversion happen there)."""
+        extra = item.get("extended_attributes")
+        extra = extra if isinstance(extra, dict) else {}
+        status = str(item.get("status") or "").strip().lower()
+        agency = item.get("agency_responsible")
+        if status == "open":
+            status = "assigned" if agency not in (None, "") else "received"
+            resolved = None
+        elif status == "closed":
+            outcome = str(extra.get("resolution") or extra.get("status") or "").strip().lower()
+            status = "rejected" if outcome in REJECTED_RESOLUTIONS else "resolved"
+            resolved = item.get("updated_datetime")
+        else:
+            raise RecordError("status", f"unknown Open311 status {item.get('status')!r} (expected open or closed)")
+        lat, lon = item.get("lat"), item.get("long")
+        unit = extra.get("district_code")
+        if unit in (None, ""):
+            try:
+                unit = nearest_unit(float(lat), float(lon), self.ctx.units)
+            except (TypeError, ValueError):
+                unit = ""
+        channel = str(extra.get("channel") or "").strip().lower().replace("-", "_")
+        code = item.get("service_code")
+        return {
+            "external_id": item.get("service_request_id"),
+            "category_code": code,
+            "category_name": item.get("service_name") or self.categories.get(str(code), ""),
+            "status": status,
+            "received_at": item.get("requested_datetime"),
+            "due_at": item.get("expected_datetime"),
+            "resolved_at": resolved,
+            "updated_at": item.get("updated_datetime") or item.get("requested_datetime"),
+            "lat": lat, "lon": lon,
+            "address": item.get("address"),
+            "description": item.get("description"),
+            "handling_unit": agency,
+            "unit_code": unit,
+            "channel": channel if channel in CHANNELS else "other",
+            "rating": extra.get("rating"),
+        }
+
+    # --- time and watermark ---------------------------------------------------------------
+    def _iso(self, moment: datetime, utc: bool = False) -> str:
+        """ISO 8601 with an offset: local (``+07:00``) for servers on local time, else ``Z``."""
+        if self.naive_tz is not UTC and not utc:
+            return moment.astimezone(self.ctx.tz).isoformat()
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    def _read_watermark(self, watermark: str | None) -> tuple[datetime | None, list[str]]:
+        """(until as aware UTC, open ids); also loads last run's reject fingerprints. An unreadable
+        watermark restarts from the beginning (upserts make a re-pull harmless, and a run must not
+        fail forever on it); a bare ISO timestamp is read as ``until``."""
+        if not watermark:
+            return None, []
+        try:
+            data = json.loads(watermark)
+        except ValueError:
+            data = watermark  # a bare timestamp
+        if not isinstance(data, dict):
+            data = {"until": data}
+        try:
+            until = parse_timestamp(data.get("until"), "until").replace(tzinfo=UTC)
+            self._quiet = {str(h) for h in data.get("rejected") or []}
+            return until, [str(i) for i in data.get("open") or []]
+        except (RecordError, TypeError):
+            log.warning("source %s: unreadable watermark %r, pulling from the start", self.spec.name, watermark)
+            return None, []
