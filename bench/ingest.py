@@ -12,7 +12,6 @@ import argparse
 import time
 
 import pandas as pd
-
 from common import ROOT, TZ, simulated_year
 
 from ioc.store import schema

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -224,7 +224,7 @@ def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCale
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class FeedbackSimulator(Collector):
@@ -247,8 +247,8 @@ class FeedbackSimulator(Collector):
             seconds=self.spec.every_seconds)
         since = max(since, now - timedelta(days=MAX_LIFE_DAYS))
         tz = self.ctx.tz
-        first_day = max(live_start, now - timedelta(days=MAX_LIFE_DAYS)).replace(tzinfo=timezone.utc).astimezone(tz).date()
-        last_day = now.replace(tzinfo=timezone.utc).astimezone(tz).date()
+        first_day = max(live_start, now - timedelta(days=MAX_LIFE_DAYS)).replace(tzinfo=UTC).astimezone(tz).date()
+        last_day = now.replace(tzinfo=UTC).astimezone(tz).date()
         frames = []
         day = first_day
         while day <= last_day:

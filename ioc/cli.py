@@ -7,7 +7,6 @@ import argparse
 import json
 import logging
 import sys
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +120,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(args: argparse.Namespace) -> Period:
+def _period(args: argparse.Namespace, tz: Any) -> Period:
+    from ioc.kpi.periods import default_period
+    from ioc.store.db import utcnow
+
+    default = default_period(to_local(utcnow(), tz).date())  # "today" in IOC_TIMEZONE, not the machine's
     try:
-        start = parse_date(args.date_from, "--from")
-        end = parse_date(args.date_to, "--to")
+        start = parse_date(args.date_from, "--from") if args.date_from else default.start
+        end = parse_date(args.date_to, "--to") if args.date_to else default.end
         return Period(start, end)
     except FilterError as exc:
         raise CliError(str(exc)) from None
@@ -137,7 +140,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     from ioc.store.db import utcnow
 
     ctx = _context()
-    flt = FeedbackFilter(_period(args), district=args.district, category=args.category, channel=args.channel)
+    flt = FeedbackFilter(_period(args, ctx.tz), district=args.district, category=args.category, channel=args.channel)
     kpis = feedback_kpis(ctx.engine, flt, ctx.tz, utcnow())
     if args.json:
         print(json.dumps(kpis.as_dict(), ensure_ascii=False))
@@ -179,7 +182,6 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    today = date.today()
     parser = argparse.ArgumentParser(prog="python -m ioc", description="IOC dashboard: collectors, store and KPIs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -207,8 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("kpi", help="the KPI set of a family for a period of local dates [from, to)")
     p.add_argument("family", choices=["feedback", "traffic", "environment", "admin"])
-    p.add_argument("--from", dest="date_from", default=str(today - timedelta(days=364)))
-    p.add_argument("--to", dest="date_to", default=str(today + timedelta(days=1)))
+    p.add_argument("--from", dest="date_from", help="first local date, YYYY-MM-DD (default: 364 days ago)")
+    p.add_argument("--to", dest="date_to", help="local date after the last, YYYY-MM-DD (default: tomorrow)")
     p.add_argument("--district", help="GSO code of the district-level unit, e.g. 474")
     p.add_argument("--category")
     p.add_argument("--channel")

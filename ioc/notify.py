@@ -87,24 +87,21 @@ class RedisNotifier:
             return None
         self._last_try = time.monotonic()
         try:
-            result = fn()
+            if self._down_since is not None:
+                # Notices published while Redis was away were lost: the database has them.
+                # Resynchronise before answering, so this very call already sees them.
+                fresh = db_versions(self._engine)
+                if fresh:
+                    self._redis.hset(VERSIONS_KEY, mapping=fresh)
+                log.info("Redis is back; versions resynchronised from the database")
+                self._down_since, self._error = None, None
+            return fn()
         except redis.RedisError as exc:
             if self._down_since is None:
                 log.warning("Redis unavailable, falling back to the database: %s", exc)
                 self._down_since = time.monotonic()
             self._error = f"Redis: {type(exc).__name__}"
             return None
-        if self._down_since is not None:
-            log.info("Redis is back; resynchronising versions from the database")
-            self._down_since, self._error = None, None
-            # Notices published while Redis was away were lost: the database has them.
-            fresh = db_versions(self._engine)
-            if fresh:
-                try:
-                    self._redis.hset(VERSIONS_KEY, mapping=fresh)
-                except redis.RedisError:
-                    pass
-        return result
 
     def publish(self, family: str, version: int) -> None:
         def go() -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -68,8 +68,8 @@ def run_job(ctx: Context, spec: SourceSpec) -> str:
 def build_scheduler(ctx: Context, blocking: bool = False) -> BaseScheduler:
     """A scheduler with one interval job per configured source (not started)."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
-    start = datetime.now(timezone.utc)
+    scheduler = cls(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
+    start = datetime.now(UTC)
     for i, spec in enumerate(ctx.sources):
         scheduler.add_job(
             run_job, "interval", seconds=spec.every_seconds, args=[ctx, spec], id=spec.name, name=spec.name,

@@ -24,6 +24,13 @@ def default_holidays(years: Iterable[int]) -> dict[date, str]:
     return dict(holidays.country_holidays("VN", years=list(years)).items())
 
 
+def default_workdays(years: Iterable[int]) -> frozenset[date]:
+    """Vietnam's official make-up working days (ngày làm bù, on a weekend) for ``years``."""
+    import holidays
+
+    return frozenset(holidays.country_holidays("VN", years=list(years)).weekend_workdays)
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Working days are Monday–Friday, minus ``holidays``, plus ``extra_workdays``.
@@ -37,7 +44,8 @@ class WorkCalendar:
 
     @classmethod
     def vietnam(cls, years: Iterable[int] = range(2015, 2036)) -> WorkCalendar:
-        return cls(frozenset(default_holidays(years)))
+        years = list(years)
+        return cls(frozenset(default_holidays(years)), default_workdays(years))
 
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_workdays:
@@ -93,18 +101,20 @@ class WorkCalendar:
         starts = np.asarray(starts, dtype="datetime64[us]")
         start_days = starts.astype("datetime64[D]")
         clock = starts - start_days.astype("datetime64[us]")
-        if self.extra_workdays:
-            # Rare: fall back to the exact scalar rule.
-            out = [
-                np.datetime64(self.add_working_days(s.astype(datetime), days), "us")
-                for s in starts
-            ]
-            return np.array(out, dtype="datetime64[us]")
         cal = self._busdaycal()
         on_working_day = np.is_busday(start_days, busdaycal=cal)
         due_days = np.busday_offset(start_days, days, roll="forward", busdaycal=cal)
         clock = np.where(on_working_day, clock, np.timedelta64(0, "us"))
-        return due_days.astype("datetime64[us]") + clock
+        out = due_days.astype("datetime64[us]") + clock
+        if self.extra_workdays:
+            # numpy's weekmask knows no make-up Saturday; only a start whose walk
+            # [start day, weekday-only deadline] meets one can differ: redo those exactly.
+            extra = np.array(sorted(self.extra_workdays), dtype="datetime64[D]")
+            lo = np.searchsorted(extra, start_days, side="left")
+            hi = np.searchsorted(extra, due_days, side="right")
+            for i in np.flatnonzero(hi > lo):
+                out[i] = np.datetime64(self.add_working_days(starts[i].astype(datetime), days), "us")
+        return out
 
 
 _BUSDAYCAL_CACHE: dict[WorkCalendar, np.busdaycalendar] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -143,7 +143,7 @@ class FeedbackRecord:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def parse_timestamp(value: Any, field: str, naive_tz: Any = timezone.utc) -> datetime:
+def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
     """Parse an ISO 8601 timestamp (or datetime) into naive UTC.
 
     An offset (``+07:00``, ``Z``) is converted, not stripped; a value with no offset is read
@@ -163,7 +163,7 @@ def parse_timestamp(value: Any, field: str, naive_tz: Any = timezone.utc) -> dat
         raise RecordError(field, f"missing or not a timestamp: {value!r}")
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=naive_tz)
-    return dt.astimezone(timezone.utc).replace(tzinfo=None)
+    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
@@ -193,7 +193,7 @@ def _coord(raw: dict[str, Any], key: str, lo: float, hi: float) -> float | None:
     return number
 
 
-def validate_report(raw: dict[str, Any], naive_tz: Any = timezone.utc) -> FeedbackRecord:
+def validate_report(raw: dict[str, Any], naive_tz: Any = UTC) -> FeedbackRecord:
     """Check and normalise one report given as a dict of the store's field names.
 
     Timestamps may be ISO strings or datetimes; ``due_at`` may be absent (the store's caller

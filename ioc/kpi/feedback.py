@@ -240,7 +240,7 @@ def feedback_series(engine: Engine, flt: FeedbackFilter, freq: str = "week") -> 
     frame["bucket"] = pd.to_datetime(frame["bucket"])
     if freq != "day" and not frame.empty:
         if freq == "week":
-            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.weekday, unit="D")
+            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
         else:
             frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
         frame = frame.groupby("bucket", as_index=False).sum()

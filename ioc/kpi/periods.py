@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -65,13 +65,13 @@ def _next_month(d: date) -> date:
 
 
 def _local_midnight_utc(d: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(d, time(0), tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
 
 
 def to_local(utc_naive: datetime | None, tz: ZoneInfo) -> datetime | None:
     if utc_naive is None:
         return None
-    return utc_naive.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None)
+    return utc_naive.replace(tzinfo=UTC).astimezone(tz).replace(tzinfo=None)
 
 
 def default_period(today: date) -> Period:

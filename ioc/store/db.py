@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 
-from ioc.domain.calendar import WorkCalendar, default_holidays
+from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.feedback import CATEGORIES
 from ioc.domain.units import SEED_UNITS, Unit
 from ioc.store import schema
@@ -19,7 +19,7 @@ from ioc.store import schema
 
 def utcnow() -> datetime:
     """Current time as naive UTC (the store's convention)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_engine(url: str) -> Engine:
@@ -73,7 +73,8 @@ def seed(conn: Connection) -> None:
     )
     conn.execute(
         insert(schema.holidays),
-        [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())],
+        [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())]
+        + [{"day": d, "name": "Ngày làm bù", "kind": "workday"} for d in sorted(default_workdays(range(2015, 2036)))],
     )
     conn.execute(
         insert(schema.categories),

@@ -12,8 +12,8 @@ bucket of the day it was *received*.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -219,6 +219,15 @@ def ingest(
                           .copy().reset_index())
             deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
             bulk.add_many(conn, "feedback_rollup", deltas, ROLLUP_KEYS, ROLLUP_MEASURES)
+            # A key that lost a report may now hold none: drop its row, as a rebuild would.
+            emptied = deltas[deltas["received"] < 0]
+            if len(emptied):
+                ph = bulk.placeholder(conn)
+                where = " AND ".join(f"{k} = {ph}" for k in ROLLUP_KEYS)
+                conn.exec_driver_sql(
+                    f"DELETE FROM feedback_rollup WHERE {where} AND received = 0",
+                    bulk.rows(conn, emptied, ROLLUP_KEYS),
+                )
         result = IngestResult(inserted, updated, len(frame) - inserted - updated)
         if result.changed:
             bump_version(conn, FAMILY)

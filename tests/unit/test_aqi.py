@@ -122,7 +122,7 @@ JUST_ABOVE = [
 
 # Every breakpoint row exactly: the concentration gives that row's index.
 AT_EDGE = [
-    (p, bp, level) for p, bps in BREAKPOINTS.items() for bp, level in zip(bps, INDEX_LEVELS)
+    (p, bp, level) for p, bps in BREAKPOINTS.items() for bp, level in zip(bps, INDEX_LEVELS, strict=False)
 ]
 
 

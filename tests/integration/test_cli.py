@@ -1,0 +1,196 @@
+"""``python -m ioc`` run as a real subprocess against a throw-away SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from ioc.kpi.feedback import KPI_NAMES, FeedbackFilter, feedback_kpis
+from ioc.kpi.periods import Period
+from ioc.store import schema
+from ioc.store.db import make_engine, utcnow
+
+REPO = Path(__file__).resolve().parents[2]
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def cli_env(db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
+    env.update({"IOC_DATABASE_URL": f"sqlite:///{db}", **extra})
+    return env
+
+
+def ioc(db: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ioc", *args], cwd=REPO, env=cli_env(db, **extra),
+                          capture_output=True, text=True, timeout=120)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def local_today() -> date:
+    return datetime.now(UTC).astimezone(TZ).date()
+
+
+@pytest.fixture(scope="module")
+def simulated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "ioc.sqlite"
+    result = ioc(db, "simulate", "--days", "30", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    stored = int(re.fullmatch(r"simulated 30 days \(seed 7\): (\d+) reports stored or updated\n",
+                              result.stdout).group(1))
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.feedback_reports)).scalar_one() == stored
+    engine.dispose()
+    assert stored > 500
+    return db
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = ioc(tmp_path / "x.sqlite", "--help")
+
+    assert result.returncode == 0
+    for command in ("sources", "collect", "import", "simulate", "kpi", "scheduler"):
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), command
+
+
+def test_kpi_json_equals_the_in_process_kpis(simulated_db: Path) -> None:
+    start, end = local_today() - timedelta(days=30), local_today() + timedelta(days=1)
+    engine = make_engine(f"sqlite:///{simulated_db}")
+    flt = FeedbackFilter(Period(start, end))
+    before = feedback_kpis(engine, flt, TZ, utcnow())
+
+    result = ioc(simulated_db, "kpi", "feedback", "--from", str(start), "--to", str(end), "--json")
+
+    after = feedback_kpis(engine, flt, TZ, utcnow())
+    engine.dispose()
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    printed = json.loads(line)
+    assert list(printed) == list(KPI_NAMES)
+    assert set(printed) == {"received", "processed", "processed_rate", "on_time_rate", "overdue",
+                            "median_resolution_hours", "p90_resolution_hours", "satisfaction_rate", "rated_share"}
+    expected = after.as_dict()
+    # ``overdue`` depends on the moment: it can only grow between the two in-process readings.
+    assert before.overdue <= printed.pop("overdue") <= expected.pop("overdue")
+    assert printed == expected
+    assert printed["received"] > 500
+    assert 0.5 < printed["processed_rate"] < 1.0  # the last days' reports are still being handled
+
+
+def test_kpi_district_filters(simulated_db: Path) -> None:
+    start, end = local_today() - timedelta(days=30), local_today() + timedelta(days=1)
+    args = ("kpi", "feedback", "--from", str(start), "--to", str(end), "--json")
+
+    everything = json.loads(ioc(simulated_db, *args).stdout)
+    result = ioc(simulated_db, *args, "--district", "474")
+
+    assert result.returncode == 0, result.stderr
+    hue = json.loads(result.stdout)
+    lo, hi = Period(start, end).utc_bounds(TZ)
+    t = schema.feedback_reports
+    engine = make_engine(f"sqlite:///{simulated_db}")
+    with engine.connect() as conn:
+        raw_hue = conn.execute(select(func.count()).select_from(t).where(
+            t.c.unit_code == "474", t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
+        raw_closed = conn.execute(select(func.count()).select_from(t).where(
+            t.c.unit_code == "474", t.c.received_at >= lo, t.c.received_at < hi,
+            t.c.status.in_(["resolved", "rejected"]))).scalar_one()
+    engine.dispose()
+    assert hue["received"] == raw_hue
+    assert hue["processed"] == raw_closed
+    assert 0 < hue["received"] < everything["received"]
+
+
+def test_kpi_default_period_is_in_the_configured_time_zone(tmp_path: Path) -> None:
+    # The machine's clock is 26 hours behind the configured zone: "today" must be the zone's.
+    zone = ZoneInfo("Pacific/Kiritimati")
+    today_before = datetime.now(UTC).astimezone(zone).date()
+
+    # TZ in POSIX form (UTC−12) so that it needs no system time-zone files.
+    result = ioc(tmp_path / "x.sqlite", "kpi", "feedback", IOC_TIMEZONE="Pacific/Kiritimati", TZ="<-12>12")
+
+    today_after = datetime.now(UTC).astimezone(zone).date()
+    assert result.returncode == 0, result.stderr
+    match = re.search(r"received (\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)", result.stdout)
+    start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+    assert end in {today_before + timedelta(days=1), today_after + timedelta(days=1)}
+    assert end - start == timedelta(days=365)
+
+
+@pytest.mark.parametrize("bad", ["2024-02-30", "30/01/2024", "yesterday"])
+def test_a_bad_from_date_is_a_one_line_error_naming_from(tmp_path: Path, bad: str) -> None:
+    result = ioc(tmp_path / "x.sqlite", "kpi", "feedback", "--from", bad, "--to", "2024-03-01")
+
+    line = one_line_error(result)
+    assert "--from" in line
+    assert repr(bad) in line
+    assert result.stdout == ""
+
+
+def test_to_not_after_from_is_an_error(tmp_path: Path) -> None:
+    same = ioc(tmp_path / "x.sqlite", "kpi", "feedback", "--from", "2024-03-01", "--to", "2024-03-01")
+    backwards = ioc(tmp_path / "x.sqlite", "kpi", "feedback", "--from", "2024-03-02", "--to", "2024-03-01")
+
+    assert "must be after" in one_line_error(same)
+    assert "must be after" in one_line_error(backwards)
+
+
+def test_collect_an_unknown_source_is_an_error(tmp_path: Path) -> None:
+    line = one_line_error(ioc(tmp_path / "x.sqlite", "collect", "no-such-source"))
+
+    assert "'no-such-source'" in line
+    assert "feedback-simulator" in line  # says what is configured
+
+
+def test_import_of_a_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
+    line = one_line_error(ioc(tmp_path / "x.sqlite", "import", "feedback", "missing.csv"))
+
+    assert "missing.csv" in line
+    assert "no such file" in line
+
+
+def test_a_bad_setting_is_a_one_line_error_naming_the_variable(tmp_path: Path) -> None:
+    line = one_line_error(ioc(tmp_path / "x.sqlite", "sources", IOC_LANG="fr"))
+
+    assert "IOC_LANG" in line
+
+
+def test_sources_shows_the_simulator_and_its_health(tmp_path: Path) -> None:
+    db = tmp_path / "x.sqlite"
+    before = ioc(db, "sources")
+    assert before.returncode == 0, before.stderr
+    [row] = [line for line in before.stdout.splitlines() if line.startswith("feedback-simulator")]
+    assert row.split()[:4] == ["feedback-simulator", "simulator", "feedback", "5s"]
+    assert " never " in row
+
+    collected = ioc(db, "collect", "feedback-simulator", "--json")
+    assert collected.returncode == 0, collected.stderr
+    outcome = json.loads(collected.stdout)
+    assert (outcome["source"], outcome["status"], outcome["error"]) == ("feedback-simulator", "ok", None)
+
+    after = ioc(db, "sources", "--json")
+    assert after.returncode == 0, after.stderr
+    [health] = json.loads(after.stdout)
+    assert (health["name"], health["type"], health["every_seconds"]) == ("feedback-simulator", "simulator", 5)
+    assert health["status"] == "ok"
+    assert health["last_run"] is not None
+    assert health["consecutive_failures"] == 0
+    assert health["error"] is None
+    assert health["fetched"] == outcome["fetched"]

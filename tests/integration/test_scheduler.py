@@ -1,0 +1,271 @@
+"""The scheduler: the database job lock, exactly-once runs across schedulers, APScheduler job
+settings, and the embedded start (once per process, backfill on first start only)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, func, select, update
+
+import data_sources.registry as registry
+import ioc.runtime as runtime
+import ioc.scheduler as scheduler_mod
+from data_sources.base import Batch, Collector, SourceSpec
+from ioc.config import load_settings
+from ioc.context import Context, build_context
+from ioc.notify import LocalNotifier
+from ioc.scheduler import build_scheduler, release_lock, run_job, try_lock
+from ioc.store import runs, schema
+from ioc.store.db import init_db, make_engine, utcnow
+
+LOCKS = schema.job_locks
+HOUR = timedelta(hours=1)
+NO_WAIT = timedelta(0)
+
+
+def lock_row(engine: Engine, name: str) -> dict:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(LOCKS).where(LOCKS.c.name == name)).mappings().one())
+
+
+def set_lock(engine: Engine, name: str, **values: object) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(LOCKS).where(LOCKS.c.name == name).values(**values))
+
+
+# --- the lock -------------------------------------------------------------------------------------
+
+
+def test_lock_is_exclusive_between_two_holders(engine: Engine) -> None:
+    assert try_lock(engine, "source:a", HOUR, NO_WAIT, holder="scheduler-1")
+    assert not try_lock(engine, "source:a", HOUR, NO_WAIT, holder="scheduler-2")
+    assert not try_lock(engine, "source:a", HOUR, NO_WAIT, holder="scheduler-1")  # not re-entrant either
+    assert lock_row(engine, "source:a")["holder"] == "scheduler-1"
+    # Another job's lock is independent.
+    assert try_lock(engine, "source:b", HOUR, NO_WAIT, holder="scheduler-2")
+
+    release_lock(engine, "source:a", holder="scheduler-1")
+
+    assert try_lock(engine, "source:a", HOUR, NO_WAIT, holder="scheduler-2")
+    assert lock_row(engine, "source:a")["holder"] == "scheduler-2"
+
+
+def test_lock_is_not_retaken_before_min_interval_even_after_release(engine: Engine) -> None:
+    assert try_lock(engine, "source:a", HOUR, timedelta(minutes=30), holder="scheduler-1")
+    release_lock(engine, "source:a", holder="scheduler-1")
+    assert lock_row(engine, "source:a")["locked_until"] is None
+
+    assert not try_lock(engine, "source:a", HOUR, timedelta(minutes=30), holder="scheduler-2")
+    assert not try_lock(engine, "source:a", HOUR, timedelta(minutes=30), holder="scheduler-1")
+
+    # 31 minutes later (moved into the past rather than waited for) the job is due again.
+    set_lock(engine, "source:a", last_run_at=utcnow() - timedelta(minutes=31))
+    assert try_lock(engine, "source:a", HOUR, timedelta(minutes=30), holder="scheduler-2")
+    assert lock_row(engine, "source:a")["holder"] == "scheduler-2"
+
+
+def test_an_expired_lock_of_a_crashed_holder_is_taken_over(engine: Engine) -> None:
+    assert try_lock(engine, "source:a", HOUR, NO_WAIT, holder="crashed")
+    assert not try_lock(engine, "source:a", HOUR, NO_WAIT, holder="survivor")
+    # The holder died without releasing; its lease runs out.
+    set_lock(engine, "source:a", locked_until=utcnow() - timedelta(seconds=1))
+
+    assert try_lock(engine, "source:a", HOUR, NO_WAIT, holder="survivor")
+    assert lock_row(engine, "source:a")["holder"] == "survivor"
+
+    # The crashed holder coming back and "releasing" must not free the survivor's lock.
+    release_lock(engine, "source:a", holder="crashed")
+    assert not try_lock(engine, "source:a", HOUR, NO_WAIT, holder="third")
+    assert lock_row(engine, "source:a")["locked_until"] is not None
+
+
+# --- exactly once across schedulers ---------------------------------------------------------------
+
+
+class CountingCollector(Collector):
+    type = "counting"
+    family = "feedback"
+    calls = 0
+    guard = threading.Lock()
+
+    def batches(self, watermark: str | None) -> Iterator[Batch]:
+        with CountingCollector.guard:
+            CountingCollector.calls += 1
+        yield Batch(records=[], fetched=0, watermark="done")
+
+
+@pytest.fixture
+def counting_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = registry.collector_types
+    monkeypatch.setattr(registry, "collector_types", lambda: {**real(), "counting": CountingCollector})
+    CountingCollector.calls = 0
+
+
+def a_scheduler_context(url: str, spec: SourceSpec) -> Context:
+    """What one scheduler process holds: its own engine and notifier on the shared database."""
+    engine = make_engine(url)
+    init_db(engine)
+    return Context(settings=load_settings({"IOC_DATABASE_URL": url}), engine=engine,
+                   notifier=LocalNotifier(engine), sources=(spec,))
+
+
+def test_two_schedulers_run_a_due_job_exactly_once(store_url: str, counting_type: None) -> None:
+    spec = SourceSpec(name="hue-open311", type="counting", family="feedback", every_seconds=60)
+    contexts = [a_scheduler_context(store_url, spec) for _ in range(2)]
+    runs.register_sources(contexts[0].engine, [spec])
+    start = threading.Barrier(8)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def tick(ctx: Context) -> None:
+        start.wait()
+        try:
+            results.append(run_job(ctx, spec))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tick, args=(contexts[i % 2],)) for i in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert sorted(results) == ["locked"] * 7 + ["ok"]
+        assert CountingCollector.calls == 1
+        with contexts[0].engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(schema.collector_runs)).scalar_one() == 1
+        assert lock_row(contexts[0].engine, "source:hue-open311")["locked_until"] is None  # released
+        # And the next tick within half a cadence, on either scheduler, does not run it again.
+        assert run_job(contexts[1], spec) == "locked"
+        assert CountingCollector.calls == 1
+    finally:
+        for ctx in contexts:
+            ctx.engine.dispose()
+
+
+# --- APScheduler settings -------------------------------------------------------------------------
+
+
+def test_build_scheduler_sets_grace_coalesce_and_max_instances(tmp_path: Path) -> None:
+    specs = (SourceSpec("fast", "simulator", "feedback", 5),
+             SourceSpec("hourly", "open311", "feedback", 3600, url="http://open311.test"))
+    ctx = replace(build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"})),
+                  sources=specs)
+
+    sched = build_scheduler(ctx)
+
+    jobs = {job.id: job for job in sched.get_jobs()}
+    assert set(jobs) == {"fast", "hourly"}
+    for spec in specs:
+        job = jobs[spec.name]
+        assert job.coalesce is True
+        assert job.max_instances == 1
+        assert job.misfire_grace_time == max(30, spec.every_seconds)
+        assert isinstance(job.trigger, IntervalTrigger)
+        assert job.trigger.interval == timedelta(seconds=spec.every_seconds)
+        assert job.func is run_job
+        assert job.args == (ctx, spec)
+    assert not sched.running
+
+
+# --- embedded start -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A process that has not started anything yet; whatever starts is shut down afterwards."""
+    monkeypatch.setattr(runtime, "_started", threading.Lock())
+    monkeypatch.setattr(runtime, "_scheduler", None)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    yield
+    if runtime._scheduler is not None and runtime._scheduler.running:
+        runtime._scheduler.shutdown(wait=True)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    real = getattr(module, name)
+    calls: list[int] = []
+
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls
+
+
+def _simulated_reports(ctx: Context) -> int:
+    t = schema.feedback_reports
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(t).where(t.c.source == "feedback-simulator")
+                            ).scalar_one()
+
+
+def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
+        tmp_path: Path, fresh_runtime: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+                                       "IOC_BACKFILL_DAYS": "30", "IOC_SIMULATOR_SEED": "5"}))
+    builds = _counting(monkeypatch, scheduler_mod, "build_scheduler")
+    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+
+    runtime.start_embedded(ctx)
+    first = runtime._scheduler
+    stored = _simulated_reports(ctx)
+    runtime.start_embedded(ctx)
+
+    assert builds == [1]
+    assert backfills == [1]
+    assert runtime._scheduler is first
+    assert first.running
+    assert [job.id for job in first.get_jobs()] == ["feedback-simulator"]
+    # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
+    assert 500 <= stored <= 1400
+    with ctx.engine.connect() as conn:
+        oldest = conn.execute(select(func.min(schema.feedback_reports.c.received_at))).scalar_one()
+    assert oldest >= utcnow() - timedelta(days=32)
+
+
+def test_a_restart_on_a_store_with_history_does_not_backfill_again(
+        tmp_path: Path, fresh_runtime: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}", "IOC_BACKFILL_DAYS": "10",
+           "IOC_EMBEDDED_SCHEDULER": "0"}
+    ctx = build_context(load_settings(env))
+    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+    runtime.start_embedded(ctx)
+    stored = _simulated_reports(ctx)
+    assert stored > 0
+    assert runtime._scheduler is None  # IOC_EMBEDDED_SCHEDULER=0
+
+    monkeypatch.setattr(runtime, "_started", threading.Lock())  # a new process on the same store
+    runtime.start_embedded(ctx)
+
+    assert backfills == [1]
+    assert _simulated_reports(ctx) == stored
+
+
+def test_the_reloader_parent_starts_nothing(tmp_path: Path, fresh_runtime: None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+                                       "IOC_BACKFILL_DAYS": "10"}))
+    builds = _counting(monkeypatch, scheduler_mod, "build_scheduler")
+    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+
+    runtime.start_embedded(ctx)  # the reloader's watcher process
+
+    assert (builds, backfills, runtime._scheduler) == ([], [], None)
+    assert _simulated_reports(ctx) == 0
+
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")  # the child that serves requests
+    runtime.start_embedded(ctx)
+
+    assert (builds, backfills) == ([1], [1])
+    assert runtime._scheduler is not None and runtime._scheduler.running
