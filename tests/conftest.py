@@ -87,3 +87,9 @@ def tz() -> ZoneInfo:
 @pytest.fixture(scope="session")
 def calendar() -> WorkCalendar:
     return WorkCalendar.vietnam()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database only (for the scaled deployment tests)."""
+    yield from _postgres_database()
