@@ -20,10 +20,12 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 def collector_types() -> dict[str, type[Collector]]:
     from data_sources.files import FeedbackFileCollector
+    from data_sources.json_mapping import JsonMappingCollector
     from data_sources.open311 import Open311Collector
     from data_sources.simulator import FeedbackSimulator
 
-    return {cls.type: cls for cls in (Open311Collector, FeedbackFileCollector, FeedbackSimulator)}
+    return {cls.type: cls for cls in (Open311Collector, FeedbackFileCollector, FeedbackSimulator,
+                                      JsonMappingCollector)}
 
 
 DEFAULT_SOURCES = [
@@ -54,8 +56,13 @@ def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[Sou
         if kind not in types:
             raise ConfigurationError(f"{here}: unknown type {kind!r} (known: {', '.join(sorted(types))})")
         cls = types[kind]
-        family = table.pop("family", cls.family)
-        if family != cls.family:
+        family = table.pop("family", None if cls.family == "*" else cls.family)
+        if cls.family == "*":
+            from ioc.families import FAMILIES
+
+            if family not in FAMILIES:
+                raise ConfigurationError(f"{here}: type {kind!r} needs 'family' (one of {', '.join(FAMILIES)})")
+        elif family != cls.family:
             raise ConfigurationError(f"{here}: type {kind!r} feeds family {cls.family!r}, not {family!r}")
         every = table.pop("every_seconds", None)
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
@@ -68,7 +75,7 @@ def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[Sou
                 raise ConfigurationError(f"{here}: 'start_date' {start!r} is not a date (YYYY-MM-DD)") from None
         url = table.pop("url", None)
         path = table.pop("path", None)
-        if kind == "open311" and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        if kind in ("open311", "json") and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
             raise ConfigurationError(f"{here}: 'url' must be an http(s) address")
         if kind == "file" and not path:
             raise ConfigurationError(f"{here}: 'path' is required")

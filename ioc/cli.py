@@ -14,6 +14,8 @@ from data_sources.base import ConfigurationError
 from ioc.config import ConfigError, settings
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
 
+FILTERS = ("district", "category", "channel", "level", "unit")
+
 
 class CliError(Exception):
     """A one-line message for the user; exit code 2."""
@@ -91,15 +93,21 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return _print_outcome(run_source(ctx, spec), args.json)
 
 
+def _family(code: str, need: str):  # noqa: ANN202
+    from ioc.families import FAMILIES
+
+    family = FAMILIES[code]
+    if getattr(family, need) is None:
+        raise CliError(f"{code}: this family is not connected yet")
+    return family
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    if args.family != "feedback":
-        raise CliError(f"import {args.family}: this family is not connected yet")
-    from data_sources.files import import_feedback_file
-
-    outcome = import_feedback_file(_context(), path, show_progress=not args.quiet)
+    family = _family(args.family, "import_file")
+    outcome = family.import_file(_context(), path, not args.quiet)
     code = _print_outcome(outcome, args.json)
     if outcome.counts.get("rejected") and not args.json:
         from ioc.store.runs import quarantined
@@ -134,19 +142,22 @@ def _period(args: argparse.Namespace, tz: Any) -> Period:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    if args.family != "feedback":
-        raise CliError(f"kpi {args.family}: this family is not connected yet")
-    from ioc.kpi.feedback import FeedbackFilter, feedback_kpis
+    from ioc.families import UnsupportedFilter
     from ioc.store.db import utcnow
 
+    family = _family(args.family, "kpis")
     ctx = _context()
-    flt = FeedbackFilter(_period(args, ctx.tz), district=args.district, category=args.category, channel=args.channel)
-    kpis = feedback_kpis(ctx.engine, flt, ctx.tz, utcnow())
+    period = _period(args, ctx.tz)
+    try:
+        filters = family.check_filters({name: getattr(args, name) for name in FILTERS})
+    except UnsupportedFilter as exc:
+        raise CliError(str(exc)) from None
+    kpis = family.kpis(ctx.engine, period, filters, ctx.tz, utcnow())
     if args.json:
-        print(json.dumps(kpis.as_dict(), ensure_ascii=False))
+        print(json.dumps(kpis, ensure_ascii=False, default=str))
     else:
-        print(f"feedback KPIs, received {flt.period.start} → {flt.period.end} (exclusive), local time {ctx.tz}")
-        for key, value in kpis.as_dict().items():
+        print(f"{args.family} KPIs, received {period.start} → {period.end} (exclusive), local time {ctx.tz}")
+        for key, value in kpis.items():
             print(f"  {key:<26} {_fmt(value)}")
     return 0
 
@@ -214,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", help="GSO code of the district-level unit, e.g. 474")
     p.add_argument("--category")
     p.add_argument("--channel")
+    p.add_argument("--level", help="province, district or commune (admin)")
+    p.add_argument("--unit", help="unit code (admin)")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI name")
     p.set_defaults(func=cmd_kpi)
 
