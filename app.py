@@ -1,0 +1,139 @@
+"""The IOC Huế dashboard (Dash). ``python app.py`` runs everything in one process on
+embedded defaults; in production ``gunicorn 'app:create_server()'`` (or ``app:server``)
+serves it while ``python -m ioc scheduler`` collects.
+
+Everything is served locally (``serve_locally=True``, assets in ``assets/``): no CDN, so the
+wall screens work on a closed network.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import Any
+
+import dash
+import flask
+from dash import State
+
+from ioc.context import Context
+
+ROOT = Path(__file__).resolve().parent
+CONTEXT_KEY = "IOC_CONTEXT"
+
+
+def _ctx() -> Context:
+    """The Context of the app serving the current request (layouts run inside a request)."""
+    return flask.current_app.config[CONTEXT_KEY]
+
+
+def _overview_page(lang_pref: str | None = None, **params: Any) -> Any:
+    from layouts import overview
+
+    return overview.layout(_ctx().settings, lang_pref, **params)
+
+
+def _feedback_page(lang_pref: str | None = None, **params: Any) -> Any:
+    from callbacks.common import local_today
+    from layouts import feedback
+
+    ctx = _ctx()
+    return feedback.layout(ctx.settings, local_today(ctx), lang_pref, **params)
+
+
+def _gzip_json(server: flask.Flask, min_bytes: int = 2048) -> None:
+    """Gzip JSON answers (callbacks, layouts). The map's GeoJSON is ~5 MB of repetitive text for
+    5,000 reports and ~250 kB gzipped; flask-compress is not a dependency, so do it here."""
+
+    @server.after_request
+    def compress(response: flask.Response) -> flask.Response:
+        if (response.direct_passthrough or response.status_code != 200 or response.mimetype != "application/json"
+                or "Content-Encoding" in response.headers
+                or "gzip" not in flask.request.headers.get("Accept-Encoding", "")):
+            return response
+        data = response.get_data()
+        if len(data) >= min_bytes:
+            response.set_data(gzip.compress(data, compresslevel=5))
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Vary"] = "Accept-Encoding"
+        return response
+
+
+def _api_routes(server: flask.Flask, ctx: Context) -> None:
+    """Cheap JSON endpoints: the data-version key screens and probes poll, and a health check."""
+
+    @server.get("/api/versions")
+    def api_versions() -> flask.Response:
+        response = flask.jsonify(versions=ctx.notifier.versions(), degraded=ctx.notifier.degraded)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-IOC-Worker"] = str(os.getpid())
+        return response
+
+    @server.get("/healthz")
+    def healthz() -> tuple[flask.Response, int]:
+        try:
+            with ctx.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:  # noqa: BLE001 - report any database failure
+            return flask.jsonify(ok=False, database=f"{type(exc).__name__}"), 503
+        return flask.jsonify(ok=True, notifier=ctx.notifier.degraded or "ok"), 200
+
+
+def create_app(ctx: Context | None = None) -> dash.Dash:
+    """Build the Dash app for ``ctx`` (default: the process-wide context from the environment)."""
+    from callbacks import feedback as feedback_callbacks
+    from callbacks import overview as overview_callbacks
+    from callbacks import shell as shell_callbacks
+    from layouts import ids, shell
+
+    if ctx is None:
+        from ioc.context import context
+
+        ctx = context()
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ROOT / "assets"),
+        serve_locally=True,
+        update_title=None,
+        title="IOC Huế",
+        suppress_callback_exceptions=True,
+        # The layout functions also get the language remembered in localStorage.
+        routing_callback_inputs={"lang_pref": State(ids.LANG_STORE, "data")},
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.server.config[CONTEXT_KEY] = ctx
+    _gzip_json(app.server)
+    _api_routes(app.server, ctx)
+    # Page layouts are registered globally by Dash; they look the context up per request.
+    dash.register_page("overview", path="/", name="Overview", title="IOC Huế · Tổng quan", layout=_overview_page)
+    dash.register_page("feedback", path="/feedback", name="Feedback", title="IOC Huế · Phản ánh hiện trường",
+                       layout=_feedback_page)
+    app.layout = lambda: shell.layout(ctx.settings, ctx.simulated, ctx.notifier.versions())
+    shell_callbacks.register(app, ctx)
+    overview_callbacks.register(app, ctx)
+    feedback_callbacks.register(app, ctx)
+    return app
+
+
+def create_server() -> flask.Flask:
+    """The WSGI app for gunicorn: ``gunicorn 'app:create_server()'``."""
+    return create_app().server
+
+
+def __getattr__(name: str) -> Any:
+    # ``gunicorn app:server`` works too, without building the app on a plain import.
+    if name == "server":
+        return create_server()
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    from ioc.context import context
+    from ioc.runtime import start_embedded
+
+    ctx = context()
+    start_embedded(ctx)
+    create_app(ctx).run(host="127.0.0.1", port=8050, debug=False, dev_tools_disable_version_check=True)

@@ -1,0 +1,63 @@
+"""One definition of the data behind each Feedback chart, used by the chart and by its CSV.
+
+Each function asks :mod:`ioc.kpi.feedback` (never SQL here) and labels the result with the
+pure helpers of :mod:`layouts.shaping`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ioc.context import Context
+from ioc.kpi.feedback import feedback_breakdown, feedback_series, map_reports, overdue_queue
+from ioc.store.db import utcnow
+from layouts.exports import breakdown_export, reports_export, series_export
+from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
+from layouts.query import FeedbackQuery
+from layouts.shaping import label_breakdown, series_freq
+
+HANDLING_TOP = 15
+OVERDUE_ROWS = 500
+_BY = {"category": "category", "district": "district", "channel": "channel", "handling": "handling_unit"}
+
+
+def chart_frame(ctx: Context, key: str, query: FeedbackQuery, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    """The tidy, labelled data of chart ``key`` for ``query``."""
+    flt = query.filter()
+    if key == "trend":
+        return feedback_series(ctx.engine, flt, series_freq(flt.period))
+    if key in _BY:
+        frame = feedback_breakdown(ctx.engine, flt, _BY[key])
+        if key == "handling":
+            frame = frame.head(HANDLING_TOP)
+        return label_breakdown(frame, _BY[key], lang, names)
+    if key == "map":
+        return map_data(ctx, query)[0]
+    if key == "overdue":
+        return overdue_queue(ctx.engine, flt, ctx.tz, utcnow(), limit=OVERDUE_ROWS)
+    raise KeyError(key)
+
+
+def map_data(ctx: Context, query: FeedbackQuery) -> tuple[pd.DataFrame, int]:
+    """The most recent located reports (at most ``settings.map_max_points``) and their total."""
+    return map_reports(ctx.engine, query.filter(), ctx.tz, ctx.settings.map_max_points)
+
+
+def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: FeedbackQuery, lang: str) -> go.Figure:
+    revision = f"{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
+    if key == "trend":
+        return trend_figure(frame, ctx.settings.target_satisfaction, lang, series_freq(query.period), revision,
+                            span=(query.start, query.end))
+    if key == "channel":
+        return channel_figure(frame, lang, revision)
+    return breakdown_figure(frame, lang, colour=ACCENT if key == "district" else BAR, uirevision=revision)
+
+
+def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    """The CSV table for chart ``key`` (same frame as the chart)."""
+    if key == "trend":
+        return series_export(frame, lang)
+    if key in _BY:
+        return breakdown_export(frame, lang)
+    return reports_export(frame, ctx.tz, lang, names)

@@ -1,0 +1,95 @@
+"""Overview callbacks: the feedback family's tiles, latest reports, 30-day chart, sources health."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dash
+import pandas as pd
+from dash import ALL, Input, Output, State, dcc
+from dash import ctx as dash_ctx
+
+from callbacks.common import local_today, page_lang, unit_names
+from ioc.context import Context
+from ioc.families import FAMILIES
+from ioc.i18n import fmt_int, t
+from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_series, map_reports
+from ioc.kpi.periods import Period, default_period
+from ioc.store.db import utcnow
+from ioc.store.runs import source_health
+from layouts import ids
+from layouts.components import recent_list, sources_table, tile
+from layouts.exports import csv_text, series_export
+from layouts.figures import trend_figure
+from layouts.overview import DAILY_DAYS, OVERVIEW_TILES, RECENT_ROWS
+from layouts.shaping import feedback_tiles, recent_rows, source_rows
+
+
+def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
+    """The last 30 local days (today included) and their daily counts: the chart's and the CSV's data."""
+    today = local_today(ctx)
+    period = Period(today - timedelta(days=DAILY_DAYS - 1), today + timedelta(days=1))
+    return period, feedback_series(ctx.engine, FeedbackFilter(period), "day")
+
+
+def register(app: dash.Dash, ctx: Context) -> None:
+    @app.callback(
+        Output(ids.OV_FEEDBACK_TILES, "children"),
+        Output(ids.OV_FEEDBACK_SUB, "children"),
+        Input(ids.VERSIONS, "data"),
+        Input(ids.PAGE_LANG, "data"),
+    )
+    def feedback_family(_versions: dict | None, lang: str | None):  # noqa: ANN202
+        lang = page_lang(ctx, lang)
+        today, now = local_today(ctx), utcnow()
+        kpis = feedback_kpis(ctx.engine, FeedbackFilter(default_period(today)), ctx.tz, now)
+        today_kpis = feedback_kpis(ctx.engine, FeedbackFilter(Period(today, today + timedelta(days=1))), ctx.tz, now)
+        tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, OVERVIEW_TILES)]
+        return tiles, t("overview_period", lang, today=fmt_int(today_kpis.received, lang))
+
+    @app.callback(
+        Output(ids.OV_RECENT, "children"),
+        Output(ids.OV_DAILY, "figure"),
+        Input(ids.VERSIONS, "data"),
+        Input(ids.PAGE_LANG, "data"),
+    )
+    def recent(_versions: dict | None, lang: str | None):  # noqa: ANN202
+        lang = page_lang(ctx, lang)
+        period, series = daily_series(ctx)
+        latest, _total = map_reports(ctx.engine, FeedbackFilter(period), ctx.tz, RECENT_ROWS)
+        figure = trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
+                              span=(period.start, period.end))
+        return recent_list(recent_rows(latest, ctx.tz, lang, unit_names(ctx)), lang), figure
+
+    @app.callback(
+        Output(ids.OV_DOWNLOAD, "data"),
+        Input({"type": ids.OV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def download_daily(clicks: list[int], lang: str | None):  # noqa: ANN202
+        if not dash_ctx.triggered_id or not any(clicks):
+            return dash.no_update
+        lang = page_lang(ctx, lang)
+        period, series = daily_series(ctx)
+        return dcc.send_string(csv_text(series_export(series, lang)),
+                               f"phan-anh_30-ngay_{period.start}_{period.end}.csv", type="text/csv")
+
+    @app.callback(
+        Output(ids.OV_SOURCES, "children"),
+        Input(ids.OV_HEALTH_INTERVAL, "n_intervals"),
+        Input(ids.VERSIONS, "data"),
+        Input(ids.PAGE_LANG, "data"),
+    )
+    def sources(_n: int, _versions: dict | None, lang: str | None):  # noqa: ANN202
+        lang = page_lang(ctx, lang)
+        labels = {code: fam.label(lang) for code, fam in FAMILIES.items()}
+        rows = source_rows(source_health(ctx.engine), utcnow(), ctx.tz, lang, labels)
+        return sources_table(rows, lang)
+
+    # The health refresh pauses with the live poll (hidden tab).
+    app.clientside_callback(
+        "function(disabled) { return !!disabled; }",
+        Output(ids.OV_HEALTH_INTERVAL, "disabled"),
+        Input(ids.LIVE_INTERVAL, "disabled"),
+    )

@@ -1,0 +1,84 @@
+"""Shell callbacks: the live poll, the language switch, navigation and header texts."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import dash
+from dash import ClientsideFunction, Input, Output, State
+
+from ioc.context import Context
+from ioc.i18n import fmt_local_datetime, resolve_lang, t
+from ioc.store.db import utcnow
+from layouts import ids
+from layouts.shell import nav_href
+
+
+def _url_lang(search: str | None) -> str | None:
+    values = parse_qs((search or "").lstrip("?")).get("lang")
+    return values[-1] if values else None
+
+
+def register(app: dash.Dash, ctx: Context) -> None:
+    @app.callback(
+        Output(ids.VERSIONS, "data"),
+        Output(ids.LIVE_STATE, "data"),
+        Input(ids.LIVE_INTERVAL, "n_intervals"),
+        State(ids.VERSIONS, "data"),
+        State(ids.LIVE_STATE, "data"),
+        prevent_initial_call=True,
+    )
+    def poll_versions(_n: int, known: dict | None, known_state: str | None):  # noqa: ANN202
+        """The one cheap poll: data versions per family. Writes only on change, so data
+        callbacks (which take the versions as an Input) run only when there is news."""
+        versions = ctx.notifier.versions()
+        state = "degraded" if ctx.notifier.degraded else "live"
+        return (versions if versions != (known or {}) else dash.no_update,
+                state if state != known_state else dash.no_update)
+
+    @app.callback(
+        Output(ids.LIVE_UPDATED, "children"),
+        Input(ids.VERSIONS, "data"),
+    )
+    def stamp_update(_versions: dict | None) -> str:
+        return fmt_local_datetime(utcnow(), ctx.tz, ctx.settings.lang, seconds=True)[-8:]
+
+    outputs = [
+        Output(ids.NAV_OVERVIEW, "children"), Output(ids.NAV_OVERVIEW, "href"), Output(ids.NAV_OVERVIEW, "className"),
+        Output(ids.NAV_FEEDBACK, "children"), Output(ids.NAV_FEEDBACK, "href"), Output(ids.NAV_FEEDBACK, "className"),
+        Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className"),
+        Output(ids.LIVE_BADGE, "className"), Output(ids.LIVE_TEXT, "children"),
+    ]
+    if ctx.simulated:
+        outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
+
+    @app.callback(
+        *outputs,
+        Input(ids.PAGES_LOCATION, "pathname"),
+        Input(ids.PAGES_LOCATION, "search"),
+        Input(ids.LANG_STORE, "data"),
+        Input(ids.LIVE_STATE, "data"),
+    )
+    def shell_texts(pathname: str | None, search: str | None, stored: str | None, live: str | None):  # noqa: ANN202
+        lang = resolve_lang(_url_lang(search), stored, default=ctx.settings.lang)
+        on_feedback = (pathname or "/").startswith("/feedback")
+        live_key = "live_degraded" if live == "degraded" else "live"
+        out = [
+            t("nav_overview", lang), nav_href("/", lang), "nav-link" + ("" if on_feedback else " active"),
+            t("nav_feedback", lang), nav_href("/feedback", lang), "nav-link" + (" active" if on_feedback else ""),
+            t("product_long", lang),
+            "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
+            "badge badge-live" + (" degraded" if live == "degraded" else ""), t(live_key, lang),
+        ]
+        if ctx.simulated:
+            out += [t("simulated", lang), t("simulated_title", lang)]
+        return out
+
+    # The switch rewrites the URL's lang (keeping the filters) and remembers the choice.
+    app.clientside_callback(
+        ClientsideFunction("ioc", "switchLang"),
+        Output(ids.LANG_STORE, "data"),
+        Input(ids.LANG_VI, "n_clicks"),
+        Input(ids.LANG_EN, "n_clicks"),
+        prevent_initial_call=True,
+    )

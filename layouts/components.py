@@ -1,0 +1,111 @@
+"""Small Dash building blocks shared by the pages: KPI tiles, chart cards, banners."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from ioc.i18n import t
+from layouts import ids
+from layouts.figures import empty_figure, graph_config
+from layouts.shaping import SourceRow, Tile
+
+STATE_ICONS = {"good": "✔", "warn": "▲", "bad": "✖", "none": "–"}
+
+
+def tile(spec: Tile, lang: str) -> html.Div:
+    """One KPI tile. The state is given as icon + text (never colour alone); the raw value sits
+    in ``data-value`` so browser tests can compare it with the CLI."""
+    meta = []
+    if spec.state in STATE_ICONS:
+        meta.append(html.Span([html.Span(STATE_ICONS[spec.state], className="tile-icon", **{"aria-hidden": "true"}),
+                               spec.state_text(lang)], className="tile-state"))
+    if spec.target:
+        meta.append(html.Span(spec.target, className="tile-target"))
+    return html.Div(
+        [
+            html.Div(spec.label, className="tile-label"),
+            html.Div(spec.value, className="tile-value"),
+            html.Div(meta, className="tile-meta"),
+            html.Div(spec.sub, className="tile-sub"),
+        ],
+        id=f"tile-{spec.key}",
+        className=f"tile tile-{spec.state}",
+        title=f"{spec.label}: {spec.value}",
+        **{"data-kpi": spec.key, "data-value": "" if spec.raw is None else repr(spec.raw), "data-state": spec.state},
+    )
+
+
+def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
+    return [html.Div([html.Div(t(f"kpi_{k}", lang), className="tile-label"), html.Div("…", className="tile-value")],
+                     className="tile tile-loading", **{"data-kpi": k}) for k in keys]
+
+
+def chart_card(key: str, title: str, lang: str, filename: str, extra_class: str = "",
+               note_id: str | None = None, graph_id: str | None = None,
+               button_type: str = ids.CSV_BUTTON) -> html.Section:
+    """A titled card with its graph, a note line and a CSV button (the chart's data)."""
+    head = [html.H2(title, className="card-title")]
+    if note_id:
+        head.append(html.Span(id=note_id, className="card-note"))
+    head.append(csv_button(key, lang, button_type))
+    return html.Section(
+        [
+            html.Header(head, className="card-head"),
+            dcc.Graph(id=graph_id or ids.chart(key), figure=empty_figure("", lang), config=graph_config(filename),
+                      className="chart", responsive=True),
+        ],
+        className=f"card chart-card {extra_class}".strip(),
+    )
+
+
+def csv_button(key: str, lang: str, button_type: str = ids.CSV_BUTTON) -> html.Button:
+    return html.Button(["↓ ", t("csv", lang)], id={"type": button_type, "chart": key}, className="btn btn-csv",
+                       n_clicks=0,
+                       title=t("csv_title", lang), **{"aria-label": t("csv_title", lang)})
+
+
+def error_banner(messages: list[str]) -> html.Div:
+    if not messages:
+        return html.Div(id=ids.PAGE_ERRORS, className="banner-hidden")
+    return html.Div([html.Div(m, className="banner-line") for m in messages], id=ids.PAGE_ERRORS,
+                    className="banner banner-error", role="alert")
+
+
+def recent_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
+    """The latest reports as a list (citizen text as text)."""
+    if not rows:
+        return html.Div(t("no_data", lang), className="empty-note")
+    return html.Ol([
+        html.Li([
+            html.Span(r["time"], className="recent-time"),
+            html.Span([html.Span("●", style={"color": r["colour"]}, **{"aria-hidden": "true"}), " ", r["status"]],
+                      className="recent-status"),
+            html.Span(r["category"], className="recent-cat"),
+            html.Span(r["district"], className="recent-district"),
+            html.Span(r["description"], className="recent-desc", title=r["description"]),
+        ], className="recent-item", **{"data-id": r["id"]})
+        for r in rows
+    ], className="recent-list")
+
+
+def sources_table(rows: list[SourceRow], lang: str) -> html.Table | html.Div:
+    if not rows:
+        return html.Div(t("no_sources", lang), className="empty-note")
+    head = html.Thead(html.Tr([html.Th(t(k, lang)) for k in (
+        "src_name", "src_type", "src_family", "src_last_run", "src_status", "src_freshness", "src_counts",
+        "src_error")]))
+    body = html.Tbody([
+        html.Tr([
+            html.Td([html.Div(r.name, className="src-name"), html.Div(r.every, className="src-every")]),
+            html.Td(r.type),
+            html.Td(r.family),
+            html.Td(r.last_run, className="num"),
+            html.Td(html.Span(r.status_text, className=f"pill pill-run-{r.status}")),
+            html.Td(html.Span(r.freshness_text, className=f"pill pill-fresh-{r.freshness}"),
+                    **{"data-freshness": r.freshness}),
+            html.Td(r.counts, className="num"),
+            html.Td(r.error, className="src-error", title=r.error),
+        ], **{"data-source": r.name})
+        for r in rows
+    ])
+    return html.Table([head, body], className="table sources-table")

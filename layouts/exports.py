@@ -1,0 +1,124 @@
+"""CSV exports of the data behind each chart (pure: frames in, text out).
+
+The frames come from the same :mod:`ioc.kpi` functions as the charts, so a chart and its CSV
+never disagree. Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return) get a leading apostrophe: reports are citizen text.
+Files are UTF-8 with a BOM so Excel shows Vietnamese correctly; numbers use a dot decimal
+and rates are ratios between 0 and 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ioc.i18n import category_label, channel_label, fmt_local_datetime, status_label, t, unit_label
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+RATE_COLUMNS = ("processed_rate", "on_time_rate", "satisfaction_rate", "rated_share")
+FILE_STEMS = {
+    "trend": "phan-anh_xu-huong",
+    "category": "phan-anh_theo-linh-vuc",
+    "district": "phan-anh_theo-dia-ban",
+    "channel": "phan-anh_theo-kenh",
+    "handling": "phan-anh_theo-don-vi-xu-ly",
+    "map": "phan-anh_ban-do",
+    "overdue": "phan-anh_qua-han",
+}
+
+
+def neutralise_formula(value: object) -> object:
+    """Text that a spreadsheet would evaluate gets a leading apostrophe; anything else is kept."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (BOM first), every text cell and header neutralised."""
+    safe = frame.copy()
+    safe.columns = [neutralise_formula(str(c)) for c in safe.columns]
+    for col in safe.columns:
+        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+            safe[col] = safe[col].map(neutralise_formula)
+    return "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n")
+
+
+def export_filename(key: str, start: object, end: object) -> str:
+    """``phan-anh_theo-dia-ban_2025-11-27_2026-11-27.csv`` (period [start, end))."""
+    return f"{FILE_STEMS.get(key, 'phan-anh_' + key)}_{start}_{end}.csv"
+
+
+def _rates(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in RATE_COLUMNS:
+        if col in out:
+            out[col] = out[col].astype("float64").round(4)
+    if "mean_resolution_hours" in out:
+        out["mean_resolution_hours"] = out["mean_resolution_hours"].astype("float64").round(2)
+    return out
+
+
+def _header(lang: str) -> dict[str, str]:
+    en = lang == "en"
+    return {
+        "key": t("col_code", lang), "label": t("col_name", lang), "bucket": t("col_period", lang),
+        "received": t("col_received_n", lang),
+        "processed": "Processed" if en else "Đã xử lý",
+        "resolved": "Resolved" if en else "Giải quyết xong",
+        "rejected": "Rejected" if en else "Từ chối",
+        "on_time": "On time" if en else "Đúng hạn",
+        "rated": "Rated" if en else "Được đánh giá",
+        "satisfied": "Satisfied" if en else "Hài lòng",
+        "acceptable": "Acceptable" if en else "Chấp nhận",
+        "dissatisfied": "Not satisfied" if en else "Không hài lòng",
+        "processed_rate": t("col_processed_rate", lang) + " (0–1)",
+        "on_time_rate": t("col_on_time_rate", lang) + " (0–1)",
+        "satisfaction_rate": t("col_satisfaction_rate", lang) + " (0–1)",
+        "rated_share": t("kpi_rated_share", lang) + " (0–1)",
+        "mean_resolution_hours": ("Mean resolution (h)" if en else "Thời gian xử lý trung bình (giờ)"),
+    }
+
+
+_COUNT_COLUMNS = ["received", "processed", "resolved", "rejected", "on_time", "rated", "satisfied", "acceptable",
+                  "dissatisfied", *RATE_COLUMNS, "mean_resolution_hours"]
+
+
+def breakdown_export(labelled: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A labelled :func:`feedback_breakdown` frame (see ``shaping.label_breakdown``) for CSV."""
+    cols = ["key", "label", *[c for c in _COUNT_COLUMNS if c in labelled]]
+    return _rates(labelled[cols]).rename(columns=_header(lang))
+
+
+def series_export(series: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A :func:`feedback_series` frame for CSV: the bucket's first local date, then counts and rates."""
+    out = series.copy()
+    out["bucket"] = pd.to_datetime(out["bucket"]).dt.strftime("%Y-%m-%d")
+    cols = ["bucket", *[c for c in _COUNT_COLUMNS if c in out]]
+    return _rates(out[cols]).rename(columns=_header(lang))
+
+
+def reports_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str]) -> pd.DataFrame:
+    """Report rows (map points or the overdue queue) for CSV: local times, names for codes."""
+    columns: dict[str, list] = {
+        t("col_id", lang): frame.get("external_id", pd.Series(dtype=object)).tolist(),
+        t("col_category", lang): [category_label(str(c or ""), lang, n) for c, n in
+                                  zip(frame.get("category_code", []), frame.get("category_name", []), strict=False)],
+        t("col_status", lang): [status_label(str(s or ""), lang) for s in frame.get("status", [])],
+        t("col_district", lang): [unit_label(str(u or ""), unit_names, lang) for u in frame.get("unit_code", [])],
+        t("col_handling", lang): frame.get("handling_unit", pd.Series(dtype=object)).tolist(),
+        t("col_received", lang): [fmt_local_datetime(v, tz, lang) for v in frame.get("received_at", [])],
+        t("col_due", lang): [fmt_local_datetime(v, tz, lang) for v in frame.get("due_at", [])],
+        t("col_address", lang): frame.get("address", pd.Series(dtype=object)).tolist(),
+        t("col_description", lang): frame.get("description", pd.Series(dtype=object)).tolist(),
+    }
+    if "channel" in frame:
+        columns[t("col_channel", lang)] = [channel_label(str(c or ""), lang) for c in frame["channel"]]
+    if "overdue_hours" in frame:
+        columns[t("col_overdue_days", lang)] = (frame["overdue_hours"].astype("float64") / 24).round(2).tolist()
+    if "lat" in frame:
+        columns[t("col_lat", lang)] = frame["lat"].round(5).tolist()
+        columns[t("col_lon", lang)] = frame["lon"].round(5).tolist()
+    return pd.DataFrame(columns)

@@ -1,0 +1,184 @@
+"""Feedback page (path "/feedback"): filters from the URL, KPI tiles, map, trend, breakdowns,
+overdue queue. The layout validates the query string and builds the skeleton; callbacks in
+:mod:`callbacks.feedback` fill it and keep the URL in step with the filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_leaflet as dl
+from dash import dcc, html
+
+from ioc.domain.feedback import CATEGORIES, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
+from ioc.domain.units import HUE_CENTRE
+from ioc.i18n import category_label, channel_label, status_label, t
+from layouts import ids
+from layouts.components import chart_card, csv_button, error_banner, tile_placeholders
+from layouts.exports import FILE_STEMS
+from layouts.figures import BG, CARD, GRID, TEXT
+from layouts.query import PRESETS, match_preset, parse_feedback_query, parse_lang
+
+TILE_KEYS = ("received", "processed_rate", "on_time_rate", "overdue", "satisfaction_rate", "rated_share",
+             "median_resolution_hours", "p90_resolution_hours")
+EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
+POINT_TO_LAYER = {"variable": "dashExtensions.ioc.pointToLayer"}
+UNIT_LABEL = {"variable": "dashExtensions.ioc.unitLabel"}
+GRID_THEME = {"function": (
+    f"themeQuartz.withParams({{backgroundColor: '{CARD}', foregroundColor: '{TEXT}', "
+    f"headerBackgroundColor: '{BG}', borderColor: '{GRID}', accentColor: '#38bdf8', "
+    "oddRowBackgroundColor: '#0f1826', fontFamily: 'inherit', fontSize: 14, headerFontSize: 13, "
+    "spacing: 6, wrapperBorderRadius: 6})"
+)}
+
+
+def _preset_options(lang: str) -> list[dict]:
+    return [{"label": t(f"preset_{p}", lang), "value": p} for p in (*PRESETS, "custom")]
+
+
+def _filters(query: Any, today: date, lang: str) -> html.Div:
+    categories = [{"label": category_label(code, lang), "value": code} for code in CATEGORIES]
+    if query.category and query.category not in CATEGORIES:
+        categories.append({"label": query.category, "value": query.category})
+    channels = [{"label": channel_label(code, lang), "value": code} for code in CHANNEL_LABELS]
+    district_opts = [{"label": query.district, "value": query.district}] if query.district else []
+
+    def field(label: str, control: Any, cls: str = "") -> html.Div:
+        return html.Div([html.Label(label, className="filter-label"), control], className=f"filter {cls}".strip())
+
+    return html.Div(
+        [
+            field(t("period", lang), dcc.Dropdown(
+                id=ids.FB_PRESET, options=_preset_options(lang), value=match_preset(query.start, query.end, today),
+                clearable=False, searchable=False), "filter-preset"),
+            field(t("date_range", lang), dcc.DatePickerRange(
+                id=ids.FB_DATES, start_date=query.start.isoformat(), end_date=query.last_day.isoformat(),
+                display_format="DD/MM/YYYY", first_day_of_week=1, max_date_allowed=today.isoformat(),
+                minimum_nights=0, number_of_months_shown=2, updatemode="bothdates"), "filter-dates"),
+            field(t("district", lang), dcc.Dropdown(
+                id=ids.FB_DISTRICT, options=district_opts, value=query.district, placeholder=t("all", lang),
+                clearable=True)),
+            field(t("category", lang), dcc.Dropdown(
+                id=ids.FB_CATEGORY, options=categories, value=query.category, placeholder=t("all", lang),
+                clearable=True)),
+            field(t("channel", lang), dcc.Dropdown(
+                id=ids.FB_CHANNEL, options=channels, value=query.channel, placeholder=t("all", lang),
+                clearable=True)),
+            html.Div([
+                html.Button(t("reset", lang), id=ids.FB_RESET, n_clicks=0, className="btn"),
+            ], className="filter filter-actions"),
+            html.Div(id=ids.FB_PERIOD_NOTE, className="period-note"),
+        ],
+        className="filter-bar",
+    )
+
+
+def _legend(lang: str) -> html.Div:
+    return html.Div(
+        [html.Span([html.Span(className="legend-dot", style={"background": STATUS_COLOURS[s]}), status_label(s, lang)],
+                   className="legend-item") for s in STATUS_LABELS],
+        className="map-legend",
+    )
+
+
+def _map_card(settings: Any, lang: str) -> html.Section:
+    return html.Section(
+        [
+            html.Header([html.H2(t("chart_map", lang), className="card-title"),
+                         html.Span(id=ids.FB_MAP_NOTE, className="card-note"), csv_button("map", lang)],
+                        className="card-head"),
+            html.Div(dl.MapContainer(
+                [
+                    dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution, maxZoom=19),
+                    dl.Pane(dl.GeoJSON(id=ids.FB_MAP_UNITS, data=EMPTY_GEOJSON, pointToLayer=UNIT_LABEL,
+                                       interactive=False), name="unit-labels", style={"zIndex": 350}),
+                    dl.GeoJSON(id=ids.FB_MAP_LAYER, data=EMPTY_GEOJSON, cluster=True, zoomToBoundsOnClick=True,
+                               superClusterOptions={"radius": 56, "maxZoom": 15},
+                               pointToLayer=POINT_TO_LAYER, hideout={"colours": STATUS_COLOURS}),
+                    dl.ScaleControl(position="bottomleft", imperial=False),
+                ],
+                id=ids.FB_MAP, center=list(HUE_CENTRE), zoom=10, style={"height": "100%", "width": "100%"},
+            ), className="map-wrap"),
+            _legend(lang),
+        ],
+        className="card map-card",
+    )
+
+
+def _grid(lang: str) -> dag.AgGrid:
+    def col(field: str, key: str, **extra: Any) -> dict:
+        return {"field": field, "headerName": t(key, lang), **extra}
+
+    columns = [
+        col("overdue_days", "col_overdue_days", sort="desc", width=150, type="numericColumn",
+            valueFormatter={"function": "params.data.overdue_txt"}, filter="agNumberColumnFilter"),
+        col("id", "col_id", width=170),
+        col("category", "col_category", width=170),
+        col("description", "col_description", flex=2, minWidth=240, tooltipField="description"),
+        col("address", "col_address", flex=1, minWidth=180, tooltipField="address"),
+        col("district", "col_district", width=170),
+        col("handling_unit", "col_handling", flex=1, minWidth=180, tooltipField="handling_unit"),
+        col("status", "col_status", width=140),
+        col("received_sort", "col_received", width=150, valueFormatter={"function": "params.data.received_txt"}),
+        col("due_sort", "col_due", width=150, valueFormatter={"function": "params.data.due_txt"}),
+        col("channel", "col_channel", width=140),
+    ]
+    return dag.AgGrid(
+        id=ids.FB_GRID,
+        columnDefs=columns,
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True, "filter": True},
+        getRowId="params.data.id",
+        dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 15,
+                         "paginationPageSizeSelector": [15, 50, 100], "animateRows": False,
+                         "enableCellTextSelection": True, "tooltipShowDelay": 400, "domLayout": "autoHeight",
+                         "localeText": {"noRowsToShow": t("no_data", lang)}},
+        style={"width": "100%"},
+    )
+
+
+def layout(settings: Any, today: date, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The page for ``?from=…&to=…&district=…&category=…&channel=…&lang=…`` (``today`` local)."""
+    lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
+    query, problems = parse_feedback_query(params, today)
+    if lang_problem:
+        problems.append(lang_problem)
+    return html.Div(
+        [
+            dcc.Location(id=ids.FB_URL, refresh=False),
+            dcc.Store(id=ids.PAGE_LANG, data=lang),
+            dcc.Store(id=ids.FB_TOP_READY),
+            dcc.Download(id=ids.FB_DOWNLOAD),
+            error_banner([p.message(lang) for p in problems]),
+            _filters(query, today, lang),
+            html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.FB_TILES, className="tiles tiles-8"),
+            html.Div(
+                [
+                    _map_card(settings, lang),
+                    chart_card("trend", t("chart_trend", lang), lang, FILE_STEMS["trend"], "trend-card",
+                               note_id=f"{ids.chart('trend')}-note"),
+                ],
+                className="row row-main",
+            ),
+            html.Div(
+                [
+                    chart_card("category", t("chart_category", lang), lang, FILE_STEMS["category"]),
+                    chart_card("district", t("chart_district", lang), lang, FILE_STEMS["district"]),
+                    chart_card("channel", t("chart_channel", lang), lang, FILE_STEMS["channel"]),
+                    chart_card("handling", t("chart_handling", lang), lang, FILE_STEMS["handling"]),
+                ],
+                className="row row-breakdowns",
+            ),
+            html.Section(
+                [
+                    html.Header([html.H2(t("chart_overdue", lang), className="card-title"),
+                                 html.Span(id=ids.FB_GRID_NOTE, className="card-note"), csv_button("overdue", lang)],
+                                className="card-head"),
+                    _grid(lang),
+                ],
+                className="card grid-card",
+            ),
+        ],
+        className="page page-feedback",
+    )

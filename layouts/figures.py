@@ -1,0 +1,195 @@
+"""Pure Plotly figure builders for the dashboard (no Dash, no store: unit-testable).
+
+Each builder takes a tidy DataFrame from :mod:`ioc.kpi` (already labelled by
+:mod:`layouts.shaping`) and returns a ``go.Figure`` in the dark operations template. Labels
+that come from data (unit names, handling units, source category names) are escaped with
+:func:`plotly_text`, because Plotly interprets a few HTML tags in text.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ioc.i18n import fmt_pct, t
+
+BG = "#0d1520"
+CARD = "#121c2b"
+GRID = "#22324a"
+TEXT = "#e6edf5"
+MUTED = "#9fb0c6"
+ACCENT = "#38bdf8"
+BAR = "#3b82f6"
+GOOD = "#22c55e"
+WARN = "#f59e0b"
+BAD = "#ef4444"
+TARGET = "#f8fafc"
+FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, sans-serif'
+CHANNEL_COLOURS = {"hue_s": "#38bdf8", "hotline": "#a78bfa", "web": "#34d399", "social": "#f472b6", "other": "#94a3b8"}
+
+
+def plotly_text(value: object) -> str:
+    """Data text made safe for Plotly labels (it renders <b>, <a>, <br> … from strings)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def _template() -> go.layout.Template:
+    return go.layout.Template(layout=go.Layout(
+        paper_bgcolor=CARD,
+        plot_bgcolor=CARD,
+        font=dict(family=FONT, color=TEXT, size=13),
+        colorway=[BAR, ACCENT, "#a78bfa", "#34d399", "#f472b6", "#fbbf24", "#94a3b8"],
+        xaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
+        yaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
+        hoverlabel=dict(bgcolor="#0b1220", bordercolor=ACCENT, font=dict(family=FONT, color=TEXT, size=13)),
+        legend=dict(bgcolor="rgba(0,0,0,0)", font=dict(color=MUTED)),
+        margin=dict(l=8, r=12, t=8, b=8),
+    ))
+
+
+def base_layout(fig: go.Figure, lang: str, uirevision: str | None = None, **kwargs: object) -> go.Figure:
+    """Apply the dark template. ``uirevision`` keeps zoom and legend toggles across live
+    updates of the same view (pass one key per chart and filter set)."""
+    fig.update_layout(template=_template(), autosize=True, uirevision=uirevision,
+                      separators=".," if lang == "en" else ",.", **kwargs)
+    return fig
+
+
+def graph_config(filename: str) -> dict:
+    """dcc.Graph config: PNG download from the modebar with a meaningful file name."""
+    return {
+        "displaylogo": False,
+        "responsive": True,
+        "displayModeBar": "hover",
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "sendChartToCloud",
+                                   "sendDataToCloud"],  # no uploads to a cloud from a control room
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def empty_figure(message: str, lang: str) -> go.Figure:
+    fig = go.Figure()
+    base_layout(fig, lang, xaxis=dict(visible=False), yaxis=dict(visible=False))
+    fig.add_annotation(text=plotly_text(message), showarrow=False, font=dict(color=MUTED, size=14),
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    return fig
+
+
+def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uirevision: str | None = None,
+                 span: tuple[date, date] | None = None) -> go.Figure:
+    """Reports received (bars, right axis) and satisfaction rate (line) against its target.
+
+    ``span`` (local dates [start, end)) fixes the time axis to the whole period, so a sparse
+    series is not stretched across the plot.
+    """
+    if series.empty or series["received"].sum() == 0:
+        return empty_figure(t("no_data", lang), lang)
+    x = series["bucket"]
+    fig = go.Figure()
+    fig.add_bar(x=x, y=series["received"], name=t("series_received", lang), yaxis="y2",
+                marker=dict(color="rgba(59,130,246,0.45)"), width=_bucket_ms(freq) * 0.8,
+                hovertemplate="%{y:,.0f}<extra>" + t("series_received", lang) + "</extra>")
+    fig.add_scatter(x=x, y=series["satisfaction_rate"], name=t("series_satisfaction", lang), mode="lines+markers",
+                    line=dict(color=GOOD, width=3), marker=dict(size=5), connectgaps=False,
+                    hovertemplate="%{y:.1%}<extra>" + t("series_satisfaction", lang) + "</extra>")
+    fig.add_scatter(x=x, y=series["on_time_rate"], name=t("series_on_time", lang), mode="lines",
+                    line=dict(color=ACCENT, width=2), visible="legendonly",
+                    hovertemplate="%{y:.1%}<extra>" + t("series_on_time", lang) + "</extra>")
+    fig.add_hline(y=target, line=dict(color=TARGET, width=1.5, dash="dash"),
+                  annotation=dict(text=f"{t('series_target', lang)} {fmt_pct(target, lang, 0)}",
+                                  font=dict(color=TARGET, size=12), bgcolor=CARD),
+                  annotation_position="bottom left")
+    rates = pd.concat([series["satisfaction_rate"], series["on_time_rate"]]).dropna()
+    low = min(target, float(rates.min()) if len(rates) else target) - 0.05
+    peak = float(series["received"].max()) or 1.0
+    base_layout(
+        fig, lang, uirevision,
+        hovermode="x unified",
+        bargap=0.15,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED)),
+        margin=dict(l=8, r=8, t=28, b=8),
+        yaxis=dict(tickformat=".0%", range=[max(0.0, low), 1.005], title=None),
+        # bars use the lower part of the plot so the rate line stays readable above them
+        yaxis2=dict(overlaying="y", side="right", showgrid=False, range=[0, peak * 2.2], title=None,
+                    tickformat=",d", color=MUTED, **_count_ticks(peak)),
+        xaxis=dict(title=None, tickformat=_date_ticks(freq, lang),
+                   hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
+                   range=None if span is None else [_pad(span[0], freq, -1), _pad(span[1], freq, 0)]),
+    )
+    return fig
+
+
+def breakdown_figure(frame: pd.DataFrame, lang: str, colour: str = BAR, max_label: int = 30,
+                     uirevision: str | None = None) -> go.Figure:
+    """Horizontal bars of reports received per ``label`` (largest on top), rates in the hover."""
+    if frame.empty:
+        return empty_figure(t("no_data", lang), lang)
+    labels = [plotly_text(_shorten(str(v), max_label)) for v in frame["label"]]
+    custom = list(zip(
+        [plotly_text(v) for v in frame["label"]],
+        [fmt_pct(v, lang) for v in frame["processed_rate"]],
+        [fmt_pct(v, lang) for v in frame["on_time_rate"]],
+        [fmt_pct(v, lang) for v in frame["satisfaction_rate"]],
+        strict=True,
+    ))
+    hover = ("<b>%{customdata[0]}</b><br>" + t("series_received", lang) + ": %{x:,.0f}<br>"
+             + t("col_processed_rate", lang) + ": %{customdata[1]}<br>"
+             + t("col_on_time_rate", lang) + ": %{customdata[2]}<br>"
+             + t("col_satisfaction_rate", lang) + ": %{customdata[3]}<extra></extra>")
+    fig = go.Figure(go.Bar(
+        x=frame["received"], y=labels, orientation="h", marker=dict(color=colour),
+        text=frame["received"], texttemplate="%{text:,.0f}", textposition="outside", textangle=0, cliponaxis=False,
+        textfont=dict(color=TEXT),
+        customdata=custom, hovertemplate=hover,
+    ))
+    base_layout(fig, lang, uirevision, yaxis=dict(autorange="reversed", title=None, automargin=True),
+                # room on the right for the largest bar's count
+                xaxis=dict(title=None, tickformat=",d", range=[0, float(frame["received"].max()) * 1.18],
+                           **_count_ticks(float(frame["received"].max()))),
+                bargap=0.25 if len(frame) >= 5 else 0.6,
+                uniformtext=dict(minsize=10, mode="hide"))
+    return fig
+
+
+def channel_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = None) -> go.Figure:
+    """Share of reports by channel (donut)."""
+    if frame.empty:
+        return empty_figure(t("no_data", lang), lang)
+    colours = [CHANNEL_COLOURS.get(k, "#94a3b8") for k in frame["key"]]
+    fig = go.Figure(go.Pie(
+        labels=[plotly_text(v) for v in frame["label"]], values=frame["received"], hole=0.55, sort=False,
+        marker=dict(colors=colours, line=dict(color=CARD, width=2)), textinfo="percent",
+        hovertemplate="<b>%{label}</b><br>%{value:,.0f} (%{percent})<extra></extra>",
+    ))
+    base_layout(fig, lang, uirevision, showlegend=True, legend=dict(orientation="v", x=1.0, y=0.5, font=dict(color=TEXT)),
+                margin=dict(l=8, r=8, t=8, b=8))
+    return fig
+
+
+def _count_ticks(peak: float) -> dict:
+    """Whole-number ticks: small counts get a tick per unit instead of 0, 0, 1, 1."""
+    return {"tickmode": "linear", "tick0": 0, "dtick": 1} if peak < 8 else {"tickmode": "auto", "nticks": 5}
+
+
+def _bucket_ms(freq: str) -> float:
+    """A bucket's length in ms: bar widths on a date axis (a lone bar is otherwise 1 ms wide)."""
+    return {"day": 1, "week": 7, "month": 30.4}[freq] * 86_400_000
+
+
+def _date_ticks(freq: str, lang: str) -> str:
+    if freq == "day":
+        return "%d/%m"
+    return "%b %Y" if lang == "en" else "%m/%Y"
+
+
+def _pad(day: date, freq: str, sign: int) -> str:
+    """Axis edge: half a bucket outside the period so the first and last bars show whole."""
+    half = {"day": 0.5, "week": 3.5, "month": 15}[freq] if sign else 0
+    return (datetime.combine(day, datetime.min.time()) + timedelta(days=sign * half)).isoformat()
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,66 @@
+"""The frame around every page: header, navigation, clock, language, live status, stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import dash
+from dash import dcc, html
+
+from ioc.i18n import fmt_local_datetime, t
+from layouts import ids
+
+
+def nav_href(path: str, lang: str) -> str:
+    return f"{path}?lang={lang}"
+
+
+def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div:
+    """The app's layout. ``versions`` seeds the live store so the first poll finds no change."""
+    lang = settings.lang
+    now = datetime.now(UTC).replace(tzinfo=None)
+    right = []
+    if simulated:
+        right.append(html.Span(t("simulated", lang), id=ids.SIM_BADGE, className="badge badge-sim",
+                               title=t("simulated_title", lang)))
+    right += [
+        html.Span([html.Span(className="live-dot"), html.Span(t("live", lang), id=ids.LIVE_TEXT, className="live-text"),
+                   html.Span("", id=ids.LIVE_UPDATED, className="live-updated")],
+                  id=ids.LIVE_BADGE, className="badge badge-live", **{"aria-live": "polite"}),
+        html.Time(fmt_local_datetime(now, settings.tz, lang, seconds=True), id=ids.CLOCK, className="clock",
+                  **{"data-tz": settings.timezone}),
+        html.Div([
+            html.Button("VI", id=ids.LANG_VI, n_clicks=0, className="lang-btn" + (" active" if lang == "vi" else ""),
+                        title="Tiếng Việt", lang="vi"),
+            html.Button("EN", id=ids.LANG_EN, n_clicks=0, className="lang-btn" + (" active" if lang == "en" else ""),
+                        title="English", lang="en"),
+        ], className="lang-switch", role="group", **{"aria-label": t("lang_label", lang)}),
+    ]
+    return html.Div(
+        [
+            dcc.Store(id=ids.LANG_STORE, storage_type="local"),
+            dcc.Store(id=ids.VERSIONS, data=versions),
+            dcc.Store(id=ids.LIVE_STATE, data="live"),
+            dcc.Interval(id=ids.LIVE_INTERVAL, interval=settings.live_poll_ms, n_intervals=0),
+            html.Header(
+                [
+                    html.Div([
+                        html.Div("IOC", className="brand-mark", **{"aria-hidden": "true"}),
+                        html.Div([html.Div(t("product", lang), className="brand-name"),
+                                  html.Div(t("product_long", lang), id=ids.PRODUCT_SUB, className="brand-sub")]),
+                    ], className="brand"),
+                    html.Nav([
+                        dcc.Link(t("nav_overview", lang), href=nav_href("/", lang), id=ids.NAV_OVERVIEW,
+                                 className="nav-link"),
+                        dcc.Link(t("nav_feedback", lang), href=nav_href("/feedback", lang), id=ids.NAV_FEEDBACK,
+                                 className="nav-link"),
+                    ], id=ids.NAV, className="nav"),
+                    html.Div(right, className="topbar-right"),
+                ],
+                className="topbar",
+            ),
+            html.Main(dash.page_container, className="main"),
+        ],
+        className="app",
+    )
