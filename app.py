@@ -136,4 +136,5 @@ if __name__ == "__main__":
 
     ctx = context()
     start_embedded(ctx)
-    create_app(ctx).run(host="127.0.0.1", port=8050, debug=False, dev_tools_disable_version_check=True)
+    create_app(ctx).run(host=ctx.settings.host, port=ctx.settings.port, debug=False,
+                        dev_tools_disable_version_check=True)

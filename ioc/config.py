@@ -70,6 +70,8 @@ class Settings:
     backfill_days: int = 365
     embedded_scheduler: bool = True
     simulator_seed: int = 2023
+    host: str = "127.0.0.1"
+    port: int = 8050
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -119,6 +121,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         backfill_days=_int(env, "IOC_BACKFILL_DAYS", 365),
         embedded_scheduler=_bool(env, "IOC_EMBEDDED_SCHEDULER", True),
         simulator_seed=_int(env, "IOC_SIMULATOR_SEED", 2023),
+        host=env.get("IOC_HOST") or "127.0.0.1",
+        port=_int(env, "IOC_PORT", 8050),
     )
 
 
