@@ -101,6 +101,10 @@ class Collector(ABC):
     def batches(self, watermark: str | None) -> Iterator[Batch]:
         """Fetch everything new since ``watermark`` (None: from ``start_date``)."""
 
+    def backfill(self, days: int, seed: int) -> Iterator[Batch]:
+        """Simulators only: ``days`` of history ending now, as it stands now."""
+        raise NotImplementedError(f"{type(self).__name__} has no history to backfill")
+
 
 # --- HTTP with timeouts and retries, shared by every HTTP collector ---------------------------
 
@@ -134,7 +138,11 @@ class HttpJsonClient:
             reraise=True,
         )
         def once() -> Any:
-            response = self._client.get(url, params=params)
+            # httpx replaces a URL's own query whenever params is passed: merge instead.
+            target = httpx.URL(url)
+            if params:
+                target = target.copy_merge_params(params)
+            response = self._client.get(target)
             # Without the query string: it may carry an API key, and errors end up on screen.
             where = response.request.url.copy_with(query=None)
             if response.status_code >= 500:
@@ -146,10 +154,11 @@ class HttpJsonClient:
             except ValueError as exc:
                 raise _TransientHTTPError(f"{where}: response is not valid JSON ({exc})") from None
 
+        public = httpx.URL(url).copy_with(query=None)
         try:
             return once()
         except httpx.TimeoutException:
-            raise SourceError(f"{url}: timed out after {self._client.timeout.read}s "
+            raise SourceError(f"{public}: timed out after {self._client.timeout.read}s "
                               f"({self._attempts} attempts)") from None
         except httpx.TransportError as exc:
-            raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
+            raise SourceError(f"{public}: {type(exc).__name__}: {exc}") from None

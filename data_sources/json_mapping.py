@@ -34,6 +34,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
+import httpx
+
 from data_sources.base import Batch, Collector, ConfigurationError, HttpJsonClient, Reject, SourceError
 
 MAX_PAGES = 10_000
@@ -48,7 +50,7 @@ def dig(item: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(value, dict) and part in value:
             value = value[part]
-        elif isinstance(value, list) and part.lstrip("-").isdigit() and -len(value) <= int(part) < len(value):
+        elif isinstance(value, list) and part.removeprefix("-").isdigit() and -len(value) <= int(part) < len(value):
             value = value[int(part)]
         else:
             return _MISSING
@@ -126,14 +128,16 @@ class JsonMappingCollector(Collector):
                 body = client.get_json(url, page_params)
                 items = dig(body, str(self.spec.option("items", "")))
                 if not isinstance(items, list):
-                    raise SourceError(f"{url}: no list at {self.spec.option('items', '')!r} in the response")
+                    raise SourceError(f"{httpx.URL(url).copy_with(query=None)}: no list at {self.spec.option('items', '')!r} in the response")
                 batch = Batch(fetched=len(items))
                 for n, item in enumerate(items, start=1):
                     where = f"page {page} item {n}"
                     try:
                         record = family.validate(map_item(item, fields, values), naive_tz)
                     except ValueError as exc:
-                        ext = item.get(fields.get("external_id", ""), None) if isinstance(item, dict) else None
+                        path = fields.get("external_id", "")
+                        ext = dig(item, path) if isinstance(item, dict) and path and not path.startswith("=") else None
+                        ext = None if ext is _MISSING or isinstance(ext, dict | list) else ext
                         batch.rejects.append(Reject(where, str(exc), item, None if ext is None else str(ext)))
                         continue
                     batch.records.append(record)
@@ -145,14 +149,15 @@ class JsonMappingCollector(Collector):
                     nxt = dig(body, str(self.spec.option("next")))
                     url = urljoin(url, nxt) if isinstance(nxt, str) and nxt else None
                     params = {}
+                    page += 1
                 elif page_param and items:
                     page += 1
                 else:
                     url = None
             else:
-                raise SourceError(f"{self.spec.url}: more than {MAX_PAGES} pages; stopping")
+                raise SourceError(f"{httpx.URL(self.spec.url or '').copy_with(query=None)}: more than {MAX_PAGES} pages; stopping")
         finally:
             client.close()
-        mark = (newest.replace(tzinfo=UTC) if newest else now) if wm_field else now
+        mark = (newest.replace(tzinfo=UTC) if newest else since) if wm_field else now
         yield Batch(watermark=mark.isoformat())
 

@@ -18,14 +18,33 @@ from data_sources.base import Collector, CollectorContext, ConfigurationError, S
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-def collector_types() -> dict[str, type[Collector]]:
+def collectors() -> list[type[Collector]]:
+    """Every collector class. A (type, family) pair names one; family "*" serves any family.
+
+    The first class of a type gives that type's default family (``type = "simulator"``
+    without ``family`` is the feedback simulator).
+    """
     from data_sources.files import FeedbackFileCollector
     from data_sources.json_mapping import JsonMappingCollector
     from data_sources.open311 import Open311Collector
     from data_sources.simulator import FeedbackSimulator
 
-    return {cls.type: cls for cls in (Open311Collector, FeedbackFileCollector, FeedbackSimulator,
-                                      JsonMappingCollector)}
+    return [Open311Collector, FeedbackFileCollector, FeedbackSimulator, JsonMappingCollector]
+
+
+def collector_types() -> dict[str, type[Collector]]:
+    """Type name → its first (default-family) class."""
+    out: dict[str, type[Collector]] = {}
+    for cls in collectors():
+        out.setdefault(cls.type, cls)
+    return out
+
+
+def find_collector(kind: str, family: str) -> type[Collector] | None:
+    for cls in collectors():
+        if cls.type == kind and cls.family in (family, "*"):
+            return cls
+    return None
 
 
 DEFAULT_SOURCES = [
@@ -55,15 +74,15 @@ def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[Sou
         kind = table.pop("type", None)
         if kind not in types:
             raise ConfigurationError(f"{here}: unknown type {kind!r} (known: {', '.join(sorted(types))})")
-        cls = types[kind]
-        family = table.pop("family", None if cls.family == "*" else cls.family)
-        if cls.family == "*":
-            from ioc.families import FAMILIES
+        default = types[kind]
+        family = table.pop("family", None if default.family == "*" else default.family)
+        from ioc.families import FAMILIES
 
-            if family not in FAMILIES:
-                raise ConfigurationError(f"{here}: type {kind!r} needs 'family' (one of {', '.join(FAMILIES)})")
-        elif family != cls.family:
-            raise ConfigurationError(f"{here}: type {kind!r} feeds family {cls.family!r}, not {family!r}")
+        if family not in FAMILIES:
+            raise ConfigurationError(f"{here}: type {kind!r} needs 'family' (one of {', '.join(FAMILIES)})")
+        if find_collector(kind, family) is None:
+            served = sorted({c.family for c in collectors() if c.type == kind})
+            raise ConfigurationError(f"{here}: type {kind!r} feeds family {' or '.join(served)}, not {family!r}")
         every = table.pop("every_seconds", None)
         if not isinstance(every, int) or isinstance(every, bool) or every < 1:
             raise ConfigurationError(f"{here}: 'every_seconds' must be a whole number ≥ 1")
@@ -100,4 +119,7 @@ def load_sources(path: Path | None) -> list[SourceSpec]:
 
 
 def make_collector(spec: SourceSpec, ctx: CollectorContext) -> Collector:
-    return collector_types()[spec.type](spec, ctx)
+    cls = find_collector(spec.type, spec.family)
+    if cls is None:
+        raise ConfigurationError(f"source {spec.name!r}: no collector of type {spec.type!r} for {spec.family!r}")
+    return cls(spec, ctx)

@@ -235,6 +235,13 @@ class FeedbackSimulator(Collector):
     family = "feedback"
     simulated = True
 
+    def backfill(self, days: int, seed: int) -> Iterator[Batch]:
+        now = _utcnow()
+        today = now.replace(tzinfo=UTC).astimezone(self.ctx.tz).date()
+        frame = history(seed, today - timedelta(days=days), today + timedelta(days=1), now, self.ctx.calendar,
+                        str(self.ctx.tz))
+        yield Batch(records=frame, fetched=len(frame))
+
     def batches(self, watermark: str | None) -> Iterator[Batch]:
         now = self.spec.option("now") or _utcnow()
         if isinstance(now, str):

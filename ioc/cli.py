@@ -119,12 +119,22 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ioc.runtime import backfill_simulated_history
+    from data_sources.registry import DEFAULT_SOURCES, parse_sources
+    from ioc.runtime import backfill_source, simulator_sources
 
     if args.days < 1 or args.days > 3660:
         raise CliError("--days must be between 1 and 3660")
-    stored = backfill_simulated_history(_context(), args.days, args.seed)
-    print(f"simulated {args.days} days (seed {args.seed}): {stored} reports stored or updated")
+    ctx = _context()
+    specs = simulator_sources(ctx, args.family) or [
+        s for s in parse_sources({"sources": DEFAULT_SOURCES}, "default sources")
+        if s.type == "simulator" and args.family in (None, s.family)
+    ]
+    if not specs:
+        raise CliError(f"no simulator for family {args.family!r}")
+    for spec in specs:
+        stored = backfill_source(ctx, spec, args.days, args.seed)
+        print(f"simulated {args.days} days of {spec.family} (seed {args.seed}, source {spec.name}): "
+              f"{stored} records stored or updated")
     return 0
 
 
@@ -216,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="backfill simulated history (labelled as simulated)")
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--seed", type=int, default=2023)
+    p.add_argument("--family", choices=["feedback", "traffic", "environment", "admin"],
+                   help="only this family (default: every configured simulator)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("kpi", help="the KPI set of a family for a period of local dates [from, to)")

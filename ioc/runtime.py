@@ -5,52 +5,47 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from datetime import timedelta
 
-from sqlalchemy import func, select
-
+from data_sources.base import SourceSpec
 from ioc.context import Context
-from ioc.kpi.periods import to_local
-from ioc.store import schema
+from ioc.store.db import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 _started = threading.Lock()
 _scheduler = None
 
 
-def backfill_simulated_history(ctx: Context, days: int, seed: int, source: str | None = None) -> int:
-    """Ingest ``days`` of simulated history ending today (local); returns reports stored."""
-    from data_sources.simulator import history
+def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
+    """Store ``days`` of a simulator's history ending now; returns records stored or updated."""
+    from data_sources.registry import make_collector
     from ioc.families import FAMILIES
-    from ioc.store.db import load_calendar, utcnow
-
-    spec = next((s for s in ctx.sources if s.type == "simulator"), None)
-    name = source or (spec.name if spec else "feedback-simulator")
-    now = utcnow()
-    today = to_local(now, ctx.tz).date()
-    with ctx.engine.connect() as conn:
-        calendar = load_calendar(conn)
-    frame = history(seed, today - timedelta(days=days), today + timedelta(days=1), now, calendar, str(ctx.tz))
-    if frame.empty:
-        return 0
-    result = FAMILIES["feedback"].ingest(ctx.engine, name, frame, ctx.tz, calendar)
     from ioc.notify import db_versions
 
-    ctx.notifier.publish("feedback", db_versions(ctx.engine).get("feedback", 0))
-    return result.inserted + result.updated
+    cctx = ctx.collector_context()
+    collector = make_collector(spec, cctx)
+    ingest = FAMILIES[spec.family].ingest
+    stored = 0
+    for batch in collector.backfill(days, seed):
+        if len(batch.records):
+            result = ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
+            stored += result.inserted + result.updated
+    with ctx.engine.begin() as conn:
+        set_meta(conn, f"backfilled:{spec.name}", str(days))
+    ctx.notifier.publish(spec.family, db_versions(ctx.engine).get(spec.family, 0))
+    return stored
 
 
-def has_simulated_history(ctx: Context) -> bool:
-    names = [s.name for s in ctx.sources if s.type == "simulator"]
-    if not names:
-        return True
-    t = schema.feedback_reports
+def simulator_sources(ctx: Context, family: str | None = None) -> list[SourceSpec]:
+    return [s for s in ctx.sources if s.type == "simulator" and (family is None or s.family == family)]
+
+
+def needs_backfill(ctx: Context, spec: SourceSpec) -> bool:
     with ctx.engine.connect() as conn:
-        return bool(conn.execute(select(func.count()).select_from(t).where(t.c.source.in_(names))).scalar())
+        return get_meta(conn, f"backfilled:{spec.name}") is None
 
 
 def start_embedded(ctx: Context) -> None:
-    """Backfill a year of simulated history on first start, then start the in-process scheduler.
+    """Backfill simulated history on first start, then start the in-process scheduler.
 
     Guarded twice: a process-wide lock (a second call does nothing) and the Flask reloader's
     parent process (WERKZEUG_RUN_MAIN unset while debug reloading) starts nothing.
@@ -60,10 +55,11 @@ def start_embedded(ctx: Context) -> None:
         return
     if not _started.acquire(blocking=False):
         return
-    if ctx.simulated and not has_simulated_history(ctx):
-        log.info("first start: backfilling %d days of simulated history", ctx.settings.backfill_days)
-        stored = backfill_simulated_history(ctx, ctx.settings.backfill_days, ctx.settings.simulator_seed)
-        log.info("stored %d simulated reports", stored)
+    for spec in simulator_sources(ctx):
+        if needs_backfill(ctx, spec):
+            log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
+            stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
+            log.info("stored %d simulated %s records", stored, spec.family)
     if ctx.settings.embedded_scheduler:
         from ioc.scheduler import build_scheduler
 

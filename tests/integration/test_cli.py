@@ -52,7 +52,7 @@ def simulated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "ioc.sqlite"
     result = ioc(db, "simulate", "--days", "30", "--seed", "7")
     assert result.returncode == 0, result.stderr
-    stored = int(re.fullmatch(r"simulated 30 days \(seed 7\): (\d+) reports stored or updated\n",
+    stored = int(re.fullmatch(r"simulated 30 days of feedback \(seed 7, source feedback-simulator\): (\d+) records stored or updated\n",
                               result.stdout).group(1))
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as conn:

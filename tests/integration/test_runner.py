@@ -1,6 +1,6 @@
 """The collector runner (ioc.collect): run records, failures, backoff and watermarks.
 
-A small fake collector is registered by monkeypatching ``collector_types``; what it does is
+A small fake collector is registered by monkeypatching ``collectors``; what it does is
 set per source through its options, so one store can hold a healthy and a broken source.
 """
 
@@ -58,8 +58,8 @@ def _raise(kind: str) -> None:
 
 @pytest.fixture(autouse=True)
 def fake_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = registry.collector_types
-    monkeypatch.setattr(registry, "collector_types", lambda: {**real(), "fake": FakeCollector})
+    real = registry.collectors
+    monkeypatch.setattr(registry, "collectors", lambda: [*real(), FakeCollector])
     FakeCollector.calls = []
 
 

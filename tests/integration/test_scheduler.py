@@ -102,8 +102,8 @@ class CountingCollector(Collector):
 
 @pytest.fixture
 def counting_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = registry.collector_types
-    monkeypatch.setattr(registry, "collector_types", lambda: {**real(), "counting": CountingCollector})
+    real = registry.collectors
+    monkeypatch.setattr(registry, "collectors", lambda: [*real(), CountingCollector])
     CountingCollector.calls = 0
 
 
@@ -214,7 +214,7 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     ctx = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
                                        "IOC_BACKFILL_DAYS": "30", "IOC_SIMULATOR_SEED": "5"}))
     builds = _counting(monkeypatch, scheduler_mod, "build_scheduler")
-    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+    backfills = _counting(monkeypatch, runtime, "backfill_source")
 
     runtime.start_embedded(ctx)
     first = runtime._scheduler
@@ -238,7 +238,7 @@ def test_a_restart_on_a_store_with_history_does_not_backfill_again(
     env = {"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}", "IOC_BACKFILL_DAYS": "10",
            "IOC_EMBEDDED_SCHEDULER": "0"}
     ctx = build_context(load_settings(env))
-    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+    backfills = _counting(monkeypatch, runtime, "backfill_source")
     runtime.start_embedded(ctx)
     stored = _simulated_reports(ctx)
     assert stored > 0
@@ -256,7 +256,7 @@ def test_the_reloader_parent_starts_nothing(tmp_path: Path, fresh_runtime: None,
     ctx = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
                                        "IOC_BACKFILL_DAYS": "10"}))
     builds = _counting(monkeypatch, scheduler_mod, "build_scheduler")
-    backfills = _counting(monkeypatch, runtime, "backfill_simulated_history")
+    backfills = _counting(monkeypatch, runtime, "backfill_source")
     monkeypatch.setenv("FLASK_DEBUG", "1")
 
     runtime.start_embedded(ctx)  # the reloader's watcher process
