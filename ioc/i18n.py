@@ -186,6 +186,20 @@ def resolve_lang(*candidates: str | None, default: str = "vi") -> str:
     return default if default in LANGS else "vi"
 
 
+def _merge_family_strings() -> None:
+    """Each family keeps its strings in its own module; a key may be defined once only."""
+    from ioc import i18n_admin, i18n_environment, i18n_traffic
+
+    for module in (i18n_traffic, i18n_environment, i18n_admin):
+        clash = STRINGS.keys() & module.STRINGS.keys()
+        if clash:
+            raise RuntimeError(f"{module.__name__} redefines UI strings: {sorted(clash)}")
+        STRINGS.update(module.STRINGS)
+
+
+_merge_family_strings()
+
+
 def t(key: str, lang: str, **values: object) -> str:
     """The UI string ``key`` in ``lang`` (vi or en), with ``values`` filled in."""
     vi, en = STRINGS[key]
