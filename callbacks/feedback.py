@@ -113,7 +113,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def tiles(start, last_day, district, category, channel, _versions, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, district, category, channel)
-        kpis = feedback_kpis(ctx.engine, query.filter(), ctx.tz, utcnow())
+        flt = query.filter()
+        kpis = ctx.query("feedback", "kpis", flt, lambda: feedback_kpis(ctx.engine, flt, ctx.tz, utcnow()), 10)
         note = f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
         return [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)], note
 

@@ -23,8 +23,14 @@ _BY = {"category": "category", "district": "district", "channel": "channel", "ha
 
 
 def chart_frame(ctx: Context, key: str, query: FeedbackQuery, lang: str, names: dict[str, str]) -> pd.DataFrame:
-    """The tidy, labelled data of chart ``key`` for ``query``."""
+    """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version)."""
     flt = query.filter()
+    return ctx.query("feedback", f"chart:{key}:{lang}", (flt, sorted(names.items())),
+                     lambda: _chart_frame(ctx, key, flt, query, lang, names))
+
+
+def _chart_frame(ctx: Context, key: str, flt, query: FeedbackQuery, lang: str,  # noqa: ANN001
+                 names: dict[str, str]) -> pd.DataFrame:
     if key == "trend":
         return feedback_series(ctx.engine, flt, series_freq(flt.period))
     if key in _BY:
@@ -41,7 +47,9 @@ def chart_frame(ctx: Context, key: str, query: FeedbackQuery, lang: str, names: 
 
 def map_data(ctx: Context, query: FeedbackQuery) -> tuple[pd.DataFrame, int]:
     """The most recent located reports (at most ``settings.map_max_points``) and their total."""
-    return map_reports(ctx.engine, query.filter(), ctx.tz, ctx.settings.map_max_points)
+    flt = query.filter()
+    return ctx.query("feedback", "map", flt,
+                     lambda: map_reports(ctx.engine, flt, ctx.tz, ctx.settings.map_max_points))
 
 
 def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: FeedbackQuery, lang: str) -> go.Figure:

@@ -6,17 +6,22 @@ state (versions, runs, locks) lives in the database or Redis, never here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from data_sources.base import CollectorContext, SourceSpec
 from data_sources.registry import load_sources
+from ioc.cache import Cache, LocalCache, cached, make_cache
 from ioc.config import Settings, settings
 from ioc.notify import Notifier, make_notifier
 from ioc.store.db import engine_for, load_calendar, load_units
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Context:
     engine: Engine
     notifier: Notifier
     sources: tuple[SourceSpec, ...]
+    cache: Cache = field(default_factory=LocalCache)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -36,6 +42,10 @@ class Context:
                 return spec
         known = ", ".join(s.name for s in self.sources)
         raise KeyError(f"no source named {name!r} (configured: {known})")
+
+    def query(self, family: str, name: str, params: Any, compute: Callable[[], T], ttl_s: float = 30.0) -> T:
+        """A read for the pages, cached per data version (shared across workers with Redis)."""
+        return cached(self.cache, self.notifier.versions(), family, name, params, compute, ttl_s)
 
     @property
     def simulated(self) -> bool:
@@ -57,7 +67,8 @@ def build_context(cfg: Settings) -> Context:
     engine = engine_for(cfg.database_url)
     specs = tuple(load_sources(cfg.sources_path))
     register_sources(engine, list(specs))
-    return Context(settings=cfg, engine=engine, notifier=make_notifier(cfg.redis_url, engine), sources=specs)
+    return Context(settings=cfg, engine=engine, notifier=make_notifier(cfg.redis_url, engine), sources=specs,
+                   cache=make_cache(cfg.redis_url))
 
 
 @lru_cache(maxsize=1)
