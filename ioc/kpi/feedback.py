@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, or_, select, text
 
 from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES, hist_percentile
 from ioc.kpi.periods import Period
@@ -35,6 +35,7 @@ from ioc.store import schema
 
 R = schema.feedback_rollup
 T = schema.feedback_reports
+OPEN_REPORTS = text(schema.OPEN_REPORT_SQL)  # literal, so the partial index of open reports applies
 
 KPI_NAMES = (
     "received",
@@ -116,7 +117,7 @@ def overdue_count(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: dateti
     """Open reports received in the period whose deadline (UTC) is before ``now`` (naive UTC)."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = select(func.count()).select_from(T).where(
-        T.c.status.in_(OPEN_STATUSES), T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
+        OPEN_REPORTS, T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
         *_dim_clauses(flt, T),
     )
     with engine.connect() as conn:
@@ -258,7 +259,7 @@ def overdue_queue(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: dateti
         _report_select(T.c.source, T.c.external_id, T.c.category_code, T.c.category_name, T.c.description,
                        T.c.address, T.c.unit_code, T.c.handling_unit, T.c.status, T.c.channel,
                        T.c.received_at, T.c.due_at)
-        .where(T.c.status.in_(OPEN_STATUSES), T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
+        .where(OPEN_REPORTS, T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
                *_dim_clauses(flt, T))
         .order_by(T.c.due_at)
         .limit(limit)
