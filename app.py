@@ -42,6 +42,24 @@ def _feedback_page(lang_pref: str | None = None, **params: Any) -> Any:
     return feedback.layout(ctx.settings, local_today(ctx), lang_pref, **params)
 
 
+def _page_title(key: str) -> Any:
+    """A tab title in the viewer's language (Dash calls it with the page's path variables)."""
+
+    def title(**_path_variables: Any) -> str:
+        from callbacks.shell import _url_lang
+        from ioc.i18n import resolve_lang, t
+        from layouts import ids
+
+        try:
+            search = dash.callback_context.inputs.get(f"{ids.PAGES_LOCATION}.search")
+            stored = dash.callback_context.states.get(f"{ids.LANG_STORE}.data")
+        except Exception:  # noqa: BLE001 - the index page request, outside a callback
+            search, stored = "?" + flask.request.query_string.decode(), None
+        return f"IOC Huế · {t(key, resolve_lang(_url_lang(search), stored, default=_ctx().settings.lang))}"
+
+    return title
+
+
 def _gzip_json(server: flask.Flask, min_bytes: int = 2048) -> None:
     """Gzip JSON answers (callbacks, layouts). The map's GeoJSON is ~5 MB of repetitive text for
     5,000 reports and ~250 kB gzipped; flask-compress is not a dependency, so do it here."""
@@ -82,10 +100,16 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
 
 def create_app(ctx: Context | None = None) -> dash.Dash:
     """Build the Dash app for ``ctx`` (default: the process-wide context from the environment)."""
+    from callbacks import admin as admin_callbacks  # admin
+    from callbacks import environment as environment_callbacks  # environment
     from callbacks import feedback as feedback_callbacks
     from callbacks import overview as overview_callbacks
     from callbacks import shell as shell_callbacks
+    from callbacks import traffic as traffic_callbacks  # traffic
+    from layouts import admin as admin_layout  # admin
+    from layouts import environment as environment_layout  # environment
     from layouts import ids, shell
+    from layouts import traffic as traffic_layout  # traffic
 
     if ctx is None:
         from ioc.context import context
@@ -108,13 +132,23 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     _gzip_json(app.server)
     _api_routes(app.server, ctx)
     # Page layouts are registered globally by Dash; they look the context up per request.
-    dash.register_page("overview", path="/", name="Overview", title="IOC Huế · Tổng quan", layout=_overview_page)
-    dash.register_page("feedback", path="/feedback", name="Feedback", title="IOC Huế · Phản ánh hiện trường",
+    dash.register_page("overview", path="/", name="Overview", title=_page_title("nav_overview"),
+                       layout=_overview_page)
+    dash.register_page("feedback", path="/feedback", name="Feedback", title=_page_title("nav_feedback"),
                        layout=_feedback_page)
+    dash.register_page("environment", path="/environment", name="Environment", title="IOC Huế · Môi trường",
+                       layout=lambda lang_pref=None, **params: environment_layout.page(_ctx(), lang_pref, **params))
+    dash.register_page("traffic", path="/traffic", name="Traffic", title="IOC Huế · Vi phạm giao thông",  # traffic
+                       layout=lambda lang_pref=None, **params: traffic_layout.page(_ctx(), lang_pref, **params))
+    dash.register_page("admin", path="/admin", name="Admin", title="IOC Huế · Thủ tục hành chính",  # admin
+                       layout=lambda lang_pref=None, **params: admin_layout.page(_ctx(), lang_pref, **params))
     app.layout = lambda: shell.layout(ctx.settings, ctx.simulated, ctx.notifier.versions())
     shell_callbacks.register(app, ctx)
     overview_callbacks.register(app, ctx)
     feedback_callbacks.register(app, ctx)
+    environment_callbacks.register(app, ctx)  # environment
+    traffic_callbacks.register(app, ctx)  # traffic
+    admin_callbacks.register(app, ctx)  # admin
     return app
 
 

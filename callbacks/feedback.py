@@ -73,12 +73,24 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.FB_DATES, "start_date"),
         Input(ids.FB_DATES, "end_date"),
         Input(ids.FB_RESET, "n_clicks"),
+        Input(ids.VERSIONS, "data"),
         prevent_initial_call=True,
     )
-    def sync_period(preset: str | None, start: str | None, last_day: str | None, _reset: int):  # noqa: ANN202
-        """A preset sets the dates; edited dates select the matching preset (or 'custom')."""
+    def sync_period(preset: str | None, start: str | None, last_day: str | None, _reset: int,  # noqa: ANN202
+                    _versions: dict | None):
+        """A preset sets the dates; edited dates select the matching preset (or 'custom').
+
+        A wall left open on a rolling preset ("last 12 months") rolls over at local midnight:
+        each live notice re-derives the preset's dates and changes them only when the day did.
+        """
         today = local_today(ctx)
         keep = dash.no_update
+        if dash_ctx.triggered_id == ids.VERSIONS:
+            dates = preset_dates(preset or "custom", today)
+            if dates is None:
+                return (keep,) * 6
+            s, last = dates[0].isoformat(), (dates[1] - timedelta(days=1)).isoformat()
+            return (keep,) * 6 if (str(start)[:10], str(last_day)[:10]) == (s, last) else (keep, s, last, keep, keep, keep)
         if dash_ctx.triggered_id == ids.FB_RESET:
             s, e = preset_dates("365", today)
             return "365", s.isoformat(), (e - timedelta(days=1)).isoformat(), None, None, None
@@ -92,6 +104,12 @@ def register(app: dash.Dash, ctx: Context) -> None:
         q = query_from_controls(ctx, start, last_day, None, None, None)
         matched = match_preset(q.start, q.end, today)
         return (matched if matched != preset else keep), keep, keep, keep, keep, keep
+
+    @app.callback(Output(ids.FB_DATES, "max_date_allowed"), Input(ids.VERSIONS, "data"),
+                  State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)
+    def roll_max_date(_versions: dict | None, current: str | None):  # noqa: ANN202
+        today = local_today(ctx).isoformat()
+        return dash.no_update if current == today else today
 
     @app.callback(
         Output(ids.FB_URL, "search"),

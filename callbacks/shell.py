@@ -64,7 +64,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
         on_feedback = (pathname or "/").startswith("/feedback")
         live_key = "live_degraded" if live == "degraded" else "live"
         out = [
-            t("nav_overview", lang), nav_href("/", lang), "nav-link" + ("" if on_feedback else " active"),
+            # Overview is active on "/" only (other families' pages have their own links)
+            t("nav_overview", lang), nav_href("/", lang), "nav-link" + (" active" if (pathname or "/") == "/" else ""),
             t("nav_feedback", lang), nav_href("/feedback", lang), "nav-link" + (" active" if on_feedback else ""),
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),

@@ -24,12 +24,22 @@ def collectors() -> list[type[Collector]]:
     The first class of a type gives that type's default family (``type = "simulator"``
     without ``family`` is the feedback simulator).
     """
+    from data_sources.admin_files import AdminFileCollector  # admin
+    from data_sources.admin_simulator import AdminSimulator  # admin
+    from data_sources.environment_files import EnvironmentFileCollector  # environment
+    from data_sources.environment_simulator import EnvironmentSimulator  # environment
     from data_sources.files import FeedbackFileCollector
     from data_sources.json_mapping import JsonMappingCollector
     from data_sources.open311 import Open311Collector
+    from data_sources.openaq import OpenAQCollector  # environment
     from data_sources.simulator import FeedbackSimulator
+    from data_sources.traffic_files import TrafficFileCollector  # traffic
+    from data_sources.traffic_simulator import TrafficSimulator  # traffic
 
-    return [Open311Collector, FeedbackFileCollector, FeedbackSimulator, JsonMappingCollector]
+    return [Open311Collector, FeedbackFileCollector, FeedbackSimulator, JsonMappingCollector,
+            TrafficFileCollector, TrafficSimulator,  # traffic
+            OpenAQCollector, EnvironmentFileCollector, EnvironmentSimulator,  # environment
+            AdminFileCollector, AdminSimulator]  # admin
 
 
 def collector_types() -> dict[str, type[Collector]]:
@@ -49,6 +59,9 @@ def find_collector(kind: str, family: str) -> type[Collector] | None:
 
 DEFAULT_SOURCES = [
     {"name": "feedback-simulator", "type": "simulator", "family": "feedback", "every_seconds": 5},
+    {"name": "traffic-simulator", "type": "simulator", "family": "traffic", "every_seconds": 10},  # traffic
+    {"name": "environment-simulator", "type": "simulator", "family": "environment", "every_seconds": 300},  # environment
+    {"name": "admin-simulator", "type": "simulator", "family": "admin", "every_seconds": 30},  # admin
 ]
 
 

@@ -191,6 +191,9 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     ctx = _context()
     print(f"rebuilt feedback rollups from {rebuild_rollups(ctx.engine, ctx.tz)} reports")
+    from ioc.store.admin import rebuild as rebuild_admin  # admin: local-time deadlines, buckets and rollups
+
+    print(f"rebuilt admin deadlines, buckets and rollups from {rebuild_admin(ctx.engine, ctx.tz)} dossiers")
     return 0
 
 
@@ -199,6 +202,25 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
     for row in quarantined(_context().engine, args.source, args.limit):
         print(f"{row['quarantined_at']:%Y-%m-%d %H:%M:%S} {row['source']} {row['location']}: {row['reason']}")
+    return 0
+
+
+def cmd_aqi(args: argparse.Namespace) -> int:  # environment
+    """VN_AQI calculator (Decision 1459): daily, hourly or a NowCast; no store needed."""
+    from ioc import aqi_calculator as calc
+
+    try:
+        if args.nowcast:
+            if args.hours is None:
+                raise CliError("--nowcast needs --hours (hourly means, newest first, e.g. 20.6,19.6,,22.4)")
+            result = calc.nowcast(args.nowcast, args.hours)
+        elif args.hours is not None:
+            raise CliError("--hours goes with --nowcast pm25|pm10")
+        else:
+            result = calc.daily(args.daily) if args.daily else calc.hourly(args.hourly)
+    except calc.CalculatorError as exc:
+        raise CliError(str(exc)) from None
+    print(json.dumps(result, ensure_ascii=False) if args.json else calc.as_text(result))
     return 0
 
 
@@ -252,6 +274,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source")
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=cmd_quarantine)
+
+    # --- environment: the VN_AQI calculator ---------------------------------------------------
+    p = sub.add_parser("aqi", help="VN_AQI (Decision 1459) of given concentrations, or a PM NowCast")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--daily", nargs="+", metavar="POLLUTANT=VALUE",
+                      help="24-h PM means, day max of co/so2/no2/o3_1h, o3_8h max (µg/m³, or …ppb/ppm/mg/m3)")
+    mode.add_argument("--hourly", nargs="+", metavar="POLLUTANT=VALUE",
+                      help="PM NowCasts and the hour's gas means (µg/m³, or …ppb/ppm/mg/m3)")
+    mode.add_argument("--nowcast", metavar="pm25|pm10", help="NowCast of the --hours given")
+    p.add_argument("--hours", help="hourly means in µg/m³, newest first, comma-separated; empty = missing hour")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_aqi)
     return parser
 
 

@@ -72,6 +72,7 @@ class Settings:
     simulator_seed: int = 2023
     host: str = "127.0.0.1"
     port: int = 8050
+    show_plates: bool = False  # traffic: plates are personal data, masked (75A-123.**) unless allowed
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -123,6 +124,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         simulator_seed=_int(env, "IOC_SIMULATOR_SEED", 2023),
         host=env.get("IOC_HOST") or "127.0.0.1",
         port=_int(env, "IOC_PORT", 8050),
+        show_plates=_bool(env, "IOC_SHOW_PLATES", False),
     )
 
 

@@ -18,9 +18,21 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine
 
+from data_sources import traffic_files  # traffic
+from data_sources.admin_files import import_admin_file  # admin
+from data_sources.environment_files import import_environment_file  # environment
+from ioc.domain.admin_records import validate_dossier  # admin
+from ioc.domain.air_quality import validate_observation  # environment
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import validate_report
+from ioc.domain.traffic_records import validate_violation  # traffic
+from ioc.kpi import traffic as traffic_kpis  # traffic
+from ioc.kpi.admin_views import kpi_report as admin_kpis  # admin
+from ioc.kpi.environment import family_kpis as environment_kpis  # environment
 from ioc.kpi.periods import Period
+from ioc.store import traffic as traffic_store  # traffic
+from ioc.store.admin import ingest_records as admin_ingest  # admin
+from ioc.store.environment import ingest as environment_ingest  # environment
 
 Ingest = Callable[[Engine, str, Any, ZoneInfo, WorkCalendar], Any]
 # Checks one record given as a dict of the store's field names; raises a ValueError subclass
@@ -91,7 +103,12 @@ def _feedback_import(ctx: Any, path: Path, show_progress: bool) -> Any:
 FAMILIES: dict[str, Family] = {
     "feedback": Family("feedback", "Phản ánh hiện trường", "Citizen field feedback", _ingest_feedback,
                        validate_report, _feedback_kpis, _feedback_import, ("district", "category", "channel")),
-    "traffic": Family("traffic", "Vi phạm giao thông", "Traffic violations", None),
-    "environment": Family("environment", "Môi trường, chất lượng không khí", "Environment, air quality", None),
-    "admin": Family("admin", "Thủ tục hành chính", "Administrative services", None),
+    "traffic": Family("traffic", "Vi phạm giao thông", "Traffic violations", traffic_store.ingest_records,
+                      validate_violation, traffic_kpis.family_kpis, traffic_files.import_traffic_file,
+                      ("district", "category", "channel")),  # category = violation type, channel = camera|citizen
+    "environment": Family("environment", "Môi trường, chất lượng không khí", "Environment, air quality",
+                          environment_ingest, validate_observation, environment_kpis, import_environment_file,
+                          ("district",)),  # district = the stations' unit code
+    "admin": Family("admin", "Thủ tục hành chính", "Administrative services", admin_ingest, validate_dossier,
+                    admin_kpis, import_admin_file, ("level", "unit")),  # admin: level = province|district|commune
 }

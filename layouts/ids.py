@@ -66,3 +66,101 @@ def chart(key: str) -> str:
 
 def csv_button(key: str, button_type: str = CSV_BUTTON) -> dict[str, str]:
     return {"type": button_type, "chart": key}
+
+
+# --- traffic violations ----------------------------------------------------------------------------
+NAV_TRAFFIC = "nav-traffic"
+TR_URL = "tr-url"                   # dcc.Location(refresh=False): the filters in the URL
+TR_VERSION = "tr-version"           # dcc.Store: the traffic family's data version only
+TR_TOP_READY = "tr-top-ready"       # dcc.Store: the map is served; charts and table may refresh now
+TR_PRESET = "tr-preset"
+TR_DATES = "tr-dates"
+TR_DISTRICT = "tr-district"
+TR_TYPE = "tr-type"
+TR_VEHICLE = "tr-vehicle"
+TR_CHANNEL = "tr-channel"
+TR_RESET = "tr-reset"
+TR_PERIOD_NOTE = "tr-period-note"
+TR_TILES = "tr-tiles"
+TR_MAP = "tr-map"
+TR_MAP_LAYER = "tr-map-layer"       # GeoJSON: one circle per camera
+TR_MAP_UNITS = "tr-map-units"
+TR_MAP_NOTE = "tr-map-note"
+TR_GRID = "tr-grid"
+TR_GRID_NOTE = "tr-grid-note"
+TR_DOWNLOAD = "tr-download"
+TR_CSV_BUTTON = "tr-csv-button"     # CSV buttons: {"type": TR_CSV_BUTTON, "chart": key}
+TR_CHART_KEYS = ("heatmap", "type", "vehicle", "fines")
+TR_EXPORT_KEYS = (*TR_CHART_KEYS, "cameras", "recent")
+OV_TR_TILES = "ov-tr-tiles"
+OV_TR_SUB = "ov-tr-sub"
+
+
+def tr_chart(key: str) -> str:
+    return f"tr-chart-{key}"
+
+
+# --- environment (air quality, VN_AQI) -----------------------------------------------------------
+NAV_ENVIRONMENT = "nav-environment"
+ENV_URL = "env-url"                 # dcc.Location(refresh=False): range and stations in the URL
+ENV_VERSION = "env-version"         # dcc.Store: the environment family's data version only
+ENV_TOP_READY = "env-top-ready"     # dcc.Store: the top is served; the charts below may refresh now
+ENV_RANGE = "env-range"
+ENV_STATIONS = "env-stations"
+ENV_CALENDAR_STATION = "env-calendar-station"
+ENV_TILES = "env-tiles"
+ENV_AS_OF = "env-as-of"
+ENV_MAP = "env-map"
+ENV_MAP_LAYER = "env-map-layer"
+ENV_MAP_UNITS = "env-map-units"     # district names on the map (readable with tiles offline)
+ENV_NOW = "env-now"
+ENV_ACTIVE = "env-active-alerts"    # the open alerts, next to the current AQI
+ENV_ALERTS = "env-alerts"
+ENV_ALERTS_NOTE = "env-alerts-note"
+ENV_COMPLETENESS_NOTE = "env-completeness-note"
+ENV_DOWNLOAD = "env-download"
+ENV_CSV_BUTTON = "env-csv-button"  # CSV buttons: {"type": ENV_CSV_BUTTON, "chart": key}
+ENV_CHART_KEYS = ("series", "pollutants", "calendar", "completeness")
+ENV_EXPORT_KEYS = (*ENV_CHART_KEYS, "stations", "alerts")
+OV_ENV_TILES = "ov-env-tiles"
+OV_ENV_SUB = "ov-env-sub"
+
+
+def env_chart(key: str) -> str:
+    return f"env-chart-{key}"
+
+
+# --- admin (administrative services, TTHC) --------------------------------------------------------
+NAV_ADMIN = "nav-admin"
+AD_URL = "ad-url"                   # dcc.Location(refresh=False): the filters in the URL
+AD_VERSION = "ad-version"           # dcc.Store: the admin family's data version only
+AD_PRESET = "ad-preset"
+AD_DATES = "ad-dates"
+AD_LEVEL = "ad-level"
+AD_UNIT = "ad-unit"
+AD_RESET = "ad-reset"
+AD_PERIOD_NOTE = "ad-period-note"
+AD_TILES = "ad-tiles"
+AD_LEVEL_CARDS = "ad-level-cards"
+AD_MAP = "ad-map"
+AD_MAP_LAYER = "ad-map-layer"
+AD_MAP_UNITS = "ad-map-units"
+AD_MAP_NOTE = "ad-map-note"
+AD_SCORE_NOTE = "ad-score-note"
+AD_RANKING = "ad-ranking-grid"
+AD_RANKING_NOTE = "ad-ranking-note"
+AD_BEST = "ad-best"
+AD_WORST = "ad-worst"
+AD_QUEUE = "ad-queue-grid"
+AD_QUEUE_NOTE = "ad-queue-note"
+AD_QUEUE_STATE = "ad-queue-state"   # which part of the queue: due_soon | overdue
+AD_DOWNLOAD = "ad-download"
+AD_CSV_BUTTON = "ad-csv-button"     # CSV buttons: {"type": AD_CSV_BUTTON, "chart": key}
+AD_CHART_KEYS = ("levels", "online", "score", "field", "procedure")
+AD_EXPORT_KEYS = (*AD_CHART_KEYS, "map", "ranking", "queue")
+OV_AD_TILES = "ov-admin-tiles"
+OV_AD_SUB = "ov-admin-sub"
+
+
+def ad_chart(key: str) -> str:
+    return f"ad-chart-{key}"

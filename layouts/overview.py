@@ -12,8 +12,11 @@ from dash import dcc, html
 from ioc.families import FAMILIES
 from ioc.i18n import t
 from layouts import ids
+from layouts.admin import overview_section as admin_overview  # admin
 from layouts.components import chart_card, error_banner, tile_placeholders
+from layouts.environment import overview_section as environment_overview  # environment
 from layouts.query import parse_lang
+from layouts.traffic import overview_section as traffic_overview  # traffic
 
 OVERVIEW_TILES = ("received", "processed_rate", "on_time_rate", "satisfaction_rate", "overdue")
 HEALTH_REFRESH_MS = 15_000
@@ -49,6 +52,9 @@ def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.D
         **{"data-family": "feedback", "data-connected": "true"},
     )
     others = [_not_connected(code, lang) for code, fam in FAMILIES.items() if code != "feedback" and not fam.connected]
+    others.insert(0, traffic_overview(lang))  # traffic: its tiles, in place of the "not connected" card
+    others.append(environment_overview(lang))  # environment: its tiles, in place of the "not connected" card
+    others.append(admin_overview(lang))  # admin: its tiles, in place of the "not connected" card
     return html.Div(
         [
             dcc.Store(id=ids.PAGE_LANG, data=lang),

@@ -55,6 +55,12 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div
                                  className="nav-link"),
                         dcc.Link(t("nav_feedback", lang), href=nav_href("/feedback", lang), id=ids.NAV_FEEDBACK,
                                  className="nav-link"),
+                        dcc.Link(t("traffic_nav", lang), href=nav_href("/traffic", lang),  # traffic
+                                 id=ids.NAV_TRAFFIC, className="nav-link"),
+                        dcc.Link(t("env_nav", lang), href=nav_href("/environment", lang),  # environment
+                                 id=ids.NAV_ENVIRONMENT, className="nav-link"),
+                        dcc.Link(t("admin_nav", lang), href=nav_href("/admin", lang), id=ids.NAV_ADMIN,  # admin
+                                 className="nav-link"),
                     ], id=ids.NAV, className="nav"),
                     html.Div(right, className="topbar-right"),
                 ],

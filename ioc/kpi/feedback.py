@@ -274,10 +274,14 @@ def overdue_queue(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: dateti
     return frame
 
 
-def map_reports(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, limit: int) -> tuple[pd.DataFrame, int]:
-    """The most recent located reports in the period (at most ``limit``) and how many there are."""
+def map_reports(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, limit: int,
+                located: bool = True) -> tuple[pd.DataFrame, int]:
+    """The most recent reports in the period (at most ``limit``; only those with coordinates
+    when ``located``) and how many there are."""
     lo, hi = flt.period.utc_bounds(tz)
-    where = [T.c.received_at >= lo, T.c.received_at < hi, T.c.lat.is_not(None), *_dim_clauses(flt, T)]
+    where = [T.c.received_at >= lo, T.c.received_at < hi, *_dim_clauses(flt, T)]
+    if located:
+        where.append(T.c.lat.is_not(None))
     stmt = (
         _report_select(T.c.external_id, T.c.category_code, T.c.category_name, T.c.description, T.c.address,
                        T.c.status, T.c.lat, T.c.lon, T.c.received_at, T.c.due_at, T.c.handling_unit,

@@ -80,6 +80,8 @@ def seed(conn: Connection) -> None:
         insert(schema.categories),
         [{"family": "feedback", "code": c, "name_vi": vi, "name_en": en} for c, (vi, en) in CATEGORIES.items()],
     )
+    schema.schema_traffic.seed_traffic(conn)  # traffic: fine schedule (CSV) and violation types
+    schema.schema_admin.seed_admin(conn)  # admin: one-stop units (151) and the sample procedure catalogue
 
 
 def load_units(conn: Connection) -> list[Unit]:

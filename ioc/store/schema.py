@@ -202,3 +202,13 @@ feedback_rollup = Table(
     *(Column(name, Integer, nullable=False, default=0) for name in FEEDBACK_HIST_COLUMNS),
     PrimaryKeyConstraint("grain", "bucket", *FEEDBACK_DIMS),
 )
+
+# --- Family: traffic violations (tables in their own module, on this metadata) ---------------
+# --- Family: environment, air quality (tables + shared alerts table in their own module) -----
+# --- Family: administrative services, TTHC (tables in their own module, on this metadata) ---
+# Each family keeps its tables in its own module on this metadata (imported last on purpose).
+from ioc.store import (  # noqa: E402
+    schema_admin,  # noqa: F401
+    schema_environment,  # noqa: F401
+    schema_traffic,  # noqa: F401
+)

@@ -50,7 +50,7 @@ def local_today() -> date:
 @pytest.fixture(scope="module")
 def simulated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("cli") / "ioc.sqlite"
-    result = ioc(db, "simulate", "--days", "30", "--seed", "7")
+    result = ioc(db, "simulate", "--days", "30", "--seed", "7", "--family", "feedback")
     assert result.returncode == 0, result.stderr
     stored = int(re.fullmatch(r"simulated 30 days of feedback \(seed 7, source feedback-simulator\): (\d+) records stored or updated\n",
                               result.stdout).group(1))
@@ -187,7 +187,7 @@ def test_sources_shows_the_simulator_and_its_health(tmp_path: Path) -> None:
 
     after = ioc(db, "sources", "--json")
     assert after.returncode == 0, after.stderr
-    [health] = json.loads(after.stdout)
+    [health] = [h for h in json.loads(after.stdout) if h["name"] == "feedback-simulator"]
     assert (health["name"], health["type"], health["every_seconds"]) == ("feedback-simulator", "simulator", 5)
     assert health["status"] == "ok"
     assert health["last_run"] is not None

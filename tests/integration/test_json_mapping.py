@@ -658,12 +658,15 @@ def test_bad_source_tables_stop_start_up_naming_the_source(
 
 
 def test_a_family_that_is_not_connected_fails_the_run_without_a_request(
-    tmp_path: Path, server: JsonServer
+    tmp_path: Path, server: JsonServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from ioc.families import FAMILIES, Family
+
     server.route(PATH, page([item("A")]))
-    ctx = make_ctx(tmp_path, source(server.url(PATH), family="traffic"))
+    monkeypatch.setitem(FAMILIES, "future", Family("future", "Tương lai", "Future", None))  # not landed yet
+    ctx = make_ctx(tmp_path, source(server.url(PATH), family="future"))
     outcome = run(ctx)
-    assert (outcome.source, outcome.status, outcome.error) == (NAME, "failed", "family 'traffic' is not connected yet")
+    assert (outcome.source, outcome.status, outcome.error) == (NAME, "failed", "family 'future' is not connected yet")
     assert server.calls == []
 
 

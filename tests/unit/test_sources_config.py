@@ -77,7 +77,9 @@ def test_good_file_gives_one_spec_per_table_with_options(tmp_path: Path) -> None
 def test_no_file_means_the_default_simulator_alone() -> None:
     specs = load_sources(None)
 
-    assert len(specs) == 1
+    # one simulator per connected family (each family adds its own); feedback's comes first
+    assert [s.type for s in specs] == ["simulator"] * len(specs)
+    assert len({s.family for s in specs}) == len(specs)
     assert (specs[0].name, specs[0].type, specs[0].family, specs[0].every_seconds) == (
         "feedback-simulator", "simulator", "feedback", 5)
     assert specs[0].url is None and specs[0].path is None and specs[0].options == {}
@@ -93,7 +95,7 @@ def test_no_file_means_the_default_simulator_alone() -> None:
         pytest.param(one(type="ftp"), ["source 'src'", "unknown type 'ftp'", "open311", "simulator", "file"],
                      id="unknown-type"),
         pytest.param(one(type=None), ["source 'src'", "unknown type None"], id="missing-type"),
-        pytest.param(one(family="traffic"), ["source 'src'", "family", "'traffic'"], id="wrong-family"),
+        pytest.param(one(type="open311", family="traffic"), ["source 'src'", "family", "'traffic'"], id="wrong-family"),
         pytest.param(one(every_seconds=0), ["source 'src'", "'every_seconds'"], id="every-0"),
         pytest.param(one(every_seconds="5"), ["source 'src'", "'every_seconds'"], id="every-string"),
         pytest.param(one(every_seconds=2.5), ["source 'src'", "'every_seconds'"], id="every-float"),

@@ -1,0 +1,153 @@
+"""One definition of the data behind each Admin chart and grid, used by the chart and by its CSV.
+
+Each function asks :mod:`ioc.kpi.admin` / :mod:`ioc.kpi.admin_views` (never SQL here) and
+labels the result with the pure helpers of :mod:`layouts.admin_shaping`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import select
+
+from callbacks.common import local_today, unit_names
+from ioc.context import Context
+from ioc.i18n import fmt_local_datetime, t
+from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis
+from ioc.kpi.admin_views import admin_breakdown, admin_series, district_centres, due_counts, open_queue, unit_ranking
+from ioc.kpi.periods import Period, default_period
+from ioc.store.db import load_calendar, utcnow
+from ioc.store.schema_admin import admin_procedures
+from layouts.admin_figures import breakdown_figure, levels_figure, online_figure, score_figure
+from layouts.admin_query import AdminQuery
+from layouts.admin_shaping import ONLINE_TARGET, label_breakdown, level_label, score_frame
+from layouts.shaping import series_freq
+
+PROCEDURE_TOP = 12
+FIELD_TOP = 12
+QUEUE_ROWS = 500
+BREAKDOWN_COLUMNS = ("received", "resolved", "early", "on_time", "late", "on_time_rate", "in_progress", "overdue",
+                     "online_rate", "full_process_online_rate", "online_payment_rate", "digitised_rate",
+                     "satisfaction_rate")
+RATE_COLUMNS = ("on_time_rate", "online_rate", "full_process_online_rate", "online_payment_rate", "digitised_rate",
+                "satisfaction_rate", "on_time_rate_prev", "change")
+
+
+def procedure_names(ctx: Context) -> dict[str, str]:
+    with ctx.engine.connect() as conn:
+        return dict(conn.execute(select(admin_procedures.c.code, admin_procedures.c.name)).all())
+
+
+def calendar(ctx: Context):  # noqa: ANN201 - WorkCalendar
+    with ctx.engine.connect() as conn:
+        return load_calendar(conn)
+
+
+def page_kpis(ctx: Context, query: AdminQuery) -> tuple[AdminKpis, dict[str, int]]:
+    """The KPI set of the view and the open counts (overdue, due soon) at now."""
+    now = utcnow()
+    flt = query.filter()
+    return admin_kpis(ctx.engine, flt, ctx.tz, now), due_counts(ctx.engine, flt, ctx.tz, now, calendar(ctx))
+
+
+def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
+    """The last 12 months' KPI set and open counts, and the dossiers received today (local)."""
+    today = local_today(ctx)
+    period = default_period(today)
+    kpis, counts = page_kpis(ctx, AdminQuery(period.start, period.end))
+    received_today = admin_kpis(ctx.engine, AdminFilter(Period(today, today + timedelta(days=1))), ctx.tz,
+                                utcnow()).received
+    return kpis, counts, received_today
+
+
+def by_level(ctx: Context, query: AdminQuery) -> pd.DataFrame:
+    return admin_breakdown(ctx.engine, query.filter(), ctx.tz, utcnow(), "level")
+
+
+def chart_frame(ctx: Context, key: str, query: AdminQuery, lang: str, queue_state: str = "due_soon") -> pd.DataFrame:
+    """The tidy, labelled data of chart or grid ``key`` for ``query`` (``queue_state``: which
+    part of the queue, due_soon or overdue)."""
+    flt: AdminFilter = query.filter()
+    now = utcnow()
+    if key == "levels":
+        return admin_series(ctx.engine, flt, series_freq(flt.period), by="level")
+    if key == "online":
+        return admin_series(ctx.engine, flt, series_freq(flt.period))
+    if key == "score":
+        return score_frame(admin_kpis(ctx.engine, flt, ctx.tz, now).as_dict()["score_766"], lang)
+    if key in ("field", "procedure"):
+        frame = admin_breakdown(ctx.engine, flt, ctx.tz, now, key).head(FIELD_TOP if key == "field" else PROCEDURE_TOP)
+        return label_breakdown(frame, key, lang, unit_names(ctx), procedure_names(ctx))
+    if key == "ranking":
+        return unit_ranking(ctx.engine, flt, ctx.tz, now)
+    if key == "queue":
+        return open_queue(ctx.engine, flt, ctx.tz, now, calendar(ctx), queue_state or "due_soon", QUEUE_ROWS)[0]
+    if key == "map":
+        return district_centres(ctx.engine, flt.period, ctx.tz, now)
+    raise KeyError(key)
+
+
+def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: AdminQuery, lang: str) -> go.Figure:
+    revision = f"{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
+    freq = series_freq(query.period)
+    span = (query.start, query.end)
+    if key == "levels":
+        labels = {lv: level_label(lv, lang) for lv in ("province", "district", "commune")}
+        return levels_figure(frame, labels, ctx.settings.target_on_time, lang, freq, revision, span)
+    if key == "online":
+        return online_figure(frame, ONLINE_TARGET, lang, freq, revision, span)
+    if key == "score":
+        return score_figure(frame, lang, revision)
+    return breakdown_figure(frame, ctx.settings.target_on_time, lang, uirevision=revision)
+
+
+def _rates(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in RATE_COLUMNS:
+        if col in out:
+            out[col] = out[col].astype("float64").round(4)
+    return out
+
+
+def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The CSV table of chart or grid ``key`` (the same frame as on screen). Rates are ratios
+    (0–1) with a dot decimal; times are local."""
+    h = {"key": t("col_code", lang), "label": t("col_name", lang), "bucket": t("col_period", lang),
+         **{c: c for c in BREAKDOWN_COLUMNS}}
+    if key in ("levels", "online"):
+        out = frame.copy()
+        out["bucket"] = pd.to_datetime(out["bucket"]).dt.strftime("%Y-%m-%d")
+        cols = ["bucket", *(["key"] if "key" in out else []), *[c for c in BREAKDOWN_COLUMNS if c in out]]
+        return _rates(out[cols]).rename(columns=h)
+    if key in ("field", "procedure"):
+        return _rates(frame[["key", "label", *BREAKDOWN_COLUMNS]]).rename(columns=h)
+    if key == "score":
+        return frame.rename(columns={"code": t("col_code", lang), "label": t("admin_col_group", lang),
+                                     "max_points": t("admin_col_max_points", lang),
+                                     "points": t("admin_col_points", lang), "measured": t("admin_col_measured", lang)})
+    if key == "ranking":
+        cols = ["rank", "code", "name", "level", "generated", "received", "resolved", "early", "on_time", "late",
+                "overdue", "on_time_rate", "received_prev", "on_time_rate_prev", "change", "online_rate"]
+        return _rates(frame[cols]).rename(columns={"name": t("admin_col_unit", lang), "code": t("col_code", lang)})
+    if key == "queue":
+        names = unit_names(ctx)
+        return pd.DataFrame({
+            t("admin_col_id", lang): frame["external_id"], t("admin_col_state", lang):
+                [t(f"admin_state_{s}", lang) for s in frame["state"]],
+            t("admin_col_procedure", lang): frame["procedure_name"], t("col_code", lang): frame["procedure_code"],
+            t("admin_col_unit", lang): [names.get(u, u) for u in frame["unit_code"]],
+            t("admin_col_status", lang): frame["status"],
+            t("admin_col_received_at", lang): [fmt_local_datetime(v.to_pydatetime(), ctx.tz, lang)
+                                               for v in frame["received_at"]],
+            t("admin_col_due", lang): [fmt_local_datetime(v.to_pydatetime(), ctx.tz, lang)
+                                       for v in frame["effective_due_at"]],
+            t("admin_col_left", lang): (frame["hours_left"] / 24).round(3),
+        })
+    if key == "map":
+        return _rates(frame[["code", "name", "lat", "lon", "received", "resolved", "late", "overdue",
+                             "on_time_rate"]]).rename(columns={"lat": t("admin_col_lat", lang),
+                                                               "lon": t("admin_col_lon", lang)})
+    raise KeyError(key)
+

@@ -1,0 +1,250 @@
+"""Environment page callbacks (and the Overview's environment section).
+
+Data callbacks run when the environment family's data version changes (a clientside
+callback copies it out of the shell's versions store, so other families' updates do not
+redraw this page), or when the range, the stations or the calendar's station change. Each
+reads the controls, asks :mod:`callbacks.environment_data` and hands the result to a pure
+builder.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+from dash import ctx as dash_ctx
+
+from callbacks import environment_data as data
+from callbacks.common import local_today, page_lang, units
+from ioc.context import Context
+from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
+from layouts import ids
+from layouts.environment import OVERVIEW_TILE_KEYS, TILE_KEYS, env_tile
+from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
+from layouts.exports import csv_text
+from layouts.shaping import unit_labels_geojson
+from layouts.shell import nav_href
+
+NOW_LIST_MAX = 20  # Dash renders every component of a list: keep the live lists short
+ACTIVE_LIST_MAX = 12
+CONTROLS = [State(ids.ENV_RANGE, "value"), State(ids.ENV_STATIONS, "value"), State(ids.ENV_CALENDAR_STATION, "value")]
+
+
+def query_from_controls(range_: str | None, stations: list[str] | None, calendar: str | None) -> EnvQuery:
+    """The controls' values as a query (an unknown range falls back to the default)."""
+    return parse_env_query({"range": range_ or "", "station": list(stations or []), "calendar": calendar or ""})[0]
+
+
+def station_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
+    """The current AQI per station, worst first (names as text; the category named next to its
+    colour). At most :data:`NOW_LIST_MAX` rows: a big network is on the map and in the CSV."""
+    if not rows:
+        return html.Div(t("no_data", lang), className="empty-note")
+    items = []
+    for r in rows[:NOW_LIST_MAX]:
+        meta = [html.Span(r["label"], className="env-cat")]
+        if r["dominant"]:
+            meta.append(html.Span(t("env_dominant", lang, p=r["dominant"]), className="env-dom"))
+        if r["epa"] is not None:
+            meta.append(html.Span(t("env_us_epa", lang, v=r["epa"]), className="env-epa"))
+        if r["silent"]:
+            meta.append(html.Span(t("env_silent", lang), className="pill pill-fresh-stale"))
+        name = [html.Span(r["name"], className="env-name", title=r["name"])]
+        if r["simulated"]:
+            name.append(html.Span(t("env_simulated_station", lang), className="pill pill-sim"))
+        items.append(html.Li([
+            html.Span(r["aqi_text"], className="env-aqi", style={"background": r["colour"], "color": r["text_colour"]}),
+            html.Div([html.Div(name, className="env-name-line"), html.Div(meta, className="env-meta")],
+                     className="env-station"),
+            html.Div([html.Div(r["hour"], className="env-hour"),
+                      html.Div(t("env_completeness_short", lang, v=r["completeness"]), className="env-compl")],
+                     className="env-side"),
+        ], className="env-now-item", **{"data-station": r["id"], "data-aqi": r["aqi_text"]}))
+    if len(rows) > NOW_LIST_MAX:
+        items.append(html.Li(t("env_now_capped", lang, n=fmt_int(NOW_LIST_MAX, lang), m=fmt_int(len(rows), lang)),
+                             className="env-now-more"))
+    return html.Ol(items, className="env-now-items")
+
+
+def active_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
+    """The open alerts, worst first: level, kind, station, since when (local)."""
+    if not rows:
+        return html.Div(t("env_active_none", lang), className="empty-note")
+    more = ([html.Li(t("env_active_capped", lang, n=fmt_int(ACTIVE_LIST_MAX, lang), m=fmt_int(len(rows), lang)),
+                     className="env-now-more")] if len(rows) > ACTIVE_LIST_MAX else [])
+    rows = rows[:ACTIVE_LIST_MAX]
+    return html.Ol([
+        html.Li([
+            html.Span(r["severity_label"], className="pill env-sev", style={"borderColor": r["colour"], "color": r["colour"]}),
+            html.Span(r["kind_label"], className="env-active-kind"),
+            html.Span(r["station"], className="env-active-station", title=r["station"]),
+            html.Span(r["start"], className="env-active-since"),
+            html.Span(r["details"], className="env-active-detail"),
+        ], className="env-active-item", **{"data-kind": r["kind"], "data-station": r["station_id"]})
+        for r in rows
+    ] + more, className="env-active-items")
+
+
+def register(app: dash.Dash, ctx: Context) -> None:
+    # Only the environment family's version, and only when it changes.
+    app.clientside_callback(
+        """function(versions, current) {
+            var v = (versions || {}).environment || 0;
+            return v === current ? window.dash_clientside.no_update : v;
+        }""",
+        Output(ids.ENV_VERSION, "data"),
+        Input(ids.VERSIONS, "data"),
+        State(ids.ENV_VERSION, "data"),
+    )
+
+    @app.callback(
+        Output(ids.NAV_ENVIRONMENT, "children"),
+        Output(ids.NAV_ENVIRONMENT, "href"),
+        Output(ids.NAV_ENVIRONMENT, "className"),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        Input(ids.PAGES_LOCATION, "search"),
+        Input(ids.LANG_STORE, "data"),
+    )
+    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
+        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
+        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
+        active = (pathname or "").startswith("/environment")
+        return t("env_nav", lang), nav_href("/environment", lang), "nav-link" + (" active" if active else "")
+
+    @app.callback(
+        Output(ids.ENV_URL, "search"),
+        Input(ids.ENV_RANGE, "value"),
+        Input(ids.ENV_STATIONS, "value"),
+        Input(ids.ENV_CALENDAR_STATION, "value"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def controls_to_url(range_, stations, calendar, lang):  # noqa: ANN001, ANN202
+        """The view lives in the URL (no reload): a copied link reproduces it."""
+        return query_from_controls(range_, stations, calendar).search(page_lang(ctx, lang))
+
+    @app.callback(
+        Output(ids.ENV_TILES, "children"),
+        Output(ids.ENV_MAP_LAYER, "data"),
+        Output(ids.ENV_NOW, "children"),
+        Output(ids.ENV_ACTIVE, "children"),
+        Output(ids.ENV_AS_OF, "children"),
+        Output(ids.ENV_STATIONS, "options"),
+        Output(ids.ENV_CALENDAR_STATION, "options"),
+        Output(ids.ENV_CALENDAR_STATION, "value"),
+        Output(ids.ENV_TOP_READY, "data"),
+        Input(ids.ENV_VERSION, "data"),
+        Input(ids.ENV_RANGE, "value"),
+        State(ids.ENV_STATIONS, "value"),
+        State(ids.ENV_CALENDAR_STATION, "value"),
+        State(ids.PAGE_LANG, "data"),
+        State(ids.ENV_TOP_READY, "data"),
+        prevent_initial_call=True,
+    )
+    def top(_version, range_, stations, calendar, lang, ready):  # noqa: ANN001, ANN202
+        """What a 1080-pixel screen shows first; the charts below follow once it is served
+        (ENV_TOP_READY), so they do not compete with it for the server on navigation."""
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(range_, stations, calendar)
+        kpis = data.page_kpis(ctx, query)
+        now = data.stations_now(ctx, lang, kpis)
+        hours = [r["hour"] for r in now.rows if r["hour"]]
+        note = t("env_as_of", lang, time=max(hours)) if hours else t("env_no_hour", lang)
+        options = [{"label": r["name"], "value": r["id"]} for r in sorted(now.rows, key=lambda r: r["name"])]
+        active = data.active_alert_rows(ctx, kpis, lang)
+        chosen = data.calendar_station(query, now)
+        return ([env_tile(spec) for spec in tiles(kpis, lang) if spec.key in TILE_KEYS],
+                stations_geojson(now.rows, lang), station_list(now.rows, lang), active_list(active, lang), note,
+                options, options, chosen if chosen != calendar else dash.no_update, (ready or 0) + 1)
+
+    @app.callback(Output(ids.ENV_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
+    def unit_labels(_lang):  # noqa: ANN001, ANN202
+        return unit_labels_geojson(units(ctx))
+
+    @app.callback(
+        Output(ids.env_chart("series"), "figure"),
+        Output(ids.env_chart("pollutants"), "figure"),
+        Input(ids.ENV_TOP_READY, "data"),
+        Input(ids.ENV_STATIONS, "value"),
+        State(ids.ENV_RANGE, "value"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def charts(_ready, stations, range_, lang):  # noqa: ANN001, ANN202
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(range_, stations, None)
+        now = data.stations_now(ctx, lang)
+        return tuple(data.chart_figure(ctx, key, data.chart_frame(ctx, key, query, lang, now), query, lang, now)
+                     for key in ("series", "pollutants"))
+
+    @app.callback(
+        Output(ids.env_chart("calendar"), "figure"),
+        Input(ids.ENV_TOP_READY, "data"),
+        Input(ids.ENV_CALENDAR_STATION, "value"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def calendar(_ready, station, lang):  # noqa: ANN001, ANN202
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(None, None, station)
+        now = data.stations_now(ctx, lang)
+        return data.chart_figure(ctx, "calendar", data.chart_frame(ctx, "calendar", query, lang, now), query, lang, now)
+
+    @app.callback(
+        Output(ids.env_chart("completeness"), "figure"),
+        Output(ids.ENV_COMPLETENESS_NOTE, "children"),
+        Output(ids.ENV_ALERTS, "rowData"),
+        Output(ids.ENV_ALERTS_NOTE, "children"),
+        Input(ids.ENV_TOP_READY, "data"),
+        State(ids.ENV_RANGE, "value"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def quality_and_alerts(_ready, range_, lang):  # noqa: ANN001, ANN202
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(range_, None, None)
+        now = data.stations_now(ctx, lang)
+        frame = data.chart_frame(ctx, "completeness", query, lang, now)
+        figure = data.chart_figure(ctx, "completeness", frame, query, lang, now)
+        total = len(now.rows)
+        note = (t("env_completeness_capped", lang, n=fmt_int(len(frame), lang), m=fmt_int(total, lang))
+                if total > len(frame) else t("env_station_count", lang, n=fmt_int(total, lang)))
+        period = query.period(local_today(ctx))
+        alerts = data.chart_frame(ctx, "alerts", query, lang, now).to_dict("records")
+        span = t("env_period_days", lang, start=fmt_date(period.start, lang),
+                 end=fmt_date(period.end - timedelta(days=1), lang))
+        return figure, note, alerts, span
+
+    @app.callback(
+        Output(ids.ENV_DOWNLOAD, "data"),
+        Input({"type": ids.ENV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
+        *CONTROLS,
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def download_csv(clicks, range_, stations, calendar, lang):  # noqa: ANN001, ANN202
+        """The clicked chart's data, from the same function as the chart."""
+        trigger = dash_ctx.triggered_id
+        if not trigger or not any(clicks):
+            return dash.no_update
+        key = trigger["chart"]
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(range_, stations, calendar)
+        now = data.stations_now(ctx, lang)
+        frame = data.chart_export(key, data.chart_frame(ctx, key, query, lang, now), lang, now)
+        return dcc.send_string(csv_text(frame), data.export_name(key, query, local_today(ctx)), type="text/csv")
+
+    @app.callback(
+        Output(ids.OV_ENV_TILES, "children"),
+        Output(ids.OV_ENV_SUB, "children"),
+        Input(ids.ENV_VERSION, "data"),
+        State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def overview(_version, lang):  # noqa: ANN001, ANN202
+        lang = page_lang(ctx, lang)
+        kpis = data.page_kpis(ctx, EnvQuery(range="30d"))
+        specs = [spec for spec in tiles(kpis, lang) if spec.key in OVERVIEW_TILE_KEYS]
+        return [env_tile(spec) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))

@@ -1,0 +1,87 @@
+"""One definition of the data behind each traffic chart and table, used by the chart and its CSV.
+
+Each function asks :mod:`ioc.kpi.traffic_views` (never SQL here) and hands the frame to the
+pure builders of :mod:`layouts.traffic_figures` and :mod:`layouts.traffic_shaping`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import select
+
+from ioc.context import Context
+from ioc.kpi.traffic_views import (
+    camera_summary,
+    hour_weekday,
+    latest_by_camera,
+    latest_violations,
+    traffic_breakdown,
+    traffic_series,
+)
+from ioc.store.schema_traffic import traffic_cameras
+from layouts.shaping import series_freq
+from layouts.traffic import TrafficQuery
+from layouts.traffic_figures import fines_figure, heatmap_figure, type_figure, vehicle_figure
+from layouts.traffic_shaping import (
+    breakdown_export,
+    cameras_export,
+    heatmap_export,
+    series_export,
+    violations_export,
+)
+
+RECENT_ROWS = 200
+POPUP_ROWS = 5
+
+
+def chart_frame(ctx: Context, key: str, query: TrafficQuery) -> pd.DataFrame:
+    """The tidy data of chart or table ``key`` for ``query``."""
+    flt = query.filter()
+    if key == "heatmap":
+        return hour_weekday(ctx.engine, flt, ctx.tz)
+    if key in ("type", "vehicle"):
+        return traffic_breakdown(ctx.engine, flt, key)
+    if key == "fines":
+        return traffic_series(ctx.engine, flt, series_freq(flt.period))
+    if key == "cameras":
+        return camera_summary(ctx.engine, flt)
+    if key == "recent":
+        return latest_violations(ctx.engine, flt, ctx.tz, RECENT_ROWS)
+    raise KeyError(key)
+
+
+def chart_figure(key: str, frame: pd.DataFrame, query: TrafficQuery, lang: str) -> go.Figure:
+    revision = f"tr-{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
+    if key == "heatmap":
+        return heatmap_figure(frame, lang, revision)
+    if key == "type":
+        return type_figure(frame, lang, revision)
+    if key == "vehicle":
+        return vehicle_figure(frame, lang, revision)
+    return fines_figure(frame, lang, series_freq(query.period), (query.start, query.end), revision)
+
+
+def map_data(ctx: Context, query: TrafficQuery) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every camera with its violations in the period, and the latest violations of those that have some."""
+    summary = chart_frame(ctx, "cameras", query)
+    active = summary.loc[summary["violations"] > 0, "code"].tolist()
+    return summary, latest_by_camera(ctx.engine, query.filter(), ctx.tz, active, POPUP_ROWS)
+
+
+def camera_names(ctx: Context) -> dict[str, str]:
+    with ctx.engine.connect() as conn:
+        return dict(conn.execute(select(traffic_cameras.c.code, traffic_cameras.c.name)).all())
+
+
+def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_names: dict[str, str]) -> pd.DataFrame:
+    """The CSV table of ``key`` (the same frame as on screen; plates masked unless allowed)."""
+    if key == "heatmap":
+        return heatmap_export(frame, lang)
+    if key in ("type", "vehicle"):
+        return breakdown_export(frame, key, lang, unit_names)
+    if key == "fines":
+        return series_export(frame, lang)
+    if key == "cameras":
+        return cameras_export(frame, lang, unit_names)
+    return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates)

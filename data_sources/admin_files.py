@@ -1,0 +1,202 @@
+"""TTHC dossiers from a one-stop system's export: a CSV (UTF-8, with or without BOM) or the first
+sheet of an XLSX. ``python -m ioc import admin FILE``.
+
+The first row is the header; names are matched case- and accent-insensitively (the English
+names below, or the Vietnamese ones in brackets); unknown columns are ignored; a missing
+required column fails the whole run.
+
+===========================  ========  ==========================================================
+Column                       Required  Meaning
+===========================  ========  ==========================================================
+``external_id``              yes       Dossier number in the source system, the upsert key
+                                       [Mã hồ sơ, Số hồ sơ]
+``procedure_code``           yes       Procedure code, e.g. X.HT.01 [Mã thủ tục]
+``procedure_name``           no        Its name (a code not in the catalogue joins it with this
+                                       name) [Tên thủ tục]
+``field``                    no        Field code, e.g. ho_tich (empty: the catalogue's) [Lĩnh vực]
+``level``                    no        province, district, commune or Cấp tỉnh / huyện / xã (empty:
+                                       the unit's level) [Cấp]
+``unit_code``                yes       One-stop unit, e.g. 46.TTPVHCC, 474, 474.03 (must be a
+                                       known unit) [Mã đơn vị]
+``channel``                  yes       in_person, online, post or Trực tiếp, Trực tuyến, Bưu
+                                       chính [Hình thức nộp, Kênh]
+``online_mode``              no        full_process, partial, none or Toàn trình, Một phần,
+                                       Không (empty: the catalogue's) [Mức độ]
+``status``                   yes       new, in_progress, supplement_requested, resolved,
+                                       returned, refused, stopped, withdrawn or Mới tiếp nhận,
+                                       Đang xử lý, Yêu cầu bổ sung, Đã xử lý xong, Đã trả kết
+                                       quả, Từ chối, Dừng xử lý, Rút hồ sơ [Trạng thái]
+``received_at``              yes       Receipt [Ngày tiếp nhận]
+``due_at``                   one of    Deadline [Hạn xử lý, Ngày hẹn trả]
+``working_days``             the two   Deadline in working days from receipt [Số ngày xử lý]
+``pauses``                   no        Supplement waits ``START/END; START/END`` (END empty while
+                                       waiting) [Tạm dừng]
+``supplement_requested_at``  no        One supplement wait: requested [Ngày yêu cầu bổ sung] …
+``supplement_received_at``   no        … and supplied (empty: still waiting) [Ngày bổ sung]
+``resolved_at``              resolved  Resolution [Ngày xử lý xong, Ngày hoàn thành]
+``returned_at``              no        Result handed over [Ngày trả kết quả]
+``paid_online``              no        yes/no, có/không, 1/0 [Thanh toán trực tuyến]
+``fee_required``             no        yes/no (empty: the catalogue's) [Có phí]
+``digitised``                no        yes/no [Số hóa]
+``rating``                   no        satisfied, acceptable, dissatisfied or Hài lòng, Chấp nhận,
+                                       Không hài lòng [Đánh giá]
+``updated_at``               no        Version of the row: it replaces the stored dossier only if
+                                       later (empty: the latest time above) [Ngày cập nhật]
+===========================  ========  ==========================================================
+
+Times are ISO 8601 or ``dd/mm/yyyy [HH:MM[:SS]]``; with an offset they are converted, without
+one (and Excel date cells) they are local time in ``IOC_TIMEZONE``. A bad row is quarantined
+with its row number (the header is row 1) and the reason; the other rows are imported.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from data_sources.base import Batch, Reject, SourceError, SourceSpec
+from data_sources.files import FeedbackFileCollector, _fold
+from ioc.domain.admin_records import (
+    CHANNEL_LABELS,
+    LEVEL_LABELS,
+    ONLINE_MODE_LABELS,
+    RATING_LABELS,
+    STATUS_LABELS,
+    validate_dossier,
+)
+from ioc.domain.feedback import RecordError
+
+if TYPE_CHECKING:
+    from ioc.collect import RunOutcome
+    from ioc.context import Context
+
+REQUIRED_COLUMNS = ("external_id", "procedure_code", "unit_code", "channel", "status", "received_at")
+OPTIONAL_COLUMNS = ("procedure_name", "field", "level", "online_mode", "due_at", "working_days", "pauses",
+                    "supplement_requested_at", "supplement_received_at", "resolved_at", "returned_at",
+                    "paid_online", "fee_required", "digitised", "rating", "updated_at")
+HEADER_ALIASES = {
+    "ma_ho_so": "external_id", "so_ho_so": "external_id", "ma_thu_tuc": "procedure_code",
+    "ten_thu_tuc": "procedure_name", "linh_vuc": "field", "cap": "level", "ma_don_vi": "unit_code",
+    "hinh_thuc_nop": "channel", "kenh": "channel", "muc_do": "online_mode", "trang_thai": "status",
+    "ngay_tiep_nhan": "received_at", "han_xu_ly": "due_at", "ngay_hen_tra": "due_at",
+    "so_ngay_xu_ly": "working_days", "tam_dung": "pauses", "ngay_yeu_cau_bo_sung": "supplement_requested_at",
+    "ngay_bo_sung": "supplement_received_at", "ngay_xu_ly_xong": "resolved_at", "ngay_hoan_thanh": "resolved_at",
+    "ngay_tra_ket_qua": "returned_at", "thanh_toan_truc_tuyen": "paid_online", "co_phi": "fee_required",
+    "so_hoa": "digitised", "danh_gia": "rating", "ngay_cap_nhat": "updated_at",
+}  # fmt: skip
+CHUNK_ROWS = 20_000
+
+
+def _aliases(labels: dict[str, tuple[str, str]], extra: dict[str, str] | None = None) -> dict[str, str]:
+    table = {_fold(code): code for code in labels}
+    for code, names in labels.items():
+        table.update({_fold(name): code for name in names})
+    table.update({_fold(name): code for name, code in (extra or {}).items()})
+    return table
+
+
+VALUE_ALIASES = {
+    "status": _aliases(STATUS_LABELS, {"Đã tiếp nhận": "new", "Đang giải quyết": "in_progress",
+                                       "Chờ bổ sung": "supplement_requested", "Đã giải quyết": "resolved",
+                                       "Hoàn thành": "resolved", "Đã trả": "returned"}),
+    "channel": _aliases(CHANNEL_LABELS, {"Trực tuyến toàn trình": "online", "Qua bưu điện": "post",
+                                         "Dịch vụ bưu chính": "post"}),
+    "online_mode": _aliases(ONLINE_MODE_LABELS, {"Mức độ 4": "full_process", "Mức độ 3": "partial"}),
+    "level": _aliases(LEVEL_LABELS, {"Tỉnh": "province", "Huyện": "district", "Xã": "commune"}),
+    "rating": _aliases(RATING_LABELS, {"Rất hài lòng": "satisfied", "Bình thường": "acceptable"}),
+}
+
+
+def column_name(cell: Any) -> str | None:
+    """A header cell as a store field name (English or Vietnamese, any case or accents)."""
+    if cell in (None, ""):
+        return None
+    folded = _fold(str(cell))
+    return HEADER_ALIASES.get(folded, str(cell).strip().lower())
+
+
+def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
+    """One file row as :func:`validate_dossier` takes it (labels translated to codes)."""
+    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    for key, table in VALUE_ALIASES.items():
+        if isinstance(row[key], str) and row[key].strip():
+            row[key] = table.get(_fold(row[key]), row[key].strip())
+    return row
+
+
+class AdminFileCollector(FeedbackFileCollector):
+    """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` dossiers (the
+    CSV/XLSX reading and its errors are the feedback file collector's)."""
+
+    type = "file"
+    family = "admin"
+
+    def _columns(self, path: Path, header: list[Any]) -> list[str | None]:
+        columns = [column_name(cell) for cell in header]
+        named = [c for c in columns if c]
+        duplicates = sorted({c for c in named if named.count(c) > 1})
+        if duplicates:
+            raise SourceError(f"{path}: duplicate columns: {', '.join(duplicates)}")
+        missing = [c for c in REQUIRED_COLUMNS if c not in named]
+        if missing:
+            raise SourceError(f"{path}: missing required column(s) {', '.join(missing)}; "
+                              f"columns found: {', '.join(named) or '(none)'}")
+        return columns
+
+    def _validated(self, path: Path, columns: list[str | None], rows: Iterator[tuple[int, list[Any]]],
+                   total: int | None) -> Iterator[Batch]:
+        tz, progress = self.ctx.tz, self.ctx.progress
+        known_units = {u.code for u in self.ctx.units}
+        batch, done = Batch(), 0
+        for number, cells in rows:
+            raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
+            batch.fetched += 1
+            done += 1
+            try:
+                overflow = [c for c in cells[len(columns):] if c not in (None, "")]
+                if overflow:
+                    raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
+                                             "(an unquoted comma?)")
+                record = validate_dossier(normalise_row(raw), naive_tz=tz)
+                if record.unit_code not in known_units:
+                    raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+                batch.records.append(record)
+            except RecordError as exc:
+                ext = str(raw.get("external_id") or "").strip() or None
+                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw, external_id=ext))
+            if batch.fetched >= CHUNK_ROWS:
+                yield batch
+                batch = Batch()
+                if progress:
+                    progress(done, total)
+        if done == 0:
+            raise SourceError(f"{path}: the header has no data rows under it")
+        yield batch
+        if progress:
+            progress(done, done)
+
+
+def import_admin_file(ctx: Context, path: str | Path, show_progress: bool = True,
+                      source_name: str | None = None) -> RunOutcome:
+    """Import a dossier file once (``python -m ioc import admin FILE``).
+
+    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
+    file updates only rows with a later ``updated_at``. A bad file fails the run with the
+    reason; nothing already stored is ever removed.
+    """
+    from tqdm import tqdm
+
+    from ioc.collect import run_source
+
+    path = Path(path)
+    name = (source_name or f"import:{path.name}")[:64]
+    spec = SourceSpec(name=name, type="file", family="admin", every_seconds=86400, path=path)
+    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
+        def progress(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return run_source(ctx, spec, progress=progress)

@@ -1,0 +1,157 @@
+"""Traffic violations from a file: a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX.
+
+``python -m ioc import traffic FILE``. The first row is the header; names are matched
+case-insensitively with surrounding spaces stripped; unknown columns are ignored; a missing
+required column fails the whole run.
+
+==================  ========  ==============================================================
+Column              Required  Meaning
+==================  ========  ==============================================================
+``external_id``     yes       The violation's id in the source system (the upsert key)
+``detected_at``     yes       When it was detected (camera) or reported (citizen)
+``violation_type``  yes       red_light, signs_markings, speeding_5_10, speeding_10_20,
+                              speeding_20_35, speeding_over_35, wrong_lane, wrong_way,
+                              no_helmet, handheld_phone, or their Vietnamese/English labels
+                              (Vượt đèn đỏ, Đi ngược chiều …); ``speeding`` with
+                              ``speed_over_kmh`` picks the band (5–<10, 10–20, >20–35, >35)
+``vehicle_class``   yes       car, motorbike, truck, other (or Ô tô, Xe máy, Xe tải, Khác)
+``status``          no        detected (default), verified, notice_sent, paid, dismissed, or
+                              Phát hiện, Đã xác minh, Đã gửi thông báo phạt, Đã nộp phạt,
+                              Loại bỏ
+``channel``         no        camera or citizen (default: camera when camera_code is given)
+``camera_code``     no        Camera id; a camera not yet known is registered
+``camera_name``     no        Its name (used when the camera is registered)
+``unit_code``       no        GSO code of the district-level unit, e.g. 474 (empty: the
+                              camera's, else the unit nearest to lat/lon)
+``lat``, ``lon``    no        WGS 84 degrees (empty: the camera's position)
+``address``         no        Where
+``description``     no        A citizen's text, stored verbatim and always shown as text
+``plate``           no        As read (75A-123.45, 75A12345, 75-B1 234.56 …); an unreadable
+                              plate is stored and flagged, never rejected
+``evidence_url``    no        Link to the image or clip (shown as a link only if http(s))
+``fine_vnd``        no        Fine in VND (1000000, 1.000.000, 1,000,000 ₫); checked against
+                              the decree in force on the local detection date, flagged if
+                              outside its legal range, never rejected for it
+``speed_over_kmh``  no        km/h over the limit (for ``violation_type = speeding``)
+``verified_at``     no        When a reviewer verified (or dismissed) it
+``notice_sent_at``  no        When the notice / penalty decision was sent
+``paid_at``         no        When the fine was paid
+``rating``          no        Citizen reports: satisfied, acceptable, dissatisfied (Hài lòng …)
+``updated_at``      no        Version of the row: it replaces the stored violation only if
+                              later (empty: the latest of the times above)
+==================  ========  ==============================================================
+
+Times are ISO 8601 or ``dd/mm/yyyy [HH:MM[:SS]]``; with an offset they are converted, without
+one (and Excel date cells) they are local time in ``IOC_TIMEZONE``. A bad row is quarantined
+with its row number (the header is row 1) and the reason; the other rows are imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from data_sources.base import Batch, Reject, SourceError, SourceSpec
+from data_sources.files import FeedbackFileCollector, _local_datetime
+from ioc.domain.feedback import RecordError
+from ioc.domain.traffic_records import validate_violation
+from ioc.domain.units import nearest_unit
+
+if TYPE_CHECKING:
+    from ioc.collect import RunOutcome
+    from ioc.context import Context
+
+REQUIRED_COLUMNS = ("external_id", "detected_at", "violation_type", "vehicle_class")
+OPTIONAL_COLUMNS = ("status", "channel", "camera_code", "camera_name", "unit_code", "lat", "lon", "address",
+                    "description", "plate", "evidence_url", "fine_vnd", "speed_over_kmh", "verified_at",
+                    "notice_sent_at", "paid_at", "rating", "updated_at")
+TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
+CHUNK_ROWS = 20_000
+
+
+def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
+    """One file row (header name → cell) as :func:`validate_violation` takes it."""
+    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    for key in TIME_COLUMNS:
+        row[key] = _local_datetime(row[key])
+    return row
+
+
+class TrafficFileCollector(FeedbackFileCollector):
+    """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` violations."""
+
+    type = "file"
+    family = "traffic"
+
+    def _columns(self, path: Path, header: list[Any]) -> list[str | None]:
+        columns = [str(cell).strip().lower() if cell not in (None, "") else None for cell in header]
+        named = [c for c in columns if c]
+        duplicates = sorted({c for c in named if named.count(c) > 1})
+        if duplicates:
+            raise SourceError(f"{path}: duplicate columns: {', '.join(duplicates)}")
+        missing = [c for c in REQUIRED_COLUMNS if c not in named]
+        if missing:
+            raise SourceError(f"{path}: missing required column(s) {', '.join(missing)}; "
+                              f"columns found: {', '.join(named) or '(none)'}")
+        return columns
+
+    def _validated(self, path: Path, columns: list[str | None], rows: Iterator[tuple[int, list[Any]]],
+                   total: int | None) -> Iterator[Batch]:
+        tz, units, progress = self.ctx.tz, self.ctx.units, self.ctx.progress
+        known_units = {u.code for u in units}
+        batch, done = Batch(), 0
+        for number, cells in rows:
+            raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
+            batch.fetched += 1
+            done += 1
+            try:
+                overflow = [c for c in cells[len(columns):] if c not in (None, "")]
+                if overflow:
+                    raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
+                                             "(an unquoted comma?)")
+                record = validate_violation(normalise_row(raw), naive_tz=tz)
+                if record.unit_code and record.unit_code not in known_units:
+                    raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+                if not record.unit_code and not record.camera_code and record.lat is not None:
+                    record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, units))
+                batch.records.append(record)
+            except RecordError as exc:
+                ext = str(raw.get("external_id") or "").strip() or None
+                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw, external_id=ext))
+            if batch.fetched >= CHUNK_ROWS:
+                yield batch
+                batch = Batch()
+                if progress:
+                    progress(done, total)
+        if done == 0:
+            raise SourceError(f"{path}: the header has no data rows under it")
+        yield batch
+        if progress:
+            progress(done, done)
+
+
+def import_traffic_file(ctx: Context, path: str | Path, show_progress: bool = True,
+                        source_name: str | None = None) -> RunOutcome:
+    """Import a violations file once (``python -m ioc import traffic FILE``).
+
+    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
+    file updates only rows with a later ``updated_at``. A bad file fails the run with the
+    reason; nothing already stored is ever removed.
+    """
+    from tqdm import tqdm
+
+    from ioc.collect import run_source
+
+    path = Path(path)
+    name = (source_name or f"import:{path.name}")[:64]
+    spec = SourceSpec(name=name, type="file", family="traffic", every_seconds=86400, path=path)
+    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
+        def progress(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return run_source(ctx, spec, progress=progress)

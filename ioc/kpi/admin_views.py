@@ -1,0 +1,218 @@
+"""The admin KPIs by level, unit, field and procedure; the unit ranking against the previous
+period; series; the queue of dossiers about to go late or overdue; the district-centre map.
+
+Same definitions as :mod:`ioc.kpi.admin` (rates by :func:`ioc.kpi.admin.with_rates`), so a
+breakdown row and the KPI set filtered to that key always agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from ioc.domain.calendar import WorkCalendar
+from ioc.kpi.admin import (
+    KPI_NAMES,
+    AdminFilter,
+    D,
+    admin_kpis,
+    bucket_clause,
+    open_clauses,
+    overdue_by,
+    procedure_sums,
+    rollup_sums,
+    sum_columns,
+    with_rates,
+)
+from ioc.kpi.periods import FilterError, Period, to_local
+from ioc.store import schema
+from ioc.store.schema_admin import ADMIN_MEASURES, admin_procedures, admin_rollup
+
+BREAKDOWNS = {"level": "level", "unit": "unit_code", "field": "field", "procedure": "procedure_code"}
+RATE_COLUMNS = ("on_time_rate", "online_rate", "full_process_online_rate", "online_payment_rate", "digitised_rate",
+                "satisfaction_rate")
+MIN_RESOLVED_TO_RANK = 10
+P = admin_procedures
+DUE_SOON_WORKING_DAYS = 2
+
+
+def admin_breakdown(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, by: str) -> pd.DataFrame:
+    """Counts, ``overdue`` and rates per level / unit / field / procedure (``key``), largest first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
+    col = BREAKDOWNS[by]
+    sums = rollup_sums(engine, flt, col) if by in ("level", "unit") else procedure_sums(engine, flt, col, tz)
+    sums = sums[sums["received"] > 0].copy()
+    overdue = overdue_by(engine, flt, tz, now, col)
+    sums["overdue"] = sums["key"].map(overdue).fillna(0).astype("int64")
+    return with_rates(sums).sort_values(["received", "key"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _units(engine: Engine) -> pd.DataFrame:
+    u = schema.units
+    with engine.connect() as conn:
+        rows = conn.execute(select(u.c.code, u.c.name, u.c.level, u.c.parent_code, u.c.lat, u.c.lon,
+                                   u.c.generated)).all()
+    return pd.DataFrame.from_records(rows, columns=["code", "name", "level", "parent_code", "lat", "lon", "generated"])
+
+
+def unit_ranking(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
+                 min_resolved: int = MIN_RESOLVED_TO_RANK) -> pd.DataFrame:
+    """Every reception unit in scope (units with a parent, and any unit with dossiers), ranked by
+    on-time rate (then fewer late, then more received), with the previous period of equal length
+    and the change in points (``change`` = on-time rate now − before, a ratio difference).
+    Units with fewer than ``min_resolved`` resolved dossiers get no rank."""
+    current = admin_breakdown(engine, flt, tz, now, "unit").set_index("key")
+    previous = with_rates(rollup_sums(engine, flt.shifted(flt.period.previous()), "unit_code")).set_index("key")
+    units = _units(engine).set_index("code")
+    scope = units[units["parent_code"].notna()]
+    if flt.level:
+        scope = scope[scope["level"] == flt.level]
+    if flt.unit:
+        scope = scope[scope.index == flt.unit]
+    codes = scope.index.union(current.index)
+    out = pd.DataFrame(index=codes)
+    out["name"] = units["name"].reindex(codes)
+    out["level"] = units["level"].reindex(codes).fillna("")
+    out["parent_code"] = units["parent_code"].reindex(codes)
+    out["generated"] = units["generated"].reindex(codes).fillna(False).astype(bool)
+    for col in ("received", "resolved", "early", "on_time", "late", "in_progress", "overdue"):
+        out[col] = current[col].reindex(codes).fillna(0).astype("int64") if col in current else 0
+    for col in RATE_COLUMNS:
+        out[col] = current[col].reindex(codes).astype("float64") if col in current else np.nan
+    out["received_prev"] = previous["received"].reindex(codes).fillna(0).astype("int64")
+    out["on_time_rate_prev"] = previous["on_time_rate"].reindex(codes).astype("float64")
+    out["change"] = out["on_time_rate"] - out["on_time_rate_prev"]
+    out = out.rename_axis("code").reset_index()
+    rankable = out["resolved"] >= min_resolved
+    ordered = out[rankable].sort_values(["on_time_rate", "late", "received", "code"],
+                                        ascending=[False, True, False, True], kind="stable")
+    out["rank"] = pd.Series(np.arange(1, len(ordered) + 1), index=ordered.index).reindex(out.index).astype("Int64")
+    rest = out[~rankable].sort_values(["received", "code"], ascending=[False, True], kind="stable")
+    return pd.concat([out.loc[ordered.index], rest]).reset_index(drop=True)
+
+
+def admin_series(engine: Engine, flt: AdminFilter, freq: str = "month", by: str | None = None) -> pd.DataFrame:
+    """Measures and rates per day, week (from Monday) or month of local receipt, optionally per
+    ``level`` or ``unit_code`` (column ``key``). Months read month rows where whole."""
+    if freq not in {"day", "week", "month"}:
+        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    table = admin_rollup
+    where = [bucket_clause(table, flt.period) if freq == "month" else
+             (table.c.grain == "d") & (table.c.bucket >= flt.period.start) & (table.c.bucket < flt.period.end),
+             *(table.c[c] == v for c, v in flt.dims().items())]
+    keys = [table.c.bucket, *([table.c[by].label("key")] if by else [])]
+    stmt = select(*keys, *sum_columns(table)).where(*where).group_by(*keys)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=["bucket", *(["key"] if by else []), *ADMIN_MEASURES])
+    frame["bucket"] = pd.to_datetime(frame["bucket"])
+    if not frame.empty and freq != "day":
+        if freq == "week":
+            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
+        else:
+            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
+        frame = frame.groupby(["bucket", *(["key"] if by else [])], as_index=False)[list(ADMIN_MEASURES)].sum()
+    return with_rates(frame.sort_values(["bucket", *(["key"] if by else [])]).reset_index(drop=True))
+
+
+QUEUE_COLUMNS = ["source", "external_id", "procedure_code", "field", "level", "unit_code", "status", "channel",
+                 "received_at", "due_at", "effective_due_at"]
+
+
+def due_soon_limit(now: datetime, tz: ZoneInfo, calendar: WorkCalendar,
+                   working_days: int = DUE_SOON_WORKING_DAYS) -> datetime:
+    """The instant (naive UTC) ``working_days`` working days after ``now``: a dossier whose
+    effective deadline falls before it is "about to go late"."""
+    local = to_local(now, tz)
+    due = calendar.add_working_days(local, working_days)
+    return due.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def due_counts(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
+               calendar: WorkCalendar) -> dict[str, int]:
+    """Open dossiers overdue at ``now`` and those due within :data:`DUE_SOON_WORKING_DAYS`
+    working days (not yet overdue)."""
+    overdue = int(overdue_by(engine, flt, tz, now).iloc[0])
+    soon = int(overdue_by(engine, flt, tz, due_soon_limit(now, tz, calendar)).iloc[0]) - overdue
+    return {"overdue": overdue, "due_soon": soon}
+
+
+def open_queue(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, calendar: WorkCalendar,
+               state: str = "due_soon", limit: int = 500) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Open dossiers ``due_soon`` (deadline within :data:`DUE_SOON_WORKING_DAYS` working days,
+    not yet passed) or ``overdue``, earliest effective deadline first (at most ``limit``), and the
+    totals ``{"overdue", "due_soon"}``. ``hours_left`` is negative when overdue (calendar hours)."""
+    if state not in ("due_soon", "overdue"):
+        raise ValueError(f"state {state!r}: expected due_soon or overdue")
+    window = ([D.c.effective_due_at >= now, D.c.effective_due_at < due_soon_limit(now, tz, calendar)]
+              if state == "due_soon" else [D.c.effective_due_at < now])
+    stmt = (select(*(D.c[c] for c in QUEUE_COLUMNS), P.c.name)
+            .select_from(D.outerjoin(P, P.c.code == D.c.procedure_code))
+            .where(*open_clauses(flt, tz), *window).order_by(D.c.effective_due_at, D.c.external_id).limit(limit))
+    with engine.connect() as conn:
+        frame = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=[*QUEUE_COLUMNS, "procedure_name"])
+    frame["procedure_name"] = frame["procedure_name"].fillna(frame["procedure_code"])
+    for col in ("received_at", "due_at", "effective_due_at"):
+        frame[col] = pd.to_datetime(frame[col])
+    frame["state"] = state
+    frame["hours_left"] = (frame["effective_due_at"] - pd.Timestamp(now)).dt.total_seconds() / 3600
+    return frame, due_counts(engine, flt, tz, now, calendar)
+
+
+def district_centres(engine: Engine, period: Period, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
+    """The district-level one-stop centres with their own dossiers in ``period``: volume, on-time
+    rate, overdue, and their position (for the map)."""
+    flt = AdminFilter(period, level="district")
+    rows = admin_breakdown(engine, flt, tz, now, "unit").set_index("key")
+    units = _units(engine)
+    centres = units[(units["level"] == "district") & units["lat"].notna()].set_index("code")
+    out = centres[["name", "lat", "lon"]].copy()
+    for col in ("received", "resolved", "late", "overdue"):
+        out[col] = rows[col].reindex(out.index).fillna(0).astype("int64") if col in rows else 0
+    out["on_time_rate"] = rows["on_time_rate"].reindex(out.index).astype("float64") if "on_time_rate" in rows else np.nan
+    return out.rename_axis("code").reset_index().sort_values("received", ascending=False).reset_index(drop=True)
+
+
+def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict("records"):
+        item = {}
+        for k in keys:
+            v = row.get(k)
+            if isinstance(v, float) and np.isnan(v):
+                v = None
+            elif isinstance(v, np.generic):
+                v = v.item()
+            item[k] = v
+        out.append(item)
+    return out
+
+
+def known_unit(engine: Engine, code: str) -> bool:
+    """Whether ``code`` is in the units table or has dossiers in the rollups."""
+    with engine.connect() as conn:
+        if conn.execute(select(schema.units.c.code).where(schema.units.c.code == code)).first():
+            return True
+        return conn.execute(select(admin_rollup.c.unit_code).where(admin_rollup.c.grain == "m",
+                                                                  admin_rollup.c.unit_code == code).limit(1)).first() is not None
+
+
+def kpi_report(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo,
+               now: datetime) -> dict[str, Any]:
+    """What ``python -m ioc kpi admin --json`` prints: the KPI set, ``score_766``, and the same
+    KPIs ``by_level``, ``by_unit``, ``by_field`` and ``by_procedure`` (each a list with ``key``)."""
+    flt = AdminFilter(period, level=filters.get("level"), unit=filters.get("unit"))
+    if flt.unit is not None and not known_unit(engine, flt.unit):
+        raise FilterError(f"unit: {flt.unit!r} is not a known unit code (see the units table, e.g. 474 or 474.01)")
+    out = admin_kpis(engine, flt, tz, now).as_dict()
+    keys = ("key", *KPI_NAMES)
+    for by in BREAKDOWNS:
+        out[f"by_{by}"] = _records(admin_breakdown(engine, flt, tz, now, by), keys)
+    return out
+

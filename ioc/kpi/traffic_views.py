@@ -1,0 +1,163 @@
+"""The data behind the traffic page's charts and tables (tidy frames; no Dash, no figures).
+
+Every function takes a :class:`~ioc.kpi.traffic.TrafficFilter` (violations *detected* in a
+period of local dates, with the same filters and the same definitions as the KPI set). Counts
+and VND sums come from the rollups, the hour × weekday heatmap from the day × hour rollup; the
+latest violations come from the raw rows through the (detected_at) and (camera_code,
+detected_at) indexes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from ioc.kpi.traffic import CAM, C, R, T, TrafficFilter, bucket_clause, dim_clauses, rollup_table, summed
+from ioc.store.schema_traffic import traffic_hour_rollup as H
+
+BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "district": "unit_code", "channel": "channel"}
+SERIES_MEASURES = ("violations", "verified", "noticed", "paid", "fines_issued_vnd", "fines_collected_vnd",
+                   "fine_out_of_range", "invalid_plates")
+VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit_code", "address", "channel",
+                    "violation_type", "vehicle_class", "plate_raw", "plate", "plate_status", "status", "fine_vnd",
+                    "fine_flag", "decree", "fine_min_vnd", "fine_max_vnd", "evidence_url", "lat", "lon")
+
+
+def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=columns)
+    for col in columns:
+        if col not in ("key", "bucket") and col in SERIES_MEASURES:
+            frame[col] = pd.to_numeric(frame[col]).fillna(0).astype("int64")
+    return frame
+
+
+def traffic_breakdown(engine: Engine, flt: TrafficFilter, by: str) -> pd.DataFrame:
+    """Counts and VND sums per violation type / vehicle class / district / channel, largest first."""
+    if by not in BREAKDOWNS:
+        raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
+    table = R if by == "district" else rollup_table(flt)
+    col = table.c[BREAKDOWNS[by]]
+    stmt = (select(col.label("key"), *[summed(table.c[m]) for m in SERIES_MEASURES])
+            .where(bucket_clause(table, flt.period), *dim_clauses(flt, table)).group_by(col))
+    with engine.connect() as conn:
+        frame = _frame(conn.execute(stmt).all(), ["key", *SERIES_MEASURES])
+    frame = frame[frame["violations"] > 0]
+    total = frame["violations"].sum()
+    frame = frame.assign(share=frame["violations"] / total if total else np.nan)
+    return frame.sort_values(["violations", "key"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def traffic_series(engine: Engine, flt: TrafficFilter, freq: str = "week") -> pd.DataFrame:
+    """Violations and fines (VND) per day, week (from Monday) or month of local detection date."""
+    if freq not in {"day", "week", "month"}:
+        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    table = rollup_table(flt)
+    stmt = (select(table.c.bucket, *[summed(table.c[m]) for m in SERIES_MEASURES])
+            .where(table.c.grain == "d", table.c.bucket >= flt.period.start, table.c.bucket < flt.period.end,
+                   *dim_clauses(flt, table))
+            .group_by(table.c.bucket).order_by(table.c.bucket))
+    with engine.connect() as conn:
+        frame = _frame(conn.execute(stmt).all(), ["bucket", *SERIES_MEASURES])
+    frame["bucket"] = pd.to_datetime(frame["bucket"])
+    if freq != "day" and not frame.empty:
+        if freq == "week":
+            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
+        else:
+            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
+        frame = frame.groupby("bucket", as_index=False).sum()
+    issued = frame["fines_issued_vnd"].replace(0, np.nan)
+    return frame.assign(collection_rate=frame["fines_collected_vnd"] / issued)
+
+
+def hour_weekday(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> pd.DataFrame:
+    """Violations by local weekday (0 = Monday … 6 = Sunday) × hour (0–23): a 7 × 24 frame.
+
+    From the day × hour rollup (filters: district, type); with a vehicle-class or channel
+    filter, from the raw rows' stored local hour of the week (one GROUP BY in the database).
+    """
+    grid = np.zeros((7, 24), dtype="int64")
+    if flt.vehicle_class is None and flt.channel is None:
+        stmt = (select(H.c.bucket, H.c.hour, summed(H.c.violations))
+                .where(H.c.bucket >= flt.period.start, H.c.bucket < flt.period.end, *dim_clauses(flt, H))
+                .group_by(H.c.bucket, H.c.hour))
+        with engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if rows:
+            frame = pd.DataFrame.from_records(rows, columns=["bucket", "hour", "n"])
+            weekday = pd.to_datetime(frame["bucket"]).dt.day_of_week.to_numpy()
+            np.add.at(grid, (weekday, frame["hour"].astype("int64").to_numpy()),
+                      pd.to_numeric(frame["n"]).astype("int64").to_numpy())
+    else:
+        lo, hi = flt.period.utc_bounds(tz)
+        stmt = (select(T.c.hour_of_week, func.count().label("n"))
+                .where(T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
+                .group_by(T.c.hour_of_week))
+        with engine.connect() as conn:
+            for how, n in conn.execute(stmt).all():
+                if 0 <= int(how) < 7 * 24:
+                    grid[int(how) // 24, int(how) % 24] = int(n)
+    return pd.DataFrame(grid, index=pd.RangeIndex(7, name="weekday"), columns=pd.RangeIndex(24, name="hour"))
+
+
+def camera_summary(engine: Engine, flt: TrafficFilter) -> pd.DataFrame:
+    """Every camera (of the district, when filtered) with its violations in ``flt``, its main
+    violation type and its counts per type; cameras without violations have 0 and no type."""
+    stmt = (select(C.c.camera_code, C.c.violation_type, summed(C.c.violations))
+            .where(bucket_clause(C, flt.period), *dim_clauses(flt, C))
+            .group_by(C.c.camera_code, C.c.violation_type))
+    cams = select(CAM)
+    if flt.district:
+        cams = cams.where(CAM.c.unit_code == flt.district)
+    with engine.connect() as conn:
+        counts = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=["code", "violation_type", "violations"])
+        cameras = pd.DataFrame([dict(r) for r in conn.execute(cams).mappings()],
+                               columns=[c.name for c in CAM.columns])
+    counts["violations"] = pd.to_numeric(counts["violations"]).astype("int64")
+    counts = counts[counts["violations"] > 0]
+    by_type = {code: dict(sorted(zip(g["violation_type"], g["violations"], strict=True),
+                                 key=lambda kv: (-kv[1], kv[0])))
+               for code, g in counts.groupby("code")}
+    totals = counts.groupby("code")["violations"].sum()
+    out = cameras.assign(
+        violations=cameras["code"].map(totals).fillna(0).astype("int64"),
+        main_type=cameras["code"].map(lambda c: next(iter(by_type.get(c, {})), None)),
+        by_type=cameras["code"].map(lambda c: by_type.get(c, {})))
+    return out.sort_values(["violations", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _violations(engine: Engine, stmt: Any) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    frame = pd.DataFrame.from_records(rows, columns=list(VIOLATION_FIELDS))
+    frame["detected_at"] = pd.to_datetime(frame["detected_at"])
+    for col in ("fine_vnd", "fine_min_vnd", "fine_max_vnd"):
+        frame[col] = pd.array(pd.to_numeric(frame[col]), dtype="Float64").astype("Int64")
+    return frame
+
+
+def latest_violations(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
+    """The ``limit`` most recent violations detected in ``flt`` (times naive UTC)."""
+    lo, hi = flt.period.utc_bounds(tz)
+    stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
+            .where(T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
+            .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(limit))
+    return _violations(engine, stmt)
+
+
+def latest_by_camera(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, codes: list[str],
+                     per_camera: int = 5) -> pd.DataFrame:
+    """The ``per_camera`` most recent violations of each camera in ``codes`` within ``flt``."""
+    lo, hi = flt.period.utc_bounds(tz)
+    frames = []
+    for code in codes:
+        stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
+                .where(T.c.camera_code == code, T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
+                .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(per_camera))
+        frames.append(_violations(engine, stmt))
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else _violations(engine, select(
+        *[T.c[c] for c in VIOLATION_FIELDS]).where(T.c.id < 0))

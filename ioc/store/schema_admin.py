@@ -1,0 +1,158 @@
+"""Tables of the administrative-services family (TTHC), on the shared metadata.
+
+``admin_procedures`` is the procedure catalogue (seeded, editable, grown by dossiers that name
+unknown procedures). ``admin_dossiers`` holds one row per (source, external_id) with what the
+source said plus what the store derived once per version: the effective deadline after
+supplement pauses (NULL while a pause that started before the budget ran out is still open),
+the timeliness bucket of a resolved dossier and its elapsed working hours.
+
+Two rollups, per local day ('d') and local month ('m', bucket = the 1st): by level × unit
+(headline KPIs, unit ranking, map) and by level × field × procedure (breakdowns). Both are
+small: 151 units × 36 months is 5,436 month rows for three years.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from ioc.domain.admin_catalogue import SEED_PROCEDURES
+from ioc.domain.admin_units import one_stop_units
+from ioc.store.schema import meta, metadata, units
+
+OPEN_SQL = "status IN ('new', 'in_progress', 'supplement_requested')"
+
+admin_procedures = Table(
+    "admin_procedures",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("field", String(64), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("online_mode", String(16), nullable=False),  # full_process | partial | none
+    Column("working_days", Integer),
+    Column("has_fee", Boolean, nullable=False, default=False),
+    Column("origin", String(16), nullable=False, default="seed"),  # seed | dossier | edited
+)
+
+admin_dossiers = Table(
+    "admin_dossiers",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("procedure_code", String(64), nullable=False),
+    Column("field", String(64), nullable=False, default=""),
+    Column("level", String(16), nullable=False, default=""),
+    Column("unit_code", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("online_mode", String(16), nullable=False, default="none"),
+    Column("status", String(32), nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("due_at", DateTime, nullable=False),
+    Column("effective_due_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("returned_at", DateTime),
+    Column("pauses", Text),  # JSON [[start UTC, end UTC or null], …]
+    Column("pause_count", SmallInteger, nullable=False, default=0),
+    Column("paid_online", Boolean, nullable=False, default=False),
+    Column("fee_required", Boolean, nullable=False, default=False),
+    Column("digitised", Boolean, nullable=False, default=False),
+    Column("rating", String(16)),
+    Column("bucket", String(16)),  # early | on_time | late (resolved only)
+    Column("elapsed_hours", Float),  # working hours receipt → resolution, pauses removed
+    Column("updated_at", DateTime, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    UniqueConstraint("source", "external_id", name="uq_admin_source_external"),
+    # One unit's dossiers of a period (its field and procedure breakdowns read them raw).
+    Index("ix_admin_unit_received", "unit_code", "received_at"),
+    # The open set (a few % of all dossiers): overdue and due-soon queries never touch the rest.
+    Index("ix_admin_open", "effective_due_at", "received_at", "level", "unit_code",
+          sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+)
+
+ADMIN_COUNTS = (
+    "received",
+    "resolved",  # resolved + returned
+    "returned",
+    "early",
+    "on_time",
+    "late",
+    "in_progress",  # new + in progress + supplement requested, as of the latest version
+    "supplement_open",
+    "had_supplement",
+    "refused",
+    "stopped",
+    "withdrawn",
+    "online",
+    "post",
+    "in_person",
+    "full_process_online",
+    "fee_required",
+    "paid_online",
+    "digitised",
+    "rated",
+    "satisfied",
+    "acceptable",
+    "dissatisfied",
+)
+ADMIN_MEASURES = (*ADMIN_COUNTS, "elapsed_hours_sum")
+UNIT_DIMS = ("level", "unit_code")
+PROCEDURE_DIMS = ("level", "field", "procedure_code")
+
+
+def _rollup(name: str, dims: tuple[str, ...]) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("grain", String(1), nullable=False),
+        Column("bucket", Date, nullable=False),
+        *(Column(dim, String(64), nullable=False) for dim in dims),
+        *(Column(m, Integer, nullable=False, default=0) for m in ADMIN_COUNTS),
+        Column("elapsed_hours_sum", Float, nullable=False, default=0.0),
+        PrimaryKeyConstraint("grain", "bucket", *dims),
+    )
+
+
+admin_rollup = _rollup("admin_rollup", UNIT_DIMS)
+admin_procedure_rollup = _rollup("admin_procedure_rollup", PROCEDURE_DIMS)
+
+
+SEED_KEY = "seeded:admin"
+
+
+def seed_admin(conn: Connection) -> None:
+    """Add the one-stop units (provincial centre, 141 generated communes, flagged ``generated``)
+    and the sample procedure catalogue where missing. Idempotent: rows already there are kept
+    as a deployment edited them."""
+    have = set(conn.execute(select(units.c.code)).scalars())
+    rows = [{"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code, "lat": u.lat,
+             "lon": u.lon, "generated": generated} for u, generated in one_stop_units() if u.code not in have]
+    if rows:
+        conn.execute(insert(units), rows)
+    known = set(conn.execute(select(admin_procedures.c.code)).scalars())
+    procedures = [{"code": p.code, "name": p.name, "field": p.field, "level": p.level, "online_mode": p.online_mode,
+                   "working_days": p.working_days, "has_fee": p.has_fee, "origin": "seed"}
+                  for p in SEED_PROCEDURES if p.code not in known]
+    if procedures:
+        conn.execute(insert(admin_procedures), procedures)
+    if conn.execute(select(meta.c.value).where(meta.c.key == SEED_KEY)).scalar() is None:
+        conn.execute(insert(meta).values(key=SEED_KEY, value="1"))

@@ -1,0 +1,277 @@
+"""Admin page (path "/admin"): one-stop dossiers (hồ sơ TTHC) at three levels and the QĐ 766 score.
+
+Filters in the URL (``?from=…&to=…&level=…&unit=…&lang=…``, see :mod:`layouts.admin_query`),
+KPI tiles, the three levels against the ≥ 95 % target, the district centres on the map (size =
+dossiers, colour = on-time rate), the 766 groups, the online share against 70 %, breakdowns by
+field and procedure, the unit ranking with the change against the previous period, and the
+queue of dossiers about to go late or overdue. The layout only builds the skeleton;
+:mod:`callbacks.admin` fills it. The Overview's admin section is built here too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash_ag_grid as dag
+import dash_leaflet as dl
+from dash import dcc, html
+
+from ioc.domain.units import HUE_CENTRE
+from ioc.i18n import t
+from layouts import ids
+from layouts.admin_query import parse_admin_query
+from layouts.admin_shaping import LEVEL_ORDER, OVERVIEW_TILE_KEYS, TILE_KEYS, level_label
+from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, tile
+from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
+from layouts.figures import BAD, GOOD, WARN
+from layouts.query import PRESETS, match_preset, parse_lang
+from layouts.shaping import Tile
+
+FILE_STEMS = {"levels": "tthc_dung-han-theo-cap", "online": "tthc_truc-tuyen", "score": "tthc_diem-766",
+              "field": "tthc_theo-linh-vuc", "procedure": "tthc_theo-thu-tuc", "ranking": "tthc_xep-hang-don-vi",
+              "queue": "tthc_qua-han-sap-den-han", "map": "tthc_trung-tam-cap-huyen"}
+
+
+def admin_tile(spec: Tile, lang: str) -> html.Div:
+    """A KPI tile (:func:`layouts.components.tile`) with an id of its own on pages that also
+    show other families' tiles."""
+    div = tile(spec, lang)
+    div.id = f"tile-admin-{spec.key}"
+    return div
+
+
+def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
+    return [html.Div([html.Div(t(f"admin_kpi_{k}", lang), className="tile-label"),
+                      html.Div("…", className="tile-value")], className="tile tile-loading", **{"data-kpi": k})
+            for k in keys]
+
+
+def level_card(card: dict[str, Any]) -> html.Div:
+    """One level against the target: value, state as icon + text (never colour alone)."""
+    return html.Div(
+        [html.Div(card["label"], className="tile-label"), html.Div(card["value"], className="tile-value"),
+         html.Div(html.Span([html.Span(STATE_ICONS.get(card["state"], ""), className="tile-icon",
+                                       **{"aria-hidden": "true"}), card["state_text"]], className="tile-state"),
+                  className="tile-meta"),
+         html.Div(card["sub"], className="tile-sub")],
+        className=f"tile ad-level-card tile-{card['state']}",
+        **{"data-level": card["level"], "data-value": "" if card["raw"] is None else repr(card["raw"]),
+           "data-state": card["state"]},
+    )
+
+
+def centre_marker_layer(markers: list[dict[str, Any]]) -> list[dl.CircleMarker]:
+    """The district centres as circles (tooltips are text children, never HTML)."""
+    return [dl.CircleMarker(center=[m["lat"], m["lon"]], radius=m["radius"], color="#0b1220", weight=1.5,
+                            fillColor=m["colour"], fillOpacity=0.85, id={"type": "ad-centre", "code": m["code"]},
+                            children=dl.Tooltip(m["tooltip"]))
+            for m in markers]
+
+
+def _legend(lang: str) -> html.Div:
+    items = [(GOOD, "admin_map_legend_good"), (WARN, "admin_map_legend_warn"), (BAD, "admin_map_legend_bad"),
+             ("#64748b", "admin_map_legend_none")]
+    return html.Div([html.Span([html.Span(className="legend-dot", style={"background": c}), t(k, lang)],
+                               className="legend-item") for c, k in items], className="map-legend")
+
+
+def _filters(query: Any, today: date, lang: str) -> html.Div:
+    def field(label: str, control: Any, cls: str = "") -> html.Div:
+        return html.Div([html.Label(label, className="filter-label"), control], className=f"filter {cls}".strip())
+
+    presets = [{"label": t(f"preset_{p}", lang), "value": p} for p in (*PRESETS, "custom")]
+    levels = [{"label": level_label(lv, lang), "value": lv} for lv in LEVEL_ORDER]
+    units = [{"label": query.unit, "value": query.unit}] if query.unit else []
+    return html.Div(
+        [
+            field(t("period", lang), dcc.Dropdown(id=ids.AD_PRESET, options=presets, clearable=False, searchable=False,
+                                                  value=match_preset(query.start, query.end, today)), "filter-preset"),
+            field(t("date_range", lang), dcc.DatePickerRange(
+                id=ids.AD_DATES, start_date=query.start.isoformat(), end_date=query.last_day.isoformat(),
+                display_format="DD/MM/YYYY", first_day_of_week=1, max_date_allowed=today.isoformat(),
+                minimum_nights=0, number_of_months_shown=2, updatemode="bothdates"), "filter-dates"),
+            field(t("admin_level", lang), dcc.Dropdown(id=ids.AD_LEVEL, options=levels, value=query.level,
+                                                       placeholder=t("admin_all_levels", lang), clearable=True)),
+            field(t("admin_unit", lang), dcc.Dropdown(id=ids.AD_UNIT, options=units, value=query.unit,
+                                                      placeholder=t("admin_all_units", lang), clearable=True),
+                  "ad-filter-unit"),
+            html.Div(html.Button(t("reset", lang), id=ids.AD_RESET, n_clicks=0, className="btn"),
+                     className="filter filter-actions"),
+            html.Div(id=ids.AD_PERIOD_NOTE, className="period-note"),
+        ],
+        className="filter-bar",
+    )
+
+
+def _card(key: str, title_key: str, lang: str, body: list[Any], extra: str = "", note_id: str | None = None) -> html.Section:
+    head = [html.H2(t(title_key, lang), className="card-title")]
+    if note_id:
+        head.append(html.Span(id=note_id, className="card-note"))
+    head.append(csv_button(key, lang, ids.AD_CSV_BUTTON))
+    return html.Section([html.Header(head, className="card-head"), *body], className=f"card {extra}".strip())
+
+
+def _chart(key: str, title_key: str, lang: str, extra: str = "") -> html.Section:
+    return chart_card(key, t(title_key, lang), lang, FILE_STEMS[key], f"ad-chart-card {extra}".strip(),
+                      graph_id=ids.ad_chart(key), button_type=ids.AD_CSV_BUTTON)
+
+
+def _grid(grid_id: str, columns: list[dict], row_id: str, lang: str, page_size: int, **options: Any) -> dag.AgGrid:
+    return dag.AgGrid(
+        id=grid_id, columnDefs=columns, rowData=[], getRowId=row_id,
+        defaultColDef={"sortable": True, "resizable": True, "filter": True},
+        dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": page_size,
+                         "paginationPageSizeSelector": [page_size, 50, 151], "animateRows": False,
+                         "enableCellTextSelection": True, "domLayout": "autoHeight", "tooltipShowDelay": 400,
+                         "localeText": {"noRowsToShow": t("admin_no_rows", lang)}, **options},
+        style={"width": "100%"},
+    )
+
+
+def _col(field: str, key: str, lang: str, **extra: Any) -> dict:
+    return {"field": field, "headerName": t(key, lang), **extra}
+
+
+def _txt(field: str) -> dict:
+    return {"function": f"params.data.{field}"}
+
+
+def ranking_grid(lang: str) -> dag.AgGrid:
+    num = {"type": "numericColumn", "filter": "agNumberColumnFilter", "width": 120}
+    columns = [
+        _col("rank", "admin_col_rank", lang, sort="asc", width=90, valueFormatter=_txt("rank_txt"), **{
+            k: v for k, v in num.items() if k != "width"}),
+        _col("unit", "admin_col_unit", lang, flex=2, minWidth=260, tooltipField="unit"),
+        _col("level", "admin_col_level", lang, width=120),
+        _col("received", "admin_col_received", lang, **num),
+        _col("resolved", "admin_col_resolved", lang, **num),
+        _col("on_time", "admin_col_on_time", lang, valueFormatter=_txt("on_time_txt"), **num),
+        _col("prev_txt", "admin_col_prev", lang, width=110, sortable=False),
+        _col("change", "admin_col_change", lang, valueFormatter=_txt("change_txt"),
+             cellClassRules={"ad-up": "params.value > 0", "ad-down": "params.value < 0"}, **num),
+        _col("late", "admin_col_late", lang, **num),
+        _col("overdue", "admin_col_overdue", lang, **num),
+        _col("online", "admin_col_online", lang, valueFormatter=_txt("online_txt"), **num),
+    ]
+    return _grid(ids.AD_RANKING, columns, "params.data.code", lang, 15,
+                 rowClassRules={"ad-row-bad": "params.data.state === 'bad'",
+                                "ad-row-warn": "params.data.state === 'warn'"})
+
+
+def queue_grid(lang: str) -> dag.AgGrid:
+    columns = [
+        _col("days_left", "admin_col_left", lang, sort="asc", width=130, type="numericColumn",
+             filter="agNumberColumnFilter", valueFormatter=_txt("days_txt"),
+             cellClassRules={"ad-down": "params.value < 0"}),
+        _col("state_txt", "admin_col_state", lang, width=130),
+        _col("id", "admin_col_id", lang, width=200),
+        _col("procedure", "admin_col_procedure", lang, flex=2, minWidth=240, tooltipField="procedure"),
+        _col("unit", "admin_col_unit", lang, flex=1, minWidth=200, tooltipField="unit"),
+        _col("level", "admin_col_level", lang, width=110),
+        _col("status", "admin_col_status", lang, width=150),
+        _col("channel", "admin_col_channel", lang, width=120),
+        _col("received_sort", "admin_col_received_at", lang, width=150, valueFormatter=_txt("received_txt")),
+        _col("due_sort", "admin_col_due", lang, width=170, valueFormatter=_txt("due_txt")),
+    ]
+    return _grid(ids.AD_QUEUE, columns, "params.data.id", lang, 15,
+                 rowClassRules={"ad-row-bad": "params.data.state === 'overdue'"})
+
+
+def _map_card(settings: Any, lang: str) -> html.Section:
+    body = [
+        html.Div(dl.MapContainer([
+            dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution, maxZoom=19),
+            dl.Pane(dl.GeoJSON(id=ids.AD_MAP_UNITS, data=EMPTY_GEOJSON, pointToLayer=UNIT_LABEL, interactive=False),
+                    name="unit-labels", style={"zIndex": 350}),
+            dl.LayerGroup(id=ids.AD_MAP_LAYER),
+            dl.ScaleControl(position="bottomleft", imperial=False),
+        ], id=ids.AD_MAP, center=list(HUE_CENTRE), zoom=9, style={"height": "100%", "width": "100%"}),
+            className="map-wrap"),
+        _legend(lang),
+    ]
+    return _card("map", "admin_chart_map", lang, body, "map-card ad-map-card", note_id=ids.AD_MAP_NOTE)
+
+
+def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | None, lang_pref: str | None = None,
+           **params: Any) -> html.Div:
+    """The page for the URL's parameters (``today`` is the local date)."""
+    lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
+    query, problems = parse_admin_query(params, today, known_units)
+    if lang_problem:
+        problems.append(lang_problem)
+    title = [html.H1(t("admin_title", lang), className="page-title")]
+    if simulated:
+        title.append(html.Span(t("admin_simulated", lang), className="pill ad-sim", title=t("admin_simulated_title",
+                                                                                           lang)))
+    return html.Div(
+        [
+            dcc.Location(id=ids.AD_URL, refresh=False),
+            dcc.Store(id=ids.PAGE_LANG, data=lang),
+            dcc.Store(id=ids.AD_VERSION),
+            dcc.Download(id=ids.AD_DOWNLOAD),
+            error_banner([p.message(lang) for p in problems]),
+            html.Div(title, className="ad-title"),
+            _filters(query, today, lang),
+            html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.AD_TILES, className="tiles ad-tiles"),
+            html.Div([
+                html.Section([
+                    html.Header(html.H2(t("admin_levels_title", lang), className="card-title"), className="card-head"),
+                    html.Div(id=ids.AD_LEVEL_CARDS, className="ad-level-cards"),
+                    dcc.Graph(id=ids.ad_chart("levels"), className="chart ad-levels-chart", responsive=True,
+                              config={"displaylogo": False, "displayModeBar": "hover"}),
+                ], className="card ad-levels-card"),
+                _map_card(settings, lang),
+                html.Div([
+                    _chart("score", "admin_chart_score", lang, "ad-score-card"),
+                    html.Div(id=ids.AD_SCORE_NOTE, className="ad-score-note"),
+                ], className="ad-score-wrap"),
+            ], className="row ad-row-top"),
+            html.Div([_chart("online", "admin_chart_online", lang), _chart("field", "admin_chart_field", lang),
+                      _chart("procedure", "admin_chart_procedure", lang)], className="row ad-row-mid"),
+            _card("ranking", "admin_chart_ranking", lang, [
+                html.Div([html.Div([html.H3(t("admin_best", lang), className="ad-list-title"),
+                                    html.Ol(id=ids.AD_BEST, className="ad-list")], className="ad-list-box"),
+                          html.Div([html.H3(t("admin_worst", lang), className="ad-list-title"),
+                                    html.Ol(id=ids.AD_WORST, className="ad-list")], className="ad-list-box")],
+                         className="ad-lists"),
+                ranking_grid(lang),
+                html.P(t("admin_generated_note", lang), className="family-hint"),
+            ], "grid-card", note_id=ids.AD_RANKING_NOTE),
+            _card("queue", "admin_chart_queue", lang, [
+                dcc.RadioItems(id=ids.AD_QUEUE_STATE, value="due_soon", inline=True, className="ad-queue-state",
+                               options=[{"label": t(f"admin_state_{s}", lang), "value": s}
+                                        for s in ("due_soon", "overdue")]),
+                queue_grid(lang),
+            ], "grid-card", note_id=ids.AD_QUEUE_NOTE),
+        ],
+        className="page page-admin",
+    )
+
+
+def overview_section(lang: str) -> html.Section:
+    """The Overview's admin card: its headline tiles, in place of "not yet connected"."""
+    return html.Section(
+        [
+            html.Header([
+                html.H2(t("family_admin", lang), className="card-title"),
+                html.Span(id=ids.OV_AD_SUB, className="card-note"),
+                dcc.Link(t("open_details", lang), href=f"/admin?lang={lang}", className="btn btn-link"),
+            ], className="card-head"),
+            dcc.Store(id=ids.AD_VERSION),
+            html.Div(tile_placeholders(OVERVIEW_TILE_KEYS, lang), id=ids.OV_AD_TILES, className="tiles ad-ov-tiles"),
+        ],
+        className="card family-card family-on",
+        **{"data-family": "admin", "data-connected": "true"},
+    )
+
+
+def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The registered page's layout function (today = the local date in ``ctx``'s zone)."""
+    from ioc.kpi.periods import to_local
+    from ioc.store.db import load_units, utcnow
+
+    with ctx.engine.connect() as conn:
+        known = {u.code for u in load_units(conn)}
+    simulated = any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)
+    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), simulated, known, lang_pref, **params)

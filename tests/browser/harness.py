@@ -1,0 +1,131 @@
+"""The browser suite's harness: the running app with the CLI beside it, the console
+collector and screenshots (fixtures in conftest.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import socket
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Page
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+WALL = {"width": 1920, "height": 1080}
+LAPTOP = {"width": 1366, "height": 768}
+STARTUP_TIMEOUT_S = 90
+# Map tiles come from OpenStreetMap by default and cannot load offline: those failures are expected.
+TILE_URL = re.compile(r"^https?://([a-z0-9-]+\.)*tile\.openstreetmap\.org/", re.IGNORECASE)
+CSV_COLUMNS = ("external_id", "received_at", "status", "category_code", "category_name", "description", "address",
+               "unit_code", "lat", "lon", "channel", "handling_unit", "due_at", "resolved_at", "rating")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError as exc:
+        return f"(no log: {exc})"
+
+
+@dataclass
+class RunningApp:
+    """``python app.py`` on a port of its own, and the CLI against the same database."""
+
+    base_url: str
+    env: dict[str, str]
+    log_path: Path
+    work_dir: Path
+    process: subprocess.Popen
+    _imports: int = field(default=0)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """``python -m ioc ARGS`` with the app's environment; fails the test on a non-zero exit."""
+        proc = subprocess.run([sys.executable, "-m", "ioc", *args], cwd=ROOT, env=self.env, capture_output=True,
+                              text=True, timeout=timeout)
+        if proc.returncode != 0:
+            pytest.fail(f"python -m ioc {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def kpis(self, start: Any = None, end: Any = None, **filters: str | None) -> dict[str, Any]:
+        """``python -m ioc kpi feedback [--from START --to END] [--district …] --json``."""
+        args = ["kpi", "feedback", "--json"]
+        if start is not None:
+            args += ["--from", str(start), "--to", str(end)]
+        for name, value in filters.items():
+            if value is not None:
+                args += [f"--{name}", value]
+        return json.loads(self.cli(*args).stdout)
+
+    def import_feedback(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Write ``rows`` to a CSV and ``python -m ioc import feedback FILE``; returns the outcome."""
+        self._imports += 1
+        path = self.work_dir / f"import-{self._imports}.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            writer.writerows([{k: row.get(k, "") for k in CSV_COLUMNS} for row in rows])
+        outcome = json.loads(self.cli("import", "feedback", str(path), "--quiet", "--json").stdout)
+        assert outcome["status"] == "ok" and outcome["rejected"] == 0, outcome
+        return outcome
+
+    def versions(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.url("/api/versions"), timeout=10) as resp:
+            return json.load(resp)["versions"]
+
+    def log_tail(self) -> str:
+        return _tail(self.log_path)
+
+
+class ConsoleLog:
+    """Console errors and uncaught page errors, except failed loads of map tiles."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def attach(self, page: Page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    @staticmethod
+    def is_tile_failure(msg: ConsoleMessage) -> bool:
+        url = (msg.location or {}).get("url", "")
+        return bool(TILE_URL.match(url)) or bool(re.search(r"https?://([a-z0-9-]+\.)*tile\.openstreetmap\.org/",
+                                                           msg.text, re.IGNORECASE))
+
+    def _on_console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not self.is_tile_failure(msg):
+            where = (msg.location or {}).get("url", "")
+            self.errors.append(f"console.error: {msg.text}" + (f" ({where})" if where else ""))
+
+    def assert_clean(self) -> None:
+        assert not self.errors, "console errors:\n" + "\n".join(self.errors)
+
+
+def shot(page: Page, name: str, full_page: bool = False) -> Path:
+    """Save a screenshot under test-artifacts/screenshots/ and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+

@@ -1,0 +1,200 @@
+"""The Admin page (issue 5) in headless Chromium, on the same app as test_pages.py (``python app.py``
+with embedded defaults: the admin simulator is one of its sources, 120 days of history).
+
+Its KPI tiles and level cards equal ``python -m ioc kpi admin --json`` for the same period and
+filters; the three levels stand against the 95 % target; the ranking is sortable with best and
+worst; the district centres are on the map; the 766 groups say which are measured; the queue
+of dossiers about to go late and overdue fills; filters live in the URL; a bad parameter is
+reported; English works; the Overview shows the admin tiles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import ConsoleLog, RunningApp, shot
+from tests.browser.pages import hue_today, read_tiles, vi_int, wait_tiles_loaded
+
+TILES = "#ad-tiles"
+TILE_KEYS = ("received", "on_time_rate", "overdue", "due_soon", "online_rate", "full_process_online_rate",
+             "online_payment_rate", "digitised_rate", "satisfaction_rate", "score_766")
+RATES = ("on_time_rate", "online_rate", "full_process_online_rate", "online_payment_rate", "digitised_rate",
+         "satisfaction_rate")
+LEVEL_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+
+
+def period() -> tuple[Any, Any]:
+    """The 60 local days before today."""
+    today = hue_today()
+    return today - timedelta(days=60), today
+
+
+def cli(app: RunningApp, start: Any, end: Any, **filters: str) -> dict[str, Any]:
+    args = ["kpi", "admin", "--from", str(start), "--to", str(end), "--json"]
+    for name, value in filters.items():
+        args += [f"--{name}", value]
+    return json.loads(app.cli(*args).stdout)
+
+
+def shown_matches(tiles: dict, k: dict[str, Any]) -> list[str]:
+    """What differs between the tiles' raw values and one CLI answer."""
+    problems = []
+    for key in ("received", "overdue", *RATES):
+        raw, want = tiles[key].raw, k[key]
+        if want is None and raw != "" or want is not None and (raw == "" or abs(float(raw) - want) > 1e-9):
+            problems.append(f"{key}: tile {raw!r}, CLI {want!r}")
+    score = k["score_766"]["total_points"]
+    if abs(float(tiles["score_766"].raw) - round(score, 4)) > 1e-9:
+        problems.append(f"score_766: tile {tiles['score_766'].raw!r}, CLI {score!r}")
+    return problems
+
+
+def tiles_equal_cli(page: Page, app: RunningApp, start: Any, end: Any, timeout_s: float = 40,
+                    **filters: str) -> tuple[dict, dict[str, Any]]:
+    """The tiles equal the CLI's answer taken just before or just after reading them (the live
+    simulator closes dossiers and the clock makes them overdue meanwhile); retried until the page
+    has caught up."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        before = cli(app, start, end, **filters)
+        tiles = read_tiles(page, TILES)
+        after = cli(app, start, end, **filters)
+        problems = [shown_matches(tiles, k) for k in (before, after)]
+        if not problems[0] or not problems[1]:
+            return tiles, after if not problems[1] else before
+        if time.monotonic() > deadline:
+            raise AssertionError("admin tiles differ from `kpi admin --json`:\n" + "\n".join(problems[1]))
+        time.sleep(1)
+
+
+def open_admin(page: Page, app: RunningApp, **params: str) -> None:
+    page.goto(app.url("/admin" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")))
+    wait_tiles_loaded(page, TILES, TILE_KEYS, timeout_ms=60_000)
+
+
+def test_tiles_levels_and_score_equal_the_cli(page: Page, app: RunningApp, console: ConsoleLog) -> None:
+    start, end = period()
+    open_admin(page, app, **{"from": str(start), "to": str(end)})
+    tiles, k = tiles_equal_cli(page, app, start, end)
+    assert k["received"] > 50_000  # 60 days at ≈ 2,700 dossiers a day
+    assert tiles["received"].label == "Hồ sơ tiếp nhận" and tiles["received"].text == vi_int(k["received"])
+    assert re.fullmatch(r"\d+,\d\u00a0%", tiles["on_time_rate"].text)
+    assert tiles["on_time_rate"].state in ("good", "warn", "bad")
+    assert "Mục tiêu ≥ 95\u00a0%" in page.locator("#tile-admin-on_time_rate").inner_text()
+    assert "Mục tiêu ≥ 70\u00a0%" in page.locator("#tile-admin-online_rate").inner_text()
+
+    # The three levels against the target, each equal to `kpi admin --level …`.
+    cards = page.locator("#ad-level-cards .ad-level-card")
+    expect(cards).to_have_count(3)
+    for level, name in LEVEL_NAMES.items():
+        card = page.locator(f"#ad-level-cards [data-level='{level}']")
+        expect(card.locator(".tile-label")).to_have_text(name)
+        want = next(r for r in k["by_level"] if r["key"] == level)["on_time_rate"]
+        assert abs(float(card.get_attribute("data-value")) - want) < 0.002, (level, want)
+        assert card.get_attribute("data-state") == ("good" if want >= 0.95 else "warn" if want >= 0.90 else "bad")
+    page.wait_for_selector("#ad-chart-levels .main-svg .trace", state="attached")
+    assert page.locator("#ad-chart-levels .scatterlayer .trace").count() == 3
+
+    # The 766 groups: transparency cannot be measured from dossiers and says so.
+    page.wait_for_selector("#ad-chart-score .main-svg .trace", state="attached")
+    expect(page.locator("#ad-chart-score")).to_contain_text("chưa đo được")
+    measured = [g for g in k["score_766"]["groups"] if g["measured"]]
+    assert [g["code"] for g in measured] == ["progress", "digitisation", "online", "satisfaction"]
+    expect(page.locator("#ad-score-note")).to_have_text(re.compile(r"^Tổng \d+,\d / 82 điểm đo được"))
+    console.assert_clean()
+    shot(page, "admin-wall-vi")
+
+
+def test_ranking_map_and_queue(page: Page, app: RunningApp, console: ConsoleLog) -> None:
+    open_admin(page, app)
+    # 151 reception units, ranked; best and worst five named.
+    expect(page.locator("#ad-ranking-note")).to_contain_text("151 đơn vị")
+    expect(page.locator("#ad-best li")).to_have_count(5)
+    expect(page.locator("#ad-worst li")).to_have_count(5)
+    first_best = page.locator("#ad-best li").first.get_attribute("data-code")
+    rows = page.locator("#ad-ranking-grid .ag-center-cols-container .ag-row")
+    expect(rows.first).to_be_visible()
+    assert rows.first.locator("[col-id='unit']").inner_text() != ""
+    row0 = page.locator("#ad-ranking-grid .ag-center-cols-container .ag-row[row-index='0']")
+    expect(row0).to_have_attribute("row-id", first_best)
+    # sortable: by received, descending after two clicks → the provincial centre (largest) on top
+    header = page.locator("#ad-ranking-grid .ag-header-cell[col-id='received']")
+    header.click()
+    header.click()
+    expect(row0).to_have_attribute("row-id", "46.TTPVHCC")
+
+    # Nine district centres on the map, sized by volume: the biggest is Huế city.
+    page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 9",
+                           timeout=30_000)
+    radii = page.evaluate("""Array.from(document.querySelectorAll('#ad-map path.leaflet-interactive'))
+        .map(p => p.getBoundingClientRect().width)""")
+    assert max(radii) > 2 * min(radii)
+
+    # The queue: due soon by default, overdue on request, both counted in the note.
+    expect(page.locator("#ad-queue-note")).to_contain_text("quá hạn")
+    page.wait_for_selector("#ad-queue-grid .ag-center-cols-container .ag-row")
+    states = page.locator("#ad-queue-grid .ag-center-cols-container [col-id='state_txt']").all_inner_texts()
+    assert states and set(states) == {"Sắp đến hạn (≤ 2 ngày làm việc)"}
+    page.get_by_label("Quá hạn", exact=True).check()
+    expect(page.locator("#ad-queue-grid .ag-center-cols-container [col-id='state_txt']").first).to_have_text(
+        "Quá hạn")
+    left = page.locator("#ad-queue-grid .ag-center-cols-container [col-id='days_left']").all_inner_texts()
+    assert left and all(v.startswith("-") for v in left)
+    console.assert_clean()
+
+
+def test_filters_live_in_the_url_and_bad_parameters_are_reported(page: Page, app: RunningApp,
+                                                                  console: ConsoleLog) -> None:
+    start, end = period()
+    open_admin(page, app, **{"from": str(start), "to": str(end), "level": "ward"})
+    expect(page.locator("#page-errors")).to_contain_text("Tham số 'level' không hợp lệ: 'ward'")
+    page.locator("#ad-level").click()
+    option = page.locator(".dash-dropdown-option").filter(has=page.locator("input[value='district']"))
+    expect(option).to_have_text("Cấp huyện")
+    option.click()
+    page.wait_for_function("location.search.includes('level=district')")
+    query = {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
+    assert (query["level"], query["from"], query["to"]) == ("district", str(start), str(end))
+    # the tiles follow: equal to `kpi admin --level district`
+    deadline = time.monotonic() + 40
+    while True:
+        try:
+            tiles, k = tiles_equal_cli(page, app, start, end, timeout_s=5, level="district")
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+    assert [r["key"] for r in k["by_level"]] == ["district"]
+    assert int(tiles["received"].raw) == k["received"]
+    # a link with a unit reproduces the view
+    open_admin(page, app, **{"from": str(start), "to": str(end), "unit": "474"})
+    tiles_equal_cli(page, app, start, end, unit="474")
+
+
+def test_english_and_the_overview_tiles(page: Page, app: RunningApp, console: ConsoleLog) -> None:
+    page.goto(app.url("/admin?lang=en"))
+    wait_tiles_loaded(page, TILES, TILE_KEYS, timeout_ms=60_000)
+    expect(page.locator("h1.page-title")).to_have_text("Administrative procedures")
+    expect(page.locator("#nav-admin")).to_have_text("Admin services")
+    expect(page.locator("#nav-admin")).to_have_class(re.compile(r"\bactive\b"))
+    tiles = read_tiles(page, TILES)
+    assert tiles["received"].label == "Dossiers received"
+    assert tiles["received"].text == f"{int(tiles['received'].raw):,}"
+    assert re.fullmatch(r"\d+\.\d%", tiles["online_rate"].text)
+    expect(page.locator("#ad-level-cards [data-level='commune'] .tile-label")).to_have_text("Commune")
+
+    page.goto(app.url("/?lang=en"))
+    card = page.locator(".family-card[data-family='admin']")
+    expect(card).to_have_attribute("data-connected", "true")
+    wait_tiles_loaded(page, "#ov-admin-tiles", ("received", "on_time_rate", "overdue", "online_rate", "score_766"),
+                      timeout_ms=60_000)
+    expect(card.locator(".card-title")).to_have_text("Administrative services")
+    expect(page.locator("#ov-admin-sub")).to_contain_text("Last 12 months · today:")
+    console.assert_clean()
