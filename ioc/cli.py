@@ -187,12 +187,14 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
+    from ioc.store.admin import rebuild as rebuild_admin
     from ioc.store.feedback import rebuild_rollups
+    from ioc.store.traffic import rebuild as rebuild_traffic
 
     ctx = _context()
     print(f"rebuilt feedback rollups from {rebuild_rollups(ctx.engine, ctx.tz)} reports")
-    from ioc.store.admin import rebuild as rebuild_admin  # admin: local-time deadlines, buckets and rollups
-
+    print(f"rebuilt traffic rollups from {rebuild_traffic(ctx.engine, ctx.tz)} violations")
+    # admin: local-time deadlines, buckets and rollups
     print(f"rebuilt admin deadlines, buckets and rollups from {rebuild_admin(ctx.engine, ctx.tz)} dossiers")
     return 0
 

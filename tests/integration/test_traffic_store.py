@@ -118,6 +118,14 @@ def test_a_later_version_moves_the_fine_from_issued_to_collected_in_the_detectio
     assert stored(engine)["V-1"]["status"] == "paid"
 
 
+def test_within_a_batch_the_latest_version_wins(engine, tz):
+    later = violation("V-1", status="paid", fine_vnd=19 * M, notice_sent_at="2025-03-04T07:30:00+07:00",
+                      paid_at="2025-03-09T07:30:00+07:00", updated_at="2025-03-09T07:30:00+07:00")
+    assert put(engine, tz, later, violation("V-1"), violation("V-2")) == IngestResult(2, 0, 0)
+    assert stored(engine)["V-1"]["status"] == "paid"
+    assert month_row(engine)["violations"] == 2 and month_row(engine)["paid"] == 1
+
+
 def test_a_changed_key_leaves_no_empty_rollup_rows(engine, tz):
     put(engine, tz, violation("V-1"))
     put(engine, tz, violation("V-1", violation_type="wrong_lane", camera_code="HUE-J02", camera_name="J02",
