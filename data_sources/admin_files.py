@@ -51,13 +51,10 @@ with its row number (the header is row 1) and the reason; the other rows are imp
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.base import Batch, Reject, SourceError, SourceSpec
-from data_sources.files import FeedbackFileCollector, _fold
+from data_sources.files import FeedbackFileCollector, _fold, import_file
 from ioc.domain.admin_records import (
     CHANNEL_LABELS,
     LEVEL_LABELS,
@@ -133,70 +130,19 @@ class AdminFileCollector(FeedbackFileCollector):
     type = "file"
     family = "admin"
 
-    def _columns(self, path: Path, header: list[Any]) -> list[str | None]:
-        columns = [column_name(cell) for cell in header]
-        named = [c for c in columns if c]
-        duplicates = sorted({c for c in named if named.count(c) > 1})
-        if duplicates:
-            raise SourceError(f"{path}: duplicate columns: {', '.join(duplicates)}")
-        missing = [c for c in REQUIRED_COLUMNS if c not in named]
-        if missing:
-            raise SourceError(f"{path}: missing required column(s) {', '.join(missing)}; "
-                              f"columns found: {', '.join(named) or '(none)'}")
-        return columns
+    required_columns = REQUIRED_COLUMNS
 
-    def _validated(self, path: Path, columns: list[str | None], rows: Iterator[tuple[int, list[Any]]],
-                   total: int | None) -> Iterator[Batch]:
-        tz, progress = self.ctx.tz, self.ctx.progress
-        known_units = {u.code for u in self.ctx.units}
-        batch, done = Batch(), 0
-        for number, cells in rows:
-            raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
-            batch.fetched += 1
-            done += 1
-            try:
-                overflow = [c for c in cells[len(columns):] if c not in (None, "")]
-                if overflow:
-                    raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
-                                             "(an unquoted comma?)")
-                record = validate_dossier(normalise_row(raw), naive_tz=tz)
-                if record.unit_code not in known_units:
-                    raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-                batch.records.append(record)
-            except RecordError as exc:
-                ext = str(raw.get("external_id") or "").strip() or None
-                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw, external_id=ext))
-            if batch.fetched >= CHUNK_ROWS:
-                yield batch
-                batch = Batch()
-                if progress:
-                    progress(done, total)
-        if done == 0:
-            raise SourceError(f"{path}: the header has no data rows under it")
-        yield batch
-        if progress:
-            progress(done, done)
+    def _column_name(self, cell: Any) -> str | None:
+        return column_name(cell)
+
+    def _record(self, raw: dict[str, Any]) -> Any:
+        record = validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz)
+        if record.unit_code not in self._known_units:
+            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+        return record
 
 
 def import_admin_file(ctx: Context, path: str | Path, show_progress: bool = True,
                       source_name: str | None = None) -> RunOutcome:
-    """Import a dossier file once (``python -m ioc import admin FILE``).
-
-    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
-    file updates only rows with a later ``updated_at``. A bad file fails the run with the
-    reason; nothing already stored is ever removed.
-    """
-    from tqdm import tqdm
-
-    from ioc.collect import run_source
-
-    path = Path(path)
-    name = (source_name or f"import:{path.name}")[:64]
-    spec = SourceSpec(name=name, type="file", family="admin", every_seconds=86400, path=path)
-    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
-        def progress(done: int, total: int | None) -> None:
-            if total is not None and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-
-        return run_source(ctx, spec, progress=progress)
+    """Import a dossier file once (``python -m ioc import admin FILE``)."""
+    return import_file(ctx, path, "admin", source_name, show_progress)

@@ -25,15 +25,11 @@ are imported. Negative values are imported and flagged (kept out of the index), 
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.base import Batch, Reject, SourceError, SourceSpec
-from data_sources.files import CHUNK_ROWS, FeedbackFileCollector, _local_datetime
+from data_sources.files import FeedbackFileCollector, _local_datetime, import_file
 from ioc.domain.air_quality import validate_observation
-from ioc.domain.feedback import RecordError
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome
@@ -58,67 +54,22 @@ class EnvironmentFileCollector(FeedbackFileCollector):
     type = "file"
     family = "environment"
 
-    def _columns(self, path: Path, header: list[Any]) -> list[str | None]:
-        columns = [str(cell).strip().lower() if cell not in (None, "") else None for cell in header]
-        named = [c for c in columns if c]
-        duplicates = sorted({c for c in named if named.count(c) > 1})
-        if duplicates:
-            raise SourceError(f"{path}: duplicate columns: {', '.join(duplicates)}")
-        missing = [c for c in REQUIRED_COLUMNS if c not in named]
+    required_columns = REQUIRED_COLUMNS
+
+    def _missing_columns(self, named: list[str]) -> list[str]:
+        missing = super()._missing_columns(named)
         if "hour" not in named and "hour_end" not in named:
             missing.append("hour (or hour_end)")
-        if missing:
-            raise SourceError(f"{path}: missing required column(s) {', '.join(missing)}; "
-                              f"columns found: {', '.join(named) or '(none)'}")
-        return columns
+        return missing
 
-    def _validated(self, path: Path, columns: list[str | None], rows: Iterator[tuple[int, list[Any]]],
-                   total: int | None) -> Iterator[Batch]:
-        tz, progress = self.ctx.tz, self.ctx.progress
-        batch, done = Batch(), 0
-        for number, cells in rows:
-            raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
-            batch.fetched += 1
-            done += 1
-            try:
-                overflow = [c for c in cells[len(columns):] if c not in (None, "")]
-                if overflow:
-                    raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
-                                             "(an unquoted comma?)")
-                batch.records.append(validate_observation(normalise_row(raw), naive_tz=tz))
-            except RecordError as exc:
-                key = "/".join(str(raw.get(k) or "") for k in ("station_id", "parameter", "hour"))
-                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw, external_id=key))
-            if batch.fetched >= CHUNK_ROWS:
-                yield batch
-                batch = Batch()
-                if progress:
-                    progress(done, total)
-        if done == 0:
-            raise SourceError(f"{path}: the header has no data rows under it")
-        yield batch
-        if progress:
-            progress(done, done)
+    def _record(self, raw: dict[str, Any]) -> Any:
+        return validate_observation(normalise_row(raw), naive_tz=self.ctx.tz)
+
+    def _reject_id(self, raw: dict[str, Any]) -> str | None:
+        return "/".join(str(raw.get(k) or "") for k in ("station_id", "parameter", "hour"))
 
 
 def import_environment_file(ctx: Context, path: str | Path, show_progress: bool = True,
                             source_name: str | None = None) -> RunOutcome:
-    """Import an air-quality file once (``python -m ioc import environment FILE``).
-
-    The source is named ``import:<file name>``; re-importing the file changes only rows whose
-    ``updated_at`` is later and whose value differs. Returns the run's outcome.
-    """
-    from tqdm import tqdm
-
-    from ioc.collect import run_source
-
-    path = Path(path)
-    name = (source_name or f"import:{path.name}")[:64]
-    spec = SourceSpec(name=name, type="file", family="environment", every_seconds=86400, path=path)
-    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
-        def progress(done: int, total: int | None) -> None:
-            if total is not None and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-
-        return run_source(ctx, spec, progress=progress)
+    """Import an air-quality file once (``python -m ioc import environment FILE``)."""
+    return import_file(ctx, path, "environment", source_name, show_progress)

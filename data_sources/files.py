@@ -150,14 +150,41 @@ class FeedbackFileCollector(Collector):
         columns = self._columns(path, header_row[1])
         yield from self._validated(path, columns, rows, total)
 
+    # --- what a family's file collector overrides; the reading, chunking and errors are shared ---
+    required_columns: tuple[str, ...] = REQUIRED_COLUMNS
+
+    def _column_name(self, cell: Any) -> str | None:
+        """A header cell as a field name (None for a blank header cell)."""
+        return str(cell).strip().lower() if cell not in (None, "") else None
+
+    def _missing_columns(self, named: list[str]) -> list[str]:
+        return [c for c in self.required_columns if c not in named]
+
+    def _record(self, raw: dict[str, Any]) -> Any:
+        """One row (field name → cell) as a validated record; raises RecordError."""
+        units = self.ctx.units
+        record = validate_report(normalise_row(raw), naive_tz=self.ctx.tz)
+        if record.unit_code and record.unit_code not in self._known_units:
+            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+        if not record.unit_code:
+            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, units))
+        return record
+
+    def _reject_id(self, raw: dict[str, Any]) -> str | None:
+        return str(raw.get("external_id") or "").strip() or None
+
+    @property
+    def _known_units(self) -> set[str]:
+        return {u.code for u in self.ctx.units}
+
     def _columns(self, path: Path, header: list[Any]) -> list[str | None]:
         """Header cells → field names (None for blank header cells)."""
-        columns = [str(cell).strip().lower() if cell not in (None, "") else None for cell in header]
+        columns = [self._column_name(cell) for cell in header]
         named = [c for c in columns if c]
         duplicates = sorted({c for c in named if named.count(c) > 1})
         if duplicates:
             raise SourceError(f"{path}: duplicate columns: {', '.join(duplicates)}")
-        missing = [c for c in REQUIRED_COLUMNS if c not in named]
+        missing = self._missing_columns(named)
         if missing:
             raise SourceError(f"{path}: missing required column(s) {', '.join(missing)}; "
                               f"columns found: {', '.join(named) or '(none)'}")
@@ -165,8 +192,7 @@ class FeedbackFileCollector(Collector):
 
     def _validated(self, path: Path, columns: list[str | None], rows: Iterator[tuple[int, list[Any]]],
                    total: int | None) -> Iterator[Batch]:
-        tz, units, progress = self.ctx.tz, self.ctx.units, self.ctx.progress
-        known_units = {u.code for u in units}
+        progress = self.ctx.progress
         batch, done = Batch(), 0
         for number, cells in rows:
             raw = {name: cell for name, cell in zip(columns, cells, strict=False) if name}
@@ -177,15 +203,10 @@ class FeedbackFileCollector(Collector):
                 if overflow:
                     raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
                                              "(an unquoted comma?)")
-                record = validate_report(normalise_row(raw), naive_tz=tz)
-                if record.unit_code and record.unit_code not in known_units:
-                    raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-                if not record.unit_code:
-                    record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, units))
-                batch.records.append(record)
+                batch.records.append(self._record(raw))
             except RecordError as exc:
-                ext = str(raw.get("external_id") or "").strip() or None
-                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw, external_id=ext))
+                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw,
+                                            external_id=self._reject_id(raw)))
             if batch.fetched >= CHUNK_ROWS:
                 yield batch
                 batch = Batch()
@@ -245,9 +266,9 @@ class FeedbackFileCollector(Collector):
         return rows(), total
 
 
-def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None = None,
-                         show_progress: bool = True) -> RunOutcome:
-    """Import a feedback file once into the store (``python -m ioc import feedback FILE``).
+def import_file(ctx: Context, path: str | Path, family: str, source_name: str | None = None,
+                show_progress: bool = True) -> RunOutcome:
+    """Import a ``family`` file once (``python -m ioc import FAMILY FILE``), with a progress bar.
 
     The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
     file updates only rows with a later ``updated_at``. Returns the run's outcome (status
@@ -259,7 +280,7 @@ def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None
 
     path = Path(path)
     name = (source_name or f"import:{path.name}")[:64]
-    spec = SourceSpec(name=name, type="file", family="feedback", every_seconds=86400, path=path)
+    spec = SourceSpec(name=name, type="file", family=family, every_seconds=86400, path=path)
     with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
         def progress(done: int, total: int | None) -> None:
             if total is not None and bar.total != total:
@@ -267,3 +288,9 @@ def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None
             bar.update(done - bar.n)
 
         return run_source(ctx, spec, progress=progress)
+
+
+def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None = None,
+                         show_progress: bool = True) -> RunOutcome:
+    """Import a feedback file once (``python -m ioc import feedback FILE``)."""
+    return import_file(ctx, path, "feedback", source_name, show_progress)
