@@ -18,6 +18,7 @@ import flask
 from dash import State
 
 from ioc.context import Context
+from ioc.live import LiveStatus, build_id
 
 ROOT = Path(__file__).resolve().parent
 CONTEXT_KEY = "IOC_CONTEXT"
@@ -88,6 +89,16 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
         response.headers["X-IOC-Worker"] = str(os.getpid())
         return response
 
+    live = LiveStatus(ctx)
+
+    @server.get("/api/live")
+    def api_live() -> flask.Response:
+        """What every screen polls: versions, the live channel, the build, source freshness."""
+        response = flask.jsonify(live.payload())
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-IOC-Worker"] = str(os.getpid())
+        return response
+
     @server.get("/healthz")
     def healthz() -> tuple[flask.Response, int]:
         try:
@@ -101,15 +112,19 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
 def create_app(ctx: Context | None = None) -> dash.Dash:
     """Build the Dash app for ``ctx`` (default: the process-wide context from the environment)."""
     from callbacks import admin as admin_callbacks  # admin
+    from callbacks import alerts as alerts_callbacks
     from callbacks import environment as environment_callbacks  # environment
     from callbacks import feedback as feedback_callbacks
     from callbacks import overview as overview_callbacks
     from callbacks import shell as shell_callbacks
     from callbacks import traffic as traffic_callbacks  # traffic
+    from callbacks import wall as wall_callbacks
     from layouts import admin as admin_layout  # admin
+    from layouts import alerts as alerts_layout
     from layouts import environment as environment_layout  # environment
     from layouts import ids, shell
     from layouts import traffic as traffic_layout  # traffic
+    from layouts import wall as wall_layout
 
     if ctx is None:
         from ioc.context import context
@@ -136,19 +151,25 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
                        layout=_overview_page)
     dash.register_page("feedback", path="/feedback", name="Feedback", title=_page_title("nav_feedback"),
                        layout=_feedback_page)
-    dash.register_page("environment", path="/environment", name="Environment", title="IOC Huế · Môi trường",
+    dash.register_page("environment", path="/environment", name="Environment", title=_page_title("env_nav"),
                        layout=lambda lang_pref=None, **params: environment_layout.page(_ctx(), lang_pref, **params))
-    dash.register_page("traffic", path="/traffic", name="Traffic", title="IOC Huế · Vi phạm giao thông",  # traffic
+    dash.register_page("traffic", path="/traffic", name="Traffic", title=_page_title("traffic_nav"),  # traffic
                        layout=lambda lang_pref=None, **params: traffic_layout.page(_ctx(), lang_pref, **params))
-    dash.register_page("admin", path="/admin", name="Admin", title="IOC Huế · Thủ tục hành chính",  # admin
+    dash.register_page("admin", path="/admin", name="Admin", title=_page_title("admin_nav"),  # admin
                        layout=lambda lang_pref=None, **params: admin_layout.page(_ctx(), lang_pref, **params))
-    app.layout = lambda: shell.layout(ctx.settings, ctx.simulated, ctx.notifier.versions())
+    dash.register_page("alerts", path="/alerts", name="Alerts", title=_page_title("alerts_nav"),
+                       layout=lambda lang_pref=None, **params: alerts_layout.layout(_ctx().settings, lang_pref, **params))
+    dash.register_page("wall", path="/wall", name="Wall", title=_page_title("wall_title"),
+                       layout=lambda lang_pref=None, **params: wall_layout.layout(_ctx().settings, _ctx().simulated, lang_pref, **params))
+    app.layout = lambda: shell.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id())
     shell_callbacks.register(app, ctx)
     overview_callbacks.register(app, ctx)
     feedback_callbacks.register(app, ctx)
     environment_callbacks.register(app, ctx)  # environment
     traffic_callbacks.register(app, ctx)  # traffic
     admin_callbacks.register(app, ctx)  # admin
+    wall_callbacks.register(app, ctx)
+    alerts_callbacks.register(app, ctx)
     return app
 
 

@@ -2,7 +2,8 @@
  *
  * - dashExtensions.ioc.pointToLayer: report markers coloured by status (dash-leaflet).
  * - dash_clientside.ioc.switchLang: the language switch (keeps the filters in the URL).
- * - the live poll pauses while the tab is hidden (visibilitychange → Interval.disabled).
+ * - the live poll (GET /api/live), freshness badges, the outage banner, kiosk mode, wall
+ *   rotation and self-reload: see "live" below.
  * - the header clock ticks in the deployment's time zone (data-tz), not the browser's.
  */
 (function () {
@@ -52,36 +53,344 @@
     },
   };
 
-  function setLivePaused(paused) {
-    if (window.dash_clientside && window.dash_clientside.set_props) {
-      try {
-        window.dash_clientside.set_props("live-interval", { disabled: paused });
-      } catch (e) {
-        /* the layout is not there yet */
-      }
-    }
-    document.documentElement.classList.toggle("ioc-paused", paused);
-  }
+  /* ---- live -------------------------------------------------------------------------------
+   * One loop per tab polls GET /api/live (setTimeout after each answer, so polls never pile up
+   * behind a slow server; paused while the tab is hidden). It
+   * - writes the live-versions store only when a family's version moved (data callbacks run
+   *   on news only) and live-state (live / degraded / offline) when it changes;
+   * - reloads the page when the server's build differs from the one that served the page
+   *   (a redeploy), and kiosk screens on a schedule (data-reload-min) once /healthz answers;
+   * - keeps the last answer's sources and ages them every second against the server's clock:
+   *   badges turn amber at 2x and red at 5x a source's cadence even while the server is away;
+   * - shows a banner when the server cannot be reached or Redis is down (fallback in use).
+   * Everything it writes into the page is text (textContent / data-* attributes), never HTML,
+   * and only into elements React renders empty, so it never fights React's reconciliation.
+   */
+  var STATE_ORDER = ["never", "stale", "late", "ok"];
+  var ICON = { ok: "\u2713", late: "\u25B2", stale: "\u2716", never: "\u2716", none: "\u2013" };
+  var TEXT = {
+    vi: {
+      ok: "Cập nhật {t}", late: "Chậm · cập nhật {t} ({ago} trước)", stale: "Mất dữ liệu · lần cuối {t} ({ago} trước)",
+      never: "Chưa có lần thu thập thành công", none: "Chưa kết nối nguồn", error: "lỗi: {e}",
+      offline: "Mất kết nối máy chủ từ {t} – số liệu trên màn hình có thể đã cũ; đang thử kết nối lại…",
+      degraded: "Kênh thông báo trực tiếp (Redis) gián đoạn: {e} – đang đọc từ cơ sở dữ liệu, cập nhật có thể chậm hơn.",
+      min: "{n} phút", h: "{n} giờ", hmin: "{h} giờ {m} phút", s: "{n} giây", family: "Độ mới dữ liệu",
+    },
+    en: {
+      ok: "Updated {t}", late: "Late · updated {t} ({ago} ago)", stale: "No data · last {t} ({ago} ago)",
+      never: "No successful collection yet", none: "No source connected", error: "error: {e}",
+      offline: "Server unreachable since {t} – figures on screen may be out of date; reconnecting…",
+      degraded: "Live notices (Redis) interrupted: {e} – reading from the database, updates may be slower.",
+      min: "{n} min", h: "{n} h", hmin: "{h} h {m} min", s: "{n} s", family: "Data freshness",
+    },
+  };
+  var PAGES = { wall: "/wall", overview: "/", feedback: "/feedback", traffic: "/traffic",
+                environment: "/environment", admin: "/admin", alerts: "/alerts" };
+  var LIVE = { build: null, versions: null, state: "live", pollMs: 3000, timer: null, failures: 0,
+               sources: [], offset: 0, offlineSince: null, degraded: null, loadedAt: Date.now(),
+               lastInput: Date.now(), reloading: false };
+  window.iocLive = LIVE;  // read by the browser tests and bench/wall.py's browser case
 
+  function shellRoot() { return document.querySelector(".app[data-build]"); }
+  function cfg(name, dflt) {
+    var r = shellRoot();
+    var v = r && r.getAttribute("data-" + name);
+    return v === null || v === undefined || v === "" ? dflt : v;
+  }
+  function setProps(id, props) {
+    try { window.dash_clientside.set_props(id, props); return true; } catch (e) { return false; }
+  }
+  function fmt(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_m, k) { return values[k] === undefined ? "" : values[k]; });
+  }
+  function lang() {
+    var p = new URLSearchParams(window.location.search).get("lang");
+    if (p === "vi" || p === "en") { return p; }
+    try {
+      var stored = JSON.parse(window.localStorage.getItem("lang-store"));
+      if (stored === "vi" || stored === "en") { return stored; }
+    } catch (e) { /* nothing stored */ }
+    return cfg("lang", "vi") === "en" ? "en" : "vi";
+  }
+  function tz() {
+    var el = document.getElementById("shell-clock");
+    return (el && el.getAttribute("data-tz")) || "Asia/Ho_Chi_Minh";
+  }
+  var formatters = {};
+  function parts(ms, zone) {
+    if (!formatters[zone]) {
+      formatters[zone] = new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+      });
+    }
+    var p = {};
+    formatters[zone].formatToParts(new Date(ms)).forEach(function (part) { p[part.type] = part.value; });
+    return p;
+  }
+  function clockText(ms, withDate) {
+    var p = parts(ms, tz());
+    var time = p.hour + ":" + p.minute + ":" + p.second;
+    return withDate ? p.day + "/" + p.month + " " + time : time;
+  }
+  function agoText(seconds, L) {
+    var s = Math.max(0, Math.round(seconds));
+    if (s < 90) { return fmt(L.s, { n: s }); }
+    var m = Math.round(s / 60);
+    if (m < 60) { return fmt(L.min, { n: m }); }
+    var h = Math.floor(m / 60);
+    return m % 60 ? fmt(L.hmin, { h: h, m: m % 60 }) : fmt(L.h, { n: h });
+  }
+  function serverNow() { return Date.now() + LIVE.offset; }
+
+  /* A source's state at `now`, as ioc/store/runs.py SourceHealth.freshness computes it. */
+  function sourceState(src, now) {
+    if (src.last_success === null || src.last_success === undefined) { return "never"; }
+    var lag = (now - src.last_success) / 1000;
+    if (lag >= 5 * src.every_s) { return "stale"; }
+    if (lag >= 2 * src.every_s) { return "late"; }
+    return "ok";
+  }
+  /* A family's freshness: its worst source decides; the first failing source says why. */
+  function familyFresh(family, now) {
+    var worst = null, error = null;
+    LIVE.sources.forEach(function (src) {
+      if (src.family !== family) { return; }
+      var st = sourceState(src, now);
+      if (!worst || STATE_ORDER.indexOf(st) < STATE_ORDER.indexOf(worst.state)) { worst = { state: st, src: src }; }
+      if (src.error && !error) { error = src.name + ": " + src.error; }
+    });
+    if (!worst) { return { state: "none", error: null, src: null }; }
+    worst.error = error;
+    return worst;
+  }
+  function freshTexts(f, now, L) {
+    var src = f.src;
+    var base;
+    if (f.state === "none" || f.state === "never") { base = L[f.state]; } else {
+      var t = clockText(src.last_success, now - src.last_success > 20 * 3600 * 1000);
+      base = fmt(L[f.state], { t: t, ago: agoText((now - src.last_success) / 1000, L) });
+    }
+    var short = ICON[f.state] + " " + base;
+    var long = f.error ? short + " · " + ICON.late + " " + fmt(L.error, { e: f.error }) : short;
+    return { short: short, long: long };
+  }
+  function setAttr(el, name, value) {
+    if (el.getAttribute(name) !== value) { el.setAttribute(name, value); }
+  }
+  function setText(el, value) {
+    if (el.textContent !== value) { el.textContent = value; }
+  }
+  /* Every [data-family] block (Overview cards, family pages, wall panels) and the tiles in it
+   * get data-fresh (state) and data-fresh-text (shown by CSS under each tile); every
+   * [data-fresh-badge=FAMILY] element gets the long text, error included. */
+  function renderFresh() {
+    if (LIVE.build === null) { return; }
+    var now = serverNow(), L = TEXT[lang()], cache = {};
+    function get(family) {
+      if (!cache[family]) { var f = familyFresh(family, now); cache[family] = { f: f, text: freshTexts(f, now, L) }; }
+      return cache[family];
+    }
+    document.querySelectorAll("[data-family]").forEach(function (block) {
+      var family = block.getAttribute("data-family");
+      if (block.getAttribute("data-connected") === "false") { return; }
+      var info = get(family);
+      setAttr(block, "data-fresh", info.f.state);
+      block.querySelectorAll(".tile").forEach(function (tile) {
+        setAttr(tile, "data-fresh", info.f.state);
+        setAttr(tile, "data-fresh-text", info.text.short);
+      });
+    });
+    document.querySelectorAll("[data-fresh-badge]").forEach(function (badge) {
+      var info = get(badge.getAttribute("data-fresh-badge"));
+      setAttr(badge, "data-fresh", info.f.state);
+      setText(badge, info.text.long);
+      setAttr(badge, "title", L.family + ": " + info.text.long);
+    });
+  }
+  function renderBanner() {
+    var el = document.getElementById("live-banner");
+    if (!el) { return; }
+    var L = TEXT[lang()], text = "", kind = "";
+    if (LIVE.offlineSince !== null) {
+      kind = "offline";
+      text = "\u26A0 " + fmt(L.offline, { t: clockText(LIVE.offlineSince + LIVE.offset, false) });
+    } else if (LIVE.degraded) {
+      kind = "degraded";
+      text = "\u26A0 " + fmt(L.degraded, { e: LIVE.degraded });
+    }
+    setAttr(el, "data-kind", kind);
+    setText(el, text);
+    document.documentElement.classList.toggle("ioc-offline", kind === "offline");
+    document.documentElement.classList.toggle("ioc-degraded", kind === "degraded");
+  }
+  function setState(state) {
+    if (state !== LIVE.state && setProps("live-state", { data: state })) { LIVE.state = state; }
+  }
+  function sameVersions(a, b) {
+    var ka = Object.keys(a || {}), kb = Object.keys(b || {});
+    if (ka.length !== kb.length) { return false; }
+    return ka.every(function (k) { return a[k] === b[k]; });
+  }
+  function onLive(data) {
+    LIVE.failures = 0;
+    LIVE.offlineSince = null;
+    LIVE.offset = data.now - Date.now();
+    LIVE.sources = data.sources || [];
+    LIVE.degraded = data.degraded || null;
+    LIVE.lastOk = Date.now();
+    if (data.build && LIVE.build && data.build !== LIVE.build) { reload("redeploy"); return; }
+    if (!sameVersions(data.versions, LIVE.versions) && setProps("live-versions", { data: data.versions })) {
+      LIVE.versions = data.versions;
+      LIVE.seen = LIVE.seen || {};
+      Object.keys(data.versions).forEach(function (k) { LIVE.seen[k] = [data.versions[k], Date.now()]; });
+    }
+    setState(LIVE.degraded ? "degraded" : "live");
+    renderFresh();
+    renderBanner();
+  }
+  function onFail() {
+    LIVE.failures += 1;
+    if (LIVE.offlineSince === null) { LIVE.offlineSince = Date.now(); }
+    setState("offline");
+    renderBanner();
+  }
+  function schedule(ms) {
+    if (LIVE.timer !== null) { clearTimeout(LIVE.timer); }
+    LIVE.timer = setTimeout(poll, ms);
+  }
+  function poll() {
+    LIVE.timer = null;
+    if (document.visibilityState === "hidden" || LIVE.reloading) { return; }  // visibilitychange resumes
+    var r = shellRoot();
+    if (!r) { schedule(200); return; }
+    if (LIVE.build === null) {
+      LIVE.build = r.getAttribute("data-build");
+      LIVE.pollMs = Math.max(250, parseInt(cfg("poll-ms", "3000"), 10) || 3000);
+      try { LIVE.versions = JSON.parse(r.getAttribute("data-versions") || "{}"); } catch (e) { LIVE.versions = {}; }
+    }
+    var ctl = window.AbortController ? new AbortController() : null;
+    var guard = setTimeout(function () { if (ctl) { ctl.abort(); } }, Math.max(5000, 2 * LIVE.pollMs));
+    fetch("/api/live", { cache: "no-store", credentials: "same-origin", signal: ctl ? ctl.signal : undefined })
+      .then(function (resp) { if (!resp.ok) { throw new Error("HTTP " + resp.status); } return resp.json(); })
+      .then(onLive, onFail)
+      .then(function () {
+        clearTimeout(guard);
+        // back off while the server is away: 1x, 2x, 4x … the interval, at most 30 s
+        var wait = LIVE.failures ? Math.min(30000, LIVE.pollMs * Math.pow(2, Math.min(LIVE.failures - 1, 4))) : LIVE.pollMs;
+        if (LIVE.timer === null) { schedule(wait); }
+      });
+  }
+  /* Reload only when the server answers /healthz, so a restart never leaves an error page. */
+  function reload(why) {
+    if (LIVE.reloading) { return; }
+    var last = parseInt(window.sessionStorage.getItem("ioc-reload-at") || "0", 10);
+    if (why === "redeploy" && Date.now() - last < 60000) { return; }  // one reload a minute at most
+    LIVE.reloading = true;
+    fetch("/healthz", { cache: "no-store" }).then(function (resp) {
+      if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+      window.sessionStorage.setItem("ioc-reload-at", String(Date.now()));
+      window.sessionStorage.setItem("ioc-reload-why", why);
+      window.location.reload();
+    }).catch(function () { LIVE.reloading = false; schedule(LIVE.pollMs); });
+  }
+  function scheduledReload() {
+    var minutes = parseFloat(cfg("reload-min", "0"));
+    if (!(minutes > 0) || LIVE.reloading) { return; }
+    var due = Date.now() - LIVE.loadedAt >= minutes * 60000;
+    // A kiosk reloads on schedule; a page someone is using waits until nobody has touched it for 10 min.
+    if (due && (kiosk.on || Date.now() - LIVE.lastInput >= 600000)) { reload("schedule"); }
+  }
+  ["pointerdown", "keydown", "wheel"].forEach(function (type) {
+    window.addEventListener(type, function () { LIVE.lastInput = Date.now(); }, { passive: true, capture: true });
+  });
   document.addEventListener("visibilitychange", function () {
-    setLivePaused(document.visibilityState === "hidden");
+    var visible = document.visibilityState !== "hidden";
+    setProps("live-visible", { data: visible });
+    document.documentElement.classList.toggle("ioc-paused", !visible);
+    if (visible && LIVE.timer === null) { poll(); }
   });
 
-  var formatters = {};
+  /* ---- kiosk mode and rotation -----------------------------------------------------------
+   * /wall, or ?kiosk=1 on any page: no navigation, no controls, large type (CSS: html.kiosk).
+   * The choice is kept for the tab (sessionStorage), because pages rewrite their query string
+   * with their filters; ?kiosk=0 leaves it. ?rotate=wall,traffic,…&every=30 (or the
+   * deployment's IOC_WALL_PLAYLIST on /wall) rotates through pages at that interval.
+   */
+  var kiosk = { on: false, rotate: [], every: 30, timer: null, key: "" };
+  function readKiosk() {
+    var p = new URLSearchParams(window.location.search);
+    var saved = {};
+    try { saved = JSON.parse(window.sessionStorage.getItem("ioc-kiosk") || "{}") || {}; } catch (e) { saved = {}; }
+    var flag = p.get("kiosk");
+    var onWall = window.location.pathname.indexOf("/wall") === 0;
+    if (flag === "0" || flag === "false") { saved = {}; } else if (flag === "1" || flag === "true" || onWall) { saved.on = true; }
+    if (p.get("rotate") !== null) { saved.rotate = p.get("rotate"); }
+    if (p.get("every") !== null) { saved.every = p.get("every"); }
+    if (onWall && !saved.rotate && cfg("rotate", "")) { saved.rotate = cfg("rotate", ""); }
+    window.sessionStorage.setItem("ioc-kiosk", JSON.stringify(saved));
+    kiosk.on = !!saved.on;
+    kiosk.rotate = String(saved.rotate || "").split(",").map(function (s) { return s.trim().toLowerCase(); })
+      .filter(function (s) { return Object.prototype.hasOwnProperty.call(PAGES, s); });
+    var every = parseInt(saved.every || cfg("rotate-s", "30"), 10);
+    kiosk.every = Math.min(3600, Math.max(5, isNaN(every) ? 30 : every));
+    document.documentElement.classList.toggle("kiosk", kiosk.on);
+  }
+  function pageName(path) {
+    var name = null;
+    Object.keys(PAGES).forEach(function (k) { if (PAGES[k] === path) { name = k; } });
+    return name;
+  }
+  function rotateNext() {
+    kiosk.timer = null;
+    if (!kiosk.on || kiosk.rotate.length < 2) { return; }
+    if (document.visibilityState === "hidden") { armRotation(true); return; }
+    var i = kiosk.rotate.indexOf(pageName(window.location.pathname));
+    var next = kiosk.rotate[(i + 1) % kiosk.rotate.length];
+    var p = new URLSearchParams();
+    p.set("lang", lang());
+    p.set("kiosk", "1");
+    // Dash pages' own navigation: push the URL and tell every dcc.Location (no reload).
+    window.history.pushState({}, "", PAGES[next] + "?" + p.toString());
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    kiosk.key = "";
+    armRotation(false);
+  }
+  function armRotation(force) {
+    var key = window.location.pathname + "|" + kiosk.rotate.join(",") + "|" + kiosk.every + "|" + kiosk.on;
+    if (key === kiosk.key && !force) { return; }
+    kiosk.key = key;
+    if (kiosk.timer !== null) { clearTimeout(kiosk.timer); kiosk.timer = null; }
+    if (kiosk.on && kiosk.rotate.length >= 2) {
+      kiosk.timer = setTimeout(rotateNext, kiosk.every * 1000);
+      var root = document.documentElement;
+      root.setAttribute("data-rotate", kiosk.rotate.join(","));
+      root.setAttribute("data-rotate-next", String(Date.now() + kiosk.every * 1000));
+    } else {
+      document.documentElement.removeAttribute("data-rotate");
+    }
+  }
+  window.iocKiosk = kiosk;
+  function onLocation() { readKiosk(); armRotation(false); renderFresh(); }
+  window.addEventListener("popstate", onLocation);
+  window.addEventListener("_dashprivate_pushstate", function () { setTimeout(onLocation, 0); });
+  readKiosk();
+
   function tick() {
     var el = document.getElementById("shell-clock");
     if (el) {
-      var tz = el.getAttribute("data-tz") || "Asia/Ho_Chi_Minh";
-      if (!formatters[tz]) {
-        formatters[tz] = new Intl.DateTimeFormat("en-GB", {
-          timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit",
-          hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-        });
-      }
-      var p = {};
-      formatters[tz].formatToParts(new Date()).forEach(function (part) { p[part.type] = part.value; });
-      el.textContent = p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second;
+      var p = parts(Date.now(), el.getAttribute("data-tz") || "Asia/Ho_Chi_Minh");
+      setText(el, p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second);
     }
+    document.querySelectorAll("[data-clock]").forEach(function (c) {
+      var q = parts(Date.now(), c.getAttribute("data-tz") || tz());
+      setText(c, c.getAttribute("data-clock") === "date" ? q.day + "/" + q.month + "/" + q.year : q.hour + ":" + q.minute + ":" + q.second);
+    });
+    renderFresh();
+    renderBanner();
+    scheduledReload();
+    if (window.location.search.indexOf("kiosk") >= 0 || window.location.pathname.indexOf("/wall") === 0) { onLocation(); }
   }
   setInterval(tick, 1000);
+  poll();
 })();

@@ -17,6 +17,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash import ctx as dash_ctx
 
 from callbacks import admin_data as data
+from callbacks import summaries
 from callbacks.common import local_today, page_lang, unit_rows, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, resolve_lang, t
@@ -25,7 +26,6 @@ from layouts import ids
 from layouts.admin import FILE_STEMS, admin_tile, centre_marker_layer, level_card
 from layouts.admin_query import AdminQuery, parse_admin_query
 from layouts.admin_shaping import (
-    OVERVIEW_TILE_KEYS,
     admin_tiles,
     best_worst,
     centre_markers,
@@ -196,9 +196,5 @@ def register(app: dash.Dash, ctx: Context) -> None:
     @app.callback(Output(ids.OV_AD_TILES, "children"), Output(ids.OV_AD_SUB, "children"),
                   Input(ids.AD_VERSION, "data"), Input(ids.PAGE_LANG, "data"))
     def overview(_version, lang):  # noqa: ANN001, ANN202
-        lang = page_lang(ctx, lang)
-        kpis, counts, received_today = data.overview_kpis(ctx)
-        tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang,
-                                                          OVERVIEW_TILE_KEYS)]
-        return tiles, t("admin_overview_sub", lang, today=fmt_int(received_today, lang))
+        return summaries.cached_summary(ctx, "admin", page_lang(ctx, lang))
 

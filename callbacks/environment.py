@@ -17,11 +17,12 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash import ctx as dash_ctx
 
 from callbacks import environment_data as data
+from callbacks import summaries
 from callbacks.common import local_today, page_lang, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
 from layouts import ids
-from layouts.environment import OVERVIEW_TILE_KEYS, TILE_KEYS, env_tile
+from layouts.environment import TILE_KEYS, env_tile
 from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
 from layouts.exports import csv_text
 from layouts.shaping import unit_labels_geojson
@@ -244,7 +245,4 @@ def register(app: dash.Dash, ctx: Context) -> None:
         prevent_initial_call=True,
     )
     def overview(_version, lang):  # noqa: ANN001, ANN202
-        lang = page_lang(ctx, lang)
-        kpis = data.page_kpis(ctx, EnvQuery(range="30d"))
-        specs = [spec for spec in tiles(kpis, lang) if spec.key in OVERVIEW_TILE_KEYS]
-        return [env_tile(spec) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))
+        return summaries.cached_summary(ctx, "environment", page_lang(ctx, lang))

@@ -73,7 +73,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.FB_DATES, "start_date"),
         Input(ids.FB_DATES, "end_date"),
         Input(ids.FB_RESET, "n_clicks"),
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         prevent_initial_call=True,
     )
     def sync_period(preset: str | None, start: str | None, last_day: str | None, _reset: int,  # noqa: ANN202
@@ -85,7 +85,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         """
         today = local_today(ctx)
         keep = dash.no_update
-        if dash_ctx.triggered_id == ids.VERSIONS:
+        if dash_ctx.triggered_id == ids.FEEDBACK_VERSION:
             dates = preset_dates(preset or "custom", today)
             if dates is None:
                 return (keep,) * 6
@@ -105,7 +105,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         matched = match_preset(q.start, q.end, today)
         return (matched if matched != preset else keep), keep, keep, keep, keep, keep
 
-    @app.callback(Output(ids.FB_DATES, "max_date_allowed"), Input(ids.VERSIONS, "data"),
+    @app.callback(Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
                   State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)
     def roll_max_date(_versions: dict | None, current: str | None):  # noqa: ANN202
         today = local_today(ctx).isoformat()
@@ -125,7 +125,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Output(ids.FB_TILES, "children"),
         Output(ids.FB_PERIOD_NOTE, "children"),
         *FILTERS,
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         State(ids.PAGE_LANG, "data"),
     )
     def tiles(start, last_day, district, category, channel, _versions, lang):  # noqa: ANN001, ANN202
@@ -141,7 +141,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Output(ids.FB_MAP_NOTE, "children"),
         Output(ids.FB_TOP_READY, "data"),
         *FILTERS,
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         State(ids.PAGE_LANG, "data"),
         State(ids.FB_TOP_READY, "data"),
     )

@@ -9,20 +9,20 @@ import pandas as pd
 from dash import ALL, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
+from callbacks import summaries
 from callbacks.common import local_today, page_lang, unit_names
 from ioc.context import Context
 from ioc.families import FAMILIES
-from ioc.i18n import fmt_int, t
-from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_series, map_reports
-from ioc.kpi.periods import Period, default_period
+from ioc.kpi.feedback import FeedbackFilter, feedback_series, map_reports
+from ioc.kpi.periods import Period
 from ioc.store.db import utcnow
 from ioc.store.runs import source_health
 from layouts import ids
-from layouts.components import recent_list, sources_table, tile
+from layouts.components import recent_list, sources_table
 from layouts.exports import csv_text, series_export
 from layouts.figures import trend_figure
-from layouts.overview import DAILY_DAYS, OVERVIEW_TILES, RECENT_ROWS
-from layouts.shaping import feedback_tiles, recent_rows, source_rows
+from layouts.overview import DAILY_DAYS, RECENT_ROWS
+from layouts.shaping import recent_rows, source_rows
 
 
 def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
@@ -36,21 +36,16 @@ def register(app: dash.Dash, ctx: Context) -> None:
     @app.callback(
         Output(ids.OV_FEEDBACK_TILES, "children"),
         Output(ids.OV_FEEDBACK_SUB, "children"),
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         Input(ids.PAGE_LANG, "data"),
     )
     def feedback_family(_versions: dict | None, lang: str | None):  # noqa: ANN202
-        lang = page_lang(ctx, lang)
-        today, now = local_today(ctx), utcnow()
-        kpis = feedback_kpis(ctx.engine, FeedbackFilter(default_period(today)), ctx.tz, now)
-        today_kpis = feedback_kpis(ctx.engine, FeedbackFilter(Period(today, today + timedelta(days=1))), ctx.tz, now)
-        tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, OVERVIEW_TILES)]
-        return tiles, t("overview_period", lang, today=fmt_int(today_kpis.received, lang))
+        return summaries.cached_summary(ctx, "feedback", page_lang(ctx, lang))
 
     @app.callback(
         Output(ids.OV_RECENT, "children"),
         Output(ids.OV_DAILY, "figure"),
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         Input(ids.PAGE_LANG, "data"),
     )
     def recent(_versions: dict | None, lang: str | None):  # noqa: ANN202
@@ -78,7 +73,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     @app.callback(
         Output(ids.OV_SOURCES, "children"),
         Input(ids.OV_HEALTH_INTERVAL, "n_intervals"),
-        Input(ids.VERSIONS, "data"),
+        Input(ids.FEEDBACK_VERSION, "data"),
         Input(ids.PAGE_LANG, "data"),
     )
     def sources(_n: int, _versions: dict | None, lang: str | None):  # noqa: ANN202
@@ -89,7 +84,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     # The health refresh pauses with the live poll (hidden tab).
     app.clientside_callback(
-        "function(disabled) { return !!disabled; }",
+        "function(visible) { return visible === false; }",
         Output(ids.OV_HEALTH_INTERVAL, "disabled"),
-        Input(ids.LIVE_INTERVAL, "disabled"),
+        Input(ids.LIVE_VISIBLE, "data"),
     )

@@ -1,4 +1,4 @@
-"""Shell callbacks: the live poll, the language switch, navigation and header texts."""
+"""Shell callbacks: the language switch, navigation, header texts and the live badge."""
 
 from __future__ import annotations
 
@@ -20,21 +20,19 @@ def _url_lang(search: str | None) -> str | None:
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
-    @app.callback(
-        Output(ids.VERSIONS, "data"),
-        Output(ids.LIVE_STATE, "data"),
-        Input(ids.LIVE_INTERVAL, "n_intervals"),
-        State(ids.VERSIONS, "data"),
-        State(ids.LIVE_STATE, "data"),
-        prevent_initial_call=True,
+    # The live poll is assets/ioc.js (GET /api/live, paused while the tab is hidden): it writes
+    # ids.VERSIONS only when a family's version moves, so data callbacks run only on news. The
+    # feedback callbacks listen to their family's version alone (a traffic ingest every 10 s
+    # must not recompute the feedback tiles on every open screen).
+    app.clientside_callback(
+        """function(versions, current) {
+            var v = (versions || {}).feedback || 0;
+            return v === current ? window.dash_clientside.no_update : v;
+        }""",
+        Output(ids.FEEDBACK_VERSION, "data"),
+        Input(ids.VERSIONS, "data"),
+        State(ids.FEEDBACK_VERSION, "data"),
     )
-    def poll_versions(_n: int, known: dict | None, known_state: str | None):  # noqa: ANN202
-        """The one cheap poll: data versions per family. Writes only on change, so data
-        callbacks (which take the versions as an Input) run only when there is news."""
-        versions = ctx.notifier.versions()
-        state = "degraded" if ctx.notifier.degraded else "live"
-        return (versions if versions != (known or {}) else dash.no_update,
-                state if state != known_state else dash.no_update)
 
     @app.callback(
         Output(ids.LIVE_UPDATED, "children"),
@@ -62,14 +60,14 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def shell_texts(pathname: str | None, search: str | None, stored: str | None, live: str | None):  # noqa: ANN202
         lang = resolve_lang(_url_lang(search), stored, default=ctx.settings.lang)
         on_feedback = (pathname or "/").startswith("/feedback")
-        live_key = "live_degraded" if live == "degraded" else "live"
+        live_key = {"degraded": "live_degraded", "offline": "live_offline"}.get(live or "", "live")
         out = [
             # Overview is active on "/" only (other families' pages have their own links)
             t("nav_overview", lang), nav_href("/", lang), "nav-link" + (" active" if (pathname or "/") == "/" else ""),
             t("nav_feedback", lang), nav_href("/feedback", lang), "nav-link" + (" active" if on_feedback else ""),
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
-            "badge badge-live" + (" degraded" if live == "degraded" else ""), t(live_key, lang),
+            "badge badge-live" + (f" {live}" if live in ("degraded", "offline") else ""), t(live_key, lang),
         ]
         if ctx.simulated:
             out += [t("simulated", lang), t("simulated_title", lang)]

@@ -15,12 +15,13 @@ import dash
 from dash import ALL, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
+from callbacks import summaries
 from callbacks import traffic_data as data
 from callbacks.common import local_today, page_lang, unit_names, unit_rows, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
-from ioc.kpi.periods import FilterError, Period, default_period, parse_date
-from ioc.kpi.traffic import TrafficFilter, traffic_kpis
+from ioc.kpi.periods import FilterError, parse_date
+from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
 from layouts.exports import csv_text
@@ -29,7 +30,7 @@ from layouts.shaping import district_options, unit_labels_geojson
 from layouts.shell import nav_href
 from layouts.traffic import FILE_STEMS, TrafficQuery, parse_traffic_query
 from layouts.traffic_figures import camera_geojson
-from layouts.traffic_shaping import OVERVIEW_TILE_KEYS, TILE_KEYS, traffic_tiles, violation_rows
+from layouts.traffic_shaping import TILE_KEYS, traffic_tiles, violation_rows
 
 FILTERS = [Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"), Input(ids.TR_DISTRICT, "value"),
            Input(ids.TR_TYPE, "value"), Input(ids.TR_VEHICLE, "value"), Input(ids.TR_CHANNEL, "value")]
@@ -178,9 +179,4 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     @app.callback(Output(ids.OV_TR_TILES, "children"), Output(ids.OV_TR_SUB, "children"),
                   Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def overview(_version, lang):  # noqa: ANN001, ANN202
-        lang = page_lang(ctx, lang)
-        today = local_today(ctx)
-        kpis = traffic_kpis(ctx.engine, TrafficFilter(default_period(today)), ctx.tz)
-        today_n = traffic_kpis(ctx.engine, TrafficFilter(Period(today, today + timedelta(days=1))), ctx.tz).violations
-        specs = traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, OVERVIEW_TILE_KEYS)
-        return [tile_div(s, lang) for s in specs], t("traffic_ov_sub", lang, today=fmt_int(today_n, lang))
+        return summaries.cached_summary(ctx, "traffic", page_lang(ctx, lang))

@@ -177,7 +177,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     ctx = _context()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}", flush=True)
+    print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}; "
+          f"alerts every {ctx.settings.alerts_every_s} s (0: off)", flush=True)
     scheduler = build_scheduler(ctx, blocking=True)
     try:
         scheduler.start()
@@ -223,6 +224,95 @@ def cmd_aqi(args: argparse.Namespace) -> int:  # environment
     except calc.CalculatorError as exc:
         raise CliError(str(exc)) from None
     print(json.dumps(result, ensure_ascii=False) if args.json else calc.as_text(result))
+    return 0
+
+
+# --- alerts: every family's, the city stage, acknowledgement ---------------------------------
+
+
+def _alert_row(alert: Any, lang: str, tz: Any) -> dict[str, Any]:
+    from ioc.i18n_alerts import describe
+
+    return {**alert.as_dict(), "text": describe(alert, lang, tz)}
+
+
+def _local(value: Any, tz: Any) -> str:
+    return "—" if value is None else to_local(value, tz).isoformat(sep=" ", timespec="minutes")
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Current alerts and the city stage, or the history with --all; ``ack`` and ``evaluate`` actions."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from ioc.alerts import current_alerts, recent_alerts
+    from ioc.domain.stage import city_stage
+    from ioc.store.db import utcnow
+
+    if args.action == "ack":
+        return _alerts_ack(args)
+    if args.action == "evaluate":
+        return _alerts_evaluate(args)
+    if args.since and not args.all:
+        raise CliError("--since goes with --all (the history, ended alerts included)")
+    if args.limit < 1:
+        raise CliError("--limit must be at least 1")
+    ctx = _context()
+    lang = args.lang or ctx.settings.lang
+    active = current_alerts(ctx.engine, limit=None)
+    stage = city_stage(active)
+    if args.all:
+        today = to_local(utcnow(), ctx.tz).date()
+        day = parse_date(args.since, "--since") if args.since else today - timedelta(days=7)
+        since = datetime.combine(day, time(0), tzinfo=ctx.tz).astimezone(UTC).replace(tzinfo=None)
+        listed = recent_alerts(ctx.engine, since, family=args.family, limit=args.limit)
+    else:
+        listed = [a for a in active if args.family in (None, a.family)][:args.limit]
+    if args.json:
+        print(json.dumps({"stage": {"level": stage.level, "code": stage.code, "name": stage.name(lang),
+                                    "colour": stage.colour, "reasons": [a.id for a in stage.reasons]},
+                          "alerts": [_alert_row(a, lang, ctx.tz) for a in listed]}, ensure_ascii=False, indent=2))
+        return 0
+    why = ", ".join(f"#{a.id}" for a in stage.reasons[:10])
+    print(f"{stage.label(lang)} ({stage.code}, {stage.colour})" + (f" set by {why}" if why else ""))
+    print(f"{len(listed)} alert(s){' since ' + str(since) + ' UTC' if args.all else ' active'}, local time {ctx.tz}")
+    print(f"{'id':>6} {'level':<9} {'family':<11} {'kind':<15} {'started':<16} {'ended':<16} {'ack':<20} text")
+    for a in listed:
+        ack = f"{a.acked_by[:19]}" if a.acked_by else "—"
+        print(f"{a.id:>6} {a.level:<9} {a.family:<11} {a.kind:<15} {_local(a.started_at, ctx.tz):<16} "
+              f"{_local(a.ended_at, ctx.tz):<16} {ack:<20} {_alert_row(a, lang, ctx.tz)['text']}")
+    return 0
+
+
+def _alerts_ack(args: argparse.Namespace) -> int:
+    from ioc.alerts import acknowledge
+    from ioc.store.db import utcnow
+
+    ctx = _context()
+    now = utcnow()
+    try:
+        alert = acknowledge(ctx.engine, args.id, args.by, args.note, now=now)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    created = alert.acked_at == now and alert.acked_by == args.by.strip()
+    if args.json:
+        print(json.dumps({**_alert_row(alert, ctx.settings.lang, ctx.tz), "created": created}, ensure_ascii=False))
+    elif created:
+        print(f"alert {alert.id} acknowledged by {alert.acked_by} at {_local(alert.acked_at, ctx.tz)} ({ctx.tz})")
+    else:
+        print(f"alert {alert.id} was already acknowledged by {alert.acked_by} at {_local(alert.acked_at, ctx.tz)} "
+              f"({ctx.tz}); the first acknowledgement is kept")
+    return 0
+
+
+def _alerts_evaluate(args: argparse.Namespace) -> int:
+    from ioc.alerts import evaluate
+
+    ctx = _context()
+    result = evaluate(ctx.engine, ctx.settings, sources=[s.name for s in ctx.sources])
+    if result["version"] is not None:
+        ctx.notifier.publish("alerts", result["version"])
+    print(json.dumps(result) if args.json else
+          "alerts evaluated: {opened} opened, {updated} updated, {closed} closed, {active} active".format(**result))
     return 0
 
 
@@ -288,6 +378,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hours", help="hourly means in µg/m³, newest first, comma-separated; empty = missing hour")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_aqi)
+
+    # --- alerts -------------------------------------------------------------------------------
+    p = sub.add_parser("alerts", help="current alerts of every family and the city stage; ack; history with --all")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="the history, ended alerts included (default: the last 7 days)")
+    p.add_argument("--since", help="with --all: first local date, YYYY-MM-DD")
+    p.add_argument("--family", help="only this family's alerts, e.g. environment")
+    p.add_argument("--lang", choices=["vi", "en"], help="language of the text (default: IOC_LANG)")
+    p.add_argument("--limit", type=int, default=500)
+    p.set_defaults(func=cmd_alerts, action=None)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    a = actions.add_parser("ack", help="acknowledge an alert: who and when are recorded; the first ack stands")
+    a.add_argument("id", type=int, help="the alert's id (first column of the list)")
+    a.add_argument("--by", required=True, help="who acknowledges (name of the duty officer)")
+    a.add_argument("--note", help="optional note")
+    a.add_argument("--json", action="store_true")
+    a = actions.add_parser("evaluate", help="evaluate the alert rules once, now (the scheduler does it every minute)")
+    a.add_argument("--json", action="store_true")
     return parser
 
 

@@ -51,6 +51,31 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
 
 
+#: Pages a wall can rotate through (IOC_WALL_PLAYLIST, ``?rotate=``), by name → path.
+WALL_PAGES = {"wall": "/wall", "overview": "/", "feedback": "/feedback", "traffic": "/traffic",
+              "environment": "/environment", "admin": "/admin", "alerts": "/alerts"}
+
+
+def parse_playlist(raw: str, where: str) -> tuple[str, ...]:
+    """``"wall, traffic,environment"`` → ("wall", "traffic", "environment"); unknown names raise."""
+    names = tuple(n.strip().lower() for n in raw.split(",") if n.strip())
+    unknown = [n for n in names if n not in WALL_PAGES]
+    if unknown:
+        raise ConfigError(f"{where}: unknown page {', '.join(map(repr, unknown))} (known: {', '.join(WALL_PAGES)})")
+    return names
+
+
+def _playlist(env: dict[str, str]) -> tuple[str, ...]:
+    return parse_playlist(env.get("IOC_WALL_PLAYLIST") or "", "IOC_WALL_PLAYLIST")
+
+
+def _at_least(env: dict[str, str], name: str, default: float, low: float, whole: bool = True) -> float:
+    value = _int(env, name, int(default)) if whole else _float(env, name, default)
+    if value < low:
+        raise ConfigError(f"{name}={value!r} must be at least {low:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -73,6 +98,20 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     show_plates: bool = False  # traffic: plates are personal data, masked (75A-123.**) unless allowed
+    # the operations wall (/wall, ?kiosk=1): playlist of pages to rotate through ("" = the fixed
+    # multi-panel wall), seconds per page, and the scheduled full reload of a kiosk page
+    wall_playlist: tuple[str, ...] = ()
+    wall_rotate_s: int = 30
+    page_reload_minutes: int = 360
+    # alerts (ioc/alerts.py; rules and their meaning in ioc/domain/alert_rules.py): evaluation
+    # interval in seconds (0: no alerts job) and the rule thresholds
+    alerts_every_s: int = 60
+    alert_failures_high: int = 3
+    alert_overdue_min_count: int = 10
+    alert_overdue_factor: float = 3.0
+    alert_violation_factor: float = 1.5
+    alert_violation_min_delta: int = 20
+    alert_violation_high_factor: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -125,6 +164,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         host=env.get("IOC_HOST") or "127.0.0.1",
         port=_int(env, "IOC_PORT", 8050),
         show_plates=_bool(env, "IOC_SHOW_PLATES", False),
+        alerts_every_s=int(_at_least(env, "IOC_ALERTS_EVERY_SECONDS", 60, 0)),
+        alert_failures_high=int(_at_least(env, "IOC_ALERT_FAILURES_HIGH", 3, 1)),
+        alert_overdue_min_count=int(_at_least(env, "IOC_ALERT_OVERDUE_MIN_COUNT", 10, 1)),
+        alert_overdue_factor=_at_least(env, "IOC_ALERT_OVERDUE_FACTOR", 3.0, 1, whole=False),
+        alert_violation_factor=_at_least(env, "IOC_ALERT_VIOLATION_FACTOR", 1.5, 1, whole=False),
+        alert_violation_min_delta=int(_at_least(env, "IOC_ALERT_VIOLATION_MIN_DELTA", 20, 1)),
+        alert_violation_high_factor=_at_least(env, "IOC_ALERT_VIOLATION_HIGH_FACTOR", 2.0, 1, whole=False),
+        wall_playlist=_playlist(env),
+        wall_rotate_s=_int(env, "IOC_WALL_ROTATE_SECONDS", 30),
+        page_reload_minutes=_int(env, "IOC_PAGE_RELOAD_MINUTES", 360),
     )
 
 

@@ -32,6 +32,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "A simulator is a configured source: figures are not real"),
     "live": ("TRỰC TIẾP", "LIVE"),
     "live_degraded": ("TRỰC TIẾP (chậm)", "LIVE (degraded)"),
+    "live_offline": ("MẤT KẾT NỐI", "DISCONNECTED"),
     "live_paused": ("TẠM DỪNG", "PAUSED"),
     "live_updated": ("cập nhật {time}", "updated {time}"),
     "clock_tz": ("Giờ Huế", "Huế time"),
@@ -188,9 +189,9 @@ def resolve_lang(*candidates: str | None, default: str = "vi") -> str:
 
 def _merge_family_strings() -> None:
     """Each family keeps its strings in its own module; a key may be defined once only."""
-    from ioc import i18n_admin, i18n_environment, i18n_traffic
+    from ioc import i18n_admin, i18n_alerts, i18n_environment, i18n_traffic, i18n_wall
 
-    for module in (i18n_traffic, i18n_environment, i18n_admin):
+    for module in (i18n_traffic, i18n_environment, i18n_admin, i18n_wall, i18n_alerts):
         clash = STRINGS.keys() & module.STRINGS.keys()
         if clash:
             raise RuntimeError(f"{module.__name__} redefines UI strings: {sorted(clash)}")

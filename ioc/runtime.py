@@ -65,4 +65,5 @@ def start_embedded(ctx: Context) -> None:
 
         _scheduler = build_scheduler(ctx)
         _scheduler.start()
-        log.info("in-process scheduler started with %d source(s)", len(ctx.sources))
+        log.info("in-process scheduler started with %d source(s), alerts every %d s (0: off)", len(ctx.sources),
+                 ctx.settings.alerts_every_s)

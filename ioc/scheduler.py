@@ -5,6 +5,7 @@ its own jobs in memory; what stops two schedulers (started by mistake, or the em
 plus ``python -m ioc scheduler``) from double-running a source is a lock row per job in the
 database, taken with one conditional UPDATE (the pattern of Grafana's serverlock): a run
 happens only if nobody holds the lock *and* the last run started at least 0.8 of a cadence ago.
+The alerts evaluation (:func:`ioc.alerts.evaluate`) is one more job under the same kind of lock.
 """
 
 from __future__ import annotations
@@ -68,8 +69,40 @@ def run_job(ctx: Context, spec: SourceSpec) -> str:
         release_lock(ctx.engine, name)
 
 
+ALERTS_JOB = "job:alerts"  # the alerts job's id and lock name (sources' locks are "source:<name>")
+
+
+def run_alerts_job(ctx: Context) -> str:
+    """One tick of the alerts evaluation (:func:`ioc.alerts.evaluate`) under the database job
+    lock: 'ok', 'locked' or 'failed'. Never raises: a failure is logged and the next tick retries."""
+    every = ctx.settings.alerts_every_s
+    try:
+        if not try_lock(ctx.engine, ALERTS_JOB, timedelta(seconds=max(300, every * 10)),
+                        timedelta(seconds=every * MIN_GAP)):
+            return "locked"
+    except Exception:  # noqa: BLE001 - the database may be away; the scheduler must keep going
+        log.exception("alerts: could not take the job lock")
+        return "failed"
+    try:
+        from ioc.alerts import FAMILY, evaluate
+
+        result = evaluate(ctx.engine, ctx.settings, sources=[s.name for s in ctx.sources])
+        if result["version"] is not None:
+            ctx.notifier.publish(FAMILY, result["version"])
+        return "ok"
+    except Exception:  # noqa: BLE001 - a rule's bug must not stop the scheduler
+        log.exception("alerts evaluation failed")
+        return "failed"
+    finally:
+        try:
+            release_lock(ctx.engine, ALERTS_JOB)
+        except Exception:  # noqa: BLE001 - the lease runs out by itself
+            log.exception("alerts: could not release the job lock")
+
+
 def build_scheduler(ctx: Context, blocking: bool = False) -> BaseScheduler:
-    """A scheduler with one interval job per configured source (not started)."""
+    """A scheduler with one interval job per configured source, and the alerts job every
+    ``IOC_ALERTS_EVERY_SECONDS`` unless that is 0 (not started)."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = cls(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
     start = datetime.now(UTC)
@@ -79,5 +112,12 @@ def build_scheduler(ctx: Context, blocking: bool = False) -> BaseScheduler:
             # APScheduler's default grace of 1 s silently drops runs on a busy pool.
             misfire_grace_time=max(30, spec.every_seconds), coalesce=True, max_instances=1,
             next_run_time=start + timedelta(seconds=1 + i),
+        )
+    every = ctx.settings.alerts_every_s
+    if every > 0:
+        scheduler.add_job(
+            run_alerts_job, "interval", seconds=every, args=[ctx], id=ALERTS_JOB, name="alerts",
+            misfire_grace_time=max(30, every), coalesce=True, max_instances=1,
+            next_run_time=start + timedelta(seconds=1 + len(ctx.sources)),
         )
     return scheduler

@@ -22,7 +22,7 @@ from ioc.i18n import t
 from layouts import ids
 from layouts.admin_query import parse_admin_query
 from layouts.admin_shaping import LEVEL_ORDER, OVERVIEW_TILE_KEYS, TILE_KEYS, level_label
-from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, tile
+from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, tile
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.figures import BAD, GOOD, WARN
 from layouts.query import PRESETS, match_preset, parse_lang
@@ -211,6 +211,7 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
             dcc.Store(id=ids.AD_VERSION),
             dcc.Download(id=ids.AD_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
+            fresh_badge("admin", "page-fresh"),
             html.Div(title, className="ad-title"),
             _filters(query, today, lang),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.AD_TILES, className="tiles ad-tiles"),
@@ -246,6 +247,7 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
             ], "grid-card", note_id=ids.AD_QUEUE_NOTE),
         ],
         className="page page-admin",
+        **{"data-family": "admin"},
     )
 
 

@@ -35,6 +35,13 @@ def tile(spec: Tile, lang: str) -> html.Div:
     )
 
 
+def fresh_badge(family: str, extra_class: str = "") -> html.Span:
+    """The freshness of ``family``'s data: last successful ingest, amber at 2× and red at 5×
+    its source's cadence, and why a failing source fails. Rendered empty; assets/ioc.js writes
+    its text (aged every second, so it goes on turning red while the server is unreachable)."""
+    return html.Span(className=f"fresh-badge {extra_class}".strip(), role="status", **{"data-fresh-badge": family})
+
+
 def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
     return [html.Div([html.Div(t(f"kpi_{k}", lang), className="tile-label"), html.Div("…", className="tile-value")],
                      className="tile tile-loading", **{"data-kpi": k}) for k in keys]

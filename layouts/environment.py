@@ -21,7 +21,7 @@ from ioc.domain.aqi import CATEGORIES
 from ioc.domain.units import HUE_CENTRE
 from ioc.i18n import t
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge
 from layouts.environment_figures import category_label, text_colour
 from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
 from layouts.feedback import GRID_THEME
@@ -185,6 +185,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             dcc.Store(id=ids.ENV_TOP_READY),
             dcc.Download(id=ids.ENV_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
+            fresh_badge("environment", "page-fresh"),
             controls(query, lang),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.ENV_TILES, className="tiles tiles-6"),
             html.Div([_map_card(settings, lang), _now_card(lang)], className="row row-main env-row-main"),
@@ -205,6 +206,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             _alerts_card(lang),
         ],
         className="page page-environment",
+        **{"data-family": "environment"},
     )
 
 

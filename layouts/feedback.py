@@ -15,7 +15,7 @@ from ioc.domain.feedback import CATEGORIES, CHANNEL_LABELS, STATUS_COLOURS, STAT
 from ioc.domain.units import HUE_CENTRE
 from ioc.i18n import category_label, channel_label, status_label, t
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, tile_placeholders
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge, tile_placeholders
 from layouts.exports import FILE_STEMS
 from layouts.figures import BG, CARD, GRID, TEXT
 from layouts.query import PRESETS, match_preset, parse_feedback_query, parse_lang
@@ -151,6 +151,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             dcc.Store(id=ids.FB_TOP_READY),
             dcc.Download(id=ids.FB_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
+            fresh_badge("feedback", "page-fresh"),
             _filters(query, today, lang),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.FB_TILES, className="tiles tiles-8"),
             html.Div(
@@ -181,4 +182,5 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             ),
         ],
         className="page page-feedback",
+        **{"data-family": "feedback"},
     )

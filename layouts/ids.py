@@ -4,9 +4,11 @@
 PAGES_LOCATION = "_pages_location"
 
 # --- shell -----------------------------------------------------------------------------------
-LIVE_INTERVAL = "live-interval"
-VERSIONS = "live-versions"          # dcc.Store: {family: version}, written only on change
-LIVE_STATE = "live-state"           # dcc.Store: "live" | "degraded"
+VERSIONS = "live-versions"          # dcc.Store: {family: version}, written by ioc.js only on change
+LIVE_STATE = "live-state"           # dcc.Store: "live" | "degraded" | "offline" (written by ioc.js)
+LIVE_VISIBLE = "live-visible"       # dcc.Store: whether the tab is visible (written by ioc.js)
+LIVE_BANNER = "live-banner"         # the outage banner (text written by ioc.js)
+FEEDBACK_VERSION = "live-feedback-version"  # dcc.Store: the feedback family's version alone
 LIVE_BADGE = "live-badge"
 LIVE_UPDATED = "live-updated"
 LIVE_TEXT = "live-text"
@@ -19,7 +21,6 @@ NAV_FEEDBACK = "nav-feedback"
 CLOCK = "shell-clock"
 SIM_BADGE = "sim-badge"
 PRODUCT_SUB = "product-sub"
-SHELL_CONFIG = "shell-config"       # dcc.Store: tz, lang default (read by assets/ioc.js)
 
 # --- pages (shared) ----------------------------------------------------------------------------
 PAGE_LANG = "page-lang"             # dcc.Store: the language the page was built in
@@ -164,3 +165,36 @@ OV_AD_SUB = "ov-admin-sub"
 
 def ad_chart(key: str) -> str:
     return f"ad-chart-{key}"
+
+# --- operations wall (/wall) -------------------------------------------------------------------
+WALL_TICK = "wall-tick"             # dcc.Interval: time-dependent figures refresh each minute
+WALL_STAGE = "wall-stage"
+WALL_TICKER = "wall-ticker"
+WALL_ALERTS_VERSION = "wall-alerts-version"
+WALL_FAMILIES = ("feedback", "traffic", "environment", "admin")
+
+
+def wall_tiles(family: str) -> str:
+    return f"wall-tiles-{family}"
+
+
+def wall_sub(family: str) -> str:
+    return f"wall-sub-{family}"
+
+
+def wall_version(family: str) -> str:
+    return f"wall-version-{family}"
+
+# --- alerts page (/alerts) ---------------------------------------------------------------------
+NAV_ALERTS = "nav-alerts"
+AL_VERSION = "al-version"
+AL_REFRESH = "al-refresh"           # dcc.Store: bumped by an acknowledgement (re-render at once)
+AL_OPERATOR = "al-operator"         # dcc.Store (localStorage): the operator's name, remembered
+AL_WHO = "al-who"
+AL_NOTE = "al-note"
+AL_ACK = "al-ack"                   # pattern-matching type of the per-alert "acknowledge" buttons
+AL_MESSAGE = "al-message"
+AL_STAGE = "al-stage"
+AL_ACTIVE = "al-active"
+AL_ACTIVE_NOTE = "al-active-note"
+AL_HISTORY = "al-history"

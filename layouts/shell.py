@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,8 +17,13 @@ def nav_href(path: str, lang: str) -> str:
     return f"{path}?lang={lang}"
 
 
-def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div:
-    """The app's layout. ``versions`` seeds the live store so the first poll finds no change."""
+def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "") -> html.Div:
+    """The app's layout. ``versions`` seeds the live store so the first poll finds no change.
+
+    The live poll itself is assets/ioc.js (``GET /api/live``); its settings ride on the root's
+    ``data-*`` attributes: the poll interval, the build this page was served by (a different
+    one later means a redeploy: reload), the scheduled reload of kiosk screens, the wall's
+    default playlist and rotation interval."""
     lang = settings.lang
     now = datetime.now(UTC).replace(tzinfo=None)
     right = []
@@ -42,7 +48,10 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div
             dcc.Store(id=ids.LANG_STORE, storage_type="local"),
             dcc.Store(id=ids.VERSIONS, data=versions),
             dcc.Store(id=ids.LIVE_STATE, data="live"),
-            dcc.Interval(id=ids.LIVE_INTERVAL, interval=settings.live_poll_ms, n_intervals=0),
+            dcc.Store(id=ids.LIVE_VISIBLE, data=True),
+            dcc.Store(id=ids.FEEDBACK_VERSION, data=versions.get("feedback", 0)),
+            # Written by assets/ioc.js only (text, never HTML): a lost server or Redis, on screen.
+            html.Div(id=ids.LIVE_BANNER, className="live-banner", role="status", **{"aria-live": "assertive"}),
             html.Header(
                 [
                     html.Div([
@@ -61,6 +70,8 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div
                                  id=ids.NAV_ENVIRONMENT, className="nav-link"),
                         dcc.Link(t("admin_nav", lang), href=nav_href("/admin", lang), id=ids.NAV_ADMIN,  # admin
                                  className="nav-link"),
+                        dcc.Link(t("alerts_nav", lang), href=nav_href("/alerts", lang), id=ids.NAV_ALERTS,
+                                 className="nav-link nav-alerts"),
                     ], id=ids.NAV, className="nav"),
                     html.Div(right, className="topbar-right"),
                 ],
@@ -69,4 +80,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int]) -> html.Div
             html.Main(dash.page_container, className="main"),
         ],
         className="app",
+        **{"data-build": build, "data-versions": json.dumps(versions, sort_keys=True), "data-poll-ms": str(settings.live_poll_ms), "data-lang": lang,
+           "data-reload-min": str(settings.page_reload_minutes), "data-rotate": ",".join(settings.wall_playlist),
+           "data-rotate-s": str(settings.wall_rotate_s)},
     )

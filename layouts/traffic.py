@@ -25,7 +25,7 @@ from ioc.i18n import t
 from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL, _preset_options
 from layouts.query import QueryProblem, _code, match_preset, parse_feedback_query, parse_lang
 from layouts.traffic_shaping import (
@@ -211,6 +211,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             dcc.Store(id=ids.TR_TOP_READY),
             dcc.Download(id=ids.TR_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
+            fresh_badge("traffic", "page-fresh"),
             _filters(query, today, lang),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.TR_TILES, className="tiles tiles-9"),
             html.Div([_map_card(settings, lang), _card("heatmap", "traffic_heatmap", lang, "trend-card")],
@@ -228,6 +229,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             ),
         ],
         className="page page-traffic",
+        **{"data-family": "traffic"},
     )
 
 

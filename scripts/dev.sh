@@ -3,6 +3,8 @@
 #   scripts/dev.sh run    install what the dashboard needs, then run it on http://127.0.0.1:8050
 #   scripts/dev.sh test   install what the tests need (Chromium, PostgreSQL, Redis included),
 #                         start the services if they are down, and run the whole suite
+#   scripts/dev.sh prod   the scaled deployment on one machine: PostgreSQL + Redis (started if
+#                         down), one `python -m ioc scheduler`, gunicorn with several workers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -84,8 +86,33 @@ case "${1:-}" in
     if [ "$code" = 5 ]; then echo "no tests were collected" >&2; exit 1; fi
     exit "$code"
     ;;
+  prod)
+    venv
+    start_services
+    : "${IOC_DATABASE_URL:=postgresql://postgres@127.0.0.1:5432/ioc}"
+    : "${IOC_REDIS_URL:=redis://127.0.0.1:6379/0}"
+    export IOC_DATABASE_URL IOC_REDIS_URL IOC_EMBEDDED_SCHEDULER=0
+    case "$IOC_DATABASE_URL" in
+      postgresql://*@127.0.0.1:5432/*|postgresql://*@localhost:5432/*)
+        db="${IOC_DATABASE_URL##*/}"; db="${db%%\?*}"; user="${IOC_DATABASE_URL#postgresql://}"; user="${user%%@*}"
+        if ! psql -h 127.0.0.1 -U "$user" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+          say "creating database $db"
+          psql -h 127.0.0.1 -U "$user" -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
+        fi
+        ;;
+    esac
+    workers="${IOC_WORKERS:-$(( $(nproc) * 2 ))}"
+    bind="${IOC_HOST:-0.0.0.0}:${IOC_PORT:-8050}"
+    say "scheduler: python -m ioc scheduler (backfills simulators once, then collects)"
+    "$VENV/bin/python" -m ioc scheduler --backfill &
+    scheduler=$!
+    trap 'kill "$scheduler" 2>/dev/null; wait "$scheduler" 2>/dev/null' EXIT INT TERM
+    say "web: gunicorn, $workers workers x 4 threads on http://$bind  (wall: http://$bind/wall)"
+    "$VENV/bin/gunicorn" --workers "$workers" --worker-class gthread --threads 4 --bind "$bind" \
+      --timeout 120 --graceful-timeout 20 --access-logfile - 'app:create_server()'
+    ;;
   *)
-    echo "usage: scripts/dev.sh run | test [pytest args]" >&2
+    echo "usage: scripts/dev.sh run | test [pytest args] | prod" >&2
     exit 2
     ;;
 esac

@@ -209,6 +209,7 @@ feedback_rollup = Table(
 # Each family keeps its tables in its own module on this metadata (imported last on purpose).
 from ioc.store import (  # noqa: E402
     schema_admin,  # noqa: F401
+    schema_alerts,  # noqa: F401
     schema_environment,  # noqa: F401
     schema_traffic,  # noqa: F401
 )

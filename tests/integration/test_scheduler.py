@@ -20,7 +20,7 @@ from data_sources.base import Batch, Collector, SourceSpec
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
-from ioc.scheduler import build_scheduler, release_lock, run_job, try_lock
+from ioc.scheduler import ALERTS_JOB, build_scheduler, release_lock, run_job, try_lock
 from ioc.store import runs, schema
 from ioc.store.db import init_db, make_engine, utcnow
 
@@ -162,7 +162,8 @@ def test_build_scheduler_sets_grace_coalesce_and_max_instances(tmp_path: Path) -
     sched = build_scheduler(ctx)
 
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {"fast", "hourly"}
+    assert set(jobs) == {"fast", "hourly", ALERTS_JOB}  # the alerts job: tests/integration/test_alerts.py
+    jobs.pop(ALERTS_JOB)
     for spec in specs:
         job = jobs[spec.name]
         assert job.coalesce is True
@@ -225,7 +226,7 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     assert backfills == [1] * len(ctx.sources)  # each default simulator (one per family), once
     assert runtime._scheduler is first
     assert first.running
-    assert sorted(job.id for job in first.get_jobs()) == sorted(s.name for s in ctx.sources)
+    assert sorted(job.id for job in first.get_jobs()) == sorted([*(s.name for s in ctx.sources), ALERTS_JOB])
     assert "feedback-simulator" in [job.id for job in first.get_jobs()]
     # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
     assert 500 <= stored <= 1400

@@ -1,0 +1,132 @@
+"""Alerts page callbacks: the stage, the active alerts with their acknowledge buttons, history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+import dash
+from dash import ALL, Input, Output, State, html
+from dash import ctx as dash_ctx
+
+from callbacks.common import page_lang
+from callbacks.wall import SEVERITY_ICONS, _version_filter, stage_block
+from ioc.context import Context
+from ioc.i18n import fmt_local_datetime, resolve_lang, t
+from ioc.store.db import utcnow
+from layouts import ids
+from layouts.shell import nav_href
+
+HISTORY_DAYS = 7
+
+
+def _severity(alert: Any, lang: str) -> html.Span:
+    return html.Span([html.Span(SEVERITY_ICONS.get(alert.rank, "●"), className="sev-icon", **{"aria-hidden": "true"}),
+                      " ", t(f"severity_{alert.level}", lang)], className=f"sev-label sev-{alert.rank}")
+
+
+def _family(alert: Any, lang: str) -> str:
+    return t(f"family_{alert.family}", lang) if alert.family in ids.WALL_FAMILIES else alert.family
+
+
+def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool) -> html.Table | html.Div:
+    from ioc.i18n_alerts import describe
+
+    if not alerts:
+        return html.Div(t("alerts_none", lang), className="empty-note")
+    head = ["alerts_col_severity", "alerts_col_family", "alerts_col_what", "alerts_col_started"]
+    head += ["alerts_col_ack"] if with_buttons else ["alerts_col_ended", "alerts_col_ack"]
+    rows = []
+    for a in alerts:
+        if a.acked_by:
+            ack: Any = html.Span(t("alerts_acked", lang, who=a.acked_by, time=fmt_local_datetime(a.acked_at, ctx.tz, lang)),
+                                 className="ack-done", title=a.ack_note or "")
+        elif with_buttons:
+            ack = html.Button(t("alerts_ack", lang), id={"type": ids.AL_ACK, "id": a.id}, n_clicks=0,
+                              className="btn btn-ack")
+        else:
+            ack = html.Span("–", className="muted")
+        cells = [html.Td(_severity(a, lang)), html.Td(_family(a, lang)), html.Td(describe(a, lang), className="alert-what"),
+                 html.Td(fmt_local_datetime(a.started_at, ctx.tz, lang), className="num")]
+        if not with_buttons:
+            cells.append(html.Td(fmt_local_datetime(a.ended_at, ctx.tz, lang) if a.ended_at else t("alerts_ongoing", lang),
+                                 className="num"))
+        cells.append(html.Td(ack))
+        rows.append(html.Tr(cells, **{"data-alert": str(a.id), "data-acked": "1" if a.acked_by else "0",
+                                      "data-rank": str(a.rank)}))
+    return html.Table([html.Thead(html.Tr([html.Th(t(k, lang)) for k in head])), html.Tbody(rows)],
+                      className="table alerts-table")
+
+
+def register(app: dash.Dash, ctx: Context) -> None:
+    from ioc.alerts import acknowledge, current_alerts, recent_alerts
+    from ioc.domain.stage import city_stage
+
+    @app.callback(
+        Output(ids.NAV_ALERTS, "children"), Output(ids.NAV_ALERTS, "href"), Output(ids.NAV_ALERTS, "className"),
+        Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
+    )
+    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
+        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
+        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
+        active = (pathname or "").startswith("/alerts")
+        return t("alerts_nav", lang), nav_href("/alerts", lang), "nav-link" + (" active" if active else "")
+
+    app.clientside_callback(
+        _version_filter(("alerts", "environment")),
+        Output(ids.AL_VERSION, "data"),
+        Input(ids.VERSIONS, "data"),
+        State(ids.AL_VERSION, "data"),
+    )
+
+    @app.callback(
+        Output(ids.AL_STAGE, "children"), Output(ids.AL_STAGE, "className"),
+        Output(ids.AL_ACTIVE, "children"), Output(ids.AL_ACTIVE_NOTE, "children"), Output(ids.AL_HISTORY, "children"),
+        Input(ids.AL_VERSION, "data"), Input(ids.AL_REFRESH, "data"), Input(ids.PAGE_LANG, "data"),
+    )
+    def render(_version: str | None, _refresh: int | None, lang: str | None):  # noqa: ANN202
+        lang = page_lang(ctx, lang)
+        now = utcnow()
+        active = current_alerts(ctx.engine, now)
+        stage = city_stage(active)
+        history = recent_alerts(ctx.engine, now - timedelta(days=HISTORY_DAYS), now)
+        unacked = sum(1 for a in active if not a.acked_by)
+        return (stage_block(stage, ctx, lang), f"wall-stage alerts-stage stage-{stage.level}",
+                alerts_table(active, ctx, lang, with_buttons=True),
+                t("alerts_active_note", lang, n=len(active), unacked=unacked),
+                alerts_table(history, ctx, lang, with_buttons=False))
+
+    @app.callback(
+        Output(ids.AL_WHO, "value"),
+        Input(ids.AL_OPERATOR, "modified_timestamp"),
+        State(ids.AL_OPERATOR, "data"), State(ids.AL_WHO, "value"),
+    )
+    def restore_operator(_ts: int | None, stored: str | None, current: str | None):  # noqa: ANN202
+        """The name typed last time on this screen (operators work shifts at the same desk)."""
+        return stored if stored and not current else dash.no_update
+
+    @app.callback(
+        Output(ids.AL_MESSAGE, "children"), Output(ids.AL_MESSAGE, "className"),
+        Output(ids.AL_OPERATOR, "data"), Output(ids.AL_REFRESH, "data"),
+        Input({"type": ids.AL_ACK, "id": ALL}, "n_clicks"),
+        State(ids.AL_WHO, "value"), State(ids.AL_NOTE, "value"), State(ids.AL_REFRESH, "data"), State(ids.PAGE_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def ack(clicks: list[int], who: str | None, note: str | None, refresh: int | None, lang: str | None):  # noqa: ANN202
+        trigger = dash_ctx.triggered_id
+        if not trigger or not any(clicks or []):
+            return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        lang = page_lang(ctx, lang)
+        who = (who or "").strip()
+        if not who:
+            return t("alerts_need_name", lang), "ack-message error", dash.no_update, dash.no_update
+        before = utcnow()
+        try:
+            alert = acknowledge(ctx.engine, int(trigger["id"]), who, (note or "").strip() or None)
+        except ValueError as exc:
+            return t("alerts_ack_error", lang, error=str(exc)), "ack-message error", dash.no_update, dash.no_update
+        when = fmt_local_datetime(alert.acked_at, ctx.tz, lang, seconds=True)
+        key = "alerts_ack_done" if alert.acked_at >= before - timedelta(seconds=1) and alert.acked_by == who \
+            else "alerts_ack_already"
+        return (t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", who, (refresh or 0) + 1)

@@ -1,0 +1,227 @@
+"""The operations wall (/wall), kiosk mode and the alerts page in headless Chromium, against the
+app as a newcomer starts it (``python app.py``: embedded SQLite, live simulators).
+
+Screenshots (test-artifacts/screenshots/): wall-1920x1080.png, wall-3840x2160.png,
+wall-en.png, wall-rotation-traffic.png, kiosk-feedback.png, alerts-acknowledged.png,
+wall-alert-ticker.png.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, insert, select
+
+from ioc.store.db import bump_version
+from ioc.store.schema_alerts import alert_acks
+from ioc.store.schema_environment import alerts
+from tests.browser.harness import ConsoleLog, RunningApp, shot
+
+FAMILIES = ("feedback", "traffic", "environment", "admin")
+
+
+def wait_wall_ready(page: Page) -> None:
+    """Every panel shows its tiles (with values) and the stage has been computed."""
+    for family in FAMILIES:
+        expect(page.locator(f"#wall-tiles-{family} .tile[data-value]").first).to_be_attached(timeout=30_000)
+    expect(page.locator("#wall-stage .stage-level")).to_be_visible()
+    # ioc.js has aged the freshness at least once: every badge and tile says something
+    page.wait_for_function("() => [...document.querySelectorAll('[data-fresh-badge]')]"
+                           ".every(b => b.getAttribute('data-fresh') && b.textContent.length > 3)")
+
+
+def open_wall(browser: Browser, app: RunningApp, size: dict, path: str = "/wall") -> tuple[Page, ConsoleLog]:
+    context = browser.new_context(viewport=size, timezone_id="UTC", locale="en-US")
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    console = ConsoleLog()
+    console.attach(page)
+    page.goto(app.url(path))
+    return page, console
+
+
+@pytest.mark.parametrize("size", [{"width": 1920, "height": 1080}, {"width": 3840, "height": 2160}],
+                         ids=["1080p", "4k"])
+def test_wall_fills_the_screen_without_navigation_or_controls(browser: Browser, app: RunningApp, size: dict) -> None:
+    page, console = open_wall(browser, app, size)
+    try:
+        wait_wall_ready(page)
+        assert page.evaluate("document.documentElement.classList.contains('kiosk')")
+        # kiosk: no navigation, no language switch, no buttons, no cursor
+        for hidden in ("#shell-nav", ".lang-switch", ".topbar"):
+            expect(page.locator(hidden)).to_be_hidden()
+        assert page.locator("button:visible, input:visible, a:visible").count() == 0
+        assert page.evaluate("getComputedStyle(document.body).cursor") == "none"
+        # the whole wall on one screen: nothing scrolls, all four panels and the ticker in view
+        overflow = page.evaluate("""() => ({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight,
+                                           iw: innerWidth, ih: innerHeight})""")
+        assert overflow["w"] <= overflow["iw"] and overflow["h"] <= overflow["ih"], overflow
+        for selector in [*(f".wall-panel-{f}" for f in FAMILIES), ".wall-foot", "#wall-stage", ".wall-time"]:
+            box = page.locator(selector).bounding_box()
+            assert box and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 1, (selector, box)
+        # numerals for reading across the room: ≥ 4 % of the screen height (43 px at 1080p, 86 px at 4K)
+        heights = page.evaluate("[...document.querySelectorAll('.wall-tiles .tile-value')]"
+                                ".map(e => e.getBoundingClientRect().height)")
+        assert len(heights) >= 14 and min(heights) >= 0.04 * size["height"], heights
+        # the local time (Huế, not the browser's UTC), and the stage with its number and name
+        hue_now = datetime.now(UTC) + timedelta(hours=7)
+        clock = page.locator(".wall-time").text_content()
+        assert re.fullmatch(r"\d\d:\d\d:\d\d", clock), clock
+        assert abs(int(clock[:2]) - hue_now.hour) % 24 in (0, 1, 23), (clock, hue_now)
+        expect(page.locator("#wall-stage .stage-level")).to_have_text(re.compile(r"^CẤP [1-5]$"))
+        assert page.locator("#wall-stage").get_attribute("class").split()[-1] in {f"stage-{n}" for n in range(1, 6)}
+        # freshness: the simulators run, so each family is fresh; each tile says when it was updated
+        # (a source's first live run comes a few seconds after start-up: until then it says "never")
+        for family in FAMILIES:
+            badge = page.locator(f"[data-fresh-badge={family}]")
+            expect(badge).to_have_attribute("data-fresh", "ok", timeout=60_000)
+            expect(badge).to_contain_text("Cập nhật")
+        texts = page.evaluate("[...document.querySelectorAll('.wall-tiles .tile')].map(t => t.getAttribute('data-fresh-text'))")
+        assert texts and all(t and t.startswith("✓ Cập nhật") for t in texts), texts
+        # simulated data is labelled as such on the wall too
+        expect(page.locator(".wall-sim")).to_have_text("DỮ LIỆU MÔ PHỎNG")
+        shot(page, f"wall-{size['width']}x{size['height']}")
+        console.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_wall_in_english_and_bad_parameters_named(browser: Browser, app: RunningApp) -> None:
+    page, console = open_wall(browser, app, {"width": 1920, "height": 1080}, "/wall?lang=en&rotate=wall,nowhere&every=2")
+    try:
+        wait_wall_ready(page)
+        errors = page.locator("#page-errors")
+        expect(errors).to_contain_text("Parameter 'rotate' is not valid: 'wall,nowhere'")
+        expect(errors).to_contain_text("Parameter 'every' is not valid: '2'")
+        expect(page.locator(".wall-brand-sub")).to_have_text("Operations wall")
+        expect(page.locator("#wall-stage .stage-level")).to_have_text(re.compile(r"^STAGE [1-5]$"))
+        expect(page.locator(".wall-panel-feedback .wall-panel-title")).to_have_text("Citizen field feedback")
+        expect(page.locator("[data-fresh-badge=traffic]")).to_contain_text("Updated")
+        expect(page.locator(".wall-sim")).to_have_text("SIMULATED DATA")
+        # the bad playlist is not used: no rotation armed
+        assert page.evaluate("window.iocKiosk.rotate") == ["wall"]
+        assert page.evaluate("window.iocKiosk.timer") is None
+        shot(page, "wall-en")
+        console.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_wall_rotates_through_its_playlist_in_kiosk_mode(browser: Browser, app: RunningApp) -> None:
+    page, console = open_wall(browser, app, {"width": 1920, "height": 1080}, "/wall?rotate=wall,traffic&every=5")
+    try:
+        wait_wall_ready(page)
+        page.evaluate("window.__same = true")
+        page.wait_for_url(re.compile(r"/traffic\?"), timeout=15_000)
+        expect(page.locator("#tr-tiles .tile[data-value]").first).to_be_attached(timeout=30_000)
+        # still kiosk on the family page: no navigation, filters or CSV buttons
+        assert page.evaluate("document.documentElement.classList.contains('kiosk')")
+        expect(page.locator("#shell-nav")).to_be_hidden()
+        expect(page.locator(".filter-bar").first).to_be_hidden()
+        assert page.locator("button:visible").count() == 0
+        expect(page.locator("[data-fresh-badge=traffic]")).to_have_attribute("data-fresh", "ok")
+        shot(page, "wall-rotation-traffic")
+        page.wait_for_url(re.compile(r"/wall\?"), timeout=15_000)
+        wait_wall_ready(page)
+        assert page.evaluate("window.__same") is True, "rotation reloaded the page"
+        console.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_kiosk_flag_on_any_page_survives_the_page_rewriting_its_url(page: Page, app: RunningApp,
+                                                                     console: ConsoleLog) -> None:
+    page.goto(app.url("/feedback?kiosk=1&from=2026-01-01"))
+    expect(page.locator("#fb-tiles .tile[data-value]").first).to_be_attached(timeout=30_000)
+    assert page.evaluate("document.documentElement.classList.contains('kiosk')")
+    # pages rewrite their query string with their filters (the kiosk flag drops out): kiosk stays on
+    page.evaluate("history.replaceState({}, '', '/feedback?from=2026-01-01');"
+                  "window.dispatchEvent(new PopStateEvent('popstate'))")
+    page.wait_for_timeout(1500)  # two ticks of ioc.js's clock, which re-reads the URL
+    assert page.evaluate("document.documentElement.classList.contains('kiosk')")
+    expect(page.locator("#shell-nav")).to_be_hidden()
+    expect(page.locator(".filter-bar").first).to_be_hidden()
+    assert page.locator("button:visible, .modebar-container:visible").count() == 0
+    expect(page.locator(".page-fresh")).to_contain_text("Cập nhật")
+    shot(page, "kiosk-feedback")
+    page.goto(app.url("/feedback?kiosk=0"))
+    expect(page.locator("#shell-nav")).to_be_visible()
+    assert not page.evaluate("document.documentElement.classList.contains('kiosk')")
+    console.assert_clean()
+
+
+def _insert_alert(app: RunningApp, kind: str, severity: str, details: dict) -> int:
+    engine = create_engine(app.env["IOC_DATABASE_URL"])
+    now = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        with engine.begin() as conn:
+            alert_id = conn.execute(insert(alerts).values(
+                family="traffic", kind=kind, key=f"probe-{uuid.uuid4().hex[:6]}", severity=severity,
+                started_at=now - timedelta(minutes=3), ended_at=None, details=json.dumps(details), updated_at=now,
+            )).inserted_primary_key[0]
+            bump_version(conn, "alerts")
+        return int(alert_id)
+    finally:
+        engine.dispose()
+
+
+def _acks(app: RunningApp, alert_id: int) -> list:
+    engine = create_engine(app.env["IOC_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(alert_acks.c.acked_by, alert_acks.c.acked_at, alert_acks.c.note)
+                                .where(alert_acks.c.alert_id == alert_id)).all()
+    finally:
+        engine.dispose()
+
+
+def test_operator_acknowledges_an_alert_and_the_wall_shows_who(browser: Browser, page: Page, app: RunningApp,
+                                                               console: ConsoleLog) -> None:
+    """An alert of a kind no rule owns (so no evaluation closes it during the test)."""
+    alert_id = _insert_alert(app, "probe", "high", {"note": "browser test"})
+    page.goto(app.url("/alerts"))
+    row = page.locator(f"#al-active tr[data-alert='{alert_id}']")
+    expect(row).to_have_attribute("data-acked", "0")
+    expect(row.locator(".sev-label")).to_contain_text("Cao")
+    # high in one field → stage at least 3 (Chú ý)
+    expect(page.locator("#al-stage .stage-level")).to_have_text(re.compile(r"^CẤP [3-5]$"))
+
+    # no name: refused, nothing recorded
+    page.locator("#al-who").fill("")
+    row.locator("button.btn-ack").click()
+    expect(page.locator("#al-message")).to_have_text("Hãy nhập họ tên người xác nhận trước.")
+    assert _acks(app, alert_id) == []
+
+    before = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=2)
+    page.locator("#al-who").fill("Trần Thị Bình")
+    page.locator("#al-note").fill("Đã báo CSGT")
+    row.locator("button.btn-ack").click()
+    expect(page.locator("#al-message")).to_contain_text(f"Đã xác nhận cảnh báo #{alert_id} (Trần Thị Bình,")
+    expect(row).to_have_attribute("data-acked", "1")
+    expect(row.locator(".ack-done")).to_contain_text("✓ Trần Thị Bình")
+    (who, when, note), = _acks(app, alert_id)
+    assert (who, note) == ("Trần Thị Bình", "Đã báo CSGT")
+    assert before <= when <= datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)
+    shot(page, "alerts-acknowledged")
+
+    # the name is remembered for the next acknowledgement on this screen
+    page.reload()
+    expect(page.locator("#al-who")).to_have_value("Trần Thị Bình")
+
+    wall, wall_console = open_wall(browser, app, {"width": 1920, "height": 1080})
+    try:
+        wait_wall_ready(wall)
+        item = wall.locator(f"#wall-ticker .ticker-item[data-alert='{alert_id}']").first
+        expect(item).to_have_attribute("data-acked", "1")
+        expect(item.locator(".alert-ack")).to_contain_text("đã xác nhận: Trần Thị Bình")
+        expect(item.locator(".sev-label")).to_contain_text("Cao")
+        shot(wall, "wall-alert-ticker")
+        wall_console.assert_clean()
+    finally:
+        wall.context.close()
+    console.assert_clean()
