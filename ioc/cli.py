@@ -177,6 +177,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
     ctx = _context()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.backfill:
+        from ioc.runtime import backfill_simulators
+
+        stored = backfill_simulators(ctx)
+        print(f"scheduler: simulated history {'written: ' + str(stored) + ' records' if stored else 'already there'}",
+              flush=True)
     print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}; "
           f"alerts every {ctx.settings.alerts_every_s} s (0: off)", flush=True)
     scheduler = build_scheduler(ctx, blocking=True)
@@ -357,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_kpi)
 
     p = sub.add_parser("scheduler", help="run the scheduler alone (production)")
+    p.add_argument("--backfill", action="store_true",
+                   help="first write the simulated history of simulator sources (once per deployment)")
     p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("rebuild-rollups", help="recompute rollups from raw reports (after a time-zone change)")

@@ -44,6 +44,19 @@ def needs_backfill(ctx: Context, spec: SourceSpec) -> bool:
         return get_meta(conn, f"backfilled:{spec.name}") is None
 
 
+def backfill_simulators(ctx: Context) -> int:
+    """First start of a deployment whose sources include simulators: write their history once
+    (remembered in ``meta``, so later starts skip it). Returns the records stored."""
+    total = 0
+    for spec in simulator_sources(ctx):
+        if needs_backfill(ctx, spec):
+            log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
+            stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
+            log.info("stored %d simulated %s records", stored, spec.family)
+            total += stored
+    return total
+
+
 def start_embedded(ctx: Context) -> None:
     """Backfill simulated history on first start, then start the in-process scheduler.
 
@@ -55,11 +68,7 @@ def start_embedded(ctx: Context) -> None:
         return
     if not _started.acquire(blocking=False):
         return
-    for spec in simulator_sources(ctx):
-        if needs_backfill(ctx, spec):
-            log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
-            stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
-            log.info("stored %d simulated %s records", stored, spec.family)
+    backfill_simulators(ctx)
     if ctx.settings.embedded_scheduler:
         from ioc.scheduler import build_scheduler
 
