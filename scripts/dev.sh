@@ -101,7 +101,7 @@ case "${1:-}" in
         fi
         ;;
     esac
-    "$VENV/bin/python" -m ioc sources >/dev/null  # create the schema first, so the processes do not race to
+    "$VENV/bin/python" -m ioc sources >/dev/null  # schema first: scheduler and workers must not race to create it
     workers="${IOC_WORKERS:-$(( $(nproc) * 2 ))}"
     bind="${IOC_HOST:-0.0.0.0}:${IOC_PORT:-8050}"
     say "scheduler: python -m ioc scheduler (backfills simulators once, then collects)"
