@@ -156,7 +156,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         target_processed=_float(env, "IOC_TARGET_PROCESSED", 0.98),
         open311_page_cap=_int(env, "IOC_OPEN311_PAGE_CAP", 1000),
         http_timeout_s=_float(env, "IOC_HTTP_TIMEOUT", 10.0),
-        live_poll_ms=_int(env, "IOC_LIVE_POLL_MS", 3000),
+        live_poll_ms=int(_at_least(env, "IOC_LIVE_POLL_MS", 3000, 250)),
         map_max_points=_int(env, "IOC_MAP_MAX_POINTS", 5000),
         backfill_days=_int(env, "IOC_BACKFILL_DAYS", 365),
         embedded_scheduler=_bool(env, "IOC_EMBEDDED_SCHEDULER", True),
@@ -172,8 +172,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         alert_violation_min_delta=int(_at_least(env, "IOC_ALERT_VIOLATION_MIN_DELTA", 20, 1)),
         alert_violation_high_factor=_at_least(env, "IOC_ALERT_VIOLATION_HIGH_FACTOR", 2.0, 1, whole=False),
         wall_playlist=_playlist(env),
-        wall_rotate_s=_int(env, "IOC_WALL_ROTATE_SECONDS", 30),
-        page_reload_minutes=_int(env, "IOC_PAGE_RELOAD_MINUTES", 360),
+        wall_rotate_s=int(_at_least(env, "IOC_WALL_ROTATE_SECONDS", 30, 5)),
+        page_reload_minutes=int(_at_least(env, "IOC_PAGE_RELOAD_MINUTES", 360, 0)),
     )
 
 
