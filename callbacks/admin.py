@@ -18,7 +18,7 @@ from dash import ctx as dash_ctx
 
 from callbacks import admin_data as data
 from callbacks import summaries
-from callbacks.common import local_today, page_lang, unit_rows, units
+from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, resolve_lang, t
 from ioc.kpi.periods import FilterError, parse_date
@@ -66,15 +66,7 @@ def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
-    app.clientside_callback(
-        """function(versions, current) {
-            var v = (versions || {}).admin || 0;
-            return v === current ? window.dash_clientside.no_update : v;
-        }""",
-        Output(ids.AD_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.AD_VERSION, "data"),
-    )
+    follow_versions(app, ids.AD_VERSION, ("admin",))
 
     @app.callback(Output(ids.NAV_ADMIN, "children"), Output(ids.NAV_ADMIN, "href"), Output(ids.NAV_ADMIN, "className"),
                   Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"),

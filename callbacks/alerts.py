@@ -10,8 +10,8 @@ import dash
 from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
-from callbacks.common import page_lang
-from callbacks.wall import SEVERITY_ICONS, _version_filter, stage_block
+from callbacks.common import follow_versions, page_lang
+from callbacks.wall import ALERT_FAMILIES, SEVERITY_ICONS, stage_block
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, resolve_lang, t
 from ioc.store.db import utcnow
@@ -73,12 +73,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         active = (pathname or "").startswith("/alerts")
         return t("alerts_nav", lang), nav_href("/alerts", lang), "nav-link" + (" active" if active else "")
 
-    app.clientside_callback(
-        _version_filter(("alerts", "environment")),
-        Output(ids.AL_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.AL_VERSION, "data"),
-    )
+    follow_versions(app, ids.AL_VERSION, ALERT_FAMILIES)
 
     @app.callback(
         Output(ids.AL_STAGE, "children"), Output(ids.AL_STAGE, "className"),

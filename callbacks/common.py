@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+
+from dash import Input, Output, State
 
 from ioc.context import Context
 from ioc.domain.units import Unit
 from ioc.i18n import resolve_lang
 from ioc.kpi.periods import to_local
 from ioc.store.db import load_units, utcnow
+from layouts import ids
 
 
 def local_today(ctx: Context) -> date:
@@ -33,3 +37,22 @@ def unit_names(ctx: Context) -> dict[str, str]:
 
 def page_lang(ctx: Context, lang: str | None) -> str:
     return resolve_lang(lang, default=ctx.settings.lang)
+
+
+def follow_versions(app: Any, store_id: str, families: tuple[str, ...]) -> None:
+    """Copy into ``store_id`` the live version of ``families`` (one family: its number; several:
+    a "family:version,…" key), in the browser and only when it moved: callbacks listening to the
+    store run on their own families' news, not on every ingest of every family."""
+    if len(families) == 1:
+        js = f"""function(versions, current) {{
+            var v = (versions || {{}})["{families[0]}"] || 0;
+            return v === current ? window.dash_clientside.no_update : v;
+        }}"""
+    else:
+        keys = ", ".join(f'"{f}"' for f in families)
+        js = f"""function(versions, current) {{
+            var v = versions || {{}};
+            var key = [{keys}].map(function (f) {{ return f + ":" + (v[f] || 0); }}).join(",");
+            return key === current ? window.dash_clientside.no_update : key;
+        }}"""
+    app.clientside_callback(js, Output(store_id, "data"), Input(ids.VERSIONS, "data"), State(store_id, "data"))

@@ -18,7 +18,7 @@ from dash import ctx as dash_ctx
 
 from callbacks import environment_data as data
 from callbacks import summaries
-from callbacks.common import local_today, page_lang, units
+from callbacks.common import follow_versions, local_today, page_lang, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
 from layouts import ids
@@ -90,15 +90,7 @@ def active_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
 
 def register(app: dash.Dash, ctx: Context) -> None:
     # Only the environment family's version, and only when it changes.
-    app.clientside_callback(
-        """function(versions, current) {
-            var v = (versions || {}).environment || 0;
-            return v === current ? window.dash_clientside.no_update : v;
-        }""",
-        Output(ids.ENV_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.ENV_VERSION, "data"),
-    )
+    follow_versions(app, ids.ENV_VERSION, ("environment",))
 
     @app.callback(
         Output(ids.NAV_ENVIRONMENT, "children"),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 import dash
-from dash import ClientsideFunction, Input, Output, State
+from dash import ClientsideFunction, Input, Output
 
+from callbacks.common import follow_versions
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, resolve_lang, t
 from ioc.store.db import utcnow
@@ -24,15 +25,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     # ids.VERSIONS only when a family's version moves, so data callbacks run only on news. The
     # feedback callbacks listen to their family's version alone (a traffic ingest every 10 s
     # must not recompute the feedback tiles on every open screen).
-    app.clientside_callback(
-        """function(versions, current) {
-            var v = (versions || {}).feedback || 0;
-            return v === current ? window.dash_clientside.no_update : v;
-        }""",
-        Output(ids.FEEDBACK_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.FEEDBACK_VERSION, "data"),
-    )
+    follow_versions(app, ids.FEEDBACK_VERSION, ("feedback",))
 
     @app.callback(
         Output(ids.LIVE_UPDATED, "children"),

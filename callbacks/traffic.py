@@ -17,7 +17,7 @@ from dash import ctx as dash_ctx
 
 from callbacks import summaries
 from callbacks import traffic_data as data
-from callbacks.common import local_today, page_lang, unit_names, unit_rows, units
+from callbacks.common import follow_versions, local_today, page_lang, unit_names, unit_rows, units
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
 from ioc.kpi.periods import FilterError, parse_date
@@ -61,15 +61,7 @@ def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an i
 
 
 def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place for the page's callbacks
-    app.clientside_callback(
-        """function(versions, current) {
-            var v = (versions || {}).traffic || 0;
-            return v === current ? window.dash_clientside.no_update : v;
-        }""",
-        Output(ids.TR_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.TR_VERSION, "data"),
-    )
+    follow_versions(app, ids.TR_VERSION, ("traffic",))
 
     @app.callback(
         Output(ids.NAV_TRAFFIC, "children"), Output(ids.NAV_TRAFFIC, "href"), Output(ids.NAV_TRAFFIC, "className"),

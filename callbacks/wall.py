@@ -13,7 +13,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, html
 
-from callbacks.common import page_lang
+from callbacks.common import follow_versions, page_lang
 from callbacks.summaries import cached_summary
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
@@ -24,16 +24,8 @@ SEVERITY_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
 #: A shape per stage level (1 green … 5 purple), for the same reason.
 STAGE_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
 TICKER_MAX = 30
-
-
-def _version_filter(families: tuple[str, ...]) -> str:
-    """Clientside: the versions of ``families`` as one key, or no_update when they did not move."""
-    keys = ", ".join(f'"{f}"' for f in families)
-    return f"""function(versions, current) {{
-        var v = versions || {{}};
-        var key = [{keys}].map(function (f) {{ return f + ":" + (v[f] || 0); }}).join(",");
-        return key === current ? window.dash_clientside.no_update : key;
-    }}"""
+#: whose versions move the alerts (the environment family writes its episodes on ingest)
+ALERT_FAMILIES = ("alerts", "environment")
 
 
 def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
@@ -102,20 +94,10 @@ def alerts_view(ctx: Context, lang: str) -> tuple[list[Any], list[Any], int]:
 
 def register(app: dash.Dash, ctx: Context) -> None:
     for family in ids.WALL_FAMILIES:
-        app.clientside_callback(
-            _version_filter((family,)),
-            Output(ids.wall_version(family), "data"),
-            Input(ids.VERSIONS, "data"),
-            State(ids.wall_version(family), "data"),
-        )
+        follow_versions(app, ids.wall_version(family), (family,))
         _register_panel(app, ctx, family)
 
-    app.clientside_callback(
-        _version_filter(("alerts", "environment")),
-        Output(ids.WALL_ALERTS_VERSION, "data"),
-        Input(ids.VERSIONS, "data"),
-        State(ids.WALL_ALERTS_VERSION, "data"),
-    )
+    follow_versions(app, ids.WALL_ALERTS_VERSION, ALERT_FAMILIES)
 
     @app.callback(
         Output(ids.WALL_TICKER, "children"),
