@@ -33,8 +33,23 @@
     },
   };
 
+  var LIVE_BADGE_TEXT = {  // ioc/i18n.py: live, live_degraded, live_offline
+    vi: { live: "TR\u1ef0C TI\u1ebeP", degraded: "TR\u1ef0C TI\u1ebeP (ch\u1eadm)", offline: "M\u1ea4T K\u1ebeT N\u1ed0I" },
+    en: { live: "LIVE", degraded: "LIVE (degraded)", offline: "DISCONNECTED" },
+  };
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.ioc = {
+    liveBadge: function (state, search, stored) {
+      var p = new URLSearchParams(search || "").get("lang");
+      var lang = p === "vi" || p === "en" ? p : (stored === "vi" || stored === "en" ? stored : null);
+      if (!lang) {
+        var root = document.querySelector(".app[data-lang]");
+        lang = root && root.getAttribute("data-lang") === "en" ? "en" : "vi";
+      }
+      var s = state === "degraded" || state === "offline" ? state : "live";
+      return ["badge badge-live" + (s === "live" ? "" : " " + s), LIVE_BADGE_TEXT[lang][s]];
+    },
     switchLang: function () {
       var cc = window.dash_clientside.callback_context;
       var trig = cc && cc.triggered && cc.triggered.length ? cc.triggered[0].prop_id : "";
@@ -239,7 +254,8 @@
     LIVE.sources = data.sources || [];
     LIVE.degraded = data.degraded || null;
     LIVE.lastOk = Date.now();
-    if (data.build && LIVE.build && data.build !== LIVE.build) { reload("redeploy"); return; }
+    // a redeploy: reload (at most once a minute); meanwhile keep applying what the server says
+    if (data.build && LIVE.build && data.build !== LIVE.build) { reload("redeploy"); }
     if (!sameVersions(data.versions, LIVE.versions) && setProps("live-versions", { data: data.versions })) {
       LIVE.versions = data.versions;
       LIVE.seen = LIVE.seen || {};

@@ -38,7 +38,6 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Output(ids.NAV_OVERVIEW, "children"), Output(ids.NAV_OVERVIEW, "href"), Output(ids.NAV_OVERVIEW, "className"),
         Output(ids.NAV_FEEDBACK, "children"), Output(ids.NAV_FEEDBACK, "href"), Output(ids.NAV_FEEDBACK, "className"),
         Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className"),
-        Output(ids.LIVE_BADGE, "className"), Output(ids.LIVE_TEXT, "children"),
     ]
     if ctx.simulated:
         outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
@@ -48,23 +47,28 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.PAGES_LOCATION, "pathname"),
         Input(ids.PAGES_LOCATION, "search"),
         Input(ids.LANG_STORE, "data"),
-        Input(ids.LIVE_STATE, "data"),
     )
-    def shell_texts(pathname: str | None, search: str | None, stored: str | None, live: str | None):  # noqa: ANN202
+    def shell_texts(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
         lang = resolve_lang(_url_lang(search), stored, default=ctx.settings.lang)
         on_feedback = (pathname or "/").startswith("/feedback")
-        live_key = {"degraded": "live_degraded", "offline": "live_offline"}.get(live or "", "live")
         out = [
             # Overview is active on "/" only (other families' pages have their own links)
             t("nav_overview", lang), nav_href("/", lang), "nav-link" + (" active" if (pathname or "/") == "/" else ""),
             t("nav_feedback", lang), nav_href("/feedback", lang), "nav-link" + (" active" if on_feedback else ""),
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
-            "badge badge-live" + (f" {live}" if live in ("degraded", "offline") else ""), t(live_key, lang),
         ]
         if ctx.simulated:
             out += [t("simulated", lang), t("simulated_title", lang)]
         return out
+
+    # The live badge follows live-state in the browser: "offline" happens exactly when the
+    # server cannot answer a callback.
+    app.clientside_callback(
+        ClientsideFunction("ioc", "liveBadge"),
+        Output(ids.LIVE_BADGE, "className"), Output(ids.LIVE_TEXT, "children"),
+        Input(ids.LIVE_STATE, "data"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
+    )
 
     # The switch rewrites the URL's lang (keeping the filters) and remembers the choice.
     app.clientside_callback(

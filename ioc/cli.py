@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,10 +187,20 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}; "
           f"alerts every {ctx.settings.alerts_every_s} s (0: off)", flush=True)
     scheduler = build_scheduler(ctx, blocking=True)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise SystemExit(0)  # out of start() below, into the orderly shutdown
+
+    # systemctl stop / docker stop send SIGTERM: let a running job finish and release its lock,
+    # or the restarted scheduler would find its source locked for the lease (≥ 5 minutes).
+    signal.signal(signal.SIGTERM, stop)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
     return 0
 
 

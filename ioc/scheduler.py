@@ -55,6 +55,35 @@ def release_lock(engine: Engine, name: str, holder: str = HOLDER) -> None:
                      {"n": name, "h": holder})
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def release_orphaned_locks(engine: Engine, host: str | None = None) -> list[str]:
+    """Free the job locks held by processes of this host that no longer exist (a scheduler
+    killed with SIGKILL, or a crash): otherwise its sources wait out the whole lease. Locks of
+    other hosts are left alone: their lease expires. Returns the names freed."""
+    host = host or socket.gethostname()
+    freed = []
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT name, holder FROM job_locks WHERE locked_until IS NOT NULL")).all()
+        for name, holder in rows:
+            parts = (holder or "").split(":")
+            if len(parts) >= 3 and parts[0] == host and parts[1].isdigit() and not _pid_alive(int(parts[1])):
+                conn.execute(text("UPDATE job_locks SET locked_until = NULL WHERE name = :n AND holder = :h"),
+                             {"n": name, "h": holder})
+                freed.append(name)
+    if freed:
+        log.warning("freed job locks of a dead scheduler process: %s", ", ".join(freed))
+    return freed
+
+
 def run_job(ctx: Context, spec: SourceSpec) -> str:
     """One scheduled tick of ``spec``: returns 'ran', 'locked' or the run's status."""
     from ioc.collect import run_if_due
@@ -104,6 +133,7 @@ def build_scheduler(ctx: Context, blocking: bool = False) -> BaseScheduler:
     """A scheduler with one interval job per configured source, and the alerts job every
     ``IOC_ALERTS_EVERY_SECONDS`` unless that is 0 (not started)."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
+    release_orphaned_locks(ctx.engine)
     scheduler = cls(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
     start = datetime.now(UTC)
     for i, spec in enumerate(ctx.sources):

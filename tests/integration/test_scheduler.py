@@ -85,6 +85,28 @@ def test_an_expired_lock_of_a_crashed_holder_is_taken_over(engine: Engine) -> No
     assert lock_row(engine, "source:a")["locked_until"] is not None
 
 
+def test_locks_of_a_dead_scheduler_on_this_host_are_freed_at_start(engine: Engine) -> None:
+    """A scheduler killed with SIGKILL keeps its lock for the whole lease; the next scheduler on
+    the same host frees it at start, but never a live process's lock or another host's."""
+    import os
+    import socket
+    import subprocess
+
+    host = socket.gethostname()
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid now names no process
+    assert try_lock(engine, "source:dead", HOUR, NO_WAIT, holder=f"{host}:{dead.pid}:aaaa")
+    assert try_lock(engine, "source:alive", HOUR, NO_WAIT, holder=f"{host}:{os.getpid()}:bbbb")
+    assert try_lock(engine, "source:remote", HOUR, NO_WAIT, holder=f"other-host:{dead.pid}:cccc")
+
+    assert scheduler_mod.release_orphaned_locks(engine, host) == ["source:dead"]
+
+    assert lock_row(engine, "source:dead")["locked_until"] is None
+    assert lock_row(engine, "source:alive")["locked_until"] is not None
+    assert lock_row(engine, "source:remote")["locked_until"] is not None
+    assert try_lock(engine, "source:dead", HOUR, NO_WAIT, holder="next")
+
+
 # --- exactly once across schedulers ---------------------------------------------------------------
 
 
