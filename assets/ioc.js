@@ -40,6 +40,12 @@
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.ioc = {
+    stampUpdate: function () {
+      var el = document.getElementById("shell-clock");
+      var zone = (el && el.getAttribute("data-tz")) || "Asia/Ho_Chi_Minh";
+      return new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit",
+                                                second: "2-digit", hour12: false }).format(new Date());
+    },
     liveBadge: function (state, search, stored) {
       var p = new URLSearchParams(search || "").get("lang");
       var lang = p === "vi" || p === "en" ? p : (stored === "vi" || stored === "en" ? stored : null);

@@ -110,7 +110,7 @@ case "${1:-}" in
     trap 'kill "$scheduler" 2>/dev/null; wait "$scheduler" 2>/dev/null' EXIT INT TERM
     say "web: gunicorn, $workers workers x 4 threads on http://$bind  (wall: http://$bind/wall)"
     "$VENV/bin/gunicorn" --workers "$workers" --worker-class gthread --threads 4 --bind "$bind" \
-      --timeout 120 --graceful-timeout 20 --access-logfile - 'app:create_server()'
+      --keep-alive 10 --timeout 120 --graceful-timeout 20 --access-logfile - 'app:create_server()'
     ;;
   *)
     echo "usage: scripts/dev.sh run | test [pytest args] | prod" >&2
