@@ -959,16 +959,19 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5, help="browser case: real minutes (x12 = an hour at 5)")
     parser.add_argument("--rotate", action="store_true", help="browser case: /wall?rotate=wall,feedback,traffic")
     args = parser.parse_args()
+    if args.browser:
+        from wall_browser import browser_case
+
+        run_guarded(browser_case, args)
+    else:
+        run_guarded(profile_case if args.profile else http_case, args)
+
+
+def run_guarded(case: Any, args: argparse.Namespace) -> None:
+    """Run a case so that Ctrl-C and SIGTERM still stop gunicorn, drop the database and flush Redis."""
     signal.signal(signal.SIGTERM, _interrupted)
     try:
-        if args.browser:
-            from wall_browser import browser_case
-
-            browser_case(args)
-        elif args.profile:
-            profile_case(args)
-        else:
-            http_case(args)
+        case(args)
     except KeyboardInterrupt:
         print("interrupted: gunicorn stopped, database dropped, Redis database flushed", file=sys.stderr)
         sys.exit(130)

@@ -23,7 +23,6 @@ Prints the series and the growth (end − start) / start. Target: ≤ 10 %.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from typing import Any
 
@@ -190,16 +189,9 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args()
-    import signal
+    from wall import run_guarded
 
-    from wall import _interrupted
-
-    signal.signal(signal.SIGTERM, _interrupted)
-    try:
-        browser_case(args)
-    except KeyboardInterrupt:
-        print("interrupted: gunicorn stopped, database dropped, Redis database flushed", file=sys.stderr)
-        sys.exit(130)
+    run_guarded(browser_case, args)
 
 
 if __name__ == "__main__":
