@@ -398,16 +398,26 @@
   window.addEventListener("_dashprivate_pushstate", function () { setTimeout(onLocation, 0); });
   readKiosk();
 
+  function renderClocks(nodes) {
+    nodes.forEach(function (c) {
+      var q = parts(Date.now(), c.getAttribute("data-tz") || tz());
+      setText(c, c.getAttribute("data-clock") === "date" ? q.day + "/" + q.month + "/" + q.year : q.hour + ":" + q.minute + ":" + q.second);
+    });
+  }
+  // a clock that Dash has just (re-)rendered is empty until the next tick: fill it at once,
+  // so a page never shows a blank clock for up to a second
+  new MutationObserver(function () {
+    var blank = document.querySelectorAll("[data-clock]:empty");
+    if (blank.length) { renderClocks(blank); }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   function tick() {
     var el = document.getElementById("shell-clock");
     if (el) {
       var p = parts(Date.now(), el.getAttribute("data-tz") || "Asia/Ho_Chi_Minh");
       setText(el, p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second);
     }
-    document.querySelectorAll("[data-clock]").forEach(function (c) {
-      var q = parts(Date.now(), c.getAttribute("data-tz") || tz());
-      setText(c, c.getAttribute("data-clock") === "date" ? q.day + "/" + q.month + "/" + q.year : q.hour + ":" + q.minute + ":" + q.second);
-    });
+    renderClocks(document.querySelectorAll("[data-clock]"));
     renderFresh();
     renderBanner();
     scheduledReload();
