@@ -149,6 +149,9 @@ def _merged(clock: WorkClock, owner: np.ndarray, start_w: np.ndarray, end_w: np.
     frame = pd.DataFrame({"owner": owner, "s": start_w, "e": end_w}).sort_values(["owner", "s"], kind="stable")
     if frame.empty:
         return frame.assign(rank=np.empty(0, "int64"))
+    sorted_owner = frame["owner"].to_numpy()
+    if (sorted_owner[1:] != sorted_owner[:-1]).all():  # one span per owner (the usual case): nothing to merge
+        return frame.reset_index(drop=True).assign(rank=np.zeros(len(frame), dtype="int64"))
     prev_max = frame.groupby("owner", sort=False)["e"].cummax()
     prev_max = prev_max.groupby(frame["owner"], sort=False).shift(1)
     new_span = prev_max.isna() | (frame["s"] > prev_max)

@@ -37,6 +37,7 @@ from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
 from ioc.store.feedback import IngestResult, bulk_date
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
+    OPEN_INDEX_KEY,
     PROCEDURE_DIMS,
     SEED_KEY,
     UNIT_DIMS,
@@ -44,6 +45,7 @@ from ioc.store.schema_admin import (
     admin_procedure_rollup,
     admin_procedures,
     admin_rollup,
+    rebuild_open_index,
     seed_admin,
 )
 
@@ -58,9 +60,12 @@ def records_frame(records: Iterable[DossierRecord]) -> pd.DataFrame:
 
 
 def ensure_seeded(conn: Connection) -> None:
-    """A store created before this family landed gets its units and catalogue on first ingest."""
+    """A store created before this family landed gets its units and catalogue on first ingest;
+    one created before the open-set index changed gets the current index."""
     if get_meta(conn, SEED_KEY) is None:
         seed_admin(conn)
+    if get_meta(conn, OPEN_INDEX_KEY) is None:
+        rebuild_open_index(conn)
 
 
 def load_procedures(conn: Connection) -> pd.DataFrame:
@@ -74,7 +79,20 @@ def _unit_levels(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(schema.units.c.code, schema.units.c.level)).all())
 
 
+def _all_newer(conn: Connection, source: str, ids: list[str]) -> bool:
+    """Whether every id sorts after the source's newest stored one (one index probe), as in an
+    append-only load with sequential dossier numbers: then there is nothing to look up. SQLite
+    only, where text sorts by code point as in Python; PostgreSQL's collation may not."""
+    if conn.dialect.name != "sqlite" or not ids:
+        return False
+    newest = conn.execute(select(func.max(admin_dossiers.c.external_id))
+                          .where(admin_dossiers.c.source == source)).scalar()
+    return newest is None or min(ids) > newest
+
+
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
+    if _all_newer(conn, source, ids):
+        return pd.DataFrame(columns=_OLD_COLUMNS)
     found = bulk.select_by_keys(conn, "admin_dossiers", _OLD_COLUMNS, source, ids)
     if found.empty:
         return found
@@ -141,10 +159,10 @@ def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
         _add_procedures(conn, todo, catalogue)
         now = sql_ts(conn, utcnow())  # one value for the batch, converted once
         # New rows in key order: the unique (source, external_id) index then grows at its end.
-        fresh = todo[todo["id"].isna()]
+        is_new = todo["id"].isna().to_numpy()
+        fresh, changed = (todo, todo.iloc[:0]) if is_new.all() else (todo[is_new], todo[~is_new])
         if not fresh["external_id"].is_monotonic_increasing:
             fresh = fresh.sort_values("external_id", kind="stable")
-        changed = todo[todo["id"].notna()]
         columns = ["source", *STORED_COLUMNS, "ingested_at"]
         inserted = bulk.insert_many(conn, "admin_dossiers", fresh.assign(source=source, ingested_at=now), columns)
         updated = bulk.update_many(conn, "admin_dossiers", changed.assign(ingested_at=now, id=changed["id"].astype("int64")),
