@@ -138,9 +138,30 @@ def execute_many(conn: Connection, sql: str, frame: pd.DataFrame, columns: Seque
         cursor.close()
 
 
+def copy_rows(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """PostgreSQL's ``COPY … FROM STDIN`` of ``frame``'s ``columns`` (psycopg 3): the server
+    loads rows without planning and executing one INSERT each. Same rows, same constraints,
+    same errors as an INSERT (surfaced as SQLAlchemy's)."""
+    values = [db_column(conn, frame[c]) for c in columns]
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    cursor = conn.connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+    except dbapi_error as err:
+        raise exc.DBAPIError.instance(sql, None, err, dbapi_error, dialect=conn.dialect) from err
+    finally:
+        cursor.close()
+
+
 def insert_many(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:
     if frame.empty:
         return 0
+    if conn.dialect.driver == "psycopg":  # PostgreSQL through psycopg 3
+        copy_rows(conn, table, frame, columns)
+        return len(frame)
     ph = placeholder(conn)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([ph] * len(columns))})"
     execute_many(conn, sql, frame, columns)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 
 from ioc.domain.admin_records import validate_dossier
 from ioc.kpi.admin import AdminFilter, D, admin_kpis, open_clauses
@@ -136,6 +137,14 @@ def test_bulk_values_store_nulls_bools_and_times_as_sqlalchemy_does(engine: Engi
                                        "FROM bulk_probe ORDER BY id")).all()
         assert stored[:4] == stored[4:]  # the same text, the same types (NULL, integer 0/1) as SQLAlchemy
         assert stored[0][1] == "2026-02-28 17:30:00.123456"
-    with engine.begin() as conn:
-        with pytest.raises(Exception, match="UNIQUE|unique|duplicate"):  # a driver error as SQLAlchemy's
-            bulk.insert_many(conn, "bulk_probe", frame.iloc[:1], list(frame.columns))
+    before = _count(engine)
+    # a driver error as SQLAlchemy's (PostgreSQL loads by COPY, SQLite by executemany), and the
+    # transaction's rows all go: the good row before the duplicate is not kept
+    with pytest.raises(IntegrityError, match="UNIQUE|unique|duplicate"), engine.begin() as conn:
+        bulk.insert_many(conn, "bulk_probe", frame.assign(id=[100, 1, 101, 102]), list(frame.columns))
+    assert _count(engine) == before
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(text("bulk_probe"))).scalar_one()
