@@ -37,7 +37,6 @@ from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
 from ioc.store.feedback import IngestResult, bulk_date
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
-    OPEN_INDEX_KEY,
     PROCEDURE_DIMS,
     SEED_KEY,
     UNIT_DIMS,
@@ -45,7 +44,6 @@ from ioc.store.schema_admin import (
     admin_procedure_rollup,
     admin_procedures,
     admin_rollup,
-    rebuild_open_index,
     seed_admin,
 )
 
@@ -60,12 +58,9 @@ def records_frame(records: Iterable[DossierRecord]) -> pd.DataFrame:
 
 
 def ensure_seeded(conn: Connection) -> None:
-    """A store created before this family landed gets its units and catalogue on first ingest;
-    one created before the open-set index changed gets the current index."""
+    """A store created before this family landed gets its units and catalogue on first ingest."""
     if get_meta(conn, SEED_KEY) is None:
         seed_admin(conn)
-    if get_meta(conn, OPEN_INDEX_KEY) is None:
-        rebuild_open_index(conn)
 
 
 def load_procedures(conn: Connection) -> pd.DataFrame:
@@ -79,19 +74,8 @@ def _unit_levels(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(select(schema.units.c.code, schema.units.c.level)).all())
 
 
-def _all_newer(conn: Connection, source: str, ids: list[str]) -> bool:
-    """Whether every id sorts after the source's newest stored one (one index probe), as in an
-    append-only load with sequential dossier numbers: then there is nothing to look up. SQLite
-    only, where text sorts by code point as in Python; PostgreSQL's collation may not."""
-    if conn.dialect.name != "sqlite" or not ids:
-        return False
-    newest = conn.execute(select(func.max(admin_dossiers.c.external_id))
-                          .where(admin_dossiers.c.source == source)).scalar()
-    return newest is None or min(ids) > newest
-
-
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
-    if _all_newer(conn, source, ids):
+    if bulk.all_newer(conn, "admin_dossiers", source, ids):
         return pd.DataFrame(columns=_OLD_COLUMNS)
     found = bulk.select_by_keys(conn, "admin_dossiers", _OLD_COLUMNS, source, ids)
     if found.empty:

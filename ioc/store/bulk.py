@@ -199,6 +199,17 @@ def add_many(
     return len(frame)
 
 
+def all_newer(conn: Connection, table: str, source: str, external_ids: Sequence[str]) -> bool:
+    """Whether every id sorts after ``source``'s newest stored one in ``table`` (one probe of the
+    unique (source, external_id) index), as in an append-only load with sequential numbers: then
+    none of them is stored and there is nothing to look up. SQLite only, where text compares by
+    code point as Python's does; PostgreSQL's collation may not."""
+    if conn.dialect.name != "sqlite" or not len(external_ids):
+        return False
+    newest = conn.exec_driver_sql(f"SELECT max(external_id) FROM {table} WHERE source = ?", (source,)).scalar()
+    return newest is None or min(external_ids) > newest
+
+
 def select_by_keys(
     conn: Connection, table: str, columns: Sequence[str], source: str, external_ids: Sequence[str]
 ) -> pd.DataFrame:

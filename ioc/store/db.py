@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, select, text
+from sqlalchemy import Engine, Index, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.feedback import CATEGORIES
 from ioc.domain.units import SEED_UNITS, Unit
-from ioc.store import schema
+from ioc.store import bulk, schema
 
 
 def utcnow() -> datetime:
@@ -60,6 +61,50 @@ def init_db(engine: Engine) -> None:
         if have is None:
             conn.execute(insert(schema.meta), [{"key": "schema_version", "value": schema.SCHEMA_VERSION}])
             seed(conn)
+        upgrade_partial_indexes(conn, fresh=have is None)
+
+
+def _partial_indexes() -> list[Index]:
+    return sorted((i for t in schema.metadata.tables.values() for i in t.indexes
+                   if i.dialect_options["sqlite"].get("where") is not None), key=lambda i: i.name)
+
+
+def _predicate_digest(index: Index) -> str:
+    return hashlib.sha1(str(index.dialect_options["sqlite"]["where"]).encode()).hexdigest()[:12]
+
+
+def _sqlite_index_has(conn: Connection, index: Index) -> bool:
+    """Whether SQLite already holds ``index`` with the current predicate (its DDL is kept as
+    written; PostgreSQL rewrites predicates, so there the index is rebuilt once)."""
+    if conn.dialect.name != "sqlite":
+        return False
+    sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                               (index.name,)).scalar()
+    return sql is not None and sql.rstrip().endswith(str(index.dialect_options["sqlite"]["where"]))
+
+
+def upgrade_partial_indexes(conn: Connection, fresh: bool = False) -> list[str]:
+    """Recreate every partial index whose predicate changed since the store was made.
+
+    A partial index is only used by SQLite when a query repeats its predicate as written, so a
+    store made with an older predicate would silently lose its index. Each index's predicate
+    digest is kept in ``meta`` (``index:NAME``); a store just created has the current ones.
+    Rebuilding scans the table once, under the schema lock. Returns the names rebuilt."""
+    rebuilt = []
+    for index in _partial_indexes():
+        key, digest = f"index:{index.name}", _predicate_digest(index)
+        if get_meta(conn, key) == digest:
+            continue
+        if not fresh:
+            bulk.advisory_lock(conn, "schema")
+            if get_meta(conn, key) == digest:  # another process did it while we waited
+                continue
+            if not _sqlite_index_has(conn, index):
+                index.drop(conn, checkfirst=True)
+                index.create(conn, checkfirst=True)
+                rebuilt.append(index.name)
+        set_meta(conn, key, digest)
+    return rebuilt
 
 
 def seed(conn: Connection) -> None:

@@ -164,6 +164,8 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
     columns = ["id", *REPORT_COLUMNS]
+    if bulk.all_newer(conn, "feedback_reports", source, ids):
+        return pd.DataFrame(columns=columns)
     found = bulk.select_by_keys(conn, "feedback_reports", columns, source, ids)
     if found.empty:
         return found
@@ -190,12 +192,17 @@ def ingest(
             calendar = load_calendar(conn)
         frame = fill_due(frame, calendar, tz)
         old = _fetch_existing(conn, source, frame["external_id"].tolist())
-        merged = frame.merge(old[["id", "external_id", "updated_at"]].rename(columns={"updated_at": "_old_updated"}),
-                             on="external_id", how="left")
-        is_new = merged["id"].isna().to_numpy()
-        newer = (~is_new) & (merged["updated_at"] > merged["_old_updated"]).to_numpy()
-        new_rows = frame[is_new]
-        changed_rows = merged[newer]
+        if old.empty:  # a batch of new reports only (the usual case): nothing to compare
+            new_rows, changed_rows = frame, frame.iloc[:0].assign(id=pd.Series(dtype="int64"))
+        else:
+            merged = frame.merge(old[["id", "external_id", "updated_at"]].rename(
+                columns={"updated_at": "_old_updated"}), on="external_id", how="left")
+            is_new = merged["id"].isna().to_numpy()
+            newer = (~is_new) & (merged["updated_at"] > merged["_old_updated"]).to_numpy()
+            new_rows = frame[is_new]
+            changed_rows = merged[newer]
+        if not new_rows["external_id"].is_monotonic_increasing:  # the unique index then grows at its end
+            new_rows = new_rows.sort_values("external_id", kind="stable")
         if len(changed_rows):
             old_versions = old.set_index("id").loc[changed_rows["id"].astype("int64")].reset_index()
         else:

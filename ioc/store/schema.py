@@ -142,8 +142,11 @@ data_versions = Table(
 # --- Family: citizen field feedback ---------------------------------------------------------
 
 # The open set, written out literally: SQLite uses a partial index only when the query's WHERE
-# contains the index's WHERE term as written (bound parameters do not qualify).
-OPEN_REPORT_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+# contains the index's WHERE term as written (bound parameters do not qualify). ORed equalities,
+# not IN: SQLite builds a temporary b-tree for an IN list of three or more constants each time an
+# INSERT evaluates the predicate (≈ 4 µs on every report inserted). Stores made with the IN list
+# get the index rebuilt at start (ioc.store.db.upgrade_partial_indexes).
+OPEN_REPORT_SQL = "({})".format(" OR ".join(f"status = '{s}'" for s in OPEN_STATUSES))
 
 feedback_reports = Table(
     "feedback_reports",

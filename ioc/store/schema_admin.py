@@ -41,7 +41,8 @@ from ioc.store.schema import meta, metadata, units
 # The open set, as the partial index's predicate and (literally: SQLite uses a partial index only
 # when the query's WHERE repeats the index's) as the queries' term. ORed equalities, not IN: SQLite
 # builds a temporary b-tree for an IN list of three or more constants, and an INSERT evaluates the
-# predicate once per row, so IN would cost ≈ 4 µs on every dossier inserted.
+# predicate once per row, so IN would cost ≈ 4 µs on every dossier inserted. Stores made with the
+# IN list get the index rebuilt at start (ioc.store.db.upgrade_partial_indexes).
 OPEN_SQL = "(status = 'new' OR status = 'in_progress' OR status = 'supplement_requested')"
 
 admin_procedures = Table(
@@ -141,19 +142,6 @@ admin_procedure_rollup = _rollup("admin_procedure_rollup", PROCEDURE_DIMS)
 
 
 SEED_KEY = "seeded:admin"
-# Set once the open-set index has the ORed predicate (stores created before it had an IN list,
-# which the queries' OPEN_SQL no longer matches).
-OPEN_INDEX_KEY = "index:admin_open"
-
-
-def rebuild_open_index(conn: Connection) -> None:
-    """Recreate ``ix_admin_open`` as defined here (a full scan: once per store, under the ingest lock)."""
-    index = next(i for i in admin_dossiers.indexes if i.name == "ix_admin_open")
-    index.drop(conn, checkfirst=True)
-    index.create(conn)
-    _mark(conn, OPEN_INDEX_KEY)
-
-
 def _mark(conn: Connection, key: str) -> None:
     if conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar() is None:
         conn.execute(insert(meta).values(key=key, value="1"))
@@ -175,4 +163,3 @@ def seed_admin(conn: Connection) -> None:
     if procedures:
         conn.execute(insert(admin_procedures), procedures)
     _mark(conn, SEED_KEY)
-    _mark(conn, OPEN_INDEX_KEY)  # seeded with this schema: its index is the current one

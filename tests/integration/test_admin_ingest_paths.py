@@ -32,8 +32,8 @@ from ioc.kpi.periods import Period
 from ioc.store import bulk
 from ioc.store import schema as store_schema
 from ioc.store.admin import ingest, records_frame
-from ioc.store.db import get_meta, init_db, make_engine
-from ioc.store.schema_admin import OPEN_INDEX_KEY, OPEN_SQL
+from ioc.store.db import get_meta, init_db, make_engine, upgrade_partial_indexes
+from ioc.store.schema_admin import OPEN_SQL
 
 NOW = datetime(2026, 4, 1)
 
@@ -72,21 +72,42 @@ def test_open_set_predicate_is_ored_equalities_and_overdue_counts_use_the_partia
     assert "USING INDEX ix_admin_open" in plan, plan  # the same plan as with the IN list
 
 
-def test_a_store_with_the_earlier_open_index_gets_the_current_one_on_its_next_ingest(tmp_path, tz) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+@pytest.mark.parametrize("index, table, columns, in_list, query_term", [
+    ("ix_admin_open", "admin_dossiers", "effective_due_at, received_at, level, unit_code",
+     "status IN ('new', 'in_progress', 'supplement_requested')", OPEN_SQL),
+    ("ix_feedback_open", "feedback_reports", "received_at, due_at, status, unit_code, category_code, channel",
+     "status IN ('received', 'verified', 'assigned', 'in_progress')", store_schema.OPEN_REPORT_SQL),
+])
+def test_a_store_made_with_an_earlier_open_index_predicate_gets_the_current_index_at_start(
+        tmp_path, tz, index: str, table: str, columns: str, in_list: str, query_term: str) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = make_engine(url)
     init_db(engine)
-    with engine.connect() as conn:
-        assert get_meta(conn, OPEN_INDEX_KEY) == "1"  # a new store starts with the current index
-    with engine.begin() as conn:  # as a store created before the change looked
-        conn.exec_driver_sql("DROP INDEX ix_admin_open")
-        conn.exec_driver_sql("CREATE INDEX ix_admin_open ON admin_dossiers (effective_due_at, received_at, level, "
-                             "unit_code) WHERE status IN ('new', 'in_progress', 'supplement_requested')")
-        conn.execute(store_schema.meta.delete().where(store_schema.meta.c.key == OPEN_INDEX_KEY))
+    digest = _meta(engine, f"index:{index}")
+    assert digest and _index_sql(engine, index).endswith(query_term)  # a new store starts with the current index
     put(engine, tz, dossier("OLD-1"))
-    assert "status = 'new' OR" in _open_index_sql(engine)
-    with engine.connect() as conn:
-        assert get_meta(conn, OPEN_INDEX_KEY) == "1"
+    with engine.begin() as conn:  # as a store created before the change looked
+        conn.exec_driver_sql(f"DROP INDEX {index}")
+        conn.exec_driver_sql(f"CREATE INDEX {index} ON {table} ({columns}) WHERE {in_list}")
+        conn.execute(store_schema.meta.delete().where(store_schema.meta.c.key.like("index:%")))
+    engine.dispose()
+    engine = make_engine(url)
+    init_db(engine)  # the next start
+    assert _index_sql(engine, index).endswith(query_term)
+    assert _meta(engine, f"index:{index}") == digest
+    with engine.connect() as conn:  # the other partial indexes were current: left as they were, marked
+        assert upgrade_partial_indexes(conn) == []
     assert admin_kpis(engine, AdminFilter(Period(date(2026, 2, 1), date(2026, 3, 1))), tz, NOW).overdue == 1
+
+
+def _meta(engine: Engine, key: str) -> str | None:
+    with engine.connect() as conn:
+        return get_meta(conn, key)
+
+
+def _index_sql(engine: Engine, name: str) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).scalar_one()
 
 
 def test_a_batch_of_numbers_newer_than_the_store_skips_the_lookup_and_the_upsert_rules_hold(engine: Engine, tz,
