@@ -37,8 +37,8 @@ Server CPU is utime+stime of the gunicorn master and workers (``/proc``) over th
 as % of the whole machine and of one core, and as CPU ms per second per screen; PostgreSQL
 backends of the bench database, Redis, the load generator and the ingest process are printed
 beside it, with the machine's load average, since all of them share the same cores. "Cache
-computations" counts Redis SETs (server-wide): more than one per new version means several
-screens computed the same summary at once.
+computations" counts the compute leases given back (ioc.cache single flight; server-wide): more
+than one per new version and query means several screens computed the same summary at once.
 
 Targets (benchmarks, not tests; 2-core machine): 200 screens on 2 workers: p95 ingest-to-screen
 ≤ 5 s, server CPU ≤ 50 %. JS heap growth over an accelerated hour ≤ 10 % (``--browser``).
@@ -805,9 +805,12 @@ def report(args: argparse.Namespace, dep: Deployment, stats: Stats, ingester: In
     print(f"requests per worker (access log): {', '.join(f'{k} {v}' for k, v in sorted(per_worker.items()))}; "
           f"load generator event-loop lag p50 {pct(stats.loop_lag, 0.5) * 1000:.0f} ms "
           f"p95 {pct(stats.loop_lag, 0.95) * 1000:.0f} ms max {max(stats.loop_lag, default=0) * 1000:.0f} ms")
-    sets = b.redis_calls.get("set", 0) - a.redis_calls.get("set", 0)
-    print(f"cache computations (Redis SET calls, server-wide): {sets} for {len(versions_in)} new versions "
-          f"(one per version and query is the ideal; more = screens computing the same summary at once)")
+    calls = {k: b.redis_calls.get(k, 0) - a.redis_calls.get(k, 0) for k in ("set", "evalsha")}
+    computed = calls["evalsha"]  # each computation under a lease gives it back with one EVALSHA
+    waited = max(calls["set"] - 2 * computed, 0)  # the other SETs: leases refused (the asker waited)
+    print(f"cache computations (leases given back, server-wide): {computed} for {len(versions_in)} new versions "
+          f"(one per version and query is the ideal; more = screens computing the same summary at once); "
+          f"{waited} askers waited for another's computation")
     print(f"server CPU (gunicorn master+workers) {gun:.1f} s = {gun / window / cores * 100:.1f} % of the machine, "
           f"{gun / window * 100:.0f} % of one core   (target <= 50 %)")
     print(f"  per screen {gun / window * 1000 / args.screens:.2f} CPU ms/s   "
