@@ -255,6 +255,15 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     with ctx.engine.connect() as conn:
         oldest = conn.execute(select(func.min(schema.feedback_reports.c.received_at))).scalar_one()
     assert oldest >= utcnow() - timedelta(days=32)
+    # the backfill is each simulator's first successful collection: the tiles are fresh at once
+    backfill_runs = {h.name: h for h in runs.source_health(ctx.engine)}
+    for spec in ctx.sources:
+        health = backfill_runs[spec.name]
+        assert health.last_success_at is not None and health.last_success_at >= utcnow() - timedelta(minutes=5), spec
+    with ctx.engine.connect() as conn:
+        feedback_run = conn.execute(select(schema.collector_runs).where(
+            schema.collector_runs.c.source == "feedback-simulator").order_by(schema.collector_runs.c.id)).mappings().first()
+    assert feedback_run["status"] == "ok" and feedback_run["inserted"] == stored
 
 
 def test_a_restart_on_a_store_with_history_does_not_backfill_again(
