@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.air_quality import FAMILY, PARAMETERS, quality_flags
 from ioc.domain.aqi_series import DAILY_COLUMNS, HOURLY_COLUMNS, daily_aqi_frame, hourly_aqi_frame
-from ioc.environment_alerts import SILENCE_HOURS, bad_air_episodes, no_data_episodes
+from ioc.environment_alerts import SILENCE_HOURS, STATION_EPISODE_KINDS, bad_air_episodes, no_data_episodes
 from ioc.store import bulk
 from ioc.store.db import json_dumps, sql_date, sql_ts, utcnow
 from ioc.store.environment import OBS_COLUMNS, in_list, load_observations, plain, read_times
@@ -110,11 +110,13 @@ def recompute(conn: Connection, source: str, changed: pd.DataFrame, tz: ZoneInfo
 
 
 def _stored_alerts(conn: Connection, started_from: datetime) -> pd.DataFrame:
-    """Environment alerts that started at or after ``started_from``."""
+    """Station episodes (``no_data``, ``aqi_bad``) that started at or after ``started_from``; the
+    family's other alerts (a source failing or stale, keyed by source name) are not theirs to sync."""
     ph = bulk.placeholder(conn)
     rows = plain(conn.exec_driver_sql(
         "SELECT id, kind, key, severity, started_at, ended_at, details FROM alerts "
-        f"WHERE family = {ph} AND started_at >= {ph}", (FAMILY, sql_ts(conn, started_from))))
+        f"WHERE family = {ph} AND kind IN ({ph}, {ph}) AND started_at >= {ph}",
+        (FAMILY, *STATION_EPISODE_KINDS, sql_ts(conn, started_from))))
     frame = pd.DataFrame.from_records(rows, columns=["id", "kind", "key", "severity", "started_at", "ended_at",
                                                      "details"])
     return read_times(frame, ["started_at", "ended_at"])
@@ -132,9 +134,10 @@ def _straddling_start(conn: Connection, station: str, a0: datetime) -> datetime 
     """Start of the earliest stored alert of ``station`` begun before ``a0`` and not over 3 h before it."""
     ph = bulk.placeholder(conn)
     value = conn.exec_driver_sql(
-        f"SELECT MIN(started_at) FROM alerts WHERE family = {ph} AND key = {ph} AND started_at < {ph} "
-        f"AND (ended_at IS NULL OR ended_at > {ph})",
-        (FAMILY, station, sql_ts(conn, a0), sql_ts(conn, a0 - timedelta(hours=SILENCE_HOURS)))).scalar()
+        f"SELECT MIN(started_at) FROM alerts WHERE family = {ph} AND kind IN ({ph}, {ph}) AND key = {ph} "
+        f"AND started_at < {ph} AND (ended_at IS NULL OR ended_at > {ph})",
+        (FAMILY, *STATION_EPISODE_KINDS, station, sql_ts(conn, a0),
+         sql_ts(conn, a0 - timedelta(hours=SILENCE_HOURS)))).scalar()
     return None if value is None else pd.Timestamp(value).to_pydatetime()
 
 

@@ -184,6 +184,19 @@ def test_silent_station_alert_opens_then_closes(engine: Engine):
     assert stored_alerts(engine) == [("no_data", "S1", "warning", T0 + 4 * H, T0 + 8 * H)]
 
 
+def test_station_refresh_leaves_the_familys_source_alerts_alone(engine: Engine):
+    # a source alert (ioc.alerts: source_failed, keyed by source name) whose key happens to be a
+    # station id, started inside the refreshed window: it is not a station episode to sync away
+    with engine.begin() as conn:
+        conn.execute(alerts.insert().values(family="environment", kind="source_failed", key="S1", severity="high",
+                                            started_at=T0 + H, ended_at=None, details="{}", updated_at=T0 + H))
+    ingest(engine, "src", pm_series("S1", T0, [99.0, 101.0] * 3), HUE, now=T0 + 6 * H + timedelta(minutes=10))
+    assert sorted(stored_alerts(engine)) == [("aqi_bad", "S1", "bad", T0 + H, None),
+                                             ("source_failed", "S1", "high", T0 + H, None)]
+    ingest(engine, "src", pm_series("S1", T0 + 6 * H, [10.0, 11.0, 10.0]), HUE, now=T0 + 9 * H + timedelta(minutes=10))
+    assert ("source_failed", "S1", "high", T0 + H, None) in stored_alerts(engine)
+
+
 # --------------------------------------------------------------------------- KPIs
 
 
