@@ -182,8 +182,9 @@ def _map_card(settings: Any, lang: str) -> html.Section:
     body = [
         html.Div(dl.MapContainer([
             dl.TileLayer(url=settings.tile_url, attribution=settings.tile_attribution, maxZoom=19),
+            # names above the centres' circles (drawn at the same points), below tooltips
             dl.Pane(dl.GeoJSON(id=ids.AD_MAP_UNITS, data=EMPTY_GEOJSON, pointToLayer=UNIT_LABEL, interactive=False),
-                    name="unit-labels", style={"zIndex": 350}),
+                    name="unit-labels", style={"zIndex": 450}),
             dl.LayerGroup(id=ids.AD_MAP_LAYER),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ], id=ids.AD_MAP, center=list(HUE_CENTRE), zoom=9, style={"height": "100%", "width": "100%"}),

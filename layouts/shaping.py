@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ioc.domain.feedback import STATUS_COLOURS
+from ioc.domain.units import short_name
 from ioc.i18n import (
     category_label,
     channel_label,
@@ -195,10 +196,11 @@ def map_geojson(frame: pd.DataFrame, tz: ZoneInfo, lang: str) -> dict:
 
 
 def unit_labels_geojson(units: list[Any], level: str = "district") -> dict:
-    """Unit names at their centroids (a JS function sets them as text, not HTML)."""
+    """Unit names (without "Huyện", "Thị xã"…, which make neighbours' labels overlap) at their
+    centroids (a JS function sets them as text, not HTML)."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(u.lon, 5), round(u.lat, 5)]},
-         "properties": {"name": u.name}}
+         "properties": {"name": short_name(u.name)}}
         for u in units if u.level == level and u.lat is not None and u.lon is not None
     ]
     return {"type": "FeatureCollection", "features": features}

@@ -39,6 +39,18 @@ SEED_UNITS: tuple[Unit, ...] = (
 )
 
 
+_KIND_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "Quận ", "Phường ", "Xã ", "Tỉnh ")
+
+
+def short_name(name: str) -> str:
+    """A unit's name without its kind ("Huyện Phú Vang" → "Phú Vang"), for map labels where the
+    full names of neighbouring units would run into each other."""
+    for prefix in _KIND_PREFIXES:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix):]
+    return name
+
+
 def in_province(lat: float | None, lon: float | None) -> bool:
     if lat is None or lon is None:
         return False
