@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -54,22 +55,53 @@ def _target_line(fig: go.Figure, target: float, lang: str) -> None:
                                   font=dict(color=TARGET, size=12)), annotation_position="bottom left")
 
 
+#: A period whose dossiers are still more than this share open has an on-time rate of the fast
+#: ones only (those resolved so far): drawn as provisional.
+PROVISIONAL_OPEN_SHARE = 0.05
+
+
+def provisional(part: pd.DataFrame) -> np.ndarray:
+    """Per bucket: whether more than :data:`PROVISIONAL_OPEN_SHARE` of its dossiers are still open."""
+    received = part["received"].to_numpy(dtype=float)
+    open_ = part["in_progress"].to_numpy(dtype=float)
+    return (received > 0) & (open_ > PROVISIONAL_OPEN_SHARE * np.maximum(received, 1))
+
+
 def levels_figure(series: pd.DataFrame, labels: dict[str, str], target: float, lang: str, freq: str,
                   uirevision: str | None = None, span: tuple[date, date] | None = None) -> go.Figure:
     """On-time rate per level over time (one line per ``key``) against the target."""
     if series.empty or series["resolved"].sum() == 0:
         return empty_figure(t("no_data", lang), lang)
     fig = go.Figure()
+    provisional_from = None
     for level in ("province", "district", "commune"):
         part = series[series["key"] == level]
         if part.empty:
             continue
         name = labels.get(level, level)
+        flags = provisional(part)
+        if flags.any():
+            first = part["bucket"][flags].min()
+            provisional_from = first if provisional_from is None else min(provisional_from, first)
+        notes = [fmt_int(n, lang) + (" · " + t("admin_series_provisional_point", lang,
+                                                share=fmt_pct(o / r, lang, 0)) if p else "")
+                 for n, o, r, p in zip(part["resolved"], part["in_progress"], part["received"], flags, strict=True)]
         fig.add_scatter(x=part["bucket"], y=part["on_time_rate"], name=name, mode="lines+markers",
-                        line=dict(color=LEVEL_COLOURS[level], width=3), marker=dict(size=5),
-                        customdata=[fmt_int(v, lang) for v in part["resolved"]],
+                        line=dict(color=LEVEL_COLOURS[level], width=3),
+                        marker=dict(size=[9 if p else 5 for p in flags],
+                                    symbol=["circle-open" if p else "circle" for p in flags]),
+                        customdata=notes,
                         hovertemplate="%{y:.1%} (%{customdata})<extra>" + plotly_text(name) + "</extra>")
     _target_line(fig, target, lang)
+    if provisional_from is not None:  # recent periods: only the fastest dossiers are resolved yet
+        step = {"day": 1, "week": 7, "month": 31}.get(freq, 1)
+        fig.add_vrect(x0=provisional_from - pd.Timedelta(days=step / 2),
+                      x1=series["bucket"].max() + pd.Timedelta(days=step / 2), fillcolor="rgba(148, 163, 184, .12)",
+                      line_width=0, layer="below",
+                      annotation=dict(text=t("admin_series_provisional", lang,
+                                             share=fmt_pct(PROVISIONAL_OPEN_SHARE, lang, 0)),
+                                      font=dict(color=MUTED, size=11), xanchor="right"),
+                      annotation_position="top left")  # the text ends where the shading starts
     low = min(target, float(series["on_time_rate"].min(skipna=True))) - 0.02
     base_layout(fig, lang, uirevision, hovermode="x unified",
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED)),

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from ioc.kpi.admin import kpis_from_sums
-from layouts.admin_figures import breakdown_figure, rate_colour, score_figure
+from layouts.admin_figures import breakdown_figure, levels_figure, rate_colour, score_figure
 from layouts.admin_query import parse_admin_query
 from layouts.admin_shaping import admin_tiles, level_cards, score_frame
 
@@ -73,3 +73,31 @@ def test_breakdown_labels_from_data_are_escaped() -> None:
     fig = breakdown_figure(frame, 0.95, "vi")
     assert list(fig.data[0].y) == ["&lt;b&gt;Thủ tục&lt;/b&gt; &amp; co"]
     assert fig.data[0].text[0] == "100,0\u00a0%"
+
+
+def _level_series(open_last: int) -> pd.DataFrame:
+    weeks = pd.to_datetime(["2026-10-05", "2026-10-12", "2026-10-19"])
+    rows = []
+    for level in ("province", "district"):
+        for i, week in enumerate(weeks):
+            received, open_ = 100, (open_last if i == 2 else 2)
+            resolved = received - open_
+            rows.append({"bucket": week, "key": level, "received": received, "in_progress": open_,
+                         "resolved": resolved, "on_time_rate": 1.0 if i == 2 else 0.95})
+    return pd.DataFrame(rows)
+
+
+def test_recent_weeks_with_many_open_dossiers_are_drawn_as_provisional() -> None:
+    labels = {"province": "Cấp tỉnh", "district": "Cấp huyện"}
+    # the last week still has 60 of its 100 dossiers open: its 100 % is the fast ones only
+    fig = levels_figure(_level_series(open_last=60), labels, 0.95, "vi", "week")
+    for trace in fig.data:
+        assert list(trace.marker.symbol) == ["circle", "circle", "circle-open"]
+        assert "tạm tính, 60\xa0% còn đang xử lý" in trace.customdata[2] and "tạm tính" not in trace.customdata[1]
+    shaded = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(shaded) == 1 and pd.Timestamp(shaded[0].x0) < pd.Timestamp("2026-10-19") < pd.Timestamp(shaded[0].x1)
+    assert any("Tạm tính: còn > 5\xa0% hồ sơ đang xử lý" in (a.text or "") for a in fig.layout.annotations)
+    # 5 of 100 open is not over the share: a complete-enough week, nothing shaded
+    fig = levels_figure(_level_series(open_last=5), labels, 0.95, "en", "week")
+    assert all(list(tr.marker.symbol) == ["circle"] * 3 for tr in fig.data)
+    assert not [s for s in fig.layout.shapes if s.type == "rect"]
