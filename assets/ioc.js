@@ -411,6 +411,43 @@
     if (blank.length) { renderClocks(blank); }
   }).observe(document.documentElement, { childList: true, subtree: true });
 
+  /* Unit names on the maps: where two would overlap at the current zoom, the later one (the
+   * seed order puts the city first) moves to the right of its point, the left, below, above,
+   * else it is hidden.
+   * Redone only when the labels moved (zoom, new data, the map resized), not on every tick. */
+  var LABEL_SHIFTS = ["translate(-50%, -50%)", "translate(8px, -50%)", "translate(calc(-100% - 8px), -50%)",
+                      "translate(-50%, 35%)", "translate(-50%, -135%)"];  // centred, right, left, below, above
+  function overlaps(a, b) {
+    return a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom && b.top < a.bottom;
+  }
+  function declutterLabels() {
+    document.querySelectorAll(".leaflet-container").forEach(function (map) {
+      var labels = map.querySelectorAll(".unit-label");
+      if (!labels.length || !map.offsetWidth) { return; }
+      var sig = map.offsetWidth + "x" + map.offsetHeight;
+      labels.forEach(function (l) { sig += "|" + l.style.transform + (l.firstElementChild ? l.firstElementChild.textContent : ""); });
+      if (map.iocLabelSig === sig) { return; }
+      map.iocLabelSig = sig;
+      var placed = [];
+      labels.forEach(function (l) {
+        var div = l.firstElementChild;
+        if (!div) { return; }
+        div.style.visibility = "";
+        for (var i = 0; i < LABEL_SHIFTS.length; i++) {
+          div.style.transform = LABEL_SHIFTS[i];
+          var box = div.getBoundingClientRect();
+          if (!placed.some(function (p) { return overlaps(p, box); })) {
+            placed.push(box);
+            div.setAttribute("data-shift", String(i));
+            return;
+          }
+        }
+        div.style.visibility = "hidden";
+        div.setAttribute("data-shift", "hidden");
+      });
+    });
+  }
+
   function tick() {
     var el = document.getElementById("shell-clock");
     if (el) {
@@ -418,6 +455,7 @@
       setText(el, p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second);
     }
     renderClocks(document.querySelectorAll("[data-clock]"));
+    declutterLabels();
     renderFresh();
     renderBanner();
     scheduledReload();

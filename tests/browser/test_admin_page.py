@@ -136,6 +136,22 @@ def test_ranking_map_and_queue(page: Page, app: RunningApp, console: ConsoleLog)
     radii = page.evaluate("""Array.from(document.querySelectorAll('#ad-map path.leaflet-interactive'))
         .map(p => p.getBoundingClientRect().width)""")
     assert max(radii) > 2 * min(radii)
+    # The nine names are all shown, on top of the circles, and none runs into another (Huế and
+    # Phú Vang are 42 px apart at this zoom: one of them moves beside its point).
+    page.wait_for_function("""() => {
+        const l = [...document.querySelectorAll('#ad-map .unit-label div')];
+        return l.length === 9 && l.every(d => d.hasAttribute('data-shift'));
+    }""", timeout=10_000)
+    boxes = page.evaluate("""[...document.querySelectorAll('#ad-map .unit-label div')].map(d => {
+        const r = d.getBoundingClientRect();
+        return {name: d.textContent, shift: d.getAttribute('data-shift'), visible: getComputedStyle(d).visibility,
+                l: r.left, r: r.right, t: r.top, b: r.bottom};
+    })""")
+    assert {b["name"] for b in boxes} >= {"Huế", "Phú Vang", "A Lưới"} and all(b["visible"] == "visible" for b in boxes)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a["r"] <= b["l"] or b["r"] <= a["l"] or a["b"] <= b["t"] or b["b"] <= a["t"], (a, b)
+    assert any(b["shift"] != "0" for b in boxes)  # at least one label moved off its point
 
     # The queue: due soon by default, overdue on request, both counted in the note.
     expect(page.locator("#ad-queue-note")).to_contain_text("quá hạn")
