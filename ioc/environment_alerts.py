@@ -27,8 +27,6 @@ import numpy as np
 from ioc.domain.aqi import category_for
 
 BAD_AQI = 151
-#: The kinds of episode derived here from station data (the only alerts refresh_alerts syncs).
-STATION_EPISODE_KINDS = ("no_data", "aqi_bad")
 SILENCE_HOURS = 3
 KINDS = ("aqi_bad", "no_data")
 _H = timedelta(hours=1)

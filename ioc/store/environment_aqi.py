@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.air_quality import FAMILY, PARAMETERS, quality_flags
 from ioc.domain.aqi_series import DAILY_COLUMNS, HOURLY_COLUMNS, daily_aqi_frame, hourly_aqi_frame
-from ioc.environment_alerts import SILENCE_HOURS, STATION_EPISODE_KINDS, bad_air_episodes, no_data_episodes
+from ioc.environment_alerts import KINDS, SILENCE_HOURS, bad_air_episodes, no_data_episodes
 from ioc.store import bulk
 from ioc.store.db import json_dumps, sql_date, sql_ts, utcnow
 from ioc.store.environment import OBS_COLUMNS, in_list, load_observations, plain, read_times
@@ -115,8 +115,8 @@ def _stored_alerts(conn: Connection, started_from: datetime) -> pd.DataFrame:
     ph = bulk.placeholder(conn)
     rows = plain(conn.exec_driver_sql(
         "SELECT id, kind, key, severity, started_at, ended_at, details FROM alerts "
-        f"WHERE family = {ph} AND kind IN ({ph}, {ph}) AND started_at >= {ph}",
-        (FAMILY, *STATION_EPISODE_KINDS, sql_ts(conn, started_from))))
+        f"WHERE family = {ph} AND kind IN {in_list(conn, KINDS)} AND started_at >= {ph}",
+        (FAMILY, *KINDS, sql_ts(conn, started_from))))
     frame = pd.DataFrame.from_records(rows, columns=["id", "kind", "key", "severity", "started_at", "ended_at",
                                                      "details"])
     return read_times(frame, ["started_at", "ended_at"])
@@ -134,9 +134,9 @@ def _straddling_start(conn: Connection, station: str, a0: datetime) -> datetime 
     """Start of the earliest stored alert of ``station`` begun before ``a0`` and not over 3 h before it."""
     ph = bulk.placeholder(conn)
     value = conn.exec_driver_sql(
-        f"SELECT MIN(started_at) FROM alerts WHERE family = {ph} AND kind IN ({ph}, {ph}) AND key = {ph} "
-        f"AND started_at < {ph} AND (ended_at IS NULL OR ended_at > {ph})",
-        (FAMILY, *STATION_EPISODE_KINDS, station, sql_ts(conn, a0),
+        f"SELECT MIN(started_at) FROM alerts WHERE family = {ph} AND kind IN {in_list(conn, KINDS)} "
+        f"AND key = {ph} AND started_at < {ph} AND (ended_at IS NULL OR ended_at > {ph})",
+        (FAMILY, *KINDS, station, sql_ts(conn, a0),
          sql_ts(conn, a0 - timedelta(hours=SILENCE_HOURS)))).scalar()
     return None if value is None else pd.Timestamp(value).to_pydatetime()
 
