@@ -64,13 +64,14 @@ def init_db(engine: Engine) -> None:
         upgrade_partial_indexes(conn, fresh=have is None)
 
 
+def _predicate(index: Index) -> str | None:
+    where = index.dialect_options["sqlite"].get("where")
+    return None if where is None else str(where)
+
+
 def _partial_indexes() -> list[Index]:
-    return sorted((i for t in schema.metadata.tables.values() for i in t.indexes
-                   if i.dialect_options["sqlite"].get("where") is not None), key=lambda i: i.name)
-
-
-def _predicate_digest(index: Index) -> str:
-    return hashlib.sha1(str(index.dialect_options["sqlite"]["where"]).encode()).hexdigest()[:12]
+    return sorted((i for t in schema.metadata.tables.values() for i in t.indexes if _predicate(i) is not None),
+                  key=lambda i: i.name)
 
 
 def _sqlite_index_has(conn: Connection, index: Index) -> bool:
@@ -80,7 +81,7 @@ def _sqlite_index_has(conn: Connection, index: Index) -> bool:
         return False
     sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
                                (index.name,)).scalar()
-    return sql is not None and sql.rstrip().endswith(str(index.dialect_options["sqlite"]["where"]))
+    return sql is not None and sql.rstrip().endswith(_predicate(index))
 
 
 def upgrade_partial_indexes(conn: Connection, fresh: bool = False) -> list[str]:
@@ -92,7 +93,7 @@ def upgrade_partial_indexes(conn: Connection, fresh: bool = False) -> list[str]:
     Rebuilding scans the table once, under the schema lock. Returns the names rebuilt."""
     rebuilt = []
     for index in _partial_indexes():
-        key, digest = f"index:{index.name}", _predicate_digest(index)
+        key, digest = f"index:{index.name}", hashlib.sha1(_predicate(index).encode()).hexdigest()[:12]
         if get_meta(conn, key) == digest:
             continue
         if not fresh:

@@ -34,16 +34,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from ioc.domain.admin import OPEN_STATUSES, DossierStatus
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_units import one_stop_units
-from ioc.store.schema import meta, metadata, units
+from ioc.store.schema import meta, metadata, status_among_sql, units
 
-# The open set, as the partial index's predicate and (literally: SQLite uses a partial index only
-# when the query's WHERE repeats the index's) as the queries' term. ORed equalities, not IN: SQLite
-# builds a temporary b-tree for an IN list of three or more constants, and an INSERT evaluates the
-# predicate once per row, so IN would cost ≈ 4 µs on every dossier inserted. Stores made with the
-# IN list get the index rebuilt at start (ioc.store.db.upgrade_partial_indexes).
-OPEN_SQL = "(status = 'new' OR status = 'in_progress' OR status = 'supplement_requested')"
+# The open set of dossiers, as the partial index's predicate and its queries' term (in the
+# statuses' declared order: new, in_progress, supplement_requested).
+OPEN_SQL = status_among_sql(s.value for s in DossierStatus if s in OPEN_STATUSES)
 
 admin_procedures = Table(
     "admin_procedures",
@@ -142,9 +140,6 @@ admin_procedure_rollup = _rollup("admin_procedure_rollup", PROCEDURE_DIMS)
 
 
 SEED_KEY = "seeded:admin"
-def _mark(conn: Connection, key: str) -> None:
-    if conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar() is None:
-        conn.execute(insert(meta).values(key=key, value="1"))
 
 
 def seed_admin(conn: Connection) -> None:
@@ -162,4 +157,5 @@ def seed_admin(conn: Connection) -> None:
                   for p in SEED_PROCEDURES if p.code not in known]
     if procedures:
         conn.execute(insert(admin_procedures), procedures)
-    _mark(conn, SEED_KEY)
+    if conn.execute(select(meta.c.value).where(meta.c.key == SEED_KEY)).scalar() is None:
+        conn.execute(insert(meta).values(key=SEED_KEY, value="1"))
