@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from data_sources.base import ConfigurationError, SourceError, SourceSpec
+from data_sources.base import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec
 from data_sources.registry import make_collector
 from ioc.context import Context
 from ioc.families import FAMILIES
@@ -39,6 +39,18 @@ def backoff_until(health: runs.SourceHealth) -> datetime | None:
     return health.last_run_at + min(delay, MAX_BACKOFF)
 
 
+def ingest_batch(ctx: Context, spec: SourceSpec, cctx: CollectorContext, batch: Batch, outcome: RunOutcome) -> None:
+    """Quarantine a batch's rejects and store its records, counting both into ``outcome``."""
+    outcome.counts["fetched"] += batch.fetched
+    outcome.counts["rejected"] += len(batch.rejects)
+    runs.quarantine(ctx.engine, spec.name, spec.family, outcome.run_id, batch.rejects)
+    if len(batch.records):
+        result = FAMILIES[spec.family].ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
+        outcome.counts["inserted"] += result.inserted
+        outcome.counts["updated"] += result.updated
+        outcome.counts["unchanged"] += result.unchanged
+
+
 def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # noqa: ANN001
     family = FAMILIES.get(spec.family)
     if family is None or family.ingest is None:
@@ -52,14 +64,7 @@ def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # 
         watermark = runs.get_watermark(ctx.engine, spec.name)
         new_watermark = None
         for batch in collector.batches(watermark):
-            outcome.counts["fetched"] += batch.fetched
-            outcome.counts["rejected"] += len(batch.rejects)
-            runs.quarantine(ctx.engine, spec.name, spec.family, outcome.run_id, batch.rejects)
-            if len(batch.records):
-                result = family.ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
-                outcome.counts["inserted"] += result.inserted
-                outcome.counts["updated"] += result.updated
-                outcome.counts["unchanged"] += result.unchanged
+            ingest_batch(ctx, spec, cctx, batch, outcome)
             if batch.watermark is not None:
                 new_watermark = batch.watermark
         if new_watermark is not None:

@@ -18,30 +18,23 @@ _scheduler = None
 def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
     """Store ``days`` of a simulator's history ending now; returns records stored or updated."""
     from data_sources.registry import make_collector
-    from ioc.families import FAMILIES
+    from ioc.collect import RunOutcome, ingest_batch
     from ioc.notify import db_versions
     from ioc.store import runs
 
     cctx = ctx.collector_context()
     collector = make_collector(spec, cctx)
-    ingest = FAMILIES[spec.family].ingest
     # The backfill is the source's first collection: recorded as a run, so the family's tiles are
     # fresh from the first page view instead of saying "never collected" until the first live run.
-    run_id = runs.start_run(ctx.engine, spec.name, spec.family)
-    counts = dict.fromkeys(("fetched", "inserted", "updated", "unchanged", "rejected"), 0)
+    outcome = RunOutcome(spec.name, "ok", run_id=runs.start_run(ctx.engine, spec.name, spec.family))
     try:
         for batch in collector.backfill(days, seed):
-            counts["fetched"] += batch.fetched
-            if len(batch.records):
-                result = ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
-                counts["inserted"] += result.inserted
-                counts["updated"] += result.updated
-                counts["unchanged"] += result.unchanged
+            ingest_batch(ctx, spec, cctx, batch, outcome)
     except Exception as exc:
-        runs.finish_run(ctx.engine, run_id, "failed", counts, f"backfill: {type(exc).__name__}: {exc}")
+        runs.finish_run(ctx.engine, outcome.run_id, "failed", outcome.counts, f"backfill: {type(exc).__name__}: {exc}")
         raise
-    runs.finish_run(ctx.engine, run_id, "ok", counts, None)
-    stored = counts["inserted"] + counts["updated"]
+    runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, None)
+    stored = outcome.counts["inserted"] + outcome.counts["updated"]
     with ctx.engine.begin() as conn:
         set_meta(conn, f"backfilled:{spec.name}", str(days))
     ctx.notifier.publish(spec.family, db_versions(ctx.engine).get(spec.family, 0))
