@@ -122,38 +122,37 @@ def rows(conn: Connection, frame: pd.DataFrame, columns: Sequence[str]) -> list[
     return list(zip(*cols, strict=True)) if cols else []
 
 
-def execute_many(conn: Connection, sql: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
-    """``executemany`` of ``sql`` with the rows of ``frame``'s ``columns``, streamed to the driver
-    on the transaction's own connection: no list of tuples in between (each tuple is freed once
+def send_rows(conn: Connection, sql: str, values: Sequence[Sequence[Any]]) -> None:
+    """``executemany`` of ``sql`` with rows zipped from column lists (as :func:`db_column` gives
+    them), or PostgreSQL's ``COPY … FROM STDIN`` when ``sql`` is a COPY: streamed to the driver on
+    the transaction's own connection, no list of tuples in between (each tuple is freed once
     bound, and the next one reuses its memory). Driver errors surface as SQLAlchemy's, as through
     ``exec_driver_sql``."""
-    values = [db_column(conn, frame[c]) for c in columns]
     dbapi_error = conn.dialect.loaded_dbapi.Error
     cursor = conn.connection.cursor()
     try:
-        cursor.executemany(sql, zip(*values, strict=True))
+        if sql.startswith("COPY "):
+            with cursor.copy(sql) as copy:
+                for row in zip(*values, strict=True):
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, zip(*values, strict=True))
     except dbapi_error as err:
         raise exc.DBAPIError.instance(sql, None, err, dbapi_error, dialect=conn.dialect) from err
     finally:
         cursor.close()
+
+
+def execute_many(conn: Connection, sql: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """:func:`send_rows` of ``frame``'s ``columns``."""
+    send_rows(conn, sql, [db_column(conn, frame[c]) for c in columns])
 
 
 def copy_rows(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> None:
     """PostgreSQL's ``COPY … FROM STDIN`` of ``frame``'s ``columns`` (psycopg 3): the server
     loads rows without planning and executing one INSERT each. Same rows, same constraints,
-    same errors as an INSERT (surfaced as SQLAlchemy's)."""
-    values = [db_column(conn, frame[c]) for c in columns]
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    dbapi_error = conn.dialect.loaded_dbapi.Error
-    cursor = conn.connection.cursor()
-    try:
-        with cursor.copy(sql) as copy:
-            for row in zip(*values, strict=True):
-                copy.write_row(row)
-    except dbapi_error as err:
-        raise exc.DBAPIError.instance(sql, None, err, dbapi_error, dialect=conn.dialect) from err
-    finally:
-        cursor.close()
+    same errors as an INSERT."""
+    execute_many(conn, f"COPY {table} ({', '.join(columns)}) FROM STDIN", frame, columns)
 
 
 def insert_many(conn: Connection, table: str, frame: pd.DataFrame, columns: Sequence[str]) -> int:

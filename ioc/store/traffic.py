@@ -213,12 +213,8 @@ def _insert(conn: Connection, frame: pd.DataFrame, columns: tuple[str, ...], con
         values.append([bulk.db_column(conn, pd.Series([value]))[0]] * len(frame))
     names = [*columns, *constants]
     ph = bulk.placeholder(conn)
-    cursor = conn.connection.cursor()  # the transaction's own DBAPI connection
-    try:
-        cursor.executemany(f"INSERT INTO traffic_violations ({', '.join(names)}) "
-                           f"VALUES ({', '.join([ph] * len(names))})", zip(*values, strict=True))
-    finally:
-        cursor.close()
+    bulk.send_rows(conn, f"INSERT INTO traffic_violations ({', '.join(names)}) "
+                         f"VALUES ({', '.join([ph] * len(names))})", values)
     return len(frame)
 
 
