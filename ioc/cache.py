@@ -97,6 +97,10 @@ class RedisCache:
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._max_bytes = max_bytes
+        # a lease is deleted only by its holder (it may have expired and been taken by another);
+        # registering does not reach Redis: the script is loaded on its first call
+        self._release = self._redis.register_script(
+            "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0")
 
     def get(self, key: str) -> bytes | None:
         import redis
@@ -136,21 +140,12 @@ class RedisCache:
             return False
 
     def release(self, key: str, token: str) -> None:
-        """Delete the lease if it is still ours (it may have expired and been taken by another)."""
         import redis
 
         try:
             self._release(keys=[key + LEASE_SUFFIX], args=[token])
         except redis.RedisError:
             pass
-
-    @property
-    def _release(self):  # noqa: ANN202
-        script = getattr(self, "_release_script", None)
-        if script is None:
-            script = self._release_script = self._redis.register_script(
-                "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0")
-        return script
 
 
 def make_cache(redis_url: str | None) -> Cache:
