@@ -94,9 +94,8 @@ def levels_figure(series: pd.DataFrame, labels: dict[str, str], target: float, l
                         hovertemplate="%{y:.1%} (%{customdata})<extra>" + plotly_text(name) + "</extra>")
     _target_line(fig, target, lang)
     if provisional_from is not None:  # recent periods: only the fastest dossiers are resolved yet
-        step = {"day": 1, "week": 7, "month": 31}.get(freq, 1)
-        fig.add_vrect(x0=provisional_from - pd.Timedelta(days=step / 2),
-                      x1=series["bucket"].max() + pd.Timedelta(days=step / 2), fillcolor="rgba(148, 163, 184, .12)",
+        half = pd.Timedelta(milliseconds=_bucket_ms(freq) / 2)
+        fig.add_vrect(x0=provisional_from - half, x1=series["bucket"].max() + half, fillcolor="rgba(148, 163, 184, .12)",
                       line_width=0, layer="below",
                       annotation=dict(text=t("admin_series_provisional", lang,
                                              share=fmt_pct(PROVISIONAL_OPEN_SHARE, lang, 0)),
