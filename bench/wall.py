@@ -839,7 +839,7 @@ def make_deployment(args: argparse.Namespace) -> Deployment:
                     "every_seconds": max(1, round(args.ingest_every)), "path": str(dep.work / "never-read.csv")}]
     print(f"deployment: PostgreSQL {dep.db}, Redis {dep.redis_url}, gunicorn on {dep.base} "
           f"{' '.join(dep.gunicorn_args)} ({dep.work})")
-    dep.start([("feedback", args.history_days)] + [(f, args.other_days) for f in WALL_FAMILIES[1:]])
+    dep.start(seed_plan(args))
     check_dependencies(dep.base)
     return dep
 
@@ -941,6 +941,20 @@ def _interrupted(*_: Any) -> None:
     raise KeyboardInterrupt  # SIGTERM cleans up like Ctrl-C
 
 
+def add_deployment_args(parser: argparse.ArgumentParser) -> None:
+    """The options of the deployment both cases start (history, database, Redis, logs)."""
+    parser.add_argument("--history-days", type=int, default=365, help="simulated feedback history")
+    parser.add_argument("--other-days", type=int, default=30, help="simulated history of the other families")
+    parser.add_argument("--db", default="ioc_bench_wall")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
+    parser.add_argument("--keep-logs", action="store_true")
+
+
+def seed_plan(args: argparse.Namespace) -> list[tuple[str, int]]:
+    """Days of simulated history per family: a year of feedback (the wall's busiest panel)."""
+    return [("feedback", args.history_days)] + [(f, args.other_days) for f in WALL_FAMILIES[1:]]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -951,11 +965,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=30, help="seconds before measuring (page loads, ramp)")
     parser.add_argument("--ramp", type=float, default=20, help="screens open their page over this many seconds")
-    parser.add_argument("--history-days", type=int, default=365, help="simulated feedback history")
-    parser.add_argument("--other-days", type=int, default=30, help="simulated history of the other families")
-    parser.add_argument("--db", default="ioc_bench_wall")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--keep-logs", action="store_true")
+    add_deployment_args(parser)
     parser.add_argument("--gunicorn-args", default="", help='extra gunicorn options, e.g. "--keep-alive 10"')
     parser.add_argument("--profile", action="store_true", help="server CPU per request kind, and the model")
     parser.add_argument("--browser", action="store_true", help="the JS heap case (bench/wall_browser.py)")

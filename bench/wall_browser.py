@@ -26,7 +26,7 @@ import argparse
 import time
 from typing import Any
 
-from wall import WALL_FAMILIES, Deployment, Ingester, pct
+from wall import Deployment, Ingester, add_deployment_args, pct, run_guarded, seed_plan
 
 SPEEDUP = 12  # 3000 ms / 250 ms
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -104,7 +104,7 @@ def browser_case(args: argparse.Namespace) -> None:
     try:
         print(f"deployment: PostgreSQL {dep.db}, Redis {dep.redis_url}, gunicorn (1 worker) on {dep.base}, "
               f"IOC_LIVE_POLL_MS={poll_ms}, {args.reports} feedback reports every {ingest_every:.3f} s")
-        dep.start([("feedback", args.history_days)] + [(f, args.other_days) for f in WALL_FAMILIES[1:]])
+        dep.start(seed_plan(args))
         ingester = Ingester(dep.env(), ingest_every, args.reports, "bench-wall-feed",
                             simulators=[{"name": s["name"], "every_seconds": s["every_seconds"]} for s in SIMULATORS],
                             speedup=SPEEDUP)
@@ -183,13 +183,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5, help="real minutes measured (x12 accelerated)")
     parser.add_argument("--rotate", action="store_true", help="/wall?rotate=wall,feedback,traffic&every=10")
     parser.add_argument("--reports", type=int, default=1, help="feedback reports per batch")
-    parser.add_argument("--history-days", type=int, default=365, help="simulated feedback history")
-    parser.add_argument("--other-days", type=int, default=30, help="simulated history of the other families")
-    parser.add_argument("--db", default="ioc_bench_wall")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/5")
-    parser.add_argument("--keep-logs", action="store_true")
+    add_deployment_args(parser)
     args = parser.parse_args()
-    from wall import run_guarded
 
     run_guarded(browser_case, args)
 
