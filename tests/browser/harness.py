@@ -37,7 +37,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _tail(path: Path, lines: int = 60) -> str:
+def tail(path: Path, lines: int = 60) -> str:
     try:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
     except OSError as exc:
@@ -93,7 +93,7 @@ class RunningApp:
             return json.load(resp)["versions"]
 
     def log_tail(self) -> str:
-        return _tail(self.log_path)
+        return tail(self.log_path)
 
 
 class ConsoleLog:
