@@ -24,12 +24,12 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from data_sources.base import Batch, Collector
 from data_sources.simulator import DISTRICT_WEIGHTS
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_clock import DAY_US, HOUR_US, WorkClock
 from ioc.domain.admin_units import PROVINCIAL_CENTRE, generated_communes
 from ioc.domain.calendar import WorkCalendar
+from ioc.sources import Batch, Collector
 from ioc.store.admin_derive import to_utc
 
 YEARLY_DOSSIERS = 1_000_000

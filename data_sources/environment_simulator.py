@@ -27,9 +27,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from data_sources.base import Batch, Collector
 from ioc.domain.air_quality import EnvStation
 from ioc.domain.aqi import MOLAR_MASS, MOLAR_VOLUME
+from ioc.sources import Batch, Collector
 from ioc.store.environment import EnvRecords
 
 PROVIDER = "Mô phỏng (simulator)"

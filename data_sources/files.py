@@ -51,9 +51,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.base import Batch, Collector, Reject, SourceError, SourceSpec
 from ioc.domain.feedback import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, RecordError, validate_report
 from ioc.domain.units import nearest_unit
+from ioc.sources import Batch, Collector, Reject, SourceError, SourceSpec
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome

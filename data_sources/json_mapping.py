@@ -36,7 +36,8 @@ from urllib.parse import urljoin
 
 import httpx
 
-from data_sources.base import Batch, Collector, ConfigurationError, HttpJsonClient, Reject, SourceError
+from data_sources.http import HttpJsonClient
+from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
 
 MAX_PAGES = 10_000
 _MISSING = object()

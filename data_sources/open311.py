@@ -43,18 +43,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from data_sources.base import (
-    Batch,
-    Collector,
-    CollectorContext,
-    ConfigurationError,
-    HttpJsonClient,
-    Reject,
-    SourceError,
-    SourceSpec,
-)
+from data_sources.http import HttpJsonClient
 from ioc.domain.feedback import CHANNELS, RecordError, parse_timestamp, validate_report
 from ioc.domain.units import nearest_unit
+from ioc.sources import Batch, Collector, CollectorContext, ConfigurationError, Reject, SourceError, SourceSpec
 
 log = logging.getLogger(__name__)
 

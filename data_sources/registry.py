@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from data_sources.base import Collector, CollectorContext, ConfigurationError, SourceSpec
+from ioc.sources import Collector, CollectorContext, ConfigurationError, SourceSpec
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 

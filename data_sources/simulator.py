@@ -22,10 +22,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from data_sources.base import Batch, Collector
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CATEGORIES, DEFAULT_DUE_WORKING_DAYS
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.sources import Batch, Collector
 
 YEARLY_REPORTS = 9_500
 DISTRICT_WEIGHTS = {"474": 0.42, "479": 0.10, "480": 0.08, "478": 0.10, "482": 0.08, "476": 0.07,

@@ -30,10 +30,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from data_sources.base import Batch, Collector
 from data_sources.traffic_sim_cameras import CAMERAS
 from ioc.domain.traffic import ViolationType, default_schedule
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.sources import Batch, Collector
 
 V = ViolationType
 TYPES = [str(v) for v in V]

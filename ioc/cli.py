@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from data_sources.base import ConfigurationError
 from ioc.config import ConfigError, settings
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
+from ioc.sources import ConfigurationError
 
 FILTERS = ("district", "category", "channel", "level", "unit")
 

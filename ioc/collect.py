@@ -10,10 +10,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from data_sources.base import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec
 from data_sources.registry import make_collector
 from ioc.context import Context
 from ioc.families import FAMILIES
+from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec
 from ioc.store import runs
 from ioc.store.db import utcnow
 

@@ -6,8 +6,8 @@ import logging
 import os
 import threading
 
-from data_sources.base import SourceSpec
 from ioc.context import Context
+from ioc.sources import SourceSpec
 from ioc.store.db import get_meta, set_meta
 
 log = logging.getLogger(__name__)

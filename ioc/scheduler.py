@@ -21,8 +21,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, text
 
-from data_sources.base import SourceSpec
 from ioc.context import Context
+from ioc.sources import SourceSpec
 from ioc.store.db import sql_ts, utcnow
 
 log = logging.getLogger(__name__)

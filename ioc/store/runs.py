@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, desc, func, insert, select, update
 
-from data_sources.base import Reject, SourceSpec
+from ioc.sources import Reject, SourceSpec
 from ioc.store import schema
 from ioc.store.db import json_dumps, utcnow
 

@@ -21,12 +21,12 @@ from sqlalchemy import select
 
 from data_sources.admin_files import import_admin_file
 from data_sources.admin_simulator import AdminSimulator, history, online_share
-from data_sources.base import SourceSpec
 from ioc.collect import run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.kpi.admin import AdminFilter, admin_kpis
 from ioc.kpi.periods import Period
+from ioc.sources import SourceSpec
 from ioc.store import runs
 from ioc.store.admin import ingest
 from ioc.store.db import make_engine

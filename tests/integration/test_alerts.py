@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 import ioc.alerts as alerts_mod
-from data_sources.base import SourceSpec
 from ioc.alerts import (
     FAMILY,
     acknowledge,
@@ -41,6 +40,7 @@ from ioc.domain.traffic_records import validate_violation
 from ioc.i18n_alerts import describe
 from ioc.notify import LocalNotifier
 from ioc.scheduler import ALERTS_JOB, build_scheduler, run_alerts_job
+from ioc.sources import SourceSpec
 from ioc.store import environment as env_store
 from ioc.store import feedback as feedback_store
 from ioc.store import runs, schema

@@ -11,11 +11,11 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 import data_sources.files as files
-from data_sources.base import SourceSpec
 from data_sources.files import import_feedback_file
 from ioc.collect import run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
+from ioc.sources import SourceSpec
 from ioc.store import runs, schema
 
 HEADER = ["external_id", "received_at", "status", "resolved_at", "rating", "channel", "unit_code", "lat", "lon",

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from data_sources import json_mapping
-from data_sources.base import ConfigurationError
 from data_sources.json_mapping import _MISSING, dig, map_item
 from ioc.collect import RunOutcome, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
+from ioc.sources import ConfigurationError
 from ioc.store import runs, schema
 from tests.integration.json_server import JsonServer
 

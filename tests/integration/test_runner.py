@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 
 import data_sources.registry as registry
-from data_sources.base import Batch, Collector, Reject, SourceError, SourceSpec
 from ioc.collect import MAX_BACKOFF, backoff_until, run_if_due, run_source
 from ioc.config import load_settings
 from ioc.context import Context
 from ioc.domain.feedback import validate_report
 from ioc.notify import LocalNotifier, db_versions
+from ioc.sources import Batch, Collector, Reject, SourceError, SourceSpec
 from ioc.store import runs, schema
 from ioc.store.db import utcnow
 

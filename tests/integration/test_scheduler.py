@@ -16,11 +16,11 @@ from sqlalchemy import Engine, func, select, update
 import data_sources.registry as registry
 import ioc.runtime as runtime
 import ioc.scheduler as scheduler_mod
-from data_sources.base import Batch, Collector, SourceSpec
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
 from ioc.scheduler import ALERTS_JOB, build_scheduler, release_lock, run_job, try_lock
+from ioc.sources import Batch, Collector, SourceSpec
 from ioc.store import runs, schema
 from ioc.store.db import init_db, make_engine, utcnow
 

@@ -21,7 +21,6 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from data_sources import traffic_simulator
-from data_sources.base import SourceSpec
 from data_sources.traffic_files import import_traffic_file
 from data_sources.traffic_simulator import CAMERAS, CITIZEN_PER_DAY, TrafficSimulator, history
 from ioc.collect import run_source
@@ -30,6 +29,7 @@ from ioc.context import Context, build_context
 from ioc.domain.traffic import check_fines, parse_plate
 from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter, traffic_kpis
+from ioc.sources import SourceSpec
 from ioc.store import runs
 from ioc.store import schema_traffic as st
 from tests.integration.json_server import JsonServer

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 
 import data_sources.simulator as simulator
-from data_sources.base import SourceSpec
 from data_sources.simulator import changed_between, history, state_at
 from ioc.collect import run_source
 from ioc.config import load_settings
@@ -20,6 +19,7 @@ from ioc.context import Context, build_context
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, OPEN_STATUSES, RATINGS
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.sources import SourceSpec
 from ioc.store import runs, schema
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
