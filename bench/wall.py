@@ -15,7 +15,7 @@ with ``python -m ioc simulate`` (feedback ``--history-days``, the other families
 
 The only ingests are the bench's own: a separate process stores ``--reports`` new feedback
 reports every ``--ingest-every`` seconds the way ``ioc/collect.py`` does (run row, the family's
-ingest from ``ioc.families.FAMILIES``, ``ctx.notifier.publish``) and records when each data
+ingest from the family registry, ``ioc.registry``, ``ctx.notifier.publish``) and records when each data
 version was committed.
 
 A screen does what ``assets/ioc.js`` and Dash's renderer do on ``/wall``: loads the page (index,
@@ -70,7 +70,9 @@ from typing import Any
 import httpx
 from common import ROOT
 
-WALL_FAMILIES = ("feedback", "traffic", "environment", "admin")
+from ioc.registry import registry
+
+WALL_FAMILIES = registry().codes  # a panel per declared family
 TICK_S = 60.0  # layouts/wall.py TICK_MS: the wall re-runs its panels every minute
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 BROWSER_HEADERS = {"User-Agent": "bench-wall (like Chromium)", "Accept-Language": "vi,en;q=0.8"}
@@ -248,14 +250,14 @@ def ingest_loop(env: dict[str, str], every_s: float, reports: int, source: str, 
     from ioc.collect import run_source
     from ioc.config import load_settings
     from ioc.context import build_context
-    from ioc.families import FAMILIES
     from ioc.notify import db_versions
+    from ioc.registry import registry
     from ioc.store import runs
     from ioc.store.feedback import records_frame
 
     ctx = build_context(load_settings(env))
     cctx = ctx.collector_context()
-    family = FAMILIES["feedback"]
+    family = registry().family("feedback")
     rng = random.Random(7)
     specs = {s.name: s for s in ctx.sources}
     jobs = [[time.monotonic() + every_s, every_s, None]]

@@ -9,7 +9,6 @@ the result to a pure builder.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import parse_qs
 
 import dash
 import pandas as pd
@@ -17,10 +16,9 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash import ctx as dash_ctx
 
 from callbacks import admin_data as data
-from callbacks import summaries
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
 from ioc.context import Context
-from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, resolve_lang, t
+from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
 from ioc.kpi.periods import FilterError, parse_date
 from layouts import ids
 from layouts.admin import FILE_STEMS, admin_tile, centre_marker_layer, level_card
@@ -37,7 +35,6 @@ from layouts.admin_shaping import (
 from layouts.exports import csv_text
 from layouts.query import match_preset, preset_dates
 from layouts.shaping import unit_labels_geojson
-from layouts.shell import nav_href
 
 FILTERS = [Input(ids.AD_DATES, "start_date"), Input(ids.AD_DATES, "end_date"), Input(ids.AD_LEVEL, "value"),
            Input(ids.AD_UNIT, "value")]
@@ -67,15 +64,6 @@ def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
 
 def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, ids.AD_VERSION, ("admin",))
-
-    @app.callback(Output(ids.NAV_ADMIN, "children"), Output(ids.NAV_ADMIN, "href"), Output(ids.NAV_ADMIN, "className"),
-                  Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"),
-                  Input(ids.LANG_STORE, "data"))
-    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        lang = resolve_lang((parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1], stored,
-                            default=ctx.settings.lang)
-        active = (pathname or "").startswith("/admin")
-        return t("admin_nav", lang), nav_href("/admin", lang), "nav-link" + (" active" if active else "")
 
     @app.callback(
         Output(ids.AD_PRESET, "value"), Output(ids.AD_DATES, "start_date"), Output(ids.AD_DATES, "end_date"),
@@ -184,9 +172,3 @@ def register(app: dash.Dash, ctx: Context) -> None:
         query = query_from_controls(ctx, start, last_day, level, unit)
         frame = data.chart_export(ctx, key, data.chart_frame(ctx, key, query, lang, state), lang)
         return dcc.send_string(csv_text(frame), f"{FILE_STEMS[key]}_{query.start}_{query.end}.csv", type="text/csv")
-
-    @app.callback(Output(ids.OV_AD_TILES, "children"), Output(ids.OV_AD_SUB, "children"),
-                  Input(ids.AD_VERSION, "data"), Input(ids.PAGE_LANG, "data"))
-    def overview(_version, lang):  # noqa: ANN001, ANN202
-        return summaries.cached_summary(ctx, "admin", page_lang(ctx, lang))
-

@@ -14,15 +14,23 @@ from sqlalchemy import select
 
 from callbacks.common import local_today, unit_names
 from ioc.context import Context
-from ioc.i18n import fmt_local_datetime, t
+from ioc.i18n import fmt_int, fmt_local_datetime, t
 from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis
 from ioc.kpi.admin_views import admin_breakdown, admin_series, district_centres, due_counts, open_queue, unit_ranking
 from ioc.kpi.periods import Period, default_period
 from ioc.store.db import load_calendar, utcnow
 from ioc.store.schema_admin import admin_procedures
+from layouts.admin import admin_tile
 from layouts.admin_figures import breakdown_figure, levels_figure, online_figure, score_figure
 from layouts.admin_query import AdminQuery
-from layouts.admin_shaping import ONLINE_TARGET, label_breakdown, level_label, score_frame
+from layouts.admin_shaping import (
+    ONLINE_TARGET,
+    OVERVIEW_TILE_KEYS,
+    admin_tiles,
+    label_breakdown,
+    level_label,
+    score_frame,
+)
 from layouts.shaping import series_freq
 
 PROCEDURE_TOP = 12
@@ -151,3 +159,10 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
                                                                "lon": t("admin_col_lon", lang)})
     raise KeyError(key)
 
+
+def summary(ctx: Context, lang: str) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+    kpis, counts, received_today = overview_kpis(ctx)
+    tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang,
+                                                      OVERVIEW_TILE_KEYS)]
+    return tiles, t("admin_overview_sub", lang, today=fmt_int(received_today, lang))

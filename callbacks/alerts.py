@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs
 
 import dash
 from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
 from callbacks.common import follow_versions, page_lang
-from callbacks.wall import ALERT_FAMILIES, SEVERITY_ICONS, stage_block
+from callbacks.wall import ALERT_FAMILIES, SEVERITY_ICONS, family_label, stage_block
 from ioc.context import Context
-from ioc.i18n import fmt_local_datetime, resolve_lang, t
+from ioc.i18n import fmt_local_datetime, t
 from ioc.store.db import utcnow
+from layouts import alerts as alerts_layout
 from layouts import ids
-from layouts.shell import nav_href
 
 HISTORY_DAYS = 7
 
@@ -26,8 +25,9 @@ def _severity(alert: Any, lang: str) -> html.Span:
                       " ", t(f"severity_{alert.level}", lang)], className=f"sev-label sev-{alert.rank}")
 
 
-def _family(alert: Any, lang: str) -> str:
-    return t(f"family_{alert.family}", lang) if alert.family in ids.WALL_FAMILIES else alert.family
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The alerts page's layout."""
+    return alerts_layout.layout(ctx.settings, lang_pref, **params)
 
 
 def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool) -> html.Table | html.Div:
@@ -47,7 +47,7 @@ def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool)
                               className="btn btn-ack")
         else:
             ack = html.Span("–", className="muted")
-        cells = [html.Td(_severity(a, lang)), html.Td(_family(a, lang)), html.Td(describe(a, lang), className="alert-what"),
+        cells = [html.Td(_severity(a, lang)), html.Td(family_label(a.family, lang)), html.Td(describe(a, lang), className="alert-what"),
                  html.Td(fmt_local_datetime(a.started_at, ctx.tz, lang), className="num")]
         if not with_buttons:
             cells.append(html.Td(fmt_local_datetime(a.ended_at, ctx.tz, lang) if a.ended_at else t("alerts_ongoing", lang),
@@ -62,16 +62,6 @@ def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool)
 def register(app: dash.Dash, ctx: Context) -> None:
     from ioc.alerts import acknowledge, current_alerts, recent_alerts
     from ioc.domain.stage import city_stage
-
-    @app.callback(
-        Output(ids.NAV_ALERTS, "children"), Output(ids.NAV_ALERTS, "href"), Output(ids.NAV_ALERTS, "className"),
-        Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
-    )
-    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
-        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
-        active = (pathname or "").startswith("/alerts")
-        return t("alerts_nav", lang), nav_href("/alerts", lang), "nav-link" + (" active" if active else "")
 
     follow_versions(app, ids.AL_VERSION, ALERT_FAMILIES)
 

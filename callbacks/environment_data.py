@@ -15,12 +15,14 @@ import plotly.graph_objects as go
 
 from callbacks.common import local_today
 from ioc.context import Context
+from ioc.i18n import fmt_int, t
 from ioc.kpi import environment as env
 from ioc.kpi.periods import to_local
 from ioc.store.db import utcnow
 from ioc.store.environment_aqi import last_whole_hour
 from layouts import environment_figures as figs
 from layouts import environment_shaping as shaping
+from layouts.environment import OVERVIEW_TILE_KEYS, env_tile
 from layouts.environment_shaping import EnvQuery
 
 COMPLETENESS_ROWS = 15
@@ -140,3 +142,10 @@ def export_name(key: str, query: EnvQuery, today: date) -> str:
     from layouts.environment import FILE_STEMS
 
     return f"{FILE_STEMS.get(key, key)}_{query.range}_{today.isoformat()}.csv"
+
+
+def summary(ctx: Context, lang: str) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 30 days' tiles, stations."""
+    kpis = page_kpis(ctx, EnvQuery(range="30d"))
+    specs = [spec for spec in shaping.tiles(kpis, lang) if spec.key in OVERVIEW_TILE_KEYS]
+    return [env_tile(spec) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))

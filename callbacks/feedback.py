@@ -22,7 +22,7 @@ from ioc.store.db import utcnow
 from layouts import ids
 from layouts.components import tile
 from layouts.exports import csv_text, export_filename
-from layouts.feedback import TILE_KEYS
+from layouts.feedback import TILE_KEYS, layout
 from layouts.query import FeedbackQuery, match_preset, parse_feedback_query, preset_dates
 from layouts.shaping import (
     district_options,
@@ -59,6 +59,11 @@ def query_from_controls(ctx: Context, start: str | None, last_day: str | None, d
     except FilterError:
         pass
     return parse_feedback_query(params, local_today(ctx))[0]
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object:
+    """The feedback page's layout for today's local date."""
+    return layout(ctx.settings, local_today(ctx), lang_pref, **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:

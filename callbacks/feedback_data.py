@@ -6,16 +6,30 @@ pure helpers of :mod:`layouts.shaping`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import plotly.graph_objects as go
 
+from callbacks.common import local_today
 from ioc.context import Context
-from ioc.kpi.feedback import feedback_breakdown, feedback_series, map_reports, overdue_queue
+from ioc.i18n import fmt_int, t
+from ioc.kpi.feedback import (
+    FeedbackFilter,
+    feedback_breakdown,
+    feedback_kpis,
+    feedback_series,
+    map_reports,
+    overdue_queue,
+)
+from ioc.kpi.periods import Period, default_period
 from ioc.store.db import utcnow
+from layouts.components import tile
 from layouts.exports import breakdown_export, reports_export, series_export
+from layouts.feedback import OVERVIEW_TILE_KEYS
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
 from layouts.query import FeedbackQuery
-from layouts.shaping import label_breakdown, series_freq
+from layouts.shaping import feedback_tiles, label_breakdown, series_freq
 
 HANDLING_TOP = 15
 OVERDUE_ROWS = 500
@@ -69,3 +83,12 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, names: 
     if key in _BY:
         return breakdown_export(frame, lang)
     return reports_export(frame, ctx.tz, lang, names)
+
+
+def summary(ctx: Context, lang: str) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+    today, now = local_today(ctx), utcnow()
+    kpis = feedback_kpis(ctx.engine, FeedbackFilter(default_period(today)), ctx.tz, now)
+    today_kpis = feedback_kpis(ctx.engine, FeedbackFilter(Period(today, today + timedelta(days=1))), ctx.tz, now)
+    tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, OVERVIEW_TILE_KEYS)]
+    return tiles, t("overview_period", lang, today=fmt_int(today_kpis.received, lang))

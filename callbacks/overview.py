@@ -1,4 +1,4 @@
-"""Overview callbacks: the feedback family's tiles, latest reports, 30-day chart, sources health."""
+"""Overview: the page, every family's card, the latest reports, the 30-day chart, sources health."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from dash import ALL, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
 from callbacks import summaries
-from callbacks.common import local_today, page_lang, unit_names
+from callbacks.common import follow_versions, local_today, page_lang, unit_names
 from ioc.context import Context
-from ioc.families import FAMILIES
 from ioc.kpi.feedback import FeedbackFilter, feedback_series, map_reports
 from ioc.kpi.periods import Period
+from ioc.registry import registry
 from ioc.store.db import utcnow
 from ioc.store.runs import source_health
-from layouts import ids
+from layouts import ids, overview
 from layouts.components import recent_list, sources_table
 from layouts.exports import csv_text, series_export
 from layouts.figures import trend_figure
@@ -32,15 +32,25 @@ def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
     return period, feedback_series(ctx.engine, FeedbackFilter(period), "day")
 
 
+def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object:
+    """The Overview's layout: one card per declared family, in registry order."""
+    cards = [overview.FamilyCard(f.code, f.pages[0].path, f.overview_tiles) for f in registry().families]
+    return overview.layout(ctx.settings, cards, lang_pref, **params)
+
+
+def register_family_card(app: dash.Dash, ctx: Context, family: str) -> None:
+    """A family's Overview card follows its own data version only."""
+    follow_versions(app, ids.overview_version(family), (family,))
+
+    @app.callback(Output(ids.overview_tiles(family), "children"), Output(ids.overview_sub(family), "children"),
+                  Input(ids.overview_version(family), "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def card(_version: int | None, lang: str | None):  # noqa: ANN202
+        return summaries.cached_summary(ctx, family, page_lang(ctx, lang))
+
+
 def register(app: dash.Dash, ctx: Context) -> None:
-    @app.callback(
-        Output(ids.OV_FEEDBACK_TILES, "children"),
-        Output(ids.OV_FEEDBACK_SUB, "children"),
-        Input(ids.FEEDBACK_VERSION, "data"),
-        Input(ids.PAGE_LANG, "data"),
-    )
-    def feedback_family(_versions: dict | None, lang: str | None):  # noqa: ANN202
-        return summaries.cached_summary(ctx, "feedback", page_lang(ctx, lang))
+    for family in registry().codes:
+        register_family_card(app, ctx, family)
 
     @app.callback(
         Output(ids.OV_RECENT, "children"),
@@ -78,7 +88,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     )
     def sources(_n: int, _versions: dict | None, lang: str | None):  # noqa: ANN202
         lang = page_lang(ctx, lang)
-        labels = {code: fam.label(lang) for code, fam in FAMILIES.items()}
+        labels = {fam.code: fam.label(lang) for fam in registry().families}
         rows = source_rows(source_health(ctx.engine), utcnow(), ctx.tz, lang, labels)
         return sources_table(rows, lang)
 

@@ -1,4 +1,5 @@
-"""Shell callbacks: the language switch, navigation, header texts and the live badge."""
+"""Shell callbacks: the language switch, navigation (every registered page), header texts and
+the live badge."""
 
 from __future__ import annotations
 
@@ -10,13 +11,20 @@ from dash import ClientsideFunction, Input, Output
 from callbacks.common import follow_versions
 from ioc.context import Context
 from ioc.i18n import resolve_lang, t
+from ioc.registry import registry
 from layouts import ids
-from layouts.shell import nav_href
+from layouts.shell import nav_class, nav_href, nav_id
 
 
-def _url_lang(search: str | None) -> str | None:
+def url_lang(search: str | None) -> str | None:
     values = parse_qs((search or "").lstrip("?")).get("lang")
     return values[-1] if values else None
+
+
+def is_active(path: str, pathname: str | None) -> bool:
+    """Whether the page at ``path`` is the one shown ("/" only on itself, others on sub-paths)."""
+    here = pathname or "/"
+    return here == "/" if path == "/" else (here == path or here.startswith(path + "/"))
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -34,11 +42,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.VERSIONS, "data"),
     )
 
-    outputs = [
-        Output(ids.NAV_OVERVIEW, "children"), Output(ids.NAV_OVERVIEW, "href"), Output(ids.NAV_OVERVIEW, "className"),
-        Output(ids.NAV_FEEDBACK, "children"), Output(ids.NAV_FEEDBACK, "href"), Output(ids.NAV_FEEDBACK, "className"),
-        Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className"),
-    ]
+    pages = [p for p in registry().pages if p.nav]
+    outputs = [Output(nav_id(p.name), prop) for p in pages for prop in ("children", "href", "className")]
+    outputs += [Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className")]
     if ctx.simulated:
         outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
 
@@ -49,12 +55,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.LANG_STORE, "data"),
     )
     def shell_texts(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        lang = resolve_lang(_url_lang(search), stored, default=ctx.settings.lang)
-        on_feedback = (pathname or "/").startswith("/feedback")
-        out = [
-            # Overview is active on "/" only (other families' pages have their own links)
-            t("nav_overview", lang), nav_href("/", lang), "nav-link" + (" active" if (pathname or "/") == "/" else ""),
-            t("nav_feedback", lang), nav_href("/feedback", lang), "nav-link" + (" active" if on_feedback else ""),
+        lang = resolve_lang(url_lang(search), stored, default=ctx.settings.lang)
+        out = [value for p in pages for value in (t(p.title_key, lang), nav_href(p.path, lang),
+                                                   nav_class(is_active(p.path, pathname), p.nav_class))]
+        out += [
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
         ]

@@ -9,17 +9,15 @@ or :mod:`ioc.kpi.traffic` and hands the result to a pure builder.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import parse_qs
 
 import dash
 from dash import ALL, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
-from callbacks import summaries
 from callbacks import traffic_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_names, unit_rows, units
 from ioc.context import Context
-from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
+from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.periods import FilterError, parse_date
 from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
@@ -27,7 +25,6 @@ from layouts import ids
 from layouts.exports import csv_text
 from layouts.query import match_preset, preset_dates
 from layouts.shaping import district_options, unit_labels_geojson
-from layouts.shell import nav_href
 from layouts.traffic import FILE_STEMS, TrafficQuery, parse_traffic_query
 from layouts.traffic_figures import camera_geojson
 from layouts.traffic_shaping import TILE_KEYS, traffic_tiles, violation_rows
@@ -62,16 +59,6 @@ def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an i
 
 def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place for the page's callbacks
     follow_versions(app, ids.TR_VERSION, ("traffic",))
-
-    @app.callback(
-        Output(ids.NAV_TRAFFIC, "children"), Output(ids.NAV_TRAFFIC, "href"), Output(ids.NAV_TRAFFIC, "className"),
-        Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
-    )
-    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
-        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
-        active = (pathname or "").startswith("/traffic")
-        return t("traffic_nav", lang), nav_href("/traffic", lang), "nav-link" + (" active" if active else "")
 
     @app.callback(
         Output(ids.TR_PRESET, "value"), Output(ids.TR_DATES, "start_date"), Output(ids.TR_DATES, "end_date"),
@@ -167,8 +154,3 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         frame = data.chart_export(ctx, key, data.chart_frame(ctx, key, query), lang, unit_names(ctx))
         name = f"{FILE_STEMS.get(key, 'vi-pham_' + key)}_{query.start}_{query.end}.csv"
         return dcc.send_string(csv_text(frame), name, type="text/csv")
-
-    @app.callback(Output(ids.OV_TR_TILES, "children"), Output(ids.OV_TR_SUB, "children"),
-                  Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def overview(_version, lang):  # noqa: ANN001, ANN202
-        return summaries.cached_summary(ctx, "traffic", page_lang(ctx, lang))

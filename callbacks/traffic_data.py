@@ -6,11 +6,17 @@ pure builders of :mod:`layouts.traffic_figures` and :mod:`layouts.traffic_shapin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import select
 
+from callbacks.common import local_today
 from ioc.context import Context
+from ioc.i18n import fmt_int, t
+from ioc.kpi.periods import Period, default_period
+from ioc.kpi.traffic import TrafficFilter, traffic_kpis
 from ioc.kpi.traffic_views import (
     camera_summary,
     hour_weekday,
@@ -20,14 +26,17 @@ from ioc.kpi.traffic_views import (
     traffic_series,
 )
 from ioc.store.schema_traffic import traffic_cameras
+from layouts.components import tile
 from layouts.shaping import series_freq
 from layouts.traffic import TrafficQuery
 from layouts.traffic_figures import fines_figure, heatmap_figure, type_figure, vehicle_figure
 from layouts.traffic_shaping import (
+    OVERVIEW_TILE_KEYS,
     breakdown_export,
     cameras_export,
     heatmap_export,
     series_export,
+    traffic_tiles,
     violations_export,
 )
 
@@ -85,3 +94,16 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_na
     if key == "cameras":
         return cameras_export(frame, lang, unit_names)
     return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates)
+
+
+def summary(ctx: Context, lang: str) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+    today = local_today(ctx)
+    kpis = traffic_kpis(ctx.engine, TrafficFilter(default_period(today)), ctx.tz)
+    today_n = traffic_kpis(ctx.engine, TrafficFilter(Period(today, today + timedelta(days=1))), ctx.tz).violations
+    out = []
+    for spec in traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, OVERVIEW_TILE_KEYS):
+        div = tile(spec, lang)
+        div.id = f"tr-tile-{spec.key}"
+        out.append(div)
+    return out, t("traffic_ov_sub", lang, today=fmt_int(today_n, lang))

@@ -17,7 +17,9 @@ from callbacks.common import follow_versions, page_lang
 from callbacks.summaries import cached_summary
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
+from ioc.registry import registry
 from layouts import ids
+from layouts import wall as wall_layout
 
 #: A shape per normalised severity rank, so the ticker reads without colour.
 SEVERITY_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
@@ -26,6 +28,18 @@ STAGE_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
 TICKER_MAX = 30
 #: whose versions move the alerts (the environment family writes its episodes on ingest)
 ALERT_FAMILIES = ("alerts", "environment")
+
+
+def family_label(code: str, lang: str) -> str:
+    """A declared family's name in ``lang``; anything else (the "alerts" channel) as it is."""
+    family = registry().get(code)
+    return family.label(lang) if family else code
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The wall's layout: a panel per declared family; ``?rotate=`` may name any page."""
+    reg = registry()
+    return wall_layout.layout(ctx.settings, ctx.simulated, reg.codes, reg.page_paths(), lang_pref, **params)
 
 
 def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
@@ -41,8 +55,7 @@ def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
                 html.Span([html.Span(SEVERITY_ICONS.get(alert.rank, "●"), className="sev-icon",
                                      **{"aria-hidden": "true"}), t(f"severity_{alert.level}", lang)],
                           className="sev-label"),
-                html.Span(t(f"family_{alert.family}", lang) if alert.family in ids.WALL_FAMILIES else alert.family,
-                          className="alert-family"),
+                html.Span(family_label(alert.family, lang), className="alert-family"),
                 html.Span(describe(alert, lang), className="alert-text"),
                 html.Span(t("wall_alert_since", lang, time=since), className="alert-since"),
                 html.Span(("✓ " if alert.acked_by else "○ ") + ack,
@@ -93,7 +106,7 @@ def alerts_view(ctx: Context, lang: str) -> tuple[list[Any], list[Any], int]:
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
-    for family in ids.WALL_FAMILIES:
+    for family in registry().codes:
         follow_versions(app, ids.wall_version(family), (family,))
         _register_panel(app, ctx, family)
 

@@ -51,10 +51,9 @@ with its row number (the header is row 1) and the reason; the other rows are imp
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _fold, import_file
+from data_sources.files import FeedbackFileCollector, _fold
 from ioc.domain.admin_records import (
     CHANNEL_LABELS,
     LEVEL_LABELS,
@@ -66,8 +65,7 @@ from ioc.domain.admin_records import (
 from ioc.domain.feedback import RecordError
 
 if TYPE_CHECKING:
-    from ioc.collect import RunOutcome
-    from ioc.context import Context
+    pass
 
 REQUIRED_COLUMNS = ("external_id", "procedure_code", "unit_code", "channel", "status", "received_at")
 OPTIONAL_COLUMNS = ("procedure_name", "field", "level", "online_mode", "due_at", "working_days", "pauses",
@@ -140,9 +138,3 @@ class AdminFileCollector(FeedbackFileCollector):
         if record.unit_code not in self._known_units:
             raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
         return record
-
-
-def import_admin_file(ctx: Context, path: str | Path, show_progress: bool = True,
-                      source_name: str | None = None) -> RunOutcome:
-    """Import a dossier file once (``python -m ioc import admin FILE``)."""
-    return import_file(ctx, path, "admin", source_name, show_progress)

@@ -25,15 +25,13 @@ are imported. Negative values are imported and flagged (kept out of the index), 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _local_datetime, import_file
+from data_sources.files import FeedbackFileCollector, _local_datetime
 from ioc.domain.air_quality import validate_observation
 
 if TYPE_CHECKING:
-    from ioc.collect import RunOutcome
-    from ioc.context import Context
+    pass
 
 REQUIRED_COLUMNS = ("station_id", "parameter", "value", "unit")
 OPTIONAL_COLUMNS = ("hour", "hour_end", "updated_at", "station_name", "lat", "lon", "provider")
@@ -67,9 +65,3 @@ class EnvironmentFileCollector(FeedbackFileCollector):
 
     def _reject_id(self, raw: dict[str, Any]) -> str | None:
         return "/".join(str(raw.get(k) or "") for k in ("station_id", "parameter", "hour"))
-
-
-def import_environment_file(ctx: Context, path: str | Path, show_progress: bool = True,
-                            source_name: str | None = None) -> RunOutcome:
-    """Import an air-quality file once (``python -m ioc import environment FILE``)."""
-    return import_file(ctx, path, "environment", source_name, show_progress)

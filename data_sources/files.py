@@ -43,7 +43,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
@@ -53,11 +52,10 @@ from typing import TYPE_CHECKING, Any
 
 from ioc.domain.feedback import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, RecordError, validate_report
 from ioc.domain.units import nearest_unit
-from ioc.sources import Batch, Collector, Reject, SourceError, SourceSpec
+from ioc.sources import Batch, Collector, Reject, SourceError
 
 if TYPE_CHECKING:
-    from ioc.collect import RunOutcome
-    from ioc.context import Context
+    pass
 
 REQUIRED_COLUMNS = ("external_id", "received_at", "status")
 OPTIONAL_COLUMNS = ("category_code", "category_name", "description", "address", "unit_code", "lat", "lon",
@@ -264,33 +262,3 @@ class FeedbackFileCollector(Collector):
                 book.close()
 
         return rows(), total
-
-
-def import_file(ctx: Context, path: str | Path, family: str, source_name: str | None = None,
-                show_progress: bool = True) -> RunOutcome:
-    """Import a ``family`` file once (``python -m ioc import FAMILY FILE``), with a progress bar.
-
-    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
-    file updates only rows with a later ``updated_at``. Returns the run's outcome (status
-    ``failed`` with the reason for a bad file; nothing already stored is ever removed).
-    """
-    from tqdm import tqdm
-
-    from ioc.collect import run_source
-
-    path = Path(path)
-    name = (source_name or f"import:{path.name}")[:64]
-    spec = SourceSpec(name=name, type="file", family=family, every_seconds=86400, path=path)
-    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
-        def progress(done: int, total: int | None) -> None:
-            if total is not None and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-
-        return run_source(ctx, spec, progress=progress)
-
-
-def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None = None,
-                         show_progress: bool = True) -> RunOutcome:
-    """Import a feedback file once (``python -m ioc import feedback FILE``)."""
-    return import_file(ctx, path, "feedback", source_name, show_progress)

@@ -79,7 +79,7 @@ def map_item(item: Any, fields: dict[str, str], values: dict[str, dict[str, Any]
 
 class JsonMappingCollector(Collector):
     type = "json"
-    family = "*"  # any connected family; checked against FAMILIES when the run starts
+    family = "*"  # any declared family; checked against the registry when the run starts
 
     def _options(self) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, str]]:
         where = f"source {self.spec.name!r}"
@@ -96,11 +96,11 @@ class JsonMappingCollector(Collector):
             {k: str(v) for k, v in query.items()}
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
-        from ioc.families import FAMILIES
+        from ioc.registry import registry
 
-        family = FAMILIES.get(self.spec.family)
-        if family is None or family.validate is None:
-            raise ConfigurationError(f"source {self.spec.name!r}: family {self.spec.family!r} is not connected")
+        family = registry().get(self.spec.family)
+        if family is None:
+            raise ConfigurationError(f"source {self.spec.name!r}: family {self.spec.family!r} is not declared")
         fields, values, query = self._options()
         naive_tz = self.ctx.tz if self.spec.option("times_are_local", False) else UTC
         now = datetime.now(UTC).replace(microsecond=0)

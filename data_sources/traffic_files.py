@@ -49,17 +49,15 @@ with its row number (the header is row 1) and the reason; the other rows are imp
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _local_datetime, import_file
+from data_sources.files import FeedbackFileCollector, _local_datetime
 from ioc.domain.feedback import RecordError
 from ioc.domain.traffic_records import validate_violation
 from ioc.domain.units import nearest_unit
 
 if TYPE_CHECKING:
-    from ioc.collect import RunOutcome
-    from ioc.context import Context
+    pass
 
 REQUIRED_COLUMNS = ("external_id", "detected_at", "violation_type", "vehicle_class")
 OPTIONAL_COLUMNS = ("status", "channel", "camera_code", "camera_name", "unit_code", "lat", "lon", "address",
@@ -92,9 +90,3 @@ class TrafficFileCollector(FeedbackFileCollector):
         if not record.unit_code and not record.camera_code and record.lat is not None:
             record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
         return record
-
-
-def import_traffic_file(ctx: Context, path: str | Path, show_progress: bool = True,
-                        source_name: str | None = None) -> RunOutcome:
-    """Import a violations file once (``python -m ioc import traffic FILE``)."""
-    return import_file(ctx, path, "traffic", source_name, show_progress)

@@ -117,7 +117,7 @@ def evaluate(engine: Engine, settings: Settings, now: datetime | None = None, *,
     now = now or utcnow()
     th = thresholds(settings)
     if sources is None:
-        from data_sources.registry import load_sources
+        from ioc.sources import load_sources
 
         sources = [s.name for s in load_sources(settings.sources_path)]
     configured = set(sources)

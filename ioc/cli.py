@@ -15,8 +15,6 @@ from ioc.config import ConfigError, settings
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
 from ioc.sources import ConfigurationError
 
-FILTERS = ("district", "category", "channel", "level", "unit")
-
 
 class CliError(Exception):
     """A one-line message for the user; exit code 2."""
@@ -94,21 +92,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return _print_outcome(run_source(ctx, spec), args.json)
 
 
-def _family(code: str, need: str):  # noqa: ANN202
-    from ioc.families import FAMILIES
-
-    family = FAMILIES[code]
-    if getattr(family, need) is None:
-        raise CliError(f"{code}: this family is not connected yet")
-    return family
-
-
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    family = _family(args.family, "import_file")
-    outcome = family.import_file(_context(), path, not args.quiet)
+    from ioc.collect import import_file
+
+    outcome = import_file(_context(), args.family, path, show_progress=not args.quiet)
     code = _print_outcome(outcome, args.json)
     if outcome.counts.get("rejected") and not args.json:
         from ioc.store.runs import quarantined
@@ -120,14 +110,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from data_sources.registry import DEFAULT_SOURCES, parse_sources
+    from ioc.registry import registry
     from ioc.runtime import backfill_source, simulator_sources
+    from ioc.sources import parse_sources
 
     if args.days < 1 or args.days > 3660:
         raise CliError("--days must be between 1 and 3660")
     ctx = _context()
     specs = simulator_sources(ctx, args.family) or [
-        s for s in parse_sources({"sources": DEFAULT_SOURCES}, "default sources")
+        s for s in parse_sources({"sources": registry().default_sources()}, "default sources")
         if s.type == "simulator" and args.family in (None, s.family)
     ]
     if not specs:
@@ -153,14 +144,15 @@ def _period(args: argparse.Namespace, tz: Any) -> Period:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from ioc.families import UnsupportedFilter
+    from ioc.family import UnsupportedFilter
+    from ioc.registry import registry
     from ioc.store.db import utcnow
 
-    family = _family(args.family, "kpis")
+    family = registry().family(args.family)
     ctx = _context()
     period = _period(args, ctx.tz)
     try:
-        filters = family.check_filters({name: getattr(args, name) for name in FILTERS})
+        filters = family.check_filters({name: getattr(args, name) for name in _filter_names()})
     except UnsupportedFilter as exc:
         raise CliError(str(exc)) from None
     kpis = family.kpis(ctx.engine, period, filters, ctx.tz, utcnow())
@@ -333,7 +325,21 @@ def _alerts_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filter_names() -> dict[str, list[str]]:
+    """Every family's KPI filter name → the families that take it (the ``kpi`` flags)."""
+    from ioc.registry import registry
+
+    names: dict[str, list[str]] = {}
+    for family in registry().families:
+        for name in family.filters:
+            names.setdefault(name, []).append(family.code)
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from ioc.registry import registry
+
+    families = list(registry().codes)
     parser = argparse.ArgumentParser(prog="python -m ioc", description="IOC dashboard: collectors, store and KPIs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -348,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("import", help="bulk import of a CSV or XLSX file")
-    p.add_argument("family", choices=["feedback", "traffic", "environment", "admin"])
+    p.add_argument("family", choices=families)
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -357,19 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="backfill simulated history (labelled as simulated)")
     p.add_argument("--days", type=int, default=365)
     p.add_argument("--seed", type=int, default=2023)
-    p.add_argument("--family", choices=["feedback", "traffic", "environment", "admin"],
+    p.add_argument("--family", choices=families,
                    help="only this family (default: every configured simulator)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("kpi", help="the KPI set of a family for a period of local dates [from, to)")
-    p.add_argument("family", choices=["feedback", "traffic", "environment", "admin"])
+    p.add_argument("family", choices=families)
     p.add_argument("--from", dest="date_from", help="first local date, YYYY-MM-DD (default: 364 days ago)")
     p.add_argument("--to", dest="date_to", help="local date after the last, YYYY-MM-DD (default: tomorrow)")
-    p.add_argument("--district", help="GSO code of the district-level unit, e.g. 474")
-    p.add_argument("--category")
-    p.add_argument("--channel")
-    p.add_argument("--level", help="province, district or commune (admin)")
-    p.add_argument("--unit", help="unit code (admin)")
+    for name, takers in _filter_names().items():
+        p.add_argument(f"--{name}", help=f"filter of {', '.join(takers)}")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI name")
     p.set_defaults(func=cmd_kpi)
 

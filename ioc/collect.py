@@ -7,13 +7,14 @@ records already stored stay stored.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from data_sources.registry import make_collector
 from ioc.context import Context
-from ioc.families import FAMILIES
-from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec
+from ioc.registry import registry
+from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec, make_collector
 from ioc.store import runs
 from ioc.store.db import utcnow
 
@@ -45,16 +46,15 @@ def ingest_batch(ctx: Context, spec: SourceSpec, cctx: CollectorContext, batch: 
     outcome.counts["rejected"] += len(batch.rejects)
     runs.quarantine(ctx.engine, spec.name, spec.family, outcome.run_id, batch.rejects)
     if len(batch.records):
-        result = FAMILIES[spec.family].ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
+        result = registry().family(spec.family).ingest(ctx.engine, spec.name, batch.records, cctx.tz, cctx.calendar)
         outcome.counts["inserted"] += result.inserted
         outcome.counts["updated"] += result.updated
         outcome.counts["unchanged"] += result.unchanged
 
 
 def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # noqa: ANN001
-    family = FAMILIES.get(spec.family)
-    if family is None or family.ingest is None:
-        return RunOutcome(spec.name, "failed", error=f"family {spec.family!r} is not connected yet")
+    if registry().get(spec.family) is None:
+        return RunOutcome(spec.name, "failed", error=f"family {spec.family!r} is not declared")
     outcome = RunOutcome(spec.name, "ok")
     outcome.run_id = runs.start_run(ctx.engine, spec.name, spec.family)
     cctx = ctx.collector_context(progress)
@@ -93,3 +93,25 @@ def run_if_due(ctx: Context, spec: SourceSpec) -> RunOutcome:
         if until is not None and utcnow() < until:
             return RunOutcome(spec.name, "skipped", error=f"backing off until {until:%Y-%m-%d %H:%M:%S} UTC")
     return run_source(ctx, spec)
+
+
+def import_file(ctx: Context, family: str, path: str | Path, source_name: str | None = None,
+                show_progress: bool = True) -> RunOutcome:
+    """Import a ``family`` file once (``python -m ioc import FAMILY FILE``), with a progress bar.
+
+    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
+    file updates only rows with a later ``updated_at``. Returns the run's outcome (status
+    ``failed`` with the reason for a bad file; nothing already stored is ever removed).
+    """
+    from tqdm import tqdm
+
+    path = Path(path)
+    name = (source_name or f"import:{path.name}")[:64]
+    spec = SourceSpec(name=name, type="file", family=family, every_seconds=86400, path=path)
+    with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
+        def progress(done: int, total: int | None) -> None:
+            if total is not None and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+
+        return run_source(ctx, spec, progress=progress)

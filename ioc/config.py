@@ -51,17 +51,17 @@ def _bool(env: dict[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false)")
 
 
-#: Pages a wall can rotate through (IOC_WALL_PLAYLIST, ``?rotate=``), by name → path.
-WALL_PAGES = {"wall": "/wall", "overview": "/", "feedback": "/feedback", "traffic": "/traffic",
-              "environment": "/environment", "admin": "/admin", "alerts": "/alerts"}
-
-
 def parse_playlist(raw: str, where: str) -> tuple[str, ...]:
-    """``"wall, traffic,environment"`` → ("wall", "traffic", "environment"); unknown names raise."""
+    """``"wall, traffic,environment"`` → ("wall", "traffic", "environment"); names not of a
+    registered page (:meth:`ioc.registry.Registry.page_paths`) raise."""
     names = tuple(n.strip().lower() for n in raw.split(",") if n.strip())
-    unknown = [n for n in names if n not in WALL_PAGES]
-    if unknown:
-        raise ConfigError(f"{where}: unknown page {', '.join(map(repr, unknown))} (known: {', '.join(WALL_PAGES)})")
+    if names:
+        from ioc.registry import registry
+
+        known = registry().page_paths()
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(f"{where}: unknown page {', '.join(map(repr, unknown))} (known: {', '.join(known)})")
     return names
 
 

@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from data_sources.registry import load_sources
 from ioc.cache import Cache, LocalCache, cached, make_cache
 from ioc.config import Settings, settings
 from ioc.notify import Notifier, make_notifier
-from ioc.sources import CollectorContext, SourceSpec
+from ioc.sources import CollectorContext, SourceSpec, load_sources
 from ioc.store.db import engine_for, load_calendar, load_units
 
 T = TypeVar("T")

@@ -17,9 +17,9 @@ _scheduler = None
 
 def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
     """Store ``days`` of a simulator's history ending now; returns records stored or updated."""
-    from data_sources.registry import make_collector
     from ioc.collect import RunOutcome, ingest_batch
     from ioc.notify import db_versions
+    from ioc.sources import make_collector
     from ioc.store import runs
 
     cctx = ctx.collector_context()

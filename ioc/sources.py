@@ -11,6 +11,8 @@ A source-level failure (timeout, 5xx, broken JSON) raises :class:`SourceError`; 
 from __future__ import annotations
 
 import json
+import re
+import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -102,3 +104,89 @@ class Collector(ABC):
     def backfill(self, days: int, seed: int) -> Iterator[Batch]:
         """Simulators only: ``days`` of history ending now, as it stands now."""
         raise NotImplementedError(f"{type(self).__name__} has no history to backfill")
+
+
+# --- the sources file (TOML, named by ``IOC_SOURCES``) ---------------------------------------
+# Each ``[[sources]]`` table needs ``name``, ``type`` and ``every_seconds``; pull sources need
+# ``url`` (or ``path`` for files) and may give ``start_date``. Any other key is an option of
+# that collector type (documented in the README). Types and families come from the registry.
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[SourceSpec]:
+    tables = data.get("sources")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigurationError(f"{where}: expected one or more [[sources]] tables")
+    from ioc.registry import registry
+
+    reg = registry()
+    types = reg.collector_types()
+    specs: list[SourceSpec] = []
+    seen: set[str] = set()
+    for i, table in enumerate(tables, start=1):
+        here = f"{where}, [[sources]] #{i}"
+        if not isinstance(table, dict):
+            raise ConfigurationError(f"{here}: not a table")
+        table = dict(table)
+        name = table.pop("name", None)
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigurationError(f"{here}: 'name' must be 1–64 letters, digits, '.', '_' or '-'")
+        here = f"{where}, source {name!r}"
+        if name in seen:
+            raise ConfigurationError(f"{here}: duplicate name")
+        seen.add(name)
+        kind = table.pop("type", None)
+        if kind not in types:
+            raise ConfigurationError(f"{here}: unknown type {kind!r} (known: {', '.join(sorted(types))})")
+        default = types[kind]
+        family = table.pop("family", None if default.family == "*" else default.family)
+        if family not in reg.by_code:
+            raise ConfigurationError(f"{here}: type {kind!r} needs 'family' (one of {', '.join(reg.codes)})")
+        if reg.find_collector(kind, family) is None:
+            served = sorted({c.family for c in reg.collectors() if c.type == kind})
+            raise ConfigurationError(f"{here}: type {kind!r} feeds family {' or '.join(served)}, not {family!r}")
+        every = table.pop("every_seconds", None)
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ConfigurationError(f"{here}: 'every_seconds' must be a whole number ≥ 1")
+        start = table.pop("start_date", None)
+        if start is not None and not isinstance(start, date):
+            try:
+                start = date.fromisoformat(str(start))
+            except ValueError:
+                raise ConfigurationError(f"{here}: 'start_date' {start!r} is not a date (YYYY-MM-DD)") from None
+        url = table.pop("url", None)
+        path = table.pop("path", None)
+        if kind in ("open311", "json") and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+            raise ConfigurationError(f"{here}: 'url' must be an http(s) address")
+        if kind == "file" and not path:
+            raise ConfigurationError(f"{here}: 'path' is required")
+        specs.append(SourceSpec(
+            name=name, type=kind, family=family, every_seconds=every, url=url,
+            path=Path(path) if path else None, start_date=start, options=table,
+        ))
+    return specs
+
+
+def load_sources(path: Path | None) -> list[SourceSpec]:
+    """The configured sources; without a file, every family's simulator."""
+    if path is None:
+        from ioc.registry import registry
+
+        return parse_sources({"sources": registry().default_sources()}, "default sources")
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_sources(data, str(path))
+
+
+def make_collector(spec: SourceSpec, ctx: CollectorContext) -> Collector:
+    from ioc.registry import registry
+
+    cls = registry().find_collector(spec.type, spec.family)
+    if cls is None:
+        raise ConfigurationError(f"source {spec.name!r}: no collector of type {spec.type!r} for {spec.family!r}")
+    return cls(spec, ctx)

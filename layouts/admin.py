@@ -21,7 +21,7 @@ from ioc.domain.units import HUE_CENTRE
 from ioc.i18n import t
 from layouts import ids
 from layouts.admin_query import parse_admin_query
-from layouts.admin_shaping import LEVEL_ORDER, OVERVIEW_TILE_KEYS, TILE_KEYS, level_label
+from layouts.admin_shaping import LEVEL_ORDER, TILE_KEYS, level_label
 from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, tile
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.figures import BAD, GOOD, WARN
@@ -249,23 +249,6 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
         ],
         className="page page-admin",
         **{"data-family": "admin"},
-    )
-
-
-def overview_section(lang: str) -> html.Section:
-    """The Overview's admin card: its headline tiles, in place of "not yet connected"."""
-    return html.Section(
-        [
-            html.Header([
-                html.H2(t("family_admin", lang), className="card-title"),
-                html.Span(id=ids.OV_AD_SUB, className="card-note"),
-                dcc.Link(t("open_details", lang), href=f"/admin?lang={lang}", className="btn btn-link"),
-            ], className="card-head"),
-            dcc.Store(id=ids.AD_VERSION),
-            html.Div(tile_placeholders(OVERVIEW_TILE_KEYS, lang), id=ids.OV_AD_TILES, className="tiles ad-ov-tiles"),
-        ],
-        className="card family-card family-on",
-        **{"data-family": "admin", "data-connected": "true"},
     )
 
 

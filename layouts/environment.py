@@ -210,23 +210,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
     )
 
 
-def overview_section(lang: str) -> html.Section:
-    """The Overview's environment card: AQI now, stations reporting, alerts, exceedance days."""
-    return html.Section(
-        [
-            html.Header([
-                html.H2(t("family_environment", lang), className="card-title"),
-                html.Span(id=ids.OV_ENV_SUB, className="card-note"),
-                dcc.Link(t("open_details", lang), href=f"/environment?lang={lang}", className="btn btn-link"),
-            ], className="card-head"),
-            dcc.Store(id=ids.ENV_VERSION),
-            html.Div(tile_placeholders(OVERVIEW_TILE_KEYS, lang), id=ids.OV_ENV_TILES, className="tiles tiles-4"),
-        ],
-        className="card family-card family-on",
-        **{"data-family": "environment", "data-connected": "true"},
-    )
-
-
 def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
     from ioc.kpi.periods import to_local

@@ -16,8 +16,6 @@ LANG_STORE = "lang-store"           # dcc.Store persisted in localStorage: the u
 LANG_VI = "lang-vi"
 LANG_EN = "lang-en"
 NAV = "shell-nav"
-NAV_OVERVIEW = "nav-overview"
-NAV_FEEDBACK = "nav-feedback"
 CLOCK = "shell-clock"
 SIM_BADGE = "sim-badge"
 PRODUCT_SUB = "product-sub"
@@ -27,9 +25,24 @@ PAGE_LANG = "page-lang"             # dcc.Store: the language the page was built
 PAGE_ERRORS = "page-errors"
 
 # --- overview ---------------------------------------------------------------------------------
-OV_FEEDBACK_TILES = "ov-feedback-tiles"
-OV_FEEDBACK_SUB = "ov-feedback-sub"
 OV_SOURCES = "ov-sources"
+
+
+def overview_tiles(family: str) -> str:
+    """A family card's tiles on the Overview."""
+    return f"ov-{family}-tiles"
+
+
+def overview_sub(family: str) -> str:
+    return f"ov-{family}-sub"
+
+
+def overview_version(family: str) -> str:
+    """dcc.Store: the family's data version, for its Overview card alone."""
+    return f"ov-{family}-version"
+
+
+
 OV_HEALTH_INTERVAL = "ov-health-interval"
 OV_RECENT = "ov-recent"
 OV_DAILY = "ov-chart-daily"
@@ -70,7 +83,6 @@ def csv_button(key: str, button_type: str = CSV_BUTTON) -> dict[str, str]:
 
 
 # --- traffic violations ----------------------------------------------------------------------------
-NAV_TRAFFIC = "nav-traffic"
 TR_URL = "tr-url"                   # dcc.Location(refresh=False): the filters in the URL
 TR_VERSION = "tr-version"           # dcc.Store: the traffic family's data version only
 TR_TOP_READY = "tr-top-ready"       # dcc.Store: the map is served; charts and table may refresh now
@@ -93,8 +105,6 @@ TR_DOWNLOAD = "tr-download"
 TR_CSV_BUTTON = "tr-csv-button"     # CSV buttons: {"type": TR_CSV_BUTTON, "chart": key}
 TR_CHART_KEYS = ("heatmap", "type", "vehicle", "fines")
 TR_EXPORT_KEYS = (*TR_CHART_KEYS, "cameras", "recent")
-OV_TR_TILES = "ov-tr-tiles"
-OV_TR_SUB = "ov-tr-sub"
 
 
 def tr_chart(key: str) -> str:
@@ -102,7 +112,6 @@ def tr_chart(key: str) -> str:
 
 
 # --- environment (air quality, VN_AQI) -----------------------------------------------------------
-NAV_ENVIRONMENT = "nav-environment"
 ENV_URL = "env-url"                 # dcc.Location(refresh=False): range and stations in the URL
 ENV_VERSION = "env-version"         # dcc.Store: the environment family's data version only
 ENV_TOP_READY = "env-top-ready"     # dcc.Store: the top is served; the charts below may refresh now
@@ -123,8 +132,6 @@ ENV_DOWNLOAD = "env-download"
 ENV_CSV_BUTTON = "env-csv-button"  # CSV buttons: {"type": ENV_CSV_BUTTON, "chart": key}
 ENV_CHART_KEYS = ("series", "pollutants", "calendar", "completeness")
 ENV_EXPORT_KEYS = (*ENV_CHART_KEYS, "stations", "alerts")
-OV_ENV_TILES = "ov-env-tiles"
-OV_ENV_SUB = "ov-env-sub"
 
 
 def env_chart(key: str) -> str:
@@ -132,7 +139,6 @@ def env_chart(key: str) -> str:
 
 
 # --- admin (administrative services, TTHC) --------------------------------------------------------
-NAV_ADMIN = "nav-admin"
 AD_URL = "ad-url"                   # dcc.Location(refresh=False): the filters in the URL
 AD_VERSION = "ad-version"           # dcc.Store: the admin family's data version only
 AD_PRESET = "ad-preset"
@@ -159,8 +165,6 @@ AD_DOWNLOAD = "ad-download"
 AD_CSV_BUTTON = "ad-csv-button"     # CSV buttons: {"type": AD_CSV_BUTTON, "chart": key}
 AD_CHART_KEYS = ("levels", "online", "score", "field", "procedure")
 AD_EXPORT_KEYS = (*AD_CHART_KEYS, "map", "ranking", "queue")
-OV_AD_TILES = "ov-admin-tiles"
-OV_AD_SUB = "ov-admin-sub"
 
 
 def ad_chart(key: str) -> str:
@@ -171,7 +175,6 @@ WALL_TICK = "wall-tick"             # dcc.Interval: time-dependent figures refre
 WALL_STAGE = "wall-stage"
 WALL_TICKER = "wall-ticker"
 WALL_ALERTS_VERSION = "wall-alerts-version"
-WALL_FAMILIES = ("feedback", "traffic", "environment", "admin")
 
 
 def wall_tiles(family: str) -> str:
@@ -186,7 +189,6 @@ def wall_version(family: str) -> str:
     return f"wall-version-{family}"
 
 # --- alerts page (/alerts) ---------------------------------------------------------------------
-NAV_ALERTS = "nav-alerts"
 AL_VERSION = "al-version"
 AL_REFRESH = "al-refresh"           # dcc.Store: bumped by an acknowledgement (re-render at once)
 AL_OPERATOR = "al-operator"         # dcc.Store (localStorage): the operator's name, remembered

@@ -5,56 +5,53 @@ The layout only builds the skeleton; callbacks in :mod:`callbacks.overview` fill
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from dash import dcc, html
 
-from ioc.families import FAMILIES
 from ioc.i18n import t
 from layouts import ids
-from layouts.admin import overview_section as admin_overview  # admin
 from layouts.components import chart_card, error_banner, tile_placeholders
-from layouts.environment import overview_section as environment_overview  # environment
 from layouts.query import parse_lang
-from layouts.traffic import overview_section as traffic_overview  # traffic
 
-OVERVIEW_TILES = ("received", "processed_rate", "on_time_rate", "satisfaction_rate", "overdue")
 HEALTH_REFRESH_MS = 15_000
 RECENT_ROWS = 12
 DAILY_DAYS = 30
 
 
-def _not_connected(code: str, lang: str) -> html.Section:
+@dataclass(frozen=True)
+class FamilyCard:
+    """What the Overview shows of one family: its code, its page and its tile keys."""
+
+    code: str
+    path: str
+    tile_keys: tuple[str, ...]
+
+
+def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Section:
+    """A family's card: name, note, link to its page and its tiles (filled by the callbacks of
+    :mod:`callbacks.overview` when the family's data version moves)."""
     return html.Section(
         [
-            html.Header(html.H2(t(f"family_{code}", lang), className="card-title"), className="card-head"),
-            html.Div(t("not_connected", lang), className="pill pill-muted not-connected"),
-            html.P(t(f"family_{code}_desc", lang), className="family-desc"),
-            html.P(t("not_connected_hint", lang), className="family-hint"),
-        ],
-        className="card family-card family-off",
-        **{"data-family": code, "data-connected": "false"},
-    )
-
-
-def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    lang, problem = parse_lang(params, lang_pref, settings.lang)
-    feedback = html.Section(
-        [
             html.Header([
-                html.H2(t("family_feedback", lang), className="card-title"),
-                html.Span(id=ids.OV_FEEDBACK_SUB, className="card-note"),
-                dcc.Link(t("open_details", lang), href=f"/feedback?lang={lang}", className="btn btn-link"),
+                html.H2(t(f"family_{card.code}", lang), className="card-title"),
+                html.Span(id=ids.overview_sub(card.code), className="card-note"),
+                dcc.Link(t("open_details", lang), href=f"{card.path}?lang={lang}", className="btn btn-link"),
             ], className="card-head"),
-            html.Div(tile_placeholders(OVERVIEW_TILES, lang), id=ids.OV_FEEDBACK_TILES, className="tiles tiles-5"),
+            dcc.Store(id=ids.overview_version(card.code)),
+            html.Div(tile_placeholders(card.tile_keys, lang), id=ids.overview_tiles(card.code),
+                     className=f"tiles tiles-{len(card.tile_keys)}"),
         ],
-        className="card family-card family-on",
-        **{"data-family": "feedback", "data-connected": "true"},
+        className=f"card family-card family-on {extra_class}".strip(),
+        **{"data-family": card.code, "data-connected": "true"},
     )
-    others = [_not_connected(code, lang) for code, fam in FAMILIES.items() if code != "feedback" and not fam.connected]
-    others.insert(0, traffic_overview(lang))  # traffic: its tiles, in place of the "not connected" card
-    others.append(environment_overview(lang))  # environment: its tiles, in place of the "not connected" card
-    others.append(admin_overview(lang))  # admin: its tiles, in place of the "not connected" card
+
+
+def layout(settings: Any, cards: list[FamilyCard], lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The first family's card spans the page, with its latest records and 30-day chart below;
+    the other families' cards share a grid."""
+    lang, problem = parse_lang(params, lang_pref, settings.lang)
     return html.Div(
         [
             dcc.Store(id=ids.PAGE_LANG, data=lang),
@@ -62,7 +59,7 @@ def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.D
             dcc.Download(id=ids.OV_DOWNLOAD),
             error_banner([problem.message(lang)] if problem else []),
             html.H1(t("overview_title", lang), className="page-title"),
-            feedback,
+            family_card(cards[0], lang, "family-lead"),
             html.Div(
                 [
                     html.Section([
@@ -74,7 +71,7 @@ def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.D
                 ],
                 className="row row-overview",
             ),
-            html.Div(others, className="family-grid"),
+            html.Div([family_card(card, lang) for card in cards[1:]], className="family-grid"),
             html.Section(
                 [
                     html.Header(html.H2(t("sources_title", lang), className="card-title"), className="card-head"),

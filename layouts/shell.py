@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +18,25 @@ def nav_href(path: str, lang: str) -> str:
     return f"{path}?lang={lang}"
 
 
-def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "") -> html.Div:
-    """The app's layout. ``versions`` seeds the live store so the first poll finds no change.
+def nav_id(page: str) -> str:
+    """The navigation link of page ``page`` (its registered name)."""
+    return f"nav-{page}"
+
+
+def nav_class(active: bool, extra: str = "") -> str:
+    return " ".join(c for c in ("nav-link", extra, "active" if active else "") if c)
+
+
+def nav_links(pages: Sequence[Any], lang: str) -> list[dcc.Link]:
+    """A link per page (``name``, ``path``, ``title_key``, ``nav_class``), in the given order."""
+    return [dcc.Link(t(p.title_key, lang), href=nav_href(p.path, lang), id=nav_id(p.name),
+                     className=nav_class(False, p.nav_class)) for p in pages]
+
+
+def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "",
+           pages: Sequence[Any] = ()) -> html.Div:
+    """The app's layout. ``versions`` seeds the live store so the first poll finds no change;
+    ``pages`` are the navigation's pages in order.
 
     The live poll itself is assets/ioc.js (``GET /api/live``); its settings ride on the root's
     ``data-*`` attributes: the poll interval, the build this page was served by (a different
@@ -59,20 +77,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
                         html.Div([html.Div(t("product", lang), className="brand-name"),
                                   html.Div(t("product_long", lang), id=ids.PRODUCT_SUB, className="brand-sub")]),
                     ], className="brand"),
-                    html.Nav([
-                        dcc.Link(t("nav_overview", lang), href=nav_href("/", lang), id=ids.NAV_OVERVIEW,
-                                 className="nav-link"),
-                        dcc.Link(t("nav_feedback", lang), href=nav_href("/feedback", lang), id=ids.NAV_FEEDBACK,
-                                 className="nav-link"),
-                        dcc.Link(t("traffic_nav", lang), href=nav_href("/traffic", lang),  # traffic
-                                 id=ids.NAV_TRAFFIC, className="nav-link"),
-                        dcc.Link(t("env_nav", lang), href=nav_href("/environment", lang),  # environment
-                                 id=ids.NAV_ENVIRONMENT, className="nav-link"),
-                        dcc.Link(t("admin_nav", lang), href=nav_href("/admin", lang), id=ids.NAV_ADMIN,  # admin
-                                 className="nav-link"),
-                        dcc.Link(t("alerts_nav", lang), href=nav_href("/alerts", lang), id=ids.NAV_ALERTS,
-                                 className="nav-link nav-alerts"),
-                    ], id=ids.NAV, className="nav"),
+                    html.Nav(nav_links(pages, lang), id=ids.NAV, className="nav"),
                     html.Div(right, className="topbar-right"),
                 ],
                 className="topbar",

@@ -30,7 +30,6 @@ from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL, _preset_opti
 from layouts.query import QueryProblem, _code, match_preset, parse_feedback_query, parse_lang
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
-    OVERVIEW_TILE_KEYS,
     TILE_KEYS,
     TYPE_COLOURS,
     channel_text,
@@ -230,23 +229,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
         ],
         className="page page-traffic",
         **{"data-family": "traffic"},
-    )
-
-
-def overview_section(lang: str) -> html.Section:
-    """The Overview's traffic card: violations, fines issued, collection rate, flagged fines."""
-    return html.Section(
-        [
-            html.Header([
-                html.H2(t("family_traffic", lang), className="card-title"),
-                html.Span(id=ids.OV_TR_SUB, className="card-note"),
-                dcc.Link(t("open_details", lang), href=f"/traffic?lang={lang}", className="btn btn-link"),
-            ], className="card-head"),
-            dcc.Store(id=ids.TR_VERSION),
-            html.Div(tile_placeholders(OVERVIEW_TILE_KEYS, lang), id=ids.OV_TR_TILES, className="tiles tiles-4"),
-        ],
-        className="card family-card family-on",
-        **{"data-family": "traffic", "data-connected": "true"},
     )
 
 

@@ -11,12 +11,11 @@ The layout only builds the skeleton; callbacks in :mod:`callbacks.wall` fill it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from dash import dcc, html
 
-from ioc.config import WALL_PAGES
 from ioc.i18n import t
 from layouts import ids
 from layouts.components import error_banner, fresh_badge
@@ -25,14 +24,15 @@ from layouts.query import QueryProblem, _single, parse_lang
 TICK_MS = 60_000  # overdue counts and today's figures move with the clock, not only with data
 
 
-def parse_rotation(params: Mapping[str, object]) -> tuple[str | None, int | None, list[QueryProblem]]:
-    """``rotate`` (page names) and ``every`` (seconds) from the URL; bad values are reported
-    and dropped (the wall then stays fixed / uses the default interval)."""
+def parse_rotation(params: Mapping[str, object], pages: Collection[str]) -> tuple[str | None, int | None,
+                                                                               list[QueryProblem]]:
+    """``rotate`` (names of ``pages``) and ``every`` (seconds) from the URL; bad values are
+    reported and dropped (the wall then stays fixed / uses the default interval)."""
     problems = []
     rotate, every = _single(params, "rotate"), _single(params, "every")
     if rotate is not None:
         names = [n.strip().lower() for n in rotate.split(",") if n.strip()]
-        if not names or any(n not in WALL_PAGES for n in names):
+        if not names or any(n not in pages for n in names):
             problems.append(QueryProblem("rotate", rotate[:80], "reason_pages", "default_wall_fixed"))
             rotate = None
         else:
@@ -64,9 +64,11 @@ def panel(family: str, lang: str) -> html.Section:
     )
 
 
-def layout(settings: Any, simulated: bool, lang_pref: str | None = None, **params: Any) -> html.Div:
+def layout(settings: Any, simulated: bool, families: Sequence[str], pages: Collection[str],
+           lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The wall: a panel per family of ``families``; ``?rotate=`` may name any of ``pages``."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    rotate, every, problems = parse_rotation(params)
+    rotate, every, problems = parse_rotation(params, pages)
     if lang_problem:
         problems.insert(0, lang_problem)
     return html.Div(
@@ -74,7 +76,7 @@ def layout(settings: Any, simulated: bool, lang_pref: str | None = None, **param
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Interval(id=ids.WALL_TICK, interval=TICK_MS, n_intervals=0),
             dcc.Store(id=ids.WALL_ALERTS_VERSION),
-            *[dcc.Store(id=ids.wall_version(f)) for f in ids.WALL_FAMILIES],
+            *[dcc.Store(id=ids.wall_version(f)) for f in families],
             error_banner([p.message(lang) for p in problems]),
             html.Header(
                 [
@@ -95,7 +97,7 @@ def layout(settings: Any, simulated: bool, lang_pref: str | None = None, **param
                 ],
                 className="wall-head",
             ),
-            html.Div([panel(f, lang) for f in ids.WALL_FAMILIES], className="wall-grid"),
+            html.Div([panel(f, lang) for f in families], className="wall-grid"),
             html.Footer(
                 [
                     html.Div(t("wall_alerts", lang), className="wall-ticker-label"),

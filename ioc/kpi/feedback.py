@@ -305,3 +305,11 @@ def first_received(engine: Engine) -> date | None:
     with engine.connect() as conn:
         value = conn.execute(select(func.min(R.c.bucket)).where(R.c.grain == "d")).scalar()
     return value
+
+
+def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo,
+                now: datetime) -> dict[str, Any]:
+    """The family's KPI set (CLI ``kpi feedback``) as one JSON-able dict keyed by KPI name."""
+    flt = FeedbackFilter(period, district=filters.get("district"), category=filters.get("category"),
+                         channel=filters.get("channel"))
+    return feedback_kpis(engine, flt, tz, now).as_dict()

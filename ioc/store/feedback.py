@@ -280,3 +280,10 @@ def count_reports(engine: Engine) -> int:
 
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(schema.feedback_reports)).scalar_one())
+
+
+def ingest_records(engine: Engine, source: str, records: Iterable[FeedbackRecord] | pd.DataFrame, tz: ZoneInfo,
+                   calendar: WorkCalendar) -> IngestResult:
+    """The family's ingest: validated records (or their frame) upserted with their rollups."""
+    frame = records if isinstance(records, pd.DataFrame) else records_frame(records)
+    return ingest(engine, source, frame, tz, calendar)

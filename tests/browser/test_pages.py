@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 from playwright.sync_api import Page, expect
 
-from ioc.families import FAMILIES
+from ioc.registry import registry
 from tests.browser.harness import LAPTOP, WALL, ConsoleLog, RunningApp, shot
 from tests.browser.pages import (
     FEEDBACK_TILES,
@@ -45,10 +45,6 @@ from tests.browser.pages import (
 FB_TILES = "#fb-tiles"
 OV_TILES = "#ov-feedback-tiles"
 CHARTS = ("trend", "category", "district", "channel", "handling")
-# The other families show as "not yet connected" until their issue lands (issue 2 left all three
-# unconnected; the registry says which still are).
-NOT_CONNECTED = tuple(code for code, fam in FAMILIES.items() if code != "feedback" and not fam.connected)
-CONNECTED = tuple(code for code, fam in FAMILIES.items() if code != "feedback" and fam.connected)
 HUE_CITY = ("474", "Thành phố Huế", 16.4637, 107.5909)
 PHU_LOC = ("482", "Huyện Phú Lộc", 16.28, 107.90)
 XSS_TEXT = '<img src=x onerror="window.__xss=1">& "quotes" <b>bold</b>'
@@ -99,15 +95,11 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
     assert tiles["overdue"].text == vi_int(int(tiles["overdue"].raw))
     expect(page.locator("#ov-feedback-sub")).to_contain_text("12 tháng qua · hôm nay:")
 
-    # The families that have not landed yet say so; the connected ones never do.
-    expect(page.locator(".family-card[data-connected='false']")).to_have_count(len(NOT_CONNECTED))
-    for code in NOT_CONNECTED:
-        card = page.locator(f".family-card[data-family='{code}']")
-        expect(card.locator(".card-title")).to_have_text(FAMILIES[code].label("vi"))
-        expect(card.locator(".not-connected")).to_have_text(re.compile("^chưa kết nối$", re.IGNORECASE))
-    for code in ("feedback", *CONNECTED):
-        expect(page.locator(f".family-card[data-family='{code}'] .not-connected")).to_have_count(0)
-    expect(page.locator(".family-card[data-family='feedback']")).to_have_attribute("data-connected", "true")
+    # One card per declared family, in the registry's order, each under its own name.
+    families = registry().families
+    expect(page.locator(".family-card")).to_have_count(len(families))
+    expect(page.locator(".family-card .card-title")).to_have_text([f.label("vi") for f in families])
+    expect(page.locator(".family-card[data-family='feedback']")).to_have_class(re.compile(r"\bfamily-lead\b"))
 
     # The simulator is the only source: the label says so, and the health list shows it running.
     expect(page.locator("#sim-badge")).to_have_text("DỮ LIỆU MÔ PHỎNG")
@@ -295,8 +287,7 @@ def test_english_labels_and_number_format(page: Page, app: RunningApp, console: 
     expect(page.locator("#nav-feedback")).to_have_text("Field feedback")
     expect(page.locator("#sim-badge")).to_have_text("SIMULATED DATA")
     expect(page.locator("#lang-en")).to_have_class(re.compile(r"\bactive\b"))
-    expect(page.locator(".family-card[data-connected='false'] .not-connected")).to_have_text(
-        ["NOT YET CONNECTED"] * len(NOT_CONNECTED))
+    expect(page.locator(".family-card .card-title")).to_have_text([f.label("en") for f in registry().families])
     wait_tiles_loaded(page, OV_TILES, OVERVIEW_TILES)
     tiles = read_tiles(page, OV_TILES)
     assert [tiles[k].label for k in OVERVIEW_TILES] == ["Received", "Processed", "On time", "Satisfied",

@@ -19,9 +19,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from data_sources.admin_files import import_admin_file
 from data_sources.admin_simulator import AdminSimulator, history, online_share
-from ioc.collect import run_source
+from ioc.collect import import_file, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.kpi.admin import AdminFilter, admin_kpis
@@ -83,7 +82,7 @@ def test_csv_export_edge_cases_and_rejects_by_row_number(ctx: Context, tmp_path:
         good("WEEKEND", due_at="", working_days="2", received_at="14/03/2026 10:00",           # row 11
              channel="Trực tuyến", paid_online="có", digitised="x"),
     ])
-    outcome = import_admin_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "admin", path, show_progress=False)
     assert outcome.status == "ok", outcome.error
     assert outcome.counts == {"fetched": 10, "inserted": 5, "updated": 0, "unchanged": 0, "rejected": 5}
     assert quarantined(ctx, "import:mot-cua.csv") == {
@@ -121,7 +120,7 @@ def test_xlsx_with_vietnamese_headers_and_a_reimport_of_later_versions(ctx: Cont
         for r in rows:
             sheet.append(r)
         book.save(tmp_path / name)
-        outcome = import_admin_file(ctx, tmp_path / name, show_progress=False)
+        outcome = import_file(ctx, "admin", tmp_path / name, show_progress=False)
         assert outcome.status == "ok" and outcome.counts["rejected"] == 0, (outcome, quarantined(ctx, "import:a.xlsx"))
     row = stored(ctx)["HS-01"]
     # Thu 12 14:30 → due Thu 26 14:30 (5 working days across Tết). Paused Fri 13 09:00 → Wed 25
@@ -135,7 +134,7 @@ def test_xlsx_with_vietnamese_headers_and_a_reimport_of_later_versions(ctx: Cont
 
 def test_missing_required_columns_fail_the_run_naming_them(ctx: Context, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", [{"external_id": "1"}], header=["external_id", "status"])
-    outcome = import_admin_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "admin", path, show_progress=False)
     assert outcome.status == "failed"
     assert outcome.error == (f"{path}: missing required column(s) procedure_code, unit_code, channel, received_at; "
                              "columns found: external_id, status")

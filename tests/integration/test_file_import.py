@@ -11,8 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 import data_sources.files as files
-from data_sources.files import import_feedback_file
-from ioc.collect import run_source
+from ioc.collect import import_file, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.sources import SourceSpec
@@ -63,7 +62,7 @@ def test_good_rows_stored_in_utc_and_bad_rows_quarantined_by_row_number(ctx: Con
             resolved_at="2026-03-03T09:30:00Z", rating="satisfied"),
     ])
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert outcome.status == "ok", outcome.error
     assert outcome.source == "import:one_stop.csv"
@@ -99,7 +98,7 @@ def test_vietnamese_words_bom_and_loose_header_names(ctx: Context, tmp_path: Pat
     ], header=header, encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert outcome.status == "ok", outcome.error
     got = {k: (r["status"], r["rating"], r["channel"]) for k, r in stored(ctx).items()}
@@ -117,7 +116,7 @@ def test_vietnamese_words_bom_and_loose_header_names(ctx: Context, tmp_path: Pat
 def test_missing_required_column_fails_the_run_naming_the_columns(ctx: Context, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "partial.csv", [["P1", "received"]], header=["external_id", "Status"])
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert outcome.status == "failed"
     assert "missing required column(s) received_at" in outcome.error
@@ -136,9 +135,9 @@ def test_reimport_changes_nothing_newer_row_updates_older_row_does_not(ctx: Cont
         row("R2", "2026-03-02 09:00", updated_at="2026-03-04 09:00"),
         row("R3", "2026-03-02 10:00"),
     ])
-    assert import_feedback_file(ctx, first, source_name="oso", show_progress=False).counts["inserted"] == 3
+    assert import_file(ctx, "feedback", first, source_name="oso", show_progress=False).counts["inserted"] == 3
 
-    again = import_feedback_file(ctx, first, source_name="oso", show_progress=False)
+    again = import_file(ctx, "feedback", first, source_name="oso", show_progress=False)
     assert again.counts == {"fetched": 3, "inserted": 0, "updated": 0, "unchanged": 3, "rejected": 0}
 
     second = write_csv(tmp_path / "v2.csv", [
@@ -147,7 +146,7 @@ def test_reimport_changes_nothing_newer_row_updates_older_row_does_not(ctx: Cont
         row("R2", "2026-03-02 09:00", status="rejected", resolved_at="2026-03-03 09:00",
             updated_at="2026-03-03 09:00"),                                          # older: ignored
     ])
-    outcome = import_feedback_file(ctx, second, source_name="oso", show_progress=False)
+    outcome = import_file(ctx, "feedback", second, source_name="oso", show_progress=False)
 
     assert outcome.counts == {"fetched": 2, "inserted": 0, "updated": 1, "unchanged": 1, "rejected": 0}
     reports = stored(ctx, "oso")
@@ -167,7 +166,7 @@ def test_citizen_text_stored_verbatim_and_multiline_cell_is_one_row(ctx: Context
     with path.open("a", encoding="utf-8") as f:
         f.write("T3,2026-03-02 08:00,received,,,,,,,Cột đèn nghiêng, sắp đổ,2026-03-02 08:00\n")
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert stored(ctx)["T1"]["description"] == text
     assert sorted(stored(ctx)) == ["T1"]
@@ -190,7 +189,7 @@ def test_xlsx_with_datetime_cells_numbers_and_bad_row(ctx: Context, tmp_path: Pa
     path = tmp_path / "export.xlsx"
     book.save(path)
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert outcome.status == "ok", outcome.error
     assert outcome.counts == {"fetched": 3, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 1}
@@ -205,7 +204,7 @@ def test_xlsx_with_datetime_cells_numbers_and_bad_row(ctx: Context, tmp_path: Pa
 
 def test_missing_empty_or_unsupported_file_fails_and_keeps_what_was_stored(ctx: Context, tmp_path: Path) -> None:
     good = write_csv(tmp_path / "daily.csv", [row("K1", "2026-03-02 08:00"), row("K2", "2026-03-02 09:00")])
-    assert import_feedback_file(ctx, good, source_name="daily", show_progress=False).counts["inserted"] == 2
+    assert import_file(ctx, "feedback", good, source_name="daily", show_progress=False).counts["inserted"] == 2
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     header_only = write_csv(tmp_path / "header_only.csv", [])
@@ -222,7 +221,7 @@ def test_missing_empty_or_unsupported_file_fails_and_keeps_what_was_stored(ctx: 
         broken: "not a readable XLSX workbook",
     }
     for path, reason in expected.items():
-        outcome = import_feedback_file(ctx, path, source_name="daily", show_progress=False)
+        outcome = import_file(ctx, "feedback", path, source_name="daily", show_progress=False)
         assert outcome.status == "failed", path
         assert outcome.error.startswith(f"{path}: {reason}"), outcome.error
 
@@ -236,7 +235,7 @@ def test_unit_code_checked_or_taken_from_coordinates(ctx: Context, tmp_path: Pat
         row("U3", "02/03/2026 08:00", unit_code="482"),           # dd/mm/yyyy, local
     ])
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     reports = stored(ctx)
     assert reports["U1"]["unit_code"] == "479"
@@ -248,7 +247,7 @@ def test_semicolon_csv_with_decimal_commas(ctx: Context, tmp_path: Path) -> None
     path = write_csv(tmp_path / "excel_vn.csv", [row("S1", "2026-03-02 08:00", lat="16,46", lon="107,59")],
                      delimiter=";")
 
-    outcome = import_feedback_file(ctx, path, show_progress=False)
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     assert outcome.status == "ok", outcome.error
     assert (stored(ctx)["S1"]["lat"], stored(ctx)["S1"]["lon"]) == (16.46, 107.59)

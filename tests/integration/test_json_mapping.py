@@ -657,16 +657,11 @@ def test_bad_source_tables_stop_start_up_naming_the_source(
     assert str(caught.value) == f"{path}, source {NAME!r}: {message}"
 
 
-def test_a_family_that_is_not_connected_fails_the_run_without_a_request(
-    tmp_path: Path, server: JsonServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from ioc.families import FAMILIES, Family
-
+def test_a_family_that_is_not_declared_is_refused_without_a_request(tmp_path: Path, server: JsonServer) -> None:
     server.route(PATH, page([item("A")]))
-    monkeypatch.setitem(FAMILIES, "future", Family("future", "Tương lai", "Future", None))  # not landed yet
-    ctx = make_ctx(tmp_path, source(server.url(PATH), family="future"))
-    outcome = run(ctx)
-    assert (outcome.source, outcome.status, outcome.error) == (NAME, "failed", "family 'future' is not connected yet")
+    with pytest.raises(ConfigurationError, match=rf"source {NAME!r}: type 'json' needs 'family' "
+                                                 r"\(one of feedback, traffic, environment, admin\)"):
+        make_ctx(tmp_path, source(server.url(PATH), family="future"))  # not landed yet
     assert server.calls == []
 
 

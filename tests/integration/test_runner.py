@@ -7,12 +7,13 @@ set per source through its options, so one store can hold a healthy and a broken
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-import data_sources.registry as registry
+from ioc import registry
 from ioc.collect import MAX_BACKOFF, backoff_until, run_if_due, run_source
 from ioc.config import load_settings
 from ioc.context import Context
@@ -57,10 +58,12 @@ def _raise(kind: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fake_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = registry.collectors
-    monkeypatch.setattr(registry, "collectors", lambda: [*real(), FakeCollector])
+def fake_type() -> Iterator[None]:
+    """The registry with one more collector type, for this test only."""
+    real = registry.registry()
     FakeCollector.calls = []
+    with registry.use(replace(real, generic_collectors=(*real.generic_collectors, FakeCollector))):
+        yield
 
 
 @pytest.fixture

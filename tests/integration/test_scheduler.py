@@ -13,9 +13,9 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, func, select, update
 
-import data_sources.registry as registry
 import ioc.runtime as runtime
 import ioc.scheduler as scheduler_mod
+from ioc import registry
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
@@ -123,10 +123,12 @@ class CountingCollector(Collector):
 
 
 @pytest.fixture
-def counting_type(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = registry.collectors
-    monkeypatch.setattr(registry, "collectors", lambda: [*real(), CountingCollector])
+def counting_type() -> Iterator[None]:
+    """The registry with one more collector type, for this test only."""
+    real = registry.registry()
     CountingCollector.calls = 0
+    with registry.use(replace(real, generic_collectors=(*real.generic_collectors, CountingCollector))):
+        yield
 
 
 def a_scheduler_context(url: str, spec: SourceSpec) -> Context:

@@ -21,9 +21,8 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from data_sources import traffic_simulator
-from data_sources.traffic_files import import_traffic_file
 from data_sources.traffic_simulator import CAMERAS, CITIZEN_PER_DAY, TrafficSimulator, history
-from ioc.collect import run_source
+from ioc.collect import import_file, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.domain.traffic import check_fines, parse_plate
@@ -209,7 +208,7 @@ def ctx(tmp_path: Path) -> Context:
 
 
 def test_csv_import_with_vietnamese_labels_local_times_and_bad_rows(ctx: Context, tmp_path: Path) -> None:
-    outcome = import_traffic_file(ctx, write_csv(tmp_path / "csgt.csv", FILE_ROWS), show_progress=False)
+    outcome = import_file(ctx, "traffic", write_csv(tmp_path / "csgt.csv", FILE_ROWS), show_progress=False)
 
     assert outcome.status == "ok", outcome.error
     assert outcome.counts == {"fetched": 7, "inserted": 3, "updated": 0, "unchanged": 0, "rejected": 4}
@@ -229,7 +228,7 @@ def test_csv_import_with_vietnamese_labels_local_times_and_bad_rows(ctx: Context
     assert reasons["row 7"] == "unit_code: unknown unit code '999'"
     assert reasons["row 8"] == "paid_at: earlier than detected_at"
     # the same file again: nothing changes
-    again = import_traffic_file(ctx, tmp_path / "csgt.csv", show_progress=False)
+    again = import_file(ctx, "traffic", tmp_path / "csgt.csv", show_progress=False)
     assert (again.counts["inserted"], again.counts["updated"], again.counts["unchanged"]) == (0, 0, 3)
 
 
@@ -243,7 +242,7 @@ def test_xlsx_with_date_cells_numbers_and_a_missing_column(ctx: Context, tmp_pat
     sheet.append([1002, datetime(2024, 12, 31, 23, 50), "no_helmet", "motorbike", 250000.0, "75-B1 11122", 482,
                   "notice_sent"])
     book.save(tmp_path / "x.xlsx")
-    outcome = import_traffic_file(ctx, tmp_path / "x.xlsx", show_progress=False)
+    outcome = import_file(ctx, "traffic", tmp_path / "x.xlsx", show_progress=False)
     assert outcome.counts["inserted"] == 2, (outcome, runs.quarantined(ctx.engine))
     rows = stored(ctx)
     assert (rows["1001"]["detected_at"], rows["1001"]["fine_flag"], rows["1001"]["unit_code"]) == \
@@ -252,7 +251,7 @@ def test_xlsx_with_date_cells_numbers_and_a_missing_column(ctx: Context, tmp_pat
 
     sheet.delete_cols(4)  # no vehicle_class: the whole file fails, stored rows stay
     book.save(tmp_path / "y.xlsx")
-    failed = import_traffic_file(ctx, tmp_path / "y.xlsx", show_progress=False)
+    failed = import_file(ctx, "traffic", tmp_path / "y.xlsx", show_progress=False)
     assert failed.status == "failed"
     assert "missing required column(s) vehicle_class" in failed.error
     assert len(stored(ctx)) == 2

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from data_sources.registry import load_sources, parse_sources
 from ioc.config import DEFAULT_TILE_URL, ROOT, ConfigError, load_settings
-from ioc.sources import ConfigurationError
+from ioc.sources import ConfigurationError, load_sources, parse_sources
 
 GOOD = """
 [[sources]]

@@ -12,12 +12,13 @@ from ioc.store.runs import SourceHealth
 from layouts.wall import parse_rotation
 
 NOW = datetime(2026, 11, 26, 12, 0, 0)
+PAGES = ("overview", "feedback", "traffic", "environment", "admin", "alerts", "wall")
 
 
 def test_playlist_names_pages_and_refuses_unknown_ones() -> None:
     assert parse_playlist(" wall, Traffic ,environment,", "X") == ("wall", "traffic", "environment")
     assert parse_playlist("", "X") == ()
-    with pytest.raises(ConfigError, match=r"IOC_WALL_PLAYLIST: unknown page 'weather' \(known: wall, overview"):
+    with pytest.raises(ConfigError, match=r"IOC_WALL_PLAYLIST: unknown page 'weather' \(known: overview, feedback, traffic, environment, admin, alerts, wall\)"):
         load_settings({"IOC_WALL_PLAYLIST": "wall,weather"})
     settings = load_settings({"IOC_WALL_PLAYLIST": "wall,admin", "IOC_WALL_ROTATE_SECONDS": "45"})
     assert (settings.wall_playlist, settings.wall_rotate_s, settings.page_reload_minutes) == (("wall", "admin"), 45, 360)
@@ -35,15 +36,15 @@ def test_wall_timings_out_of_range_are_named(name: str, value: str, message: str
 
 
 def test_rotation_parameters_from_the_url() -> None:
-    assert parse_rotation({"rotate": "Wall,traffic", "every": "20"}) == ("wall,traffic", 20, [])
-    assert parse_rotation({}) == (None, None, [])
-    rotate, every, problems = parse_rotation({"rotate": "wall,nowhere", "every": "3"})
+    assert parse_rotation({"rotate": "Wall,traffic", "every": "20"}, PAGES) == ("wall,traffic", 20, [])
+    assert parse_rotation({}, PAGES) == (None, None, [])
+    rotate, every, problems = parse_rotation({"rotate": "wall,nowhere", "every": "3"}, PAGES)
     assert (rotate, every) == (None, None)
     assert [(p.param, p.value, p.reason) for p in problems] == [
         ("rotate", "wall,nowhere", "reason_pages"), ("every", "3", "reason_every")]
     assert "Parameter 'every' is not valid: '3'" in problems[1].message("en")
-    assert parse_rotation({"every": "3601"})[2][0].param == "every"
-    assert parse_rotation({"every": "x"})[2][0].param == "every"
+    assert parse_rotation({"every": "3601"}, PAGES)[2][0].param == "every"
+    assert parse_rotation({"every": "x"}, PAGES)[2][0].param == "every"
 
 
 def _health(name: str, family: str, every: int, success_ago: float | None, status: str = "ok",

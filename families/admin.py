@@ -1,0 +1,30 @@
+"""Administrative services (TTHC): one-stop dossiers at every level, working-day clock, QĐ 766 score."""
+
+from __future__ import annotations
+
+from callbacks import admin as web
+from callbacks.admin_data import summary
+from data_sources.admin_files import AdminFileCollector
+from data_sources.admin_simulator import AdminSimulator
+from ioc.domain.admin_records import validate_dossier
+from ioc.family import Family, Page
+from ioc.kpi import admin_views as kpis
+from ioc.store import admin as store
+from ioc.store import schema_admin
+from layouts import admin as admin_layout  # the page: moves to callbacks with the thin-callbacks work
+from layouts.admin_shaping import OVERVIEW_TILE_KEYS
+
+FAMILY = Family(
+    code="admin",
+    tables=schema_admin,
+    ingest=store.ingest_records,
+    validate=validate_dossier,
+    kpis=kpis.kpi_report,
+    filters=("level", "unit"),  # level = province|district|commune
+    collectors=(AdminFileCollector, AdminSimulator),
+    simulator_every_s=30,
+    pages=(Page("admin", "/admin", admin_layout.page, "admin_nav"),),
+    register_callbacks=web.register,
+    overview_tiles=OVERVIEW_TILE_KEYS,
+    summary=summary,
+)

@@ -1,0 +1,15 @@
+"""What belongs to no single family: the Overview, the alerts page, the operations wall, and
+the collectors that serve any family."""
+
+from __future__ import annotations
+
+from callbacks import alerts, overview, wall
+from data_sources.json_mapping import JsonMappingCollector
+from ioc.family import Page
+
+PAGES_BEFORE = (Page("overview", "/", overview.page, "nav_overview"),)
+PAGES_AFTER = (
+    Page("alerts", "/alerts", alerts.page, "alerts_nav", nav_class="nav-alerts"),
+    Page("wall", "/wall", wall.page, "wall_title", nav=False),
+)
+GENERIC_COLLECTORS = (JsonMappingCollector,)

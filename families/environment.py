@@ -1,0 +1,31 @@
+"""Environment: air quality from OpenAQ v3, CSV/XLSX files and a simulator; VN_AQI with NowCast."""
+
+from __future__ import annotations
+
+from callbacks import environment as web
+from callbacks.environment_data import summary
+from data_sources.environment_files import EnvironmentFileCollector
+from data_sources.environment_simulator import EnvironmentSimulator
+from data_sources.openaq import OpenAQCollector
+from ioc.domain.air_quality import validate_observation
+from ioc.family import Family, Page
+from ioc.kpi import environment as kpis
+from ioc.store import environment as store
+from ioc.store import schema_environment
+from layouts import environment as environment_layout  # the page: moves to callbacks with the thin-callbacks work
+from layouts.environment import OVERVIEW_TILE_KEYS
+
+FAMILY = Family(
+    code="environment",
+    tables=schema_environment,
+    ingest=store.ingest,
+    validate=validate_observation,
+    kpis=kpis.family_kpis,
+    filters=("district",),  # district = the stations' unit code
+    collectors=(OpenAQCollector, EnvironmentFileCollector, EnvironmentSimulator),
+    simulator_every_s=300,
+    pages=(Page("environment", "/environment", environment_layout.page, "env_nav"),),
+    register_callbacks=web.register,
+    overview_tiles=OVERVIEW_TILE_KEYS,
+    summary=summary,
+)

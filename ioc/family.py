@@ -1,0 +1,105 @@
+"""What a data family is: the one declaration from which everything that lists families derives.
+
+A family (citizen feedback, traffic violations, environment, administrative services, …) is
+declared once, in its own module of the composition package ``families/``, as a :class:`Family`
+whose fields point at its parts in every layer:
+
+- the core (``ioc/``): its tables, seed, ingest, record validation, KPI set and filters;
+- the collectors (``data_sources/``): its collector classes, file import, simulated source;
+- the web (``layouts/``, ``callbacks/``): its pages, callbacks, Overview card and wall panel.
+
+The core defines the type and consumes it through :mod:`ioc.registry`; it never imports a
+family's collectors or pages itself. Adding a family is its own files plus one line in
+``families/__init__.py`` (docs/adding-a-family.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from ioc.domain.calendar import WorkCalendar
+from ioc.kpi.periods import Period
+
+#: Store a batch of records (dicts or a frame): (engine, source, records, tz, calendar) → a
+#: result with ``inserted``, ``updated`` and ``unchanged`` counts.
+Ingest = Callable[[Engine, str, Any, ZoneInfo, WorkCalendar], Any]
+#: Check one record given as a dict of the store's field names; raises a ValueError subclass
+#: (RecordError) naming the bad field. The second argument is the zone of offset-less times.
+Validate = Callable[[dict[str, Any], Any], Any]
+#: The KPI set as one JSON-able dict keyed by KPI name: (engine, period, filters, tz, now UTC).
+Kpis = Callable[[Engine, Period, dict[str, str], ZoneInfo, datetime], dict[str, Any]]
+#: The family at a glance for the Overview card and the wall panel: (context, lang) → (tiles, note).
+Summary = Callable[[Any, str], tuple[list[Any], str]]
+
+
+class UnsupportedFilter(ValueError):
+    """A filter the family's KPIs do not take; the message names it."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One routed page. ``name`` is its Dash page name, its wall-playlist name (``?rotate=``)
+    and its navigation key; ``layout(ctx, lang_pref=None, **params)`` builds it per request."""
+
+    name: str
+    path: str
+    layout: Callable[..., Any]
+    title_key: str  # i18n key of its navigation label and tab title
+    nav: bool = True  # listed in the header navigation
+    nav_class: str = ""  # extra class of its navigation link
+
+
+@dataclass(frozen=True)
+class Family:
+    """One data family, declared once (see the module docstring). Every field is required:
+    ``tests/unit/test_family_registry.py`` fails for a declared family that lacks a part."""
+
+    code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
+    # --- core: tables, records, KPIs
+    tables: Any  # the module whose tables it adds to the store's metadata (imported: registered)
+    ingest: Ingest
+    validate: Validate
+    kpis: Kpis
+    filters: tuple[str, ...]  # names ``python -m ioc kpi FAMILY --NAME VALUE`` accepts
+    # --- collectors
+    # its collector classes (``type`` + ``family`` class attributes); one of type "file" serves
+    # ``python -m ioc import CODE FILE``, one of type "simulator" the embedded default
+    collectors: tuple[type, ...]
+    simulator_every_s: int  # cadence of its simulated source when no sources file is given
+    # --- web
+    pages: tuple[Page, ...]
+    register_callbacks: Callable[[Any, Any], None]  # (dash app, context)
+    overview_tiles: tuple[str, ...]  # tile keys of its Overview card and wall panel, in order
+    summary: Summary  # fills them: (context, lang) → (tiles, note)
+    seed: Callable[[Connection], None] | None = None  # reference data written once into a new store
+
+    def label(self, lang: str) -> str:
+        """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
+        from ioc.i18n import t
+
+        return t(f"family_{self.code}", lang)
+
+    def check_filters(self, filters: dict[str, str | None]) -> dict[str, str]:
+        """The given (non-None) filters, after checking the family takes each of them."""
+        given = {k: v for k, v in filters.items() if v is not None}
+        for name in given:
+            if name not in self.filters:
+                allowed = ", ".join(f"--{f}" for f in self.filters) or "none"
+                raise UnsupportedFilter(f"--{name} does not apply to {self.code} (filters: {allowed})")
+        return given
+
+    def missing_parts(self) -> list[str]:
+        """Names of required parts left empty (None, empty tuple, blank string)."""
+        optional = {"seed"}
+        missing = [f.name for f in fields(self)
+                   if f.name not in optional and getattr(self, f.name) in (None, (), "")]
+        types = {getattr(c, "type", None) for c in self.collectors}
+        missing += [f"collector of type {kind!r}" for kind in ("file", "simulator") if kind not in types]
+        return missing
