@@ -1,0 +1,103 @@
+"""Every declared family is complete, and everything that lists families derives from the
+registry: a family declared only here (in the test) gets its pages, CLI choices, kpi flags,
+default simulated source and collector types without any other file changing."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import pytest
+
+from ioc import registry as ioc_registry
+from ioc.cli import build_parser
+from ioc.config import ConfigError, parse_playlist
+from ioc.family import Family, Page, UnsupportedFilter
+from ioc.sources import Collector, ConfigurationError, parse_sources
+
+FAMILIES = ioc_registry.registry().families
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)
+def test_each_declared_family_has_every_part(family: Family) -> None:
+    assert family.missing_parts() == []
+    assert family.code.isascii() and family.code.islower() and family.code.isidentifier()
+    assert all(cls.family == family.code for cls in family.collectors), "a collector of another family"
+    assert all(issubclass(cls, Collector) for cls in family.collectors)
+    assert [p.path for p in family.pages][0] == f"/{family.code}"
+    for page in family.pages:
+        assert list(inspect.signature(page.layout).parameters)[:2] == ["ctx", "lang_pref"]
+    assert family.label("vi") != f"family_{family.code}" and family.label("en") != family.label("vi")
+    assert family.tables.metadata.tables, "its tables are on the store's metadata"
+
+
+def test_missing_parts_are_named() -> None:
+    family = replace(FAMILIES[0], collectors=(), overview_tiles=(), summary=None)
+    assert family.missing_parts() == ["collectors", "overview_tiles", "summary",
+                                      "collector of type 'file'", "collector of type 'simulator'"]
+
+
+def test_a_registry_refuses_a_family_declared_twice() -> None:
+    with pytest.raises(ValueError, match="family declared twice: feedback"):
+        ioc_registry.Registry(families=(FAMILIES[0], FAMILIES[0]))
+
+
+class _ToySimulator(Collector):
+    type: ClassVar[str] = "simulator"
+    family: ClassVar[str] = "toy"
+
+    def batches(self, watermark: str | None) -> Any:
+        return iter(())
+
+
+class _ToyFile(_ToySimulator):
+    type: ClassVar[str] = "file"
+
+
+def _toy_page(ctx: Any, lang_pref: str | None = None, **params: Any) -> str:
+    return "toy"
+
+
+TOY = replace(FAMILIES[0], code="toy", filters=("district", "colour"), collectors=(_ToyFile, _ToySimulator),
+              simulator_every_s=42, pages=(Page("toy", "/toy", _toy_page, "nav_overview"),))
+
+
+@pytest.fixture
+def with_toy() -> Any:
+    real = ioc_registry.registry()
+    with ioc_registry.use(replace(real, families=(*real.families, TOY))) as reg:
+        yield reg
+
+
+def test_a_new_family_is_listed_everywhere_from_its_declaration(with_toy: ioc_registry.Registry) -> None:
+    assert with_toy.codes[-1] == "toy"
+    assert [p.name for p in with_toy.pages][-3:] == ["toy", "alerts", "wall"]  # after the families, before alerts
+    assert with_toy.page_paths()["toy"] == "/toy"
+    assert parse_playlist("wall,toy", "IOC_WALL_PLAYLIST") == ("wall", "toy")
+    assert {"name": "toy-simulator", "type": "simulator", "family": "toy", "every_seconds": 42} in \
+        with_toy.default_sources()
+    assert with_toy.find_collector("file", "toy") is _ToyFile
+    # the sources file accepts the new family's types, and names it among the known ones
+    [spec] = parse_sources({"sources": [{"name": "t", "type": "simulator", "family": "toy", "every_seconds": 5}]})
+    assert (spec.family, spec.every_seconds) == ("toy", 5)
+    with pytest.raises(ConfigurationError, match=r"needs 'family' \(one of feedback, traffic, environment, admin, toy\)"):
+        parse_sources({"sources": [{"name": "j", "type": "json", "family": "nope", "url": "http://127.0.0.1/x",
+                                    "every_seconds": 5}]})
+    # the CLI: import/simulate/kpi choices and the kpi flags
+    parser = build_parser()
+    args = parser.parse_args(["kpi", "toy", "--colour", "red"])
+    assert (args.family, args.colour) == ("toy", "red")
+    assert parser.parse_args(["import", "toy", "x.csv"]).family == "toy"
+    assert parser.parse_args(["simulate", "--family", "toy"]).family == "toy"
+
+
+def test_a_family_refuses_a_filter_it_does_not_take() -> None:
+    with pytest.raises(UnsupportedFilter, match=r"^--unit does not apply to toy \(filters: --district, --colour\)$"):
+        TOY.check_filters({"unit": "1", "colour": None})
+    assert TOY.check_filters({"district": "474", "colour": None}) == {"district": "474"}
+
+
+def test_playlist_names_come_from_the_registry() -> None:
+    with pytest.raises(ConfigError, match=r"unknown page 'toy' \(known: overview, feedback, traffic"):
+        parse_playlist("wall,toy", "IOC_WALL_PLAYLIST")
