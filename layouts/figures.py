@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ioc.i18n import fmt_pct, t
 
@@ -36,24 +37,25 @@ def plotly_text(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
-def _template() -> go.layout.Template:
-    return go.layout.Template(layout=go.Layout(
-        paper_bgcolor=CARD,
-        plot_bgcolor=CARD,
-        font=dict(family=FONT, color=TEXT, size=13),
-        colorway=[BAR, ACCENT, "#a78bfa", "#34d399", "#f472b6", "#fbbf24", "#94a3b8"],
-        xaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
-        yaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
-        hoverlabel=dict(bgcolor="#0b1220", bordercolor=ACCENT, font=dict(family=FONT, color=TEXT, size=13)),
-        legend=dict(bgcolor="rgba(0,0,0,0)", font=dict(color=MUTED)),
-        margin=dict(l=8, r=12, t=8, b=8),
-    ))
+#: The dark operations template, registered once with Plotly under this name.
+TEMPLATE = "ioc-dark"
+pio.templates[TEMPLATE] = go.layout.Template(layout=go.Layout(
+    paper_bgcolor=CARD,
+    plot_bgcolor=CARD,
+    font=dict(family=FONT, color=TEXT, size=13),
+    colorway=[BAR, ACCENT, "#a78bfa", "#34d399", "#f472b6", "#fbbf24", "#94a3b8"],
+    xaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
+    yaxis=dict(gridcolor=GRID, linecolor=GRID, zerolinecolor=GRID, tickcolor=GRID, automargin=True),
+    hoverlabel=dict(bgcolor="#0b1220", bordercolor=ACCENT, font=dict(family=FONT, color=TEXT, size=13)),
+    legend=dict(bgcolor="rgba(0,0,0,0)", font=dict(color=MUTED)),
+    margin=dict(l=8, r=12, t=8, b=8),
+))
 
 
 def base_layout(fig: go.Figure, lang: str, uirevision: str | None = None, **kwargs: object) -> go.Figure:
     """Apply the dark template. ``uirevision`` keeps zoom and legend toggles across live
     updates of the same view (pass one key per chart and filter set)."""
-    fig.update_layout(template=_template(), autosize=True, uirevision=uirevision,
+    fig.update_layout(template=TEMPLATE, autosize=True, uirevision=uirevision,
                       separators=".," if lang == "en" else ",.", **kwargs)
     return fig
 
