@@ -22,6 +22,7 @@ from layouts.components import recent_list, sources_table
 from layouts.exports import csv_text, series_export
 from layouts.figures import trend_figure
 from layouts.overview import DAILY_DAYS, RECENT_ROWS
+from layouts.query import parse_lang
 from layouts.shaping import recent_rows, source_rows
 
 
@@ -34,7 +35,9 @@ def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
 
 def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object:
     """The Overview's layout: one card per declared family, in registry order."""
-    cards = [overview.FamilyCard(f.code, f.pages[0].path, f.overview_tiles) for f in registry().families]
+    lang, _problem = parse_lang(params, lang_pref, ctx.settings.lang)  # the layout reports the problem
+    cards = [overview.FamilyCard(f.code, f.pages[0].path, f.tile_placeholders(f.overview_tiles, lang))
+             for f in registry().families]
     return overview.layout(ctx.settings, cards, lang_pref, **params)
 
 

@@ -12,6 +12,7 @@ from ioc.kpi import admin_views as kpis
 from ioc.store import admin as store
 from ioc.store import schema_admin
 from layouts import admin as admin_layout  # the page: moves to callbacks with the thin-callbacks work
+from layouts.admin import tile_placeholders
 from layouts.admin_shaping import OVERVIEW_TILE_KEYS
 
 FAMILY = Family(
@@ -26,5 +27,6 @@ FAMILY = Family(
     pages=(Page("admin", "/admin", admin_layout.page, "admin_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
+    tile_placeholders=tile_placeholders,
     summary=summary,
 )

@@ -13,7 +13,7 @@ from ioc.kpi import environment as kpis
 from ioc.store import environment as store
 from ioc.store import schema_environment
 from layouts import environment as environment_layout  # the page: moves to callbacks with the thin-callbacks work
-from layouts.environment import OVERVIEW_TILE_KEYS
+from layouts.environment import OVERVIEW_TILE_KEYS, tile_placeholders
 
 FAMILY = Family(
     code="environment",
@@ -27,5 +27,6 @@ FAMILY = Family(
     pages=(Page("environment", "/environment", environment_layout.page, "env_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
+    tile_placeholders=tile_placeholders,
     summary=summary,
 )

@@ -12,6 +12,7 @@ from ioc.family import Family, Page
 from ioc.kpi import feedback as kpis
 from ioc.store import feedback as store
 from ioc.store import schema
+from layouts.components import tile_placeholders
 from layouts.feedback import OVERVIEW_TILE_KEYS
 
 FAMILY = Family(
@@ -26,5 +27,6 @@ FAMILY = Family(
     pages=(Page("feedback", "/feedback", web.page, "nav_feedback"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
+    tile_placeholders=tile_placeholders,
     summary=summary,
 )

@@ -12,6 +12,7 @@ from ioc.kpi import traffic as kpis
 from ioc.store import schema_traffic
 from ioc.store import traffic as store
 from layouts import traffic as traffic_layout  # the page: moves to callbacks with the thin-callbacks work
+from layouts.traffic import tile_placeholders
 from layouts.traffic_shaping import OVERVIEW_TILE_KEYS
 
 FAMILY = Family(
@@ -26,5 +27,6 @@ FAMILY = Family(
     pages=(Page("traffic", "/traffic", traffic_layout.page, "traffic_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
+    tile_placeholders=tile_placeholders,
     summary=summary,
 )

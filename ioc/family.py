@@ -77,6 +77,7 @@ class Family:
     pages: tuple[Page, ...]
     register_callbacks: Callable[[Any, Any], None]  # (dash app, context)
     overview_tiles: tuple[str, ...]  # tile keys of its Overview card and wall panel, in order
+    tile_placeholders: Callable[[tuple[str, ...], str], list[Any]]  # (keys, lang) → labelled empty tiles
     summary: Summary  # fills them: (context, lang) → (tiles, note)
     seed: Callable[[Connection], None] | None = None  # reference data written once into a new store
 

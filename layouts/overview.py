@@ -12,7 +12,7 @@ from dash import dcc, html
 
 from ioc.i18n import t
 from layouts import ids
-from layouts.components import chart_card, error_banner, tile_placeholders
+from layouts.components import chart_card, error_banner
 from layouts.query import parse_lang
 
 HEALTH_REFRESH_MS = 15_000
@@ -22,11 +22,11 @@ DAILY_DAYS = 30
 
 @dataclass(frozen=True)
 class FamilyCard:
-    """What the Overview shows of one family: its code, its page and its tile keys."""
+    """What the Overview shows of one family: its code, its page and its (still empty) tiles."""
 
     code: str
     path: str
-    tile_keys: tuple[str, ...]
+    placeholders: list[Any]
 
 
 def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Section:
@@ -40,8 +40,8 @@ def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Sect
                 dcc.Link(t("open_details", lang), href=f"{card.path}?lang={lang}", className="btn btn-link"),
             ], className="card-head"),
             dcc.Store(id=ids.overview_version(card.code)),
-            html.Div(tile_placeholders(card.tile_keys, lang), id=ids.overview_tiles(card.code),
-                     className=f"tiles tiles-{len(card.tile_keys)}"),
+            html.Div(card.placeholders, id=ids.overview_tiles(card.code),
+                     className=f"tiles tiles-{len(card.placeholders)}"),
         ],
         className=f"card family-card family-on {extra_class}".strip(),
         **{"data-family": card.code, "data-connected": "true"},
