@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
 from callbacks.common import follow_versions, page_lang
-from callbacks.wall import ALERT_FAMILIES, SEVERITY_ICONS, family_label, stage_block
+from callbacks.wall import SEVERITY_ICONS, alert_versions, family_label, stage_block
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
 from ioc.store.db import utcnow
@@ -63,7 +63,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     from ioc.alerts import acknowledge, current_alerts, recent_alerts
     from ioc.domain.stage import city_stage
 
-    follow_versions(app, ids.AL_VERSION, ALERT_FAMILIES)
+    follow_versions(app, ids.AL_VERSION, alert_versions())
 
     @app.callback(
         Output(ids.AL_STAGE, "children"), Output(ids.AL_STAGE, "className"),

@@ -26,8 +26,12 @@ SEVERITY_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
 #: A shape per stage level (1 green … 5 purple), for the same reason.
 STAGE_ICONS = {1: "●", 2: "▲", 3: "◆", 4: "■", 5: "⬣"}
 TICKER_MAX = 30
-#: whose versions move the alerts (the environment family writes its episodes on ingest)
-ALERT_FAMILIES = ("alerts", "environment")
+
+
+def alert_versions() -> tuple[str, ...]:
+    """The versions that move the alerts: the alerts job's, and those of families whose ingest
+    writes alerts itself (environment: its station episodes)."""
+    return ("alerts", *(f.code for f in registry().families if f.alerts_on_ingest))
 
 
 def family_label(code: str, lang: str) -> str:
@@ -110,7 +114,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         follow_versions(app, ids.wall_version(family), (family,))
         _register_panel(app, ctx, family)
 
-    follow_versions(app, ids.WALL_ALERTS_VERSION, ALERT_FAMILIES)
+    follow_versions(app, ids.WALL_ALERTS_VERSION, alert_versions())
 
     @app.callback(
         Output(ids.WALL_TICKER, "children"),

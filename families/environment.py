@@ -29,4 +29,5 @@ FAMILY = Family(
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,
     summary=summary,
+    alerts_on_ingest=True,  # station episodes (no data, bad air) are written with the observations
 )

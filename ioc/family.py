@@ -80,6 +80,7 @@ class Family:
     tile_placeholders: Callable[[tuple[str, ...], str], list[Any]]  # (keys, lang) → labelled empty tiles
     summary: Summary  # fills them: (context, lang) → (tiles, note)
     seed: Callable[[Connection], None] | None = None  # reference data written once into a new store
+    alerts_on_ingest: bool = False  # its ingest opens or ends alerts itself (screens of alerts follow it)
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -98,7 +99,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"seed"}
+        optional = {"seed", "alerts_on_ingest"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}
