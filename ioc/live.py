@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FRESHNESS_TTL_S = 2.0
 #: Worst first: the order in which a family's sources decide its state.
 STATE_ORDER = ("never", "stale", "late", "ok")
-_CODE_DIRS = ("ioc", "layouts", "callbacks", "data_sources", "assets")
+_CODE_DIRS = ("ioc", "families", "layouts", "callbacks", "data_sources", "assets")
 
 
 @lru_cache(maxsize=1)
