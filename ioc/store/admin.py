@@ -44,7 +44,7 @@ from ioc.store.schema_admin import (
     admin_procedure_rollup,
     admin_procedures,
     admin_rollup,
-    seed_admin,
+    seed,
 )
 
 ROLLUPS = (("admin_rollup", UNIT_DIMS), ("admin_procedure_rollup", PROCEDURE_DIMS))
@@ -60,7 +60,7 @@ def records_frame(records: Iterable[DossierRecord]) -> pd.DataFrame:
 def ensure_seeded(conn: Connection) -> None:
     """A store created before this family landed gets its units and catalogue on first ingest."""
     if get_meta(conn, SEED_KEY) is None:
-        seed_admin(conn)
+        seed(conn)
 
 
 def load_procedures(conn: Connection) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from ioc.domain.feedback import (
     FeedbackRecord,
     hist_bin,
 )
-from ioc.store import bulk, schema
+from ioc.store import bulk
+from ioc.store import schema_feedback as sf
 from ioc.store.db import bump_version, load_calendar, utcnow
 
 REPORT_COLUMNS = (
@@ -51,8 +52,8 @@ REPORT_COLUMNS = (
     "updated_at",
 )
 TIME_COLUMNS = ("received_at", "due_at", "resolved_at", "updated_at")
-ROLLUP_KEYS = ("grain", "bucket", *schema.FEEDBACK_DIMS)
-ROLLUP_MEASURES = (*schema.FEEDBACK_COUNTS, "res_hours_sum", *schema.FEEDBACK_HIST_COLUMNS)
+ROLLUP_KEYS = ("grain", "bucket", *sf.FEEDBACK_DIMS)
+ROLLUP_MEASURES = (*sf.FEEDBACK_COUNTS, "res_hours_sum", *sf.FEEDBACK_HIST_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
     on_time = closed & (frame["resolved_at"] <= frame["due_at"]).to_numpy()
     base = pd.DataFrame(
         {"bucket": day.to_numpy()}
-        | {dim: frame[dim].to_numpy() for dim in schema.FEEDBACK_DIMS}
+        | {dim: frame[dim].to_numpy() for dim in sf.FEEDBACK_DIMS}
         | {
             "received": np.ones(len(frame), dtype="int64"),
             "processed": closed.astype("int64"),
@@ -138,15 +139,15 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
             "res_hours_sum": np.where(closed, np.nan_to_num(res_hours), 0.0),
         }
     )
-    keys = ["bucket", *schema.FEEDBACK_DIMS]
+    keys = ["bucket", *sf.FEEDBACK_DIMS]
     grouped = base.groupby(keys, sort=False)
     codes = grouped.ngroup().to_numpy()
-    counts = grouped[[*schema.FEEDBACK_COUNTS, "res_hours_sum"]].sum()
-    nbins = len(schema.FEEDBACK_HIST_COLUMNS)
+    counts = grouped[[*sf.FEEDBACK_COUNTS, "res_hours_sum"]].sum()
+    nbins = len(sf.FEEDBACK_HIST_COLUMNS)
     bins = hist_bin(np.nan_to_num(res_hours))[closed]
     hist = np.bincount(codes[closed] * nbins + bins, minlength=len(counts) * nbins).reshape(len(counts), nbins)
     daily = pd.concat(
-        [counts.reset_index(), pd.DataFrame(hist, columns=list(schema.FEEDBACK_HIST_COLUMNS))], axis=1
+        [counts.reset_index(), pd.DataFrame(hist, columns=list(sf.FEEDBACK_HIST_COLUMNS))], axis=1
     )
     monthly = (
         daily.assign(bucket=[d.replace(day=1) for d in daily["bucket"]])
@@ -252,7 +253,7 @@ def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     total = 0
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:feedback")
-        conn.execute(delete(schema.feedback_rollup))
+        conn.execute(delete(sf.feedback_rollup))
         last_id = 0
         while True:
             ph = bulk.placeholder(conn)
@@ -279,4 +280,4 @@ def count_reports(engine: Engine) -> int:
     from sqlalchemy import func
 
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(schema.feedback_reports)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(sf.feedback_reports)).scalar_one())

@@ -69,7 +69,7 @@ def load_references(conn: Connection) -> References:
     """The fine schedule (seeded on first use), the cameras and the units, from the store."""
     rows = conn.execute(select(st.traffic_fine_schedule)).mappings().all()
     if not rows:
-        st.seed_traffic(conn)
+        st.seed(conn)
         rows = conn.execute(select(st.traffic_fine_schedule)).mappings().all()
     cams = conn.execute(select(st.traffic_cameras.c.code, st.traffic_cameras.c.unit_code,
                                st.traffic_cameras.c.lat, st.traffic_cameras.c.lon)).all()
