@@ -35,8 +35,8 @@ from sqlalchemy import Engine, case, func, or_, select
 from ioc.domain.air_quality import FAMILY, PARAMETERS
 from ioc.domain.aqi_series import CATEGORY_CODES, HOUR_COUNT_COLUMNS
 from ioc.kpi.periods import Period
-from ioc.store.environment import read_times
 from ioc.store.environment_aqi import last_whole_hour
+from ioc.store.ingest import read_times
 from ioc.store.schema_environment import alerts, env_aqi_daily, env_aqi_hourly, env_observations, env_stations
 
 NOW_HOURS = 3
