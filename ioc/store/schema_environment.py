@@ -32,16 +32,13 @@ from sqlalchemy import (
 
 from ioc.domain.aqi_series import DAILY_SUB_COLUMNS, DAILY_VALUE_COLUMNS, HOUR_COUNT_COLUMNS, HOURLY_SUB_COLUMNS
 from ioc.store.schema import metadata
-from ioc.store.table_builders import id_column
+from ioc.store.table_builders import id_column, map_point_columns
 
 env_stations = Table(
     "env_stations",
     metadata,
     Column("station_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("unit_code", String(16), nullable=False, default=""),
+    *map_point_columns(),
     Column("provider", String(100), nullable=False, default=""),
     Column("parameters", String(100), nullable=False, default=""),  # comma-separated stored codes
     Column("simulated", Boolean, nullable=False, default=False),

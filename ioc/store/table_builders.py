@@ -5,6 +5,7 @@
 - :func:`source_record_columns`: the ``id``, ``source`` and ``external_id`` a raw table of
   upserted records starts with (its natural key is ``(source, external_id)``), and
   :func:`ingest_stamp_columns`, the ``updated_at`` / ``ingested_at`` it ends with;
+- :func:`map_point_columns`: name, position and district of a thing on the map;
 - :func:`rollup_table`: a rollup keyed by grain ('d' or 'm') × bucket (a local date) × the
   family's dimensions, followed by its measures, built with :func:`count_columns`,
   :func:`sum_column` and :func:`histogram_columns`;
@@ -57,6 +58,16 @@ def source_record_columns() -> list[Column]:
 def ingest_stamp_columns() -> list[Column]:
     """The source's ``updated_at`` (newer wins) and when the store took the version."""
     return [Column("updated_at", DateTime, nullable=False), Column("ingested_at", DateTime, nullable=False)]
+
+
+def map_point_columns() -> list[Column]:
+    """A named point on the map (a camera, a station) and the district (unit) it lies in."""
+    return [
+        Column("name", String(200), nullable=False),
+        Column("lat", Float),
+        Column("lon", Float),
+        Column("unit_code", String(16), nullable=False, default=""),
+    ]
 
 
 def count_columns(names: Iterable[str], type_: type[TypeEngine] = Integer) -> list[Column]:
