@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.admin_records import FAMILY, DossierRecord
 from ioc.domain.calendar import WorkCalendar
-from ioc.store import bulk, schema
+from ioc.store import bulk, schema, schema_admin
 from ioc.store.admin_derive import (
     SOURCE_COLUMNS,
     STORED_COLUMNS,
@@ -43,7 +43,6 @@ from ioc.store.schema_admin import (
     admin_procedure_rollup,
     admin_procedures,
     admin_rollup,
-    seed,
 )
 
 ROLLUPS = (("admin_rollup", UNIT_DIMS), ("admin_procedure_rollup", PROCEDURE_DIMS))
@@ -59,7 +58,7 @@ def records_frame(records: Iterable[DossierRecord]) -> pd.DataFrame:
 def ensure_seeded(conn: Connection) -> None:
     """A store created before this family landed gets its units and catalogue on first ingest."""
     if get_meta(conn, SEED_KEY) is None:
-        seed(conn)
+        schema_admin.seed(conn)
 
 
 def load_procedures(conn: Connection) -> pd.DataFrame:
