@@ -29,10 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, or_, select, text
+from sqlalchemy import Engine, case, func, select, text
 
 from ioc.domain.admin import Inputs766, Level, Score766, score_766
 from ioc.kpi.periods import FilterError, Period
+from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
@@ -66,10 +67,6 @@ class AdminFilter:
 
     def shifted(self, period: Period) -> AdminFilter:
         return AdminFilter(period, self.level, self.unit)
-
-
-def ratio(num: float, den: float) -> float | None:
-    return None if not den else num / den
 
 
 @dataclass(frozen=True)
@@ -152,18 +149,8 @@ def kpis_from_sums(sums: dict[str, float], overdue: int, procedures_online: int 
     )
 
 
-def bucket_clause(table: Any, period: Period) -> Any:
-    """Month rollup rows for whole months, day rows at the edges."""
-    months, edges = period.split_months()
-    parts = []
-    if months:
-        parts.append(and_(table.c.grain == "m", table.c.bucket >= months[0], table.c.bucket < months[1]))
-    parts += [and_(table.c.grain == "d", table.c.bucket >= s, table.c.bucket < e) for s, e in edges]
-    return or_(*parts)
-
-
 def sum_columns(table: Any) -> list[Any]:
-    return [func.coalesce(func.sum(table.c[m]), 0).label(m) for m in ADMIN_MEASURES]
+    return [summed(table.c[m]) for m in ADMIN_MEASURES]
 
 
 def rollup_sums(engine: Engine, flt: AdminFilter, by: str | None = None) -> pd.DataFrame:

@@ -21,7 +21,6 @@ from ioc.kpi.admin import (
     AdminFilter,
     D,
     admin_kpis,
-    bucket_clause,
     open_clauses,
     overdue_by,
     procedure_sums,
@@ -30,6 +29,7 @@ from ioc.kpi.admin import (
     with_rates,
 )
 from ioc.kpi.periods import FilterError, Period, to_local
+from ioc.kpi.rollups import bucket_clause, check_freq, resample_days
 from ioc.store import schema
 from ioc.store.schema_admin import ADMIN_MEASURES, admin_procedures, admin_rollup
 
@@ -100,8 +100,7 @@ def unit_ranking(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
 def admin_series(engine: Engine, flt: AdminFilter, freq: str = "month", by: str | None = None) -> pd.DataFrame:
     """Measures and rates per day, week (from Monday) or month of local receipt, optionally per
     ``level`` or ``unit_code`` (column ``key``). Months read month rows where whole."""
-    if freq not in {"day", "week", "month"}:
-        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    check_freq(freq)
     table = admin_rollup
     where = [bucket_clause(table, flt.period) if freq == "month" else
              (table.c.grain == "d") & (table.c.bucket >= flt.period.start) & (table.c.bucket < flt.period.end),
@@ -111,13 +110,7 @@ def admin_series(engine: Engine, flt: AdminFilter, freq: str = "month", by: str 
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = pd.DataFrame.from_records(rows, columns=["bucket", *(["key"] if by else []), *ADMIN_MEASURES])
-    frame["bucket"] = pd.to_datetime(frame["bucket"])
-    if not frame.empty and freq != "day":
-        if freq == "week":
-            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
-        else:
-            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
-        frame = frame.groupby(["bucket", *(["key"] if by else [])], as_index=False)[list(ADMIN_MEASURES)].sum()
+    frame = resample_days(frame, freq, ["bucket", *(["key"] if by else [])], ADMIN_MEASURES)
     return with_rates(frame.sort_values(["bucket", *(["key"] if by else [])]).reset_index(drop=True))
 
 

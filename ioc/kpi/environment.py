@@ -35,8 +35,9 @@ from sqlalchemy import Engine, case, func, or_, select
 from ioc.domain.air_quality import FAMILY, PARAMETERS
 from ioc.domain.aqi_series import CATEGORY_CODES, HOUR_COUNT_COLUMNS
 from ioc.kpi.periods import Period
-from ioc.store.environment import read_times
+from ioc.kpi.rollups import summed
 from ioc.store.environment_aqi import last_whole_hour
+from ioc.store.ingest import read_times
 from ioc.store.schema_environment import alerts, env_aqi_daily, env_aqi_hourly, env_observations, env_stations
 
 NOW_HOURS = 3
@@ -128,7 +129,7 @@ def daily_sums(engine: Engine, flt: EnvFilter, station_ids: list[str]) -> pd.Dat
     exceedance days (daily AQI > 100), summed in the database (a year is one row per station)."""
     d = env_aqi_daily
     cols = ["valid_obs", "flagged_obs", *HOUR_COUNT_COLUMNS]
-    stmt = (select(d.c.station_id, *(func.coalesce(func.sum(d.c[c]), 0).label(c) for c in cols),
+    stmt = (select(d.c.station_id, *(summed(d.c[c]) for c in cols),
                    func.sum(case((d.c.aqi > EXCEEDANCE_AQI, 1), else_=0)).label("exceedance_days"))
             .where(d.c.day >= flt.period.start, d.c.day < flt.period.end, *_station_clause(flt, station_ids, d.c.station_id))
             .group_by(d.c.station_id))

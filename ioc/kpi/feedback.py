@@ -27,10 +27,11 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, func, or_, select, text
+from sqlalchemy import Engine, func, select, text
 
 from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES, hist_percentile
 from ioc.kpi.periods import Period
+from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
 from ioc.store import schema
 
 R = schema.feedback_rollup
@@ -85,20 +86,6 @@ class FeedbackKpis:
         return out
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return None if not den else num / den
-
-
-def _bucket_clause(period: Period):  # noqa: ANN202 - SQLAlchemy expression
-    months, edges = period.split_months()
-    parts = []
-    if months:
-        parts.append(and_(R.c.grain == "m", R.c.bucket >= months[0], R.c.bucket < months[1]))
-    for start, end in edges:
-        parts.append(and_(R.c.grain == "d", R.c.bucket >= start, R.c.bucket < end))
-    return or_(*parts)
-
-
 def _dim_clauses(flt: FeedbackFilter, table=R) -> list:  # noqa: ANN001
     return [table.c[col] == value for col, value in flt.dims().items()]
 
@@ -108,7 +95,7 @@ def _hist_columns():  # noqa: ANN202
 
 
 def _count_columns():  # noqa: ANN202
-    return [func.coalesce(func.sum(R.c[c]), 0).label(c) for c in schema.FEEDBACK_COUNTS] + [
+    return [summed(R.c[c]) for c in schema.FEEDBACK_COUNTS] + [
         func.coalesce(func.sum(R.c.res_hours_sum), 0.0).label("res_hours_sum")
     ]
 
@@ -130,20 +117,20 @@ def _kpis_from_sums(sums: dict[str, float], hist: np.ndarray, overdue: int) -> F
     return FeedbackKpis(
         received=received,
         processed=processed,
-        processed_rate=_ratio(processed, received),
-        on_time_rate=_ratio(sums["on_time"], processed),
+        processed_rate=ratio(processed, received),
+        on_time_rate=ratio(sums["on_time"], processed),
         overdue=overdue,
         median_resolution_hours=hist_percentile(hist, 0.5),
         p90_resolution_hours=hist_percentile(hist, 0.9),
-        satisfaction_rate=_ratio(sums["satisfied"] + sums["acceptable"], rated),
-        rated_share=_ratio(rated, processed),
+        satisfaction_rate=ratio(sums["satisfied"] + sums["acceptable"], rated),
+        rated_share=ratio(rated, processed),
         details={k: (int(v) if k != "res_hours_sum" else float(v)) for k, v in sums.items()},
     )
 
 
 def feedback_kpis(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
     """The feedback KPI set for ``flt`` from the rollups (``now`` is naive UTC)."""
-    stmt = select(*_count_columns(), *_hist_columns()).where(_bucket_clause(flt.period), *_dim_clauses(flt))
+    stmt = select(*_count_columns(), *_hist_columns()).where(bucket_clause(R, flt.period), *_dim_clauses(flt))
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
     n = len(schema.FEEDBACK_COUNTS) + 1
@@ -187,13 +174,13 @@ def feedback_kpis_raw(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: da
     return FeedbackKpis(
         received=len(f),
         processed=processed,
-        processed_rate=_ratio(processed, len(f)),
-        on_time_rate=_ratio(int((closed & (f["resolved_at"] <= f["due_at"])).sum()), processed),
+        processed_rate=ratio(processed, len(f)),
+        on_time_rate=ratio(int((closed & (f["resolved_at"] <= f["due_at"])).sum()), processed),
         overdue=overdue,
         median_resolution_hours=pct(0.5),
         p90_resolution_hours=pct(0.9),
-        satisfaction_rate=_ratio(satisfied, int(rated_mask.sum())),
-        rated_share=_ratio(int(rated_mask.sum()), processed),
+        satisfaction_rate=ratio(satisfied, int(rated_mask.sum())),
+        rated_share=ratio(int(rated_mask.sum()), processed),
     )
 
 
@@ -215,7 +202,7 @@ def feedback_breakdown(engine: Engine, flt: FeedbackFilter, by: str) -> pd.DataF
     col = R.c[BREAKDOWNS[by]]
     stmt = (
         select(col.label("key"), *_count_columns())
-        .where(_bucket_clause(flt.period), *_dim_clauses(flt))
+        .where(bucket_clause(R, flt.period), *_dim_clauses(flt))
         .group_by(col)
     )
     with engine.connect() as conn:
@@ -227,25 +214,17 @@ def feedback_breakdown(engine: Engine, flt: FeedbackFilter, by: str) -> pd.DataF
 
 def feedback_series(engine: Engine, flt: FeedbackFilter, freq: str = "week") -> pd.DataFrame:
     """Counts and rates per day, week (starting Monday) or month of local received date."""
-    if freq not in {"day", "week", "month"}:
-        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    check_freq(freq)
     stmt = (
         select(R.c.bucket, *_count_columns())
-        .where(R.c.grain == "d", R.c.bucket >= flt.period.start, R.c.bucket < flt.period.end, *_dim_clauses(flt))
+        .where(*day_rows(R, flt.period), *_dim_clauses(flt))
         .group_by(R.c.bucket)
         .order_by(R.c.bucket)
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = pd.DataFrame.from_records(rows, columns=["bucket", *schema.FEEDBACK_COUNTS, "res_hours_sum"])
-    frame["bucket"] = pd.to_datetime(frame["bucket"])
-    if freq != "day" and not frame.empty:
-        if freq == "week":
-            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
-        else:
-            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
-        frame = frame.groupby("bucket", as_index=False).sum()
-    return _with_rates(frame)
+    return _with_rates(resample_days(frame, freq))
 
 
 def _report_select(*columns):  # noqa: ANN001, ANN202

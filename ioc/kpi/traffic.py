@@ -42,11 +42,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, case, desc, func, or_, select
+from sqlalchemy import Engine, case, desc, func, select
 
 from ioc.domain.feedback import hist_percentile
 from ioc.domain.traffic_records import ISSUED_STATUSES, VERIFIED_STATUSES
 from ioc.kpi.periods import Period
+from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema_traffic as st
 
 R = st.traffic_rollup
@@ -100,27 +101,8 @@ class TrafficKpis:
         return {name: getattr(self, name) for name in KPI_NAMES}
 
 
-def ratio(num: float, den: float) -> float | None:
-    return None if not den else num / den
-
-
-def bucket_clause(table: Any, period: Period) -> Any:
-    """Month buckets for the whole months of ``period``, day buckets for its edges."""
-    months, edges = period.split_months()
-    parts = []
-    if months:
-        parts.append(and_(table.c.grain == "m", table.c.bucket >= months[0], table.c.bucket < months[1]))
-    for start, end in edges:
-        parts.append(and_(table.c.grain == "d", table.c.bucket >= start, table.c.bucket < end))
-    return or_(*parts)
-
-
 def dim_clauses(flt: TrafficFilter, table: Any) -> list:
     return [table.c[col] == value for col, value in flt.dims().items()]
-
-
-def summed(column: Any, label: str | None = None) -> Any:
-    return func.coalesce(func.sum(column), 0).label(label or column.name)
 
 
 def _plain(value: Any) -> Any:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from ioc.kpi.traffic import CAM, C, R, T, TrafficFilter, bucket_clause, dim_clauses, rollup_table, summed
+from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days, summed
+from ioc.kpi.traffic import CAM, C, R, T, TrafficFilter, dim_clauses, rollup_table
 from ioc.store.schema_traffic import traffic_hour_rollup as H
 
 BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "district": "unit_code", "channel": "channel"}
@@ -53,22 +54,14 @@ def traffic_breakdown(engine: Engine, flt: TrafficFilter, by: str) -> pd.DataFra
 
 def traffic_series(engine: Engine, flt: TrafficFilter, freq: str = "week") -> pd.DataFrame:
     """Violations and fines (VND) per day, week (from Monday) or month of local detection date."""
-    if freq not in {"day", "week", "month"}:
-        raise ValueError(f"freq {freq!r}: expected day, week or month")
+    check_freq(freq)
     table = rollup_table(flt)
     stmt = (select(table.c.bucket, *[summed(table.c[m]) for m in SERIES_MEASURES])
-            .where(table.c.grain == "d", table.c.bucket >= flt.period.start, table.c.bucket < flt.period.end,
-                   *dim_clauses(flt, table))
+            .where(*day_rows(table, flt.period), *dim_clauses(flt, table))
             .group_by(table.c.bucket).order_by(table.c.bucket))
     with engine.connect() as conn:
         frame = _frame(conn.execute(stmt).all(), ["bucket", *SERIES_MEASURES])
-    frame["bucket"] = pd.to_datetime(frame["bucket"])
-    if freq != "day" and not frame.empty:
-        if freq == "week":
-            frame["bucket"] = frame["bucket"] - pd.to_timedelta(frame["bucket"].dt.day_of_week, unit="D")
-        else:
-            frame["bucket"] = frame["bucket"].dt.to_period("M").dt.start_time
-        frame = frame.groupby("bucket", as_index=False).sum()
+    frame = resample_days(frame, freq)
     issued = frame["fines_issued_vnd"].replace(0, np.nan)
     return frame.assign(collection_rate=frame["fines_collected_vnd"] / issued)
 

@@ -22,19 +22,18 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.admin_records import FAMILY, DossierRecord
 from ioc.domain.calendar import WorkCalendar
-from ioc.store import bulk, schema
+from ioc.store import bulk, schema, schema_admin
 from ioc.store.admin_derive import (
     SOURCE_COLUMNS,
     STORED_COLUMNS,
     TIME_COLUMNS,
-    combine,
     contributions,
     derive,
     enrich,
     normalise,
 )
 from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
-from ioc.store.feedback import IngestResult, bulk_date
+from ioc.store.ingest import IngestResult, apply_rollup_deltas, read_times, stored_chunks, stored_versions
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
     PROCEDURE_DIMS,
@@ -44,7 +43,6 @@ from ioc.store.schema_admin import (
     admin_procedure_rollup,
     admin_procedures,
     admin_rollup,
-    seed_admin,
 )
 
 ROLLUPS = (("admin_rollup", UNIT_DIMS), ("admin_procedure_rollup", PROCEDURE_DIMS))
@@ -60,7 +58,7 @@ def records_frame(records: Iterable[DossierRecord]) -> pd.DataFrame:
 def ensure_seeded(conn: Connection) -> None:
     """A store created before this family landed gets its units and catalogue on first ingest."""
     if get_meta(conn, SEED_KEY) is None:
-        seed_admin(conn)
+        schema_admin.seed(conn)
 
 
 def load_procedures(conn: Connection) -> pd.DataFrame:
@@ -75,16 +73,15 @@ def _unit_levels(conn: Connection) -> dict[str, str]:
 
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
-    if bulk.all_newer(conn, "admin_dossiers", source, ids):
-        return pd.DataFrame(columns=_OLD_COLUMNS)
-    found = bulk.select_by_keys(conn, "admin_dossiers", _OLD_COLUMNS, source, ids)
-    if found.empty:
-        return found
-    for col in TIME_COLUMNS:
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
+    found = stored_versions(conn, "admin_dossiers", _OLD_COLUMNS, source, ids, TIME_COLUMNS)
+    return found if found.empty else normalise(_read_flags(found))
+
+
+def _read_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """The boolean columns as bool (SQLite returns 0/1)."""
     for col in ("paid_online", "fee_required", "digitised"):
-        found[col] = found[col].astype(bool)
-    return normalise(found)
+        frame[col] = frame[col].astype(bool)
+    return frame
 
 
 def _add_procedures(conn: Connection, frame: pd.DataFrame, catalogue: pd.DataFrame) -> None:
@@ -102,17 +99,8 @@ def _add_procedures(conn: Connection, frame: pd.DataFrame, catalogue: pd.DataFra
 
 def _write_rollups(conn: Connection, parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> None:
     for position, (table, dims) in enumerate(ROLLUPS):
-        keys = ["grain", "bucket", *dims]
-        deltas = combine([p[position] for p in parts], keys)
-        if deltas.empty:
-            continue
-        deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
-        bulk.add_many(conn, table, deltas, keys, ADMIN_MEASURES)
-        emptied = deltas[deltas["received"] < 0]
-        if len(emptied):  # a key that lost its last dossier: drop the row, as a rebuild would
-            ph = bulk.placeholder(conn)
-            where = " AND ".join(f"{k} = {ph}" for k in keys)
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {where} AND received = 0", bulk.rows(conn, emptied, keys))
+        apply_rollup_deltas(conn, table, [p[position] for p in parts], ["grain", "bucket", *dims], ADMIN_MEASURES,
+                            "received")
 
 
 def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
@@ -162,30 +150,18 @@ def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
 
 def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     """Re-derive every dossier (after a holiday or time-zone change) and rebuild both rollups."""
-    cols = ", ".join(_OLD_COLUMNS)
-    total, last_id = 0, 0
+    total = 0
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:admin")
         calendar = load_calendar(conn)
         conn.execute(delete(admin_rollup))
         conn.execute(delete(admin_procedure_rollup))
-        ph = bulk.placeholder(conn)
-        while True:
-            rows = conn.exec_driver_sql(f"SELECT {cols} FROM admin_dossiers WHERE id > {ph} ORDER BY id "
-                                        f"LIMIT {int(chunk)}", (last_id,)).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=_OLD_COLUMNS)
-            for col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[us]")
-            for col in ("paid_online", "fee_required", "digitised"):
-                frame[col] = frame[col].astype(bool)
-            frame = derive(normalise(frame), tz, calendar)
+        for frame in stored_chunks(conn, "admin_dossiers", _OLD_COLUMNS, chunk):
+            frame = derive(normalise(_read_flags(read_times(frame, TIME_COLUMNS))), tz, calendar)
             bulk.update_many(conn, "admin_dossiers", frame.assign(id=frame["id"].astype("int64")),
                              ["effective_due_at", "pause_count", "bucket", "elapsed_hours"], "id")
             _write_rollups(conn, [contributions(frame, tz, +1)])
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 

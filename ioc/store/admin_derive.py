@@ -317,14 +317,4 @@ def _labelled(sums: pd.DataFrame, grain: str, days: np.ndarray, codes: list[np.n
     return pd.concat([pd.DataFrame(labels), sums], axis=1)
 
 
-def combine(parts: list[pd.DataFrame], keys: list[str]) -> pd.DataFrame:
-    """Sum several contribution frames on their keys (new and changed minus replaced versions)."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return pd.DataFrame(columns=[*keys, *ADMIN_MEASURES])
-    if len(parts) == 1:
-        return parts[0]
-    return pd.concat(parts, ignore_index=True).groupby(keys, sort=False)[list(ADMIN_MEASURES)].sum().reset_index()
-
-
 __all__ = ["ADMIN_COUNTS", "STORED_COLUMNS", "contributions", "derive", "enrich", "normalise"]

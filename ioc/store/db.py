@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, Index, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
-from ioc.domain.feedback import CATEGORIES
 from ioc.domain.units import SEED_UNITS, Unit
-from ioc.store import bulk, schema
+from ioc.store import bulk, schema, schema_admin, schema_alerts, schema_environment, schema_feedback, schema_traffic
+
+#: The schema modules a store is made of, in seeding order. Each defines its tables on
+#: :data:`ioc.store.schema.metadata` (importing it registers them) and may define
+#: ``seed(conn)``, run once when a store is created, after the platform's units and holidays.
+DEFAULT_SCHEMAS: tuple[ModuleType, ...] = (schema_feedback, schema_traffic, schema_environment, schema_admin,
+                                           schema_alerts)
 
 
 def utcnow() -> datetime:
@@ -46,21 +53,25 @@ def make_engine(url: str) -> Engine:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    """One engine per URL per process (initialised on first use)."""
+def engine_for(url: str, schemas: tuple[ModuleType, ...] = DEFAULT_SCHEMAS) -> Engine:
+    """One engine per URL per process (initialised on first use with ``schemas``, a tuple)."""
     engine = make_engine(url)
-    init_db(engine)
+    init_db(engine, schemas)
     return engine
 
 
-def init_db(engine: Engine) -> None:
-    """Create missing tables and seed units, holidays and categories (idempotent)."""
+def init_db(engine: Engine, schemas: Iterable[ModuleType] = DEFAULT_SCHEMAS) -> None:
+    """Create missing tables; a new store is seeded (:func:`seed`). Idempotent.
+
+    ``schemas``: the families' schema modules (see :data:`DEFAULT_SCHEMAS`). Their tables are
+    on the shared metadata, which is created whole."""
+    schemas = tuple(schemas)
     schema.metadata.create_all(engine)
     with engine.begin() as conn:
         have = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
         if have is None:
             conn.execute(insert(schema.meta), [{"key": "schema_version", "value": schema.SCHEMA_VERSION}])
-            seed(conn)
+            seed(conn, schemas)
         upgrade_partial_indexes(conn, fresh=have is None)
 
 
@@ -108,7 +119,10 @@ def upgrade_partial_indexes(conn: Connection, fresh: bool = False) -> list[str]:
     return rebuilt
 
 
-def seed(conn: Connection) -> None:
+def seed(conn: Connection, schemas: Iterable[ModuleType] = DEFAULT_SCHEMAS) -> None:
+    """Seed a new store: the platform's units and holidays, then each of ``schemas`` that has a
+    ``seed(conn)``, in order (feedback categories; traffic fine schedule and violation types;
+    admin one-stop units and sample procedure catalogue)."""
     conn.execute(
         insert(schema.units),
         [
@@ -122,12 +136,10 @@ def seed(conn: Connection) -> None:
         [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())]
         + [{"day": d, "name": "Ngày làm bù", "kind": "workday"} for d in sorted(default_workdays(range(2015, 2036)))],
     )
-    conn.execute(
-        insert(schema.categories),
-        [{"family": "feedback", "code": c, "name_vi": vi, "name_en": en} for c, (vi, en) in CATEGORIES.items()],
-    )
-    schema.schema_traffic.seed_traffic(conn)  # traffic: fine schedule (CSV) and violation types
-    schema.schema_admin.seed_admin(conn)  # admin: one-stop units (151) and the sample procedure catalogue
+    for module in schemas:
+        family_seed = getattr(module, "seed", None)
+        if family_seed is not None:
+            family_seed(conn)
 
 
 def load_units(conn: Connection) -> list[Unit]:

@@ -30,6 +30,7 @@ from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvStatio
 from ioc.domain.units import nearest_unit
 from ioc.store import bulk
 from ioc.store.db import bump_version, load_units, sql_ts, utcnow
+from ioc.store.ingest import read_times
 from ioc.store.schema_environment import env_stations
 
 KEY = ("station_id", "parameter", "hour")
@@ -94,13 +95,6 @@ def split_records(records: Any) -> tuple[list[EnvStation], pd.DataFrame]:
     if other:
         raise TypeError(f"cannot store {type(other[0]).__name__} as environment data")
     return stations, observations_frame(obs)
-
-
-def read_times(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Timestamp columns read back from the driver (SQLite text, PostgreSQL datetime) as datetime64."""
-    for col in columns:
-        frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[us]")
-    return frame
 
 
 def plain(result: Any) -> list[tuple]:

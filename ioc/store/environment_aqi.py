@@ -28,7 +28,8 @@ from ioc.domain.aqi_series import DAILY_COLUMNS, HOURLY_COLUMNS, daily_aqi_frame
 from ioc.environment_alerts import KINDS, SILENCE_HOURS, bad_air_episodes, no_data_episodes
 from ioc.store import bulk
 from ioc.store.db import json_dumps, sql_date, sql_ts, utcnow
-from ioc.store.environment import OBS_COLUMNS, in_list, load_observations, plain, read_times
+from ioc.store.environment import OBS_COLUMNS, in_list, load_observations, plain
+from ioc.store.ingest import read_times
 
 H = timedelta(hours=1)
 FLAG_REACH = timedelta(hours=12)

@@ -12,8 +12,6 @@ bucket of the day it was *received*.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -29,8 +27,17 @@ from ioc.domain.feedback import (
     FeedbackRecord,
     hist_bin,
 )
-from ioc.store import bulk, schema
+from ioc.store import bulk
+from ioc.store import schema_feedback as sf
 from ioc.store.db import bump_version, load_calendar, utcnow
+from ioc.store.ingest import (
+    IngestResult,
+    apply_rollup_deltas,
+    local_naive,
+    read_times,
+    stored_chunks,
+    stored_versions,
+)
 
 REPORT_COLUMNS = (
     "external_id",
@@ -51,24 +58,8 @@ REPORT_COLUMNS = (
     "updated_at",
 )
 TIME_COLUMNS = ("received_at", "due_at", "resolved_at", "updated_at")
-ROLLUP_KEYS = ("grain", "bucket", *schema.FEEDBACK_DIMS)
-ROLLUP_MEASURES = (*schema.FEEDBACK_COUNTS, "res_hours_sum", *schema.FEEDBACK_HIST_COLUMNS)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __add__(self, other: IngestResult) -> IngestResult:
-        return IngestResult(
-            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
-        )
-
-    @property
-    def changed(self) -> int:
-        return self.inserted + self.updated
+ROLLUP_KEYS = ("grain", "bucket", *sf.FEEDBACK_DIMS)
+ROLLUP_MEASURES = (*sf.FEEDBACK_COUNTS, "res_hours_sum", *sf.FEEDBACK_HIST_COLUMNS)
 
 
 def records_frame(records: Iterable[FeedbackRecord]) -> pd.DataFrame:
@@ -88,11 +79,6 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = frame[col].fillna("").astype(object)
     frame["rating"] = frame["rating"].astype(object).where(frame["rating"].notna(), None)
     return frame
-
-
-def local_naive(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive UTC datetimes → naive local datetimes in ``tz``."""
-    return utc.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
 
 
 def fill_due(frame: pd.DataFrame, calendar: WorkCalendar, tz: ZoneInfo) -> pd.DataFrame:
@@ -124,7 +110,7 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
     on_time = closed & (frame["resolved_at"] <= frame["due_at"]).to_numpy()
     base = pd.DataFrame(
         {"bucket": day.to_numpy()}
-        | {dim: frame[dim].to_numpy() for dim in schema.FEEDBACK_DIMS}
+        | {dim: frame[dim].to_numpy() for dim in sf.FEEDBACK_DIMS}
         | {
             "received": np.ones(len(frame), dtype="int64"),
             "processed": closed.astype("int64"),
@@ -138,15 +124,15 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
             "res_hours_sum": np.where(closed, np.nan_to_num(res_hours), 0.0),
         }
     )
-    keys = ["bucket", *schema.FEEDBACK_DIMS]
+    keys = ["bucket", *sf.FEEDBACK_DIMS]
     grouped = base.groupby(keys, sort=False)
     codes = grouped.ngroup().to_numpy()
-    counts = grouped[[*schema.FEEDBACK_COUNTS, "res_hours_sum"]].sum()
-    nbins = len(schema.FEEDBACK_HIST_COLUMNS)
+    counts = grouped[[*sf.FEEDBACK_COUNTS, "res_hours_sum"]].sum()
+    nbins = len(sf.FEEDBACK_HIST_COLUMNS)
     bins = hist_bin(np.nan_to_num(res_hours))[closed]
     hist = np.bincount(codes[closed] * nbins + bins, minlength=len(counts) * nbins).reshape(len(counts), nbins)
     daily = pd.concat(
-        [counts.reset_index(), pd.DataFrame(hist, columns=list(schema.FEEDBACK_HIST_COLUMNS))], axis=1
+        [counts.reset_index(), pd.DataFrame(hist, columns=list(sf.FEEDBACK_HIST_COLUMNS))], axis=1
     )
     monthly = (
         daily.assign(bucket=[d.replace(day=1) for d in daily["bucket"]])
@@ -163,15 +149,8 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
 
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
-    columns = ["id", *REPORT_COLUMNS]
-    if bulk.all_newer(conn, "feedback_reports", source, ids):
-        return pd.DataFrame(columns=columns)
-    found = bulk.select_by_keys(conn, "feedback_reports", columns, source, ids)
-    if found.empty:
-        return found
-    for col in TIME_COLUMNS:
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
-    return normalise_frame(found)
+    found = stored_versions(conn, "feedback_reports", ["id", *REPORT_COLUMNS], source, ids, TIME_COLUMNS)
+    return found if found.empty else normalise_frame(found)
 
 
 def ingest(
@@ -219,58 +198,24 @@ def ingest(
             for part, sign in ((new_rows, +1), (changed_rows, +1), (old_versions, -1))
             if len(part)
         ]
-        if parts:
-            deltas = parts[0]
-            if len(parts) > 1:
-                deltas = (pd.concat(parts, ignore_index=True).groupby(list(ROLLUP_KEYS), sort=False).sum()
-                          .copy().reset_index())
-            deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
-            bulk.add_many(conn, "feedback_rollup", deltas, ROLLUP_KEYS, ROLLUP_MEASURES)
-            # A key that lost a report may now hold none: drop its row, as a rebuild would.
-            emptied = deltas[deltas["received"] < 0]
-            if len(emptied):
-                ph = bulk.placeholder(conn)
-                where = " AND ".join(f"{k} = {ph}" for k in ROLLUP_KEYS)
-                conn.exec_driver_sql(
-                    f"DELETE FROM feedback_rollup WHERE {where} AND received = 0",
-                    bulk.rows(conn, emptied, ROLLUP_KEYS),
-                )
+        apply_rollup_deltas(conn, "feedback_rollup", parts, ROLLUP_KEYS, ROLLUP_MEASURES, "received")
         result = IngestResult(inserted, updated, len(frame) - inserted - updated)
         if result.changed:
             bump_version(conn, FAMILY)
     return result
 
 
-def bulk_date(conn: Connection, value: date) -> object:
-    """A rollup bucket (local date) as the raw driver wants it."""
-    return value.isoformat() if conn.dialect.name == "sqlite" else value
-
-
 def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     """Recompute the feedback rollups from the raw reports (after a time-zone change)."""
-    cols = ", ".join(REPORT_COLUMNS)
     total = 0
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:feedback")
-        conn.execute(delete(schema.feedback_rollup))
-        last_id = 0
-        while True:
-            ph = bulk.placeholder(conn)
-            rows = conn.exec_driver_sql(
-                f"SELECT id, {cols} FROM feedback_reports WHERE id > {ph} ORDER BY id LIMIT {int(chunk)}",
-                (last_id,),
-            ).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=["id", *REPORT_COLUMNS])
-            for col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[us]")
-            frame = normalise_frame(frame)
-            deltas = contributions(frame, tz, +1)
-            deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
-            bulk.add_many(conn, "feedback_rollup", deltas, ROLLUP_KEYS, ROLLUP_MEASURES)
+        conn.execute(delete(sf.feedback_rollup))
+        for frame in stored_chunks(conn, "feedback_reports", ["id", *REPORT_COLUMNS], chunk):
+            frame = normalise_frame(read_times(frame, TIME_COLUMNS))
+            apply_rollup_deltas(conn, "feedback_rollup", [contributions(frame, tz, +1)], ROLLUP_KEYS,
+                                ROLLUP_MEASURES, "received")
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 
@@ -279,7 +224,7 @@ def count_reports(engine: Engine) -> int:
     from sqlalchemy import func
 
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(schema.feedback_reports)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(sf.feedback_reports)).scalar_one())
 
 
 def ingest_records(engine: Engine, source: str, records: Iterable[FeedbackRecord] | pd.DataFrame, tz: ZoneInfo,

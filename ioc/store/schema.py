@@ -2,33 +2,20 @@
 
 Timestamps are naive UTC (``DateTime`` without zone) so that SQLite and PostgreSQL hold the
 same values; local time exists only at the edges (rollup buckets, display).
-Each family owns its raw table and its rollup table; the platform tables (units, sources,
-runs, watermarks, quarantine, locks, versions) are shared.
+Each family owns its raw table and its rollup tables, in a module of its own on this metadata;
+the platform tables (units, categories, holidays, sources, runs, watermarks, quarantine, locks,
+versions) are here and shared.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    text,
-)
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
-from ioc.domain.feedback import HIST_BINS, OPEN_STATUSES
+from ioc.store.table_builders import id_column
 
 metadata = MetaData()
 
@@ -56,11 +43,10 @@ units = Table(
 categories = Table(
     "categories",
     metadata,
-    Column("family", String(32), nullable=False),
-    Column("code", String(64), nullable=False),
+    Column("family", String(32), primary_key=True),
+    Column("code", String(64), primary_key=True),
     Column("name_vi", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
-    PrimaryKeyConstraint("family", "code"),
 )
 
 holidays = Table(
@@ -86,7 +72,7 @@ sources = Table(
 collector_runs = Table(
     "collector_runs",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("source", String(64), nullable=False),
     Column("family", String(32), nullable=False),
     Column("started_at", DateTime, nullable=False),
@@ -112,7 +98,7 @@ watermarks = Table(
 quarantine = Table(
     "quarantine",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("source", String(64), nullable=False),
     Column("family", String(32), nullable=False),
     Column("run_id", BigInteger),
@@ -141,7 +127,7 @@ data_versions = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-# --- Family: citizen field feedback ---------------------------------------------------------
+# --- Partial indexes ------------------------------------------------------------------------
 
 def status_among_sql(statuses: Iterable[str]) -> str:
     """A partial index's predicate on ``status``, also the term its queries repeat.
@@ -154,74 +140,24 @@ def status_among_sql(statuses: Iterable[str]) -> str:
     return "({})".format(" OR ".join(f"status = '{s}'" for s in statuses))
 
 
-# The open set of reports.
-OPEN_REPORT_SQL = status_among_sql(OPEN_STATUSES)
+# --- The families' tables --------------------------------------------------------------------
+# Each family keeps its tables in its own module on this metadata (schema_feedback,
+# schema_traffic, schema_environment, schema_admin, schema_alerts), with an optional
+# ``seed(conn)``; ioc.store.db.init_db takes the list of those modules. Importing a module
+# registers its tables here.
 
-feedback_reports = Table(
-    "feedback_reports",
-    metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False),
-    Column("external_id", String(128), nullable=False),
-    Column("category_code", String(64), nullable=False),
-    Column("category_name", String(200), nullable=False),
-    Column("description", Text, nullable=False, default=""),
-    Column("address", String(300), nullable=False, default=""),
-    Column("unit_code", String(16), nullable=False, default=""),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("channel", String(32), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("handling_unit", String(200), nullable=False, default=""),
-    Column("received_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
-    Column("resolved_at", DateTime),
-    Column("rating", String(16)),
-    Column("updated_at", DateTime, nullable=False),
-    Column("ingested_at", DateTime, nullable=False),
-    UniqueConstraint("source", "external_id", name="uq_feedback_source_external"),
-    Index("ix_feedback_received", "received_at"),
-    # Partial covering index of the small open set: overdue counts never touch the table, and
-    # closed reports (≈ 98 %) cost nothing to index.
-    # received_at leads so the planner, without statistics, prefers it to ix_feedback_received.
-    Index("ix_feedback_open", "received_at", "due_at", "status", "unit_code", "category_code", "channel",
-          sqlite_where=text(OPEN_REPORT_SQL), postgresql_where=text(OPEN_REPORT_SQL)),
-)
+# The feedback family's names, read here before they moved to ioc.store.schema_feedback, and
+# the family modules as attributes (``schema.schema_alerts``): resolved on first use, so this
+# module imports no family.
+_FEEDBACK_NAMES = frozenset({"OPEN_REPORT_SQL", "feedback_reports", "FEEDBACK_DIMS", "FEEDBACK_COUNTS",
+                             "FEEDBACK_HIST_COLUMNS", "feedback_rollup"})
+_FAMILY_MODULES = frozenset({"schema_feedback", "schema_traffic", "schema_environment", "schema_admin",
+                             "schema_alerts"})
 
-FEEDBACK_DIMS = ("unit_code", "category_code", "channel", "handling_unit")
-FEEDBACK_COUNTS = (
-    "received",
-    "processed",
-    "resolved",
-    "rejected",
-    "on_time",
-    "rated",
-    "satisfied",
-    "acceptable",
-    "dissatisfied",
-)
-FEEDBACK_HIST_COLUMNS = tuple(f"h{k:03d}" for k in range(HIST_BINS))
 
-# grain 'd': bucket = local date; grain 'm': bucket = first local date of the month.
-feedback_rollup = Table(
-    "feedback_rollup",
-    metadata,
-    Column("grain", String(1), nullable=False),
-    Column("bucket", Date, nullable=False),
-    *(Column(dim, String(200), nullable=False) for dim in FEEDBACK_DIMS),
-    *(Column(name, Integer, nullable=False, default=0) for name in FEEDBACK_COUNTS),
-    Column("res_hours_sum", Float, nullable=False, default=0.0),
-    *(Column(name, Integer, nullable=False, default=0) for name in FEEDBACK_HIST_COLUMNS),
-    PrimaryKeyConstraint("grain", "bucket", *FEEDBACK_DIMS),
-)
-
-# --- Family: traffic violations (tables in their own module, on this metadata) ---------------
-# --- Family: environment, air quality (tables + shared alerts table in their own module) -----
-# --- Family: administrative services, TTHC (tables in their own module, on this metadata) ---
-# Each family keeps its tables in its own module on this metadata (imported last on purpose).
-from ioc.store import (  # noqa: E402
-    schema_admin,  # noqa: F401
-    schema_alerts,  # noqa: F401
-    schema_environment,  # noqa: F401
-    schema_traffic,  # noqa: F401
-)
+def __getattr__(name: str) -> Any:
+    if name in _FAMILY_MODULES:
+        return importlib.import_module(f"ioc.store.{name}")
+    if name in _FEEDBACK_NAMES:
+        return getattr(importlib.import_module("ioc.store.schema_feedback"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

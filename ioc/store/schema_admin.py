@@ -14,15 +14,12 @@ small: 151 units × 36 months is 5,436 month rows for three years.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
-    Date,
     DateTime,
     Float,
     Index,
     Integer,
-    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -30,7 +27,6 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
     select,
-    text,
 )
 from sqlalchemy.engine import Connection
 
@@ -38,6 +34,14 @@ from ioc.domain.admin import OPEN_STATUSES, DossierStatus
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_units import one_stop_units
 from ioc.store.schema import meta, metadata, status_among_sql, units
+from ioc.store.table_builders import (
+    count_columns,
+    ingest_stamp_columns,
+    partial_index,
+    rollup_table,
+    source_record_columns,
+    sum_column,
+)
 
 # The open set of dossiers, as the partial index's predicate and its queries' term (in the
 # statuses' declared order: new, in_progress, supplement_requested).
@@ -59,9 +63,7 @@ admin_procedures = Table(
 admin_dossiers = Table(
     "admin_dossiers",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False),
-    Column("external_id", String(128), nullable=False),
+    *source_record_columns(),
     Column("procedure_code", String(64), nullable=False),
     Column("field", String(64), nullable=False, default=""),
     Column("level", String(16), nullable=False, default=""),
@@ -82,14 +84,12 @@ admin_dossiers = Table(
     Column("rating", String(16)),
     Column("bucket", String(16)),  # early | on_time | late (resolved only)
     Column("elapsed_hours", Float),  # working hours receipt → resolution, pauses removed
-    Column("updated_at", DateTime, nullable=False),
-    Column("ingested_at", DateTime, nullable=False),
+    *ingest_stamp_columns(),
     UniqueConstraint("source", "external_id", name="uq_admin_source_external"),
     # One unit's dossiers of a period (its field and procedure breakdowns read them raw).
     Index("ix_admin_unit_received", "unit_code", "received_at"),
     # The open set (a few % of all dossiers): overdue and due-soon queries never touch the rest.
-    Index("ix_admin_open", "effective_due_at", "received_at", "level", "unit_code",
-          sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+    partial_index("ix_admin_open", "effective_due_at", "received_at", "level", "unit_code", where=OPEN_SQL),
 )
 
 ADMIN_COUNTS = (
@@ -122,27 +122,19 @@ UNIT_DIMS = ("level", "unit_code")
 PROCEDURE_DIMS = ("level", "field", "procedure_code")
 
 
-def _rollup(name: str, dims: tuple[str, ...]) -> Table:
-    return Table(
-        name,
-        metadata,
-        Column("grain", String(1), nullable=False),
-        Column("bucket", Date, nullable=False),
-        *(Column(dim, String(64), nullable=False) for dim in dims),
-        *(Column(m, Integer, nullable=False, default=0) for m in ADMIN_COUNTS),
-        Column("elapsed_hours_sum", Float, nullable=False, default=0.0),
-        PrimaryKeyConstraint("grain", "bucket", *dims),
-    )
+def admin_measures() -> list[Column]:
+    """The measures of both dossier rollups."""
+    return [*count_columns(ADMIN_COUNTS), sum_column("elapsed_hours_sum")]
 
 
-admin_rollup = _rollup("admin_rollup", UNIT_DIMS)
-admin_procedure_rollup = _rollup("admin_procedure_rollup", PROCEDURE_DIMS)
+admin_rollup = rollup_table(metadata, "admin_rollup", UNIT_DIMS, admin_measures())
+admin_procedure_rollup = rollup_table(metadata, "admin_procedure_rollup", PROCEDURE_DIMS, admin_measures())
 
 
 SEED_KEY = "seeded:admin"
 
 
-def seed_admin(conn: Connection) -> None:
+def seed(conn: Connection) -> None:
     """Add the one-stop units (provincial centre, 141 generated communes, flagged ``generated``)
     and the sample procedure catalogue where missing. Idempotent: rows already there are kept
     as a deployment edited them."""

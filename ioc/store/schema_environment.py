@@ -16,7 +16,6 @@ rest. Times are naive UTC; ``hour`` is the *start* of an hourly mean; ``day`` a 
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     Column,
     Date,
@@ -33,15 +32,13 @@ from sqlalchemy import (
 
 from ioc.domain.aqi_series import DAILY_SUB_COLUMNS, DAILY_VALUE_COLUMNS, HOUR_COUNT_COLUMNS, HOURLY_SUB_COLUMNS
 from ioc.store.schema import metadata
+from ioc.store.table_builders import id_column, map_point_columns
 
 env_stations = Table(
     "env_stations",
     metadata,
     Column("station_id", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("unit_code", String(16), nullable=False, default=""),
+    *map_point_columns(),
     Column("provider", String(100), nullable=False, default=""),
     Column("parameters", String(100), nullable=False, default=""),  # comma-separated stored codes
     Column("simulated", Boolean, nullable=False, default=False),
@@ -106,7 +103,7 @@ env_aqi_daily = Table(
 alerts = Table(
     "alerts",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("family", String(32), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("key", String(128), nullable=False),       # what the alert is about, e.g. a station id

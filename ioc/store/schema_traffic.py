@@ -29,8 +29,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     Index,
-    Integer,
-    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -41,18 +39,26 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from ioc.domain.feedback import HIST_BINS
 from ioc.domain.traffic import VIOLATION_LABELS, FineSchedule
-from ioc.store.schema import metadata
+from ioc.domain.traffic_records import FAMILY
+from ioc.store.schema import categories, metadata
+from ioc.store.table_builders import (
+    HIST_COLUMNS,
+    count_columns,
+    histogram_columns,
+    id_column,
+    ingest_stamp_columns,
+    map_point_columns,
+    rollup_table,
+    source_record_columns,
+    sum_column,
+)
 
 traffic_cameras = Table(
     "traffic_cameras",
     metadata,
     Column("code", String(64), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("unit_code", String(16), nullable=False, default=""),
+    *map_point_columns(),
     Column("kind", String(32), nullable=False, default="junction"),
     Column("road", String(200), nullable=False, default=""),
     Column("installed_at", Date),
@@ -64,7 +70,7 @@ traffic_cameras = Table(
 traffic_fine_schedule = Table(
     "traffic_fine_schedule",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    id_column(),
     Column("violation_type", String(32), nullable=False),
     Column("vehicle_class", String(16), nullable=False),
     Column("decree", String(64), nullable=False),
@@ -79,9 +85,7 @@ traffic_fine_schedule = Table(
 traffic_violations = Table(
     "traffic_violations",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False),
-    Column("external_id", String(128), nullable=False),
+    *source_record_columns(),
     Column("detected_at", DateTime, nullable=False),
     Column("violation_type", String(32), nullable=False),
     Column("vehicle_class", String(16), nullable=False),
@@ -107,8 +111,7 @@ traffic_violations = Table(
     Column("paid_at", DateTime),
     Column("rating", String(16)),
     Column("hour_of_week", SmallInteger, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    Column("ingested_at", DateTime, nullable=False),
+    *ingest_stamp_columns(),
     UniqueConstraint("source", "external_id", name="uq_traffic_source_external"),
     Index("ix_traffic_detected", "detected_at"),
     Index("ix_traffic_camera_detected", "camera_code", "detected_at"),
@@ -133,75 +136,44 @@ TRAFFIC_COUNTS = (
     "notice_timed",
 )
 TRAFFIC_MONEY = ("fines_issued_vnd", "fines_collected_vnd")
-TRAFFIC_HIST_COLUMNS = tuple(f"h{k:03d}" for k in range(HIST_BINS))
+TRAFFIC_HIST_COLUMNS = HIST_COLUMNS
+
+
+def traffic_measures() -> list[Column]:
+    """The measures of both violation rollups: counts, VND sums, notice hours and their histogram."""
+    return [*count_columns(TRAFFIC_COUNTS), *count_columns(TRAFFIC_MONEY, BigInteger), sum_column("notice_hours_sum"),
+            *histogram_columns()]
+
 
 # grain 'd': bucket = local date of detection; grain 'm': first local date of that month.
-traffic_rollup = Table(
-    "traffic_rollup",
-    metadata,
-    Column("grain", String(1), nullable=False),
-    Column("bucket", Date, nullable=False),
-    *(Column(dim, String(64), nullable=False) for dim in TRAFFIC_DIMS),
-    *(Column(name, Integer, nullable=False, default=0) for name in TRAFFIC_COUNTS),
-    *(Column(name, BigInteger, nullable=False, default=0) for name in TRAFFIC_MONEY),
-    Column("notice_hours_sum", Float, nullable=False, default=0.0),
-    *(Column(name, Integer, nullable=False, default=0) for name in TRAFFIC_HIST_COLUMNS),
-    PrimaryKeyConstraint("grain", "bucket", *TRAFFIC_DIMS),
-    sqlite_with_rowid=False,  # clustered by (grain, bucket, …): a period is one contiguous range
-)
+# Clustered by (grain, bucket, …): a period is one contiguous range.
+traffic_rollup = rollup_table(metadata, "traffic_rollup", TRAFFIC_DIMS, traffic_measures(), clustered=True)
 
 # The same measures province-wide (no district dimension): a year of KPIs without a district
 # filter reads a few hundred rows of this table, whatever the number of districts.
 TRAFFIC_ALL_DIMS = ("channel", "violation_type", "vehicle_class")
-traffic_rollup_all = Table(
-    "traffic_rollup_all",
-    metadata,
-    Column("grain", String(1), nullable=False),
-    Column("bucket", Date, nullable=False),
-    *(Column(dim, String(64), nullable=False) for dim in TRAFFIC_ALL_DIMS),
-    *(Column(name, Integer, nullable=False, default=0) for name in TRAFFIC_COUNTS),
-    *(Column(name, BigInteger, nullable=False, default=0) for name in TRAFFIC_MONEY),
-    Column("notice_hours_sum", Float, nullable=False, default=0.0),
-    *(Column(name, Integer, nullable=False, default=0) for name in TRAFFIC_HIST_COLUMNS),
-    PrimaryKeyConstraint("grain", "bucket", *TRAFFIC_ALL_DIMS),
-    sqlite_with_rowid=False,
-)
+traffic_rollup_all = rollup_table(metadata, "traffic_rollup_all", TRAFFIC_ALL_DIMS, traffic_measures(),
+                                  clustered=True)
 
 # Violations per local day × local hour × district × violation type: the hour × weekday
 # heatmap without scanning the raw rows (the weekday comes from the day).
 HOUR_DIMS = ("unit_code", "violation_type")
-traffic_hour_rollup = Table(
-    "traffic_hour_rollup",
-    metadata,
-    Column("bucket", Date, nullable=False),
-    Column("hour", SmallInteger, nullable=False),
-    *(Column(dim, String(64), nullable=False) for dim in HOUR_DIMS),
-    Column("violations", Integer, nullable=False, default=0),
-    PrimaryKeyConstraint("bucket", "hour", *HOUR_DIMS),
-    sqlite_with_rowid=False,
+traffic_hour_rollup = rollup_table(
+    metadata, "traffic_hour_rollup", HOUR_DIMS, count_columns(["violations"]), clustered=True,
+    lead=[Column("bucket", Date, nullable=False), Column("hour", SmallInteger, nullable=False)],
 )
 
 CAMERA_DIMS = ("camera_code", "unit_code", "violation_type", "vehicle_class", "channel")
-traffic_camera_rollup = Table(
-    "traffic_camera_rollup",
-    metadata,
-    Column("grain", String(1), nullable=False),
-    Column("bucket", Date, nullable=False),
-    *(Column(dim, String(64), nullable=False) for dim in CAMERA_DIMS),
-    Column("violations", Integer, nullable=False, default=0),
-    PrimaryKeyConstraint("grain", "bucket", *CAMERA_DIMS),
-    sqlite_with_rowid=False,
-)
+traffic_camera_rollup = rollup_table(metadata, "traffic_camera_rollup", CAMERA_DIMS, count_columns(["violations"]),
+                                     clustered=True)
 
 
-def seed_traffic(conn: Connection) -> None:
+def seed(conn: Connection) -> None:
     """Seed the fine schedule (bundled CSV) and the violation types as categories (idempotent)."""
-    from ioc.store.schema import categories
-
     if conn.execute(select(traffic_fine_schedule.c.id).limit(1)).first() is None:
         conn.execute(insert(traffic_fine_schedule), FineSchedule.load().to_rows())
-    have = {code for (code,) in conn.execute(select(categories.c.code).where(categories.c.family == "traffic"))}
-    rows = [{"family": "traffic", "code": str(code), "name_vi": vi, "name_en": en}
+    have = {code for (code,) in conn.execute(select(categories.c.code).where(categories.c.family == FAMILY))}
+    rows = [{"family": FAMILY, "code": str(code), "name_vi": vi, "name_en": en}
             for code, (vi, en) in VIOLATION_LABELS.items() if str(code) not in have]
     if rows:
         conn.execute(insert(categories), rows)

@@ -29,7 +29,7 @@ from ioc.domain.traffic_records import FAMILY, ISSUED_STATUSES, VERIFIED_STATUSE
 from ioc.store import bulk
 from ioc.store import schema_traffic as st
 from ioc.store.db import bump_version, utcnow
-from ioc.store.feedback import IngestResult, bulk_date, local_naive
+from ioc.store.ingest import IngestResult, apply_rollup_deltas, local_naive, read_times, stored_chunks
 from ioc.store.traffic_derive import (  # noqa: F401 - re-exported: the store's public interface
     TIME_COLUMNS,
     References,
@@ -173,25 +173,17 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo,
     return main, province, camera, hours
 
 
+ROLLUPS = (  # table, keys, measures, the count whose 0 means no violation is left
+    ("traffic_rollup", ROLLUP_KEYS, ROLLUP_MEASURES, "violations"),
+    ("traffic_rollup_all", ALL_KEYS, ROLLUP_MEASURES, "violations"),
+    ("traffic_camera_rollup", CAMERA_KEYS, ("violations",), "violations"),
+    ("traffic_hour_rollup", HOUR_KEYS, ("violations",), "violations"),
+)
+
+
 def _apply_deltas(conn: Connection, parts: list[tuple[pd.DataFrame, ...]]) -> None:
-    for index, (table, keys, measures) in enumerate((
-            ("traffic_rollup", ROLLUP_KEYS, ROLLUP_MEASURES),
-            ("traffic_rollup_all", ALL_KEYS, ROLLUP_MEASURES),
-            ("traffic_camera_rollup", CAMERA_KEYS, ("violations",)),
-            ("traffic_hour_rollup", HOUR_KEYS, ("violations",)))):
-        frames = [p[index] for p in parts if len(p[index])]
-        if not frames:
-            continue
-        deltas = frames[0] if len(frames) == 1 else (
-            pd.concat(frames, ignore_index=True).groupby(list(keys), sort=False).sum().reset_index())
-        deltas["bucket"] = pd.Series([bulk_date(conn, d) for d in deltas["bucket"]], index=deltas.index, dtype=object)
-        bulk.add_many(conn, table, deltas, keys, measures)
-        emptied = deltas[deltas["violations"] < 0]
-        if len(emptied):  # a key that lost its last violation: drop the row, as a rebuild would
-            ph = bulk.placeholder(conn)
-            where = " AND ".join(f"{k} = {ph}" for k in keys)
-            conn.exec_driver_sql(f"DELETE FROM {table} WHERE {where} AND violations = 0",
-                                 bulk.rows(conn, emptied, keys))
+    for index, (table, keys, measures, count) in enumerate(ROLLUPS):
+        apply_rollup_deltas(conn, table, [p[index] for p in parts], keys, measures, count)
 
 
 def _insert(conn: Connection, frame: pd.DataFrame, columns: tuple[str, ...], constants: dict[str, Any]) -> int:
@@ -229,8 +221,7 @@ def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFra
                                 source, ids)
     if found.empty:
         return found
-    for col in ("updated_at", "detected_at", "notice_sent_at"):
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
+    read_times(found, ("updated_at", "detected_at", "notice_sent_at"))
     found["fine_vnd"] = pd.array(pd.to_numeric(found["fine_vnd"]), dtype="Float64").astype("Int64")
     found["rating"] = found["rating"].astype(object).where(found["rating"].notna(), None)
     return found
@@ -291,15 +282,7 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
             conn.execute(delete(table))
         refs = load_references(conn)
         cols = ["id", *[c for c in VIOLATION_COLUMNS if c not in ("plate",)]]
-        last_id = 0
-        while True:
-            ph = bulk.placeholder(conn)
-            rows = conn.exec_driver_sql(
-                f"SELECT {', '.join(cols)} FROM traffic_violations WHERE id > {ph} ORDER BY id LIMIT {int(chunk)}",
-                (last_id,)).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=cols)
+        for frame in stored_chunks(conn, "traffic_violations", cols, chunk):
             for col in TIME_COLUMNS:
                 frame[col] = pd.to_datetime(frame[col], format="ISO8601")
             frame = normalise_input(frame.assign(plate=frame["plate_raw"]))
@@ -309,7 +292,6 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
                               "fine_min_vnd", "fine_max_vnd", "hour_of_week"], "id")
             _apply_deltas(conn, [contributions(derived, tz, +1)])
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 

@@ -1,0 +1,121 @@
+"""Columns and tables the families' schemas have in common, built in one place.
+
+- :func:`id_column`: the surrogate key of a table of records (BIGINT; INTEGER on SQLite, so
+  that it is the rowid);
+- :func:`source_record_columns`: the ``id``, ``source`` and ``external_id`` a raw table of
+  upserted records starts with (its natural key is ``(source, external_id)``), and
+  :func:`ingest_stamp_columns`, the ``updated_at`` / ``ingested_at`` it ends with;
+- :func:`map_point_columns`: name, position and district of a thing on the map;
+- :func:`rollup_table`: a rollup keyed by grain ('d' or 'm') × bucket (a local date) × the
+  family's dimensions, followed by its measures, built with :func:`count_columns`,
+  :func:`sum_column` and :func:`histogram_columns`;
+- :func:`partial_index`: an index of a small subset (the open records), on both dialects.
+
+A family's schema module declares only its own dimensions and measures; the DDL is what the
+tables were written out as before (same names, types, nullability, defaults and order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.types import TypeEngine
+
+from ioc.domain.feedback import HIST_BINS
+
+#: the histogram's columns, one per bin of :func:`ioc.domain.feedback.hist_bin`
+HIST_COLUMNS = tuple(f"h{k:03d}" for k in range(HIST_BINS))
+
+
+def id_column() -> Column:
+    """An autoincrementing surrogate key (BIGINT; INTEGER on SQLite, i.e. the rowid)."""
+    return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+
+
+def source_record_columns() -> list[Column]:
+    """``id``, then the natural key ``(source, external_id)`` of an upserted record."""
+    return [
+        id_column(),
+        Column("source", String(64), nullable=False),
+        Column("external_id", String(128), nullable=False),
+    ]
+
+
+def ingest_stamp_columns() -> list[Column]:
+    """The source's ``updated_at`` (newer wins) and when the store took the version."""
+    return [Column("updated_at", DateTime, nullable=False), Column("ingested_at", DateTime, nullable=False)]
+
+
+def map_point_columns() -> list[Column]:
+    """A named point on the map (a camera, a station) and the district (unit) it lies in."""
+    return [
+        Column("name", String(200), nullable=False),
+        Column("lat", Float),
+        Column("lon", Float),
+        Column("unit_code", String(16), nullable=False, default=""),
+    ]
+
+
+def count_columns(names: Iterable[str], type_: type[TypeEngine] = Integer) -> list[Column]:
+    """Additive measures, 0 by default (``type_``: Integer counts, BigInteger money)."""
+    return [Column(name, type_, nullable=False, default=0) for name in names]
+
+
+def sum_column(name: str) -> Column:
+    """A float sum (hours), 0.0 by default."""
+    return Column(name, Float, nullable=False, default=0.0)
+
+
+def histogram_columns() -> list[Column]:
+    """The counts of :data:`HIST_COLUMNS`."""
+    return count_columns(HIST_COLUMNS)
+
+
+def grain_bucket_columns() -> list[Column]:
+    """grain 'd': bucket = local date; grain 'm': bucket = the first local date of the month."""
+    return [Column("grain", String(1), nullable=False), Column("bucket", Date, nullable=False)]
+
+
+def rollup_table(
+    metadata: MetaData,
+    name: str,
+    dims: Sequence[str],
+    measures: Iterable[Column],
+    *,
+    dim_length: int = 64,
+    lead: Sequence[Column] | None = None,
+    clustered: bool = False,
+) -> Table:
+    """A rollup: ``lead`` key columns (default grain × bucket), one text column per dimension,
+    then the measures; primary key = lead + dims. ``clustered``: SQLite ``WITHOUT ROWID``, so
+    that a period is one contiguous range of the primary key."""
+    lead = grain_bucket_columns() if lead is None else list(lead)
+    return Table(
+        name,
+        metadata,
+        *lead,
+        *(Column(dim, String(dim_length), nullable=False) for dim in dims),
+        *measures,
+        PrimaryKeyConstraint(*(c.name for c in lead), *dims),
+        **({"sqlite_with_rowid": False} if clustered else {}),
+    )
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index of the rows matching ``where`` (SQL written out literally: SQLite uses the index
+    only for queries that repeat that text; see :func:`ioc.store.schema.status_among_sql`)."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))

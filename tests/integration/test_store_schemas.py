@@ -1,0 +1,33 @@
+"""init_db takes the schema modules a store is made of: each may seed a new store, once."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from ioc.domain.units import SEED_UNITS
+from ioc.store import schema
+from ioc.store.db import DEFAULT_SCHEMAS, init_db, make_engine
+
+
+def _count(engine, table) -> int:  # noqa: ANN001
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_init_db_seeds_a_new_store_with_the_given_schema_modules(tmp_path) -> None:  # noqa: ANN001
+    seeded = []
+    family = SimpleNamespace(seed=lambda conn: seeded.append(conn.dialect.name))
+    engine = make_engine(f"sqlite:///{tmp_path}/store.db")
+    init_db(engine, [family, SimpleNamespace()])  # a module without seed() is fine
+    init_db(engine, [family])  # an existing store is not seeded again
+    assert seeded == ["sqlite"]
+    assert _count(engine, schema.units) == len(SEED_UNITS)  # the platform's seed
+    assert _count(engine, schema.categories) == 0  # no family seeded its categories
+
+
+def test_default_schemas_are_the_families_modules() -> None:
+    assert [m.__name__.rsplit(".", 1)[-1] for m in DEFAULT_SCHEMAS] == [
+        "schema_feedback", "schema_traffic", "schema_environment", "schema_admin", "schema_alerts"]
+    assert all(callable(getattr(m, "seed", None)) for m in DEFAULT_SCHEMAS[:2])
