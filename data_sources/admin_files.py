@@ -63,7 +63,7 @@ from ioc.domain.admin_records import (
     STATUS_LABELS,
     validate_dossier,
 )
-from ioc.domain.feedback import RecordError
+from ioc.domain.records import RecordError
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome

@@ -52,7 +52,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_sources.base import Batch, Collector, Reject, SourceError, SourceSpec
-from ioc.domain.feedback import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, RecordError, validate_report
+from ioc.domain.feedback import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, validate_report
+from ioc.domain.records import RecordError
 from ioc.domain.units import nearest_unit
 
 if TYPE_CHECKING:

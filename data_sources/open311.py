@@ -53,7 +53,8 @@ from data_sources.base import (
     SourceError,
     SourceSpec,
 )
-from ioc.domain.feedback import CHANNELS, RecordError, parse_timestamp, validate_report
+from ioc.domain.feedback import CHANNELS, validate_report
+from ioc.domain.records import RecordError, parse_timestamp
 from ioc.domain.units import nearest_unit
 
 log = logging.getLogger(__name__)

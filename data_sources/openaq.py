@@ -41,7 +41,7 @@ import httpx
 
 from data_sources.base import Batch, Collector, ConfigurationError, Reject, SourceError
 from ioc.domain.air_quality import PARAMETERS, EnvObservation, EnvStation, validate_observation
-from ioc.domain.feedback import RecordError
+from ioc.domain.records import RecordError
 from ioc.domain.units import PROVINCE_BBOX
 from ioc.store.environment import EnvRecords
 

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_sources.files import FeedbackFileCollector, _local_datetime, import_file
-from ioc.domain.feedback import RecordError
+from ioc.domain.records import RecordError
 from ioc.domain.traffic_records import validate_violation
 from ioc.domain.units import nearest_unit
 

@@ -2,7 +2,7 @@
 
 Pure code, no I/O. :func:`validate_dossier` turns a dict of the store's field names (from a
 file row, a JSON item or the simulator) into a :class:`DossierRecord`, or raises
-:class:`~ioc.domain.feedback.RecordError` naming the field and the value that was wrong.
+:class:`~ioc.domain.records.RecordError` naming the field and the value that was wrong.
 Times are ISO 8601 or ``dd/mm/yyyy [HH:MM[:SS]]``; with an offset they are converted to UTC,
 without one they are read in ``naive_tz``. Stored times are naive UTC.
 """
@@ -24,7 +24,7 @@ from ioc.domain.admin import (
     Level,
     OnlineMode,
 )
-from ioc.domain.feedback import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, parse_timestamp
 
 FAMILY = "admin"
 MIN_TIME = datetime(2000, 1, 1)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ioc.domain.aqi import to_ugm3
-from ioc.domain.feedback import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, parse_timestamp
 
 FAMILY = "environment"
 

@@ -2,7 +2,7 @@
 
 A record arriving from any collector (JSON mapping, CSV/XLSX file) is checked by
 :func:`validate_violation`, which returns a normalised :class:`TrafficRecord` or raises
-:class:`~ioc.domain.feedback.RecordError` naming the field and the value that was wrong.
+:class:`~ioc.domain.records.RecordError` naming the field and the value that was wrong.
 The fine check (decree in force on the local detection date) and the plate normalisation are
 *flags*, computed in bulk at ingest (:mod:`ioc.store.traffic`): a record with an out-of-range
 fine or an unreadable plate is stored, never rejected for it.
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ioc.domain.feedback import RATING_LABELS, RATINGS, RecordError, parse_timestamp
+from ioc.domain.feedback import RATING_LABELS, RATINGS
+from ioc.domain.records import RecordError, parse_timestamp
 from ioc.domain.traffic import VEHICLE_LABELS, VIOLATION_LABELS, VehicleClass, ViolationType
 
 FAMILY = "traffic"

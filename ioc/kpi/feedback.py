@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, func, or_, select, text
 
-from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES, hist_percentile
+from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES
+from ioc.domain.histogram import hist_percentile
 from ioc.kpi.periods import Period
 from ioc.store import schema
 

@@ -22,13 +22,8 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.feedback import (
-    CLOSED_STATUSES,
-    DEFAULT_DUE_WORKING_DAYS,
-    FAMILY,
-    FeedbackRecord,
-    hist_bin,
-)
+from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, FAMILY, FeedbackRecord
+from ioc.domain.histogram import hist_bin
 from ioc.store import bulk, schema
 from ioc.store.db import bump_version, load_calendar, utcnow
 

@@ -28,7 +28,8 @@ from sqlalchemy import (
     text,
 )
 
-from ioc.domain.feedback import HIST_BINS, OPEN_STATUSES
+from ioc.domain.feedback import OPEN_STATUSES
+from ioc.domain.histogram import HIST_BINS
 
 metadata = MetaData()
 

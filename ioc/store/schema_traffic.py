@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from ioc.domain.feedback import HIST_BINS
+from ioc.domain.histogram import HIST_BINS
 from ioc.domain.traffic import VIOLATION_LABELS, FineSchedule
 from ioc.store.schema import metadata
 

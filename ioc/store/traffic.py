@@ -24,7 +24,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.feedback import hist_bin
+from ioc.domain.histogram import hist_bin
 from ioc.domain.traffic_records import FAMILY, ISSUED_STATUSES, VERIFIED_STATUSES
 from ioc.store import bulk
 from ioc.store import schema_traffic as st

@@ -1,0 +1,57 @@
+"""What every family's record validation shares (pure, no I/O).
+
+A collector hands each family's ``validate_…`` function a dict of the store's field names; a
+value that cannot be stored raises :class:`RecordError` naming the field. Timestamps become
+naive UTC (:func:`parse_timestamp`); spreadsheets' Vietnamese ``dd/mm/yyyy`` dates are read by
+:func:`parse_dmy`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored. ``field`` names what was wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
+    """Parse an ISO 8601 timestamp (or datetime) into naive UTC.
+
+    An offset (``+07:00``, ``Z``) is converted, not stripped; a value with no offset is read
+    in ``naive_tz`` (UTC unless the source says its times are local).
+    """
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise RecordError(field, f"unparseable timestamp {value!r}") from None
+    else:
+        raise RecordError(field, f"missing or not a timestamp: {value!r}")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=naive_tz)
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def parse_dmy(value: Any) -> datetime | None:
+    """``dd/mm/yyyy [HH:MM[:SS]]`` → a naive datetime (no time zone is implied); None when
+    ``value`` is not text of that form. Raises ``ValueError`` for an impossible date (31/02)."""
+    match = DMY.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return None
+    d, m, y, hh, mm, ss = (int(g) if g else 0 for g in match.groups())
+    return datetime(y, m, d, hh, mm, ss)
