@@ -28,7 +28,7 @@ def collectors() -> list[type[Collector]]:
     from data_sources.admin_simulator import AdminSimulator  # admin
     from data_sources.environment_files import EnvironmentFileCollector  # environment
     from data_sources.environment_simulator import EnvironmentSimulator  # environment
-    from data_sources.files import FeedbackFileCollector
+    from data_sources.feedback_files import FeedbackFileCollector
     from data_sources.json_mapping import JsonMappingCollector
     from data_sources.open311 import Open311Collector
     from data_sources.openaq import OpenAQCollector  # environment

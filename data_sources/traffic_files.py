@@ -52,7 +52,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _local_datetime, import_file
+from data_sources.tabular import TabularFileCollector, import_file, select_row
 from ioc.domain.records import RecordError
 from ioc.domain.traffic_records import validate_violation
 from ioc.domain.units import nearest_unit
@@ -66,28 +66,24 @@ OPTIONAL_COLUMNS = ("status", "channel", "camera_code", "camera_name", "unit_cod
                     "description", "plate", "evidence_url", "fine_vnd", "speed_over_kmh", "verified_at",
                     "notice_sent_at", "paid_at", "rating", "updated_at")
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
-CHUNK_ROWS = 20_000
 
 
 def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
     """One file row (header name → cell) as :func:`validate_violation` takes it."""
-    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
-    for key in TIME_COLUMNS:
-        row[key] = _local_datetime(row[key])
-    return row
+    return select_row(raw, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), TIME_COLUMNS)
 
 
-class TrafficFileCollector(FeedbackFileCollector):
-    """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` violations."""
+class TrafficFileCollector(TabularFileCollector):
+    """Reads ``spec.path`` once per run and yields batches of validated violations."""
 
     type = "file"
     family = "traffic"
 
     required_columns = REQUIRED_COLUMNS
 
-    def _record(self, raw: dict[str, Any]) -> Any:
+    def record(self, raw: dict[str, Any]) -> Any:
         record = validate_violation(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code and record.unit_code not in self._known_units:
+        if record.unit_code and record.unit_code not in self.known_units:
             raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
         if not record.unit_code and not record.camera_code and record.lat is not None:
             record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))

@@ -95,7 +95,7 @@ def _feedback_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: 
 
 
 def _feedback_import(ctx: Any, path: Path, show_progress: bool) -> Any:
-    from data_sources.files import import_feedback_file
+    from data_sources.feedback_files import import_feedback_file
 
     return import_feedback_file(ctx, path, show_progress=show_progress)
 

@@ -3,13 +3,17 @@
 A collector hands each family's ``validate_…`` function a dict of the store's field names; a
 value that cannot be stored raises :class:`RecordError` naming the field. Timestamps become
 naive UTC (:func:`parse_timestamp`); spreadsheets' Vietnamese ``dd/mm/yyyy`` dates are read by
-:func:`parse_dmy`.
+:func:`parse_dmy`. Codes may arrive as their Vietnamese or English labels, in any case and
+with or without accents: :func:`alias_table` builds the lookup, keyed by :func:`fold`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 
@@ -55,3 +59,22 @@ def parse_dmy(value: Any) -> datetime | None:
         return None
     d, m, y, hh, mm, ss = (int(g) if g else 0 for g in match.groups())
     return datetime(y, m, d, hh, mm, ss)
+
+
+@lru_cache(maxsize=4096)  # a file repeats a handful of words hundreds of thousands of times
+def fold(text: str, slashes: bool = False) -> str:
+    """Lower case without Vietnamese accents; spaces and hyphens (and with ``slashes``, slashes)
+    as underscores."""
+    text = unicodedata.normalize("NFD", text.strip().casefold()).replace("đ", "d")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[\s\-/]+" if slashes else r"[\s\-]+", "_", text)
+
+
+def alias_table(labels: Mapping[Any, tuple[str, ...]], extra: Mapping[str, str] | None = None,
+                slashes: bool = False) -> dict[str, str]:
+    """Folded spelling → code, for each code, its labels and the ``extra`` spellings."""
+    table = {fold(str(code), slashes): str(code) for code in labels}
+    for code, names in labels.items():
+        table.update({fold(name, slashes): str(code) for name in names})
+    table.update({fold(name, slashes): code for name, code in (extra or {}).items()})
+    return table

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ioc.domain.feedback import RATING_LABELS, RATINGS
-from ioc.domain.records import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, alias_table, fold, parse_timestamp
 from ioc.domain.traffic import VEHICLE_LABELS, VIOLATION_LABELS, VehicleClass, ViolationType
 
 FAMILY = "traffic"
@@ -67,24 +66,9 @@ def speeding_type(excess_kmh: float) -> ViolationType:
     return ViolationType.SPEEDING_OVER_35
 
 
-def fold(text: str) -> str:
-    """Lower case without Vietnamese accents, spaces and hyphens as underscores."""
-    text = unicodedata.normalize("NFD", text.strip().casefold()).replace("đ", "d")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-/]+", "_", text)
-
-
-def _aliases(labels: dict[Any, tuple[str, str]], extra: dict[str, str]) -> dict[str, str]:
-    table = {fold(str(code)): str(code) for code in labels}
-    for code, names in labels.items():
-        table.update({fold(name): str(code) for name in names})
-    table.update({fold(name): code for name, code in extra.items()})
-    return table
-
-
 #: folded spelling → code, for every vocabulary field (codes, Vietnamese and English labels)
 ALIASES: dict[str, dict[str, str]] = {
-    "violation_type": _aliases(VIOLATION_LABELS, {
+    "violation_type": alias_table(VIOLATION_LABELS, slashes=True, extra={
         "speeding": SPEEDING, "Chạy quá tốc độ": SPEEDING, "Quá tốc độ": SPEEDING, "red light": "red_light",
         "Vượt đèn đỏ": "red_light", "Không chấp hành tín hiệu đèn giao thông": "red_light",
         "Sai làn": "wrong_lane", "Lấn làn": "wrong_lane", "Ngược chiều": "wrong_way",
@@ -92,22 +76,22 @@ ALIASES: dict[str, dict[str, str]] = {
         "helmet": "no_helmet", "phone": "handheld_phone", "Sử dụng điện thoại": "handheld_phone",
         "signs": "signs_markings", "markings": "signs_markings", "Biển báo": "signs_markings",
         "Vạch kẻ đường": "signs_markings"}),
-    "vehicle_class": _aliases(VEHICLE_LABELS, {
+    "vehicle_class": alias_table(VEHICLE_LABELS, slashes=True, extra={
         "motorcycle": "motorbike", "moto": "motorbike", "scooter": "motorbike", "Mô tô": "motorbike",
         "Xe mô tô": "motorbike", "Xe gắn máy": "motorbike", "Ô tô con": "car", "Xe ô tô": "car",
         "auto": "car", "automobile": "car", "bus": "car", "Xe khách": "car", "lorry": "truck",
         "Ô tô tải": "truck", "Xe tải": "truck", "Xe container": "truck"}),
-    "status": _aliases(STATUS_LABELS, {
+    "status": alias_table(STATUS_LABELS, slashes=True, extra={
         "new": "detected", "Mới": "detected", "Vi phạm mới": "detected", "Chờ xác minh": "detected",
         "confirmed": "verified", "Đã xác nhận": "verified", "notified": "notice_sent", "notice": "notice_sent",
         "Đã thông báo": "notice_sent", "Đã gửi thông báo": "notice_sent", "Đã ra quyết định": "notice_sent",
         "fined": "notice_sent", "Đã xử phạt": "notice_sent", "Đã nộp tiền": "paid", "Đã thu": "paid",
         "rejected": "dismissed", "cancelled": "dismissed", "Hủy": "dismissed", "Từ chối": "dismissed",
         "Không vi phạm": "dismissed"}),
-    "channel": _aliases(CHANNEL_LABELS, {
+    "channel": alias_table(CHANNEL_LABELS, slashes=True, extra={
         "ai_camera": "camera", "cam": "camera", "Camera": "camera", "hue_s": "citizen", "Hue-S": "citizen",
         "citizen_report": "citizen", "Phản ánh": "citizen", "Người dân": "citizen", "report": "citizen"}),
-    "rating": _aliases(RATING_LABELS, {}),
+    "rating": alias_table(RATING_LABELS, slashes=True),
 }
 
 
@@ -194,7 +178,7 @@ def _code(raw: dict[str, Any], key: str, allowed: tuple[str, ...], default: str 
     text = _text(raw, key, 64, required=default is None)
     if not text:
         return default or ""
-    code = ALIASES[key].get(fold(text))
+    code = ALIASES[key].get(fold(text, slashes=True))
     if code is None or (code not in allowed and code != SPEEDING):
         raise RecordError(key, f"unknown value {text!r} (expected one of {', '.join(allowed)})")
     return code
@@ -251,7 +235,7 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
     camera_code = _text(raw, "camera_code", 64)
     channel = _code(raw, "channel", CHANNELS, default="camera" if camera_code else "citizen")
     rating_text = _text(raw, "rating", 64)
-    rating = None if fold(rating_text) in ("", "none", "null") else _code(raw, "rating", RATINGS)
+    rating = None if fold(rating_text, slashes=True) in ("", "none", "null") else _code(raw, "rating", RATINGS)
     stamps = {key: _time(raw, key, naive_tz) for key in ("verified_at", "notice_sent_at", "paid_at")}
     reached = {"verified_at": status in (*VERIFIED_STATUSES, "dismissed"),
                "notice_sent_at": status in ISSUED_STATUSES, "paid_at": status == "paid"}
