@@ -34,7 +34,7 @@ from ioc.store.admin_derive import (
     normalise,
 )
 from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
-from ioc.store.feedback import IngestResult, bulk_date
+from ioc.store.ingest import IngestResult, bulk_date
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
     PROCEDURE_DIMS,

@@ -30,6 +30,7 @@ from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvStatio
 from ioc.domain.units import nearest_unit
 from ioc.store import bulk
 from ioc.store.db import bump_version, load_units, sql_ts, utcnow
+from ioc.store.ingest import IngestResult
 from ioc.store.schema_environment import env_stations
 
 KEY = ("station_id", "parameter", "hour")
@@ -47,18 +48,6 @@ class EnvRecords:
 
     def __len__(self) -> int:
         return len(self.stations) + len(self.observations)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    alerts_changed: int = 0
-
-    @property
-    def changed(self) -> int:
-        return self.inserted + self.updated
 
 
 def observations_frame(records: Iterable[EnvObservation] | pd.DataFrame) -> pd.DataFrame:

@@ -12,8 +12,6 @@ bucket of the day it was *received*.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -26,6 +24,7 @@ from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, FAMIL
 from ioc.domain.histogram import hist_bin
 from ioc.store import bulk, schema
 from ioc.store.db import bump_version, load_calendar, utcnow
+from ioc.store.ingest import IngestResult, bulk_date, local_naive
 
 REPORT_COLUMNS = (
     "external_id",
@@ -50,22 +49,6 @@ ROLLUP_KEYS = ("grain", "bucket", *schema.FEEDBACK_DIMS)
 ROLLUP_MEASURES = (*schema.FEEDBACK_COUNTS, "res_hours_sum", *schema.FEEDBACK_HIST_COLUMNS)
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def __add__(self, other: IngestResult) -> IngestResult:
-        return IngestResult(
-            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
-        )
-
-    @property
-    def changed(self) -> int:
-        return self.inserted + self.updated
-
-
 def records_frame(records: Iterable[FeedbackRecord]) -> pd.DataFrame:
     """A batch of validated records as the DataFrame :func:`ingest` takes."""
     frame = pd.DataFrame.from_records([r.as_row() for r in records], columns=list(REPORT_COLUMNS))
@@ -83,11 +66,6 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = frame[col].fillna("").astype(object)
     frame["rating"] = frame["rating"].astype(object).where(frame["rating"].notna(), None)
     return frame
-
-
-def local_naive(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive UTC datetimes → naive local datetimes in ``tz``."""
-    return utc.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
 
 
 def fill_due(frame: pd.DataFrame, calendar: WorkCalendar, tz: ZoneInfo) -> pd.DataFrame:
@@ -234,11 +212,6 @@ def ingest(
         if result.changed:
             bump_version(conn, FAMILY)
     return result
-
-
-def bulk_date(conn: Connection, value: date) -> object:
-    """A rollup bucket (local date) as the raw driver wants it."""
-    return value.isoformat() if conn.dialect.name == "sqlite" else value
 
 
 def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:

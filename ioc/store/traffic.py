@@ -29,7 +29,7 @@ from ioc.domain.traffic_records import FAMILY, ISSUED_STATUSES, VERIFIED_STATUSE
 from ioc.store import bulk
 from ioc.store import schema_traffic as st
 from ioc.store.db import bump_version, utcnow
-from ioc.store.feedback import IngestResult, bulk_date, local_naive
+from ioc.store.ingest import IngestResult, bulk_date, local_naive
 from ioc.store.traffic_derive import (  # noqa: F401 - re-exported: the store's public interface
     TIME_COLUMNS,
     References,

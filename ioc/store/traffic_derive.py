@@ -26,7 +26,7 @@ from ioc.domain.traffic_records import RECORD_FIELDS, TrafficRecord
 from ioc.domain.units import Unit, nearest_unit
 from ioc.store import schema_traffic as st
 from ioc.store.db import load_units
-from ioc.store.feedback import local_naive
+from ioc.store.ingest import local_naive
 
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
 TEXT_COLUMNS = ("external_id", "violation_type", "vehicle_class", "status", "channel", "camera_code", "camera_name",

@@ -24,12 +24,12 @@ from ioc.store.feedback import (
     REPORT_COLUMNS,
     ROLLUP_KEYS,
     ROLLUP_MEASURES,
-    IngestResult,
     count_reports,
     ingest,
     rebuild_rollups,
     records_frame,
 )
+from ioc.store.ingest import IngestResult
 
 SOURCE = "hue_s"
 ROLLUP_INT_MEASURES = [m for m in ROLLUP_MEASURES if m != "res_hours_sum"]
