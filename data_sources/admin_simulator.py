@@ -30,7 +30,7 @@ from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_clock import DAY_US, HOUR_US, WorkClock
 from ioc.domain.admin_units import PROVINCIAL_CENTRE, generated_communes
 from ioc.domain.calendar import WorkCalendar
-from ioc.store.admin_derive import to_utc
+from ioc.domain.local_time import to_utc
 
 YEARLY_DOSSIERS = 1_000_000
 LEVEL_SHARE = {"province": 0.15, "district": 0.30, "commune": 0.55}

@@ -28,9 +28,8 @@ import numpy as np
 import pandas as pd
 
 from data_sources.base import Batch, Collector
-from ioc.domain.air_quality import EnvStation
+from ioc.domain.air_quality import EnvRecords, EnvStation
 from ioc.domain.aqi import MOLAR_MASS, MOLAR_VOLUME
-from ioc.store.environment import EnvRecords
 
 PROVIDER = "Mô phỏng (simulator)"
 LIVE_LOOKBACK_HOURS = 3

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ioc.domain.aqi import to_ugm3
 from ioc.domain.records import RecordError, parse_timestamp
@@ -115,6 +116,17 @@ class EnvObservation:
     lat: float | None = None
     lon: float | None = None
     provider: str = ""
+
+
+@dataclass
+class EnvRecords:
+    """A batch of air-quality data: station records and an observation frame (or records)."""
+
+    stations: list[EnvStation] = field(default_factory=list)
+    observations: pd.DataFrame | list[EnvObservation] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.stations) + len(self.observations)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:

@@ -22,9 +22,10 @@ from sqlalchemy.engine import Connection
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, FAMILY, FeedbackRecord
 from ioc.domain.histogram import hist_bin
+from ioc.domain.local_time import local_naive
 from ioc.store import bulk, schema
 from ioc.store.db import bump_version, load_calendar, utcnow
-from ioc.store.ingest import IngestResult, bulk_date, local_naive
+from ioc.store.ingest import IngestResult, bulk_date
 
 REPORT_COLUMNS = (
     "external_id",

@@ -1,12 +1,10 @@
-"""What every family's ``ingest`` shares: its result, and conversions for bulk rollup writes."""
+"""What every family's ``ingest`` shares: its result, and rollup buckets as the driver takes them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlalchemy.engine import Connection
 
 
@@ -27,11 +25,6 @@ class IngestResult:
     @property
     def changed(self) -> int:
         return self.inserted + self.updated
-
-
-def local_naive(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive UTC datetimes → naive local datetimes in ``tz``."""
-    return utc.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
 
 
 def bulk_date(conn: Connection, value: date) -> object:

@@ -25,11 +25,12 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.histogram import hist_bin
+from ioc.domain.local_time import local_naive
 from ioc.domain.traffic_records import FAMILY, ISSUED_STATUSES, VERIFIED_STATUSES
 from ioc.store import bulk
 from ioc.store import schema_traffic as st
 from ioc.store.db import bump_version, utcnow
-from ioc.store.ingest import IngestResult, bulk_date, local_naive
+from ioc.store.ingest import IngestResult, bulk_date
 from ioc.store.traffic_derive import (  # noqa: F401 - re-exported: the store's public interface
     TIME_COLUMNS,
     References,
