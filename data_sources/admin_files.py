@@ -63,7 +63,7 @@ from ioc.domain.admin_records import (
     STATUS_LABELS,
     validate_dossier,
 )
-from ioc.domain.records import RecordError, alias_table, fold
+from ioc.domain.records import alias_table, fold
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome
@@ -126,10 +126,7 @@ class AdminFileCollector(TabularFileCollector):
         return column_name(cell)
 
     def record(self, raw: dict[str, Any]) -> Any:
-        record = validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code not in self.known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        return record
+        return self.with_known_unit(validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz), locate=False)
 
 
 def import_admin_file(ctx: Context, path: str | Path, show_progress: bool = True,

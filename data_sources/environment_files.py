@@ -28,7 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.tabular import TabularFileCollector, import_file, select_row
+from data_sources.tabular import TabularFileCollector, import_file
 from ioc.domain.air_quality import validate_observation
 
 if TYPE_CHECKING:
@@ -40,11 +40,6 @@ OPTIONAL_COLUMNS = ("hour", "hour_end", "updated_at", "station_name", "lat", "lo
 TIME_COLUMNS = ("hour", "hour_end", "updated_at")
 
 
-def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
-    """One file row (header name → cell) as :func:`validate_observation` takes it."""
-    return select_row(raw, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), TIME_COLUMNS)
-
-
 class EnvironmentFileCollector(TabularFileCollector):
     """Reads ``spec.path`` once per run (CSV or XLSX) and yields batches of validated hourly means."""
 
@@ -52,6 +47,8 @@ class EnvironmentFileCollector(TabularFileCollector):
     family = "environment"
 
     required_columns = REQUIRED_COLUMNS
+    optional_columns = OPTIONAL_COLUMNS
+    time_columns = TIME_COLUMNS
 
     def missing_columns(self, named: list[str]) -> list[str]:
         missing = super().missing_columns(named)
@@ -60,7 +57,7 @@ class EnvironmentFileCollector(TabularFileCollector):
         return missing
 
     def record(self, raw: dict[str, Any]) -> Any:
-        return validate_observation(normalise_row(raw), naive_tz=self.ctx.tz)
+        return validate_observation(self.row(raw), naive_tz=self.ctx.tz)
 
     def reject_id(self, raw: dict[str, Any]) -> str | None:
         return "/".join(str(raw.get(k) or "") for k in ("station_id", "parameter", "hour"))

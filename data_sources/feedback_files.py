@@ -40,14 +40,12 @@ file, a header without data rows, or another extension than .csv/.xlsx fails the
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_sources.tabular import TabularFileCollector, import_file, local_datetime
 from ioc.domain.feedback import CHANNEL_LABELS, RATING_LABELS, STATUS_LABELS, validate_report
-from ioc.domain.records import RecordError, alias_table, fold
-from ioc.domain.units import nearest_unit
+from ioc.domain.records import alias_table, fold
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome
@@ -93,12 +91,7 @@ class FeedbackFileCollector(TabularFileCollector):
     required_columns = REQUIRED_COLUMNS
 
     def record(self, raw: dict[str, Any]) -> Any:
-        record = validate_report(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code and record.unit_code not in self.known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        if not record.unit_code:
-            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
-        return record
+        return self.with_known_unit(validate_report(normalise_row(raw), naive_tz=self.ctx.tz))
 
 
 def import_feedback_file(ctx: Context, path: str | Path, source_name: str | None = None,

@@ -12,14 +12,16 @@ or another extension than .csv/.xlsx fails the run. A family's subclass sets ``f
 from __future__ import annotations
 
 import csv
+import dataclasses
 import sys
 from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from data_sources.base import Batch, Collector, Reject, SourceError, SourceSpec
 from ioc.domain.records import RecordError, parse_dmy
+from ioc.domain.units import nearest_unit
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 CHUNK_ROWS = 20_000
 
 Rows = Iterator[tuple[int, list[Any]]]
+R = TypeVar("R")
 
 
 def local_datetime(value: Any) -> Any:
@@ -53,6 +56,9 @@ class TabularFileCollector(Collector):
 
     type = "file"
     required_columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()
+    #: columns whose ``dd/mm/yyyy`` cells are local date-times (see :func:`local_datetime`)
+    time_columns: tuple[str, ...] = ()
 
     # --- what a family's file collector provides or overrides ---
 
@@ -74,6 +80,20 @@ class TabularFileCollector(Collector):
     @property
     def known_units(self) -> set[str]:
         return {u.code for u in self.ctx.units}
+
+    def row(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A file row as the family's validation takes it: the known columns (absent: None),
+        ``dd/mm/yyyy`` cells of the time columns read as local date-times."""
+        return select_row(raw, (*self.required_columns, *self.optional_columns), self.time_columns)
+
+    def with_known_unit(self, record: R, locate: bool = True) -> R:
+        """``record`` checked against the deployment's units: an unknown ``unit_code`` is a
+        RecordError; an empty one becomes the unit nearest to the record's lat/lon if ``locate``."""
+        if record.unit_code and record.unit_code not in self.known_units:
+            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+        if not record.unit_code and locate:
+            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
+        return record
 
     # --- the reading, chunking and errors, shared ---
 

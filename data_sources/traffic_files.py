@@ -48,14 +48,11 @@ with its row number (the header is row 1) and the reason; the other rows are imp
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_sources.tabular import TabularFileCollector, import_file, select_row
-from ioc.domain.records import RecordError
+from data_sources.tabular import TabularFileCollector, import_file
 from ioc.domain.traffic_records import validate_violation
-from ioc.domain.units import nearest_unit
 
 if TYPE_CHECKING:
     from ioc.collect import RunOutcome
@@ -68,11 +65,6 @@ OPTIONAL_COLUMNS = ("status", "channel", "camera_code", "camera_name", "unit_cod
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
 
 
-def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
-    """One file row (header name → cell) as :func:`validate_violation` takes it."""
-    return select_row(raw, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS), TIME_COLUMNS)
-
-
 class TrafficFileCollector(TabularFileCollector):
     """Reads ``spec.path`` once per run and yields batches of validated violations."""
 
@@ -80,14 +72,12 @@ class TrafficFileCollector(TabularFileCollector):
     family = "traffic"
 
     required_columns = REQUIRED_COLUMNS
+    optional_columns = OPTIONAL_COLUMNS
+    time_columns = TIME_COLUMNS
 
     def record(self, raw: dict[str, Any]) -> Any:
-        record = validate_violation(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code and record.unit_code not in self.known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        if not record.unit_code and not record.camera_code and record.lat is not None:
-            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
-        return record
+        record = validate_violation(self.row(raw), naive_tz=self.ctx.tz)
+        return self.with_known_unit(record, locate=not record.camera_code and record.lat is not None)
 
 
 def import_traffic_file(ctx: Context, path: str | Path, show_progress: bool = True,
