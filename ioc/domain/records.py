@@ -9,6 +9,7 @@ with or without accents: :func:`alias_table` builds the lookup, keyed by :func:`
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -46,6 +47,29 @@ def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=naive_tz)
     return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def text_field(raw: dict[str, Any], key: str, limit: int, required: bool = False, truncate: bool = True) -> str:
+    """``raw[key]`` as stripped text; "" when absent (None or NaN), or RecordError if ``required``.
+
+    A whole float loses its ".0" (a spreadsheet keeps code 474 as 474.0). Text longer than
+    ``limit`` is cut, or with ``truncate=False`` is a RecordError.
+    """
+    value = raw.get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        if required:
+            raise RecordError(key, "missing")
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, str | int | float):
+        raise RecordError(key, f"expected text, got {type(value).__name__}")
+    text = str(value).strip()
+    if required and not text:
+        raise RecordError(key, "empty")
+    if len(text) > limit and not truncate:
+        raise RecordError(key, f"longer than {limit} characters")
+    return text[:limit]
 
 
 DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")

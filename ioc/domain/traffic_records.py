@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ioc.domain.feedback import RATING_LABELS, RATINGS
-from ioc.domain.records import RecordError, alias_table, fold, parse_timestamp
+from ioc.domain.records import RecordError, alias_table, fold, parse_timestamp, text_field
 from ioc.domain.traffic import VEHICLE_LABELS, VIOLATION_LABELS, VehicleClass, ViolationType
 
 FAMILY = "traffic"
@@ -158,24 +158,8 @@ def parse_vnd(value: Any, field: str = "fine_vnd") -> int | None:
     return int(number)
 
 
-def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
-    value = raw.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if required:
-            raise RecordError(key, "missing")
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel keeps codes such as 474 as numbers
-    if not isinstance(value, str | int | float):
-        raise RecordError(key, f"expected text, got {type(value).__name__}")
-    text = str(value).strip()
-    if required and not text:
-        raise RecordError(key, "empty")
-    return text[:limit]
-
-
 def _code(raw: dict[str, Any], key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-    text = _text(raw, key, 64, required=default is None)
+    text = text_field(raw, key, 64, required=default is None)
     if not text:
         return default or ""
     code = ALIASES[key].get(fold(text, slashes=True))
@@ -218,7 +202,7 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
     else citizen. Timestamps of stages the status has not reached are dropped (a status set
     back wins); a stage timestamp earlier than ``detected_at`` is an error.
     """
-    external_id = _text(raw, "external_id", 128, required=True)
+    external_id = text_field(raw, "external_id", 128, required=True)
     detected_at = _time(raw, "detected_at", naive_tz)
     if detected_at is None:
         raise RecordError("detected_at", "missing")
@@ -232,9 +216,9 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
             reason = "missing" if excess in (None, "") else str(exc)
             raise RecordError("speed_over_kmh", f"needed to classify 'speeding': {reason}") from None
     status = _code(raw, "status", STATUSES, default="detected")
-    camera_code = _text(raw, "camera_code", 64)
+    camera_code = text_field(raw, "camera_code", 64)
     channel = _code(raw, "channel", CHANNELS, default="camera" if camera_code else "citizen")
-    rating_text = _text(raw, "rating", 64)
+    rating_text = text_field(raw, "rating", 64)
     rating = None if fold(rating_text, slashes=True) in ("", "none", "null") else _code(raw, "rating", RATINGS)
     stamps = {key: _time(raw, key, naive_tz) for key in ("verified_at", "notice_sent_at", "paid_at")}
     reached = {"verified_at": status in (*VERIFIED_STATUSES, "dismissed"),
@@ -254,14 +238,14 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
         status=status,
         channel=channel,
         camera_code=camera_code,
-        camera_name=_text(raw, "camera_name", 200),
-        unit_code=_text(raw, "unit_code", 16),
+        camera_name=text_field(raw, "camera_name", 200),
+        unit_code=text_field(raw, "unit_code", 16),
         lat=_coord(raw, "lat", -90, 90),
         lon=_coord(raw, "lon", -180, 180),
-        address=_text(raw, "address", 300),
-        description=_text(raw, "description", 4000),
-        plate=_text(raw, "plate", 40),
-        evidence_url=_text(raw, "evidence_url", 500),
+        address=text_field(raw, "address", 300),
+        description=text_field(raw, "description", 4000),
+        plate=text_field(raw, "plate", 40),
+        evidence_url=text_field(raw, "evidence_url", 500),
         fine_vnd=parse_vnd(raw.get("fine_vnd")),
         verified_at=stamps["verified_at"],
         notice_sent_at=stamps["notice_sent_at"],
