@@ -162,22 +162,13 @@ def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
 
 def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     """Re-derive every dossier (after a holiday or time-zone change) and rebuild both rollups."""
-    cols = ", ".join(_OLD_COLUMNS)
-    total, last_id = 0, 0
+    total = 0
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:admin")
         calendar = load_calendar(conn)
         conn.execute(delete(admin_rollup))
         conn.execute(delete(admin_procedure_rollup))
-        ph = bulk.placeholder(conn)
-        while True:
-            rows = conn.exec_driver_sql(f"SELECT {cols} FROM admin_dossiers WHERE id > {ph} ORDER BY id "
-                                        f"LIMIT {int(chunk)}", (last_id,)).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=_OLD_COLUMNS)
-            for col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[us]")
+        for frame in bulk.read_by_id(conn, "admin_dossiers", _OLD_COLUMNS, chunk, TIME_COLUMNS):
             for col in ("paid_online", "fee_required", "digitised"):
                 frame[col] = frame[col].astype(bool)
             frame = derive(normalise(frame), tz, calendar)
@@ -185,7 +176,6 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
                              ["effective_due_at", "pause_count", "bucket", "elapsed_hours"], "id")
             _write_rollups(conn, [contributions(frame, tz, +1)])
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 

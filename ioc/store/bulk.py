@@ -6,7 +6,7 @@ dicts (conventions.md: ≈ 400k vs 90k rows/s on SQLite), so the ingest paths us
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,25 @@ from sqlalchemy.engine import Connection
 
 def placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def read_by_id(conn: Connection, table: str, columns: Sequence[str], chunk: int, time_columns: Sequence[str] = (),
+               time_dtype: str | None = "datetime64[us]") -> Iterator[pd.DataFrame]:
+    """Every row of ``table`` in id order, ``chunk`` rows a frame (``columns`` include ``id``), with
+    ``time_columns`` parsed (as ``time_dtype``, or pandas' default when None): for rebuilds."""
+    ph = placeholder(conn)
+    last_id = 0
+    while True:
+        rows = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table} WHERE id > {ph} ORDER BY id "
+                                    f"LIMIT {int(chunk)}", (last_id,)).fetchall()
+        if not rows:
+            return
+        frame = pd.DataFrame.from_records(rows, columns=list(columns))
+        last_id = int(frame["id"].iloc[-1])
+        for col in time_columns:
+            times = pd.to_datetime(frame[col], format="ISO8601")
+            frame[col] = times.astype(time_dtype) if time_dtype else times
+        yield frame
 
 
 # Python's sqlite3 binds exact int, float and str straight away, but looks up an adapter for

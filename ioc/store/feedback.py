@@ -217,29 +217,15 @@ def ingest(
 
 def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     """Recompute the feedback rollups from the raw reports (after a time-zone change)."""
-    cols = ", ".join(REPORT_COLUMNS)
     total = 0
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:feedback")
         conn.execute(delete(schema.feedback_rollup))
-        last_id = 0
-        while True:
-            ph = bulk.placeholder(conn)
-            rows = conn.exec_driver_sql(
-                f"SELECT id, {cols} FROM feedback_reports WHERE id > {ph} ORDER BY id LIMIT {int(chunk)}",
-                (last_id,),
-            ).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=["id", *REPORT_COLUMNS])
-            for col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[us]")
-            frame = normalise_frame(frame)
-            deltas = contributions(frame, tz, +1)
+        for frame in bulk.read_by_id(conn, "feedback_reports", ["id", *REPORT_COLUMNS], chunk, TIME_COLUMNS):
+            deltas = contributions(normalise_frame(frame), tz, +1)
             deltas["bucket"] = [bulk_date(conn, d) for d in deltas["bucket"]]
             bulk.add_many(conn, "feedback_rollup", deltas, ROLLUP_KEYS, ROLLUP_MEASURES)
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 

@@ -292,17 +292,7 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
             conn.execute(delete(table))
         refs = load_references(conn)
         cols = ["id", *[c for c in VIOLATION_COLUMNS if c not in ("plate",)]]
-        last_id = 0
-        while True:
-            ph = bulk.placeholder(conn)
-            rows = conn.exec_driver_sql(
-                f"SELECT {', '.join(cols)} FROM traffic_violations WHERE id > {ph} ORDER BY id LIMIT {int(chunk)}",
-                (last_id,)).fetchall()
-            if not rows:
-                break
-            frame = pd.DataFrame.from_records(rows, columns=cols)
-            for col in TIME_COLUMNS:
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+        for frame in bulk.read_by_id(conn, "traffic_violations", cols, chunk, TIME_COLUMNS, time_dtype=None):
             frame = normalise_input(frame.assign(plate=frame["plate_raw"]))
             derived = derive(frame, tz, refs)
             bulk.update_many(conn, "traffic_violations", derived,
@@ -310,7 +300,6 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
                               "fine_min_vnd", "fine_max_vnd", "hour_of_week"], "id")
             _apply_deltas(conn, [contributions(derived, tz, +1)])
             total += len(frame)
-            last_id = int(frame["id"].iloc[-1])
         bump_version(conn, FAMILY)
     return total
 
