@@ -75,13 +75,9 @@ def _unit_levels(conn: Connection) -> dict[str, str]:
 
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
-    if bulk.all_newer(conn, "admin_dossiers", source, ids):
-        return pd.DataFrame(columns=_OLD_COLUMNS)
-    found = bulk.select_by_keys(conn, "admin_dossiers", _OLD_COLUMNS, source, ids)
+    found = bulk.stored_rows(conn, "admin_dossiers", _OLD_COLUMNS, source, ids, TIME_COLUMNS)
     if found.empty:
         return found
-    for col in TIME_COLUMNS:
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
     for col in ("paid_online", "fee_required", "digitised"):
         found[col] = found[col].astype(bool)
     return normalise(found)

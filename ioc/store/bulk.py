@@ -34,10 +34,15 @@ def read_by_id(conn: Connection, table: str, columns: Sequence[str], chunk: int,
             return
         frame = pd.DataFrame.from_records(rows, columns=list(columns))
         last_id = int(frame["id"].iloc[-1])
-        for col in time_columns:
-            times = pd.to_datetime(frame[col], format="ISO8601")
-            frame[col] = times.astype(time_dtype) if time_dtype else times
+        parse_times(frame, time_columns, time_dtype)
         yield frame
+
+
+def parse_times(frame: pd.DataFrame, columns: Sequence[str], dtype: str | None = "datetime64[us]") -> None:
+    """Stored times (the driver's ISO text or datetimes) in ``columns`` as ``dtype``, in place."""
+    for col in columns:
+        times = pd.to_datetime(frame[col], format="ISO8601")
+        frame[col] = times.astype(dtype) if dtype else times
 
 
 # Python's sqlite3 binds exact int, float and str straight away, but looks up an adapter for
@@ -215,6 +220,18 @@ def add_many(
     )
     execute_many(conn, sql, frame, columns)
     return len(frame)
+
+
+def stored_rows(conn: Connection, table: str, columns: Sequence[str], source: str, external_ids: Sequence[str],
+                time_columns: Sequence[str], skip_newer: bool = True) -> pd.DataFrame:
+    """The stored versions of ``source``'s ``external_ids`` in ``table``, their ``time_columns``
+    parsed; with ``skip_newer``, no lookup when :func:`all_newer` says none can be stored."""
+    if skip_newer and all_newer(conn, table, source, external_ids):
+        return pd.DataFrame(columns=list(columns))
+    found = select_by_keys(conn, table, columns, source, external_ids)
+    if not found.empty:
+        parse_times(found, time_columns)
+    return found
 
 
 def all_newer(conn: Connection, table: str, source: str, external_ids: Sequence[str]) -> bool:

@@ -137,15 +137,8 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
 
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
-    columns = ["id", *REPORT_COLUMNS]
-    if bulk.all_newer(conn, "feedback_reports", source, ids):
-        return pd.DataFrame(columns=columns)
-    found = bulk.select_by_keys(conn, "feedback_reports", columns, source, ids)
-    if found.empty:
-        return found
-    for col in TIME_COLUMNS:
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
-    return normalise_frame(found)
+    found = bulk.stored_rows(conn, "feedback_reports", ["id", *REPORT_COLUMNS], source, ids, TIME_COLUMNS)
+    return found if found.empty else normalise_frame(found)
 
 
 def ingest(

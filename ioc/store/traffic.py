@@ -226,12 +226,10 @@ _CLEAN_TEXT = frozenset({"source", "external_id", "violation_type", "vehicle_cla
 
 def _fetch_existing(conn: Connection, source: str, ids: list[str]) -> pd.DataFrame:
     """The stored versions of ``ids``: their id, updated_at and what their contribution needs."""
-    found = bulk.select_by_keys(conn, "traffic_violations", ["id", "external_id", "updated_at", *CONTRIB_COLUMNS],
-                                source, ids)
+    found = bulk.stored_rows(conn, "traffic_violations", ["id", "external_id", "updated_at", *CONTRIB_COLUMNS],
+                             source, ids, ("updated_at", "detected_at", "notice_sent_at"), skip_newer=False)
     if found.empty:
         return found
-    for col in ("updated_at", "detected_at", "notice_sent_at"):
-        found[col] = pd.to_datetime(found[col], format="ISO8601").astype("datetime64[us]")
     found["fine_vnd"] = pd.array(pd.to_numeric(found["fine_vnd"]), dtype="Float64").astype("Int64")
     found["rating"] = found["rating"].astype(object).where(found["rating"].notna(), None)
     return found
