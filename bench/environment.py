@@ -33,12 +33,12 @@ from common import ROOT, TZ, timed
 from sqlalchemy import func, select
 
 from data_sources.environment_simulator import STATIONS, history, station_records
-from ioc.domain.air_quality import quality_flags
+from ioc.domain.air_quality import EnvRecords, quality_flags
 from ioc.domain.aqi_series import daily_aqi_frame, hourly_aqi_frame
 from ioc.kpi.environment import EnvFilter, environment_kpis
 from ioc.kpi.periods import Period
 from ioc.store.db import init_db, make_engine
-from ioc.store.environment import EnvRecords, ingest
+from ioc.store.environment import ingest
 from ioc.store.schema_environment import env_aqi_hourly, env_observations
 
 # The year ends now, so the page (which looks at the last 24 h … 30 d) shows it as live data.

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _fold
+from data_sources.tabular import TabularFileCollector, select_row
 from ioc.domain.admin_records import (
     CHANNEL_LABELS,
     LEVEL_LABELS,
@@ -62,7 +62,7 @@ from ioc.domain.admin_records import (
     STATUS_LABELS,
     validate_dossier,
 )
-from ioc.domain.feedback import RecordError
+from ioc.domain.records import alias_table, fold
 
 if TYPE_CHECKING:
     pass
@@ -81,26 +81,17 @@ HEADER_ALIASES = {
     "ngay_tra_ket_qua": "returned_at", "thanh_toan_truc_tuyen": "paid_online", "co_phi": "fee_required",
     "so_hoa": "digitised", "danh_gia": "rating", "ngay_cap_nhat": "updated_at",
 }  # fmt: skip
-CHUNK_ROWS = 20_000
-
-
-def _aliases(labels: dict[str, tuple[str, str]], extra: dict[str, str] | None = None) -> dict[str, str]:
-    table = {_fold(code): code for code in labels}
-    for code, names in labels.items():
-        table.update({_fold(name): code for name in names})
-    table.update({_fold(name): code for name, code in (extra or {}).items()})
-    return table
 
 
 VALUE_ALIASES = {
-    "status": _aliases(STATUS_LABELS, {"Đã tiếp nhận": "new", "Đang giải quyết": "in_progress",
-                                       "Chờ bổ sung": "supplement_requested", "Đã giải quyết": "resolved",
-                                       "Hoàn thành": "resolved", "Đã trả": "returned"}),
-    "channel": _aliases(CHANNEL_LABELS, {"Trực tuyến toàn trình": "online", "Qua bưu điện": "post",
-                                         "Dịch vụ bưu chính": "post"}),
-    "online_mode": _aliases(ONLINE_MODE_LABELS, {"Mức độ 4": "full_process", "Mức độ 3": "partial"}),
-    "level": _aliases(LEVEL_LABELS, {"Tỉnh": "province", "Huyện": "district", "Xã": "commune"}),
-    "rating": _aliases(RATING_LABELS, {"Rất hài lòng": "satisfied", "Bình thường": "acceptable"}),
+    "status": alias_table(STATUS_LABELS, {"Đã tiếp nhận": "new", "Đang giải quyết": "in_progress",
+                                          "Chờ bổ sung": "supplement_requested", "Đã giải quyết": "resolved",
+                                          "Hoàn thành": "resolved", "Đã trả": "returned"}),
+    "channel": alias_table(CHANNEL_LABELS, {"Trực tuyến toàn trình": "online", "Qua bưu điện": "post",
+                                            "Dịch vụ bưu chính": "post"}),
+    "online_mode": alias_table(ONLINE_MODE_LABELS, {"Mức độ 4": "full_process", "Mức độ 3": "partial"}),
+    "level": alias_table(LEVEL_LABELS, {"Tỉnh": "province", "Huyện": "district", "Xã": "commune"}),
+    "rating": alias_table(RATING_LABELS, {"Rất hài lòng": "satisfied", "Bình thường": "acceptable"}),
 }
 
 
@@ -108,33 +99,29 @@ def column_name(cell: Any) -> str | None:
     """A header cell as a store field name (English or Vietnamese, any case or accents)."""
     if cell in (None, ""):
         return None
-    folded = _fold(str(cell))
+    folded = fold(str(cell))
     return HEADER_ALIASES.get(folded, str(cell).strip().lower())
 
 
 def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
     """One file row as :func:`validate_dossier` takes it (labels translated to codes)."""
-    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
+    row = select_row(raw, (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
     for key, table in VALUE_ALIASES.items():
         if isinstance(row[key], str) and row[key].strip():
-            row[key] = table.get(_fold(row[key]), row[key].strip())
+            row[key] = table.get(fold(row[key]), row[key].strip())
     return row
 
 
-class AdminFileCollector(FeedbackFileCollector):
-    """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` dossiers (the
-    CSV/XLSX reading and its errors are the feedback file collector's)."""
+class AdminFileCollector(TabularFileCollector):
+    """Reads ``spec.path`` once per run and yields batches of validated dossiers."""
 
     type = "file"
     family = "admin"
 
     required_columns = REQUIRED_COLUMNS
 
-    def _column_name(self, cell: Any) -> str | None:
+    def column_name(self, cell: Any) -> str | None:
         return column_name(cell)
 
-    def _record(self, raw: dict[str, Any]) -> Any:
-        record = validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code not in self._known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        return record
+    def record(self, raw: dict[str, Any]) -> Any:
+        return self.with_known_unit(validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz), locate=False)

@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from data_sources import simulation
+from data_sources.simulation import concat_nonempty, local_date, local_days, run_now, utcnow
 from data_sources.simulator import DISTRICT_WEIGHTS
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_clock import DAY_US, HOUR_US, WorkClock
 from ioc.domain.admin_units import PROVINCIAL_CENTRE, generated_communes
 from ioc.domain.calendar import WorkCalendar
+from ioc.domain.local_time import to_utc
 from ioc.sources import Batch, Collector
-from ioc.store.admin_derive import to_utc
 
 YEARLY_DOSSIERS = 1_000_000
 LEVEL_SHARE = {"province": 0.15, "district": 0.30, "commune": 0.55}
@@ -266,14 +268,7 @@ TRANSITIONS = ("received_at", "started_at", "pause_start", "pause_end", "done_at
 
 def changed_between(plan: pd.DataFrame, since: datetime, now: datetime) -> pd.DataFrame:
     """Dossiers with any transition in (since, now], as they stand at ``now``."""
-    if plan.empty:
-        return plan
-    a, b = np.datetime64(since, "us"), np.datetime64(now, "us")
-    touched = np.zeros(len(plan), dtype=bool)
-    for col in TRANSITIONS:
-        values = plan[col].to_numpy()
-        touched |= ~np.isnat(values) & (values > a) & (values <= b)
-    return state_at(plan[touched], now)
+    return simulation.changed_between(plan, TRANSITIONS, since, now, state_at)
 
 
 def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCalendar, tz_name: str,
@@ -294,10 +289,6 @@ def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCale
             frames = []
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class AdminSimulator(Collector):
     """Simulated one-stop dossiers. Options: ``seed`` (default 2023; the backfill uses
     ``IOC_SIMULATOR_SEED``), ``dossiers_per_year`` (default 1,000,000, province-wide)."""
@@ -310,16 +301,14 @@ class AdminSimulator(Collector):
         return float(self.spec.option("dossiers_per_year", YEARLY_DOSSIERS))
 
     def backfill(self, days: int, seed: int) -> Iterator[Batch]:
-        now = _utcnow()
-        today = now.replace(tzinfo=UTC).astimezone(self.ctx.tz).date()
+        now = utcnow()
+        today = local_date(now, self.ctx.tz)
         for frame in history(seed, today - timedelta(days=days), today + timedelta(days=1), now,
                              self.ctx.calendar, str(self.ctx.tz), self._yearly()):
             yield Batch(records=frame, fetched=len(frame))
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
-        now = self.spec.option("now") or _utcnow()
-        if isinstance(now, str):
-            now = datetime.fromisoformat(now)
+        now = run_now(self.spec)
         seed = int(self.spec.option("seed", 2023))
         state = json.loads(watermark) if watermark else {}
         # First run: a day back, so nothing between a backfill and the first run is missed
@@ -327,14 +316,7 @@ class AdminSimulator(Collector):
         since = datetime.fromisoformat(state["until"]) if "until" in state else now - timedelta(days=1)
         since = max(since, now - timedelta(days=MAX_LIFE_DAYS))
         tz = self.ctx.tz
-        day = (now - timedelta(days=MAX_LIFE_DAYS)).replace(tzinfo=UTC).astimezone(tz).date()
-        last_day = now.replace(tzinfo=UTC).astimezone(tz).date()
-        frames = []
-        while day <= last_day:
-            frames.append(changed_between(plan_day(seed, day, self.ctx.calendar, str(tz), self._yearly()), since, now))
-            day += timedelta(days=1)
-        frames = [f for f in frames if not f.empty]
-        records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        days = local_days(local_date(now - timedelta(days=MAX_LIFE_DAYS), tz), local_date(now, tz) + timedelta(days=1))
+        records = concat_nonempty(changed_between(plan_day(seed, day, self.ctx.calendar, str(tz), self._yearly()),
+                                                  since, now) for day in days)
         yield Batch(records=records, fetched=len(records), watermark=json.dumps({"until": now.isoformat()}))
-
-

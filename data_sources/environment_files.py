@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _local_datetime
+from data_sources.tabular import TabularFileCollector
 from ioc.domain.air_quality import validate_observation
 
 if TYPE_CHECKING:
@@ -38,30 +38,24 @@ OPTIONAL_COLUMNS = ("hour", "hour_end", "updated_at", "station_name", "lat", "lo
 TIME_COLUMNS = ("hour", "hour_end", "updated_at")
 
 
-def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
-    """One file row (header name → cell) as :func:`validate_observation` takes it."""
-    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
-    for key in TIME_COLUMNS:
-        row[key] = _local_datetime(row[key])
-    return row
-
-
-class EnvironmentFileCollector(FeedbackFileCollector):
+class EnvironmentFileCollector(TabularFileCollector):
     """Reads ``spec.path`` once per run (CSV or XLSX) and yields batches of validated hourly means."""
 
     type = "file"
     family = "environment"
 
     required_columns = REQUIRED_COLUMNS
+    optional_columns = OPTIONAL_COLUMNS
+    time_columns = TIME_COLUMNS
 
-    def _missing_columns(self, named: list[str]) -> list[str]:
-        missing = super()._missing_columns(named)
+    def missing_columns(self, named: list[str]) -> list[str]:
+        missing = super().missing_columns(named)
         if "hour" not in named and "hour_end" not in named:
             missing.append("hour (or hour_end)")
         return missing
 
-    def _record(self, raw: dict[str, Any]) -> Any:
-        return validate_observation(normalise_row(raw), naive_tz=self.ctx.tz)
+    def record(self, raw: dict[str, Any]) -> Any:
+        return validate_observation(self.row(raw), naive_tz=self.ctx.tz)
 
-    def _reject_id(self, raw: dict[str, Any]) -> str | None:
+    def reject_id(self, raw: dict[str, Any]) -> str | None:
         return "/".join(str(raw.get(k) or "") for k in ("station_id", "parameter", "hour"))

@@ -21,16 +21,16 @@ import json
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from ioc.domain.air_quality import EnvStation
+from data_sources.simulation import local_date, run_now
+from ioc.domain.air_quality import EnvRecords, EnvStation
 from ioc.domain.aqi import MOLAR_MASS, MOLAR_VOLUME
 from ioc.sources import Batch, Collector
-from ioc.store.environment import EnvRecords
 
 PROVIDER = "Mô phỏng (simulator)"
 LIVE_LOOKBACK_HOURS = 3
@@ -237,10 +237,6 @@ def station_records(stations: tuple[SimStation, ...] = STATIONS) -> list[EnvStat
             for s in stations]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class EnvironmentSimulator(Collector):
     """Live simulated stations. Options: ``seed`` (default 2023), ``now`` (ISO, for tests).
 
@@ -251,28 +247,22 @@ class EnvironmentSimulator(Collector):
     family = "environment"
     simulated = True
 
-    def _local(self, moment: datetime) -> date:
-        return moment.replace(tzinfo=UTC).astimezone(self.ctx.tz).date()
-
     def backfill(self, days: int, seed: int) -> Iterator[Batch]:
-        now = self.spec.option("now") or _utcnow()
-        if isinstance(now, str):
-            now = datetime.fromisoformat(now)
-        today = self._local(now)
+        now = run_now(self.spec)
+        today = local_date(now, self.ctx.tz)
         frame = history(seed, today - timedelta(days=days), today + timedelta(days=1), now, str(self.ctx.tz))
         yield Batch(records=EnvRecords(station_records(), frame), fetched=len(frame))
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
-        now = self.spec.option("now") or _utcnow()
-        if isinstance(now, str):
-            now = datetime.fromisoformat(now)
+        now = run_now(self.spec)
         seed = int(self.spec.option("seed", 2023))
         state = json.loads(watermark) if watermark else {}
         since = (datetime.fromisoformat(state["until"]) - timedelta(hours=LIVE_LOOKBACK_HOURS) if "until" in state
                  else now - timedelta(hours=FIRST_RUN_HOURS))
         since = max(since, now - timedelta(days=7))
-        frame = history(seed, self._local(since) - timedelta(days=1), self._local(now) + timedelta(days=1), now,
-                        str(self.ctx.tz))
+        tz = self.ctx.tz
+        frame = history(seed, local_date(since, tz) - timedelta(days=1), local_date(now, tz) + timedelta(days=1), now,
+                        str(tz))
         frame = frame[frame["hour"] >= np.datetime64(since - timedelta(hours=1), "us")].reset_index(drop=True)
         yield Batch(records=EnvRecords(station_records(), frame), fetched=len(frame),
                     watermark=json.dumps({"until": now.isoformat()}))

@@ -161,4 +161,3 @@ class JsonMappingCollector(Collector):
             client.close()
         mark = (newest.replace(tzinfo=UTC) if newest else since) if wm_field else now
         yield Batch(watermark=mark.isoformat())
-

@@ -44,7 +44,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from data_sources.http import HttpJsonClient
-from ioc.domain.feedback import CHANNELS, RecordError, parse_timestamp, validate_report
+from ioc.domain.feedback import CHANNELS, validate_report
+from ioc.domain.records import RecordError, parse_timestamp
 from ioc.domain.units import nearest_unit
 from ioc.sources import Batch, Collector, CollectorContext, ConfigurationError, Reject, SourceError, SourceSpec
 

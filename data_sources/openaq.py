@@ -39,11 +39,10 @@ from typing import Any
 
 import httpx
 
-from ioc.domain.air_quality import PARAMETERS, EnvObservation, EnvStation, validate_observation
-from ioc.domain.feedback import RecordError
+from ioc.domain.air_quality import PARAMETERS, EnvObservation, EnvRecords, EnvStation, validate_observation
+from ioc.domain.records import RecordError
 from ioc.domain.units import PROVINCE_BBOX
 from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
-from ioc.store.environment import EnvRecords
 
 DEFAULT_URL = "https://api.openaq.org"
 MAX_PAGES = 1000

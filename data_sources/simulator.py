@@ -14,14 +14,15 @@ the run's window, so reports close on screen as simulated time passes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from data_sources import simulation
+from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days, utcnow
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CATEGORIES, DEFAULT_DUE_WORKING_DAYS
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
@@ -197,34 +198,20 @@ def state_at(plan: pd.DataFrame, now: datetime) -> pd.DataFrame:
     })
 
 
+TRANSITIONS = ("received_at", "verified_at", "assigned_at", "started_at", "closed_at", "rated_at")
+
+
 def changed_between(plan: pd.DataFrame, since: datetime, now: datetime) -> pd.DataFrame:
     """Reports with any transition in (since, now], as they stand at ``now``."""
-    if plan.empty:
-        return plan
-    a, b = np.datetime64(since), np.datetime64(now)
-    touched = np.zeros(len(plan), dtype=bool)
-    for col in ("received_at", "verified_at", "assigned_at", "started_at", "closed_at", "rated_at"):
-        values = plan[col].to_numpy()
-        touched |= ~pd.isna(values) & (values > a) & (values <= b)
-    return state_at(plan[touched], now)
+    return simulation.changed_between(plan, TRANSITIONS, since, now, state_at)
 
 
 def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCalendar, tz_name: str,
             yearly: float = YEARLY_REPORTS, prefix: str = "SIM") -> pd.DataFrame:
     """Simulated reports received on local days [start, end), as they stand at ``now`` (UTC)."""
-    frames = []
-    day = start
-    while day < end:
-        plan = _plan_day(seed, day, _day_rate(day, calendar, yearly), prefix, calendar, tz_name)
-        if not plan.empty:
-            frames.append(state_at(plan, now))
-        day += timedelta(days=1)
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    plans = (_plan_day(seed, day, _day_rate(day, calendar, yearly), prefix, calendar, tz_name)
+             for day in local_days(start, end))
+    return concat_nonempty(state_at(plan, now) for plan in plans if not plan.empty)
 
 
 class FeedbackSimulator(Collector):
@@ -236,35 +223,18 @@ class FeedbackSimulator(Collector):
     simulated = True
 
     def backfill(self, days: int, seed: int) -> Iterator[Batch]:
-        now = _utcnow()
-        today = now.replace(tzinfo=UTC).astimezone(self.ctx.tz).date()
+        now = utcnow()
+        today = local_date(now, self.ctx.tz)
         frame = history(seed, today - timedelta(days=days), today + timedelta(days=1), now, self.ctx.calendar,
                         str(self.ctx.tz))
         yield Batch(records=frame, fetched=len(frame))
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
-        now = self.spec.option("now") or _utcnow()
-        if isinstance(now, str):
-            now = datetime.fromisoformat(now)
         seed = int(self.spec.option("seed", 2023))
-        per_minute = float(self.spec.option("reports_per_minute", 6))
-        state = json.loads(watermark) if watermark else {}
-        live_start = datetime.fromisoformat(state["live_start"]) if "live_start" in state else now
-        since = datetime.fromisoformat(state["until"]) if "until" in state else now - timedelta(
-            seconds=self.spec.every_seconds)
-        since = max(since, now - timedelta(days=MAX_LIFE_DAYS))
+        per_day = float(self.spec.option("reports_per_minute", 6)) * 1440
         tz = self.ctx.tz
-        first_day = max(live_start, now - timedelta(days=MAX_LIFE_DAYS)).replace(tzinfo=UTC).astimezone(tz).date()
-        last_day = now.replace(tzinfo=UTC).astimezone(tz).date()
-        frames = []
-        day = first_day
-        while day <= last_day:
-            plan = _plan_day(seed, day, per_minute * 1440, "LIVE", self.ctx.calendar, str(tz))
-            if not plan.empty:
-                plan = plan[plan["received_at"] >= np.datetime64(live_start)]
-                frames.append(changed_between(plan, since, now))
-            day += timedelta(days=1)
-        frames = [f for f in frames if not f.empty]
-        records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        yield Batch(records=records, fetched=len(records),
-                    watermark=json.dumps({"live_start": live_start.isoformat(), "until": now.isoformat()}))
+
+        def plan_day(day: date) -> pd.DataFrame:
+            return _plan_day(seed, day, per_day, "LIVE", self.ctx.calendar, str(tz))
+
+        yield live_batch(self.spec, tz, watermark, MAX_LIFE_DAYS, "received_at", plan_day, changed_between)

@@ -48,13 +48,10 @@ with its row number (the header is row 1) and the reason; the other rows are imp
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from data_sources.files import FeedbackFileCollector, _local_datetime
-from ioc.domain.feedback import RecordError
+from data_sources.tabular import TabularFileCollector
 from ioc.domain.traffic_records import validate_violation
-from ioc.domain.units import nearest_unit
 
 if TYPE_CHECKING:
     pass
@@ -64,29 +61,18 @@ OPTIONAL_COLUMNS = ("status", "channel", "camera_code", "camera_name", "unit_cod
                     "description", "plate", "evidence_url", "fine_vnd", "speed_over_kmh", "verified_at",
                     "notice_sent_at", "paid_at", "rating", "updated_at")
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
-CHUNK_ROWS = 20_000
 
 
-def normalise_row(raw: dict[str, Any]) -> dict[str, Any]:
-    """One file row (header name → cell) as :func:`validate_violation` takes it."""
-    row = {key: raw.get(key) for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)}
-    for key in TIME_COLUMNS:
-        row[key] = _local_datetime(row[key])
-    return row
-
-
-class TrafficFileCollector(FeedbackFileCollector):
-    """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` violations."""
+class TrafficFileCollector(TabularFileCollector):
+    """Reads ``spec.path`` once per run and yields batches of validated violations."""
 
     type = "file"
     family = "traffic"
 
     required_columns = REQUIRED_COLUMNS
+    optional_columns = OPTIONAL_COLUMNS
+    time_columns = TIME_COLUMNS
 
-    def _record(self, raw: dict[str, Any]) -> Any:
-        record = validate_violation(normalise_row(raw), naive_tz=self.ctx.tz)
-        if record.unit_code and record.unit_code not in self._known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        if not record.unit_code and not record.camera_code and record.lat is not None:
-            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
-        return record
+    def record(self, raw: dict[str, Any]) -> Any:
+        record = validate_violation(self.row(raw), naive_tz=self.ctx.tz)
+        return self.with_known_unit(record, locate=not record.camera_code and record.lat is not None)

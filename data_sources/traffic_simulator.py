@@ -22,14 +22,15 @@ of its transitions falls inside the run's window (so fines get paid on screen).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from data_sources import simulation
+from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days, utcnow
 from data_sources.traffic_sim_cameras import CAMERAS
 from ioc.domain.traffic import ViolationType, default_schedule
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
@@ -259,35 +260,20 @@ def state_at(plan: pd.DataFrame, now: datetime) -> pd.DataFrame:
     })
 
 
+TRANSITIONS = ("detected_at", "verified_at", "notice_at", "paid_at_plan", "rated_at")
+
+
 def changed_between(plan: pd.DataFrame, since: datetime, now: datetime) -> pd.DataFrame:
     """Violations with any transition in (since, now], as they stand at ``now``."""
-    if plan.empty:
-        return plan
-    a, b = np.datetime64(since), np.datetime64(now)
-    touched = np.zeros(len(plan), dtype=bool)
-    for col in ("detected_at", "verified_at", "notice_at", "paid_at_plan", "rated_at"):
-        values = plan[col].to_numpy()
-        touched |= ~pd.isna(values) & (values > a) & (values <= b)
-    return state_at(plan[touched], now)
+    return simulation.changed_between(plan, TRANSITIONS, since, now, state_at)
 
 
 def history(seed: int, start: date, end: date, now: datetime, tz_name: str,
             yearly: float = YEARLY_VIOLATIONS, prefix: str = "SIMT") -> pd.DataFrame:
     """Simulated violations detected on local days [start, end), as they stand at ``now`` (UTC)."""
     scale = yearly / YEARLY_VIOLATIONS
-    frames = []
-    day = start
-    while day < end:
-        plan = _plan_day(seed, day, scale, prefix, tz_name)
-        if not plan.empty:
-            frames.append(state_at(plan, now))
-        day += timedelta(days=1)
-    frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    plans = (_plan_day(seed, day, scale, prefix, tz_name) for day in local_days(start, end))
+    return concat_nonempty(state_at(plan, now) for plan in plans if not plan.empty)
 
 
 class TrafficSimulator(Collector):
@@ -299,8 +285,8 @@ class TrafficSimulator(Collector):
     simulated = True
 
     def backfill(self, days: int, seed: int) -> Iterator[Batch]:
-        now = _utcnow()
-        today = now.replace(tzinfo=UTC).astimezone(self.ctx.tz).date()
+        now = utcnow()
+        today = local_date(now, self.ctx.tz)
         day = today - timedelta(days=days)
         while day <= today:  # a month per batch keeps memory flat
             end = min(day + timedelta(days=31), today + timedelta(days=1))
@@ -309,29 +295,11 @@ class TrafficSimulator(Collector):
             day = end
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
-        now = self.spec.option("now") or _utcnow()
-        if isinstance(now, str):
-            now = datetime.fromisoformat(now)
         seed = int(self.spec.option("seed", 2023))
-        per_minute = float(self.spec.option("violations_per_minute", 4))
-        state = json.loads(watermark) if watermark else {}
-        live_start = datetime.fromisoformat(state["live_start"]) if "live_start" in state else now
-        since = datetime.fromisoformat(state["until"]) if "until" in state else now - timedelta(
-            seconds=self.spec.every_seconds)
-        since = max(since, now - timedelta(days=MAX_LIFE_DAYS))
+        scale = float(self.spec.option("violations_per_minute", 4)) * 1440 / (CAMERA_PER_DAY + CITIZEN_PER_DAY)
         tz = self.ctx.tz
-        first_day = max(live_start, now - timedelta(days=MAX_LIFE_DAYS)).replace(tzinfo=UTC).astimezone(tz).date()
-        last_day = now.replace(tzinfo=UTC).astimezone(tz).date()
-        scale = per_minute * 1440 / (CAMERA_PER_DAY + CITIZEN_PER_DAY)
-        frames = []
-        day = first_day
-        while day <= last_day:
-            plan = _plan_day(seed, day, scale, "LIVET", str(tz))
-            if not plan.empty:
-                plan = plan[plan["detected_at"] >= np.datetime64(live_start)]
-                frames.append(changed_between(plan, since, now))
-            day += timedelta(days=1)
-        frames = [f for f in frames if not f.empty]
-        records = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        yield Batch(records=records, fetched=len(records),
-                    watermark=json.dumps({"live_start": live_start.isoformat(), "until": now.isoformat()}))
+
+        def plan_day(day: date) -> pd.DataFrame:
+            return _plan_day(seed, day, scale, "LIVET", str(tz))
+
+        yield live_batch(self.spec, tz, watermark, MAX_LIFE_DAYS, "detected_at", plan_day, changed_between)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from callbacks import feedback as web
 from callbacks.feedback_data import summary
-from data_sources.files import FeedbackFileCollector
+from data_sources.feedback_files import FeedbackFileCollector
 from data_sources.open311 import Open311Collector
 from data_sources.simulator import FeedbackSimulator
 from ioc.domain.feedback import validate_report

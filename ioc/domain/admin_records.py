@@ -2,7 +2,7 @@
 
 Pure code, no I/O. :func:`validate_dossier` turns a dict of the store's field names (from a
 file row, a JSON item or the simulator) into a :class:`DossierRecord`, or raises
-:class:`~ioc.domain.feedback.RecordError` naming the field and the value that was wrong.
+:class:`~ioc.domain.records.RecordError` naming the field and the value that was wrong.
 Times are ISO 8601 or ``dd/mm/yyyy [HH:MM[:SS]]``; with an offset they are converted to UTC,
 without one they are read in ``naive_tz``. Stored times are naive UTC.
 """
@@ -10,7 +10,6 @@ without one they are read in ``naive_tz``. Stored times are naive UTC.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,7 @@ from ioc.domain.admin import (
     Level,
     OnlineMode,
 )
-from ioc.domain.feedback import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, parse_dmy, parse_timestamp
 
 FAMILY = "admin"
 MIN_TIME = datetime(2000, 1, 1)
@@ -46,7 +45,6 @@ RATING_LABELS = {"satisfied": ("Hài lòng", "Satisfied"), "acceptable": ("Chấ
                  "dissatisfied": ("Không hài lòng", "Not satisfied")}
 _TRUE = {"1", "true", "yes", "y", "x", "co", "có", "đã", "da"}
 _FALSE = {"0", "false", "no", "n", "khong", "không", "chua", "chưa", ""}
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 Pause = tuple[datetime, datetime | None]
 
@@ -100,13 +98,10 @@ def parse_pauses_json(text: str | None) -> list[Pause]:
 
 
 def _time(value: Any, field: str, naive_tz: Any) -> datetime:
-    match = _DMY.match(value.strip()) if isinstance(value, str) else None
-    if match:
-        d, m, y, hh, mm, ss = (int(g) if g else 0 for g in match.groups())
-        try:
-            value = datetime(y, m, d, hh, mm, ss)
-        except ValueError:
-            raise RecordError(field, f"not a valid date/time: {value!r}") from None
+    try:
+        value = parse_dmy(value) or value
+    except ValueError:
+        raise RecordError(field, f"not a valid date/time: {value!r}") from None
     out = parse_timestamp(value, field, naive_tz)
     if not MIN_TIME <= out < MAX_TIME:
         raise RecordError(field, f"{out:%Y-%m-%d} is outside the years 2000–2099")
@@ -289,4 +284,4 @@ def validate_dossier(raw: dict[str, Any], naive_tz: Any = UTC) -> DossierRecord:
     )
 
 
-__all__ = ["EXCLUDED_STATUSES", "DossierRecord", "RecordError", "validate_dossier"]
+__all__ = ["EXCLUDED_STATUSES", "DossierRecord", "validate_dossier"]

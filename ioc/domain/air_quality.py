@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ioc.domain.aqi import to_ugm3
-from ioc.domain.feedback import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, parse_timestamp, text_field
 
 FAMILY = "environment"
 
@@ -117,22 +118,15 @@ class EnvObservation:
     provider: str = ""
 
 
-def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
-    value = raw.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if required:
-            raise RecordError(key, "missing")
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a spreadsheet keeps station 101 as 101.0
-    if not isinstance(value, (str, int, float)):
-        raise RecordError(key, f"expected text, got {type(value).__name__}")
-    text = str(value).strip()
-    if required and not text:
-        raise RecordError(key, "empty")
-    if len(text) > limit:
-        raise RecordError(key, f"longer than {limit} characters")
-    return text
+@dataclass
+class EnvRecords:
+    """A batch of air-quality data: station records and an observation frame (or records)."""
+
+    stations: list[EnvStation] = field(default_factory=list)
+    observations: pd.DataFrame | list[EnvObservation] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.stations) + len(self.observations)
 
 
 def _number(raw: dict[str, Any], key: str, lo: float | None = None, hi: float | None = None,
@@ -180,15 +174,15 @@ def validate_observation(raw: dict[str, Any], naive_tz: Any = UTC) -> EnvObserva
     converted to UTC; without one they are read in ``naive_tz``. Negative values are kept
     (and flagged), a value that is not a number is not. Raises :class:`RecordError`.
     """
-    station_id = _text(raw, "station_id", 64, required=True)
+    station_id = text_field(raw, "station_id", 64, required=True, truncate=False)
     try:
-        parameter = normalise_parameter(_text(raw, "parameter", 16, required=True))
+        parameter = normalise_parameter(text_field(raw, "parameter", 16, required=True, truncate=False))
     except ValueError as exc:
         raise RecordError("parameter", str(exc)) from None
     hour = _hour(raw, naive_tz)
     value = _number(raw, "value", required=True)
     try:
-        unit = normalise_unit(_text(raw, "unit", 16, required=True))
+        unit = normalise_unit(text_field(raw, "unit", 16, required=True, truncate=False))
         value_ugm3 = to_ugm3(value, unit, parameter)  # type: ignore[arg-type]
     except ValueError as exc:
         raise RecordError("unit", str(exc)) from None
@@ -198,8 +192,8 @@ def validate_observation(raw: dict[str, Any], naive_tz: Any = UTC) -> EnvObserva
     return EnvObservation(
         station_id=station_id, parameter=parameter, hour=hour, value=float(value), unit=unit,  # type: ignore[arg-type]
         value_ugm3=float(value_ugm3), updated_at=updated_at,
-        station_name=_text(raw, "station_name", 200), lat=_number(raw, "lat", -90, 90),
-        lon=_number(raw, "lon", -180, 180), provider=_text(raw, "provider", 100),
+        station_name=text_field(raw, "station_name", 200, truncate=False), lat=_number(raw, "lat", -90, 90),
+        lon=_number(raw, "lon", -180, 180), provider=text_field(raw, "provider", 100, truncate=False),
     )
 
 
@@ -214,9 +208,12 @@ def validate_station(raw: dict[str, Any]) -> EnvStation:
     except ValueError as exc:
         raise RecordError("parameters", str(exc)) from None
     return EnvStation(
-        station_id=_text(raw, "station_id", 64, required=True), name=_text(raw, "name", 200, required=True),
-        lat=_number(raw, "lat", -90, 90), lon=_number(raw, "lon", -180, 180), unit_code=_text(raw, "unit_code", 16),
-        provider=_text(raw, "provider", 100), parameters=codes, simulated=bool(raw.get("simulated", False)),
+        station_id=text_field(raw, "station_id", 64, required=True, truncate=False),
+        name=text_field(raw, "name", 200, required=True, truncate=False),
+        lat=_number(raw, "lat", -90, 90), lon=_number(raw, "lon", -180, 180),
+        unit_code=text_field(raw, "unit_code", 16, truncate=False),
+        provider=text_field(raw, "provider", 100, truncate=False), parameters=codes,
+        simulated=bool(raw.get("simulated", False)),
     )
 
 

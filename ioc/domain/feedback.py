@@ -1,4 +1,4 @@
-"""Citizen field feedback (phản ánh hiện trường): vocabulary, record validation, histogram bins.
+"""Citizen field feedback (phản ánh hiện trường): vocabulary and record validation.
 
 Pure code: no I/O. A record arriving from any collector is checked by :func:`validate_report`,
 which returns either a normalised :class:`FeedbackRecord` or raises :class:`RecordError`
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
+from ioc.domain.records import RecordError, parse_timestamp
 
 FAMILY = "feedback"
 
@@ -69,55 +69,6 @@ CATEGORIES = {
 
 DEFAULT_DUE_WORKING_DAYS = 7
 
-# Resolution-time histogram: bin 0 is [0, 0.25 h); bin k ≥ 1 is [0.25·1.1^(k−1), 0.25·1.1^k) h;
-# the last bin is open-ended. A percentile is reported as the geometric middle of its bin, so
-# its relative error is at most √1.1 − 1 ≈ 4.9 % (for values ≥ 0.25 h; below, at most 0.125 h).
-HIST_BASE_HOURS = 0.25
-HIST_RATIO = 1.1
-HIST_BINS = 112
-HIST_MAX_RELATIVE_ERROR = math.sqrt(HIST_RATIO) - 1
-
-
-def hist_bin(hours: np.ndarray) -> np.ndarray:
-    """Histogram bin index for resolution times in hours (vectorised)."""
-    hours = np.asarray(hours, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.floor(np.log(np.maximum(hours, 1e-12) / HIST_BASE_HOURS) / math.log(HIST_RATIO)) + 1
-    k = np.where(hours < HIST_BASE_HOURS, 0, k)
-    return np.clip(k, 0, HIST_BINS - 1).astype("int64")
-
-
-def hist_bin_value(k: int) -> float:
-    """Representative value (hours) of bin ``k``: the geometric middle of its edges."""
-    if k <= 0:
-        return HIST_BASE_HOURS / 2
-    lo = HIST_BASE_HOURS * HIST_RATIO ** (k - 1)
-    return lo * math.sqrt(HIST_RATIO)
-
-
-def hist_percentile(counts: np.ndarray | list[int], q: float) -> float | None:
-    """The ``q``-quantile (0 < q < 1) of a resolution-time histogram, in hours.
-
-    Uses the nearest-rank definition: the smallest bin whose cumulative count reaches
-    ``ceil(q·n)``.
-    """
-    counts = np.asarray(counts, dtype="int64")
-    total = int(counts.sum())
-    if total <= 0:
-        return None
-    rank = max(1, math.ceil(q * total))
-    k = int(np.searchsorted(np.cumsum(counts), rank))
-    return hist_bin_value(k)
-
-
-class RecordError(ValueError):
-    """A record that cannot be stored. ``field`` names what was wrong."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
 @dataclass(frozen=True, slots=True)
 class FeedbackRecord:
     """One report, normalised. Datetimes are naive UTC."""
@@ -141,29 +92,6 @@ class FeedbackRecord:
 
     def as_row(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
-    """Parse an ISO 8601 timestamp (or datetime) into naive UTC.
-
-    An offset (``+07:00``, ``Z``) is converted, not stripped; a value with no offset is read
-    in ``naive_tz`` (UTC unless the source says its times are local).
-    """
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, str) and value.strip():
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        try:
-            dt = datetime.fromisoformat(text)
-        except ValueError:
-            raise RecordError(field, f"unparseable timestamp {value!r}") from None
-    else:
-        raise RecordError(field, f"missing or not a timestamp: {value!r}")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=naive_tz)
-    return dt.astimezone(UTC).replace(tzinfo=None)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:

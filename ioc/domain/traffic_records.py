@@ -2,7 +2,7 @@
 
 A record arriving from any collector (JSON mapping, CSV/XLSX file) is checked by
 :func:`validate_violation`, which returns a normalised :class:`TrafficRecord` or raises
-:class:`~ioc.domain.feedback.RecordError` naming the field and the value that was wrong.
+:class:`~ioc.domain.records.RecordError` naming the field and the value that was wrong.
 The fine check (decree in force on the local detection date) and the plate normalisation are
 *flags*, computed in bulk at ingest (:mod:`ioc.store.traffic`): a record with an out-of-range
 fine or an unreadable plate is stored, never rejected for it.
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ioc.domain.feedback import RATING_LABELS, RATINGS, RecordError, parse_timestamp
+from ioc.domain.feedback import RATING_LABELS, RATINGS
+from ioc.domain.records import RecordError, alias_table, fold, parse_timestamp, text_field
 from ioc.domain.traffic import VEHICLE_LABELS, VIOLATION_LABELS, VehicleClass, ViolationType
 
 FAMILY = "traffic"
@@ -66,24 +66,9 @@ def speeding_type(excess_kmh: float) -> ViolationType:
     return ViolationType.SPEEDING_OVER_35
 
 
-def fold(text: str) -> str:
-    """Lower case without Vietnamese accents, spaces and hyphens as underscores."""
-    text = unicodedata.normalize("NFD", text.strip().casefold()).replace("đ", "d")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-/]+", "_", text)
-
-
-def _aliases(labels: dict[Any, tuple[str, str]], extra: dict[str, str]) -> dict[str, str]:
-    table = {fold(str(code)): str(code) for code in labels}
-    for code, names in labels.items():
-        table.update({fold(name): str(code) for name in names})
-    table.update({fold(name): code for name, code in extra.items()})
-    return table
-
-
 #: folded spelling → code, for every vocabulary field (codes, Vietnamese and English labels)
 ALIASES: dict[str, dict[str, str]] = {
-    "violation_type": _aliases(VIOLATION_LABELS, {
+    "violation_type": alias_table(VIOLATION_LABELS, slashes=True, extra={
         "speeding": SPEEDING, "Chạy quá tốc độ": SPEEDING, "Quá tốc độ": SPEEDING, "red light": "red_light",
         "Vượt đèn đỏ": "red_light", "Không chấp hành tín hiệu đèn giao thông": "red_light",
         "Sai làn": "wrong_lane", "Lấn làn": "wrong_lane", "Ngược chiều": "wrong_way",
@@ -91,22 +76,22 @@ ALIASES: dict[str, dict[str, str]] = {
         "helmet": "no_helmet", "phone": "handheld_phone", "Sử dụng điện thoại": "handheld_phone",
         "signs": "signs_markings", "markings": "signs_markings", "Biển báo": "signs_markings",
         "Vạch kẻ đường": "signs_markings"}),
-    "vehicle_class": _aliases(VEHICLE_LABELS, {
+    "vehicle_class": alias_table(VEHICLE_LABELS, slashes=True, extra={
         "motorcycle": "motorbike", "moto": "motorbike", "scooter": "motorbike", "Mô tô": "motorbike",
         "Xe mô tô": "motorbike", "Xe gắn máy": "motorbike", "Ô tô con": "car", "Xe ô tô": "car",
         "auto": "car", "automobile": "car", "bus": "car", "Xe khách": "car", "lorry": "truck",
         "Ô tô tải": "truck", "Xe tải": "truck", "Xe container": "truck"}),
-    "status": _aliases(STATUS_LABELS, {
+    "status": alias_table(STATUS_LABELS, slashes=True, extra={
         "new": "detected", "Mới": "detected", "Vi phạm mới": "detected", "Chờ xác minh": "detected",
         "confirmed": "verified", "Đã xác nhận": "verified", "notified": "notice_sent", "notice": "notice_sent",
         "Đã thông báo": "notice_sent", "Đã gửi thông báo": "notice_sent", "Đã ra quyết định": "notice_sent",
         "fined": "notice_sent", "Đã xử phạt": "notice_sent", "Đã nộp tiền": "paid", "Đã thu": "paid",
         "rejected": "dismissed", "cancelled": "dismissed", "Hủy": "dismissed", "Từ chối": "dismissed",
         "Không vi phạm": "dismissed"}),
-    "channel": _aliases(CHANNEL_LABELS, {
+    "channel": alias_table(CHANNEL_LABELS, slashes=True, extra={
         "ai_camera": "camera", "cam": "camera", "Camera": "camera", "hue_s": "citizen", "Hue-S": "citizen",
         "citizen_report": "citizen", "Phản ánh": "citizen", "Người dân": "citizen", "report": "citizen"}),
-    "rating": _aliases(RATING_LABELS, {}),
+    "rating": alias_table(RATING_LABELS, slashes=True),
 }
 
 
@@ -173,27 +158,11 @@ def parse_vnd(value: Any, field: str = "fine_vnd") -> int | None:
     return int(number)
 
 
-def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
-    value = raw.get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        if required:
-            raise RecordError(key, "missing")
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # Excel keeps codes such as 474 as numbers
-    if not isinstance(value, str | int | float):
-        raise RecordError(key, f"expected text, got {type(value).__name__}")
-    text = str(value).strip()
-    if required and not text:
-        raise RecordError(key, "empty")
-    return text[:limit]
-
-
 def _code(raw: dict[str, Any], key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
-    text = _text(raw, key, 64, required=default is None)
+    text = text_field(raw, key, 64, required=default is None)
     if not text:
         return default or ""
-    code = ALIASES[key].get(fold(text))
+    code = ALIASES[key].get(fold(text, slashes=True))
     if code is None or (code not in allowed and code != SPEEDING):
         raise RecordError(key, f"unknown value {text!r} (expected one of {', '.join(allowed)})")
     return code
@@ -233,7 +202,7 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
     else citizen. Timestamps of stages the status has not reached are dropped (a status set
     back wins); a stage timestamp earlier than ``detected_at`` is an error.
     """
-    external_id = _text(raw, "external_id", 128, required=True)
+    external_id = text_field(raw, "external_id", 128, required=True)
     detected_at = _time(raw, "detected_at", naive_tz)
     if detected_at is None:
         raise RecordError("detected_at", "missing")
@@ -247,10 +216,10 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
             reason = "missing" if excess in (None, "") else str(exc)
             raise RecordError("speed_over_kmh", f"needed to classify 'speeding': {reason}") from None
     status = _code(raw, "status", STATUSES, default="detected")
-    camera_code = _text(raw, "camera_code", 64)
+    camera_code = text_field(raw, "camera_code", 64)
     channel = _code(raw, "channel", CHANNELS, default="camera" if camera_code else "citizen")
-    rating_text = _text(raw, "rating", 64)
-    rating = None if fold(rating_text) in ("", "none", "null") else _code(raw, "rating", RATINGS)
+    rating_text = text_field(raw, "rating", 64)
+    rating = None if fold(rating_text, slashes=True) in ("", "none", "null") else _code(raw, "rating", RATINGS)
     stamps = {key: _time(raw, key, naive_tz) for key in ("verified_at", "notice_sent_at", "paid_at")}
     reached = {"verified_at": status in (*VERIFIED_STATUSES, "dismissed"),
                "notice_sent_at": status in ISSUED_STATUSES, "paid_at": status == "paid"}
@@ -269,14 +238,14 @@ def validate_violation(raw: dict[str, Any], naive_tz: Any = UTC) -> TrafficRecor
         status=status,
         channel=channel,
         camera_code=camera_code,
-        camera_name=_text(raw, "camera_name", 200),
-        unit_code=_text(raw, "unit_code", 16),
+        camera_name=text_field(raw, "camera_name", 200),
+        unit_code=text_field(raw, "unit_code", 16),
         lat=_coord(raw, "lat", -90, 90),
         lon=_coord(raw, "lon", -180, 180),
-        address=_text(raw, "address", 300),
-        description=_text(raw, "description", 4000),
-        plate=_text(raw, "plate", 40),
-        evidence_url=_text(raw, "evidence_url", 500),
+        address=text_field(raw, "address", 300),
+        description=text_field(raw, "description", 4000),
+        plate=text_field(raw, "plate", 40),
+        evidence_url=text_field(raw, "evidence_url", 500),
         fine_vnd=parse_vnd(raw.get("fine_vnd")),
         verified_at=stamps["verified_at"],
         notice_sent_at=stamps["notice_sent_at"],

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
 
-from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES, hist_percentile
+from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES
+from ioc.domain.histogram import hist_percentile
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
 from ioc.store import schema

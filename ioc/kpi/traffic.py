@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, case, desc, func, select
 
-from ioc.domain.feedback import hist_percentile
+from ioc.domain.histogram import hist_percentile
 from ioc.domain.traffic_records import ISSUED_STATUSES, VERIFIED_STATUSES
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, ratio, summed

@@ -26,6 +26,7 @@ from ioc.domain.admin import OPEN_STATUSES, RESOLVED_STATUSES
 from ioc.domain.admin_clock import BUCKETS, HOUR_US, Pauses, WorkClock, effective_due, resolved_buckets
 from ioc.domain.admin_records import parse_pauses_json
 from ioc.domain.calendar import WorkCalendar
+from ioc.domain.local_time import to_local, to_utc
 from ioc.store.bulk import object_missing
 from ioc.store.schema_admin import ADMIN_COUNTS, ADMIN_MEASURES, PROCEDURE_DIMS, UNIT_DIMS
 
@@ -85,19 +86,6 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(values, np.ndarray) and values.dtype == object:
             out[col] = pd.Series(values, index=frame.index, dtype=object, copy=False)
     return pd.DataFrame(out, index=frame.index, copy=False)
-
-
-def to_local(utc: pd.Series | np.ndarray, tz: ZoneInfo) -> np.ndarray:
-    """Naive UTC → naive local ``datetime64[us]`` (NaT kept)."""
-    index = pd.DatetimeIndex(np.asarray(utc, dtype="datetime64[us]"))
-    return index.tz_localize("UTC").tz_convert(tz).tz_localize(None).to_numpy().astype("datetime64[us]")
-
-
-def to_utc(local: np.ndarray, tz: ZoneInfo) -> np.ndarray:
-    """Naive local → naive UTC ``datetime64[us]`` (NaT kept; a skipped local hour moves forward)."""
-    index = pd.DatetimeIndex(np.asarray(local, dtype="datetime64[us]"))
-    return (index.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
-            .tz_localize(None).to_numpy().astype("datetime64[us]"))
 
 
 def pause_table(frame: pd.DataFrame, tz: ZoneInfo) -> Pauses:

@@ -16,7 +16,6 @@ from station records and from the station fields that ride along with observatio
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,40 +25,17 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
-from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvStation
+from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvRecords, EnvStation
 from ioc.domain.units import nearest_unit
 from ioc.store import bulk
 from ioc.store.db import bump_version, load_units, sql_ts, utcnow
-from ioc.store.ingest import read_times
+from ioc.store.ingest import IngestResult, read_times
 from ioc.store.schema_environment import env_stations
 
 KEY = ("station_id", "parameter", "hour")
 OBS_COLUMNS = ("station_id", "parameter", "hour", "value", "unit", "value_ugm3", "updated_at")
 STATION_FIELDS = ("station_name", "lat", "lon", "provider")
 STATION_COLUMNS = ("station_id", "name", "lat", "lon", "unit_code", "provider", "parameters", "simulated")
-
-
-@dataclass
-class EnvRecords:
-    """A batch for :func:`ingest`: station records and an observation frame (or records)."""
-
-    stations: list[EnvStation] = field(default_factory=list)
-    observations: pd.DataFrame | list[EnvObservation] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.stations) + len(self.observations)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    alerts_changed: int = 0
-
-    @property
-    def changed(self) -> int:
-        return self.inserted + self.updated
 
 
 def observations_frame(records: Iterable[EnvObservation] | pd.DataFrame) -> pd.DataFrame:

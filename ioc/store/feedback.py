@@ -20,20 +20,15 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.feedback import (
-    CLOSED_STATUSES,
-    DEFAULT_DUE_WORKING_DAYS,
-    FAMILY,
-    FeedbackRecord,
-    hist_bin,
-)
+from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, FAMILY, FeedbackRecord
+from ioc.domain.histogram import hist_bin
+from ioc.domain.local_time import local_naive
 from ioc.store import bulk
 from ioc.store import schema_feedback as sf
 from ioc.store.db import bump_version, load_calendar, utcnow
 from ioc.store.ingest import (
     IngestResult,
     apply_rollup_deltas,
-    local_naive,
     read_times,
     stored_chunks,
     stored_versions,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -22,25 +21,21 @@ from ioc.store import bulk
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What an ingest did with a batch: rows inserted, updated, and left as they were."""
+    """How many records of a batch were new, replaced a stored older version, or changed nothing;
+    ``alerts_changed``: alerts opened or closed by the batch (families with live alerts)."""
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    alerts_changed: int = 0
 
     def __add__(self, other: IngestResult) -> IngestResult:
-        return IngestResult(
-            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
-        )
+        return IngestResult(self.inserted + other.inserted, self.updated + other.updated,
+                            self.unchanged + other.unchanged, self.alerts_changed + other.alerts_changed)
 
     @property
     def changed(self) -> int:
         return self.inserted + self.updated
-
-
-def local_naive(utc: pd.Series, tz: ZoneInfo) -> pd.Series:
-    """Naive UTC datetimes → naive local datetimes in ``tz``."""
-    return utc.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
 
 
 def bulk_date(conn: Connection, value: date) -> object:

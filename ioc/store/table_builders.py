@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-from ioc.domain.feedback import HIST_BINS
+from ioc.domain.histogram import HIST_BINS
 
 #: the histogram's columns, one per bin of :func:`ioc.domain.feedback.hist_bin`
 HIST_COLUMNS = tuple(f"h{k:03d}" for k in range(HIST_BINS))

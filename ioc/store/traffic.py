@@ -24,12 +24,13 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.feedback import hist_bin
+from ioc.domain.histogram import hist_bin
+from ioc.domain.local_time import local_naive
 from ioc.domain.traffic_records import FAMILY, ISSUED_STATUSES, VERIFIED_STATUSES
 from ioc.store import bulk
 from ioc.store import schema_traffic as st
 from ioc.store.db import bump_version, utcnow
-from ioc.store.ingest import IngestResult, apply_rollup_deltas, local_naive, read_times, stored_chunks
+from ioc.store.ingest import IngestResult, apply_rollup_deltas, read_times, stored_chunks
 from ioc.store.traffic_derive import (  # noqa: F401 - re-exported: the store's public interface
     TIME_COLUMNS,
     References,

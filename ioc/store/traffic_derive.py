@@ -21,12 +21,12 @@ import pandas as pd
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
+from ioc.domain.local_time import local_naive
 from ioc.domain.traffic import FineSchedule, normalise_plates
 from ioc.domain.traffic_records import RECORD_FIELDS, TrafficRecord
 from ioc.domain.units import Unit, nearest_unit
 from ioc.store import schema_traffic as st
 from ioc.store.db import load_units
-from ioc.store.ingest import local_naive
 
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
 TEXT_COLUMNS = ("external_id", "violation_type", "vehicle_class", "status", "channel", "camera_code", "camera_name",

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from ioc.domain.air_quality import EnvStation, validate_observation
+from ioc.domain.air_quality import EnvRecords, EnvStation, validate_observation
 from ioc.domain.aqi import hourly_aqi, nowcast
 from ioc.domain.aqi_series import hourly_aqi_frame
 from ioc.kpi.environment import EnvFilter, environment_kpis, quality_by_station
 from ioc.kpi.periods import Period
-from ioc.store.environment import EnvRecords, ingest, load_observations
+from ioc.store.environment import ingest, load_observations
 from ioc.store.schema_environment import alerts, env_aqi_daily, env_aqi_hourly, env_observations, env_stations
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select
 
-from ioc.domain.feedback import FAMILY, hist_bin, validate_report
+from ioc.domain.feedback import FAMILY, validate_report
+from ioc.domain.histogram import hist_bin
 from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_series, first_received
 from ioc.kpi.periods import Period
 from ioc.store import schema
@@ -23,12 +24,12 @@ from ioc.store.feedback import (
     REPORT_COLUMNS,
     ROLLUP_KEYS,
     ROLLUP_MEASURES,
-    IngestResult,
     count_reports,
     ingest,
     rebuild_rollups,
     records_frame,
 )
+from ioc.store.ingest import IngestResult
 
 SOURCE = "hue_s"
 ROLLUP_INT_MEASURES = [m for m in ROLLUP_MEASURES if m != "res_hours_sum"]

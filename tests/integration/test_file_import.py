@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-import data_sources.files as files
+import data_sources.tabular as tabular
 from ioc.collect import import_file, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
@@ -254,7 +254,7 @@ def test_semicolon_csv_with_decimal_commas(ctx: Context, tmp_path: Path) -> None
 
 
 def test_rows_arrive_in_chunks_with_progress(ctx: Context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
     path = write_csv(tmp_path / "big.csv", [row(f"C{i}", "2026-03-02 08:00") for i in range(5)])
     calls: list[tuple[int, int | None]] = []
     spec = SourceSpec(name="big", type="file", family="feedback", every_seconds=86400, path=path)

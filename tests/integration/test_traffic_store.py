@@ -21,7 +21,7 @@ from ioc.kpi.traffic import TrafficFilter, traffic_kpis, traffic_kpis_raw
 from ioc.kpi.traffic_views import hour_weekday
 from ioc.store import schema
 from ioc.store import schema_traffic as st
-from ioc.store.feedback import IngestResult
+from ioc.store.ingest import IngestResult
 from ioc.store.traffic import canonical_plates, ingest, rebuild, records_frame
 
 SOURCE = "camera-platform"

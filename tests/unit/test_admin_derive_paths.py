@@ -20,7 +20,8 @@ from ioc.domain.admin_clock import Pauses, WorkClock, elapsed
 from ioc.domain.admin_clock import effective_due as effective_due_vec
 from ioc.domain.admin_records import parse_pauses_json
 from ioc.domain.calendar import WorkCalendar
-from ioc.store.admin_derive import ADMIN_MEASURES, contributions, pause_table, to_local
+from ioc.domain.local_time import to_local
+from ioc.store.admin_derive import ADMIN_MEASURES, contributions, pause_table
 from ioc.store.bulk import sqlite_datetime_text
 from ioc.store.schema_admin import PROCEDURE_DIMS, UNIT_DIMS
 

@@ -36,8 +36,8 @@ import pandas as pd
 import pytest
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.feedback import (
-    CATEGORIES,
+from ioc.domain.feedback import CATEGORIES, validate_report
+from ioc.domain.histogram import (
     HIST_BASE_HOURS,
     HIST_BINS,
     HIST_MAX_RELATIVE_ERROR,
@@ -45,7 +45,6 @@ from ioc.domain.feedback import (
     hist_bin,
     hist_bin_value,
     hist_percentile,
-    validate_report,
 )
 from ioc.kpi.feedback import (
     FeedbackFilter,

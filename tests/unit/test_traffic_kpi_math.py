@@ -42,7 +42,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from ioc.domain.feedback import HIST_MAX_RELATIVE_ERROR, hist_bin, hist_bin_value
+from ioc.domain.histogram import HIST_MAX_RELATIVE_ERROR, hist_bin, hist_bin_value
 from ioc.domain.traffic_records import validate_violation
 from ioc.kpi import traffic as kpi_traffic
 from ioc.kpi.periods import FilterError, Period
