@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 FRESHNESS_TTL_S = 2.0
 #: Worst first: the order in which a family's sources decide its state.
 STATE_ORDER = ("never", "stale", "late", "ok")
+#: A source is "late" from this many cadences without a success and "stale" from that many, as
+#: :meth:`ioc.store.runs.SourceHealth.freshness` decides (a test holds the two together); screens
+#: age their badges with these factors between polls (sent to the browser by layouts/browser.py).
+FRESHNESS_FACTORS = {"late": 2, "stale": 5}
 _CODE_DIRS = ("ioc", "layouts", "callbacks", "data_sources", "assets")
 
 

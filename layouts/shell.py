@@ -9,8 +9,10 @@ from typing import Any
 import dash
 from dash import dcc, html
 
+from ioc.config import WALL_PAGES
 from ioc.i18n import fmt_local_datetime, t
 from layouts import ids
+from layouts.browser import browser_config_json
 
 
 def nav_href(path: str, lang: str) -> str:
@@ -46,6 +48,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
     return html.Div(
         [
             dcc.Store(id=ids.LANG_STORE, storage_type="local"),
+            dcc.Location(id=ids.NAV_LOCATION, refresh="callback-nav"),  # written by assets/ioc.js
             dcc.Store(id=ids.VERSIONS, data=versions),
             dcc.Store(id=ids.LIVE_STATE, data="live"),
             dcc.Store(id=ids.LIVE_VISIBLE, data=True),
@@ -82,5 +85,5 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
         className="app",
         **{"data-build": build, "data-versions": json.dumps(versions, sort_keys=True), "data-poll-ms": str(settings.live_poll_ms), "data-lang": lang,
            "data-reload-min": str(settings.page_reload_minutes), "data-rotate": ",".join(settings.wall_playlist),
-           "data-rotate-s": str(settings.wall_rotate_s)},
+           "data-rotate-s": str(settings.wall_rotate_s), "data-config": browser_config_json(WALL_PAGES)},
     )
