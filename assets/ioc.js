@@ -415,8 +415,10 @@
     });
   }
   // a clock that Dash has just (re-)rendered is empty until the next tick: fill it at once,
-  // so a page never shows a blank clock for up to a second
+  // so a page never shows a blank clock for up to a second; and kiosk mode applies as soon as
+  // the shell (with the config: which path is the wall) is in the page, before it is painted
   new MutationObserver(function () {
+    if (!kiosk.ready && config() !== NO_CONFIG) { onLocation(); }
     var blank = document.querySelectorAll("[data-clock]:empty");
     if (blank.length) { renderClocks(blank); }
   }).observe(document.documentElement, { childList: true, subtree: true });
