@@ -58,12 +58,13 @@ def test_placeholders_match_between_vi_and_en() -> None:
 
 
 def _t_keys_in_code() -> dict[str, list[str]]:
-    """Every constant first argument of a call to ``t(...)`` in the application code."""
+    """Every constant first argument of a call to ``t(...)`` (or ``_page_title(...)``, which
+    hands its key to t) in the application code."""
     found: dict[str, list[str]] = {}
     files = [ROOT / "app.py"] + [p for d in CODE_DIRS for p in (ROOT / d).rglob("*.py")]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in {"t", "_page_title"}
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.setdefault(node.args[0].value, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
