@@ -121,8 +121,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     for page in reg.pages:
         dash.register_page(page.name, path=page.path, name=page.name, title=_page_title(page.title_key),
                            layout=_page_layout(page))
-    nav = [p for p in reg.pages if p.nav]
-    app.layout = lambda: shell_layout.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id(), nav)
+    app.layout = lambda: shell_layout.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id(),
+                                             reg.pages)
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
                      wall.register, alerts.register):
         register(app, ctx)

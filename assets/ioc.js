@@ -5,6 +5,11 @@
  * - the live poll (GET /api/live), freshness badges, the outage banner, kiosk mode, wall
  *   rotation and self-reload: see "live" below.
  * - the header clock ticks in the deployment's time zone (data-tz), not the browser's.
+ *
+ * Everything these scripts need from the server (page map, rotation names, freshness factors,
+ * component ids, UI strings in both languages) comes from the shell root's data-config
+ * attribute, built by layouts/browser.py from the same sources as the Python side (the strings
+ * from the gettext catalogues in ioc/locale). Nothing of it is copied here.
  */
 (function () {
   "use strict";
@@ -33,15 +38,27 @@
     },
   };
 
-  var LIVE_BADGE_TEXT = {  // ioc/i18n.py: live, live_degraded, live_offline
-    vi: { live: "TR\u1ef0C TI\u1ebeP", degraded: "TR\u1ef0C TI\u1ebeP (ch\u1eadm)", offline: "M\u1ea4T K\u1ebeT N\u1ed0I" },
-    en: { live: "LIVE", degraded: "LIVE (degraded)", offline: "DISCONNECTED" },
-  };
+  /* The server's settings for this page (layouts/browser.py), read once the shell is rendered. */
+  var CONFIG = null;
+  var NO_CONFIG = { pages: {}, rotation: [], freshness: { order: [] }, ids: {}, strings: { vi: {}, en: {} } };
+  function config() {
+    if (CONFIG) { return CONFIG; }
+    var root = document.querySelector(".app[data-config]");
+    if (!root) { return NO_CONFIG; }
+    try { CONFIG = JSON.parse(root.getAttribute("data-config")); } catch (e) { return NO_CONFIG; }
+    return CONFIG;
+  }
+  function id(name) { return config().ids[name]; }
+  /* The catalogue string `key` in `lng` (default: the page's language); the key itself if absent. */
+  function text(key, lng) {
+    var strings = config().strings[lng || lang()] || {};
+    return strings[key] === undefined ? key : strings[key];
+  }
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.ioc = {
     stampUpdate: function () {
-      var el = document.getElementById("shell-clock");
+      var el = document.getElementById(id("CLOCK"));
       var zone = (el && el.getAttribute("data-tz")) || "Asia/Ho_Chi_Minh";
       return new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit",
                                                 second: "2-digit", hour12: false }).format(new Date());
@@ -54,23 +71,23 @@
         lang = root && root.getAttribute("data-lang") === "en" ? "en" : "vi";
       }
       var s = state === "degraded" || state === "offline" ? state : "live";
-      return ["badge badge-live" + (s === "live" ? "" : " " + s), LIVE_BADGE_TEXT[lang][s]];
+      // before the shell is in the page its own (server-rendered) text stands
+      var label = config() === NO_CONFIG ? window.dash_clientside.no_update : text(s === "live" ? "live" : "live_" + s, lang);
+      return ["badge badge-live" + (s === "live" ? "" : " " + s), label];
     },
+    /* Outputs: the remembered language and the shell's dcc.Location(refresh="callback-nav")
+     * href: the same URL (filters kept) with the new lang; Dash pages re-renders the page in it. */
     switchLang: function () {
       var cc = window.dash_clientside.callback_context;
       var trig = cc && cc.triggered && cc.triggered.length ? cc.triggered[0].prop_id : "";
       if (!trig) {
-        return window.dash_clientside.no_update;
+        return [window.dash_clientside.no_update, window.dash_clientside.no_update];
       }
-      var lang = trig.indexOf("lang-en") === 0 ? "en" : "vi";
+      var lang = trig.indexOf(id("LANG_EN") + ".") === 0 ? "en" : "vi";
       var l = window.location;
       var params = new URLSearchParams(l.search);
       params.set("lang", lang);
-      // Navigate the way dcc.Link does: push the URL (filters kept) and tell every
-      // dcc.Location; Dash pages then re-renders the page in the new language.
-      window.history.pushState({}, "", l.pathname + "?" + params.toString() + l.hash);
-      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-      return lang;
+      return [lang, l.pathname + "?" + params.toString() + l.hash];
     },
   };
 
@@ -82,31 +99,13 @@
    * - reloads the page when the server's build differs from the one that served the page
    *   (a redeploy), and kiosk screens on a schedule (data-reload-min) once /healthz answers;
    * - keeps the last answer's sources and ages them every second against the server's clock:
-   *   badges turn amber at 2x and red at 5x a source's cadence even while the server is away;
+   *   badges turn amber and red at the server's multiples of a source's cadence (late, stale in
+   *   the config) even while the server is away;
    * - shows a banner when the server cannot be reached or Redis is down (fallback in use).
    * Everything it writes into the page is text (textContent / data-* attributes), never HTML,
    * and only into elements React renders empty, so it never fights React's reconciliation.
    */
-  var STATE_ORDER = ["never", "stale", "late", "ok"];
   var ICON = { ok: "\u2713", late: "\u25B2", stale: "\u2716", never: "\u2716", none: "\u2013" };
-  var TEXT = {
-    vi: {
-      ok: "Cập nhật {t}", late: "Chậm · cập nhật {t} ({ago} trước)", stale: "Mất dữ liệu · lần cuối {t} ({ago} trước)",
-      never: "Chưa có lần thu thập thành công", none: "Chưa kết nối nguồn", error: "lỗi: {e}",
-      offline: "Mất kết nối máy chủ từ {t} – số liệu trên màn hình có thể đã cũ; đang thử kết nối lại…",
-      degraded: "Kênh thông báo trực tiếp (Redis) gián đoạn: {e} – đang đọc từ cơ sở dữ liệu, cập nhật có thể chậm hơn.",
-      min: "{n} phút", h: "{n} giờ", hmin: "{h} giờ {m} phút", s: "{n} giây", family: "Độ mới dữ liệu",
-    },
-    en: {
-      ok: "Updated {t}", late: "Late · updated {t} ({ago} ago)", stale: "No data · last {t} ({ago} ago)",
-      never: "No successful collection yet", none: "No source connected", error: "error: {e}",
-      offline: "Server unreachable since {t} – figures on screen may be out of date; reconnecting…",
-      degraded: "Live notices (Redis) interrupted: {e} – reading from the database, updates may be slower.",
-      min: "{n} min", h: "{n} h", hmin: "{h} h {m} min", s: "{n} s", family: "Data freshness",
-    },
-  };
-  var PAGES = { wall: "/wall", overview: "/", feedback: "/feedback", traffic: "/traffic",
-                environment: "/environment", admin: "/admin", alerts: "/alerts" };
   var LIVE = { build: null, versions: null, state: "live", pollMs: 3000, timer: null, failures: 0,
                sources: [], offset: 0, offlineSince: null, degraded: null, loadedAt: Date.now(),
                lastInput: Date.now(), reloading: false };
@@ -128,13 +127,13 @@
     var p = new URLSearchParams(window.location.search).get("lang");
     if (p === "vi" || p === "en") { return p; }
     try {
-      var stored = JSON.parse(window.localStorage.getItem("lang-store"));
+      var stored = JSON.parse(window.localStorage.getItem(id("LANG_STORE")));
       if (stored === "vi" || stored === "en") { return stored; }
     } catch (e) { /* nothing stored */ }
     return cfg("lang", "vi") === "en" ? "en" : "vi";
   }
   function tz() {
-    var el = document.getElementById("shell-clock");
+    var el = document.getElementById(id("CLOCK"));
     return (el && el.getAttribute("data-tz")) || "Asia/Ho_Chi_Minh";
   }
   var formatters = {};
@@ -154,46 +153,47 @@
     var time = p.hour + ":" + p.minute + ":" + p.second;
     return withDate ? p.day + "/" + p.month + " " + time : time;
   }
-  function agoText(seconds, L) {
+  function agoText(seconds, lng) {
     var s = Math.max(0, Math.round(seconds));
-    if (s < 90) { return fmt(L.s, { n: s }); }
+    if (s < 90) { return fmt(text("ago_s", lng), { n: s }); }
     var m = Math.round(s / 60);
-    if (m < 60) { return fmt(L.min, { n: m }); }
+    if (m < 60) { return fmt(text("ago_min", lng), { n: m }); }
     var h = Math.floor(m / 60);
-    return m % 60 ? fmt(L.hmin, { h: h, m: m % 60 }) : fmt(L.h, { n: h });
+    return m % 60 ? fmt(text("ago_hmin", lng), { h: h, m: m % 60 }) : fmt(text("ago_h", lng), { n: h });
   }
   function serverNow() { return Date.now() + LIVE.offset; }
 
-  /* A source's state at `now`, as ioc/store/runs.py SourceHealth.freshness computes it. */
+  /* A source's state at `now`, as ioc/store/runs.py SourceHealth.freshness computes it, with
+   * the server's factors (config.freshness: late and stale, in multiples of the cadence). */
   function sourceState(src, now) {
     if (src.last_success === null || src.last_success === undefined) { return "never"; }
-    var lag = (now - src.last_success) / 1000;
-    if (lag >= 5 * src.every_s) { return "stale"; }
-    if (lag >= 2 * src.every_s) { return "late"; }
+    var lag = (now - src.last_success) / 1000, factors = config().freshness;
+    if (lag >= factors.stale * src.every_s) { return "stale"; }
+    if (lag >= factors.late * src.every_s) { return "late"; }
     return "ok";
   }
   /* A family's freshness: its worst source decides; the first failing source says why. */
   function familyFresh(family, now) {
-    var worst = null, error = null;
+    var worst = null, error = null, order = config().freshness.order;
     LIVE.sources.forEach(function (src) {
       if (src.family !== family) { return; }
       var st = sourceState(src, now);
-      if (!worst || STATE_ORDER.indexOf(st) < STATE_ORDER.indexOf(worst.state)) { worst = { state: st, src: src }; }
+      if (!worst || order.indexOf(st) < order.indexOf(worst.state)) { worst = { state: st, src: src }; }
       if (src.error && !error) { error = src.name + ": " + src.error; }
     });
     if (!worst) { return { state: "none", error: null, src: null }; }
     worst.error = error;
     return worst;
   }
-  function freshTexts(f, now, L) {
+  function freshTexts(f, now, lng) {
     var src = f.src;
-    var base;
-    if (f.state === "none" || f.state === "never") { base = L[f.state]; } else {
+    var base = text("live_fresh_" + f.state, lng);  // live_fresh_ok, _late, _stale, _never, _none
+    if (f.state !== "none" && f.state !== "never") {
       var t = clockText(src.last_success, now - src.last_success > 20 * 3600 * 1000);
-      base = fmt(L[f.state], { t: t, ago: agoText((now - src.last_success) / 1000, L) });
+      base = fmt(base, { t: t, ago: agoText((now - src.last_success) / 1000, lng) });
     }
     var short = ICON[f.state] + " " + base;
-    var long = f.error ? short + " · " + ICON.late + " " + fmt(L.error, { e: f.error }) : short;
+    var long = f.error ? short + " · " + ICON.late + " " + fmt(text("live_fresh_error", lng), { e: f.error }) : short;
     return { short: short, long: long };
   }
   function setAttr(el, name, value) {
@@ -207,9 +207,9 @@
    * [data-fresh-badge=FAMILY] element gets the long text, error included. */
   function renderFresh() {
     if (LIVE.build === null) { return; }
-    var now = serverNow(), L = TEXT[lang()], cache = {};
+    var now = serverNow(), lng = lang(), cache = {};
     function get(family) {
-      if (!cache[family]) { var f = familyFresh(family, now); cache[family] = { f: f, text: freshTexts(f, now, L) }; }
+      if (!cache[family]) { var f = familyFresh(family, now); cache[family] = { f: f, text: freshTexts(f, now, lng) }; }
       return cache[family];
     }
     document.querySelectorAll("[data-family]").forEach(function (block) {
@@ -226,27 +226,27 @@
       var info = get(badge.getAttribute("data-fresh-badge"));
       setAttr(badge, "data-fresh", info.f.state);
       setText(badge, info.text.long);
-      setAttr(badge, "title", L.family + ": " + info.text.long);
+      setAttr(badge, "title", text("live_fresh_family", lng) + ": " + info.text.long);
     });
   }
   function renderBanner() {
-    var el = document.getElementById("live-banner");
+    var el = document.getElementById(id("LIVE_BANNER"));
     if (!el) { return; }
-    var L = TEXT[lang()], text = "", kind = "";
+    var message = "", kind = "";
     if (LIVE.offlineSince !== null) {
       kind = "offline";
-      text = "\u26A0 " + fmt(L.offline, { t: clockText(LIVE.offlineSince + LIVE.offset, false) });
+      message = "\u26A0 " + fmt(text("live_banner_offline"), { t: clockText(LIVE.offlineSince + LIVE.offset, false) });
     } else if (LIVE.degraded) {
       kind = "degraded";
-      text = "\u26A0 " + fmt(L.degraded, { e: LIVE.degraded });
+      message = "\u26A0 " + fmt(text("live_banner_degraded"), { e: LIVE.degraded });
     }
     setAttr(el, "data-kind", kind);
-    setText(el, text);
+    setText(el, message);
     document.documentElement.classList.toggle("ioc-offline", kind === "offline");
     document.documentElement.classList.toggle("ioc-degraded", kind === "degraded");
   }
   function setState(state) {
-    if (state !== LIVE.state && setProps("live-state", { data: state })) { LIVE.state = state; }
+    if (state !== LIVE.state && setProps(id("LIVE_STATE"), { data: state })) { LIVE.state = state; }
   }
   function sameVersions(a, b) {
     var ka = Object.keys(a || {}), kb = Object.keys(b || {});
@@ -262,7 +262,7 @@
     LIVE.lastOk = Date.now();
     // a redeploy: reload (at most once a minute); meanwhile keep applying what the server says
     if (data.build && LIVE.build && data.build !== LIVE.build) { reload("redeploy"); }
-    if (!sameVersions(data.versions, LIVE.versions) && setProps("live-versions", { data: data.versions })) {
+    if (!sameVersions(data.versions, LIVE.versions) && setProps(id("VERSIONS"), { data: data.versions })) {
       LIVE.versions = data.versions;
       LIVE.seen = LIVE.seen || {};
       Object.keys(data.versions).forEach(function (k) { LIVE.seen[k] = [data.versions[k], Date.now()]; });
@@ -328,7 +328,7 @@
   });
   document.addEventListener("visibilitychange", function () {
     var visible = document.visibilityState !== "hidden";
-    setProps("live-visible", { data: visible });
+    setProps(id("LIVE_VISIBLE"), { data: visible });
     document.documentElement.classList.toggle("ioc-paused", !visible);
     if (visible && LIVE.timer === null) { poll(); }
   });
@@ -337,30 +337,37 @@
    * /wall, or ?kiosk=1 on any page: no navigation, no controls, large type (CSS: html.kiosk).
    * The choice is kept for the tab (sessionStorage), because pages rewrite their query string
    * with their filters; ?kiosk=0 leaves it. ?rotate=wall,traffic,…&every=30 (or the
-   * deployment's IOC_WALL_PLAYLIST on /wall) rotates through pages at that interval.
+   * deployment's IOC_WALL_PLAYLIST on /wall) rotates through pages at that interval; the names
+   * are the config's rotation names, their paths its page map.
    */
-  var kiosk = { on: false, rotate: [], every: 30, timer: null, key: "" };
+  var kiosk = { on: false, rotate: [], every: 30, timer: null, key: "", ready: false };
   function readKiosk() {
     var p = new URLSearchParams(window.location.search);
     var saved = {};
     try { saved = JSON.parse(window.sessionStorage.getItem("ioc-kiosk") || "{}") || {}; } catch (e) { saved = {}; }
     var flag = p.get("kiosk");
-    var onWall = window.location.pathname.indexOf("/wall") === 0;
+    var onWall = onWallPage();
     if (flag === "0" || flag === "false") { saved = {}; } else if (flag === "1" || flag === "true" || onWall) { saved.on = true; }
     if (p.get("rotate") !== null) { saved.rotate = p.get("rotate"); }
     if (p.get("every") !== null) { saved.every = p.get("every"); }
     if (onWall && !saved.rotate && cfg("rotate", "")) { saved.rotate = cfg("rotate", ""); }
     window.sessionStorage.setItem("ioc-kiosk", JSON.stringify(saved));
     kiosk.on = !!saved.on;
+    kiosk.ready = config() !== NO_CONFIG;  // until the shell is rendered, every tick reads again
+    var names = config().rotation;
     kiosk.rotate = String(saved.rotate || "").split(",").map(function (s) { return s.trim().toLowerCase(); })
-      .filter(function (s) { return Object.prototype.hasOwnProperty.call(PAGES, s); });
+      .filter(function (s) { return names.indexOf(s) >= 0; });
     var every = parseInt(saved.every || cfg("rotate-s", "30"), 10);
     kiosk.every = Math.min(3600, Math.max(5, isNaN(every) ? 30 : every));
     document.documentElement.classList.toggle("kiosk", kiosk.on);
   }
+  function onWallPage() {
+    var wall = config().pages.wall;
+    return !!wall && window.location.pathname.indexOf(wall) === 0;
+  }
   function pageName(path) {
-    var name = null;
-    Object.keys(PAGES).forEach(function (k) { if (PAGES[k] === path) { name = k; } });
+    var name = null, pages = config().pages;
+    Object.keys(pages).forEach(function (k) { if (pages[k] === path) { name = k; } });
     return name;
   }
   function rotateNext() {
@@ -372,14 +379,16 @@
     var p = new URLSearchParams();
     p.set("lang", lang());
     p.set("kiosk", "1");
-    // Dash pages' own navigation: push the URL and tell every dcc.Location (no reload).
-    window.history.pushState({}, "", PAGES[next] + "?" + p.toString());
-    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    var path = config().pages[next];
+    // The shell's dcc.Location(refresh="callback-nav") navigates as dcc.Link does (no reload).
+    if (!setProps(id("NAV_LOCATION"), { href: path + "?" + p.toString() })) {
+      window.location.assign(path + "?" + p.toString());
+    }
     kiosk.key = "";
-    armRotation(false);
+    armRotation(false, path);  // the next turn counts from now, on the page being opened
   }
-  function armRotation(force) {
-    var key = window.location.pathname + "|" + kiosk.rotate.join(",") + "|" + kiosk.every + "|" + kiosk.on;
+  function armRotation(force, path) {
+    var key = (path || window.location.pathname) + "|" + kiosk.rotate.join(",") + "|" + kiosk.every + "|" + kiosk.on;
     if (key === kiosk.key && !force) { return; }
     kiosk.key = key;
     if (kiosk.timer !== null) { clearTimeout(kiosk.timer); kiosk.timer = null; }
@@ -394,8 +403,9 @@
   }
   window.iocKiosk = kiosk;
   function onLocation() { readKiosk(); armRotation(false); renderFresh(); }
+  // Back and forward; navigation inside the app (links, rotation, the language switch) is
+  // picked up by the clock's tick below, which re-reads the URL every second.
   window.addEventListener("popstate", onLocation);
-  window.addEventListener("_dashprivate_pushstate", function () { setTimeout(onLocation, 0); });
   readKiosk();
 
   function renderClocks(nodes) {
@@ -405,8 +415,10 @@
     });
   }
   // a clock that Dash has just (re-)rendered is empty until the next tick: fill it at once,
-  // so a page never shows a blank clock for up to a second
+  // so a page never shows a blank clock for up to a second; and kiosk mode applies as soon as
+  // the shell (with the config: which path is the wall) is in the page, before it is painted
   new MutationObserver(function () {
+    if (!kiosk.ready && config() !== NO_CONFIG) { onLocation(); }
     var blank = document.querySelectorAll("[data-clock]:empty");
     if (blank.length) { renderClocks(blank); }
   }).observe(document.documentElement, { childList: true, subtree: true });
@@ -449,7 +461,7 @@
   }
 
   function tick() {
-    var el = document.getElementById("shell-clock");
+    var el = document.getElementById(id("CLOCK"));
     if (el) {
       var p = parts(Date.now(), el.getAttribute("data-tz") || "Asia/Ho_Chi_Minh");
       setText(el, p.day + "/" + p.month + "/" + p.year + " " + p.hour + ":" + p.minute + ":" + p.second);
@@ -459,7 +471,9 @@
     renderFresh();
     renderBanner();
     scheduledReload();
-    if (window.location.search.indexOf("kiosk") >= 0 || window.location.pathname.indexOf("/wall") === 0) { onLocation(); }
+    if (!kiosk.ready || window.location.search.indexOf("kiosk") >= 0 || onWallPage()) {
+      onLocation();
+    }
   }
   setInterval(tick, 1000);
   poll();

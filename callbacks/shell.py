@@ -74,10 +74,12 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.LIVE_STATE, "data"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
     )
 
-    # The switch rewrites the URL's lang (keeping the filters) and remembers the choice.
+    # The switch rewrites the URL's lang (keeping the filters) and remembers the choice; the
+    # shell's dcc.Location(refresh="callback-nav") navigates to it as a dcc.Link would.
     app.clientside_callback(
         ClientsideFunction("ioc", "switchLang"),
         Output(ids.LANG_STORE, "data"),
+        Output(ids.NAV_LOCATION, "href"),
         Input(ids.LANG_VI, "n_clicks"),
         Input(ids.LANG_EN, "n_clicks"),
         prevent_initial_call=True,

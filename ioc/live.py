@@ -45,7 +45,7 @@ def build_id() -> str:
     digest = hashlib.sha1()
     files = [ROOT / "app.py", ROOT / "requirements.txt"]
     for folder in _CODE_DIRS:
-        files += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in {".py", ".js", ".css", ".csv"}]
+        files += [p for p in (ROOT / folder).rglob("*") if p.is_file() and p.suffix in {".py", ".js", ".css", ".csv", ".po"}]
     for path in sorted(files):
         try:
             digest.update(str(path.relative_to(ROOT)).encode())

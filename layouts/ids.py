@@ -13,6 +13,7 @@ LIVE_BADGE = "live-badge"
 LIVE_UPDATED = "live-updated"
 LIVE_TEXT = "live-text"
 LANG_STORE = "lang-store"           # dcc.Store persisted in localStorage: the user's choice
+NAV_LOCATION = "nav-location"       # dcc.Location(refresh="callback-nav"): the language switch and wall rotation navigate through it
 LANG_VI = "lang-vi"
 LANG_EN = "lang-en"
 NAV = "shell-nav"

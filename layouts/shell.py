@@ -12,6 +12,7 @@ from dash import dcc, html
 
 from ioc.i18n import fmt_local_datetime, t
 from layouts import ids
+from layouts.browser import browser_config_json
 
 
 def nav_href(path: str, lang: str) -> str:
@@ -36,7 +37,8 @@ def nav_links(pages: Sequence[Any], lang: str) -> list[dcc.Link]:
 def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "",
            pages: Sequence[Any] = ()) -> html.Div:
     """The app's layout. ``versions`` seeds the live store so the first poll finds no change;
-    ``pages`` are the navigation's pages in order.
+    ``pages`` are every registered page in order (``name``, ``path``, ``title_key``, ``nav``,
+    ``nav_class``): those with ``nav`` are linked in the header, all are in the browser's page map.
 
     The live poll itself is assets/ioc.js (``GET /api/live``); its settings ride on the root's
     ``data-*`` attributes: the poll interval, the build this page was served by (a different
@@ -64,6 +66,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
     return html.Div(
         [
             dcc.Store(id=ids.LANG_STORE, storage_type="local"),
+            dcc.Location(id=ids.NAV_LOCATION, refresh="callback-nav"),  # written by assets/ioc.js
             dcc.Store(id=ids.VERSIONS, data=versions),
             dcc.Store(id=ids.LIVE_STATE, data="live"),
             dcc.Store(id=ids.LIVE_VISIBLE, data=True),
@@ -77,7 +80,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
                         html.Div([html.Div(t("product", lang), className="brand-name"),
                                   html.Div(t("product_long", lang), id=ids.PRODUCT_SUB, className="brand-sub")]),
                     ], className="brand"),
-                    html.Nav(nav_links(pages, lang), id=ids.NAV, className="nav"),
+                    html.Nav(nav_links([p for p in pages if p.nav], lang), id=ids.NAV, className="nav"),
                     html.Div(right, className="topbar-right"),
                 ],
                 className="topbar",
@@ -87,5 +90,5 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
         className="app",
         **{"data-build": build, "data-versions": json.dumps(versions, sort_keys=True), "data-poll-ms": str(settings.live_poll_ms), "data-lang": lang,
            "data-reload-min": str(settings.page_reload_minutes), "data-rotate": ",".join(settings.wall_playlist),
-           "data-rotate-s": str(settings.wall_rotate_s)},
+           "data-rotate-s": str(settings.wall_rotate_s), "data-config": browser_config_json({p.name: p.path for p in pages})},
     )

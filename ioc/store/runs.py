@@ -68,6 +68,11 @@ def register_sources(engine: Engine, specs: list[SourceSpec]) -> None:
                 conn.execute(insert(table).values(name=spec.name, **row))
 
 
+#: A source is "late" from this many cadences without a success and "stale" from that many.
+#: The one definition: screens age their badges with the same factors between polls (sent to the
+#: browser by layouts/browser.py).
+FRESHNESS_FACTORS = {"late": 2, "stale": 5}
+
 @dataclass(frozen=True)
 class SourceHealth:
     name: str
@@ -86,13 +91,13 @@ class SourceHealth:
         return None if self.last_success_at is None else (now - self.last_success_at).total_seconds()
 
     def freshness(self, now: datetime) -> str:
-        """'ok', 'late' (≥ 2× cadence), 'stale' (≥ 5× cadence) or 'never'."""
+        """'ok', 'late' (≥ 2× cadence), 'stale' (≥ 5× cadence) or 'never' (:data:`FRESHNESS_FACTORS`)."""
         lag = self.lag_seconds(now)
         if lag is None:
             return "never"
-        if lag >= 5 * self.every_seconds:
+        if lag >= FRESHNESS_FACTORS["stale"] * self.every_seconds:
             return "stale"
-        if lag >= 2 * self.every_seconds:
+        if lag >= FRESHNESS_FACTORS["late"] * self.every_seconds:
             return "late"
         return "ok"
 
