@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_kpis_raw
 from ioc.kpi.periods import Period
-from ioc.store import schema
+from ioc.store import schema, schema_feedback
 from ioc.store.db import init_db, load_calendar, make_engine
 from ioc.store.feedback import ingest
 
@@ -30,7 +30,7 @@ def main() -> None:
     url = args.url or f"sqlite:///{ROOT / 'var' / f'bench-kpi-{args.events}.sqlite'}"
     engine = make_engine(url)
     init_db(engine)
-    t = schema.feedback_reports
+    t = schema_feedback.feedback_reports
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(t)).scalar_one()
         calendar = load_calendar(conn)
@@ -42,7 +42,7 @@ def main() -> None:
             ingest(engine, "bench", frame.iloc[i : i + 100_000], TZ, calendar)
     with engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(t)).scalar_one()
-        rollup_rows = conn.execute(select(func.count()).select_from(schema.feedback_rollup)).scalar_one()
+        rollup_rows = conn.execute(select(func.count()).select_from(schema_feedback.feedback_rollup)).scalar_one()
     print(f"store: {have:,} reports, {rollup_rows:,} rollup rows ({url})")
     whole_year = FeedbackFilter(Period(YEAR_START, YEAR_END))
     odd_period = FeedbackFilter(Period(YEAR_START.replace(day=15), YEAR_END.replace(month=1, day=1)))

@@ -11,13 +11,13 @@ from ioc.domain.feedback import validate_report
 from ioc.family import Family, Page
 from ioc.kpi import feedback as kpis
 from ioc.store import feedback as store
-from ioc.store import schema
+from ioc.store import schema_feedback
 from layouts.components import tile_placeholders
 from layouts.feedback import OVERVIEW_TILE_KEYS
 
 FAMILY = Family(
     code="feedback",
-    tables=schema,
+    tables=schema_feedback,
     ingest=store.ingest_records,
     validate=validate_report,
     kpis=kpis.family_kpis,

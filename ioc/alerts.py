@@ -37,7 +37,7 @@ from ioc.domain import alert_rules as rules
 from ioc.domain.alert_rules import Finding, Thresholds
 from ioc.domain.feedback import CLOSED_STATUSES
 from ioc.domain.stage import Stage, city_stage
-from ioc.store import bulk, schema
+from ioc.store import bulk, schema, schema_feedback
 from ioc.store.db import bump_version, get_meta, json_dumps, set_meta, sql_ts, utcnow
 from ioc.store.runs import SourceHealth, source_health
 from ioc.store.schema_alerts import MAX_ACK_NAME, MAX_ACK_NOTE, alert_acks
@@ -51,8 +51,8 @@ H = timedelta(hours=1)
 DEADLINE_REACH = timedelta(days=60)
 SEEN_META = "alerts:sources_first_seen"
 BASELINE_META = "alerts:overdue_baseline"
-REPORTS = schema.feedback_reports
-OPEN_REPORTS = text(schema.OPEN_REPORT_SQL)  # literal: SQLite then uses the partial index
+REPORTS = schema_feedback.feedback_reports
+OPEN_REPORTS = text(schema_feedback.OPEN_REPORT_SQL)  # literal: SQLite then uses the partial index
 CLOSED_REPORTS = text("status IN ({})".format(", ".join(f"'{s}'" for s in CLOSED_STATUSES)))
 RUNS = schema.collector_runs
 

@@ -16,13 +16,17 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.units import SEED_UNITS, Unit
-from ioc.store import bulk, schema, schema_admin, schema_alerts, schema_environment, schema_feedback, schema_traffic
+from ioc.store import bulk, schema, schema_alerts
 
-#: The schema modules a store is made of, in seeding order. Each defines its tables on
-#: :data:`ioc.store.schema.metadata` (importing it registers them) and may define
-#: ``seed(conn)``, run once when a store is created, after the platform's units and holidays.
-DEFAULT_SCHEMAS: tuple[ModuleType, ...] = (schema_feedback, schema_traffic, schema_environment, schema_admin,
-                                           schema_alerts)
+
+def store_schemas() -> tuple[ModuleType, ...]:
+    """The schema modules a store is made of, in seeding order: each registered family's
+    (:attr:`ioc.family.Family.tables`), then the platform's alerts. Each defines its tables on
+    :data:`ioc.store.schema.metadata` (importing it registers them) and may define
+    ``seed(conn)``, run once when a store is created, after the platform's units and holidays."""
+    from ioc.registry import registry
+
+    return (*(f.tables for f in registry().families), schema_alerts)
 
 
 def utcnow() -> datetime:
@@ -53,19 +57,20 @@ def make_engine(url: str) -> Engine:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str, schemas: tuple[ModuleType, ...] = DEFAULT_SCHEMAS) -> Engine:
-    """One engine per URL per process (initialised on first use with ``schemas``, a tuple)."""
+def engine_for(url: str, schemas: tuple[ModuleType, ...] | None = None) -> Engine:
+    """One engine per URL per process (initialised on first use with ``schemas``, a tuple;
+    default: :func:`store_schemas`)."""
     engine = make_engine(url)
     init_db(engine, schemas)
     return engine
 
 
-def init_db(engine: Engine, schemas: Iterable[ModuleType] = DEFAULT_SCHEMAS) -> None:
+def init_db(engine: Engine, schemas: Iterable[ModuleType] | None = None) -> None:
     """Create missing tables; a new store is seeded (:func:`seed`). Idempotent.
 
-    ``schemas``: the families' schema modules (see :data:`DEFAULT_SCHEMAS`). Their tables are
+    ``schemas``: the schema modules to seed (default: :func:`store_schemas`). Their tables are
     on the shared metadata, which is created whole."""
-    schemas = tuple(schemas)
+    schemas = store_schemas() if schemas is None else tuple(schemas)
     schema.metadata.create_all(engine)
     with engine.begin() as conn:
         have = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
@@ -119,7 +124,7 @@ def upgrade_partial_indexes(conn: Connection, fresh: bool = False) -> list[str]:
     return rebuilt
 
 
-def seed(conn: Connection, schemas: Iterable[ModuleType] = DEFAULT_SCHEMAS) -> None:
+def seed(conn: Connection, schemas: Iterable[ModuleType] | None = None) -> None:
     """Seed a new store: the platform's units and holidays, then each of ``schemas`` that has a
     ``seed(conn)``, in order (feedback categories; traffic fine schedule and violation types;
     admin one-stop units and sample procedure catalogue)."""
@@ -136,7 +141,7 @@ def seed(conn: Connection, schemas: Iterable[ModuleType] = DEFAULT_SCHEMAS) -> N
         [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())]
         + [{"day": d, "name": "Ngày làm bù", "kind": "workday"} for d in sorted(default_workdays(range(2015, 2036)))],
     )
-    for module in schemas:
+    for module in store_schemas() if schemas is None else schemas:
         family_seed = getattr(module, "seed", None)
         if family_seed is not None:
             family_seed(conn)

@@ -43,7 +43,7 @@ from ioc.scheduler import ALERTS_JOB, build_scheduler, run_alerts_job
 from ioc.sources import SourceSpec
 from ioc.store import environment as env_store
 from ioc.store import feedback as feedback_store
-from ioc.store import runs, schema
+from ioc.store import runs, schema, schema_alerts
 from ioc.store import traffic as traffic_store
 from ioc.store.db import init_db, make_engine, utcnow
 from ioc.store.schema_environment import alerts
@@ -208,7 +208,7 @@ def test_acknowledge_records_who_and_when_and_keeps_the_first(engine: Engine) ->
     assert (a.details["error"], a.acked_by, a.acked_at) == ("boom again", "Nguyễn Thị Lan", when)
     assert current_stage(engine).reasons == (a,)
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(schema.schema_alerts.alert_acks)).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(schema_alerts.alert_acks)).scalar_one() == 1
 
 
 @pytest.mark.parametrize(("alert_id", "who", "note", "message"), [

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ioc.kpi.feedback import KPI_NAMES, FeedbackFilter, feedback_kpis
 from ioc.kpi.periods import Period
-from ioc.store import schema
+from ioc.store import schema_feedback
 from ioc.store.db import make_engine, utcnow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def simulated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
                               result.stdout).group(1))
     engine = make_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(schema.feedback_reports)).scalar_one() == stored
+        assert conn.execute(select(func.count()).select_from(schema_feedback.feedback_reports)).scalar_one() == stored
     engine.dispose()
     assert stored > 500
     return db
@@ -104,7 +104,7 @@ def test_kpi_district_filters(simulated_db: Path) -> None:
     assert result.returncode == 0, result.stderr
     hue = json.loads(result.stdout)
     lo, hi = Period(start, end).utc_bounds(TZ)
-    t = schema.feedback_reports
+    t = schema_feedback.feedback_reports
     engine = make_engine(f"sqlite:///{simulated_db}")
     with engine.connect() as conn:
         raw_hue = conn.execute(select(func.count()).select_from(t).where(

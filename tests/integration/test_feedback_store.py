@@ -19,7 +19,7 @@ from ioc.domain.feedback import FAMILY, validate_report
 from ioc.domain.histogram import hist_bin
 from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_series, first_received
 from ioc.kpi.periods import Period
-from ioc.store import schema
+from ioc.store import schema, schema_feedback
 from ioc.store.feedback import (
     REPORT_COLUMNS,
     ROLLUP_KEYS,
@@ -67,7 +67,7 @@ def put(engine: Engine, tz, *raws: dict, calendar=None) -> IngestResult:
 
 
 def stored_rows(engine: Engine) -> list[dict]:
-    t = schema.feedback_reports
+    t = schema_feedback.feedback_reports
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(select(t).order_by(t.c.source, t.c.external_id)).mappings()]
 
@@ -81,8 +81,8 @@ def stored_row(engine: Engine, external_id: str) -> dict:
 def rollup_table(engine: Engine) -> pd.DataFrame:
     """The whole rollup table, sorted by its key, with plain Python types."""
     with engine.connect() as conn:
-        rows = conn.execute(select(schema.feedback_rollup)).mappings().all()
-    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in schema.feedback_rollup.columns])
+        rows = conn.execute(select(schema_feedback.feedback_rollup)).mappings().all()
+    frame = pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in schema_feedback.feedback_rollup.columns])
     frame["bucket"] = pd.to_datetime(frame["bucket"]).dt.date
     for col in ROLLUP_INT_MEASURES:
         frame[col] = frame[col].astype("int64")
@@ -136,7 +136,7 @@ def test_first_insert_rollups_by_hand(engine, tz):
         assert g["res_hours_sum"].sum() == pytest.approx(24.0)
         # 24 h falls in histogram bin 48: ⌊ln(96) / ln(1.1)⌋ + 1
         assert g["h048"].sum() == 1 and int(hist_bin(np.array([24.0]))[0]) == 48
-        assert g[list(schema.FEEDBACK_HIST_COLUMNS)].to_numpy().sum() == 1
+        assert g[list(schema_feedback.FEEDBACK_HIST_COLUMNS)].to_numpy().sum() == 1
 
 
 # --------------------------------------------------------------------------- later versions

@@ -15,7 +15,7 @@ from ioc.collect import import_file, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.sources import SourceSpec
-from ioc.store import runs, schema
+from ioc.store import runs, schema, schema_feedback
 
 HEADER = ["external_id", "received_at", "status", "resolved_at", "rating", "channel", "unit_code", "lat", "lon",
           "description", "updated_at"]
@@ -41,7 +41,7 @@ def row(external_id: str, received_at: str, status: str = "received", **extra: s
 
 
 def stored(ctx: Context, source: str | None = None) -> dict[str, dict]:
-    table = schema.feedback_reports
+    table = schema_feedback.feedback_reports
     stmt = select(table) if source is None else select(table).where(table.c.source == source)
     with ctx.engine.connect() as conn:
         return {r["external_id"]: dict(r) for r in conn.execute(stmt).mappings()}

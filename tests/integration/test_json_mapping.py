@@ -22,7 +22,7 @@ from ioc.collect import RunOutcome, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.sources import ConfigurationError
-from ioc.store import runs, schema
+from ioc.store import runs, schema_feedback
 from tests.integration.json_server import JsonServer
 
 PATH = "/api/events"
@@ -150,7 +150,7 @@ def counts(outcome: RunOutcome) -> dict[str, int]:
 
 
 def stored(ctx: Context, name: str = NAME) -> dict[str, dict[str, Any]]:
-    table = schema.feedback_reports
+    table = schema_feedback.feedback_reports
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(table).where(table.c.source == name)).mappings()
         return {r["external_id"]: dict(r) for r in rows}

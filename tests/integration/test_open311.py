@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ioc.collect import RunOutcome, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
-from ioc.store import runs, schema
+from ioc.store import runs, schema_feedback
 from tests.integration.open311_server import FakeOpen311, open311_request
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,7 +65,7 @@ def run(ctx: Context, name: str = "hue311") -> RunOutcome:
 
 
 def stored(ctx: Context, name: str = "hue311") -> dict[str, dict[str, Any]]:
-    table = schema.feedback_reports
+    table = schema_feedback.feedback_reports
     with ctx.engine.connect() as conn:
         rows = conn.execute(select(table).where(table.c.source == name)).mappings()
         return {r["external_id"]: dict(r) for r in rows}

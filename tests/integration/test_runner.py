@@ -20,11 +20,11 @@ from ioc.context import Context
 from ioc.domain.feedback import validate_report
 from ioc.notify import LocalNotifier, db_versions
 from ioc.sources import Batch, Collector, Reject, SourceError, SourceSpec
-from ioc.store import runs, schema
+from ioc.store import runs, schema, schema_feedback
 from ioc.store.db import utcnow
 
 RUNS = schema.collector_runs
-REPORTS = schema.feedback_reports
+REPORTS = schema_feedback.feedback_reports
 
 
 class FakeCollector(Collector):

@@ -21,7 +21,7 @@ from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
 from ioc.scheduler import ALERTS_JOB, build_scheduler, release_lock, run_job, try_lock
 from ioc.sources import Batch, Collector, SourceSpec
-from ioc.store import runs, schema
+from ioc.store import runs, schema, schema_feedback
 from ioc.store.db import init_db, make_engine, utcnow
 
 LOCKS = schema.job_locks
@@ -228,7 +228,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> lis
 
 
 def _simulated_reports(ctx: Context) -> int:
-    t = schema.feedback_reports
+    t = schema_feedback.feedback_reports
     with ctx.engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(t).where(t.c.source == "feedback-simulator")
                             ).scalar_one()
@@ -255,7 +255,7 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
     assert 500 <= stored <= 1400
     with ctx.engine.connect() as conn:
-        oldest = conn.execute(select(func.min(schema.feedback_reports.c.received_at))).scalar_one()
+        oldest = conn.execute(select(func.min(schema_feedback.feedback_reports.c.received_at))).scalar_one()
     assert oldest >= utcnow() - timedelta(days=32)
     # the backfill is each simulator's first successful collection: the tiles are fresh at once
     backfill_runs = {h.name: h for h in runs.source_health(ctx.engine)}

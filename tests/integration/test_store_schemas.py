@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ioc.domain.units import SEED_UNITS
 from ioc.store import schema
-from ioc.store.db import DEFAULT_SCHEMAS, init_db, make_engine
+from ioc.store.db import init_db, make_engine, store_schemas
 
 
 def _count(engine, table) -> int:  # noqa: ANN001
@@ -27,7 +27,8 @@ def test_init_db_seeds_a_new_store_with_the_given_schema_modules(tmp_path) -> No
     assert _count(engine, schema.categories) == 0  # no family seeded its categories
 
 
-def test_default_schemas_are_the_families_modules() -> None:
-    assert [m.__name__.rsplit(".", 1)[-1] for m in DEFAULT_SCHEMAS] == [
+def test_the_store_is_made_of_the_registered_families_schemas() -> None:
+    schemas = store_schemas()
+    assert [m.__name__.rsplit(".", 1)[-1] for m in schemas] == [
         "schema_feedback", "schema_traffic", "schema_environment", "schema_admin", "schema_alerts"]
-    assert all(callable(getattr(m, "seed", None)) for m in DEFAULT_SCHEMAS[:2])
+    assert all(callable(getattr(m, "seed", None)) for m in schemas[:2])

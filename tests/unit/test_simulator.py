@@ -20,7 +20,7 @@ from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, OPEN_STATUSES, RATINGS
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
 from ioc.sources import SourceSpec
-from ioc.store import runs, schema
+from ioc.store import runs, schema_feedback
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
 TZ = ZoneInfo(TZ_NAME)
@@ -208,7 +208,7 @@ def test_live_simulator_feeds_the_store_as_simulated_time_passes(sqlite_ctx: Con
     # 13:00 UTC is 20:00 in Huế, an hour with about the daily average rate. Half a second past
     # the minute: simulated reports arrive on whole seconds, so none is received at live_start.
     live_start = datetime(2025, 3, 10, 13, 0, 0, 500_000)
-    table = schema.feedback_reports
+    table = schema_feedback.feedback_reports
 
     first = run_source(sqlite_ctx, live_spec(live_start))
     assert (first.status, first.error) == ("ok", None)
