@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import parse_qs
 
 import dash
 from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
 from callbacks.common import follow_versions, page_lang
+from callbacks.filters import register_nav_link
 from callbacks.wall import ALERT_FAMILIES, SEVERITY_ICONS, stage_block
 from ioc.context import Context
-from ioc.i18n import fmt_local_datetime, resolve_lang, t
+from ioc.i18n import fmt_local_datetime, t
 from ioc.store.db import utcnow
 from layouts import ids
-from layouts.shell import nav_href
 
 HISTORY_DAYS = 7
 
@@ -63,16 +62,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     from ioc.alerts import acknowledge, current_alerts, recent_alerts
     from ioc.domain.stage import city_stage
 
-    @app.callback(
-        Output(ids.NAV_ALERTS, "children"), Output(ids.NAV_ALERTS, "href"), Output(ids.NAV_ALERTS, "className"),
-        Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"), Input(ids.LANG_STORE, "data"),
-    )
-    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
-        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
-        active = (pathname or "").startswith("/alerts")
-        return t("alerts_nav", lang), nav_href("/alerts", lang), "nav-link" + (" active" if active else "")
-
+    register_nav_link(app, ctx, ids.NAV_ALERTS, "/alerts", "alerts_nav")
     follow_versions(app, ids.AL_VERSION, ALERT_FAMILIES)
 
     @app.callback(

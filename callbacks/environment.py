@@ -10,23 +10,20 @@ builder.
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import parse_qs
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html
-from dash import ctx as dash_ctx
+from dash import Input, Output, State, html
 
 from callbacks import environment_data as data
 from callbacks import summaries
 from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.filters import register_download, register_nav_link
 from ioc.context import Context
-from ioc.i18n import fmt_date, fmt_int, resolve_lang, t
+from ioc.i18n import fmt_date, fmt_int, t
 from layouts import ids
 from layouts.environment import TILE_KEYS, env_tile
 from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
-from layouts.exports import csv_text
 from layouts.shaping import unit_labels_geojson
-from layouts.shell import nav_href
 
 NOW_LIST_MAX = 20  # Dash renders every component of a list: keep the live lists short
 ACTIVE_LIST_MAX = 12
@@ -92,19 +89,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
     # Only the environment family's version, and only when it changes.
     follow_versions(app, ids.ENV_VERSION, ("environment",))
 
-    @app.callback(
-        Output(ids.NAV_ENVIRONMENT, "children"),
-        Output(ids.NAV_ENVIRONMENT, "href"),
-        Output(ids.NAV_ENVIRONMENT, "className"),
-        Input(ids.PAGES_LOCATION, "pathname"),
-        Input(ids.PAGES_LOCATION, "search"),
-        Input(ids.LANG_STORE, "data"),
-    )
-    def nav_link(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
-        url_lang = (parse_qs((search or "").lstrip("?")).get("lang") or [None])[-1]
-        lang = resolve_lang(url_lang, stored, default=ctx.settings.lang)
-        active = (pathname or "").startswith("/environment")
-        return t("env_nav", lang), nav_href("/environment", lang), "nav-link" + (" active" if active else "")
+    register_nav_link(app, ctx, ids.NAV_ENVIRONMENT, "/environment", "env_nav")
+    register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang))
 
     @app.callback(
         Output(ids.ENV_URL, "search"),
@@ -209,25 +196,6 @@ def register(app: dash.Dash, ctx: Context) -> None:
         span = t("env_period_days", lang, start=fmt_date(period.start, lang),
                  end=fmt_date(period.end - timedelta(days=1), lang))
         return figure, note, alerts, span
-
-    @app.callback(
-        Output(ids.ENV_DOWNLOAD, "data"),
-        Input({"type": ids.ENV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
-        *CONTROLS,
-        State(ids.PAGE_LANG, "data"),
-        prevent_initial_call=True,
-    )
-    def download_csv(clicks, range_, stations, calendar, lang):  # noqa: ANN001, ANN202
-        """The clicked chart's data, from the same function as the chart."""
-        trigger = dash_ctx.triggered_id
-        if not trigger or not any(clicks):
-            return dash.no_update
-        key = trigger["chart"]
-        lang = page_lang(ctx, lang)
-        query = query_from_controls(range_, stations, calendar)
-        now = data.stations_now(ctx, lang)
-        frame = data.chart_export(key, data.chart_frame(ctx, key, query, lang, now), lang, now)
-        return dcc.send_string(csv_text(frame), data.export_name(key, query, local_today(ctx)), type="text/csv")
 
     @app.callback(
         Output(ids.OV_ENV_TILES, "children"),

@@ -106,8 +106,8 @@ class Filter:
         if self.kind == "period":
             return self._parse_period(raw)
         if self.kind == "multi":
-            return tuple(dict.fromkeys(self._parse_code(v, known) for v in _split(raw))) or None
-        text = _last(raw)
+            return tuple(dict.fromkeys(self._parse_code(v, known) for v in all_values(raw))) or None
+        text = single_value(raw)
         return None if text is None else self._parse_code(text, known)
 
     def _parse_code(self, text: str, known: Iterable[str] | None) -> str:
@@ -318,13 +318,13 @@ def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today:
         value = f.default
         if f.kind == "multi":
             good = []
-            for item in _split(raw):
+            for item in all_values(raw):
                 try:
                     good.append(f.parse(item, (known or {}).get(f.name)))
                 except BadFilterValue as exc:
                     problems.append(Problem(f.url_key, str(exc.value)[:80], exc.reason, f.default_text))
             value = tuple(dict.fromkeys(v for g in good if g for v in g)) or f.default
-        elif _last(raw) is not None:
+        elif single_value(raw) is not None:
             try:
                 value = f.parse(raw, (known or {}).get(f.name))
             except BadFilterValue as exc:
@@ -337,7 +337,7 @@ def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today:
 def _url_period(params: Mapping[str, object], today: date | None, problems: list[Problem]) -> Period:
     default = default_period(today or date.today())
     start, end = default.start, default.end
-    raw_from, raw_to = _last(params.get("from")), _last(params.get("to"))
+    raw_from, raw_to = single_value(params.get("from")), single_value(params.get("to"))
     for key, raw in (("from", raw_from), ("to", raw_to)):
         if raw is None:
             continue
@@ -385,7 +385,7 @@ def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _last(raw: object) -> str | None:
+def single_value(raw: object) -> str | None:
     """One value of a parameter (``?a=1&a=2``: the last), stripped; ``None`` when empty."""
     if raw is None:
         return None
@@ -395,7 +395,7 @@ def _last(raw: object) -> str | None:
     return text or None
 
 
-def _split(raw: object) -> list[str]:
+def all_values(raw: object) -> list[str]:
     """Every value of a multi-valued parameter (repeated and/or comma-separated)."""
     if raw is None:
         return []
