@@ -119,11 +119,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     from callbacks import shell as shell_callbacks
     from callbacks import traffic as traffic_callbacks  # traffic
     from callbacks import wall as wall_callbacks
-    from layouts import admin as admin_layout  # admin
     from layouts import alerts as alerts_layout
-    from layouts import environment as environment_layout  # environment
     from layouts import ids, shell
-    from layouts import traffic as traffic_layout  # traffic
     from layouts import wall as wall_layout
 
     if ctx is None:
@@ -152,11 +149,11 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     dash.register_page("feedback", path="/feedback", name="Feedback", title=_page_title("nav_feedback"),
                        layout=_feedback_page)
     dash.register_page("environment", path="/environment", name="Environment", title=_page_title("env_nav"),
-                       layout=lambda lang_pref=None, **params: environment_layout.page(_ctx(), lang_pref, **params))
+                       layout=lambda lang_pref=None, **params: environment_callbacks.page(_ctx(), lang_pref, **params))
     dash.register_page("traffic", path="/traffic", name="Traffic", title=_page_title("traffic_nav"),  # traffic
-                       layout=lambda lang_pref=None, **params: traffic_layout.page(_ctx(), lang_pref, **params))
+                       layout=lambda lang_pref=None, **params: traffic_callbacks.page(_ctx(), lang_pref, **params))
     dash.register_page("admin", path="/admin", name="Admin", title=_page_title("admin_nav"),  # admin
-                       layout=lambda lang_pref=None, **params: admin_layout.page(_ctx(), lang_pref, **params))
+                       layout=lambda lang_pref=None, **params: admin_callbacks.page(_ctx(), lang_pref, **params))
     dash.register_page("alerts", path="/alerts", name="Alerts", title=_page_title("alerts_nav"),
                        layout=lambda lang_pref=None, **params: alerts_layout.layout(_ctx().settings, lang_pref, **params))
     dash.register_page("wall", path="/wall", name="Wall", title=_page_title("wall_title"),

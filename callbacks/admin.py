@@ -9,6 +9,7 @@ the result to a pure builder.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dash
 import pandas as pd
@@ -25,6 +26,7 @@ from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.admin import BAR, admin_tile, centre_marker_layer, level_card
+from layouts.admin import layout as admin_layout
 from layouts.admin_shaping import (
     admin_tiles,
     best_worst,
@@ -51,6 +53,20 @@ def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
     return [html.Li([html.Span(r["name"] if isinstance(r["name"], str) else r["code"], className="ad-list-name"),
                      html.Span(fmt_pct(r["on_time_rate"], lang), className="ad-list-value")],
                     **{"data-code": r["code"]}) for r in frame.to_dict("records")]
+
+
+
+def page_data(ctx: Context) -> dict[str, Any]:
+    """What the Admin page's layout is handed: the local date, whether the admin data is
+    simulated, and the unit codes the store knows (a ``unit`` in the URL must be one)."""
+    return {"today": local_today(ctx), "known_units": {u.code for u in units(ctx)},
+            "simulated": any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)}
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The registered page's layout function: fetches the data, then builds the layout."""
+    d = page_data(ctx)
+    return admin_layout(ctx.settings, d["today"], d["simulated"], d["known_units"], lang_pref, **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:

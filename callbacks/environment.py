@@ -10,6 +10,7 @@ builder.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dash
 from dash import Input, Output, State, html
@@ -22,6 +23,7 @@ from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from layouts import ids
 from layouts.environment import TILE_KEYS, env_tile
+from layouts.environment import layout as environment_layout
 from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
 from layouts.shaping import unit_labels_geojson
 
@@ -83,6 +85,12 @@ def active_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
         ], className="env-active-item", **{"data-kind": r["kind"], "data-station": r["station_id"]})
         for r in rows
     ] + more, className="env-active-items")
+
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
+    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
+    return environment_layout(ctx.settings, local_today(ctx), lang_pref, **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:

@@ -6,6 +6,8 @@ Every data callback reads the filters and the live versions store, asks :mod:`io
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State
 
@@ -21,6 +23,7 @@ from ioc.store.db import utcnow
 from layouts import ids
 from layouts.components import tile
 from layouts.feedback import BAR, TILE_KEYS
+from layouts.feedback import layout as feedback_layout
 from layouts.shaping import (
     district_options,
     feedback_tiles,
@@ -42,6 +45,12 @@ AFTER_TOP = [Input(ids.FB_TOP_READY, "data"), *FILTER_STATES]
 def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
     """The controls' values (dates, district, category, channel) as a validated selection."""
     return selection_from_controls(FEEDBACK_FILTERS, local_today(ctx), start, last_day, *values)
+
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
+    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
+    return feedback_layout(ctx.settings, local_today(ctx), lang_pref, **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:

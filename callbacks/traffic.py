@@ -8,6 +8,8 @@ or :mod:`ioc.kpi.traffic` and hands the result to a pure builder.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 from dash import Input, Output, State
 
@@ -24,6 +26,7 @@ from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
 from layouts.shaping import district_options, unit_labels_geojson
 from layouts.traffic import BAR
+from layouts.traffic import layout as traffic_layout
 from layouts.traffic_figures import camera_geojson
 from layouts.traffic_shaping import TILE_KEYS, traffic_tiles, violation_rows
 
@@ -44,6 +47,12 @@ def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an i
     div = tile(spec, lang)
     div.id = f"tr-tile-{spec.key}"
     return div
+
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
+    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
+    return traffic_layout(ctx.settings, local_today(ctx), lang_pref, **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place for the page's callbacks

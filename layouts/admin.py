@@ -248,14 +248,3 @@ def overview_section(lang: str) -> html.Section:
         className="card family-card family-on",
         **{"data-family": "admin", "data-connected": "true"},
     )
-
-
-def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The registered page's layout function (today = the local date in ``ctx``'s zone)."""
-    from ioc.kpi.periods import to_local
-    from ioc.store.db import load_units, utcnow
-
-    with ctx.engine.connect() as conn:
-        known = {u.code for u in load_units(conn)}
-    simulated = any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)
-    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), simulated, known, lang_pref, **params)

@@ -178,11 +178,3 @@ def overview_section(lang: str) -> html.Section:
         className="card family-card family-on",
         **{"data-family": "traffic", "data-connected": "true"},
     )
-
-
-def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    from ioc.kpi.periods import to_local
-    from ioc.store.db import utcnow
-
-    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), lang_pref, **params)
