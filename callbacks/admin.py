@@ -9,20 +9,23 @@ the result to a pure builder.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc, html
-from dash import ctx as dash_ctx
+from dash import Input, Output, State, html
 
 from callbacks import admin_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
+from callbacks.filter_state import selection_from_controls
+from callbacks.filters import control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
-from ioc.kpi.periods import FilterError, parse_date
+from ioc.kpi.admin import ADMIN_FILTERS
+from ioc.kpi.filters import Selection
 from layouts import ids
-from layouts.admin import FILE_STEMS, admin_tile, centre_marker_layer, level_card
-from layouts.admin_query import AdminQuery, parse_admin_query
+from layouts.admin import BAR, admin_tile, centre_marker_layer, level_card
+from layouts.admin import layout as admin_layout
 from layouts.admin_shaping import (
     admin_tiles,
     best_worst,
@@ -32,27 +35,16 @@ from layouts.admin_shaping import (
     queue_rows,
     ranking_rows,
 )
-from layouts.exports import csv_text
-from layouts.query import match_preset, preset_dates
 from layouts.shaping import unit_labels_geojson
 
-FILTERS = [Input(ids.AD_DATES, "start_date"), Input(ids.AD_DATES, "end_date"), Input(ids.AD_LEVEL, "value"),
-           Input(ids.AD_UNIT, "value")]
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTERS]
+FILTERS = control_inputs(BAR)
+FILTER_STATES = control_inputs(BAR, State)
 LIVE = [*FILTERS, Input(ids.AD_VERSION, "data"), State(ids.PAGE_LANG, "data")]
 
 
-def query_from_controls(ctx: Context, start: str | None, last_day: str | None, level: str | None,
-                        unit: str | None) -> AdminQuery:
-    """The controls' values as a validated query (bad or missing dates fall back to defaults)."""
-    params: dict[str, object] = {"level": level, "unit": unit}
-    try:
-        if start and last_day:
-            params.update({"from": str(start)[:10],
-                           "to": (parse_date(str(last_day)[:10], "to") + timedelta(days=1)).isoformat()})
-    except FilterError:
-        pass
-    return parse_admin_query(params, local_today(ctx))[0]
+def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
+    """The controls' values (dates, level, unit) as a validated selection."""
+    return selection_from_controls(ADMIN_FILTERS, local_today(ctx), start, last_day, *values)
 
 
 def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
@@ -62,35 +54,27 @@ def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
                     **{"data-code": r["code"]}) for r in frame.to_dict("records")]
 
 
+
+def page_data(ctx: Context) -> dict[str, Any]:
+    """What the Admin page's layout is handed: the local date, whether the admin data is
+    simulated, and the unit codes the store knows (a ``unit`` in the URL must be one)."""
+    return {"today": local_today(ctx), "known_units": {u.code for u in units(ctx)},
+            "simulated": any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)}
+
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
+    """The registered page's layout function: fetches the data, then builds the layout."""
+    d = page_data(ctx)
+    return admin_layout(ctx.settings, d["today"], d["simulated"], d["known_units"], lang_pref, **params)
+
+
 def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, ids.AD_VERSION, ("admin",))
 
-    @app.callback(
-        Output(ids.AD_PRESET, "value"), Output(ids.AD_DATES, "start_date"), Output(ids.AD_DATES, "end_date"),
-        Output(ids.AD_LEVEL, "value"), Output(ids.AD_UNIT, "value"),
-        Input(ids.AD_PRESET, "value"), Input(ids.AD_DATES, "start_date"), Input(ids.AD_DATES, "end_date"),
-        Input(ids.AD_RESET, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def sync_period(preset, start, last_day, _reset):  # noqa: ANN001, ANN202
-        """A preset sets the dates; edited dates select the matching preset (or 'custom')."""
-        today, keep = local_today(ctx), dash.no_update
-        if dash_ctx.triggered_id == ids.AD_RESET:
-            s, e = preset_dates("365", today)
-            return "365", s.isoformat(), (e - timedelta(days=1)).isoformat(), None, None
-        if dash_ctx.triggered_id == ids.AD_PRESET:
-            dates = preset_dates(preset or "custom", today)
-            if dates is None:
-                return keep, keep, keep, keep, keep
-            return keep, dates[0].isoformat(), (dates[1] - timedelta(days=1)).isoformat(), keep, keep
-        q = query_from_controls(ctx, start, last_day, None, None)
-        matched = match_preset(q.start, q.end, today)
-        return (matched if matched != preset else keep), keep, keep, keep, keep
-
-    @app.callback(Output(ids.AD_URL, "search"), *FILTERS, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def filters_to_url(start, last_day, level, unit, lang):  # noqa: ANN001, ANN202
-        """Filters live in the URL (no reload): a copied link reproduces the view."""
-        return query_from_controls(ctx, start, last_day, level, unit).search(page_lang(ctx, lang))
+    register_filter_bar(app, ctx, BAR)
+    register_download(app, ctx, ids.AD_DOWNLOAD, ids.AD_CSV_BUTTON, [*FILTER_STATES, State(ids.AD_QUEUE_STATE, "value")],
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
+                                                               controls[-1]))
 
     @app.callback(Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
                   Output(ids.AD_PERIOD_NOTE, "children"), *LIVE, prevent_initial_call=True)
@@ -160,15 +144,3 @@ def register(app: dash.Dash, ctx: Context) -> None:
         if unit and all(o["value"] != unit for o in options):
             options.append({"label": unit, "value": unit})
         return options
-
-    @app.callback(Output(ids.AD_DOWNLOAD, "data"), Input({"type": ids.AD_CSV_BUTTON, "chart": ALL}, "n_clicks"),
-                  *FILTER_STATES, State(ids.PAGE_LANG, "data"), State(ids.AD_QUEUE_STATE, "value"),
-                  prevent_initial_call=True)
-    def download_csv(clicks, start, last_day, level, unit, lang, state):  # noqa: ANN001, ANN202
-        """The clicked chart's data, from the same data function as the chart."""
-        if not dash_ctx.triggered_id or not any(clicks):
-            return dash.no_update
-        key, lang = dash_ctx.triggered_id["chart"], page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, level, unit)
-        frame = data.chart_export(ctx, key, data.chart_frame(ctx, key, query, lang, state), lang)
-        return dcc.send_string(csv_text(frame), f"{FILE_STEMS[key]}_{query.start}_{query.end}.csv", type="text/csv")

@@ -13,16 +13,17 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 
 from callbacks.common import local_today, unit_names
+from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_int, fmt_local_datetime, t
 from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis
 from ioc.kpi.admin_views import admin_breakdown, admin_series, district_centres, due_counts, open_queue, unit_ranking
+from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
 from ioc.store.db import load_calendar, utcnow
 from ioc.store.schema_admin import admin_procedures
-from layouts.admin import admin_tile
+from layouts.admin import FILE_STEMS, admin_tile
 from layouts.admin_figures import breakdown_figure, levels_figure, online_figure, score_figure
-from layouts.admin_query import AdminQuery
 from layouts.admin_shaping import (
     ONLINE_TARGET,
     OVERVIEW_TILE_KEYS,
@@ -53,7 +54,7 @@ def calendar(ctx: Context):  # noqa: ANN201 - WorkCalendar
         return load_calendar(conn)
 
 
-def page_kpis(ctx: Context, query: AdminQuery) -> tuple[AdminKpis, dict[str, int]]:
+def page_kpis(ctx: Context, query: Selection) -> tuple[AdminKpis, dict[str, int]]:
     """The KPI set of the view and the open counts (overdue, due soon) at now."""
     now = utcnow()
     flt = query.filter()
@@ -64,17 +65,17 @@ def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
     """The last 12 months' KPI set and open counts, and the dossiers received today (local)."""
     today = local_today(ctx)
     period = default_period(today)
-    kpis, counts = page_kpis(ctx, AdminQuery(period.start, period.end))
+    kpis, counts = page_kpis(ctx, AdminFilter(period))
     received_today = admin_kpis(ctx.engine, AdminFilter(Period(today, today + timedelta(days=1))), ctx.tz,
                                 utcnow()).received
     return kpis, counts, received_today
 
 
-def by_level(ctx: Context, query: AdminQuery) -> pd.DataFrame:
+def by_level(ctx: Context, query: Selection) -> pd.DataFrame:
     return admin_breakdown(ctx.engine, query.filter(), ctx.tz, utcnow(), "level")
 
 
-def chart_frame(ctx: Context, key: str, query: AdminQuery, lang: str, queue_state: str = "due_soon") -> pd.DataFrame:
+def chart_frame(ctx: Context, key: str, query: Selection, lang: str, queue_state: str = "due_soon") -> pd.DataFrame:
     """The tidy, labelled data of chart or grid ``key`` for ``query`` (``queue_state``: which
     part of the queue, due_soon or overdue)."""
     flt: AdminFilter = query.filter()
@@ -97,7 +98,7 @@ def chart_frame(ctx: Context, key: str, query: AdminQuery, lang: str, queue_stat
     raise KeyError(key)
 
 
-def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: AdminQuery, lang: str) -> go.Figure:
+def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:
     revision = f"{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
     freq = series_freq(query.period)
     span = (query.start, query.end)
@@ -158,6 +159,13 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
                              "on_time_rate"]]).rename(columns={"lat": t("admin_col_lat", lang),
                                                                "lon": t("admin_col_lon", lang)})
     raise KeyError(key)
+
+
+
+def export(ctx: Context, key: str, query: Selection, lang: str, queue_state: str = "due_soon") -> tuple[pd.DataFrame, str]:
+    """Chart or grid ``key``'s CSV table and file name (``tthc_…_<from>_<to>.csv``)."""
+    frame = chart_export(ctx, key, chart_frame(ctx, key, query, lang, queue_state), lang)
+    return frame, export_filename(FILE_STEMS[key], query.start, query.end)
 
 
 def summary(ctx: Context, lang: str) -> tuple[list, str]:

@@ -10,19 +10,20 @@ builder.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html
-from dash import ctx as dash_ctx
+from dash import Input, Output, State, html
 
 from callbacks import environment_data as data
 from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.filters import register_download
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from layouts import ids
 from layouts.environment import TILE_KEYS, env_tile
+from layouts.environment import layout as environment_layout
 from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
-from layouts.exports import csv_text
 from layouts.shaping import unit_labels_geojson
 
 NOW_LIST_MAX = 20  # Dash renders every component of a list: keep the live lists short
@@ -85,9 +86,18 @@ def active_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
     ] + more, className="env-active-items")
 
 
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
+    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
+    return environment_layout(ctx.settings, local_today(ctx), lang_pref, **params)
+
+
 def register(app: dash.Dash, ctx: Context) -> None:
     # Only the environment family's version, and only when it changes.
     follow_versions(app, ids.ENV_VERSION, ("environment",))
+
+    register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang))
 
     @app.callback(
         Output(ids.ENV_URL, "search"),
@@ -192,22 +202,3 @@ def register(app: dash.Dash, ctx: Context) -> None:
         span = t("env_period_days", lang, start=fmt_date(period.start, lang),
                  end=fmt_date(period.end - timedelta(days=1), lang))
         return figure, note, alerts, span
-
-    @app.callback(
-        Output(ids.ENV_DOWNLOAD, "data"),
-        Input({"type": ids.ENV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
-        *CONTROLS,
-        State(ids.PAGE_LANG, "data"),
-        prevent_initial_call=True,
-    )
-    def download_csv(clicks, range_, stations, calendar, lang):  # noqa: ANN001, ANN202
-        """The clicked chart's data, from the same function as the chart."""
-        trigger = dash_ctx.triggered_id
-        if not trigger or not any(clicks):
-            return dash.no_update
-        key = trigger["chart"]
-        lang = page_lang(ctx, lang)
-        query = query_from_controls(range_, stations, calendar)
-        now = data.stations_now(ctx, lang)
-        frame = data.chart_export(key, data.chart_frame(ctx, key, query, lang, now), lang, now)
-        return dcc.send_string(csv_text(frame), data.export_name(key, query, local_today(ctx)), type="text/csv")

@@ -144,6 +144,13 @@ def export_name(key: str, query: EnvQuery, today: date) -> str:
     return f"{FILE_STEMS.get(key, key)}_{query.range}_{today.isoformat()}.csv"
 
 
+def export(ctx: Context, key: str, query: EnvQuery, lang: str) -> tuple[pd.DataFrame, str]:
+    """Chart ``key``'s CSV table (the same frame as the chart) and file name."""
+    now = stations_now(ctx, lang)
+    frame = chart_export(key, chart_frame(ctx, key, query, lang, now), lang, now)
+    return frame, export_name(key, query, local_today(ctx))
+
+
 def summary(ctx: Context, lang: str) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): the last 30 days' tiles, stations."""
     kpis = page_kpis(ctx, EnvQuery(range="30d"))

@@ -11,7 +11,8 @@ from datetime import timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from callbacks.common import local_today
+from callbacks.common import local_today, unit_names
+from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi.feedback import (
@@ -22,13 +23,13 @@ from ioc.kpi.feedback import (
     map_reports,
     overdue_queue,
 )
+from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
 from ioc.store.db import utcnow
 from layouts.components import tile
-from layouts.exports import breakdown_export, reports_export, series_export
+from layouts.exports import FILE_STEMS, breakdown_export, reports_export, series_export
 from layouts.feedback import OVERVIEW_TILE_KEYS
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
-from layouts.query import FeedbackQuery
 from layouts.shaping import feedback_tiles, label_breakdown, series_freq
 
 HANDLING_TOP = 15
@@ -36,14 +37,14 @@ OVERDUE_ROWS = 500
 _BY = {"category": "category", "district": "district", "channel": "channel", "handling": "handling_unit"}
 
 
-def chart_frame(ctx: Context, key: str, query: FeedbackQuery, lang: str, names: dict[str, str]) -> pd.DataFrame:
+def chart_frame(ctx: Context, key: str, query: Selection, lang: str, names: dict[str, str]) -> pd.DataFrame:
     """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version)."""
     flt = query.filter()
     return ctx.query("feedback", f"chart:{key}:{lang}", (flt, sorted(names.items())),
                      lambda: _chart_frame(ctx, key, flt, query, lang, names))
 
 
-def _chart_frame(ctx: Context, key: str, flt, query: FeedbackQuery, lang: str,  # noqa: ANN001
+def _chart_frame(ctx: Context, key: str, flt, query: Selection, lang: str,  # noqa: ANN001
                  names: dict[str, str]) -> pd.DataFrame:
     if key == "trend":
         return feedback_series(ctx.engine, flt, series_freq(flt.period))
@@ -59,14 +60,14 @@ def _chart_frame(ctx: Context, key: str, flt, query: FeedbackQuery, lang: str,  
     raise KeyError(key)
 
 
-def map_data(ctx: Context, query: FeedbackQuery) -> tuple[pd.DataFrame, int]:
+def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, int]:
     """The most recent located reports (at most ``settings.map_max_points``) and their total."""
     flt = query.filter()
     return ctx.query("feedback", "map", flt,
                      lambda: map_reports(ctx.engine, flt, ctx.tz, ctx.settings.map_max_points))
 
 
-def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: FeedbackQuery, lang: str) -> go.Figure:
+def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:
     revision = f"{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
     if key == "trend":
         return trend_figure(frame, ctx.settings.target_satisfaction, lang, series_freq(query.period), revision,
@@ -83,6 +84,13 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, names: 
     if key in _BY:
         return breakdown_export(frame, lang)
     return reports_export(frame, ctx.tz, lang, names)
+
+
+def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.DataFrame, str]:
+    """Chart ``key``'s CSV table and file name (``phan-anh_theo-dia-ban_<from>_<to>.csv``)."""
+    names = unit_names(ctx)
+    frame = chart_export(ctx, key, chart_frame(ctx, key, query, lang, names), lang, names)
+    return frame, export_filename(FILE_STEMS.get(key, "phan-anh_" + key), query.start, query.end)
 
 
 def summary(ctx: Context, lang: str) -> tuple[list, str]:

@@ -10,6 +10,7 @@ from dash import ClientsideFunction, Input, Output
 
 from callbacks.common import follow_versions
 from ioc.context import Context
+from ioc.family import Page
 from ioc.i18n import resolve_lang, t
 from ioc.registry import registry
 from layouts import ids
@@ -25,6 +26,11 @@ def is_active(path: str, pathname: str | None) -> bool:
     """Whether the page at ``path`` is the one shown ("/" only on itself, others on sub-paths)."""
     here = pathname or "/"
     return here == "/" if path == "/" else (here == path or here.startswith(path + "/"))
+
+
+def nav_entry(page: Page, pathname: str | None, lang: str) -> tuple[str, str, str]:
+    """A navigation link's (text, href, class name) in ``lang``, ``active`` on its own page."""
+    return t(page.title_key, lang), nav_href(page.path, lang), nav_class(is_active(page.path, pathname), page.nav_class)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -56,8 +62,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     )
     def shell_texts(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
         lang = resolve_lang(url_lang(search), stored, default=ctx.settings.lang)
-        out = [value for p in pages for value in (t(p.title_key, lang), nav_href(p.path, lang),
-                                                   nav_class(is_active(p.path, pathname), p.nav_class))]
+        out = [value for p in pages for value in nav_entry(p, pathname, lang)]
         out += [
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),

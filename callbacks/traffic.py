@@ -8,45 +8,36 @@ or :mod:`ioc.kpi.traffic` and hands the result to a pure builder.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, dcc
-from dash import ctx as dash_ctx
+from dash import Input, Output, State
 
 from callbacks import traffic_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_names, unit_rows, units
+from callbacks.filter_state import selection_from_controls
+from callbacks.filters import control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
-from ioc.kpi.periods import FilterError, parse_date
-from ioc.kpi.traffic import traffic_kpis
+from ioc.kpi.filters import Selection
+from ioc.kpi.traffic import TRAFFIC_FILTERS, traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
-from layouts.exports import csv_text
-from layouts.query import match_preset, preset_dates
 from layouts.shaping import district_options, unit_labels_geojson
-from layouts.traffic import FILE_STEMS, TrafficQuery, parse_traffic_query
+from layouts.traffic import BAR
+from layouts.traffic import layout as traffic_layout
 from layouts.traffic_figures import camera_geojson
 from layouts.traffic_shaping import TILE_KEYS, traffic_tiles, violation_rows
 
-FILTERS = [Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"), Input(ids.TR_DISTRICT, "value"),
-           Input(ids.TR_TYPE, "value"), Input(ids.TR_VEHICLE, "value"), Input(ids.TR_CHANNEL, "value")]
-FILTER_STATES = [State(i.component_id, i.component_property) for i in FILTERS]
+FILTERS = control_inputs(BAR)
+FILTER_STATES = control_inputs(BAR, State)
 # Charts and the table refresh once the map is served (TR_TOP_READY), not in competition with it.
 AFTER_TOP = [Input(ids.TR_TOP_READY, "data"), *FILTER_STATES]
 
 
-def query_from_controls(ctx: Context, start: str | None, last_day: str | None, district: str | None,
-                        vtype: str | None, vehicle: str | None, channel: str | None) -> TrafficQuery:
-    """The controls' values as a validated query (bad or missing dates fall back to defaults)."""
-    params: dict[str, object] = {"district": district, "type": vtype, "vehicle": vehicle, "channel": channel}
-    try:
-        if start and last_day:
-            end = parse_date(str(last_day)[:10], "to") + timedelta(days=1)
-            params.update({"from": str(start)[:10], "to": end.isoformat()})
-    except FilterError:
-        pass
-    return parse_traffic_query({k: v for k, v in params.items() if v is not None}, local_today(ctx))[0]
+def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
+    """The controls' values (dates, district, type, vehicle, channel) as a validated selection."""
+    return selection_from_controls(TRAFFIC_FILTERS, local_today(ctx), start, last_day, *values)
 
 
 def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an id of this family
@@ -57,39 +48,18 @@ def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an i
     return div
 
 
+
+def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
+    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
+    return traffic_layout(ctx.settings, local_today(ctx), lang_pref, **params)
+
+
 def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place for the page's callbacks
     follow_versions(app, ids.TR_VERSION, ("traffic",))
 
-    @app.callback(
-        Output(ids.TR_PRESET, "value"), Output(ids.TR_DATES, "start_date"), Output(ids.TR_DATES, "end_date"),
-        Output(ids.TR_DISTRICT, "value"), Output(ids.TR_TYPE, "value"), Output(ids.TR_VEHICLE, "value"),
-        Output(ids.TR_CHANNEL, "value"),
-        Input(ids.TR_PRESET, "value"), Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"),
-        Input(ids.TR_RESET, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def sync_period(preset, start, last_day, _reset):  # noqa: ANN001, ANN202
-        """A preset sets the dates; edited dates select the matching preset (or 'custom')."""
-        today, keep = local_today(ctx), dash.no_update
-        if dash_ctx.triggered_id == ids.TR_RESET:
-            s, e = preset_dates("365", today)
-            return "365", s.isoformat(), (e - timedelta(days=1)).isoformat(), None, None, None, None
-        if dash_ctx.triggered_id == ids.TR_PRESET:
-            dates = preset_dates(preset or "custom", today)
-            if dates is None:
-                return (keep,) * 7
-            return keep, dates[0].isoformat(), (dates[1] - timedelta(days=1)).isoformat(), keep, keep, keep, keep
-        if not (start and last_day):
-            return (keep,) * 7
-        q = query_from_controls(ctx, start, last_day, None, None, None, None)
-        matched = match_preset(q.start, q.end, today)
-        return (matched if matched != preset else keep), *(keep,) * 6
-
-    @app.callback(Output(ids.TR_URL, "search"), *FILTERS, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def filters_to_url(start, last_day, district, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
-        """Filters live in the URL (no reload): a copied link reproduces the view."""
-        query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
-        return query.search(page_lang(ctx, lang))
+    register_filter_bar(app, ctx, BAR)
+    register_download(app, ctx, ids.TR_DOWNLOAD, ids.TR_CSV_BUTTON, FILTER_STATES,
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang))
 
     @app.callback(Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
                   *FILTERS, Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
@@ -141,16 +111,3 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         query = query_from_controls(ctx, start, last_day, None, None, None, None)
         seen = traffic_breakdown(ctx.engine, query.filter(), "district")["key"].tolist()
         return district_options(unit_rows(ctx), seen, page_lang(ctx, lang))
-
-    @app.callback(Output(ids.TR_DOWNLOAD, "data"), Input({"type": ids.TR_CSV_BUTTON, "chart": ALL}, "n_clicks"),
-                  *FILTER_STATES, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def download_csv(clicks, start, last_day, district, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
-        """The clicked chart's data, from the same query function as the chart."""
-        trigger = dash_ctx.triggered_id
-        if not trigger or not any(clicks or []):
-            return dash.no_update
-        key, lang = trigger["chart"], page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
-        frame = data.chart_export(ctx, key, data.chart_frame(ctx, key, query), lang, unit_names(ctx))
-        name = f"{FILE_STEMS.get(key, 'vi-pham_' + key)}_{query.start}_{query.end}.csv"
-        return dcc.send_string(csv_text(frame), name, type="text/csv")

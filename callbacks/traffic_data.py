@@ -12,9 +12,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import select
 
-from callbacks.common import local_today
+from callbacks.common import local_today, unit_names
+from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
+from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
 from ioc.kpi.traffic import TrafficFilter, traffic_kpis
 from ioc.kpi.traffic_views import (
@@ -28,7 +30,7 @@ from ioc.kpi.traffic_views import (
 from ioc.store.schema_traffic import traffic_cameras
 from layouts.components import tile
 from layouts.shaping import series_freq
-from layouts.traffic import TrafficQuery
+from layouts.traffic import FILE_STEMS
 from layouts.traffic_figures import fines_figure, heatmap_figure, type_figure, vehicle_figure
 from layouts.traffic_shaping import (
     OVERVIEW_TILE_KEYS,
@@ -44,7 +46,7 @@ RECENT_ROWS = 200
 POPUP_ROWS = 5
 
 
-def chart_frame(ctx: Context, key: str, query: TrafficQuery) -> pd.DataFrame:
+def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
     """The tidy data of chart or table ``key`` for ``query``."""
     flt = query.filter()
     if key == "heatmap":
@@ -60,7 +62,7 @@ def chart_frame(ctx: Context, key: str, query: TrafficQuery) -> pd.DataFrame:
     raise KeyError(key)
 
 
-def chart_figure(key: str, frame: pd.DataFrame, query: TrafficQuery, lang: str) -> go.Figure:
+def chart_figure(key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:
     revision = f"tr-{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
     if key == "heatmap":
         return heatmap_figure(frame, lang, revision)
@@ -71,7 +73,7 @@ def chart_figure(key: str, frame: pd.DataFrame, query: TrafficQuery, lang: str) 
     return fines_figure(frame, lang, series_freq(query.period), (query.start, query.end), revision)
 
 
-def map_data(ctx: Context, query: TrafficQuery) -> tuple[pd.DataFrame, pd.DataFrame]:
+def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every camera with its violations in the period, and the latest violations of those that have some."""
     summary = chart_frame(ctx, "cameras", query)
     active = summary.loc[summary["violations"] > 0, "code"].tolist()
@@ -94,6 +96,12 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_na
     if key == "cameras":
         return cameras_export(frame, lang, unit_names)
     return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates)
+
+
+def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.DataFrame, str]:
+    """Chart or table ``key``'s CSV table and file name (``vi-pham_…_<from>_<to>.csv``)."""
+    frame = chart_export(ctx, key, chart_frame(ctx, key, query), lang, unit_names(ctx))
+    return frame, export_filename(FILE_STEMS.get(key, "vi-pham_" + key), query.start, query.end)
 
 
 def summary(ctx: Context, lang: str) -> tuple[list, str]:

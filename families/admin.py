@@ -11,7 +11,6 @@ from ioc.family import Family, Page
 from ioc.kpi import admin_views as kpis
 from ioc.store import admin as store
 from ioc.store import schema_admin
-from layouts import admin as admin_layout  # the page: moves to callbacks with the thin-callbacks work
 from layouts.admin import tile_placeholders
 from layouts.admin_shaping import OVERVIEW_TILE_KEYS
 
@@ -24,7 +23,7 @@ FAMILY = Family(
     filters=("level", "unit"),  # level = province|district|commune
     collectors=(AdminFileCollector, AdminSimulator),
     simulator_every_s=30,
-    pages=(Page("admin", "/admin", admin_layout.page, "admin_nav"),),
+    pages=(Page("admin", "/admin", web.page, "admin_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,

@@ -12,7 +12,6 @@ from ioc.family import Family, Page
 from ioc.kpi import environment as kpis
 from ioc.store import environment as store
 from ioc.store import schema_environment
-from layouts import environment as environment_layout  # the page: moves to callbacks with the thin-callbacks work
 from layouts.environment import OVERVIEW_TILE_KEYS, tile_placeholders
 
 FAMILY = Family(
@@ -24,7 +23,7 @@ FAMILY = Family(
     filters=("district",),  # district = the stations' unit code
     collectors=(OpenAQCollector, EnvironmentFileCollector, EnvironmentSimulator),
     simulator_every_s=300,
-    pages=(Page("environment", "/environment", environment_layout.page, "env_nav"),),
+    pages=(Page("environment", "/environment", web.page, "env_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,

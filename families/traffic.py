@@ -11,7 +11,6 @@ from ioc.family import Family, Page
 from ioc.kpi import traffic as kpis
 from ioc.store import schema_traffic
 from ioc.store import traffic as store
-from layouts import traffic as traffic_layout  # the page: moves to callbacks with the thin-callbacks work
 from layouts.traffic import tile_placeholders
 from layouts.traffic_shaping import OVERVIEW_TILE_KEYS
 
@@ -24,7 +23,7 @@ FAMILY = Family(
     filters=("district", "category", "channel"),  # category = violation type, channel = camera|citizen
     collectors=(TrafficFileCollector, TrafficSimulator),
     simulator_every_s=10,
-    pages=(Page("traffic", "/traffic", traffic_layout.page, "traffic_nav"),),
+    pages=(Page("traffic", "/traffic", web.page, "traffic_nav"),),
     register_callbacks=web.register,
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,

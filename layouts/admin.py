@@ -19,13 +19,15 @@ from dash import dcc, html
 
 from ioc.domain.units import HUE_CENTRE
 from ioc.i18n import t
+from ioc.kpi.admin import ADMIN_FILTERS
+from ioc.kpi.filters import Selection
 from layouts import ids
-from layouts.admin_query import parse_admin_query
-from layouts.admin_shaping import LEVEL_ORDER, TILE_KEYS, level_label
+from layouts.admin_shaping import TILE_KEYS
 from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, tile
+from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.figures import BAD, GOOD, WARN
-from layouts.query import PRESETS, match_preset, parse_lang
+from layouts.query import parse_admin_query, parse_lang
 from layouts.shaping import Tile
 
 FILE_STEMS = {"levels": "tthc_dung-han-theo-cap", "online": "tthc_truc-tuyen", "score": "tthc_diem-766",
@@ -76,32 +78,11 @@ def _legend(lang: str) -> html.Div:
                                className="legend-item") for c, k in items], className="map-legend")
 
 
-def _filters(query: Any, today: date, lang: str) -> html.Div:
-    def field(label: str, control: Any, cls: str = "") -> html.Div:
-        return html.Div([html.Label(label, className="filter-label"), control], className=f"filter {cls}".strip())
+BAR = FilterBar("admin", ADMIN_FILTERS, "ad", classes={"unit": "ad-filter-unit"})
 
-    presets = [{"label": t(f"preset_{p}", lang), "value": p} for p in (*PRESETS, "custom")]
-    levels = [{"label": level_label(lv, lang), "value": lv} for lv in LEVEL_ORDER]
-    units = [{"label": query.unit, "value": query.unit}] if query.unit else []
-    return html.Div(
-        [
-            field(t("period", lang), dcc.Dropdown(id=ids.AD_PRESET, options=presets, clearable=False, searchable=False,
-                                                  value=match_preset(query.start, query.end, today)), "filter-preset"),
-            field(t("date_range", lang), dcc.DatePickerRange(
-                id=ids.AD_DATES, start_date=query.start.isoformat(), end_date=query.last_day.isoformat(),
-                display_format="DD/MM/YYYY", first_day_of_week=1, max_date_allowed=today.isoformat(),
-                minimum_nights=0, number_of_months_shown=2, updatemode="bothdates"), "filter-dates"),
-            field(t("admin_level", lang), dcc.Dropdown(id=ids.AD_LEVEL, options=levels, value=query.level,
-                                                       placeholder=t("admin_all_levels", lang), clearable=True)),
-            field(t("admin_unit", lang), dcc.Dropdown(id=ids.AD_UNIT, options=units, value=query.unit,
-                                                      placeholder=t("admin_all_units", lang), clearable=True),
-                  "ad-filter-unit"),
-            html.Div(html.Button(t("reset", lang), id=ids.AD_RESET, n_clicks=0, className="btn"),
-                     className="filter filter-actions"),
-            html.Div(id=ids.AD_PERIOD_NOTE, className="period-note"),
-        ],
-        className="filter-bar",
-    )
+
+def _filters(query: Selection, today: date, lang: str) -> html.Div:
+    return filter_bar(BAR, query, today, lang)
 
 
 def _card(key: str, title_key: str, lang: str, body: list[Any], extra: str = "", note_id: str | None = None) -> html.Section:
@@ -250,14 +231,3 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
         className="page page-admin",
         **{"data-family": "admin"},
     )
-
-
-def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The registered page's layout function (today = the local date in ``ctx``'s zone)."""
-    from ioc.kpi.periods import to_local
-    from ioc.store.db import load_units, utcnow
-
-    with ctx.engine.connect() as conn:
-        known = {u.code for u in load_units(conn)}
-    simulated = any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)
-    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), simulated, known, lang_pref, **params)

@@ -22,13 +22,13 @@ from layouts.figures import (
     TARGET,
     TEXT,
     WARN,
-    _bucket_ms,
-    _date_ticks,
-    _pad,
-    _shorten,
+    axis_edge,
     base_layout,
+    bucket_ms,
+    date_ticks,
     empty_figure,
     plotly_text,
+    shorten,
 )
 
 LEVEL_COLOURS = {"province": "#a78bfa", "district": ACCENT, "commune": "#34d399"}
@@ -45,8 +45,8 @@ def rate_colour(rate: float | None, target: float, band: float = 0.05) -> str:
 
 
 def _time_axis(freq: str, lang: str, span: tuple[date, date] | None) -> dict:
-    return dict(title=None, tickformat=_date_ticks(freq, lang), hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
-                range=None if span is None else [_pad(span[0], freq, -1), _pad(span[1], freq, 0)])
+    return dict(title=None, tickformat=date_ticks(freq, lang), hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
+                range=None if span is None else [axis_edge(span[0], freq, -1), axis_edge(span[1], freq, 0)])
 
 
 def _target_line(fig: go.Figure, target: float, lang: str) -> None:
@@ -94,7 +94,7 @@ def levels_figure(series: pd.DataFrame, labels: dict[str, str], target: float, l
                         hovertemplate="%{y:.1%} (%{customdata})<extra>" + plotly_text(name) + "</extra>")
     _target_line(fig, target, lang)
     if provisional_from is not None:  # recent periods: only the fastest dossiers are resolved yet
-        half = pd.Timedelta(milliseconds=_bucket_ms(freq) / 2)
+        half = pd.Timedelta(milliseconds=bucket_ms(freq) / 2)
         fig.add_vrect(x0=provisional_from - half, x1=series["bucket"].max() + half, fillcolor="rgba(148, 163, 184, .12)",
                       line_width=0, layer="below",
                       annotation=dict(text=t("admin_series_provisional", lang,
@@ -117,7 +117,7 @@ def online_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uir
     x = series["bucket"]
     fig = go.Figure()
     fig.add_bar(x=x, y=series["received"], name=t("admin_series_received", lang), yaxis="y2",
-                marker=dict(color="rgba(59,130,246,0.35)"), width=_bucket_ms(freq) * 0.8,
+                marker=dict(color="rgba(59,130,246,0.35)"), width=bucket_ms(freq) * 0.8,
                 hovertemplate="%{y:,.0f}<extra>" + t("admin_series_received", lang) + "</extra>")
     fig.add_scatter(x=x, y=series["online_rate"], name=t("admin_series_online", lang), mode="lines+markers",
                     line=dict(color=GOOD, width=3), marker=dict(size=5),
@@ -167,7 +167,7 @@ def breakdown_figure(frame: pd.DataFrame, target: float, lang: str, max_label: i
     """Dossiers received per ``label`` (bars coloured by on-time rate against the target)."""
     if frame.empty:
         return empty_figure(t("no_data", lang), lang)
-    labels = [plotly_text(_shorten(str(v), max_label)) for v in frame["label"]]
+    labels = [plotly_text(shorten(str(v), max_label)) for v in frame["label"]]
     custom = list(zip([plotly_text(v) for v in frame["label"]], [fmt_pct(v, lang) for v in frame["on_time_rate"]],
                       [fmt_int(v, lang) for v in frame["late"]], [fmt_int(v, lang) for v in frame["overdue"]],
                       [fmt_pct(v, lang) for v in frame["online_rate"]], strict=True))

@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ioc.domain.freshness import FRESHNESS_FACTORS
 from ioc.i18n import LANGS, t
 from ioc.live import STATE_ORDER
-from ioc.store.runs import FRESHNESS_FACTORS
 from layouts import ids
 
 #: The catalogue keys assets/ioc.js asks for (``text("key")``): the live badge, the freshness

@@ -5,7 +5,7 @@ tiles; the current AQI per station; hourly AQI over 24 h / 7 d / 30 d with the c
 bands behind; sub-indices by pollutant; a calendar of daily AQI; completeness per station;
 alerts. The layout validates the URL (``?range=7d&station=…&calendar=…&lang=…``) and builds
 the skeleton; :mod:`callbacks.environment` fills it. The Overview's environment section is
-built here too (:func:`overview_section`).
+built by the Overview from the family's declaration.
 """
 
 from __future__ import annotations
@@ -208,11 +208,3 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
         className="page page-environment",
         **{"data-family": "environment"},
     )
-
-
-def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    from ioc.kpi.periods import to_local
-    from ioc.store.db import utcnow
-
-    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), lang_pref, **params)

@@ -22,9 +22,9 @@ import pandas as pd
 from ioc.domain.aqi import CATEGORIES
 from ioc.domain.aqi_series import CATEGORY_CODES
 from ioc.i18n import LANGS, fmt_int, fmt_local_datetime, fmt_pct, t
+from ioc.kpi.filters import Problem
 from ioc.kpi.periods import Period
 from layouts.environment_figures import POLLUTANT_NAMES, category_label, text_colour
-from layouts.query import QueryProblem
 
 RANGES = {"24h": 24, "7d": 7 * 24, "30d": 30 * 24}
 DEFAULT_RANGE = "7d"
@@ -72,25 +72,25 @@ def _values(params: Mapping[str, object], name: str) -> list[str]:
     return out
 
 
-def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[QueryProblem]]:
+def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[Problem]]:
     """Validate ``?range=7d&station=…&calendar=…``; a bad value falls back and is reported."""
-    problems: list[QueryProblem] = []
+    problems: list[Problem] = []
     query = EnvQuery()
     ranges = _values(params, "range")
     if ranges:
         if ranges[-1] in RANGES:
             query = replace(query, range=ranges[-1])
         else:
-            problems.append(QueryProblem("range", ranges[-1][:20], "reason_choice", DEFAULT_RANGE))
+            problems.append(Problem("range", ranges[-1][:20], "reason_choice", DEFAULT_RANGE))
     stations = []
     for s in _values(params, "station"):
         if _CODE.match(s):
             stations.append(s)
         else:
-            problems.append(QueryProblem("station", s[:80], "reason_code", "default_all"))
+            problems.append(Problem("station", s[:80], "reason_code", "default_all"))
     cal = _values(params, "calendar")
     if cal and not _CODE.match(cal[-1]):
-        problems.append(QueryProblem("calendar", cal[-1][:80], "reason_code", "default_all"))
+        problems.append(Problem("calendar", cal[-1][:80], "reason_code", "default_all"))
         cal = []
     return replace(query, stations=tuple(dict.fromkeys(stations)), calendar=cal[-1] if cal else None), problems
 

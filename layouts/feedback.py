@@ -11,14 +11,17 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import dcc, html
 
-from ioc.domain.feedback import CATEGORIES, CHANNEL_LABELS, STATUS_COLOURS, STATUS_LABELS
+from ioc.domain.feedback import CATEGORIES, STATUS_COLOURS, STATUS_LABELS
 from ioc.domain.units import HUE_CENTRE
-from ioc.i18n import category_label, channel_label, status_label, t
+from ioc.i18n import status_label, t
+from ioc.kpi.feedback import CATEGORY, FEEDBACK_FILTERS
+from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.components import chart_card, csv_button, error_banner, fresh_badge, tile_placeholders
+from layouts.controls import FilterBar, filter_bar
 from layouts.exports import FILE_STEMS
 from layouts.figures import BG, CARD, GRID, TEXT
-from layouts.query import PRESETS, match_preset, parse_feedback_query, parse_lang
+from layouts.query import parse_feedback_query, parse_lang
 
 TILE_KEYS = ("received", "processed_rate", "on_time_rate", "overdue", "satisfaction_rate", "rated_share",
              "median_resolution_hours", "p90_resolution_hours")
@@ -34,45 +37,12 @@ GRID_THEME = {"function": (
 )}
 
 
-def _preset_options(lang: str) -> list[dict]:
-    return [{"label": t(f"preset_{p}", lang), "value": p} for p in (*PRESETS, "custom")]
+BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb")
 
 
-def _filters(query: Any, today: date, lang: str) -> html.Div:
-    categories = [{"label": category_label(code, lang), "value": code} for code in CATEGORIES]
-    if query.category and query.category not in CATEGORIES:
-        categories.append({"label": query.category, "value": query.category})
-    channels = [{"label": channel_label(code, lang), "value": code} for code in CHANNEL_LABELS]
-    district_opts = [{"label": query.district, "value": query.district}] if query.district else []
-
-    def field(label: str, control: Any, cls: str = "") -> html.Div:
-        return html.Div([html.Label(label, className="filter-label"), control], className=f"filter {cls}".strip())
-
-    return html.Div(
-        [
-            field(t("period", lang), dcc.Dropdown(
-                id=ids.FB_PRESET, options=_preset_options(lang), value=match_preset(query.start, query.end, today),
-                clearable=False, searchable=False), "filter-preset"),
-            field(t("date_range", lang), dcc.DatePickerRange(
-                id=ids.FB_DATES, start_date=query.start.isoformat(), end_date=query.last_day.isoformat(),
-                display_format="DD/MM/YYYY", first_day_of_week=1, max_date_allowed=today.isoformat(),
-                minimum_nights=0, number_of_months_shown=2, updatemode="bothdates"), "filter-dates"),
-            field(t("district", lang), dcc.Dropdown(
-                id=ids.FB_DISTRICT, options=district_opts, value=query.district, placeholder=t("all", lang),
-                clearable=True)),
-            field(t("category", lang), dcc.Dropdown(
-                id=ids.FB_CATEGORY, options=categories, value=query.category, placeholder=t("all", lang),
-                clearable=True)),
-            field(t("channel", lang), dcc.Dropdown(
-                id=ids.FB_CHANNEL, options=channels, value=query.channel, placeholder=t("all", lang),
-                clearable=True)),
-            html.Div([
-                html.Button(t("reset", lang), id=ids.FB_RESET, n_clicks=0, className="btn"),
-            ], className="filter filter-actions"),
-            html.Div(id=ids.FB_PERIOD_NOTE, className="period-note"),
-        ],
-        className="filter-bar",
-    )
+def _filters(query: Selection, today: date, lang: str) -> html.Div:
+    return filter_bar(BAR, query, today, lang, {"category": CATEGORY.options(lang, data=CATEGORIES,
+                                                                             current=query.category)})
 
 
 def _legend(lang: str) -> html.Div:

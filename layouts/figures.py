@@ -92,7 +92,7 @@ def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uire
     x = series["bucket"]
     fig = go.Figure()
     fig.add_bar(x=x, y=series["received"], name=t("series_received", lang), yaxis="y2",
-                marker=dict(color="rgba(59,130,246,0.45)"), width=_bucket_ms(freq) * 0.8,
+                marker=dict(color="rgba(59,130,246,0.45)"), width=bucket_ms(freq) * 0.8,
                 hovertemplate="%{y:,.0f}<extra>" + t("series_received", lang) + "</extra>")
     fig.add_scatter(x=x, y=series["satisfaction_rate"], name=t("series_satisfaction", lang), mode="lines+markers",
                     line=dict(color=GOOD, width=3), marker=dict(size=5), connectgaps=False,
@@ -117,9 +117,9 @@ def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uire
         # bars use the lower part of the plot so the rate line stays readable above them
         yaxis2=dict(overlaying="y", side="right", showgrid=False, range=[0, peak * 2.2], title=None,
                     tickformat=",d", color=MUTED, **_count_ticks(peak)),
-        xaxis=dict(title=None, tickformat=_date_ticks(freq, lang),
+        xaxis=dict(title=None, tickformat=date_ticks(freq, lang),
                    hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
-                   range=None if span is None else [_pad(span[0], freq, -1), _pad(span[1], freq, 0)]),
+                   range=None if span is None else [axis_edge(span[0], freq, -1), axis_edge(span[1], freq, 0)]),
     )
     return fig
 
@@ -129,7 +129,7 @@ def breakdown_figure(frame: pd.DataFrame, lang: str, colour: str = BAR, max_labe
     """Horizontal bars of reports received per ``label`` (largest on top), rates in the hover."""
     if frame.empty:
         return empty_figure(t("no_data", lang), lang)
-    labels = [plotly_text(_shorten(str(v), max_label)) for v in frame["label"]]
+    labels = [plotly_text(shorten(str(v), max_label)) for v in frame["label"]]
     custom = list(zip(
         [plotly_text(v) for v in frame["label"]],
         [fmt_pct(v, lang) for v in frame["processed_rate"]],
@@ -176,22 +176,22 @@ def _count_ticks(peak: float) -> dict:
     return {"tickmode": "linear", "tick0": 0, "dtick": 1} if peak < 8 else {"tickmode": "auto", "nticks": 5}
 
 
-def _bucket_ms(freq: str) -> float:
+def bucket_ms(freq: str) -> float:
     """A bucket's length in ms: bar widths on a date axis (a lone bar is otherwise 1 ms wide)."""
     return {"day": 1, "week": 7, "month": 30.4}[freq] * 86_400_000
 
 
-def _date_ticks(freq: str, lang: str) -> str:
+def date_ticks(freq: str, lang: str) -> str:
     if freq == "day":
         return "%d/%m"
     return "%b %Y" if lang == "en" else "%m/%Y"
 
 
-def _pad(day: date, freq: str, sign: int) -> str:
+def axis_edge(day: date, freq: str, sign: int) -> str:
     """Axis edge: half a bucket outside the period so the first and last bars show whole."""
     half = {"day": 0.5, "week": 3.5, "month": 15}[freq] if sign else 0
     return (datetime.combine(day, datetime.min.time()) + timedelta(days=sign * half)).isoformat()
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -10,31 +10,27 @@ by name. The layout builds the skeleton; :mod:`callbacks.traffic` fills it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import dcc, html
 
-from ioc.domain.traffic import VehicleClass, ViolationType
-from ioc.domain.traffic_records import CHANNELS
 from ioc.i18n import t
-from ioc.kpi.periods import Period
-from ioc.kpi.traffic import TrafficFilter
+from ioc.kpi.filters import Problem, Selection, parse_params
+from ioc.kpi.traffic import TRAFFIC_FILTERS
 from layouts import ids
 from layouts.components import chart_card, csv_button, error_banner, fresh_badge
-from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL, _preset_options
-from layouts.query import QueryProblem, _code, match_preset, parse_feedback_query, parse_lang
+from layouts.controls import FilterBar, filter_bar
+from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
+from layouts.query import parse_lang
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TILE_KEYS,
     TYPE_COLOURS,
     channel_text,
     type_text,
-    vehicle_text,
 )
 
 # Huế city and National Road 1A from Phong Điền to the Hải Vân tunnel, on a 1920 × 1080 wall
@@ -44,49 +40,13 @@ FILE_STEMS = {"heatmap": "vi-pham_gio-thu", "type": "vi-pham_theo-hanh-vi", "veh
               "fines": "vi-pham_tien-phat", "cameras": "vi-pham_camera", "recent": "vi-pham_moi-nhat"}
 
 
-@dataclass(frozen=True)
-class TrafficQuery:
-    """Validated filter values; ``end`` is exclusive (the day after the last day shown)."""
-
-    start: date
-    end: date
-    district: str | None = None
-    violation_type: str | None = None
-    vehicle_class: str | None = None
-    channel: str | None = None
-
-    @property
-    def period(self) -> Period:
-        return Period(self.start, self.end)
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
-
-    def filter(self) -> TrafficFilter:
-        return TrafficFilter(self.period, district=self.district, violation_type=self.violation_type,
-                             vehicle_class=self.vehicle_class, channel=self.channel)
-
-    def search(self, lang: str | None = None) -> str:
-        """The query string (with its ``?``) that reproduces this view."""
-        params = [("from", self.start.isoformat()), ("to", self.end.isoformat())]
-        params += [(k, v) for k, v in (("district", self.district), ("type", self.violation_type),
-                                         ("vehicle", self.vehicle_class), ("channel", self.channel)) if v]
-        if lang:
-            params.append(("lang", lang))
-        return "?" + urlencode(params)
+BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "filter-wide"},
+                labels={"channel": channel_text})
 
 
-def parse_traffic_query(params: Mapping[str, object], today: date) -> tuple[TrafficQuery, list[QueryProblem]]:
+def parse_traffic_query(params: Mapping[str, object], today: date) -> tuple[Selection, list[Problem]]:
     """Validate the page's query parameters (``today`` local; default: the last 365 days)."""
-    base, problems = parse_feedback_query({k: params[k] for k in ("from", "to", "district") if k in params}, today)
-    query = TrafficQuery(
-        start=base.start, end=base.end, district=base.district,
-        violation_type=_code(params, "type", problems, tuple(str(v) for v in ViolationType)),
-        vehicle_class=_code(params, "vehicle", problems, tuple(str(v) for v in VehicleClass)),
-        channel=_code(params, "channel", problems, CHANNELS),
-    )
-    return query, problems
+    return parse_params(TRAFFIC_FILTERS, params, today)
 
 
 def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
@@ -95,38 +55,8 @@ def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
             for k in keys]
 
 
-def _filters(query: TrafficQuery, today: date, lang: str) -> html.Div:
-    def field(label: str, control: Any, cls: str = "") -> html.Div:
-        return html.Div([html.Label(label, className="filter-label"), control], className=f"filter {cls}".strip())
-
-    district_opts = [{"label": query.district, "value": query.district}] if query.district else []
-    return html.Div(
-        [
-            field(t("period", lang), dcc.Dropdown(
-                id=ids.TR_PRESET, options=_preset_options(lang), value=match_preset(query.start, query.end, today),
-                clearable=False, searchable=False), "filter-preset"),
-            field(t("date_range", lang), dcc.DatePickerRange(
-                id=ids.TR_DATES, start_date=query.start.isoformat(), end_date=query.last_day.isoformat(),
-                display_format="DD/MM/YYYY", first_day_of_week=1, max_date_allowed=today.isoformat(),
-                minimum_nights=0, number_of_months_shown=2, updatemode="bothdates"), "filter-dates"),
-            field(t("district", lang), dcc.Dropdown(id=ids.TR_DISTRICT, options=district_opts, value=query.district,
-                                                    placeholder=t("all", lang), clearable=True)),
-            field(t("traffic_type", lang), dcc.Dropdown(
-                id=ids.TR_TYPE, options=[{"label": type_text(str(v), lang), "value": str(v)} for v in ViolationType],
-                value=query.violation_type, placeholder=t("all", lang), clearable=True), "filter-wide"),
-            field(t("traffic_vehicle", lang), dcc.Dropdown(
-                id=ids.TR_VEHICLE, options=[{"label": vehicle_text(str(v), lang), "value": str(v)}
-                                            for v in VehicleClass],
-                value=query.vehicle_class, placeholder=t("all", lang), clearable=True)),
-            field(t("traffic_channel", lang), dcc.Dropdown(
-                id=ids.TR_CHANNEL, options=[{"label": channel_text(c, lang), "value": c} for c in CHANNELS],
-                value=query.channel, placeholder=t("all", lang), clearable=True)),
-            html.Div(html.Button(t("reset", lang), id=ids.TR_RESET, n_clicks=0, className="btn"),
-                     className="filter filter-actions"),
-            html.Div(id=ids.TR_PERIOD_NOTE, className="period-note"),
-        ],
-        className="filter-bar",
-    )
+def _filters(query: Selection, today: date, lang: str) -> html.Div:
+    return filter_bar(BAR, query, today, lang)
 
 
 def _legend(lang: str) -> html.Div:
@@ -230,11 +160,3 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
         className="page page-traffic",
         **{"data-family": "traffic"},
     )
-
-
-def page(ctx: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    from ioc.kpi.periods import to_local
-    from ioc.store.db import utcnow
-
-    return layout(ctx.settings, to_local(utcnow(), ctx.tz).date(), lang_pref, **params)

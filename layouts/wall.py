@@ -17,23 +17,24 @@ from typing import Any
 from dash import dcc, html
 
 from ioc.i18n import t
+from ioc.kpi.filters import Problem
 from layouts import ids
 from layouts.components import error_banner, fresh_badge
-from layouts.query import QueryProblem, _single, parse_lang
+from layouts.query import param, parse_lang
 
 TICK_MS = 60_000  # overdue counts and today's figures move with the clock, not only with data
 
 
 def parse_rotation(params: Mapping[str, object], pages: Collection[str]) -> tuple[str | None, int | None,
-                                                                               list[QueryProblem]]:
+                                                                               list[Problem]]:
     """``rotate`` (names of ``pages``) and ``every`` (seconds) from the URL; bad values are
     reported and dropped (the wall then stays fixed / uses the default interval)."""
     problems = []
-    rotate, every = _single(params, "rotate"), _single(params, "every")
+    rotate, every = param(params, "rotate"), param(params, "every")
     if rotate is not None:
         names = [n.strip().lower() for n in rotate.split(",") if n.strip()]
         if not names or any(n not in pages for n in names):
-            problems.append(QueryProblem("rotate", rotate[:80], "reason_pages", "default_wall_fixed"))
+            problems.append(Problem("rotate", rotate[:80], "reason_pages", "default_wall_fixed"))
             rotate = None
         else:
             rotate = ",".join(names)
@@ -44,7 +45,7 @@ def parse_rotation(params: Mapping[str, object], pages: Collection[str]) -> tupl
             if not 5 <= seconds <= 3600:
                 raise ValueError
         except ValueError:
-            problems.append(QueryProblem("every", every[:20], "reason_every", "default_every"))
+            problems.append(Problem("every", every[:20], "reason_every", "default_every"))
             seconds = None
     return rotate, seconds, problems
 

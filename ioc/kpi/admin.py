@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,8 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select, text
 
 from ioc.domain.admin import Inputs766, Level, Score766, score_766
-from ioc.kpi.periods import FilterError, Period
+from ioc.i18n import t
+from ioc.kpi.filters import PERIOD, Filter, Selection
 from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema
 from ioc.store.schema_admin import (
@@ -50,23 +52,12 @@ KPI_NAMES = ("received", "resolved", "early", "on_time", "late", "on_time_rate",
 LEVELS = tuple(lv.value for lv in Level)
 
 
-@dataclass(frozen=True)
-class AdminFilter:
-    """Dossiers received in ``period`` (local dates), of one ``level`` and/or one ``unit``."""
-
-    period: Period
-    level: str | None = None
-    unit: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.level is not None and self.level not in LEVELS:
-            raise FilterError(f"level: {self.level!r} is not one of {', '.join(LEVELS)}")
-
-    def dims(self) -> dict[str, str]:
-        return {col: v for col, v in (("level", self.level), ("unit_code", self.unit)) if v is not None}
-
-    def shifted(self, period: Period) -> AdminFilter:
-        return AdminFilter(period, self.level, self.unit)
+LEVEL = Filter("level", "admin_level", column="level", choices=LEVELS, placeholder="admin_all_levels",
+               option_label=lambda code, lang: t(f"admin_level_{code}", lang))
+UNIT = Filter("unit", "admin_unit", column="unit_code", placeholder="admin_all_units")
+ADMIN_FILTERS = (PERIOD, LEVEL, UNIT)
+# AdminFilter(period, level=…, unit=…): dossiers received in the period, of one level and/or unit
+AdminFilter = partial(Selection.of, ADMIN_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -153,7 +144,7 @@ def sum_columns(table: Any) -> list[Any]:
     return [summed(table.c[m]) for m in ADMIN_MEASURES]
 
 
-def rollup_sums(engine: Engine, flt: AdminFilter, by: str | None = None) -> pd.DataFrame:
+def rollup_sums(engine: Engine, flt: Selection, by: str | None = None) -> pd.DataFrame:
     """Summed measures for ``flt`` from the unit rollup, grouped by ``by`` (a rollup column) or not."""
     table = admin_rollup
     where = [bucket_clause(table, flt.period), *(table.c[c] == v for c, v in flt.dims().items())]
@@ -166,7 +157,7 @@ def rollup_sums(engine: Engine, flt: AdminFilter, by: str | None = None) -> pd.D
     return pd.DataFrame.from_records(rows, columns=[*(["key"] if by else []), *ADMIN_MEASURES])
 
 
-def open_clauses(flt: AdminFilter, tz: ZoneInfo) -> list[Any]:
+def open_clauses(flt: Selection, tz: ZoneInfo) -> list[Any]:
     """The open dossiers received in the period (the partial index's predicate included)."""
     lo, hi = flt.period.utc_bounds(tz)
     # The partial index's own predicate, as literal SQL: SQLite uses a partial index only when
@@ -175,7 +166,7 @@ def open_clauses(flt: AdminFilter, tz: ZoneInfo) -> list[Any]:
             *(D.c[c] == v for c, v in flt.dims().items())]
 
 
-def overdue_by(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, by: str | None = None) -> pd.Series:
+def overdue_by(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, by: str | None = None) -> pd.Series:
     """Open dossiers past their effective deadline at ``now`` (naive UTC), per ``by`` column or in all.
 
     Per key, the (small) overdue set's keys are read through the partial open index and counted
@@ -189,11 +180,11 @@ def overdue_by(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, by
     return pd.Series(keys, dtype=object).value_counts().astype("int64")
 
 
-def overdue_count(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime) -> int:
+def overdue_count(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> int:
     return int(overdue_by(engine, flt, tz, now).iloc[0])
 
 
-def procedure_coverage(engine: Engine, flt: AdminFilter) -> tuple[int, int]:
+def procedure_coverage(engine: Engine, flt: Selection) -> tuple[int, int]:
     """(procedures offered online, procedures) of the catalogue at the filter's level (a unit's
     level for a unit; the whole catalogue without a filter)."""
     level = flt.level
@@ -206,7 +197,7 @@ def procedure_coverage(engine: Engine, flt: AdminFilter) -> tuple[int, int]:
     return int(on), int(total)
 
 
-def admin_kpis(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime) -> AdminKpis:
+def admin_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> AdminKpis:
     """The admin KPI set for ``flt`` (``now`` naive UTC)."""
     sums = rollup_sums(engine, flt).iloc[0].to_dict()
     return kpis_from_sums(sums, overdue_count(engine, flt, tz, now), *procedure_coverage(engine, flt))
@@ -229,7 +220,7 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def procedure_sums(engine: Engine, flt: AdminFilter, by: str, tz: ZoneInfo) -> pd.DataFrame:
+def procedure_sums(engine: Engine, flt: Selection, by: str, tz: ZoneInfo) -> pd.DataFrame:
     """Summed measures per ``field`` or ``procedure_code``. From the procedure rollup; for one
     unit (not a dimension of that rollup) from the unit's raw dossiers, read through the
     (unit_code, received_at) index and summed by the store's own contribution rules."""

@@ -28,6 +28,7 @@ from ioc.kpi.admin import (
     sum_columns,
     with_rates,
 )
+from ioc.kpi.filters import Selection
 from ioc.kpi.periods import FilterError, Period, to_local
 from ioc.kpi.rollups import bucket_clause, check_freq, resample_days
 from ioc.store import schema
@@ -41,7 +42,7 @@ P = admin_procedures
 DUE_SOON_WORKING_DAYS = 2
 
 
-def admin_breakdown(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, by: str) -> pd.DataFrame:
+def admin_breakdown(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, by: str) -> pd.DataFrame:
     """Counts, ``overdue`` and rates per level / unit / field / procedure (``key``), largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
@@ -61,7 +62,7 @@ def _units(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=["code", "name", "level", "parent_code", "lat", "lon", "generated"])
 
 
-def unit_ranking(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
+def unit_ranking(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
                  min_resolved: int = MIN_RESOLVED_TO_RANK) -> pd.DataFrame:
     """Every reception unit in scope (units with a parent, and any unit with dossiers), ranked by
     on-time rate (then fewer late, then more received), with the previous period of equal length
@@ -97,7 +98,7 @@ def unit_ranking(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
     return pd.concat([out.loc[ordered.index], rest]).reset_index(drop=True)
 
 
-def admin_series(engine: Engine, flt: AdminFilter, freq: str = "month", by: str | None = None) -> pd.DataFrame:
+def admin_series(engine: Engine, flt: Selection, freq: str = "month", by: str | None = None) -> pd.DataFrame:
     """Measures and rates per day, week (from Monday) or month of local receipt, optionally per
     ``level`` or ``unit_code`` (column ``key``). Months read month rows where whole."""
     check_freq(freq)
@@ -127,7 +128,7 @@ def due_soon_limit(now: datetime, tz: ZoneInfo, calendar: WorkCalendar,
     return due.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
-def due_counts(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
+def due_counts(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
                calendar: WorkCalendar) -> dict[str, int]:
     """Open dossiers overdue at ``now`` and those due within :data:`DUE_SOON_WORKING_DAYS`
     working days (not yet overdue)."""
@@ -136,7 +137,7 @@ def due_counts(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime,
     return {"overdue": overdue, "due_soon": soon}
 
 
-def open_queue(engine: Engine, flt: AdminFilter, tz: ZoneInfo, now: datetime, calendar: WorkCalendar,
+def open_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, calendar: WorkCalendar,
                state: str = "due_soon", limit: int = 500) -> tuple[pd.DataFrame, dict[str, int]]:
     """Open dossiers ``due_soon`` (deadline within :data:`DUE_SOON_WORKING_DAYS` working days,
     not yet passed) or ``overdue``, earliest effective deadline first (at most ``limit``), and the

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ from sqlalchemy import Engine, case, func, or_, select
 
 from ioc.domain.air_quality import FAMILY, PARAMETERS
 from ioc.domain.aqi_series import CATEGORY_CODES, HOUR_COUNT_COLUMNS
+from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import summed
 from ioc.store.environment_aqi import last_whole_hour
@@ -48,11 +50,10 @@ KPI_NAMES = ("stations", "reporting_stations", "aqi_now", "worst_station", "hour
 H = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class EnvFilter:
-    period: Period
-    district: str | None = None
-    station: str | None = None
+STATION = Filter("station", "env_station", column="station_id")
+ENVIRONMENT_FILTERS = (PERIOD, DISTRICT, STATION)  # district = the stations' unit code
+# EnvFilter(period, district=…, station=…): a Selection over ENVIRONMENT_FILTERS
+EnvFilter = partial(Selection.of, ENVIRONMENT_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def as_of(period: Period, tz: ZoneInfo, now: datetime) -> datetime:
     return min(now, period.utc_bounds(tz)[1])
 
 
-def stations_frame(engine: Engine, flt: EnvFilter) -> pd.DataFrame:
+def stations_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
     """The stations in the filter, by id (times naive UTC)."""
     stmt = select(env_stations).order_by(env_stations.c.station_id)
     if flt.district:
@@ -119,12 +120,12 @@ def daily_aqi(engine: Engine, station_ids: list[str], start: date, end: date) ->
     return frame
 
 
-def _station_clause(flt: EnvFilter, station_ids: list[str], column):  # noqa: ANN001, ANN202
+def _station_clause(flt: Selection, station_ids: list[str], column):  # noqa: ANN001, ANN202
     """No clause when every station counts (a long IN list costs more than it filters)."""
     return [] if not (flt.district or flt.station) else [column.in_(station_ids)]
 
 
-def daily_sums(engine: Engine, flt: EnvFilter, station_ids: list[str]) -> pd.DataFrame:
+def daily_sums(engine: Engine, flt: Selection, station_ids: list[str]) -> pd.DataFrame:
     """Per station over the period's local days: valid and flagged values, hours per category and
     exceedance days (daily AQI > 100), summed in the database (a year is one row per station)."""
     d = env_aqi_daily
@@ -188,7 +189,7 @@ def active_alerts(engine: Engine, stations: pd.DataFrame, moment: datetime) -> l
     return sorted(out, key=lambda a: (SEVERITY_RANK.get(a["severity"], 9), a["started_at"], a["station_id"]))
 
 
-def alert_history(engine: Engine, flt: EnvFilter, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
+def alert_history(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
     """Alerts overlapping the period (most recent first), for the history list and its CSV."""
     lo, hi = flt.period.utc_bounds(tz)
     stations = stations_frame(engine, flt)
@@ -206,14 +207,14 @@ def alert_history(engine: Engine, flt: EnvFilter, tz: ZoneInfo, limit: int = 200
     return frame
 
 
-def quality_by_station(engine: Engine, flt: EnvFilter, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
+def quality_by_station(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
     """Per station over the period: expected, valid, flagged and missing hourly values, completeness."""
     stations = stations_frame(engine, flt)
     sums = daily_sums(engine, flt, stations["station_id"].tolist())
     return _quality(stations, sums, flt, tz, now)
 
 
-def _quality(stations: pd.DataFrame, sums: pd.DataFrame, flt: EnvFilter, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
+def _quality(stations: pd.DataFrame, sums: pd.DataFrame, flt: Selection, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
     lo, hi = flt.period.utc_bounds(tz)
     end = min(hi, last_whole_hour(as_of(flt.period, tz, now)) + H)
     rows = []
@@ -232,7 +233,7 @@ def _quality(stations: pd.DataFrame, sums: pd.DataFrame, flt: EnvFilter, tz: Zon
                                        "completeness"])
 
 
-def environment_kpis(engine: Engine, flt: EnvFilter, tz: ZoneInfo, now: datetime) -> EnvironmentKpis:
+def environment_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> EnvironmentKpis:
     """The environment KPI set for ``flt`` (``now`` naive UTC)."""
     moment = as_of(flt.period, tz, now)
     stations = stations_frame(engine, flt)

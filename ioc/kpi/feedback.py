@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,15 +30,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select, text
 
-from ioc.domain.feedback import CLOSED_STATUSES, OPEN_STATUSES
+from ioc.domain.feedback import CHANNELS, CLOSED_STATUSES, OPEN_STATUSES
 from ioc.domain.histogram import hist_percentile
+from ioc.i18n import category_label, channel_label
+from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
-from ioc.store import schema
+from ioc.store import schema_feedback
 
-R = schema.feedback_rollup
-T = schema.feedback_reports
-OPEN_REPORTS = text(schema.OPEN_REPORT_SQL)  # literal, so the partial index of open reports applies
+R = schema_feedback.feedback_rollup
+T = schema_feedback.feedback_reports
+OPEN_REPORTS = text(schema_feedback.OPEN_REPORT_SQL)  # literal, so the partial index of open reports applies
 
 KPI_NAMES = (
     "received",
@@ -54,17 +57,11 @@ BREAKDOWNS = {"district": "unit_code", "category": "category_code", "channel": "
               "handling_unit": "handling_unit"}
 
 
-@dataclass(frozen=True)
-class FeedbackFilter:
-    period: Period
-    district: str | None = None
-    category: str | None = None
-    channel: str | None = None
-
-    def dims(self) -> dict[str, str]:
-        return {col: value for col, value in (
-            ("unit_code", self.district), ("category_code", self.category), ("channel", self.channel)
-        ) if value is not None}
+CATEGORY = Filter("category", "category", column="category_code", option_label=category_label)
+FEEDBACK_CHANNEL = Filter("channel", "channel", column="channel", choices=CHANNELS, option_label=channel_label)
+FEEDBACK_FILTERS = (PERIOD, DISTRICT, CATEGORY, FEEDBACK_CHANNEL)
+# FeedbackFilter(period, district=…, category=…, channel=…): a Selection over FEEDBACK_FILTERS
+FeedbackFilter = partial(Selection.of, FEEDBACK_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -87,21 +84,21 @@ class FeedbackKpis:
         return out
 
 
-def _dim_clauses(flt: FeedbackFilter, table=R) -> list:  # noqa: ANN001
+def _dim_clauses(flt: Selection, table=R) -> list:  # noqa: ANN001
     return [table.c[col] == value for col, value in flt.dims().items()]
 
 
 def _hist_columns():  # noqa: ANN202
-    return [func.coalesce(func.sum(R.c[h]), 0) for h in schema.FEEDBACK_HIST_COLUMNS]
+    return [func.coalesce(func.sum(R.c[h]), 0) for h in schema_feedback.FEEDBACK_HIST_COLUMNS]
 
 
 def _count_columns():  # noqa: ANN202
-    return [summed(R.c[c]) for c in schema.FEEDBACK_COUNTS] + [
+    return [summed(R.c[c]) for c in schema_feedback.FEEDBACK_COUNTS] + [
         func.coalesce(func.sum(R.c.res_hours_sum), 0.0).label("res_hours_sum")
     ]
 
 
-def overdue_count(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> int:
+def overdue_count(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> int:
     """Open reports received in the period whose deadline (UTC) is before ``now`` (naive UTC)."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = select(func.count()).select_from(T).where(
@@ -129,18 +126,18 @@ def _kpis_from_sums(sums: dict[str, float], hist: np.ndarray, overdue: int) -> F
     )
 
 
-def feedback_kpis(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
+def feedback_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
     """The feedback KPI set for ``flt`` from the rollups (``now`` is naive UTC)."""
     stmt = select(*_count_columns(), *_hist_columns()).where(bucket_clause(R, flt.period), *_dim_clauses(flt))
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
-    n = len(schema.FEEDBACK_COUNTS) + 1
-    sums = dict(zip([*schema.FEEDBACK_COUNTS, "res_hours_sum"], row[:n], strict=True))
+    n = len(schema_feedback.FEEDBACK_COUNTS) + 1
+    sums = dict(zip([*schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"], row[:n], strict=True))
     hist = np.asarray(row[n:], dtype="int64")
     return _kpis_from_sums(sums, hist, overdue_count(engine, flt, tz, now))
 
 
-def _raw_frame(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo) -> pd.DataFrame:
+def _raw_frame(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
     lo, hi = flt.period.utc_bounds(tz)
     stmt = select(T.c.status, T.c.rating, T.c.received_at, T.c.due_at, T.c.resolved_at).where(
         T.c.received_at >= lo, T.c.received_at < hi, *_dim_clauses(flt, T)
@@ -153,7 +150,7 @@ def _raw_frame(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo) -> pd.DataFram
     return frame
 
 
-def feedback_kpis_raw(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
+def feedback_kpis_raw(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
     """The same KPI set by scanning the raw reports, with exact (nearest-rank) percentiles.
 
     Used to check the rollups and by ``bench/kpi.py`` for the speed comparison.
@@ -196,7 +193,7 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def feedback_breakdown(engine: Engine, flt: FeedbackFilter, by: str) -> pd.DataFrame:
+def feedback_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
     """KPI counts and rates per district / category / channel / handling unit, largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
@@ -208,12 +205,12 @@ def feedback_breakdown(engine: Engine, flt: FeedbackFilter, by: str) -> pd.DataF
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["key", *schema.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame = pd.DataFrame.from_records(rows, columns=["key", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
     frame = frame[frame["received"] > 0]
     return _with_rates(frame).sort_values("received", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def feedback_series(engine: Engine, flt: FeedbackFilter, freq: str = "week") -> pd.DataFrame:
+def feedback_series(engine: Engine, flt: Selection, freq: str = "week") -> pd.DataFrame:
     """Counts and rates per day, week (starting Monday) or month of local received date."""
     check_freq(freq)
     stmt = (
@@ -224,7 +221,7 @@ def feedback_series(engine: Engine, flt: FeedbackFilter, freq: str = "week") -> 
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["bucket", *schema.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame = pd.DataFrame.from_records(rows, columns=["bucket", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
     return _with_rates(resample_days(frame, freq))
 
 
@@ -232,7 +229,7 @@ def _report_select(*columns):  # noqa: ANN001, ANN202
     return select(*columns).select_from(T)
 
 
-def overdue_queue(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: datetime, limit: int = 500) -> pd.DataFrame:
+def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, limit: int = 500) -> pd.DataFrame:
     """Open reports past their deadline, most overdue first (times naive UTC)."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = (
@@ -254,7 +251,7 @@ def overdue_queue(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, now: dateti
     return frame
 
 
-def map_reports(engine: Engine, flt: FeedbackFilter, tz: ZoneInfo, limit: int,
+def map_reports(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int,
                 located: bool = True) -> tuple[pd.DataFrame, int]:
     """The most recent reports in the period (at most ``limit``; only those with coordinates
     when ``located``) and how many there are."""

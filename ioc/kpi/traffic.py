@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,9 @@ import pandas as pd
 from sqlalchemy import Engine, case, desc, func, select
 
 from ioc.domain.histogram import hist_percentile
-from ioc.domain.traffic_records import ISSUED_STATUSES, VERIFIED_STATUSES
+from ioc.domain.traffic import VehicleClass, ViolationType, vehicle_label, violation_label
+from ioc.domain.traffic_records import CHANNELS, ISSUED_STATUSES, VERIFIED_STATUSES
+from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema_traffic as st
@@ -64,20 +67,16 @@ EXACT_MEDIAN_MAX = 50_000
 SUMMED = (*st.TRAFFIC_COUNTS, *st.TRAFFIC_MONEY, "notice_hours_sum")
 
 
-@dataclass(frozen=True)
-class TrafficFilter:
-    """A period of local dates and optional dimension filters (None = all)."""
-
-    period: Period
-    district: str | None = None
-    violation_type: str | None = None
-    vehicle_class: str | None = None
-    channel: str | None = None
-
-    def dims(self) -> dict[str, str]:
-        return {col: value for col, value in (
-            ("unit_code", self.district), ("violation_type", self.violation_type),
-            ("vehicle_class", self.vehicle_class), ("channel", self.channel)) if value is not None}
+VIOLATION_TYPE = Filter("violation_type", "traffic_type", url_key="type", column="violation_type",
+                        choices=tuple(str(v) for v in ViolationType), aliases=("category",),
+                        option_label=lambda code, lang: violation_label(code, "en" if lang == "en" else "vi"))
+VEHICLE_CLASS = Filter("vehicle_class", "traffic_vehicle", url_key="vehicle", column="vehicle_class",
+                       choices=tuple(str(v) for v in VehicleClass),
+                       option_label=lambda code, lang: vehicle_label(code, "en" if lang == "en" else "vi"))
+TRAFFIC_CHANNEL = Filter("channel", "traffic_channel", column="channel", choices=CHANNELS)
+TRAFFIC_FILTERS = (PERIOD, DISTRICT, VIOLATION_TYPE, VEHICLE_CLASS, TRAFFIC_CHANNEL)
+# TrafficFilter(period, district=…, violation_type=…, vehicle_class=…, channel=…): a Selection
+TrafficFilter = partial(Selection.of, TRAFFIC_FILTERS)
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class TrafficKpis:
         return {name: getattr(self, name) for name in KPI_NAMES}
 
 
-def dim_clauses(flt: TrafficFilter, table: Any) -> list:
+def dim_clauses(flt: Selection, table: Any) -> list:
     return [table.c[col] == value for col, value in flt.dims().items()]
 
 
@@ -141,12 +140,12 @@ def kpis_from(frame: pd.DataFrame, median: float | None, top: list[dict[str, Any
     )
 
 
-def rollup_table(flt: TrafficFilter) -> Any:
+def rollup_table(flt: Selection) -> Any:
     """The rollup that answers ``flt``: by district when it names one, else province-wide."""
     return R if flt.district is not None else RA
 
 
-def _rollup_frame(engine: Engine, flt: TrafficFilter) -> pd.DataFrame:
+def _rollup_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
     """Rollup sums per (violation_type, vehicle_class) for ``flt`` (histograms apart: they are
     read only when the median needs them)."""
     table = rollup_table(flt)
@@ -168,7 +167,7 @@ def _period_violations(engine: Engine, period: Period) -> int:
         return _plain(conn.execute(select(summed(RA.c.violations)).where(bucket_clause(RA, period))).scalar())
 
 
-def _notice_histogram(engine: Engine, flt: TrafficFilter) -> np.ndarray:
+def _notice_histogram(engine: Engine, flt: Selection) -> np.ndarray:
     table = rollup_table(flt)
     stmt = select(*[summed(table.c[h]) for h in st.TRAFFIC_HIST_COLUMNS]).where(
         bucket_clause(table, flt.period), *dim_clauses(flt, table))
@@ -176,7 +175,7 @@ def _notice_histogram(engine: Engine, flt: TrafficFilter) -> np.ndarray:
         return np.asarray([_plain(v) for v in conn.execute(stmt).one()], dtype="int64")
 
 
-def _notice_hours_raw(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> np.ndarray:
+def _notice_hours_raw(engine: Engine, flt: Selection, tz: ZoneInfo) -> np.ndarray:
     lo, hi = flt.period.utc_bounds(tz)
     stmt = select(T.c.detected_at, T.c.notice_sent_at).where(
         T.c.detected_at >= lo, T.c.detected_at < hi, T.c.status.in_(ISSUED_STATUSES),
@@ -190,7 +189,7 @@ def _notice_hours_raw(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> np.nd
             .dt.total_seconds() / 3600.0).to_numpy()
 
 
-def median_hours_to_notice(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, frame: pd.DataFrame) -> float | None:
+def median_hours_to_notice(engine: Engine, flt: Selection, tz: ZoneInfo, frame: pd.DataFrame) -> float | None:
     """See the module docstring: exact when the period holds at most :data:`EXACT_MEDIAN_MAX`
     violations (before filters), else from the rollup histograms. ``frame`` is
     :func:`_rollup_frame`'s (it says whether any notice time is known)."""
@@ -203,7 +202,7 @@ def median_hours_to_notice(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, fra
     return hist_percentile(_notice_histogram(engine, flt), 0.5)
 
 
-def top_cameras(engine: Engine, flt: TrafficFilter, limit: int = TOP_CAMERAS) -> list[dict[str, Any]]:
+def top_cameras(engine: Engine, flt: Selection, limit: int = TOP_CAMERAS) -> list[dict[str, Any]]:
     """The ``limit`` cameras with the most violations in ``flt`` (ties: by code)."""
     total = func.sum(C.c.violations).label("violations")
     stmt = (select(C.c.camera_code, total).where(bucket_clause(C, flt.period), *dim_clauses(flt, C))
@@ -216,7 +215,7 @@ def top_cameras(engine: Engine, flt: TrafficFilter, limit: int = TOP_CAMERAS) ->
     return [{"camera": code, "name": names.get(code, code), "violations": int(n)} for code, n in rows]
 
 
-def traffic_kpis(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, now: datetime | None = None) -> TrafficKpis:
+def traffic_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime | None = None) -> TrafficKpis:
     """The traffic KPI set for ``flt`` (``now`` is unused: no traffic KPI depends on it)."""
     frame = _rollup_frame(engine, flt)
     return kpis_from(frame, median_hours_to_notice(engine, flt, tz, frame), top_cameras(engine, flt))
@@ -228,7 +227,7 @@ RAW_COLUMNS = ("violation_type", "vehicle_class", "camera_code", "status", "chan
                "plate_status", "rating", "detected_at", "notice_sent_at")
 
 
-def raw_frame(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> pd.DataFrame:
+def raw_frame(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
     lo, hi = flt.period.utc_bounds(tz)
     stmt = select(*[T.c[c] for c in RAW_COLUMNS]).where(T.c.detected_at >= lo, T.c.detected_at < hi,
                                                          *dim_clauses(flt, T))
@@ -241,7 +240,7 @@ def raw_frame(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> pd.DataFrame:
     return frame
 
 
-def traffic_kpis_raw(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> TrafficKpis:
+def traffic_kpis_raw(engine: Engine, flt: Selection, tz: ZoneInfo) -> TrafficKpis:
     """The KPI set by scanning the raw violations, with the exact median."""
     f = raw_frame(engine, flt, tz)
     issued = f["status"].isin(ISSUED_STATUSES)

@@ -1,6 +1,6 @@
 """The data behind the traffic page's charts and tables (tidy frames; no Dash, no figures).
 
-Every function takes a :class:`~ioc.kpi.traffic.TrafficFilter` (violations *detected* in a
+Every function takes a :class:`~ioc.kpi.filters.Selection` over ``TRAFFIC_FILTERS`` (violations *detected* in a
 period of local dates, with the same filters and the same definitions as the KPI set). Counts
 and VND sums come from the rollups, the hour × weekday heatmap from the day × hour rollup; the
 latest violations come from the raw rows through the (detected_at) and (camera_code,
@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from ioc.kpi.filters import Selection
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days, summed
-from ioc.kpi.traffic import CAM, C, R, T, TrafficFilter, dim_clauses, rollup_table
+from ioc.kpi.traffic import CAM, C, R, T, dim_clauses, rollup_table
 from ioc.store.schema_traffic import traffic_hour_rollup as H
 
 BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "district": "unit_code", "channel": "channel"}
@@ -36,7 +37,7 @@ def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def traffic_breakdown(engine: Engine, flt: TrafficFilter, by: str) -> pd.DataFrame:
+def traffic_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
     """Counts and VND sums per violation type / vehicle class / district / channel, largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
@@ -52,7 +53,7 @@ def traffic_breakdown(engine: Engine, flt: TrafficFilter, by: str) -> pd.DataFra
     return frame.sort_values(["violations", "key"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def traffic_series(engine: Engine, flt: TrafficFilter, freq: str = "week") -> pd.DataFrame:
+def traffic_series(engine: Engine, flt: Selection, freq: str = "week") -> pd.DataFrame:
     """Violations and fines (VND) per day, week (from Monday) or month of local detection date."""
     check_freq(freq)
     table = rollup_table(flt)
@@ -66,7 +67,7 @@ def traffic_series(engine: Engine, flt: TrafficFilter, freq: str = "week") -> pd
     return frame.assign(collection_rate=frame["fines_collected_vnd"] / issued)
 
 
-def hour_weekday(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> pd.DataFrame:
+def hour_weekday(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
     """Violations by local weekday (0 = Monday … 6 = Sunday) × hour (0–23): a 7 × 24 frame.
 
     From the day × hour rollup (filters: district, type); with a vehicle-class or channel
@@ -96,7 +97,7 @@ def hour_weekday(engine: Engine, flt: TrafficFilter, tz: ZoneInfo) -> pd.DataFra
     return pd.DataFrame(grid, index=pd.RangeIndex(7, name="weekday"), columns=pd.RangeIndex(24, name="hour"))
 
 
-def camera_summary(engine: Engine, flt: TrafficFilter) -> pd.DataFrame:
+def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
     """Every camera (of the district, when filtered) with its violations in ``flt``, its main
     violation type and its counts per type; cameras without violations have 0 and no type."""
     stmt = (select(C.c.camera_code, C.c.violation_type, summed(C.c.violations))
@@ -132,7 +133,7 @@ def _violations(engine: Engine, stmt: Any) -> pd.DataFrame:
     return frame
 
 
-def latest_violations(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
+def latest_violations(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
     """The ``limit`` most recent violations detected in ``flt`` (times naive UTC)."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
@@ -141,7 +142,7 @@ def latest_violations(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, limit: i
     return _violations(engine, stmt)
 
 
-def latest_by_camera(engine: Engine, flt: TrafficFilter, tz: ZoneInfo, codes: list[str],
+def latest_by_camera(engine: Engine, flt: Selection, tz: ZoneInfo, codes: list[str],
                      per_camera: int = 5) -> pd.DataFrame:
     """The ``per_camera`` most recent violations of each camera in ``codes`` within ``flt``."""
     lo, hi = flt.period.utc_bounds(tz)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, desc, func, insert, select, update
 
+from ioc.domain.freshness import freshness
 from ioc.sources import Reject, SourceSpec
 from ioc.store import schema
 from ioc.store.db import json_dumps, utcnow
@@ -68,11 +69,6 @@ def register_sources(engine: Engine, specs: list[SourceSpec]) -> None:
                 conn.execute(insert(table).values(name=spec.name, **row))
 
 
-#: A source is "late" from this many cadences without a success and "stale" from that many.
-#: The one definition: screens age their badges with the same factors between polls (sent to the
-#: browser by layouts/browser.py).
-FRESHNESS_FACTORS = {"late": 2, "stale": 5}
-
 @dataclass(frozen=True)
 class SourceHealth:
     name: str
@@ -91,15 +87,8 @@ class SourceHealth:
         return None if self.last_success_at is None else (now - self.last_success_at).total_seconds()
 
     def freshness(self, now: datetime) -> str:
-        """'ok', 'late' (≥ 2× cadence), 'stale' (≥ 5× cadence) or 'never' (:data:`FRESHNESS_FACTORS`)."""
-        lag = self.lag_seconds(now)
-        if lag is None:
-            return "never"
-        if lag >= FRESHNESS_FACTORS["stale"] * self.every_seconds:
-            return "stale"
-        if lag >= FRESHNESS_FACTORS["late"] * self.every_seconds:
-            return "late"
-        return "ok"
+        """'ok', 'late', 'stale' or 'never' (:func:`ioc.domain.freshness.freshness`)."""
+        return freshness(self.lag_seconds(now), self.every_seconds)
 
 
 def source_health(engine: Engine) -> list[SourceHealth]:

@@ -9,9 +9,7 @@ versions) are here and shared.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
-from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text
 
@@ -142,22 +140,6 @@ def status_among_sql(statuses: Iterable[str]) -> str:
 
 # --- The families' tables --------------------------------------------------------------------
 # Each family keeps its tables in its own module on this metadata (schema_feedback,
-# schema_traffic, schema_environment, schema_admin, schema_alerts), with an optional
-# ``seed(conn)``; ioc.store.db.init_db takes the list of those modules. Importing a module
-# registers its tables here.
-
-# The feedback family's names, read here before they moved to ioc.store.schema_feedback, and
-# the family modules as attributes (``schema.schema_alerts``): resolved on first use, so this
-# module imports no family.
-_FEEDBACK_NAMES = frozenset({"OPEN_REPORT_SQL", "feedback_reports", "FEEDBACK_DIMS", "FEEDBACK_COUNTS",
-                             "FEEDBACK_HIST_COLUMNS", "feedback_rollup"})
-_FAMILY_MODULES = frozenset({"schema_feedback", "schema_traffic", "schema_environment", "schema_admin",
-                             "schema_alerts"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FAMILY_MODULES:
-        return importlib.import_module(f"ioc.store.{name}")
-    if name in _FEEDBACK_NAMES:
-        return getattr(importlib.import_module("ioc.store.schema_feedback"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# schema_traffic, …; the platform's alerts in schema_alerts), with an optional ``seed(conn)``.
+# Importing a module registers its tables here; ioc.store.db.store_schemas lists them from the
+# family registry, so this module imports no family.

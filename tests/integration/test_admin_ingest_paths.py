@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ioc.domain.admin_records import validate_dossier
 from ioc.kpi.admin import AdminFilter, D, admin_kpis, open_clauses
 from ioc.kpi.periods import Period
-from ioc.store import bulk
+from ioc.store import bulk, schema_feedback
 from ioc.store import schema as store_schema
 from ioc.store.admin import ingest, records_frame
 from ioc.store.db import get_meta, init_db, make_engine, upgrade_partial_indexes
@@ -76,7 +76,7 @@ def test_open_set_predicate_is_ored_equalities_and_overdue_counts_use_the_partia
     ("ix_admin_open", "admin_dossiers", "effective_due_at, received_at, level, unit_code",
      "status IN ('new', 'in_progress', 'supplement_requested')", OPEN_SQL),
     ("ix_feedback_open", "feedback_reports", "received_at, due_at, status, unit_code, category_code, channel",
-     "status IN ('received', 'verified', 'assigned', 'in_progress')", store_schema.OPEN_REPORT_SQL),
+     "status IN ('received', 'verified', 'assigned', 'in_progress')", schema_feedback.OPEN_REPORT_SQL),
 ])
 def test_a_store_made_with_an_earlier_open_index_predicate_gets_the_current_index_at_start(
         tmp_path, tz, index: str, table: str, columns: str, in_list: str, query_term: str) -> None:

@@ -9,8 +9,8 @@ import pandas as pd
 
 from ioc.kpi.admin import kpis_from_sums
 from layouts.admin_figures import breakdown_figure, levels_figure, rate_colour, score_figure
-from layouts.admin_query import parse_admin_query
 from layouts.admin_shaping import admin_tiles, level_cards, score_frame
+from layouts.query import parse_admin_query
 
 TODAY = date(2026, 11, 27)
 

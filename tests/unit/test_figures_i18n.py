@@ -20,9 +20,10 @@ from ioc.i18n import (
     t,
     unit_label,
 )
+from ioc.kpi.periods import Period
 from layouts.exports import csv_text, neutralise_formula, reports_export
 from layouts.figures import breakdown_figure, graph_config, plotly_text, trend_figure
-from layouts.query import FeedbackQuery, match_preset, parse_feedback_query, parse_lang, preset_dates
+from layouts.query import match_preset, parse_feedback_query, parse_lang, preset_dates
 from layouts.shaping import feedback_tiles, map_geojson, overdue_rows, popup_html, series_freq, tile_state
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -262,7 +263,7 @@ def test_empty_data_gives_a_message_not_an_error() -> None:
 
 @pytest.mark.parametrize(("days", "freq"), [(7, "day"), (62, "day"), (63, "week"), (365, "week"), (800, "month")])
 def test_trend_bucket_size_follows_the_period(days: int, freq: str) -> None:
-    period = FeedbackQuery(date(2024, 1, 1), date(2024, 1, 1) + pd.Timedelta(days=days).to_pytimedelta()).period
+    period = Period(date(2024, 1, 1), date(2024, 1, 1) + pd.Timedelta(days=days).to_pytimedelta())
     assert series_freq(period) == freq
 
 

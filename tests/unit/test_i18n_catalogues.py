@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from ioc.domain.freshness import FRESHNESS_FACTORS
 from ioc.i18n import LANGS, LOCALE_DIR, catalogue, domains, read_catalogue, t
 from ioc.live import STATE_ORDER
 from ioc.registry import registry
-from ioc.store.runs import FRESHNESS_FACTORS, SourceHealth
+from ioc.store.runs import SourceHealth
 from layouts import ids
 from layouts.browser import BROWSER_IDS, BROWSER_STRINGS, browser_config, browser_config_json
 

@@ -1,0 +1,105 @@
+"""The plain logic behind every page's filter callbacks (no decorators, no Dash context).
+
+:mod:`callbacks.filters` wires these to Dash once for every family; tests call them directly.
+Control values in, plain values out:
+
+- :func:`selection_from_controls`: the controls' values (date-picker's first and last day,
+  then one value per filter) as a validated :class:`~ioc.kpi.filters.Selection`;
+- :func:`url_search`: the query string the URL shows for them;
+- :func:`period_sync`: what a preset, edited dates, the reset button or a live notice (the
+  day rolled over) change in the filter bar;
+- :func:`csv_download`: a chart's rows as the CSV download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+from dash import dcc, no_update
+
+from ioc.kpi.filters import PERIOD, Filter, Selection, parse_params
+from ioc.kpi.periods import FilterError, parse_date
+from layouts.exports import csv_text
+from layouts.query import match_preset, preset_dates
+
+KEEP = no_update  # an output left as it is
+DEFAULT_PRESET = "365"
+
+
+def selection_from_controls(filters: Sequence[Filter], today: date, start: str | None, last_day: str | None,
+                            *values: Any) -> Selection:
+    """The controls' values as a validated selection: ``start`` / ``last_day`` as the date
+    picker gives them (the last day *included*), ``values`` one per non-period filter in
+    declaration order. Bad or missing dates fall back to the default period, bad values to
+    "all" (the URL parser's rules)."""
+    choices = [f for f in filters if f.kind != "period"]
+    params: dict[str, object] = {f.url_key: v for f, v in zip(choices, values, strict=False) if v is not None}
+    try:
+        if start and last_day:
+            end = parse_date(str(last_day)[:10], "to") + timedelta(days=1)
+            params.update({"from": str(start)[:10], "to": end.isoformat()})
+    except FilterError:
+        pass
+    return parse_params(filters, params, today)[0]
+
+
+def url_search(filters: Sequence[Filter], today: date, lang: str, start: str | None, last_day: str | None,
+               *values: Any) -> str:
+    """``?from=…&to=…&district=…&lang=…`` for the controls' values (a copied link reproduces the view)."""
+    return selection_from_controls(filters, today, start, last_day, *values).search(lang)
+
+
+def _picker(dates: tuple[date, date]) -> tuple[str, str]:
+    """[start, end) as the date picker's first and last day."""
+    return dates[0].isoformat(), (dates[1] - timedelta(days=1)).isoformat()
+
+
+def period_sync(trigger: str, preset: str | None, start: str | None, last_day: str | None, today: date,
+                n_values: int) -> tuple:
+    """The filter bar's (preset, start, last day, *values) after ``trigger``:
+
+    - ``"preset"``: a preset sets the dates (``custom`` changes nothing);
+    - ``"dates"``: edited dates select the matching preset, or ``custom``;
+    - ``"reset"``: the last 365 days and every filter cleared;
+    - ``"version"`` (a live notice): a rolling preset re-derives its dates and changes them only
+      when the local day rolled over (a wall left open on "last 12 months").
+
+    :data:`KEEP` marks what stays as it is; ``n_values`` is the number of filters after the dates.
+    """
+    keep_values = (KEEP,) * n_values
+    if trigger == "reset":
+        return DEFAULT_PRESET, *_picker(preset_dates(DEFAULT_PRESET, today)), *(None,) * n_values
+    if trigger in ("preset", "version"):
+        dates = preset_dates(preset or "custom", today)
+        if dates is None:
+            return KEEP, KEEP, KEEP, *keep_values
+        s, last = _picker(dates)
+        if trigger == "version" and (str(start)[:10], str(last_day)[:10]) == (s, last):
+            return KEEP, KEEP, KEEP, *keep_values
+        return KEEP, s, last, *keep_values
+    if not (start and last_day):
+        return KEEP, KEEP, KEEP, *keep_values
+    period = selection_from_controls((PERIOD,), today, start, last_day).period
+    matched = match_preset(period.start, period.end, today)
+    return (matched if matched != preset else KEEP), KEEP, KEEP, *keep_values
+
+
+def export_filename(stem: str, start: date, end: date) -> str:
+    """``<stem>_<from>_<to>.csv`` for the period [from, to)."""
+    return f"{stem}_{start}_{end}.csv"
+
+
+def csv_download(frame: pd.DataFrame, filename: str) -> dict[str, Any]:
+    """The ``dcc.Download`` data of ``frame`` as CSV (BOM first, formulas neutralised)."""
+    return dcc.send_string(csv_text(frame), filename, type="text/csv")
+
+
+def clicked_chart(triggered_id: Any, clicks: Sequence[int | None] | None) -> str | None:
+    """The chart whose CSV button was clicked (``None`` when the callback ran for no click:
+    buttons added to the page fire with ``n_clicks`` 0)."""
+    if not triggered_id or not any(clicks or []):
+        return None
+    return triggered_id["chart"]

@@ -1,0 +1,86 @@
+"""The filter bar's callbacks, written once and registered for every family from its
+:class:`~layouts.controls.FilterBar` declaration: presets ⇄ dates (and reset), controls → URL,
+the CSV download of any chart, the navigation link. Each decorated callback only unpacks its
+arguments and delegates to :mod:`callbacks.filter_state` (tested directly).
+
+Control ids stay plain strings (``fb-district``, ``tr-type``…: the pages look the same and the
+browser tests find them); the CSV buttons are pattern-matching ids (``{"type": …, "chart":
+ALL}``), one download callback per page for all its charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import dash
+from dash import ALL, Input, Output, State
+from dash import ctx as dash_ctx
+
+from callbacks.common import local_today, page_lang
+from callbacks.filter_state import clicked_chart, csv_download, period_sync, url_search
+from ioc.context import Context
+from ioc.kpi.filters import Selection
+from layouts import ids
+from layouts.controls import FilterBar
+
+# (key, lang, *states) → (frame, filename): a family's export of chart ``key``
+Export = Callable[..., tuple[Any, str]]
+
+
+def control_inputs(bar: FilterBar, kind: type = Input) -> list:
+    """The bar's dates and controls as callback inputs (or ``State``), in declaration order."""
+    return [kind(bar.id("dates"), "start_date"), kind(bar.id("dates"), "end_date"),
+            *(kind(i, "value") for i in bar.control_ids)]
+
+
+def selection_of(ctx: Context, bar: FilterBar) -> Callable[..., Selection]:
+    """``(start, last_day, *values) → Selection`` for the bar's controls (today: the local date)."""
+    from callbacks.filter_state import selection_from_controls
+
+    def selection(start: str | None, last_day: str | None, *values: Any) -> Selection:
+        return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values)
+
+    return selection
+
+
+def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: str | None = None) -> None:
+    """Presets ⇄ dates ⇄ reset, and controls → URL, for ``bar``. ``version``: the store of the
+    family's data version, when a rolling preset should roll over at local midnight."""
+    n_values = len(bar.control_ids)
+    triggers = {bar.id("preset"): "preset", bar.id("dates"): "dates", bar.id("reset"): "reset"}
+    if version:
+        triggers[version] = "version"
+
+    @app.callback(
+        Output(bar.id("preset"), "value"), Output(bar.id("dates"), "start_date"), Output(bar.id("dates"), "end_date"),
+        *(Output(i, "value") for i in bar.control_ids),
+        Input(bar.id("preset"), "value"), Input(bar.id("dates"), "start_date"), Input(bar.id("dates"), "end_date"),
+        Input(bar.id("reset"), "n_clicks"), *([Input(version, "data")] if version else []),
+        prevent_initial_call=True,
+    )
+    def sync_period(preset, start, last_day, *_):  # noqa: ANN001, ANN202
+        trigger = triggers.get(dash_ctx.triggered_id, "dates")
+        return period_sync(trigger, preset, start, last_day, local_today(ctx), n_values)
+
+    @app.callback(Output(bar.id("url"), "search"), *control_inputs(bar), State(ids.PAGE_LANG, "data"),
+                  prevent_initial_call=True)
+    def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
+        *values, lang = rest
+        return url_search(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
+
+
+def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
+                      export: Export) -> None:
+    """One download callback for every CSV button of a page: ``export(key, lang, *states)``
+    gives the clicked chart's frame (the same data function as the chart) and file name."""
+
+    @app.callback(Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
+                  *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def download_csv(clicks, *rest):  # noqa: ANN001, ANN202
+        key = clicked_chart(dash_ctx.triggered_id, clicks)
+        if key is None:
+            return dash.no_update
+        *values, lang = rest
+        frame, filename = export(key, page_lang(ctx, lang), *values)
+        return csv_download(frame, filename)
