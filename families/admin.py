@@ -9,6 +9,7 @@ from data_sources.admin_simulator import AdminSimulator
 from ioc.domain.admin_records import validate_dossier
 from ioc.family import Family, Page
 from ioc.kpi import admin_views as kpis
+from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.store import admin as store
 from ioc.store import schema_admin
 from layouts.admin import tile_placeholders
@@ -20,7 +21,7 @@ FAMILY = Family(
     ingest=store.ingest_records,
     validate=validate_dossier,
     kpis=kpis.kpi_report,
-    filters=("level", "unit"),  # level = province|district|commune
+    filters=ADMIN_FILTERS,
     collectors=(AdminFileCollector, AdminSimulator),
     simulator_every_s=30,
     pages=(Page("admin", "/admin", web.page, "admin_nav"),),

@@ -20,7 +20,7 @@ FAMILY = Family(
     ingest=store.ingest,
     validate=validate_observation,
     kpis=kpis.family_kpis,
-    filters=("district",),  # district = the stations' unit code
+    filters=kpis.ENVIRONMENT_FILTERS,
     collectors=(OpenAQCollector, EnvironmentFileCollector, EnvironmentSimulator),
     simulator_every_s=300,
     pages=(Page("environment", "/environment", web.page, "env_nav"),),

@@ -20,7 +20,7 @@ FAMILY = Family(
     ingest=store.ingest_records,
     validate=validate_violation,
     kpis=kpis.family_kpis,
-    filters=("district", "category", "channel"),  # category = violation type, channel = camera|citizen
+    filters=kpis.TRAFFIC_FILTERS,
     collectors=(TrafficFileCollector, TrafficSimulator),
     simulator_every_s=10,
     pages=(Page("traffic", "/traffic", web.page, "traffic_nav"),),

@@ -331,8 +331,8 @@ def _filter_names() -> dict[str, list[str]]:
 
     names: dict[str, list[str]] = {}
     for family in registry().families:
-        for name in family.filters:
-            names.setdefault(name, []).append(family.code)
+        for flag in family.flags:
+            names.setdefault(flag, []).append(family.code)
     return names
 
 

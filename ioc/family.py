@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
+from ioc.kpi.filters import Filter
 from ioc.kpi.periods import Period
 
 #: Store a batch of records (dicts or a frame): (engine, source, records, tz, calendar) → a
@@ -67,7 +68,7 @@ class Family:
     ingest: Ingest
     validate: Validate
     kpis: Kpis
-    filters: tuple[str, ...]  # names ``python -m ioc kpi FAMILY --NAME VALUE`` accepts
+    filters: tuple[Filter, ...]  # its declared filters (ioc.kpi.filters): controls, URL keys, CLI flags, SQL
     # --- collectors
     # its collector classes (``type`` + ``family`` class attributes); one of type "file" serves
     # ``python -m ioc import CODE FILE``, one of type "simulator" the embedded default
@@ -88,14 +89,20 @@ class Family:
 
         return t(f"family_{self.code}", lang)
 
+    @property
+    def flags(self) -> dict[str, str]:
+        """CLI flag name → filter name, for every filter but the period (aliases included)."""
+        return {flag: f.name for f in self.filters if f.kind != "period" for flag in (f.name, *f.aliases)}
+
     def check_filters(self, filters: dict[str, str | None]) -> dict[str, str]:
-        """The given (non-None) filters, after checking the family takes each of them."""
-        given = {k: v for k, v in filters.items() if v is not None}
+        """The given (non-None) CLI filters keyed by filter name, after checking the family takes
+        each of them (an alias, e.g. traffic's ``--category``, counts as its filter)."""
+        flags, given = self.flags, {k: v for k, v in filters.items() if v is not None}
         for name in given:
-            if name not in self.filters:
-                allowed = ", ".join(f"--{f}" for f in self.filters) or "none"
+            if name not in flags:
+                allowed = ", ".join(f"--{f.name}" for f in self.filters if f.kind != "period") or "none"
                 raise UnsupportedFilter(f"--{name} does not apply to {self.code} (filters: {allowed})")
-        return given
+        return {flags[name]: value for name, value in given.items()}
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""

@@ -266,4 +266,5 @@ def environment_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime
 
 def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     """The registry's entry point (``python -m ioc kpi environment``): the KPI set as a dict."""
-    return environment_kpis(engine, EnvFilter(period, district=filters.get("district")), tz, now).as_dict()
+    flt = EnvFilter(period, district=filters.get("district"), station=filters.get("station"))
+    return environment_kpis(engine, flt, tz, now).as_dict()

@@ -274,17 +274,22 @@ def traffic_kpis_raw(engine: Engine, flt: Selection, tz: ZoneInfo) -> TrafficKpi
 
 def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo,
                 now: datetime) -> dict[str, Any]:
-    """The Family registry's KPI entry: ``--district`` (unit code), ``--category`` (violation
-    type code) and ``--channel`` (camera | citizen); an unknown type or channel is an error."""
+    """The family's KPI set (CLI ``kpi traffic``): ``--district`` (unit code), ``--violation_type``
+    or ``--category`` (violation type code), ``--vehicle_class`` and ``--channel`` (camera |
+    citizen); an unknown type, class or channel is an error naming the flag."""
     from ioc.domain.traffic import ViolationType
     from ioc.domain.traffic_records import CHANNELS
     from ioc.kpi.periods import FilterError
 
-    category, channel = filters.get("category"), filters.get("channel")
+    category, channel = filters.get("violation_type"), filters.get("channel")
     if category is not None and category not in tuple(ViolationType):
         raise FilterError(f"--category {category!r} is not a violation type "
                           f"(one of {', '.join(ViolationType)})")
     if channel is not None and channel not in CHANNELS:
         raise FilterError(f"--channel {channel!r}: expected one of {', '.join(CHANNELS)}")
-    flt = TrafficFilter(period, district=filters.get("district"), violation_type=category, channel=channel)
+    vehicle = filters.get("vehicle_class")
+    if vehicle is not None and vehicle not in VEHICLE_CLASS.choices:
+        raise FilterError(f"--vehicle_class {vehicle!r}: expected one of {', '.join(VEHICLE_CLASS.choices)}")
+    flt = TrafficFilter(period, district=filters.get("district"), violation_type=category, vehicle_class=vehicle,
+                        channel=channel)
     return traffic_kpis(engine, flt, tz, now).as_dict()

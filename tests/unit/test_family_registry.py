@@ -14,6 +14,7 @@ from ioc import registry as ioc_registry
 from ioc.cli import build_parser
 from ioc.config import ConfigError, parse_playlist
 from ioc.family import Family, Page, UnsupportedFilter
+from ioc.kpi.filters import DISTRICT, PERIOD, Filter
 from ioc.sources import Collector, ConfigurationError, parse_sources
 
 FAMILIES = ioc_registry.registry().families
@@ -59,7 +60,8 @@ def _toy_page(ctx: Any, lang_pref: str | None = None, **params: Any) -> str:
     return "toy"
 
 
-TOY = replace(FAMILIES[0], code="toy", filters=("district", "colour"), collectors=(_ToyFile, _ToySimulator),
+COLOUR = Filter("colour", "category", column="colour")
+TOY = replace(FAMILIES[0], code="toy", filters=(PERIOD, DISTRICT, COLOUR), collectors=(_ToyFile, _ToySimulator),
               simulator_every_s=42, pages=(Page("toy", "/toy", _toy_page, "nav_overview"),))
 
 
