@@ -11,118 +11,118 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text
+import sqlalchemy as sa
 
 from ioc.store.table_builders import id_column
 
-metadata = MetaData()
+metadata = sa.MetaData()
 
 SCHEMA_VERSION = "1"
 
-meta = Table(
+meta = sa.Table(
     "meta",
     metadata,
-    Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
 )
 
-units = Table(
+units = sa.Table(
     "units",
     metadata,
-    Column("code", String(16), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("level", String(16), nullable=False),
-    Column("parent_code", String(16)),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("generated", Boolean, nullable=False, default=False),
+    sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("parent_code", sa.String(16)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("generated", sa.Boolean, nullable=False, default=False),
 )
 
-categories = Table(
+categories = sa.Table(
     "categories",
     metadata,
-    Column("family", String(32), primary_key=True),
-    Column("code", String(64), primary_key=True),
-    Column("name_vi", String(200), nullable=False),
-    Column("name_en", String(200), nullable=False),
+    sa.Column("family", sa.String(32), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name_vi", sa.String(200), nullable=False),
+    sa.Column("name_en", sa.String(200), nullable=False),
 )
 
-holidays = Table(
+holidays = sa.Table(
     "holidays",
     metadata,
-    Column("day", Date, primary_key=True),
-    Column("name", String(200), nullable=False),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
     # 'holiday' (no work) or 'workday' (a make-up working day on a weekend)
-    Column("kind", String(16), nullable=False, default="holiday"),
+    sa.Column("kind", sa.String(16), nullable=False, default="holiday"),
 )
 
-sources = Table(
+sources = sa.Table(
     "sources",
     metadata,
-    Column("name", String(64), primary_key=True),
-    Column("type", String(32), nullable=False),
-    Column("family", String(32), nullable=False),
-    Column("every_seconds", Integer, nullable=False),
-    Column("config_json", Text, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("every_seconds", sa.Integer, nullable=False),
+    sa.Column("config_json", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
-collector_runs = Table(
+collector_runs = sa.Table(
     "collector_runs",
     metadata,
     id_column(),
-    Column("source", String(64), nullable=False),
-    Column("family", String(32), nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("finished_at", DateTime),
-    Column("status", String(16), nullable=False),  # running | ok | failed
-    Column("fetched", Integer, nullable=False, default=0),
-    Column("inserted", Integer, nullable=False, default=0),
-    Column("updated", Integer, nullable=False, default=0),
-    Column("unchanged", Integer, nullable=False, default=0),
-    Column("rejected", Integer, nullable=False, default=0),
-    Column("error", Text),
-    Index("ix_collector_runs_source_started", "source", "started_at"),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime),
+    sa.Column("status", sa.String(16), nullable=False),  # running | ok | failed
+    sa.Column("fetched", sa.Integer, nullable=False, default=0),
+    sa.Column("inserted", sa.Integer, nullable=False, default=0),
+    sa.Column("updated", sa.Integer, nullable=False, default=0),
+    sa.Column("unchanged", sa.Integer, nullable=False, default=0),
+    sa.Column("rejected", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text),
+    sa.Index("ix_collector_runs_source_started", "source", "started_at"),
 )
 
-watermarks = Table(
+watermarks = sa.Table(
     "watermarks",
     metadata,
-    Column("source", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
-quarantine = Table(
+quarantine = sa.Table(
     "quarantine",
     metadata,
     id_column(),
-    Column("source", String(64), nullable=False),
-    Column("family", String(32), nullable=False),
-    Column("run_id", BigInteger),
-    Column("quarantined_at", DateTime, nullable=False),
-    Column("external_id", String(128)),
-    Column("location", String(200)),  # where in the source: "row 17", "item 3 of requests.json"
-    Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
-    Index("ix_quarantine_source", "source", "quarantined_at"),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("run_id", sa.BigInteger),
+    sa.Column("quarantined_at", sa.DateTime, nullable=False),
+    sa.Column("external_id", sa.String(128)),
+    sa.Column("location", sa.String(200)),  # where in the source: "row 17", "item 3 of requests.json"
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Index("ix_quarantine_source", "source", "quarantined_at"),
 )
 
-job_locks = Table(
+job_locks = sa.Table(
     "job_locks",
     metadata,
-    Column("name", String(100), primary_key=True),
-    Column("holder", String(200)),
-    Column("locked_until", DateTime),
-    Column("last_run_at", DateTime),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(200)),
+    sa.Column("locked_until", sa.DateTime),
+    sa.Column("last_run_at", sa.DateTime),
 )
 
-data_versions = Table(
+data_versions = sa.Table(
     "data_versions",
     metadata,
-    Column("family", String(32), primary_key=True),
-    Column("version", BigInteger, nullable=False),
-    Column("updated_at", DateTime, nullable=False),
+    sa.Column("family", sa.String(32), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 # --- Partial indexes ------------------------------------------------------------------------

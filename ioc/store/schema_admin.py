@@ -13,21 +13,7 @@ small: 151 units × 36 months is 5,436 month rows for three years.
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    insert,
-    select,
-)
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ioc.domain.admin import OPEN_STATUSES, DossierStatus
@@ -47,47 +33,47 @@ from ioc.store.table_builders import (
 # statuses' declared order: new, in_progress, supplement_requested).
 OPEN_SQL = status_among_sql(s.value for s in DossierStatus if s in OPEN_STATUSES)
 
-admin_procedures = Table(
+admin_procedures = sa.Table(
     "admin_procedures",
     metadata,
-    Column("code", String(64), primary_key=True),
-    Column("name", String(300), nullable=False),
-    Column("field", String(64), nullable=False),
-    Column("level", String(16), nullable=False),
-    Column("online_mode", String(16), nullable=False),  # full_process | partial | none
-    Column("working_days", Integer),
-    Column("has_fee", Boolean, nullable=False, default=False),
-    Column("origin", String(16), nullable=False, default="seed"),  # seed | dossier | edited
+    sa.Column("code", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("online_mode", sa.String(16), nullable=False),  # full_process | partial | none
+    sa.Column("working_days", sa.Integer),
+    sa.Column("has_fee", sa.Boolean, nullable=False, default=False),
+    sa.Column("origin", sa.String(16), nullable=False, default="seed"),  # seed | dossier | edited
 )
 
-admin_dossiers = Table(
+admin_dossiers = sa.Table(
     "admin_dossiers",
     metadata,
     *source_record_columns(),
-    Column("procedure_code", String(64), nullable=False),
-    Column("field", String(64), nullable=False, default=""),
-    Column("level", String(16), nullable=False, default=""),
-    Column("unit_code", String(16), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("online_mode", String(16), nullable=False, default="none"),
-    Column("status", String(32), nullable=False),
-    Column("received_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
-    Column("effective_due_at", DateTime),
-    Column("resolved_at", DateTime),
-    Column("returned_at", DateTime),
-    Column("pauses", Text),  # JSON [[start UTC, end UTC or null], …]
-    Column("pause_count", SmallInteger, nullable=False, default=0),
-    Column("paid_online", Boolean, nullable=False, default=False),
-    Column("fee_required", Boolean, nullable=False, default=False),
-    Column("digitised", Boolean, nullable=False, default=False),
-    Column("rating", String(16)),
-    Column("bucket", String(16)),  # early | on_time | late (resolved only)
-    Column("elapsed_hours", Float),  # working hours receipt → resolution, pauses removed
+    sa.Column("procedure_code", sa.String(64), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False, default=""),
+    sa.Column("level", sa.String(16), nullable=False, default=""),
+    sa.Column("unit_code", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("online_mode", sa.String(16), nullable=False, default="none"),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("effective_due_at", sa.DateTime),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("returned_at", sa.DateTime),
+    sa.Column("pauses", sa.Text),  # JSON [[start UTC, end UTC or null], …]
+    sa.Column("pause_count", sa.SmallInteger, nullable=False, default=0),
+    sa.Column("paid_online", sa.Boolean, nullable=False, default=False),
+    sa.Column("fee_required", sa.Boolean, nullable=False, default=False),
+    sa.Column("digitised", sa.Boolean, nullable=False, default=False),
+    sa.Column("rating", sa.String(16)),
+    sa.Column("bucket", sa.String(16)),  # early | on_time | late (resolved only)
+    sa.Column("elapsed_hours", sa.Float),  # working hours receipt → resolution, pauses removed
     *ingest_stamp_columns(),
-    UniqueConstraint("source", "external_id", name="uq_admin_source_external"),
+    sa.UniqueConstraint("source", "external_id", name="uq_admin_source_external"),
     # One unit's dossiers of a period (its field and procedure breakdowns read them raw).
-    Index("ix_admin_unit_received", "unit_code", "received_at"),
+    sa.Index("ix_admin_unit_received", "unit_code", "received_at"),
     # The open set (a few % of all dossiers): overdue and due-soon queries never touch the rest.
     partial_index("ix_admin_open", "effective_due_at", "received_at", "level", "unit_code", where=OPEN_SQL),
 )
@@ -122,7 +108,7 @@ UNIT_DIMS = ("level", "unit_code")
 PROCEDURE_DIMS = ("level", "field", "procedure_code")
 
 
-def admin_measures() -> list[Column]:
+def admin_measures() -> list[sa.Column]:
     """The measures of both dossier rollups."""
     return [*count_columns(ADMIN_COUNTS), sum_column("elapsed_hours_sum")]
 
@@ -138,16 +124,16 @@ def seed(conn: Connection) -> None:
     """Add the one-stop units (provincial centre, 141 generated communes, flagged ``generated``)
     and the sample procedure catalogue where missing. Idempotent: rows already there are kept
     as a deployment edited them."""
-    have = set(conn.execute(select(units.c.code)).scalars())
+    have = set(conn.execute(sa.select(units.c.code)).scalars())
     rows = [{"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code, "lat": u.lat,
              "lon": u.lon, "generated": generated} for u, generated in one_stop_units() if u.code not in have]
     if rows:
-        conn.execute(insert(units), rows)
-    known = set(conn.execute(select(admin_procedures.c.code)).scalars())
+        conn.execute(sa.insert(units), rows)
+    known = set(conn.execute(sa.select(admin_procedures.c.code)).scalars())
     procedures = [{"code": p.code, "name": p.name, "field": p.field, "level": p.level, "online_mode": p.online_mode,
                    "working_days": p.working_days, "has_fee": p.has_fee, "origin": "seed"}
                   for p in SEED_PROCEDURES if p.code not in known]
     if procedures:
-        conn.execute(insert(admin_procedures), procedures)
-    if conn.execute(select(meta.c.value).where(meta.c.key == SEED_KEY)).scalar() is None:
-        conn.execute(insert(meta).values(key=SEED_KEY, value="1"))
+        conn.execute(sa.insert(admin_procedures), procedures)
+    if conn.execute(sa.select(meta.c.value).where(meta.c.key == SEED_KEY)).scalar() is None:
+        conn.execute(sa.insert(meta).values(key=SEED_KEY, value="1"))

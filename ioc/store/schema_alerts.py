@@ -12,18 +12,18 @@ a data correction; its acknowledgement then stays behind, unread (every read joi
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, String, Table, Text
+import sqlalchemy as sa
 
 from ioc.store.schema import metadata
 
 MAX_ACK_NAME = 100
 MAX_ACK_NOTE = 1000
 
-alert_acks = Table(
+alert_acks = sa.Table(
     "alert_acks",
     metadata,
-    Column("alert_id", BigInteger, primary_key=True, autoincrement=False),  # alerts.id
-    Column("acked_by", String(MAX_ACK_NAME), nullable=False),
-    Column("acked_at", DateTime, nullable=False),
-    Column("note", Text),
+    sa.Column("alert_id", sa.BigInteger, primary_key=True, autoincrement=False),  # alerts.id
+    sa.Column("acked_by", sa.String(MAX_ACK_NAME), nullable=False),
+    sa.Column("acked_at", sa.DateTime, nullable=False),
+    sa.Column("note", sa.Text),
 )

@@ -15,104 +15,91 @@ rest. Times are naive UTC; ``hour`` is the *start* of an hourly mean; ``day`` a 
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+import sqlalchemy as sa
 
 from ioc.domain.aqi_series import DAILY_SUB_COLUMNS, DAILY_VALUE_COLUMNS, HOUR_COUNT_COLUMNS, HOURLY_SUB_COLUMNS
 from ioc.store.schema import metadata
 from ioc.store.table_builders import id_column, map_point_columns
 
-env_stations = Table(
+env_stations = sa.Table(
     "env_stations",
     metadata,
-    Column("station_id", String(64), primary_key=True),
+    sa.Column("station_id", sa.String(64), primary_key=True),
     *map_point_columns(),
-    Column("provider", String(100), nullable=False, default=""),
-    Column("parameters", String(100), nullable=False, default=""),  # comma-separated stored codes
-    Column("simulated", Boolean, nullable=False, default=False),
-    Column("source", String(64), nullable=False),
-    Column("first_hour", DateTime),
-    Column("last_hour", DateTime),
-    Column("updated_at", DateTime, nullable=False),
+    sa.Column("provider", sa.String(100), nullable=False, default=""),
+    sa.Column("parameters", sa.String(100), nullable=False, default=""),  # comma-separated stored codes
+    sa.Column("simulated", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("first_hour", sa.DateTime),
+    sa.Column("last_hour", sa.DateTime),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
-env_observations = Table(
+env_observations = sa.Table(
     "env_observations",
     metadata,
-    Column("station_id", String(64), nullable=False),
-    Column("parameter", String(8), nullable=False),
-    Column("hour", DateTime, nullable=False),
-    Column("value", Float, nullable=False),
-    Column("unit", String(16), nullable=False),
-    Column("value_ugm3", Float, nullable=False),
-    Column("flag", String(12), nullable=False),
-    Column("source", String(64), nullable=False),
-    Column("updated_at", DateTime, nullable=False),
-    Column("ingested_at", DateTime, nullable=False),
-    PrimaryKeyConstraint("station_id", "parameter", "hour", name="pk_env_observations"),
+    sa.Column("station_id", sa.String(64), nullable=False),
+    sa.Column("parameter", sa.String(8), nullable=False),
+    sa.Column("hour", sa.DateTime, nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("unit", sa.String(16), nullable=False),
+    sa.Column("value_ugm3", sa.Float, nullable=False),
+    sa.Column("flag", sa.String(12), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("ingested_at", sa.DateTime, nullable=False),
+    sa.PrimaryKeyConstraint("station_id", "parameter", "hour", name="pk_env_observations"),
 )
 
-env_aqi_hourly = Table(
+env_aqi_hourly = sa.Table(
     "env_aqi_hourly",
     metadata,
-    Column("station_id", String(64), nullable=False),
-    Column("hour", DateTime, nullable=False),
-    Column("aqi", Integer, nullable=False),
-    Column("dominant", String(8), nullable=False),
-    Column("category", String(12), nullable=False),
-    Column("pm25_nowcast", Float),
-    Column("pm10_nowcast", Float),
-    *(Column(name, Integer) for name in HOURLY_SUB_COLUMNS),
-    Column("epa_pm25", Integer),
-    PrimaryKeyConstraint("station_id", "hour", name="pk_env_aqi_hourly"),
-    Index("ix_env_aqi_hourly_hour", "hour"),
+    sa.Column("station_id", sa.String(64), nullable=False),
+    sa.Column("hour", sa.DateTime, nullable=False),
+    sa.Column("aqi", sa.Integer, nullable=False),
+    sa.Column("dominant", sa.String(8), nullable=False),
+    sa.Column("category", sa.String(12), nullable=False),
+    sa.Column("pm25_nowcast", sa.Float),
+    sa.Column("pm10_nowcast", sa.Float),
+    *(sa.Column(name, sa.Integer) for name in HOURLY_SUB_COLUMNS),
+    sa.Column("epa_pm25", sa.Integer),
+    sa.PrimaryKeyConstraint("station_id", "hour", name="pk_env_aqi_hourly"),
+    sa.Index("ix_env_aqi_hourly_hour", "hour"),
 )
 
-env_aqi_daily = Table(
+env_aqi_daily = sa.Table(
     "env_aqi_daily",
     metadata,
-    Column("station_id", String(64), nullable=False),
-    Column("day", Date, nullable=False),
-    Column("aqi", Integer),
-    Column("dominant", String(8)),
-    Column("category", String(12)),
-    *(Column(name, Float) for name in DAILY_VALUE_COLUMNS),
-    *(Column(name, Integer) for name in DAILY_SUB_COLUMNS),
-    Column("epa_pm25", Integer),
-    Column("valid_obs", Integer, nullable=False, default=0),
-    Column("flagged_obs", Integer, nullable=False, default=0),
-    Column("hours_reported", Integer, nullable=False, default=0),
-    Column("hours_aqi", Integer, nullable=False, default=0),
-    *(Column(name, Integer, nullable=False, default=0) for name in HOUR_COUNT_COLUMNS),
-    PrimaryKeyConstraint("station_id", "day", name="pk_env_aqi_daily"),
-    Index("ix_env_aqi_daily_day", "day"),
+    sa.Column("station_id", sa.String(64), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("aqi", sa.Integer),
+    sa.Column("dominant", sa.String(8)),
+    sa.Column("category", sa.String(12)),
+    *(sa.Column(name, sa.Float) for name in DAILY_VALUE_COLUMNS),
+    *(sa.Column(name, sa.Integer) for name in DAILY_SUB_COLUMNS),
+    sa.Column("epa_pm25", sa.Integer),
+    sa.Column("valid_obs", sa.Integer, nullable=False, default=0),
+    sa.Column("flagged_obs", sa.Integer, nullable=False, default=0),
+    sa.Column("hours_reported", sa.Integer, nullable=False, default=0),
+    sa.Column("hours_aqi", sa.Integer, nullable=False, default=0),
+    *(sa.Column(name, sa.Integer, nullable=False, default=0) for name in HOUR_COUNT_COLUMNS),
+    sa.PrimaryKeyConstraint("station_id", "day", name="pk_env_aqi_daily"),
+    sa.Index("ix_env_aqi_daily_day", "day"),
 )
 
-alerts = Table(
+alerts = sa.Table(
     "alerts",
     metadata,
     id_column(),
-    Column("family", String(32), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("key", String(128), nullable=False),       # what the alert is about, e.g. a station id
-    Column("severity", String(16), nullable=False),
-    Column("started_at", DateTime, nullable=False),
-    Column("ended_at", DateTime),                      # NULL while the condition holds
-    Column("details", Text, nullable=False, default="{}"),  # JSON
-    Column("updated_at", DateTime, nullable=False),
-    UniqueConstraint("family", "kind", "key", "started_at", name="uq_alerts_episode"),
-    Index("ix_alerts_family_key", "family", "key", "started_at"),
-    Index("ix_alerts_active", "family", "ended_at"),
+    sa.Column("family", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("key", sa.String(128), nullable=False),       # what the alert is about, e.g. a station id
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("ended_at", sa.DateTime),                      # NULL while the condition holds
+    sa.Column("details", sa.Text, nullable=False, default="{}"),  # JSON
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("family", "kind", "key", "started_at", name="uq_alerts_episode"),
+    sa.Index("ix_alerts_family_key", "family", "key", "started_at"),
+    sa.Index("ix_alerts_active", "family", "ended_at"),
 )

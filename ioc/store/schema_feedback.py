@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Index, String, Table, Text, UniqueConstraint, insert
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ioc.domain.feedback import CATEGORIES, FAMILY, OPEN_STATUSES
@@ -26,27 +26,27 @@ from ioc.store.table_builders import (
 # The open set of reports.
 OPEN_REPORT_SQL = status_among_sql(OPEN_STATUSES)
 
-feedback_reports = Table(
+feedback_reports = sa.Table(
     "feedback_reports",
     metadata,
     *source_record_columns(),
-    Column("category_code", String(64), nullable=False),
-    Column("category_name", String(200), nullable=False),
-    Column("description", Text, nullable=False, default=""),
-    Column("address", String(300), nullable=False, default=""),
-    Column("unit_code", String(16), nullable=False, default=""),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("channel", String(32), nullable=False),
-    Column("status", String(32), nullable=False),
-    Column("handling_unit", String(200), nullable=False, default=""),
-    Column("received_at", DateTime, nullable=False),
-    Column("due_at", DateTime, nullable=False),
-    Column("resolved_at", DateTime),
-    Column("rating", String(16)),
+    sa.Column("category_code", sa.String(64), nullable=False),
+    sa.Column("category_name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("address", sa.String(300), nullable=False, default=""),
+    sa.Column("unit_code", sa.String(16), nullable=False, default=""),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("handling_unit", sa.String(200), nullable=False, default=""),
+    sa.Column("received_at", sa.DateTime, nullable=False),
+    sa.Column("due_at", sa.DateTime, nullable=False),
+    sa.Column("resolved_at", sa.DateTime),
+    sa.Column("rating", sa.String(16)),
     *ingest_stamp_columns(),
-    UniqueConstraint("source", "external_id", name="uq_feedback_source_external"),
-    Index("ix_feedback_received", "received_at"),
+    sa.UniqueConstraint("source", "external_id", name="uq_feedback_source_external"),
+    sa.Index("ix_feedback_received", "received_at"),
     # Partial covering index of the small open set: overdue counts never touch the table, and
     # closed reports (≈ 98 %) cost nothing to index.
     # received_at leads so the planner, without statistics, prefers it to ix_feedback_received.
@@ -78,6 +78,6 @@ feedback_rollup = rollup_table(
 def seed(conn: Connection) -> None:
     """The feedback categories (a new store)."""
     conn.execute(
-        insert(categories),
+        sa.insert(categories),
         [{"family": FAMILY, "code": c, "name_vi": vi, "name_en": en} for c, (vi, en) in CATEGORIES.items()],
     )

@@ -21,22 +21,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    SmallInteger,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    insert,
-    select,
-)
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ioc.domain.traffic import VIOLATION_LABELS, FineSchedule
@@ -54,67 +39,67 @@ from ioc.store.table_builders import (
     sum_column,
 )
 
-traffic_cameras = Table(
+traffic_cameras = sa.Table(
     "traffic_cameras",
     metadata,
-    Column("code", String(64), primary_key=True),
+    sa.Column("code", sa.String(64), primary_key=True),
     *map_point_columns(),
-    Column("kind", String(32), nullable=False, default="junction"),
-    Column("road", String(200), nullable=False, default=""),
-    Column("installed_at", Date),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("source", String(64), nullable=False, default=""),  # who registered it
-    Column("generated", Boolean, nullable=False, default=False),
+    sa.Column("kind", sa.String(32), nullable=False, default="junction"),
+    sa.Column("road", sa.String(200), nullable=False, default=""),
+    sa.Column("installed_at", sa.Date),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("source", sa.String(64), nullable=False, default=""),  # who registered it
+    sa.Column("generated", sa.Boolean, nullable=False, default=False),
 )
 
-traffic_fine_schedule = Table(
+traffic_fine_schedule = sa.Table(
     "traffic_fine_schedule",
     metadata,
     id_column(),
-    Column("violation_type", String(32), nullable=False),
-    Column("vehicle_class", String(16), nullable=False),
-    Column("decree", String(64), nullable=False),
-    Column("valid_from", Date),  # local dates, both inclusive; NULL = open
-    Column("valid_to", Date),
-    Column("min_vnd", BigInteger, nullable=False),
-    Column("max_vnd", BigInteger, nullable=False),
-    Column("note", Text, nullable=False, default=""),
-    UniqueConstraint("violation_type", "vehicle_class", "valid_from", name="uq_traffic_fine_period"),
+    sa.Column("violation_type", sa.String(32), nullable=False),
+    sa.Column("vehicle_class", sa.String(16), nullable=False),
+    sa.Column("decree", sa.String(64), nullable=False),
+    sa.Column("valid_from", sa.Date),  # local dates, both inclusive; NULL = open
+    sa.Column("valid_to", sa.Date),
+    sa.Column("min_vnd", sa.BigInteger, nullable=False),
+    sa.Column("max_vnd", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, default=""),
+    sa.UniqueConstraint("violation_type", "vehicle_class", "valid_from", name="uq_traffic_fine_period"),
 )
 
-traffic_violations = Table(
+traffic_violations = sa.Table(
     "traffic_violations",
     metadata,
     *source_record_columns(),
-    Column("detected_at", DateTime, nullable=False),
-    Column("violation_type", String(32), nullable=False),
-    Column("vehicle_class", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("channel", String(16), nullable=False),
-    Column("camera_code", String(64), nullable=False, default=""),
-    Column("unit_code", String(16), nullable=False, default=""),
-    Column("lat", Float),
-    Column("lon", Float),
-    Column("address", String(300), nullable=False, default=""),
-    Column("description", Text, nullable=False, default=""),
-    Column("plate_raw", String(40), nullable=False, default=""),  # verbatim, personal data
-    Column("plate", String(20)),  # canonical (75A-123.45) when valid
-    Column("plate_status", String(8), nullable=False),  # valid | invalid | missing
-    Column("evidence_url", String(500), nullable=False, default=""),
-    Column("fine_vnd", BigInteger),
-    Column("fine_flag", String(10), nullable=False),  # in | below | above | unchecked | none
-    Column("decree", String(64)),
-    Column("fine_min_vnd", BigInteger),
-    Column("fine_max_vnd", BigInteger),
-    Column("verified_at", DateTime),
-    Column("notice_sent_at", DateTime),
-    Column("paid_at", DateTime),
-    Column("rating", String(16)),
-    Column("hour_of_week", SmallInteger, nullable=False),
+    sa.Column("detected_at", sa.DateTime, nullable=False),
+    sa.Column("violation_type", sa.String(32), nullable=False),
+    sa.Column("vehicle_class", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("camera_code", sa.String(64), nullable=False, default=""),
+    sa.Column("unit_code", sa.String(16), nullable=False, default=""),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("address", sa.String(300), nullable=False, default=""),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("plate_raw", sa.String(40), nullable=False, default=""),  # verbatim, personal data
+    sa.Column("plate", sa.String(20)),  # canonical (75A-123.45) when valid
+    sa.Column("plate_status", sa.String(8), nullable=False),  # valid | invalid | missing
+    sa.Column("evidence_url", sa.String(500), nullable=False, default=""),
+    sa.Column("fine_vnd", sa.BigInteger),
+    sa.Column("fine_flag", sa.String(10), nullable=False),  # in | below | above | unchecked | none
+    sa.Column("decree", sa.String(64)),
+    sa.Column("fine_min_vnd", sa.BigInteger),
+    sa.Column("fine_max_vnd", sa.BigInteger),
+    sa.Column("verified_at", sa.DateTime),
+    sa.Column("notice_sent_at", sa.DateTime),
+    sa.Column("paid_at", sa.DateTime),
+    sa.Column("rating", sa.String(16)),
+    sa.Column("hour_of_week", sa.SmallInteger, nullable=False),
     *ingest_stamp_columns(),
-    UniqueConstraint("source", "external_id", name="uq_traffic_source_external"),
-    Index("ix_traffic_detected", "detected_at"),
-    Index("ix_traffic_camera_detected", "camera_code", "detected_at"),
+    sa.UniqueConstraint("source", "external_id", name="uq_traffic_source_external"),
+    sa.Index("ix_traffic_detected", "detected_at"),
+    sa.Index("ix_traffic_camera_detected", "camera_code", "detected_at"),
 )
 
 TRAFFIC_DIMS = ("unit_code", "violation_type", "vehicle_class", "channel")
@@ -139,9 +124,9 @@ TRAFFIC_MONEY = ("fines_issued_vnd", "fines_collected_vnd")
 TRAFFIC_HIST_COLUMNS = HIST_COLUMNS
 
 
-def traffic_measures() -> list[Column]:
+def traffic_measures() -> list[sa.Column]:
     """The measures of both violation rollups: counts, VND sums, notice hours and their histogram."""
-    return [*count_columns(TRAFFIC_COUNTS), *count_columns(TRAFFIC_MONEY, BigInteger), sum_column("notice_hours_sum"),
+    return [*count_columns(TRAFFIC_COUNTS), *count_columns(TRAFFIC_MONEY, sa.BigInteger), sum_column("notice_hours_sum"),
             *histogram_columns()]
 
 
@@ -160,7 +145,7 @@ traffic_rollup_all = rollup_table(metadata, "traffic_rollup_all", TRAFFIC_ALL_DI
 HOUR_DIMS = ("unit_code", "violation_type")
 traffic_hour_rollup = rollup_table(
     metadata, "traffic_hour_rollup", HOUR_DIMS, count_columns(["violations"]), clustered=True,
-    lead=[Column("bucket", Date, nullable=False), Column("hour", SmallInteger, nullable=False)],
+    lead=[sa.Column("bucket", sa.Date, nullable=False), sa.Column("hour", sa.SmallInteger, nullable=False)],
 )
 
 CAMERA_DIMS = ("camera_code", "unit_code", "violation_type", "vehicle_class", "channel")
@@ -170,10 +155,10 @@ traffic_camera_rollup = rollup_table(metadata, "traffic_camera_rollup", CAMERA_D
 
 def seed(conn: Connection) -> None:
     """Seed the fine schedule (bundled CSV) and the violation types as categories (idempotent)."""
-    if conn.execute(select(traffic_fine_schedule.c.id).limit(1)).first() is None:
-        conn.execute(insert(traffic_fine_schedule), FineSchedule.load().to_rows())
-    have = {code for (code,) in conn.execute(select(categories.c.code).where(categories.c.family == FAMILY))}
+    if conn.execute(sa.select(traffic_fine_schedule.c.id).limit(1)).first() is None:
+        conn.execute(sa.insert(traffic_fine_schedule), FineSchedule.load().to_rows())
+    have = {code for (code,) in conn.execute(sa.select(categories.c.code).where(categories.c.family == FAMILY))}
     rows = [{"family": FAMILY, "code": str(code), "name_vi": vi, "name_en": en}
             for code, (vi, en) in VIOLATION_LABELS.items() if str(code) not in have]
     if rows:
-        conn.execute(insert(categories), rows)
+        conn.execute(sa.insert(categories), rows)

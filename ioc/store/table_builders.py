@@ -19,20 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.types import TypeEngine
 
 from ioc.domain.histogram import HIST_BINS
@@ -41,81 +28,81 @@ from ioc.domain.histogram import HIST_BINS
 HIST_COLUMNS = tuple(f"h{k:03d}" for k in range(HIST_BINS))
 
 
-def id_column() -> Column:
+def id_column() -> sa.Column:
     """An autoincrementing surrogate key (BIGINT; INTEGER on SQLite, i.e. the rowid)."""
-    return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    return sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True)
 
 
-def source_record_columns() -> list[Column]:
+def source_record_columns() -> list[sa.Column]:
     """``id``, then the natural key ``(source, external_id)`` of an upserted record."""
     return [
         id_column(),
-        Column("source", String(64), nullable=False),
-        Column("external_id", String(128), nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("external_id", sa.String(128), nullable=False),
     ]
 
 
-def ingest_stamp_columns() -> list[Column]:
+def ingest_stamp_columns() -> list[sa.Column]:
     """The source's ``updated_at`` (newer wins) and when the store took the version."""
-    return [Column("updated_at", DateTime, nullable=False), Column("ingested_at", DateTime, nullable=False)]
+    return [sa.Column("updated_at", sa.DateTime, nullable=False), sa.Column("ingested_at", sa.DateTime, nullable=False)]
 
 
-def map_point_columns() -> list[Column]:
+def map_point_columns() -> list[sa.Column]:
     """A named point on the map (a camera, a station) and the district (unit) it lies in."""
     return [
-        Column("name", String(200), nullable=False),
-        Column("lat", Float),
-        Column("lon", Float),
-        Column("unit_code", String(16), nullable=False, default=""),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("lat", sa.Float),
+        sa.Column("lon", sa.Float),
+        sa.Column("unit_code", sa.String(16), nullable=False, default=""),
     ]
 
 
-def count_columns(names: Iterable[str], type_: type[TypeEngine] = Integer) -> list[Column]:
+def count_columns(names: Iterable[str], type_: type[TypeEngine] = sa.Integer) -> list[sa.Column]:
     """Additive measures, 0 by default (``type_``: Integer counts, BigInteger money)."""
-    return [Column(name, type_, nullable=False, default=0) for name in names]
+    return [sa.Column(name, type_, nullable=False, default=0) for name in names]
 
 
-def sum_column(name: str) -> Column:
+def sum_column(name: str) -> sa.Column:
     """A float sum (hours), 0.0 by default."""
-    return Column(name, Float, nullable=False, default=0.0)
+    return sa.Column(name, sa.Float, nullable=False, default=0.0)
 
 
-def histogram_columns() -> list[Column]:
+def histogram_columns() -> list[sa.Column]:
     """The counts of :data:`HIST_COLUMNS`."""
     return count_columns(HIST_COLUMNS)
 
 
-def grain_bucket_columns() -> list[Column]:
+def grain_bucket_columns() -> list[sa.Column]:
     """grain 'd': bucket = local date; grain 'm': bucket = the first local date of the month."""
-    return [Column("grain", String(1), nullable=False), Column("bucket", Date, nullable=False)]
+    return [sa.Column("grain", sa.String(1), nullable=False), sa.Column("bucket", sa.Date, nullable=False)]
 
 
 def rollup_table(
-    metadata: MetaData,
+    metadata: sa.MetaData,
     name: str,
     dims: Sequence[str],
-    measures: Iterable[Column],
+    measures: Iterable[sa.Column],
     *,
     dim_length: int = 64,
-    lead: Sequence[Column] | None = None,
+    lead: Sequence[sa.Column] | None = None,
     clustered: bool = False,
-) -> Table:
+) -> sa.Table:
     """A rollup: ``lead`` key columns (default grain × bucket), one text column per dimension,
     then the measures; primary key = lead + dims. ``clustered``: SQLite ``WITHOUT ROWID``, so
     that a period is one contiguous range of the primary key."""
     lead = grain_bucket_columns() if lead is None else list(lead)
-    return Table(
+    return sa.Table(
         name,
         metadata,
         *lead,
-        *(Column(dim, String(dim_length), nullable=False) for dim in dims),
+        *(sa.Column(dim, sa.String(dim_length), nullable=False) for dim in dims),
         *measures,
-        PrimaryKeyConstraint(*(c.name for c in lead), *dims),
+        sa.PrimaryKeyConstraint(*(c.name for c in lead), *dims),
         **({"sqlite_with_rowid": False} if clustered else {}),
     )
 
 
-def partial_index(name: str, *columns: str, where: str) -> Index:
+def partial_index(name: str, *columns: str, where: str) -> sa.Index:
     """An index of the rows matching ``where`` (SQL written out literally: SQLite uses the index
     only for queries that repeat that text; see :func:`ioc.store.schema.status_among_sql`)."""
-    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
+    return sa.Index(name, *columns, sqlite_where=sa.text(where), postgresql_where=sa.text(where))
