@@ -1,0 +1,95 @@
+"""Each declared family's plain view functions, called directly (no browser, no Dash callback):
+the summary behind its Overview card and wall panel, its pages in both languages, and its CSV
+exports, on a store its own simulator filled."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callbacks import admin_data, environment_data, feedback_data, traffic_data
+from callbacks.common import local_today
+from ioc.config import load_settings
+from ioc.context import Context, build_context
+from ioc.kpi.admin import AdminFilter
+from ioc.kpi.feedback import FeedbackFilter
+from ioc.kpi.periods import Period
+from ioc.kpi.traffic import TrafficFilter
+from ioc.registry import registry
+from ioc.runtime import backfill_source, simulator_sources
+from layouts.environment_shaping import EnvQuery
+
+FAMILIES = registry().families
+#: A refused value of each family page's own URL parameter.
+BAD_PERIOD = ("from", "31/02/2026")
+BAD_PARAMETER = {"environment": ("range", "9y")}  # its page picks a range, not dates
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """Embedded defaults (every family's simulator) on a new SQLite store, 20 days of history."""
+    path: Path = tmp_path_factory.mktemp("views") / "store.sqlite"
+    context = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{path}"}))
+    for spec in simulator_sources(context):
+        assert backfill_source(context, spec, 20, 2023) > 0, spec.name
+    return context
+
+
+def _walk(component: Any) -> list[Any]:
+    """``component`` and everything below it (Dash components, lists)."""
+    out = [component]
+    children = getattr(component, "children", None) if not isinstance(component, list | tuple) else component
+    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
+        if not isinstance(child, str | int | float):
+            out += _walk(child)
+    return out
+
+
+def _ids(component: Any) -> set[str]:
+    return {c.id for c in _walk(component) if isinstance(getattr(c, "id", None), str)}
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_summary_gives_the_overview_tiles_in_order_with_values(ctx: Context, family: Any, lang: str) -> None:
+    tiles, note = family.summary(ctx, lang)
+    assert [getattr(t, "data-kpi") for t in tiles] == list(family.overview_tiles)
+    assert all(getattr(t, "data-value") not in (None, "") for t in tiles if getattr(t, "data-state") != "none")
+    assert note and re.search(r"\d", note), note  # e.g. "12 tháng qua · hôm nay: 1.234"
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)
+def test_pages_build_in_both_languages_and_name_a_bad_parameter(ctx: Context, family: Any) -> None:
+    for page in family.pages:
+        vi, en = page.layout(ctx, None), page.layout(ctx, "en")
+        assert _ids(vi) == _ids(en) and len(_ids(vi)) > 5
+        key, value = BAD_PARAMETER.get(family.code, BAD_PERIOD)
+        bad = page.layout(ctx, None, **{key: value, "lang": "xx"})
+        [banner] = [c for c in _walk(bad) if getattr(c, "id", None) == "page-errors"]
+        lines = [line.children for line in banner.children]
+        assert banner.className == "banner banner-error" and len(lines) == 2, lines
+        assert any(f"'{key}'" in line and value in line for line in lines), lines
+        assert any("lang" in line and "xx" in line for line in lines), lines
+
+
+def _period(ctx: Context) -> Period:
+    today = local_today(ctx)
+    return Period(today - timedelta(days=20), today + timedelta(days=1))
+
+
+@pytest.mark.parametrize(("export", "key", "query", "stem"), [
+    (feedback_data.export, "district", lambda p: FeedbackFilter(p), "phan-anh_"),
+    (traffic_data.export, "type", lambda p: TrafficFilter(p), "vi-pham_theo-hanh-vi_"),
+    (admin_data.export, "levels", lambda p: AdminFilter(p), "tthc_dung-han-theo-cap_"),
+    (environment_data.export, "stations", lambda p: EnvQuery(range="30d"), "aqi_tram_"),
+], ids=["feedback", "traffic", "admin", "environment"])
+def test_exports_give_the_chart_table_and_a_dated_file_name(ctx: Context, export: Any, key: str, query: Any,
+                                                           stem: str) -> None:
+    frame, filename = export(ctx, key, query(_period(ctx)), "vi")
+    assert len(frame) > 0 and len(frame.columns) >= 2
+    assert filename.startswith(stem) and filename.endswith(".csv")
+    assert re.search(r"\d{4}-\d{2}-\d{2}", filename)
