@@ -43,10 +43,12 @@ def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object
 
 def register_family_card(app: dash.Dash, ctx: Context, family: str) -> None:
     """A family's Overview card follows its own data version only."""
-    follow_versions(app, ids.overview_version(family), (family,))
+    version = ids.overview_card(family, "version")
+    follow_versions(app, version, (family,))
 
-    @app.callback(Output(ids.overview_tiles(family), "children"), Output(ids.overview_sub(family), "children"),
-                  Input(ids.overview_version(family), "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    @app.callback(Output(ids.overview_card(family, "tiles"), "children"),
+                  Output(ids.overview_card(family, "sub"), "children"),
+                  Input(version, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def card(_version: int | None, lang: str | None):  # noqa: ANN202
         return summaries.cached_summary(ctx, family, page_lang(ctx, lang))
 

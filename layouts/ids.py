@@ -29,18 +29,10 @@ PAGE_ERRORS = "page-errors"
 OV_SOURCES = "ov-sources"
 
 
-def overview_tiles(family: str) -> str:
-    """A family card's tiles on the Overview."""
-    return f"ov-{family}-tiles"
-
-
-def overview_sub(family: str) -> str:
-    return f"ov-{family}-sub"
-
-
-def overview_version(family: str) -> str:
-    """dcc.Store: the family's data version, for its Overview card alone."""
-    return f"ov-{family}-version"
+def overview_card(family: str, part: str) -> str:
+    """A family card's component on the Overview: ``tiles``, ``sub`` (its note) or ``version``
+    (dcc.Store: the family's data version, for its card alone)."""
+    return f"ov-{family}-{part}"
 
 
 

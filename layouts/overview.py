@@ -36,11 +36,11 @@ def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Sect
         [
             html.Header([
                 html.H2(t(f"family_{card.code}", lang), className="card-title"),
-                html.Span(id=ids.overview_sub(card.code), className="card-note"),
+                html.Span(id=ids.overview_card(card.code, "sub"), className="card-note"),
                 dcc.Link(t("open_details", lang), href=f"{card.path}?lang={lang}", className="btn btn-link"),
             ], className="card-head"),
-            dcc.Store(id=ids.overview_version(card.code)),
-            html.Div(card.placeholders, id=ids.overview_tiles(card.code),
+            dcc.Store(id=ids.overview_card(card.code, "version")),
+            html.Div(card.placeholders, id=ids.overview_card(card.code, "tiles"),
                      className=f"tiles tiles-{len(card.placeholders)}"),
         ],
         className=f"card family-card family-on {extra_class}".strip(),
