@@ -80,6 +80,7 @@ def map_item(item: Any, fields: dict[str, str], values: dict[str, dict[str, Any]
 class JsonMappingCollector(Collector):
     type = "json"
     family = "*"  # any declared family; checked against the registry when the run starts
+    requires = ("url",)
 
     def _options(self) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, str]]:
         where = f"source {self.spec.name!r}"

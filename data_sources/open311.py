@@ -67,6 +67,7 @@ class Open311Collector(Collector):
 
     type = "open311"
     family = "feedback"
+    requires = ("url",)
 
     def __init__(self, spec: SourceSpec, ctx: CollectorContext):
         super().__init__(spec, ctx)

@@ -50,6 +50,7 @@ class TabularFileCollector(Collector):
     """Reads ``spec.path`` once per run and yields batches of :data:`CHUNK_ROWS` rows."""
 
     type = "file"
+    requires = ("path",)
     required_columns: tuple[str, ...] = ()
     optional_columns: tuple[str, ...] = ()
     #: columns whose ``dd/mm/yyyy`` cells are local date-times (see :func:`local_datetime`)

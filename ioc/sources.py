@@ -92,6 +92,8 @@ class Collector(ABC):
     type: ClassVar[str]
     family: ClassVar[str]
     simulated: ClassVar[bool] = False
+    #: What its ``[[sources]]`` table must give: "url" (an http(s) address) and/or "path".
+    requires: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, spec: SourceSpec, ctx: CollectorContext):
         self.spec = spec
@@ -157,9 +159,10 @@ def parse_sources(data: dict[str, Any], where: str = "sources file") -> list[Sou
                 raise ConfigurationError(f"{here}: 'start_date' {start!r} is not a date (YYYY-MM-DD)") from None
         url = table.pop("url", None)
         path = table.pop("path", None)
-        if kind in ("open311", "json") and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        needs = reg.find_collector(kind, family).requires
+        if "url" in needs and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
             raise ConfigurationError(f"{here}: 'url' must be an http(s) address")
-        if kind == "file" and not path:
+        if "path" in needs and not path:
             raise ConfigurationError(f"{here}: 'path' is required")
         specs.append(SourceSpec(
             name=name, type=kind, family=family, every_seconds=every, url=url,
