@@ -22,7 +22,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar
 from ioc.kpi.filters import Filter
@@ -59,12 +58,13 @@ class Page:
 
 @dataclass(frozen=True)
 class Family:
-    """One data family, declared once (see the module docstring). Every field is required:
-    ``tests/unit/test_family_registry.py`` fails for a declared family that lacks a part."""
+    """One data family, declared once (see the module docstring). Every field but
+    ``alerts_on_ingest`` is required: ``tests/unit/test_family_registry.py`` fails for a declared
+    family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
     # --- core: tables, records, KPIs
-    tables: Any  # the module whose tables it adds to the store's metadata (imported: registered)
+    tables: Any  # its schema module: tables on the store's metadata, optional seed(conn) for a new store
     ingest: Ingest
     validate: Validate
     kpis: Kpis
@@ -80,7 +80,6 @@ class Family:
     overview_tiles: tuple[str, ...]  # tile keys of its Overview card and wall panel, in order
     tile_placeholders: Callable[[tuple[str, ...], str], list[Any]]  # (keys, lang) → labelled empty tiles
     summary: Summary  # fills them: (context, lang) → (tiles, note)
-    seed: Callable[[Connection], None] | None = None  # reference data written once into a new store
     alerts_on_ingest: bool = False  # its ingest opens or ends alerts itself (screens of alerts follow it)
 
     def label(self, lang: str) -> str:
@@ -106,7 +105,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"seed", "alerts_on_ingest"}
+        optional = {"alerts_on_ingest"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}
