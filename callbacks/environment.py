@@ -140,7 +140,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         note = t("env_as_of", lang, time=max(hours)) if hours else t("env_no_hour", lang)
         options = [{"label": r["name"], "value": r["id"]} for r in sorted(now.rows, key=lambda r: r["name"])]
         active = data.active_alert_rows(ctx, kpis, lang)
-        chosen = data.calendar_station(query, now)
+        chosen = data.calendar_station(ctx, query, now)
         return ([env_tile(spec) for spec in tiles(kpis, lang) if spec.key in TILE_KEYS],
                 stations_geojson(now.rows, lang), station_list(now.rows, lang), active_list(active, lang), note,
                 options, options, chosen if chosen != calendar else dash.no_update, (ready or 0) + 1)

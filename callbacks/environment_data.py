@@ -71,7 +71,7 @@ def chart_frame(ctx: Context, key: str, query: EnvQuery, lang: str, now: Station
     if key == "pollutants":
         return shaping.pollutant_rows(now.rows, now.aqi_now, shaping.chart_stations(now.rows, query.stations))
     if key == "calendar":
-        station = calendar_station(query, now)
+        station = calendar_station(ctx, query, now)
         end = local_today(ctx)
         start = end - timedelta(weeks=CALENDAR_WEEKS)
         return env.daily_aqi(ctx.engine, [station] if station else [], start, end + timedelta(days=1))
@@ -97,12 +97,23 @@ def active_alert_rows(ctx: Context, kpis: env.EnvironmentKpis, lang: str) -> lis
     return sorted(rows, key=lambda r: order.get((r["kind"], r["station_id"]), 0))
 
 
-def calendar_station(query: EnvQuery, now: StationsNow) -> str | None:
-    """The calendar's station: the one asked for, else the worst now."""
+def calendar_station(ctx: Context, query: EnvQuery, now: StationsNow) -> str | None:
+    """The calendar's station: the one asked for, else the worst now that has a daily VN_AQI in
+    the calendar's span (a station added an hour ago has none yet: its calendar would be
+    empty), else the worst now."""
     known = [r["id"] for r in now.rows]
     if query.calendar in known:
         return query.calendar
-    return known[0] if known else None
+    if not known:
+        return None
+
+    def with_daily_aqi() -> set[str]:
+        end = local_today(ctx)
+        daily = env.daily_aqi(ctx.engine, known, end - timedelta(weeks=CALENDAR_WEEKS), end + timedelta(days=1))
+        return set(daily.loc[daily["aqi"].notna(), "station_id"])
+
+    stations = ctx.query("environment", "calendar_stations", tuple(known), with_daily_aqi)
+    return next((s for s in known if s in stations), known[0])
 
 
 def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: EnvQuery, lang: str,

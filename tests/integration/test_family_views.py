@@ -93,3 +93,26 @@ def test_exports_give_the_chart_table_and_a_dated_file_name(ctx: Context, export
     assert len(frame) > 0 and len(frame.columns) >= 2
     assert filename.startswith(stem) and filename.endswith(".csv")
     assert re.search(r"\d{4}-\d{2}-\d{2}", filename)
+
+
+def test_the_calendar_defaults_to_the_worst_station_that_has_a_daily_aqi(tmp_path: Path) -> None:
+    """A station imported an hour ago can be the worst now, but has no daily VN_AQI yet: the
+    calendar shows the next worst instead of an empty year; a station asked for is kept."""
+    from datetime import UTC, datetime
+
+    from ioc.collect import import_file
+
+    context = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path}/env.sqlite"}))
+    [spec] = simulator_sources(context, "environment")
+    backfill_source(context, spec, 3, 2023)
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    rows = ["station_id,parameter,hour,value,unit,station_name,lat,lon"] + [
+        f"new-1,pm25,{(hour - timedelta(hours=2 - i)).isoformat()},{180 + i},ug/m3,Trạm mới,16.52,107.45"
+        for i in range(3)]
+    (tmp_path / "new.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_file(context, "environment", tmp_path / "new.csv", show_progress=False).status == "ok"
+    now = environment_data.stations_now(context, "vi")
+    assert now.rows[0]["id"] == "new-1"  # the worst now (PM2.5 ≈ 180 µg/m³)
+    chosen = environment_data.calendar_station(context, EnvQuery(range="7d"), now)
+    assert chosen not in (None, "new-1") and chosen.startswith("sim-")
+    assert environment_data.calendar_station(context, EnvQuery(range="7d", calendar="new-1"), now) == "new-1"
