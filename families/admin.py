@@ -29,4 +29,5 @@ FAMILY = Family(
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,
     summary=summary,
+    rebuild=store.rebuild,  # local-time deadlines, buckets and rollups
 )

@@ -28,4 +28,5 @@ FAMILY = Family(
     overview_tiles=OVERVIEW_TILE_KEYS,
     tile_placeholders=tile_placeholders,
     summary=summary,
+    rebuild=store.rebuild,
 )

@@ -159,7 +159,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(kpis, ensure_ascii=False, default=str))
     else:
-        print(f"{args.family} KPIs, received {period.start} → {period.end} (exclusive), local time {ctx.tz}")
+        print(f"{args.family} KPIs for {period.start} → {period.end} (exclusive), local time {ctx.tz}")
         for key, value in kpis.items():
             print(f"  {key:<26} {_fmt(value)}")
     return 0
@@ -197,15 +197,13 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    from ioc.store.admin import rebuild as rebuild_admin
-    from ioc.store.feedback import rebuild_rollups
-    from ioc.store.traffic import rebuild as rebuild_traffic
+    from ioc.registry import registry
 
     ctx = _context()
-    print(f"rebuilt feedback rollups from {rebuild_rollups(ctx.engine, ctx.tz)} reports")
-    print(f"rebuilt traffic rollups from {rebuild_traffic(ctx.engine, ctx.tz)} violations")
-    # admin: local-time deadlines, buckets and rollups
-    print(f"rebuilt admin deadlines, buckets and rollups from {rebuild_admin(ctx.engine, ctx.tz)} dossiers")
+    for family in registry().families:
+        if family.rebuild is not None:
+            print(f"rebuilt {family.code} from {family.rebuild(ctx.engine, ctx.tz)} records "
+                  f"(local time {ctx.tz})", flush=True)
     return 0
 
 
@@ -381,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="first write the simulated history of simulator sources (once per deployment)")
     p.set_defaults(func=cmd_scheduler)
 
-    p = sub.add_parser("rebuild-rollups", help="recompute rollups from raw reports (after a time-zone change)")
+    p = sub.add_parser("rebuild-rollups", help="recompute what depends on the time zone (rollup buckets, local deadlines) from raw records, every family")
     p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser("quarantine", help="rejected records with their reasons")

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.kpi.filters import Filter
+from ioc.kpi.filters import Filter, parse_cli
 from ioc.kpi.periods import Period
 
 #: Store a batch of records (dicts or a frame): (engine, source, records, tz, calendar) → a
@@ -59,8 +59,8 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest`` is required: ``tests/unit/test_family_registry.py`` fails for a declared
-    family that lacks a part."""
+    ``alerts_on_ingest`` and ``rebuild`` is required: ``tests/unit/test_family_registry.py``
+    fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
     # --- core: tables, records, KPIs
@@ -81,6 +81,9 @@ class Family:
     tile_placeholders: Callable[[tuple[str, ...], str], list[Any]]  # (keys, lang) → labelled empty tiles
     summary: Summary  # fills them: (context, lang) → (tiles, note)
     alerts_on_ingest: bool = False  # its ingest opens or ends alerts itself (screens of alerts follow it)
+    # recomputes what depends on IOC_TIMEZONE from its raw records (rollup buckets, local
+    # deadlines): (engine, tz) → records read; ``python -m ioc rebuild-rollups`` runs every one
+    rebuild: Callable[[Engine, ZoneInfo], int] | None = None
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -93,19 +96,21 @@ class Family:
         """CLI flag name → filter name, for every filter but the period (aliases included)."""
         return {flag: f.name for f in self.filters if f.kind != "period" for flag in (f.name, *f.aliases)}
 
-    def check_filters(self, filters: dict[str, str | None]) -> dict[str, str]:
-        """The given (non-None) CLI filters keyed by filter name, after checking the family takes
-        each of them (an alias, e.g. traffic's ``--category``, counts as its filter)."""
-        flags, given = self.flags, {k: v for k, v in filters.items() if v is not None}
+    def check_filters(self, filters: dict[str, str | None]) -> dict[str, Any]:
+        """The given (non-None) CLI filters keyed by filter name and parsed by their declaration
+        (an alias, e.g. traffic's ``--category``, counts as its filter). Raises
+        :class:`UnsupportedFilter` for a filter the family does not take, and the declaration's
+        ``FilterError`` (naming the flag and the value) for a bad value."""
+        given = {k: v for k, v in filters.items() if v is not None}
         for name in given:
-            if name not in flags:
+            if name not in self.flags:
                 allowed = ", ".join(f"--{f.name}" for f in self.filters if f.kind != "period") or "none"
                 raise UnsupportedFilter(f"--{name} does not apply to {self.code} (filters: {allowed})")
-        return {flags[name]: value for name, value in given.items()}
+        return parse_cli(self.filters, given)
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest"}
+        optional = {"alerts_on_ingest", "rebuild"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

@@ -276,20 +276,7 @@ def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: Zon
                 now: datetime) -> dict[str, Any]:
     """The family's KPI set (CLI ``kpi traffic``): ``--district`` (unit code), ``--violation_type``
     or ``--category`` (violation type code), ``--vehicle_class`` and ``--channel`` (camera |
-    citizen); an unknown type, class or channel is an error naming the flag."""
-    from ioc.domain.traffic import ViolationType
-    from ioc.domain.traffic_records import CHANNELS
-    from ioc.kpi.periods import FilterError
-
-    category, channel = filters.get("violation_type"), filters.get("channel")
-    if category is not None and category not in tuple(ViolationType):
-        raise FilterError(f"--category {category!r} is not a violation type "
-                          f"(one of {', '.join(ViolationType)})")
-    if channel is not None and channel not in CHANNELS:
-        raise FilterError(f"--channel {channel!r}: expected one of {', '.join(CHANNELS)}")
-    vehicle = filters.get("vehicle_class")
-    if vehicle is not None and vehicle not in VEHICLE_CLASS.choices:
-        raise FilterError(f"--vehicle_class {vehicle!r}: expected one of {', '.join(VEHICLE_CLASS.choices)}")
-    flt = TrafficFilter(period, district=filters.get("district"), violation_type=category, vehicle_class=vehicle,
-                        channel=channel)
+    citizen), already checked by their declarations (:meth:`ioc.family.Family.check_filters`)."""
+    flt = TrafficFilter(period, district=filters.get("district"), violation_type=filters.get("violation_type"),
+                        vehicle_class=filters.get("vehicle_class"), channel=filters.get("channel"))
     return traffic_kpis(engine, flt, tz, now).as_dict()

@@ -17,12 +17,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, insert, select
 
+from ioc.registry import registry
 from ioc.store.db import bump_version
 from ioc.store.schema_alerts import alert_acks
 from ioc.store.schema_environment import alerts
 from tests.browser.harness import ConsoleLog, RunningApp, shot
 
-FAMILIES = ("feedback", "traffic", "environment", "admin")
+FAMILIES = registry().codes  # a panel per declared family
 
 
 def wait_wall_ready(page: Page) -> None:

@@ -320,7 +320,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--level", "ward"), "error: level: 'ward' is not one of province, district, commune"),
+    (("--level", "ward"), "error: --level: 'ward' is not one of province, district, commune"),
     (("--district", "474"), "error: --district does not apply to admin (filters: --level, --unit)"),
     (("--unit", "999"), "error: unit: '999' is not a known unit code (see the units table, e.g. 474 or 474.01)"),
 ])

@@ -194,3 +194,14 @@ def test_sources_shows_the_simulator_and_its_health(tmp_path: Path) -> None:
     assert health["consecutive_failures"] == 0
     assert health["error"] is None
     assert health["fetched"] == outcome["fetched"]
+
+
+def test_rebuild_rollups_runs_every_family_that_declares_a_rebuild_and_changes_no_kpi(simulated_db: Path) -> None:
+    args = ("kpi", "feedback", "--from", (local_today() - timedelta(days=29)).isoformat(), "--json")
+    before = json.loads(ioc(simulated_db, *args).stdout)
+    result = ioc(simulated_db, "rebuild-rollups")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[1] for line in lines] == ["feedback", "traffic", "admin"]  # environment has no rebuild
+    assert re.fullmatch(r"rebuilt feedback from [1-9]\d* records \(local time Asia/Ho_Chi_Minh\)", lines[0])
+    assert json.loads(ioc(simulated_db, *args).stdout) == before

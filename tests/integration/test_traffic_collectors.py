@@ -280,7 +280,7 @@ def test_cli_import_then_kpis_as_json(tmp_path: Path) -> None:
     district = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--district", "478", "--json")
     assert json.loads(district.stdout)["violations"] == 1
     bad = ioc("kpi", "traffic", "--category", "parking", "--json")
-    assert bad.returncode == 2 and bad.stderr.startswith("error: --category 'parking' is not a violation type")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --category: 'parking' is not one of red_light, signs_markings")
 
 
 # --- the simulator ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ default simulated source and collector types without any other file changing."""
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -83,7 +84,7 @@ def test_a_new_family_is_listed_everywhere_from_its_declaration(with_toy: ioc_re
     # the sources file accepts the new family's types, and names it among the known ones
     [spec] = parse_sources({"sources": [{"name": "t", "type": "simulator", "family": "toy", "every_seconds": 5}]})
     assert (spec.family, spec.every_seconds) == ("toy", 5)
-    with pytest.raises(ConfigurationError, match=r"needs 'family' \(one of feedback, traffic, environment, admin, toy\)"):
+    with pytest.raises(ConfigurationError, match=re.escape(f"needs 'family' (one of {', '.join(with_toy.codes)})")):
         parse_sources({"sources": [{"name": "j", "type": "json", "family": "nope", "url": "http://127.0.0.1/x",
                                     "every_seconds": 5}]})
     # the CLI: import/simulate/kpi choices and the kpi flags
@@ -103,3 +104,16 @@ def test_a_family_refuses_a_filter_it_does_not_take() -> None:
 def test_playlist_names_come_from_the_registry() -> None:
     with pytest.raises(ConfigError, match=r"unknown page 'toy' \(known: overview, feedback, traffic"):
         parse_playlist("wall,toy", "IOC_WALL_PLAYLIST")
+
+
+def test_cli_filter_values_are_checked_by_their_declaration() -> None:
+    """The declared filter gives the message for a bad value, naming the flag as typed."""
+    from ioc.kpi.periods import FilterError
+
+    traffic = ioc_registry.registry().family("traffic")
+    assert traffic.check_filters({"category": "red_light", "district": "474", "channel": None}) == {
+        "violation_type": "red_light", "district": "474"}
+    with pytest.raises(FilterError, match=r"^--district: '<b>' is not a code"):
+        traffic.check_filters({"district": "<b>"})
+    with pytest.raises(FilterError, match=r"^--channel: 'fax' is not one of camera, citizen$"):
+        traffic.check_filters({"channel": "fax"})

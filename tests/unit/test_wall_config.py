@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ioc.config import ConfigError, load_settings, parse_playlist
 from ioc.live import build_id, family_freshness, source_entry
+from ioc.registry import registry
 from ioc.store.runs import SourceHealth
 from layouts.wall import parse_rotation
 
 NOW = datetime(2026, 11, 26, 12, 0, 0)
-PAGES = ("overview", "feedback", "traffic", "environment", "admin", "alerts", "wall")
+PAGES = tuple(registry().page_paths())
 
 
 def test_playlist_names_pages_and_refuses_unknown_ones() -> None:
     assert parse_playlist(" wall, Traffic ,environment,", "X") == ("wall", "traffic", "environment")
     assert parse_playlist("", "X") == ()
-    with pytest.raises(ConfigError, match=r"IOC_WALL_PLAYLIST: unknown page 'weather' \(known: overview, feedback, traffic, environment, admin, alerts, wall\)"):
+    with pytest.raises(ConfigError, match=re.escape(f"IOC_WALL_PLAYLIST: unknown page 'weather' (known: {', '.join(PAGES)})")):
         load_settings({"IOC_WALL_PLAYLIST": "wall,weather"})
     settings = load_settings({"IOC_WALL_PLAYLIST": "wall,admin", "IOC_WALL_ROTATE_SECONDS": "45"})
     assert (settings.wall_playlist, settings.wall_rotate_s, settings.page_reload_minutes) == (("wall", "admin"), 45, 360)
