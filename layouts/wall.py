@@ -11,6 +11,7 @@ The layout only builds the skeleton; callbacks in :mod:`callbacks.wall` fill it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -48,6 +49,13 @@ def parse_rotation(params: Mapping[str, object], pages: Collection[str]) -> tupl
             problems.append(Problem("every", every[:20], "reason_every", "default_every"))
             seconds = None
     return rotate, seconds, problems
+
+
+def grid_style(panels: int) -> dict[str, int]:
+    """Columns and rows of the wall's grid for ``panels`` panels: as square as it can be, wider
+    than tall (4 → 2×2, 5 or 6 → 3×2, 7 to 9 → 3×3)."""
+    cols = max(1, math.ceil(math.sqrt(panels)))
+    return {"--wall-cols": cols, "--wall-rows": max(1, math.ceil(panels / cols))}
 
 
 def panel(family: str, lang: str) -> html.Section:
@@ -98,7 +106,7 @@ def layout(settings: Any, simulated: bool, families: Sequence[str], pages: Colle
                 ],
                 className="wall-head",
             ),
-            html.Div([panel(f, lang) for f in families], className="wall-grid"),
+            html.Div([panel(f, lang) for f in families], className="wall-grid", style=grid_style(len(families))),
             html.Footer(
                 [
                     html.Div(t("wall_alerts", lang), className="wall-ticker-label"),

@@ -88,3 +88,10 @@ def test_build_id_is_stable_and_can_be_given(monkeypatch: pytest.MonkeyPatch) ->
     finally:
         monkeypatch.delenv("IOC_BUILD_ID")
         build_id.cache_clear()
+
+
+def test_the_wall_grid_fits_any_number_of_families() -> None:
+    from layouts.wall import grid_style
+
+    shapes = {n: (grid_style(n)["--wall-cols"], grid_style(n)["--wall-rows"]) for n in (1, 2, 4, 5, 6, 7, 9, 10)}
+    assert shapes == {1: (1, 1), 2: (2, 1), 4: (2, 2), 5: (3, 2), 6: (3, 2), 7: (3, 3), 9: (3, 3), 10: (4, 3)}
