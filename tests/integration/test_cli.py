@@ -128,7 +128,7 @@ def test_kpi_default_period_is_in_the_configured_time_zone(tmp_path: Path) -> No
 
     today_after = datetime.now(UTC).astimezone(zone).date()
     assert result.returncode == 0, result.stderr
-    match = re.search(r"received (\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)", result.stdout)
+    match = re.search(r"KPIs for (\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)", result.stdout)
     start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
     assert end in {today_before + timedelta(days=1), today_after + timedelta(days=1)}
     assert end - start == timedelta(days=365)

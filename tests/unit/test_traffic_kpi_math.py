@@ -210,13 +210,17 @@ def test_above_the_exact_limit_the_median_comes_from_the_histogram(hand_engine, 
 
 
 def test_the_family_entry_maps_cli_filters_and_rejects_unknown_values(hand_engine):
-    out = family_kpis(hand_engine, MARCH, {"district": "474", "category": "red_light"}, TZ, datetime(2025, 5, 1))
+    """The CLI path: the family's declared filters check and name the flags, then its KPI set."""
+    from ioc.registry import registry
+
+    check = registry().family("traffic").check_filters
+    out = family_kpis(hand_engine, MARCH, check({"district": "474", "category": "red_light"}), TZ, datetime(2025, 5, 1))
     assert out["violations"] == 3  # V1 V2 V13
-    assert family_kpis(hand_engine, MARCH, {"channel": "citizen"}, TZ, datetime(2025, 5, 1))["violations"] == 4
-    with pytest.raises(FilterError, match="--category 'speeding' is not a violation type"):
-        family_kpis(hand_engine, MARCH, {"category": "speeding"}, TZ, datetime(2025, 5, 1))
-    with pytest.raises(FilterError, match="--channel 'hotline'"):
-        family_kpis(hand_engine, MARCH, {"channel": "hotline"}, TZ, datetime(2025, 5, 1))
+    assert family_kpis(hand_engine, MARCH, check({"channel": "citizen"}), TZ, datetime(2025, 5, 1))["violations"] == 4
+    with pytest.raises(FilterError, match="--category: 'speeding' is not one of red_light, signs_markings"):
+        check({"category": "speeding"})
+    with pytest.raises(FilterError, match="--channel: 'hotline' is not one of camera, citizen"):
+        check({"channel": "hotline"})
 
 
 def test_stored_flags_name_the_decree_and_the_range(hand_engine):
