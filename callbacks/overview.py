@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc
+from dash import ALL, MATCH, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
 from callbacks import summaries
@@ -41,21 +42,24 @@ def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object
     return overview.layout(ctx.settings, cards, lang_pref, **params)
 
 
-def register_family_card(app: dash.Dash, ctx: Context, family: str) -> None:
-    """A family's Overview card follows its own data version only."""
-    version = ids.overview_card(family, "version")
-    follow_versions(app, version, (family,))
-
-    @app.callback(Output(ids.overview_card(family, "tiles"), "children"),
-                  Output(ids.overview_card(family, "sub"), "children"),
-                  Input(version, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def card(_version: int | None, lang: str | None):  # noqa: ANN202
-        return summaries.cached_summary(ctx, family, page_lang(ctx, lang))
+def family_card(ctx: Context, card_id: dict[str, str], lang: str | None) -> Any:
+    """The tiles and note of the Overview card ``card_id`` (its ``family`` key names it)."""
+    return summaries.cached_summary(ctx, card_id["family"], page_lang(ctx, lang))
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
+    # Each card's version store follows its own family only (in the browser); one callback then
+    # fills whichever card's version moved.
     for family in registry().codes:
-        register_family_card(app, ctx, family)
+        follow_versions(app, ids.overview_card(family, "version"), (family,))
+
+    @app.callback(Output(ids.overview_card(MATCH, "tiles"), "children"),
+                  Output(ids.overview_card(MATCH, "sub"), "children"),
+                  Input(ids.overview_card(MATCH, "version"), "data"),
+                  State(ids.overview_card(MATCH, "version"), "id"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def card(_version: int | None, card_id: dict[str, str], lang: str | None):  # noqa: ANN202
+        return family_card(ctx, card_id, lang)
 
     @app.callback(
         Output(ids.OV_RECENT, "children"),

@@ -1,5 +1,7 @@
 """Component ids, one constant each, shared by layouts, callbacks, assets and browser tests."""
 
+from typing import Any
+
 # Dash pages' own location component (created by dash.page_container).
 PAGES_LOCATION = "_pages_location"
 
@@ -29,10 +31,11 @@ PAGE_ERRORS = "page-errors"
 OV_SOURCES = "ov-sources"
 
 
-def overview_card(family: str, part: str) -> str:
-    """A family card's component on the Overview: ``tiles``, ``sub`` (its note) or ``version``
-    (dcc.Store: the family's data version, for its card alone)."""
-    return f"ov-{family}-{part}"
+def overview_card(family: Any, part: str) -> dict[str, Any]:
+    """A family card's component on the Overview (a pattern-matching id: one callback serves
+    every family's card): ``tiles``, ``sub`` (its note) or ``version`` (dcc.Store: the family's
+    data version, for its card alone). ``family`` is a code, or ``dash.MATCH``."""
+    return {"type": f"ov-{part}", "family": family}
 
 
 

@@ -207,10 +207,11 @@ def test_english_and_the_overview_tiles(page: Page, app: RunningApp, console: Co
     expect(page.locator("#ad-level-cards [data-level='commune'] .tile-label")).to_have_text("Commune")
 
     page.goto(app.url("/?lang=en"))
-    card = page.locator(".family-card[data-family='admin']")
+    card_css = ".family-card[data-family='admin']"
+    card = page.locator(card_css)
     expect(card).to_have_attribute("data-connected", "true")
-    wait_tiles_loaded(page, "#ov-admin-tiles", ("received", "on_time_rate", "overdue", "online_rate", "score_766"),
+    wait_tiles_loaded(page, f"{card_css} .tiles", ("received", "on_time_rate", "overdue", "online_rate", "score_766"),
                       timeout_ms=60_000)
     expect(card.locator(".card-title")).to_have_text("Administrative services")
-    expect(page.locator("#ov-admin-sub")).to_contain_text("Last 12 months · today:")
+    expect(card.locator(".card-note")).to_contain_text("Last 12 months · today:")
     console.assert_clean()

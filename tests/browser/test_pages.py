@@ -43,7 +43,7 @@ from tests.browser.pages import (
 )
 
 FB_TILES = "#fb-tiles"
-OV_TILES = "#ov-feedback-tiles"
+OV_TILES = ".family-card[data-family='feedback'] .tiles"
 CHARTS = ("trend", "category", "district", "channel", "handling")
 HUE_CITY = ("474", "Thành phố Huế", 16.4637, 107.5909)
 PHU_LOC = ("482", "Huyện Phú Lộc", 16.28, 107.90)
@@ -93,7 +93,7 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
         check_pct_text(tiles[key], "vi")
         assert tiles[key].state in ("good", "warn", "bad")
     assert tiles["overdue"].text == vi_int(int(tiles["overdue"].raw))
-    expect(page.locator("#ov-feedback-sub")).to_contain_text("12 tháng qua · hôm nay:")
+    expect(page.locator(".family-card[data-family='feedback'] .card-note")).to_contain_text("12 tháng qua · hôm nay:")
 
     # One card per declared family, in the registry's order, each under its own name.
     families = registry().families

@@ -28,7 +28,7 @@ from tests.browser.pages import check_pct_text, en_int, hue_today, read_tiles, v
 TILES = "#tr-tiles"
 TILE_KEYS = ("violations", "verified_rate", "fines_issued_vnd", "fines_collected_vnd", "collection_rate",
              "median_hours_to_notice", "satisfaction_rate", "fine_out_of_range", "invalid_plates")
-OVERVIEW = "#ov-traffic-tiles"
+OVERVIEW = ".family-card[data-family='traffic'] .tiles"
 OVERVIEW_KEYS = ("violations", "fines_issued_vnd", "collection_rate", "fine_out_of_range")
 CHARTS = {"heatmap": ".heatmaplayer .hm", "type": ".trace", "vehicle": ".trace", "fines": ".trace"}
 CAMERAS = 36  # the simulator's network (data_sources/traffic_sim_cameras.py)
@@ -204,7 +204,7 @@ def test_the_overview_shows_the_traffic_tiles(page: Page, app: RunningApp, conso
     expect(card.locator(".card-title")).to_have_text("Vi phạm giao thông")
     wait_tiles_loaded(page, OVERVIEW, OVERVIEW_KEYS)
     tiles_equal_cli(page, app, OVERVIEW, OVERVIEW_KEYS)  # the default period: the last 365 days
-    expect(page.locator("#ov-traffic-sub")).to_contain_text("12 tháng qua · hôm nay:")
+    expect(page.locator(".family-card[data-family='traffic'] .card-note")).to_contain_text("12 tháng qua · hôm nay:")
     card.locator(".btn-link").click()
     page.wait_for_url(re.compile(r"/traffic\?lang=vi$"))
     wait_tiles_loaded(page, TILES, TILE_KEYS)
