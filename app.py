@@ -116,6 +116,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config[CONTEXT_KEY] = ctx
+    # Small answers (every screen's /api/live poll) cost more to compress than they save.
+    app.server.config["COMPRESS_MIN_SIZE"] = 2048
     _api_routes(app.server, ctx)
     # Page layouts are registered globally by Dash; they look the context up per request.
     for page in reg.pages:

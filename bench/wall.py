@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import brotli
 import httpx
 from common import ROOT
 
@@ -587,8 +588,11 @@ class BrowserishClient:
                 writer.close()
             else:
                 self.idle.append((reader, writer))
-        if headers.get("content-encoding") == "gzip":
+        encoding = headers.get("content-encoding")
+        if encoding == "gzip":
             content = gzip.decompress(content)
+        elif encoding == "br":  # what flask-compress answers to Chromium's Accept-Encoding first
+            content = brotli.decompress(content)
         return Answer(status, content)
 
     async def aclose(self) -> None:

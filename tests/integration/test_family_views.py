@@ -116,3 +116,20 @@ def test_the_calendar_defaults_to_the_worst_station_that_has_a_daily_aqi(tmp_pat
     chosen = environment_data.calendar_station(context, EnvQuery(range="7d"), now)
     assert chosen not in (None, "new-1") and chosen.startswith("sim-")
     assert environment_data.calendar_station(context, EnvQuery(range="7d", calendar="new-1"), now) == "new-1"
+
+
+def test_answers_are_compressed_when_large_and_polls_are_not(ctx: Context) -> None:
+    """Dash's compress=True (flask-compress): the layout goes gzip-compressed to a client that
+    accepts it, and the small /api/live answer every screen polls goes as it is."""
+    import gzip
+    import json
+
+    from app import create_app
+
+    client = create_app(ctx).server.test_client()
+    layout = client.get("/_dash-layout", headers={"Accept-Encoding": "gzip"})
+    assert layout.status_code == 200 and layout.headers["Content-Encoding"] == "gzip"
+    assert "shell-nav" in json.dumps(json.loads(gzip.decompress(layout.data)))
+    live = client.get("/api/live", headers={"Accept-Encoding": "gzip"})
+    assert live.status_code == 200 and "Content-Encoding" not in live.headers
+    assert set(live.get_json()["versions"]) >= {"feedback", "traffic"}
