@@ -26,7 +26,6 @@ from layouts.admin import FILE_STEMS, admin_tile
 from layouts.admin_figures import breakdown_figure, levels_figure, online_figure, score_figure
 from layouts.admin_shaping import (
     ONLINE_TARGET,
-    OVERVIEW_TILE_KEYS,
     admin_tiles,
     label_breakdown,
     level_label,
@@ -168,9 +167,10 @@ def export(ctx: Context, key: str, query: Selection, lang: str, queue_state: str
     return frame, export_filename(FILE_STEMS[key], query.start, query.end)
 
 
-def summary(ctx: Context, lang: str) -> tuple[list, str]:
-    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
+    (its declared ``overview_tiles``), and today's count."""
     kpis, counts, received_today = overview_kpis(ctx)
     tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang,
-                                                      OVERVIEW_TILE_KEYS)]
+                                                      keys)]
     return tiles, t("admin_overview_sub", lang, today=fmt_int(received_today, lang))

@@ -22,7 +22,7 @@ from ioc.store.db import utcnow
 from ioc.store.environment_aqi import last_whole_hour
 from layouts import environment_figures as figs
 from layouts import environment_shaping as shaping
-from layouts.environment import OVERVIEW_TILE_KEYS, env_tile
+from layouts.environment import env_tile
 from layouts.environment_shaping import EnvQuery
 
 COMPLETENESS_ROWS = 15
@@ -162,8 +162,9 @@ def export(ctx: Context, key: str, query: EnvQuery, lang: str) -> tuple[pd.DataF
     return frame, export_name(key, query, local_today(ctx))
 
 
-def summary(ctx: Context, lang: str) -> tuple[list, str]:
-    """The family at a glance (Overview card, wall panel): the last 30 days' tiles, stations."""
+def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 30 days' tiles ``keys``
+    (its declared ``overview_tiles``), and the stations reporting."""
     kpis = page_kpis(ctx, EnvQuery(range="30d"))
-    specs = [spec for spec in shaping.tiles(kpis, lang) if spec.key in OVERVIEW_TILE_KEYS]
+    specs = [spec for spec in shaping.tiles(kpis, lang) if spec.key in keys]
     return [env_tile(spec) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))

@@ -28,7 +28,6 @@ from ioc.kpi.periods import Period, default_period
 from ioc.store.db import utcnow
 from layouts.components import tile
 from layouts.exports import FILE_STEMS, breakdown_export, reports_export, series_export
-from layouts.feedback import OVERVIEW_TILE_KEYS
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
 from layouts.shaping import feedback_tiles, label_breakdown, series_freq
 
@@ -93,10 +92,11 @@ def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.Data
     return frame, export_filename(FILE_STEMS.get(key, "phan-anh_" + key), query.start, query.end)
 
 
-def summary(ctx: Context, lang: str) -> tuple[list, str]:
-    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
+    (its declared ``overview_tiles``), and today's count."""
     today, now = local_today(ctx), utcnow()
     kpis = feedback_kpis(ctx.engine, FeedbackFilter(default_period(today)), ctx.tz, now)
     today_kpis = feedback_kpis(ctx.engine, FeedbackFilter(Period(today, today + timedelta(days=1))), ctx.tz, now)
-    tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, OVERVIEW_TILE_KEYS)]
+    tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, keys)]
     return tiles, t("overview_period", lang, today=fmt_int(today_kpis.received, lang))

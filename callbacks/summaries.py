@@ -13,5 +13,5 @@ from ioc.registry import registry
 def cached_summary(ctx: Context, family: str, lang: str, ttl_s: float = 30.0) -> Any:
     """A family's summary, computed once per data version, language and ``ttl_s`` for every
     screen and worker (200 wall screens asking at once cost one computation)."""
-    summary = registry().family(family).summary
-    return ctx.query(family, "summary", lang, lambda: summary(ctx, lang), ttl_s)
+    declared = registry().family(family)
+    return ctx.query(family, "summary", lang, lambda: declared.summary(ctx, lang, declared.overview_tiles), ttl_s)

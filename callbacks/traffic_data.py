@@ -33,7 +33,6 @@ from layouts.shaping import series_freq
 from layouts.traffic import FILE_STEMS
 from layouts.traffic_figures import fines_figure, heatmap_figure, type_figure, vehicle_figure
 from layouts.traffic_shaping import (
-    OVERVIEW_TILE_KEYS,
     breakdown_export,
     cameras_export,
     heatmap_export,
@@ -104,13 +103,14 @@ def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.Data
     return frame, export_filename(FILE_STEMS.get(key, "vi-pham_" + key), query.start, query.end)
 
 
-def summary(ctx: Context, lang: str) -> tuple[list, str]:
-    """The family at a glance (Overview card, wall panel): the last 12 months' tiles, today's count."""
+def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+    """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
+    (its declared ``overview_tiles``), and today's count."""
     today = local_today(ctx)
     kpis = traffic_kpis(ctx.engine, TrafficFilter(default_period(today)), ctx.tz)
     today_n = traffic_kpis(ctx.engine, TrafficFilter(Period(today, today + timedelta(days=1))), ctx.tz).violations
     out = []
-    for spec in traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, OVERVIEW_TILE_KEYS):
+    for spec in traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, keys):
         div = tile(spec, lang)
         div.id = f"tr-tile-{spec.key}"
         out.append(div)

@@ -3,13 +3,13 @@ the collectors that serve any family."""
 
 from __future__ import annotations
 
-from callbacks import alerts, overview, wall
 from data_sources.json_mapping import JsonMappingCollector
+from families.web import web
 from ioc.family import Page
 
-PAGES_BEFORE = (Page("overview", "/", overview.page, "nav_overview"),)
+PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview"),)
 PAGES_AFTER = (
-    Page("alerts", "/alerts", alerts.page, "alerts_nav", nav_class="nav-alerts"),
-    Page("wall", "/wall", wall.page, "wall_title", nav=False),
+    Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts"),
+    Page("wall", "/wall", web("callbacks.wall:page"), "wall_title", nav=False),
 )
 GENERIC_COLLECTORS = (JsonMappingCollector,)

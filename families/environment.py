@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from callbacks import environment as web
-from callbacks.environment_data import summary
 from data_sources.environment_files import EnvironmentFileCollector
 from data_sources.environment_simulator import EnvironmentSimulator
 from data_sources.openaq import OpenAQCollector
+from families.web import web
 from ioc.domain.air_quality import validate_observation
 from ioc.family import Family, Page
 from ioc.kpi import environment as kpis
 from ioc.store import environment as store
 from ioc.store import schema_environment
-from layouts.environment import OVERVIEW_TILE_KEYS, tile_placeholders
 
 FAMILY = Family(
     code="environment",
@@ -23,10 +21,10 @@ FAMILY = Family(
     filters=kpis.ENVIRONMENT_FILTERS,
     collectors=(OpenAQCollector, EnvironmentFileCollector, EnvironmentSimulator),
     simulator_every_s=300,
-    pages=(Page("environment", "/environment", web.page, "env_nav"),),
-    register_callbacks=web.register,
-    overview_tiles=OVERVIEW_TILE_KEYS,
-    tile_placeholders=tile_placeholders,
-    summary=summary,
+    pages=(Page("environment", "/environment", web("callbacks.environment:page"), "env_nav"),),
+    register_callbacks=web("callbacks.environment:register"),
+    overview_tiles=("worst_station", "reporting_stations", "active_alerts", "exceedance_days"),
+    tile_placeholders=web("layouts.environment:tile_placeholders"),
+    summary=web("callbacks.environment_data:summary"),
     alerts_on_ingest=True,  # station episodes (no data, bad air) are written with the observations
 )

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from callbacks import feedback as web
-from callbacks.feedback_data import summary
 from data_sources.feedback_files import FeedbackFileCollector
 from data_sources.open311 import Open311Collector
 from data_sources.simulator import FeedbackSimulator
+from families.web import web
 from ioc.domain.feedback import validate_report
 from ioc.family import Family, Page
 from ioc.kpi import feedback as kpis
 from ioc.store import feedback as store
 from ioc.store import schema_feedback
-from layouts.components import tile_placeholders
-from layouts.feedback import OVERVIEW_TILE_KEYS
 
 FAMILY = Family(
     code="feedback",
@@ -24,10 +21,10 @@ FAMILY = Family(
     filters=kpis.FEEDBACK_FILTERS,
     collectors=(Open311Collector, FeedbackFileCollector, FeedbackSimulator),
     simulator_every_s=5,
-    pages=(Page("feedback", "/feedback", web.page, "nav_feedback"),),
-    register_callbacks=web.register,
-    overview_tiles=OVERVIEW_TILE_KEYS,
-    tile_placeholders=tile_placeholders,
-    summary=summary,
+    pages=(Page("feedback", "/feedback", web("callbacks.feedback:page"), "nav_feedback"),),
+    register_callbacks=web("callbacks.feedback:register"),
+    overview_tiles=("received", "processed_rate", "on_time_rate", "satisfaction_rate", "overdue"),
+    tile_placeholders=web("layouts.components:tile_placeholders"),
+    summary=web("callbacks.feedback_data:summary"),
     rebuild=store.rebuild_rollups,
 )

@@ -24,7 +24,6 @@ from layouts.shaping import Tile, tile_state
 ONLINE_TARGET = 0.70  # domain.md §1: the province's target for online public services
 TILE_KEYS = ("received", "on_time_rate", "overdue", "due_soon", "online_rate", "full_process_online_rate",
              "online_payment_rate", "digitised_rate", "satisfaction_rate", "score_766")
-OVERVIEW_TILE_KEYS = ("received", "on_time_rate", "overdue", "online_rate", "score_766")
 LEVEL_ORDER = ("province", "district", "commune")
 
 

@@ -33,7 +33,6 @@ STATION_MARKER = {"variable": "dashExtensions.iocEnv.stationMarker"}
 UNIT_LABEL = {"variable": "dashExtensions.ioc.unitLabel"}  # the feedback map's district names
 TILE_KEYS = ("worst_station", "reporting_stations", "active_alerts", "exceedance_days", "bad_hours",
              "completeness_overall")
-OVERVIEW_TILE_KEYS = ("worst_station", "reporting_stations", "active_alerts", "exceedance_days")
 FILE_STEMS = {"series": "aqi_theo-gio", "pollutants": "aqi_chat-o-nhiem", "calendar": "aqi_lich-ngay",
               "completeness": "aqi_do-day-du", "stations": "aqi_tram", "alerts": "aqi_canh-bao"}
 TILE_LABELS = {"worst_station": "env_kpi_worst", "reporting_stations": "env_kpi_reporting",

@@ -25,7 +25,6 @@ from layouts.query import parse_feedback_query, parse_lang
 
 TILE_KEYS = ("received", "processed_rate", "on_time_rate", "overdue", "satisfaction_rate", "rated_share",
              "median_resolution_hours", "p90_resolution_hours")
-OVERVIEW_TILE_KEYS = ("received", "processed_rate", "on_time_rate", "satisfaction_rate", "overdue")
 EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 POINT_TO_LAYER = {"variable": "dashExtensions.ioc.pointToLayer"}
 UNIT_LABEL = {"variable": "dashExtensions.ioc.unitLabel"}

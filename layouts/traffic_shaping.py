@@ -20,7 +20,6 @@ from layouts.shaping import Tile, tile_state
 
 TILE_KEYS = ("violations", "verified_rate", "fines_issued_vnd", "fines_collected_vnd", "collection_rate",
              "median_hours_to_notice", "satisfaction_rate", "fine_out_of_range", "invalid_plates")
-OVERVIEW_TILE_KEYS = ("violations", "fines_issued_vnd", "collection_rate", "fine_out_of_range")
 TYPE_COLOURS = {
     "red_light": "#ef4444", "signs_markings": "#a78bfa", "speeding_5_10": "#fde047", "speeding_10_20": "#fbbf24",
     "speeding_20_35": "#f97316", "speeding_over_35": "#dc2626", "wrong_lane": "#38bdf8", "wrong_way": "#f472b6",

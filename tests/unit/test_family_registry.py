@@ -30,6 +30,10 @@ def test_each_declared_family_has_every_part(family: Family) -> None:
     assert [p.path for p in family.pages][0] == f"/{family.code}"
     for page in family.pages:
         assert list(inspect.signature(page.layout).parameters)[:2] == ["ctx", "lang_pref"]
+    # the web parts are named by string (imported on first use): each must resolve
+    assert list(inspect.signature(family.summary).parameters) == ["ctx", "lang", "keys"]
+    assert list(inspect.signature(family.register_callbacks).parameters)[:2] == ["app", "ctx"]
+    assert list(inspect.signature(family.tile_placeholders).parameters)[:2] == ["keys", "lang"]
     assert family.label("vi") != f"family_{family.code}" and family.label("en") != family.label("vi")
     assert family.tables.metadata.tables, "its tables are on the store's metadata"
 
@@ -38,6 +42,18 @@ def test_missing_parts_are_named() -> None:
     family = replace(FAMILIES[0], collectors=(), overview_tiles=(), summary=None)
     assert family.missing_parts() == ["collectors", "overview_tiles", "summary",
                                       "collector of type 'file'", "collector of type 'simulator'"]
+
+
+def test_the_core_pages_resolve_and_the_cli_needs_no_web_layer() -> None:
+    import subprocess
+    import sys
+
+    for page in ioc_registry.registry().pages:
+        assert list(inspect.signature(page.layout).parameters)[:2] == ["ctx", "lang_pref"], page.name
+    probe = ("import sys, ioc.cli; ioc.cli.build_parser(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dash', 'plotly', 'layouts', 'callbacks')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_registry_refuses_a_family_declared_twice() -> None:
