@@ -107,12 +107,10 @@ def calendar_station(ctx: Context, query: EnvQuery, now: StationsNow) -> str | N
     if not known:
         return None
 
-    def with_daily_aqi() -> set[str]:
-        end = local_today(ctx)
-        daily = env.daily_aqi(ctx.engine, known, end - timedelta(weeks=CALENDAR_WEEKS), end + timedelta(days=1))
-        return set(daily.loc[daily["aqi"].notna(), "station_id"])
-
-    stations = ctx.query("environment", "calendar_stations", tuple(known), with_daily_aqi)
+    end = local_today(ctx)
+    span = (end - timedelta(weeks=CALENDAR_WEEKS), end + timedelta(days=1))
+    stations = ctx.query("environment", "calendar_stations", (tuple(known), span),
+                         lambda: env.stations_with_daily_aqi(ctx.engine, known, *span))
     return next((s for s in known if s in stations), known[0])
 
 

@@ -106,6 +106,17 @@ def hourly_aqi(engine: Engine, station_ids: list[str], lo: datetime, hi: datetim
     return read_times(frame, ["hour"])
 
 
+def stations_with_daily_aqi(engine: Engine, station_ids: list[str], start: date, end: date) -> set[str]:
+    """Which of ``station_ids`` have a daily VN_AQI on some local day of [start, end)."""
+    if not station_ids:
+        return set()
+    stmt = (select(env_aqi_daily.c.station_id).distinct()
+            .where(env_aqi_daily.c.station_id.in_(station_ids), env_aqi_daily.c.day >= start,
+                   env_aqi_daily.c.day < end, env_aqi_daily.c.aqi.is_not(None)))
+    with engine.connect() as conn:
+        return set(conn.execute(stmt).scalars())
+
+
 def daily_aqi(engine: Engine, station_ids: list[str], start: date, end: date) -> pd.DataFrame:
     """Daily rows (VN_AQI and the day's counts) of ``station_ids`` for local days [start, end)."""
     cols = list(env_aqi_daily.c.keys())
