@@ -56,8 +56,7 @@ def calendar(ctx: Context):  # noqa: ANN201 - WorkCalendar
 def page_kpis(ctx: Context, query: Selection) -> tuple[AdminKpis, dict[str, int]]:
     """The KPI set of the view and the open counts (overdue, due soon) at now."""
     now = utcnow()
-    flt = query.filter()
-    return admin_kpis(ctx.engine, flt, ctx.tz, now), due_counts(ctx.engine, flt, ctx.tz, now, calendar(ctx))
+    return admin_kpis(ctx.engine, query, ctx.tz, now), due_counts(ctx.engine, query, ctx.tz, now, calendar(ctx))
 
 
 def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
@@ -71,29 +70,28 @@ def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
 
 
 def by_level(ctx: Context, query: Selection) -> pd.DataFrame:
-    return admin_breakdown(ctx.engine, query.filter(), ctx.tz, utcnow(), "level")
+    return admin_breakdown(ctx.engine, query, ctx.tz, utcnow(), "level")
 
 
 def chart_frame(ctx: Context, key: str, query: Selection, lang: str, queue_state: str = "due_soon") -> pd.DataFrame:
     """The tidy, labelled data of chart or grid ``key`` for ``query`` (``queue_state``: which
     part of the queue, due_soon or overdue)."""
-    flt: AdminFilter = query.filter()
     now = utcnow()
     if key == "levels":
-        return admin_series(ctx.engine, flt, series_freq(flt.period), by="level")
+        return admin_series(ctx.engine, query, series_freq(query.period), by="level")
     if key == "online":
-        return admin_series(ctx.engine, flt, series_freq(flt.period))
+        return admin_series(ctx.engine, query, series_freq(query.period))
     if key == "score":
-        return score_frame(admin_kpis(ctx.engine, flt, ctx.tz, now).as_dict()["score_766"], lang)
+        return score_frame(admin_kpis(ctx.engine, query, ctx.tz, now).as_dict()["score_766"], lang)
     if key in ("field", "procedure"):
-        frame = admin_breakdown(ctx.engine, flt, ctx.tz, now, key).head(FIELD_TOP if key == "field" else PROCEDURE_TOP)
+        frame = admin_breakdown(ctx.engine, query, ctx.tz, now, key).head(FIELD_TOP if key == "field" else PROCEDURE_TOP)
         return label_breakdown(frame, key, lang, unit_names(ctx), procedure_names(ctx))
     if key == "ranking":
-        return unit_ranking(ctx.engine, flt, ctx.tz, now)
+        return unit_ranking(ctx.engine, query, ctx.tz, now)
     if key == "queue":
-        return open_queue(ctx.engine, flt, ctx.tz, now, calendar(ctx), queue_state or "due_soon", QUEUE_ROWS)[0]
+        return open_queue(ctx.engine, query, ctx.tz, now, calendar(ctx), queue_state or "due_soon", QUEUE_ROWS)[0]
     if key == "map":
-        return district_centres(ctx.engine, flt.period, ctx.tz, now)
+        return district_centres(ctx.engine, query.period, ctx.tz, now)
     raise KeyError(key)
 
 

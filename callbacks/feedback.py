@@ -74,8 +74,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def tiles(start, last_day, district, category, channel, _versions, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, district, category, channel)
-        flt = query.filter()
-        kpis = ctx.query("feedback", "kpis", flt, lambda: feedback_kpis(ctx.engine, flt, ctx.tz, utcnow()), 10)
+        kpis = ctx.query("feedback", "kpis", query, lambda: feedback_kpis(ctx.engine, query, ctx.tz, utcnow()), 10)
         note = f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
         return [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)], note
 
@@ -126,7 +125,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         query = query_from_controls(ctx, start, last_day, district, category, channel)
         frame = chart_frame(ctx, "overdue", query, lang, {})
         rows = overdue_rows(frame, ctx.tz, lang, unit_names(ctx))
-        total = overdue_count(ctx.engine, query.filter(), ctx.tz, utcnow()) if len(rows) >= OVERDUE_ROWS else len(rows)
+        total = overdue_count(ctx.engine, query, ctx.tz, utcnow()) if len(rows) >= OVERDUE_ROWS else len(rows)
         if total > len(rows):
             return rows, t("overdue_capped", lang, n=fmt_int(len(rows), lang), m=fmt_int(total, lang))
         return rows, t("overdue_shown", lang, n=fmt_int(len(rows), lang))
@@ -143,5 +142,5 @@ def register(app: dash.Dash, ctx: Context) -> None:
         """Units from the store, plus codes seen in the period that the store does not know."""
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, None, None, None)
-        seen = feedback_breakdown(ctx.engine, query.filter(), "district")["key"].tolist()
+        seen = feedback_breakdown(ctx.engine, query, "district")["key"].tolist()
         return district_options(unit_rows(ctx), seen, lang)

@@ -38,32 +38,29 @@ _BY = {"category": "category", "district": "district", "channel": "channel", "ha
 
 def chart_frame(ctx: Context, key: str, query: Selection, lang: str, names: dict[str, str]) -> pd.DataFrame:
     """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version)."""
-    flt = query.filter()
-    return ctx.query("feedback", f"chart:{key}:{lang}", (flt, sorted(names.items())),
-                     lambda: _chart_frame(ctx, key, flt, query, lang, names))
+    return ctx.query("feedback", f"chart:{key}:{lang}", (query, sorted(names.items())),
+                     lambda: _chart_frame(ctx, key, query, lang, names))
 
 
-def _chart_frame(ctx: Context, key: str, flt, query: Selection, lang: str,  # noqa: ANN001
-                 names: dict[str, str]) -> pd.DataFrame:
+def _chart_frame(ctx: Context, key: str, query: Selection, lang: str, names: dict[str, str]) -> pd.DataFrame:
     if key == "trend":
-        return feedback_series(ctx.engine, flt, series_freq(flt.period))
+        return feedback_series(ctx.engine, query, series_freq(query.period))
     if key in _BY:
-        frame = feedback_breakdown(ctx.engine, flt, _BY[key])
+        frame = feedback_breakdown(ctx.engine, query, _BY[key])
         if key == "handling":
             frame = frame.head(HANDLING_TOP)
         return label_breakdown(frame, _BY[key], lang, names)
     if key == "map":
         return map_data(ctx, query)[0]
     if key == "overdue":
-        return overdue_queue(ctx.engine, flt, ctx.tz, utcnow(), limit=OVERDUE_ROWS)
+        return overdue_queue(ctx.engine, query, ctx.tz, utcnow(), limit=OVERDUE_ROWS)
     raise KeyError(key)
 
 
 def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, int]:
     """The most recent located reports (at most ``settings.map_max_points``) and their total."""
-    flt = query.filter()
-    return ctx.query("feedback", "map", flt,
-                     lambda: map_reports(ctx.engine, flt, ctx.tz, ctx.settings.map_max_points))
+    return ctx.query("feedback", "map", query,
+                     lambda: map_reports(ctx.engine, query, ctx.tz, ctx.settings.map_max_points))
 
 
 def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:

@@ -66,7 +66,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     def tiles(start, last_day, district, vtype, vehicle, channel, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
-        kpis = traffic_kpis(ctx.engine, query.filter(), ctx.tz)
+        kpis = traffic_kpis(ctx.engine, query, ctx.tz)
         specs = traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, TILE_KEYS)
         return [tile_div(s, lang) for s in specs], f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
 
@@ -109,5 +109,5 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     def districts(_ready, start, last_day, lang):  # noqa: ANN001, ANN202
         """Units from the store, plus codes seen in the period that the store does not know."""
         query = query_from_controls(ctx, start, last_day, None, None, None, None)
-        seen = traffic_breakdown(ctx.engine, query.filter(), "district")["key"].tolist()
+        seen = traffic_breakdown(ctx.engine, query, "district")["key"].tolist()
         return district_options(unit_rows(ctx), seen, page_lang(ctx, lang))

@@ -47,17 +47,16 @@ POPUP_ROWS = 5
 
 def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
     """The tidy data of chart or table ``key`` for ``query``."""
-    flt = query.filter()
     if key == "heatmap":
-        return hour_weekday(ctx.engine, flt, ctx.tz)
+        return hour_weekday(ctx.engine, query, ctx.tz)
     if key in ("type", "vehicle"):
-        return traffic_breakdown(ctx.engine, flt, key)
+        return traffic_breakdown(ctx.engine, query, key)
     if key == "fines":
-        return traffic_series(ctx.engine, flt, series_freq(flt.period))
+        return traffic_series(ctx.engine, query, series_freq(query.period))
     if key == "cameras":
-        return camera_summary(ctx.engine, flt)
+        return camera_summary(ctx.engine, query)
     if key == "recent":
-        return latest_violations(ctx.engine, flt, ctx.tz, RECENT_ROWS)
+        return latest_violations(ctx.engine, query, ctx.tz, RECENT_ROWS)
     raise KeyError(key)
 
 
@@ -76,7 +75,7 @@ def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, pd.DataFrame
     """Every camera with its violations in the period, and the latest violations of those that have some."""
     summary = chart_frame(ctx, "cameras", query)
     active = summary.loc[summary["violations"] > 0, "code"].tolist()
-    return summary, latest_by_camera(ctx.engine, query.filter(), ctx.tz, active, POPUP_ROWS)
+    return summary, latest_by_camera(ctx.engine, query, ctx.tz, active, POPUP_ROWS)
 
 
 def camera_names(ctx: Context) -> dict[str, str]:

@@ -258,10 +258,6 @@ class Selection:
         """The last local date included (what a date picker shows)."""
         return self.period.end - timedelta(days=1)
 
-    def filter(self) -> Selection:
-        """The KPI layer's view (the same object; kept for the former Query.filter())."""
-        return self
-
     def shifted(self, period: Period) -> Selection:
         """The same filters over another period."""
         return replace(self, period=period)

@@ -274,9 +274,8 @@ def test_good_query_gives_the_filter() -> None:
         {"from": "2026-01-01", "to": "2026-11-27", "district": "474", "category": "lighting", "channel": "hue_s"},
         TODAY)
     assert problems == []
-    flt = query.filter()
-    assert (flt.period.start, flt.period.end) == (date(2026, 1, 1), date(2026, 11, 27))
-    assert (flt.district, flt.category, flt.channel) == ("474", "lighting", "hue_s")
+    assert (query.period.start, query.period.end) == (date(2026, 1, 1), date(2026, 11, 27))
+    assert (query.district, query.category, query.channel) == ("474", "lighting", "hue_s")
     assert query.last_day == date(2026, 11, 26)
     assert query.search("en") == ("?from=2026-01-01&to=2026-11-27&district=474&category=lighting&channel=hue_s"
                                   "&lang=en")
