@@ -9,6 +9,7 @@ the result to a pure builder.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import dash
@@ -17,12 +18,9 @@ from dash import Input, Output, State, html
 
 from callbacks import admin_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
-from callbacks.filter_state import selection_from_controls
-from callbacks.filters import control_inputs, register_download, register_filter_bar
+from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
-from ioc.kpi.admin import ADMIN_FILTERS
-from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.admin import BAR, admin_tile, centre_marker_layer, level_card
 from layouts.admin import layout as admin_layout
@@ -42,9 +40,8 @@ FILTER_STATES = control_inputs(BAR, State)
 LIVE = [*FILTERS, Input(ids.AD_VERSION, "data"), State(ids.PAGE_LANG, "data")]
 
 
-def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
-    """The controls' values (dates, level, unit) as a validated selection."""
-    return selection_from_controls(ADMIN_FILTERS, local_today(ctx), start, last_day, *values)
+#: (ctx, start, last_day, *control values) → the validated selection of the page's filter bar
+query_from_controls = partial(bar_selection, BAR)
 
 
 def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:

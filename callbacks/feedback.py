@@ -6,6 +6,7 @@ Every data callback reads the filters and the live versions store, asks :mod:`io
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash
@@ -13,12 +14,10 @@ from dash import Input, Output, State
 
 from callbacks.common import local_today, page_lang, unit_names, unit_rows, units
 from callbacks.feedback_data import OVERDUE_ROWS, chart_figure, chart_frame, export, map_data
-from callbacks.filter_state import selection_from_controls
-from callbacks.filters import control_inputs, register_download, register_filter_bar
+from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
-from ioc.kpi.feedback import FEEDBACK_FILTERS, feedback_breakdown, feedback_kpis, overdue_count
-from ioc.kpi.filters import Selection
+from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
 from ioc.store.db import utcnow
 from layouts import ids
 from layouts.components import tile
@@ -42,9 +41,8 @@ FILTER_STATES = control_inputs(BAR, State)
 AFTER_TOP = [Input(ids.FB_TOP_READY, "data"), *FILTER_STATES]
 
 
-def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
-    """The controls' values (dates, district, category, channel) as a validated selection."""
-    return selection_from_controls(FEEDBACK_FILTERS, local_today(ctx), start, last_day, *values)
+#: (ctx, start, last_day, *control values) → the validated selection of the page's filter bar
+query_from_controls = partial(bar_selection, BAR)
 
 
 

@@ -1,6 +1,6 @@
 """The filter bar's callbacks, written once and registered for every family from its
 :class:`~layouts.controls.FilterBar` declaration: presets ⇄ dates (and reset), controls → URL,
-the CSV download of any chart, the navigation link. Each decorated callback only unpacks its
+the CSV download of any chart. Each decorated callback only unpacks its
 arguments and delegates to :mod:`callbacks.filter_state` (tested directly).
 
 Control ids stay plain strings (``fb-district``, ``tr-type``…: the pages look the same and the
@@ -18,7 +18,7 @@ from dash import ALL, Input, Output, State
 from dash import ctx as dash_ctx
 
 from callbacks.common import local_today, page_lang
-from callbacks.filter_state import clicked_chart, csv_download, period_sync, url_search
+from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_search
 from ioc.context import Context
 from ioc.kpi.filters import Selection
 from layouts import ids
@@ -34,14 +34,12 @@ def control_inputs(bar: FilterBar, kind: type = Input) -> list:
             *(kind(i, "value") for i in bar.control_ids)]
 
 
-def selection_of(ctx: Context, bar: FilterBar) -> Callable[..., Selection]:
-    """``(start, last_day, *values) → Selection`` for the bar's controls (today: the local date)."""
-    from callbacks.filter_state import selection_from_controls
-
-    def selection(start: str | None, last_day: str | None, *values: Any) -> Selection:
-        return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values)
-
-    return selection
+def bar_selection(bar: FilterBar, ctx: Context, start: str | None, last_day: str | None,
+                  *values: str | None) -> Selection:
+    """The bar's controls (dates, then its filters in declaration order) as a validated
+    selection; "today" is the local date of ``ctx``. A family binds its bar:
+    ``query_from_controls = partial(bar_selection, BAR)``."""
+    return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values)
 
 
 def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: str | None = None) -> None:

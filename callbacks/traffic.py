@@ -8,6 +8,7 @@ or :mod:`ioc.kpi.traffic` and hands the result to a pure builder.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import dash
@@ -15,12 +16,10 @@ from dash import Input, Output, State
 
 from callbacks import traffic_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_names, unit_rows, units
-from callbacks.filter_state import selection_from_controls
-from callbacks.filters import control_inputs, register_download, register_filter_bar
+from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
-from ioc.kpi.filters import Selection
-from ioc.kpi.traffic import TRAFFIC_FILTERS, traffic_kpis
+from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
 from layouts.shaping import district_options, unit_labels_geojson
@@ -35,9 +34,8 @@ FILTER_STATES = control_inputs(BAR, State)
 AFTER_TOP = [Input(ids.TR_TOP_READY, "data"), *FILTER_STATES]
 
 
-def query_from_controls(ctx: Context, start: str | None, last_day: str | None, *values: str | None) -> Selection:
-    """The controls' values (dates, district, type, vehicle, channel) as a validated selection."""
-    return selection_from_controls(TRAFFIC_FILTERS, local_today(ctx), start, last_day, *values)
+#: (ctx, start, last_day, *control values) → the validated selection of the page's filter bar
+query_from_controls = partial(bar_selection, BAR)
 
 
 def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an id of this family
