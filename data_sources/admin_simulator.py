@@ -25,13 +25,13 @@ import numpy as np
 import pandas as pd
 
 from data_sources import simulation
-from data_sources.simulation import concat_nonempty, local_date, local_days, run_now, utcnow
+from data_sources.simulation import concat_nonempty, local_date, local_days, run_now
 from data_sources.simulator import DISTRICT_WEIGHTS
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_clock import DAY_US, HOUR_US, WorkClock
 from ioc.domain.admin_units import PROVINCIAL_CENTRE, generated_communes
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.local_time import to_utc
+from ioc.domain.local_time import to_utc, utcnow
 from ioc.sources import Batch, Collector
 
 YEARLY_DOSSIERS = 1_000_000

@@ -15,13 +15,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from ioc.domain.local_time import utcnow
 from ioc.sources import Batch, SourceSpec
 
 StateAt = Callable[[pd.DataFrame, datetime], pd.DataFrame]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def run_now(spec: SourceSpec) -> datetime:

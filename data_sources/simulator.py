@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 
 from data_sources import simulation
-from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days, utcnow
+from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CATEGORIES, DEFAULT_DUE_WORKING_DAYS
+from ioc.domain.local_time import utcnow
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
 from ioc.sources import Batch, Collector
 

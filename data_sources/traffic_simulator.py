@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from data_sources import simulation
-from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days, utcnow
+from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days
 from data_sources.traffic_sim_cameras import CAMERAS
+from ioc.domain.local_time import utcnow
 from ioc.domain.traffic import ViolationType, default_schedule
 from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
 from ioc.sources import Batch, Collector

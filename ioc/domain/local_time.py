@@ -6,10 +6,16 @@ local time.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+
+
+def utcnow() -> datetime:
+    """Current time as naive UTC (the store's convention)."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def local_naive(utc: pd.Series, tz: ZoneInfo) -> pd.Series:

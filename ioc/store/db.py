@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +15,7 @@ from sqlalchemy import Engine, Index, create_engine, event, insert, select, text
 from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
+from ioc.domain.local_time import utcnow  # the store's clock; imported from here by its callers
 from ioc.domain.units import SEED_UNITS, Unit
 from ioc.store import bulk, schema, schema_alerts
 
@@ -27,11 +28,6 @@ def store_schemas() -> tuple[ModuleType, ...]:
     from ioc.registry import registry
 
     return (*(f.tables for f in registry().families), schema_alerts)
-
-
-def utcnow() -> datetime:
-    """Current time as naive UTC (the store's convention)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def make_engine(url: str) -> Engine:
