@@ -15,7 +15,7 @@ from ioc import registry as ioc_registry
 from ioc.cli import build_parser
 from ioc.config import ConfigError, parse_playlist
 from ioc.family import Family, Page, UnsupportedFilter
-from ioc.kpi.filters import DISTRICT, PERIOD, Filter
+from ioc.kpi.filters import PERIOD, UNIT, Filter
 from ioc.sources import Collector, ConfigurationError, parse_sources
 
 FAMILIES = ioc_registry.registry().families
@@ -78,7 +78,7 @@ def _toy_page(ctx: Any, lang_pref: str | None = None, **params: Any) -> str:
 
 
 COLOUR = Filter("colour", "category", column="colour")
-TOY = replace(FAMILIES[0], code="toy", filters=(PERIOD, DISTRICT, COLOUR), collectors=(_ToyFile, _ToySimulator),
+TOY = replace(FAMILIES[0], code="toy", filters=(PERIOD, UNIT, COLOUR), collectors=(_ToyFile, _ToySimulator),
               simulator_every_s=42, pages=(Page("toy", "/toy", _toy_page, "nav_overview"),))
 
 
@@ -112,9 +112,10 @@ def test_a_new_family_is_listed_everywhere_from_its_declaration(with_toy: ioc_re
 
 
 def test_a_family_refuses_a_filter_it_does_not_take() -> None:
-    with pytest.raises(UnsupportedFilter, match=r"^--unit does not apply to toy \(filters: --district, --colour\)$"):
-        TOY.check_filters({"unit": "1", "colour": None})
-    assert TOY.check_filters({"district": "474", "colour": None}) == {"district": "474"}
+    with pytest.raises(UnsupportedFilter, match=r"^--level does not apply to toy \(filters: --unit, --colour\)$"):
+        TOY.check_filters({"level": "1", "colour": None})
+    assert TOY.check_filters({"unit": "19753", "colour": None}) == {"unit": "19753"}
+    assert TOY.check_filters({"district": "474", "colour": None}) == {"unit": "474"}  # the older flag
 
 
 def test_playlist_names_come_from_the_registry() -> None:
@@ -128,7 +129,7 @@ def test_cli_filter_values_are_checked_by_their_declaration() -> None:
 
     traffic = ioc_registry.registry().family("traffic")
     assert traffic.check_filters({"category": "red_light", "district": "474", "channel": None}) == {
-        "violation_type": "red_light", "district": "474"}
+        "violation_type": "red_light", "unit": "474"}
     with pytest.raises(FilterError, match=r"^--district: '<b>' is not a code"):
         traffic.check_filters({"district": "<b>"})
     with pytest.raises(FilterError, match=r"^--channel: 'fax' is not one of camera, citizen$"):

@@ -25,9 +25,11 @@ TODAY = date(2026, 11, 27)
 
 
 def test_controls_give_the_selection_and_the_url() -> None:
-    sel = selection_from_controls(FEEDBACK_FILTERS, TODAY, "2026-01-01", "2026-01-31", "474", None, "web")
+    sel = selection_from_controls(FEEDBACK_FILTERS, TODAY, "2026-01-01", "2026-01-31", "19753", None, "web")
     assert (sel.start, sel.end, sel.last_day) == (date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 31))
-    assert (sel.district, sel.category, sel.channel) == ("474", None, "web")
+    assert (sel.unit, sel.category, sel.channel) == ("19753", None, "web")
+    assert url_search(FEEDBACK_FILTERS, TODAY, "vi", "2024-01-01", "2024-12-31", "474", None, None) == (
+        "?from=2024-01-01&to=2025-01-01&unit=474&lang=vi")
     assert url_search(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01T00:00:00", "2026-01-31", None, "red_light", None,
                       "camera") == "?from=2026-01-01&to=2026-02-01&type=red_light&channel=camera&lang=en"
     assert url_search(ADMIN_FILTERS, TODAY, "vi", "2026-01-01", "2026-06-30", "district", "474") == (
@@ -37,7 +39,7 @@ def test_controls_give_the_selection_and_the_url() -> None:
 def test_bad_or_missing_controls_fall_back() -> None:
     sel = selection_from_controls(FEEDBACK_FILTERS, TODAY, None, "2026-01-31", "<b>", None, "fax")
     assert (sel.start, sel.end) == (date(2025, 11, 28), date(2026, 11, 28))  # the last 365 days
-    assert (sel.district, sel.channel) == (None, None)
+    assert (sel.unit, sel.channel) == (None, None)
     sel = selection_from_controls(ADMIN_FILTERS, TODAY, "2026-03-01", "not a date", "ward", None)
     assert sel.period.end == date(2026, 11, 28) and sel.level is None
 
@@ -79,7 +81,8 @@ def test_clicked_chart_ignores_buttons_that_were_not_clicked() -> None:
 
 def test_filter_bar_ids_follow_the_declaration() -> None:
     bar = FilterBar("traffic", TRAFFIC_FILTERS, "tr")
-    assert bar.control_ids == ("tr-district", "tr-type", "tr-vehicle", "tr-channel")
+    assert bar.control_ids == ("tr-unit", "tr-type", "tr-vehicle", "tr-channel")
+    assert FilterBar("feedback", FEEDBACK_FILTERS, "fb").control_ids == ("fb-unit", "fb-category", "fb-channel")
     assert (bar.id("preset"), bar.id("dates"), bar.id("url")) == ("tr-preset", "tr-dates", "tr-url")
 
 
