@@ -12,8 +12,8 @@ from typing import Any
 import dash
 from dash import Input, Output, State
 
-from callbacks.common import local_today, page_lang, unit_names, unit_rows, units
-from callbacks.feedback_data import OVERDUE_ROWS, chart_figure, chart_frame, export, map_data
+from callbacks.common import local_today, page_lang, units
+from callbacks.feedback_data import OVERDUE_ROWS, area_breakdown, chart_figure, chart_frame, export, map_data
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
@@ -21,16 +21,17 @@ from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
 from ioc.store.db import utcnow
 from layouts import ids
 from layouts.components import tile
-from layouts.feedback import BAR, TILE_KEYS
+from layouts.feedback import BAR, TILE_KEYS, area_toggle, unit_note
 from layouts.feedback import layout as feedback_layout
 from layouts.shaping import (
-    district_options,
     feedback_tiles,
     map_geojson,
     map_note,
     overdue_rows,
     series_freq,
     unit_labels_geojson,
+    unit_notes,
+    unit_options,
 )
 
 FILTERS = control_inputs(BAR)
@@ -48,13 +49,14 @@ query_from_controls = partial(bar_selection, BAR)
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    return feedback_layout(ctx.settings, local_today(ctx), lang_pref, **params)
+    return feedback_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION)
-    register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, FILTER_STATES,
-                      lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls), lang))
+    register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
+                      lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
+                                                          controls[-1]))
 
     @app.callback(Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
                   State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)
@@ -69,9 +71,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.FEEDBACK_VERSION, "data"),
         State(ids.PAGE_LANG, "data"),
     )
-    def tiles(start, last_day, district, category, channel, _versions, lang):  # noqa: ANN001, ANN202
+    def tiles(start, last_day, unit, category, channel, _versions, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, category, channel)
+        query = query_from_controls(ctx, start, last_day, unit, category, channel)
         kpis = ctx.query("feedback", "kpis", query, lambda: feedback_kpis(ctx.engine, query, ctx.tz, utcnow()), 10)
         note = f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
         return [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)], note
@@ -85,16 +87,18 @@ def register(app: dash.Dash, ctx: Context) -> None:
         State(ids.PAGE_LANG, "data"),
         State(ids.FB_TOP_READY, "data"),
     )
-    def report_map(start, last_day, district, category, channel, _versions, lang, ready):  # noqa: ANN001, ANN202
+    def report_map(start, last_day, unit, category, channel, _versions, lang, ready):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        frame, total = map_data(ctx, query_from_controls(ctx, start, last_day, district, category, channel))
+        frame, total = map_data(ctx, query_from_controls(ctx, start, last_day, unit, category, channel))
         return map_geojson(frame, ctx.tz, lang), map_note(len(frame), total, lang), (ready or 0) + 1
 
     @app.callback(Output(ids.FB_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
         return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
-    chart_outputs = [Output(ids.chart(key), "figure") for key in ids.CHART_KEYS]
+    # the "by area" chart has its own callback (it also follows its grouping toggle)
+    chart_keys = [key for key in ids.CHART_KEYS if key != "district"]
+    chart_outputs = [Output(ids.chart(key), "figure") for key in chart_keys]
 
     @app.callback(
         *chart_outputs,
@@ -103,13 +107,23 @@ def register(app: dash.Dash, ctx: Context) -> None:
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
-    def charts(_ready, start, last_day, district, category, channel, lang):  # noqa: ANN001, ANN202
+    def charts(_ready, start, last_day, unit, category, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, category, channel)
-        names = unit_names(ctx)
-        figures = [chart_figure(ctx, key, chart_frame(ctx, key, query, lang, names), query, lang)
-                   for key in ids.CHART_KEYS]
+        query = query_from_controls(ctx, start, last_day, unit, category, channel)
+        unit_map = units(ctx)
+        figures = [chart_figure(ctx, key, chart_frame(ctx, key, query, lang, unit_map), query, lang)
+                   for key in chart_keys]
         return *figures, t(f"freq_{series_freq(query.period)}", lang)
+
+    @app.callback(Output(ids.chart("district"), "figure"), *AFTER_TOP, Input(ids.FB_AREA_BY, "value"),
+                  State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def area_chart(_ready, start, last_day, unit, category, channel, area_by, lang):  # noqa: ANN001, ANN202
+        """By current commune; by district-level unit of the time when asked (periods before 1 July 2025)."""
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(ctx, start, last_day, unit, category, channel)
+        unit_map = units(ctx)
+        frame = chart_frame(ctx, "district", query, lang, unit_map, area_breakdown(unit_map, query, area_by))
+        return chart_figure(ctx, "district", frame, query, lang)
 
     @app.callback(
         Output(ids.FB_GRID, "rowData"),
@@ -118,27 +132,42 @@ def register(app: dash.Dash, ctx: Context) -> None:
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
-    def overdue(_ready, start, last_day, district, category, channel, lang):  # noqa: ANN001, ANN202
+    def overdue(_ready, start, last_day, unit, category, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, category, channel)
-        frame = chart_frame(ctx, "overdue", query, lang, {})
-        rows = overdue_rows(frame, ctx.tz, lang, unit_names(ctx))
+        query = query_from_controls(ctx, start, last_day, unit, category, channel)
+        frame = chart_frame(ctx, "overdue", query, lang, units(ctx))
+        rows = overdue_rows(frame, ctx.tz, lang, units(ctx))
         total = overdue_count(ctx.engine, query, ctx.tz, utcnow()) if len(rows) >= OVERDUE_ROWS else len(rows)
         if total > len(rows):
             return rows, t("overdue_capped", lang, n=fmt_int(len(rows), lang), m=fmt_int(total, lang))
         return rows, t("overdue_shown", lang, n=fmt_int(len(rows), lang))
 
     @app.callback(
-        Output(ids.FB_DISTRICT, "options"),
-        Input(ids.FB_TOP_READY, "data"),
-        State(ids.FB_DATES, "start_date"),
-        State(ids.FB_DATES, "end_date"),
+        Output(ids.FB_UNIT, "options"),
+        Output(ids.FB_UNIT_NOTE, "children"),
+        Output(ids.FB_AREA_BY, "options"),
+        Output(ids.FB_AREA_BY, "value"),
+        Input(ids.FB_DATES, "start_date"),
+        Input(ids.FB_DATES, "end_date"),
+        Input(ids.FB_UNIT, "value"),
+        State(ids.FB_AREA_BY, "value"),
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
-    def districts(_ready, start, last_day, lang):  # noqa: ANN001, ANN202
-        """Units from the store, plus codes seen in the period that the store does not know."""
+    def unit_choices(start, last_day, unit, area_by, lang):  # noqa: ANN001, ANN202
+        """The unit dropdown for the period (today's communes; the district-level units of then for
+        days before 1 July 2025; codes seen in the period that the store does not know), the unit
+        map's notices, and the groupings the "by area" chart allows."""
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, None, None, None)
-        seen = feedback_breakdown(ctx.engine, query, "district")["key"].tolist()
-        return district_options(unit_rows(ctx), seen, lang)
+        query = query_from_controls(ctx, start, last_day, unit, None, None)
+        unit_map = units(ctx)
+        everything = query.replaced(unit=None)
+        seen = ctx.query("feedback", "seen-communes", everything,
+                         lambda: feedback_breakdown(ctx.engine, everything, "commune")["key"].tolist())
+        options = unit_options(unit_map, query.start, query.end, lang, seen)
+        if query.unit and query.unit not in {o["value"] for o in options}:  # a district chosen, then a later period
+            known = unit_map.version(query.unit)
+            options.append({"label": known.name if known else query.unit, "value": query.unit})
+        toggle = area_toggle(unit_map, query, lang, area_by or "commune")
+        return (options, unit_note(unit_notes(unit_map, query.start, query.end, query.unit, lang)), toggle.options,
+                toggle.value if toggle.value != area_by else dash.no_update)

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from callbacks.common import local_today, unit_names
+from callbacks.common import local_today, units
 from callbacks.filter_state import export_filename
 from ioc.context import Context
+from ioc.domain.units import UnitMap
 from ioc.i18n import fmt_int, t
 from ioc.kpi.feedback import (
     FeedbackFilter,
@@ -29,27 +30,39 @@ from ioc.store.db import utcnow
 from layouts.components import tile
 from layouts.exports import FILE_STEMS, breakdown_export, reports_export, series_export
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
-from layouts.shaping import feedback_tiles, label_breakdown, series_freq
+from layouts.shaping import area_choices, feedback_tiles, label_breakdown, period_unit_names, series_freq
 
 HANDLING_TOP = 15
 OVERDUE_ROWS = 500
-_BY = {"category": "category", "district": "district", "channel": "channel", "handling": "handling_unit"}
+# chart key → breakdown; the "by area" chart (key "district", its file "…theo-dia-ban") groups by
+# the current communes, or by the district-level units of the time (see area_by)
+_BY = {"category": "category", "district": "commune", "channel": "channel", "handling": "handling_unit"}
 
 
-def chart_frame(ctx: Context, key: str, query: Selection, lang: str, names: dict[str, str]) -> pd.DataFrame:
+def area_breakdown(units: UnitMap, query: Selection, area_by: str | None) -> str:
+    """The breakdown of the "by area" chart: ``district`` only when asked and allowed for the
+    period (wholly before 1 July 2025), else ``commune``."""
+    return "district" if area_by == "district" and "district" in area_choices(units, query.start, query.end) \
+        else "commune"
+
+
+def chart_frame(ctx: Context, key: str, query: Selection, lang: str, unit_map: UnitMap,
+                area_by: str | None = None) -> pd.DataFrame:
     """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version)."""
-    return ctx.query("feedback", f"chart:{key}:{lang}", (query, sorted(names.items())),
-                     lambda: _chart_frame(ctx, key, query, lang, names))
+    by = area_breakdown(unit_map, query, area_by) if key == "district" else _BY.get(key)
+    return ctx.query("feedback", f"chart:{key}:{by}:{lang}", query,
+                     lambda: _chart_frame(ctx, key, query, lang, unit_map, by))
 
 
-def _chart_frame(ctx: Context, key: str, query: Selection, lang: str, names: dict[str, str]) -> pd.DataFrame:
+def _chart_frame(ctx: Context, key: str, query: Selection, lang: str, unit_map: UnitMap,
+                 by: str | None) -> pd.DataFrame:
     if key == "trend":
         return feedback_series(ctx.engine, query, series_freq(query.period))
     if key in _BY:
-        frame = feedback_breakdown(ctx.engine, query, _BY[key])
+        frame = feedback_breakdown(ctx.engine, query, by)
         if key == "handling":
             frame = frame.head(HANDLING_TOP)
-        return label_breakdown(frame, _BY[key], lang, names)
+        return label_breakdown(frame, by, lang, period_unit_names(unit_map, query.start, query.end))
     if key == "map":
         return map_data(ctx, query)[0]
     if key == "overdue":
@@ -73,19 +86,19 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     return breakdown_figure(frame, lang, colour=ACCENT if key == "district" else BAR, uirevision=revision)
 
 
-def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
+def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_map: UnitMap) -> pd.DataFrame:
     """The CSV table for chart ``key`` (same frame as the chart)."""
     if key == "trend":
         return series_export(frame, lang)
     if key in _BY:
         return breakdown_export(frame, lang)
-    return reports_export(frame, ctx.tz, lang, names)
+    return reports_export(frame, ctx.tz, lang, unit_map)
 
 
-def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.DataFrame, str]:
+def export(ctx: Context, key: str, query: Selection, lang: str, area_by: str | None = None) -> tuple[pd.DataFrame, str]:
     """Chart ``key``'s CSV table and file name (``phan-anh_theo-dia-ban_<from>_<to>.csv``)."""
-    names = unit_names(ctx)
-    frame = chart_export(ctx, key, chart_frame(ctx, key, query, lang, names), lang, names)
+    unit_map = units(ctx)
+    frame = chart_export(ctx, key, chart_frame(ctx, key, query, lang, unit_map, area_by), lang, unit_map)
     return frame, export_filename(FILE_STEMS.get(key, "phan-anh_" + key), query.start, query.end)
 
 

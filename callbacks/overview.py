@@ -11,7 +11,7 @@ from dash import ALL, MATCH, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
 from callbacks import summaries
-from callbacks.common import follow_versions, local_today, page_lang, unit_names
+from callbacks.common import follow_versions, local_today, page_lang, units
 from ioc.context import Context
 from ioc.kpi.feedback import FeedbackFilter, feedback_series, map_reports
 from ioc.kpi.periods import Period
@@ -73,7 +73,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         latest, _total = map_reports(ctx.engine, FeedbackFilter(period), ctx.tz, RECENT_ROWS, located=False)
         figure = trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
                               span=(period.start, period.end))
-        return recent_list(recent_rows(latest, ctx.tz, lang, unit_names(ctx)), lang), figure
+        return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), figure
 
     @app.callback(
         Output(ids.OV_DOWNLOAD, "data"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import dcc, html
 
 from ioc.i18n import t
@@ -49,11 +51,14 @@ def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
 
 def chart_card(key: str, title: str, lang: str, filename: str, extra_class: str = "",
                note_id: str | None = None, graph_id: str | None = None,
-               button_type: str = ids.CSV_BUTTON) -> html.Section:
-    """A titled card with its graph, a note line and a CSV button (the chart's data)."""
+               button_type: str = ids.CSV_BUTTON, tools: Any = None) -> html.Section:
+    """A titled card with its graph, a note line, ``tools`` (a control of the chart, e.g. how it
+    groups) and a CSV button (the chart's data)."""
     head = [html.H2(title, className="card-title")]
     if note_id:
         head.append(html.Span(id=note_id, className="card-note"))
+    if tools is not None:
+        head.append(tools)
     head.append(csv_button(key, lang, button_type))
     return html.Section(
         [

@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ioc.i18n import category_label, channel_label, fmt_local_datetime, status_label, t, unit_label
+from ioc.domain.units import UnitMap
+from ioc.i18n import category_label, channel_label, fmt_local_datetime, status_label, t
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RATE_COLUMNS = ("processed_rate", "on_time_rate", "satisfaction_rate", "rated_share")
 FILE_STEMS = {
     "trend": "phan-anh_xu-huong",
     "category": "phan-anh_theo-linh-vuc",
-    "district": "phan-anh_theo-dia-ban",
+    "district": "phan-anh_theo-dia-ban",  # the "by area" chart (current communes or districts of the time)
     "channel": "phan-anh_theo-kenh",
     "handling": "phan-anh_theo-don-vi-xu-ly",
     "map": "phan-anh_ban-do",
@@ -100,19 +101,31 @@ def series_export(series: pd.DataFrame, lang: str) -> pd.DataFrame:
     return _rates(out[cols]).rename(columns=_header(lang))
 
 
-def reports_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str]) -> pd.DataFrame:
-    """Report rows (map points or the overdue queue) for CSV: local times, names for codes."""
+def reports_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, units: UnitMap | Mapping[str, str]) -> pd.DataFrame:
+    """Report rows (map points or the overdue queue) for CSV: local times, names for codes; the
+    place as the unit in force on the receipt date (that version's name) and the current commune."""
+    from layouts.shaping import unit_cells
+
+    cells = [unit_cells(r, tz, lang, units) for r in frame.to_dict("records")]
+    n = len(frame)
+
+    def col(name: str) -> list:
+        return frame[name].tolist() if name in frame else [None] * n
+
     columns: dict[str, list] = {
-        t("col_id", lang): frame.get("external_id", pd.Series(dtype=object)).tolist(),
-        t("col_category", lang): [category_label(str(c or ""), lang, n) for c, n in
-                                  zip(frame.get("category_code", []), frame.get("category_name", []), strict=False)],
-        t("col_status", lang): [status_label(str(s or ""), lang) for s in frame.get("status", [])],
-        t("col_district", lang): [unit_label(str(u or ""), unit_names, lang) for u in frame.get("unit_code", [])],
-        t("col_handling", lang): frame.get("handling_unit", pd.Series(dtype=object)).tolist(),
-        t("col_received", lang): [fmt_local_datetime(v, tz, lang) for v in frame.get("received_at", [])],
-        t("col_due", lang): [fmt_local_datetime(v, tz, lang) for v in frame.get("due_at", [])],
-        t("col_address", lang): frame.get("address", pd.Series(dtype=object)).tolist(),
-        t("col_description", lang): frame.get("description", pd.Series(dtype=object)).tolist(),
+        t("col_id", lang): col("external_id"),
+        t("col_category", lang): [category_label(str(c or ""), lang, m) for c, m in
+                                  zip(col("category_code"), col("category_name"), strict=True)],
+        t("col_status", lang): [status_label(str(s or ""), lang) for s in col("status")],
+        t("col_unit", lang): [c["unit"] for c in cells],
+        t("col_unit_code", lang): [str(u or "") for u in col("unit_code")],
+        t("col_commune", lang): [c["commune"] for c in cells],
+        t("col_commune_code", lang): [str(u or "") for u in col("commune_code")],
+        t("col_handling", lang): col("handling_unit"),
+        t("col_received", lang): [fmt_local_datetime(v, tz, lang) for v in col("received_at")],
+        t("col_due", lang): [fmt_local_datetime(v, tz, lang) for v in col("due_at")],
+        t("col_address", lang): col("address"),
+        t("col_description", lang): col("description"),
     }
     if "channel" in frame:
         columns[t("col_channel", lang)] = [channel_label(str(c or ""), lang) for c in frame["channel"]]

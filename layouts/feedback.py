@@ -12,7 +12,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from ioc.domain.feedback import CATEGORIES, STATUS_COLOURS, STATUS_LABELS
-from ioc.domain.units import HUE_CENTRE
+from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import status_label, t
 from ioc.kpi.feedback import CATEGORY, FEEDBACK_FILTERS
 from ioc.kpi.filters import Selection
@@ -22,6 +22,7 @@ from layouts.controls import FilterBar, filter_bar
 from layouts.exports import FILE_STEMS
 from layouts.figures import BG, CARD, GRID, TEXT
 from layouts.query import parse_feedback_query, parse_lang
+from layouts.shaping import area_choices, unit_notes, unit_options
 
 TILE_KEYS = ("received", "processed_rate", "on_time_rate", "overdue", "satisfaction_rate", "rated_share",
              "median_resolution_hours", "p90_resolution_hours")
@@ -36,12 +37,32 @@ GRID_THEME = {"function": (
 )}
 
 
-BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb")
+BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb", classes={"unit": "filter-unit"})
 
 
-def _filters(query: Selection, today: date, lang: str) -> html.Div:
-    return filter_bar(BAR, query, today, lang, {"category": CATEGORY.options(lang, data=CATEGORIES,
-                                                                             current=query.category)})
+def _filters(query: Selection, today: date, lang: str, units: UnitMap) -> html.Div:
+    """The filter bar; the unit dropdown lists the current communes (and, for a period before
+    1 July 2025, the district-level units of then), searchable without diacritics."""
+    options = unit_options(units, query.start, query.end, lang)
+    if query.unit and query.unit not in {o["value"] for o in options}:
+        options.append({"label": query.unit, "value": query.unit})  # what the URL asked for stays visible
+    return filter_bar(BAR, query, today, lang, {
+        "category": CATEGORY.options(lang, data=CATEGORIES, current=query.category), "unit": options})
+
+
+def unit_note(notes: list[str]) -> list:
+    """The unit map's notices for the period, one paragraph each (none: nothing shown)."""
+    return [html.P(n, className="unit-note-line") for n in notes]
+
+
+def area_toggle(units: UnitMap, query: Selection, lang: str, value: str = "commune") -> dcc.RadioItems:
+    """How the "by area" chart groups: today's communes, or (a period wholly before 1 July 2025)
+    the district-level units of then."""
+    allowed = area_choices(units, query.start, query.end)
+    return dcc.RadioItems(
+        id=ids.FB_AREA_BY, value=value if value in allowed else "commune", inline=True, className="seg seg-small",
+        options=[{"label": t(f"area_by_{k}", lang), "value": k, "disabled": k not in allowed}
+                 for k in ("commune", "district")])
 
 
 def _legend(lang: str) -> html.Div:
@@ -87,7 +108,8 @@ def _grid(lang: str) -> dag.AgGrid:
         col("category", "col_category", width=170),
         col("description", "col_description", flex=2, minWidth=240, tooltipField="description"),
         col("address", "col_address", flex=1, minWidth=180, tooltipField="address"),
-        col("district", "col_district", width=170),
+        col("unit", "col_unit", width=190, tooltipField="unit"),
+        col("commune", "col_commune", width=170),
         col("handling_unit", "col_handling", flex=1, minWidth=180, tooltipField="handling_unit"),
         col("status", "col_status", width=140),
         col("received_sort", "col_received", width=150, valueFormatter={"function": "params.data.received_txt"}),
@@ -108,8 +130,11 @@ def _grid(lang: str) -> dag.AgGrid:
     )
 
 
-def layout(settings: Any, today: date, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The page for ``?from=…&to=…&district=…&category=…&channel=…&lang=…`` (``today`` local)."""
+def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: UnitMap | None = None,
+           **params: Any) -> html.Div:
+    """The page for ``?from=…&to=…&unit=…&category=…&channel=…&lang=…`` (``today`` local; the
+    older ``district=`` is read as ``unit``); ``unit_map``: the store's units (default: the shipped ones)."""
+    units = unit_map or UnitMap.default()
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
     query, problems = parse_feedback_query(params, today)
     if lang_problem:
@@ -122,7 +147,9 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             dcc.Download(id=ids.FB_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("feedback", "page-fresh"),
-            _filters(query, today, lang),
+            _filters(query, today, lang, units),
+            html.Div(unit_note(unit_notes(units, query.start, query.end, query.unit, lang)), id=ids.FB_UNIT_NOTE,
+                     className="unit-note", role="status"),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.FB_TILES, className="tiles tiles-8"),
             html.Div(
                 [
@@ -135,7 +162,8 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             html.Div(
                 [
                     chart_card("category", t("chart_category", lang), lang, FILE_STEMS["category"]),
-                    chart_card("district", t("chart_district", lang), lang, FILE_STEMS["district"]),
+                    chart_card("district", t("chart_district", lang), lang, FILE_STEMS["district"], "area-card",
+                               tools=area_toggle(units, query, lang)),
                     chart_card("channel", t("chart_channel", lang), lang, FILE_STEMS["channel"]),
                     chart_card("handling", t("chart_handling", lang), lang, FILE_STEMS["handling"]),
                 ],

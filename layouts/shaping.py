@@ -8,6 +8,7 @@ text, or escaped where the consumer interprets HTML (Leaflet popups).
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ioc.domain.feedback import STATUS_COLOURS
-from ioc.domain.units import UnitMap, name_key, short_name
+from ioc.domain.units import UnitMap, name_key, short_name, unit_column
 from ioc.i18n import (
     category_label,
     channel_label,
@@ -135,30 +136,41 @@ def label_breakdown(frame: pd.DataFrame, by: str, lang: str, unit_names: Mapping
     return frame
 
 
+def fold_words(text: str) -> str:
+    """``text`` lower-cased without diacritics, words kept ("Phường Phú Xuân" → "phuong phu xuan"):
+    what a user types when the keyboard has no Vietnamese input."""
+    folded = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in folded if not unicodedata.combining(c)).lower()
+
+
+def _search(*names: str, code: str = "") -> str:
+    return " ".join(dict.fromkeys([*names, *(fold_words(n) for n in names), *(name_key(n) for n in names), code]))
+
+
 def unit_options(units: UnitMap, start: date, end: date, lang: str, seen_codes: Iterable[str] = ()) -> list[dict]:
     """The unit filter's options for a period of local dates ``[start, end)``: the current
     communes grouped by kind (Phường, Xã), then, when the period reaches before 1 July 2025,
     the district-level units of that time. Group headers are disabled options; each option's
-    ``search`` text is its name without diacritics, so typing "phu xuan" finds "Phú Xuân".
+    ``search`` text also holds its name without diacritics, so typing "phu xuan" finds "Phú Xuân".
     Codes seen in data but unknown come last, by code."""
     options: list[dict] = []
-    communes = sorted(units.current_communes(), key=lambda u: (u.kind, name_key(u.name)))
+    communes = sorted((u for u in units.current_communes() if u.administrative), key=lambda u: (u.kind, name_key(u.name)))
     for kind in dict.fromkeys(u.kind for u in communes):
         group = [u for u in communes if u.kind == kind]
         options.append({"label": t("unit_group_kind", lang, kind=kind, count=len(group)), "value": f"_group_{kind}",
                         "disabled": True})
-        options += [{"label": u.name, "value": u.code, "search": f"{u.name} {name_key(u.name)} {u.code}"} for u in group]
+        options += [{"label": u.name, "value": u.code, "search": _search(u.name, code=u.code)} for u in group]
     if start < units.changeover:
         last = min(end, units.changeover) - timedelta(days=1)
         names: dict[str, list[str]] = {}
         for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
             for u in units.on(day):
-                if u.level == "district" and u.name not in names.setdefault(u.code, []):
+                if u.level == "district" and u.administrative and u.name not in names.setdefault(u.code, []):
                     names[u.code].append(u.name)
         if names:
             options.append({"label": t("unit_group_districts", lang, day=units.changeover.strftime("%d/%m/%Y")),
                             "value": "_group_district", "disabled": True})
-            options += [{"label": " / ".join(n), "value": code, "search": " ".join(n + [name_key(x) for x in n])}
+            options += [{"label": " / ".join(n), "value": code, "search": _search(*n, code=code)}
                         for code, n in sorted(names.items(), key=lambda kv: name_key(kv[1][-1]))]
     known = {o["value"] for o in options}
     for code in sorted(c for c in seen_codes if c and c not in known):
@@ -169,6 +181,61 @@ def unit_options(units: UnitMap, start: date, end: date, lang: str, seen_codes: 
 def spans_change(units: UnitMap, start: date, end: date) -> bool:
     """Whether local dates ``[start, end)`` hold days on both sides of the unit map's change."""
     return start < units.changeover < end
+
+
+def unit_notes(units: UnitMap, start: date, end: date, unit: str | None, lang: str) -> list[str]:
+    """What the page says about the unit map for a period of local dates ``[start, end)`` and a
+    unit filter: the period spans the change (figures by today's communes, older records mapped
+    to them); a district-level unit chosen for a period reaching past the change (only the days
+    before count)."""
+    notes = []
+    if spans_change(units, start, end):
+        notes.append(t("unit_map_change_note", lang))
+    if unit and unit_column(unit) == "district_code" and end > units.changeover:
+        notes.append(t("unit_district_after_note", lang))
+    return notes
+
+
+def area_choices(units: UnitMap, start: date, end: date) -> tuple[str, ...]:
+    """How the "by area" chart may group ``[start, end)``: by current commune always, by the
+    district-level units of the time too when the period lies wholly before the change."""
+    return ("commune", "district") if end <= units.changeover else ("commune",)
+
+
+def period_unit_names(units: UnitMap, start: date, end: date) -> dict[str, str]:
+    """Names for the keys of a "by area" breakdown over ``[start, end)``: the current communes,
+    and every unit in force during the period under the name(s) it had then ("Thành phố Huế /
+    Quận Thuận Hóa" for 474 over 2024–2025); codes never in force keep their latest name."""
+    names = {u.code: u.name for u in units.latest()}
+    seen: dict[str, list[str]] = {}
+    last = end - timedelta(days=1)
+    for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
+        for u in units.on(day):
+            if u.name not in seen.setdefault(u.code, []):
+                seen[u.code].append(u.name)
+    names.update({code: " / ".join(n) for code, n in seen.items()})
+    names.update({u.code: u.name for u in units.current_communes()})
+    return names
+
+
+def unit_name_on(units: UnitMap | Mapping[str, str], code: str | None, day: date | None, lang: str) -> str:
+    """The name of unit ``code`` as it was on ``day`` (codes are reused: 474 was Thành phố Huế,
+    then Quận Thuận Hóa); a code unknown that day takes its latest name; a plain mapping of names
+    (older callers) is used as it is."""
+    if not isinstance(units, UnitMap):
+        return unit_label(code, dict(units), lang)
+    if not code:
+        return t("no_unit", lang)
+    unit = units.get(code, day) if day is not None else None
+    if unit is None:
+        unit = units.version(code)
+    return unit.name if unit is not None else t("unknown_unit", lang, code=code)
+
+
+def _local_day(value: Any, tz: ZoneInfo) -> date | None:
+    if not isinstance(value, datetime) or value != value:
+        return None
+    return to_local(value, tz).date()
 
 
 def _esc(value: object) -> str:
@@ -232,9 +299,22 @@ def unit_labels_geojson(units: list[Any], level: str = "district") -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def recent_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str],
+def unit_cells(row: Mapping[str, Any], tz: ZoneInfo, lang: str, units: UnitMap | Mapping[str, str]) -> dict[str, str]:
+    """A record's place as text: ``unit`` the unit in force on its local date (the name of that
+    version), ``commune`` its current commune ('' when unknown), ``district`` both in one cell
+    ("Phường Thuận Lộc → Phường Phú Xuân"; one name when they are the same)."""
+    day = _local_day(row.get("received_at") or row.get("detected_at"), tz)
+    unit_code, commune_code = str(row.get("unit_code") or ""), str(row.get("commune_code") or "")
+    unit = unit_name_on(units, unit_code, day, lang)
+    commune = unit_name_on(units, commune_code, None, lang) if commune_code else ""
+    both = unit if not commune or commune == unit else f"{unit} → {commune}"
+    return {"unit": unit, "commune": commune, "district": both}
+
+
+def recent_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, units: UnitMap | Mapping[str, str],
                 description_chars: int = 120) -> list[dict]:
-    """The latest reports for the Overview's live list (plain text; rendered as text)."""
+    """The latest reports for the Overview's live list (plain text; rendered as text); the place
+    is the unit in force on the report's date and its current commune (:func:`unit_cells`)."""
     rows = []
     for r in frame.to_dict("records"):
         text = str(r.get("description") or "")
@@ -246,7 +326,7 @@ def recent_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mappin
             "status": status_label(status, lang),
             "colour": STATUS_COLOURS.get(status, "#9e9e9e"),
             "category": category_label(str(r.get("category_code") or ""), lang, r.get("category_name")),
-            "district": unit_label(str(r.get("unit_code") or ""), unit_names, lang),
+            **unit_cells(r, tz, lang, units),
             "description": text if len(text) <= description_chars else text[: description_chars - 1] + "…",
         })
     return rows
@@ -258,9 +338,10 @@ def map_note(shown: int, total: int, lang: str) -> str:
     return t("map_count", lang, n=fmt_int(shown, lang))
 
 
-def overdue_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str]) -> list[dict]:
+def overdue_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, units: UnitMap | Mapping[str, str]) -> list[dict]:
     """Rows for the overdue grid. Times are local; ``*_sort`` fields keep sorting chronological
-    while ``*_txt`` fields show dd/mm/yyyy. Citizen text stays plain text (the grid renders text)."""
+    while ``*_txt`` fields show dd/mm/yyyy. Citizen text stays plain text (the grid renders text).
+    The place: the unit in force on the receipt date and the current commune (:func:`unit_cells`)."""
     rows = []
     for r in frame.to_dict("records"):
         received, due = r.get("received_at"), r.get("due_at")
@@ -269,7 +350,7 @@ def overdue_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mappi
             "category": category_label(str(r.get("category_code") or ""), lang, r.get("category_name")),
             "description": str(r.get("description") or ""),
             "address": str(r.get("address") or ""),
-            "district": unit_label(str(r.get("unit_code") or ""), unit_names, lang),
+            **unit_cells(r, tz, lang, units),
             "handling_unit": str(r.get("handling_unit") or ""),
             "status": status_label(str(r.get("status") or ""), lang),
             "channel": channel_label(str(r.get("channel") or ""), lang),

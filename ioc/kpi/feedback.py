@@ -262,7 +262,7 @@ def map_reports(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int,
     stmt = (
         _report_select(T.c.external_id, T.c.category_code, T.c.category_name, T.c.description, T.c.address,
                        T.c.status, T.c.lat, T.c.lon, T.c.received_at, T.c.due_at, T.c.handling_unit,
-                       T.c.unit_code)
+                       T.c.unit_code, T.c.commune_code)
         .where(*where)
         .order_by(T.c.received_at.desc())
         .limit(limit)

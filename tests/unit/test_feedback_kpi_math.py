@@ -4,20 +4,20 @@ Thirteen hand-made reports go through the real path (validate_report → records
 ingest into a SQLite store → rollups → feedback_kpis). Times are written in local time
 (+07:00); the store keeps UTC. ``NOW`` for the overdue count is 2026-04-20 00:00 UTC.
 
-    id   received (local)      unit cat          channel  handling unit  status       resolved (local)   hours due (local)         rating
-    R1   Mon 03-02 08:00       474  lighting     hue_s    Điện lực       resolved     03-02 10:00            2 03-11 08:00  on time  satisfied
-    R2   Tue 03-03 09:00       474  lighting     hotline  Điện lực       resolved     03-03 14:00            5 03-12 09:00  on time  acceptable
-    R3   Wed 03-04 10:00       474  trees        hue_s    Cây xanh       resolved     03-05 10:00           24 03-13 10:00  on time  dissatisfied
-    R4   Thu 03-05 08:00       478  trees        web      Cây xanh       resolved     03-06 08:00           24 03-06 08:00  on time (== due)  –
-    R5   Mon 03-09 08:00       478  environment  hue_s    URENCO         resolved     03-12 08:00           72 03-11 08:00  LATE     satisfied
-    R6   Tue 03-10 08:00       482  environment  hotline  URENCO         rejected     03-10 09:00            1 03-19 08:00  on time  –
-    R7   Mon 03-16 08:00       474  lighting     hue_s    Điện lực       resolved     03-26 08:00          240 03-25 08:00  LATE     dissatisfied
-    R8   Tue 03-17 08:00       482  trees        web      Cây xanh       in_progress  –                     –  03-26 08:00  overdue at NOW
-    R9   Wed 03-18 08:00       474  environment  hue_s    URENCO         assigned     –                     –  04-30 08:00  not yet due
-    R10  Tue 03-31 23:30       478  lighting     hotline  (none)         received     –                     –  04-09 23:30  overdue at NOW
-    R11  Wed 04-01 00:10       474  lighting     hue_s    Điện lực       resolved     04-01 12:10           12 04-10 00:10  on time  satisfied
-    R12  Fri 02-27 10:00       474  trees        hue_s    Cây xanh       resolved     03-02 10:00           72 03-09 10:00  on time  dissatisfied
-    R13  Fri 03-20 08:00       474  lighting     web      UBND Phú Hội   resolved     03-20 14:00            6 (missing → 03-31 08:00) on time  acceptable
+    id   received (local)     unit  cat          channel  handling unit  status       resolved (local)   hours due (local)         rating
+    R1   Mon 03-02 08:00      19753 lighting     hue_s    Điện lực       resolved     03-02 10:00            2 03-11 08:00  on time  satisfied
+    R2   Tue 03-03 09:00      19753 lighting     hotline  Điện lực       resolved     03-03 14:00            5 03-12 09:00  on time  acceptable
+    R3   Wed 03-04 10:00      19753 trees        hue_s    Cây xanh       resolved     03-05 10:00           24 03-13 10:00  on time  dissatisfied
+    R4   Thu 03-05 08:00      19918 trees        web      Cây xanh       resolved     03-06 08:00           24 03-06 08:00  on time (== due)  –
+    R5   Mon 03-09 08:00      19918 environment  hue_s    URENCO         resolved     03-12 08:00           72 03-11 08:00  LATE     satisfied
+    R6   Tue 03-10 08:00      20107 environment  hotline  URENCO         rejected     03-10 09:00            1 03-19 08:00  on time  –
+    R7   Mon 03-16 08:00      19753 lighting     hue_s    Điện lực       resolved     03-26 08:00          240 03-25 08:00  LATE     dissatisfied
+    R8   Tue 03-17 08:00      20107 trees        web      Cây xanh       in_progress  –                     –  03-26 08:00  overdue at NOW
+    R9   Wed 03-18 08:00      19753 environment  hue_s    URENCO         assigned     –                     –  04-30 08:00  not yet due
+    R10  Tue 03-31 23:30      19918 lighting     hotline  (none)         received     –                     –  04-09 23:30  overdue at NOW
+    R11  Wed 04-01 00:10      19753 lighting     hue_s    Điện lực       resolved     04-01 12:10           12 04-10 00:10  on time  satisfied
+    R12  Fri 02-27 10:00      19753 trees        hue_s    Cây xanh       resolved     03-02 10:00           72 03-09 10:00  on time  dissatisfied
+    R13  Fri 03-20 08:00      19753 lighting     web      UBND Phú Hội   resolved     03-20 14:00            6 (missing → 03-31 08:00) on time  acceptable
 
 R10 is received 2026-03-31 16:30 UTC = 23:30 local: it belongs to 31 March. R11 is received
 2026-03-31 17:10 UTC = 00:10 local on 1 April: it belongs to April although its UTC date is
@@ -65,19 +65,19 @@ ELEC, TREES, URENCO, WARD = "Điện lực Huế", "Công ty Cây xanh Huế", "
 
 # external_id, received, unit, category, channel, handling unit, status, resolved, due, rating
 HAND_REPORTS = [
-    ("R1", "2026-03-02T08:00", "474", "lighting", "hue_s", ELEC, "resolved", "2026-03-02T10:00", "2026-03-11T08:00", "satisfied"),
-    ("R2", "2026-03-03T09:00", "474", "lighting", "hotline", ELEC, "resolved", "2026-03-03T14:00", "2026-03-12T09:00", "acceptable"),
-    ("R3", "2026-03-04T10:00", "474", "trees", "hue_s", TREES, "resolved", "2026-03-05T10:00", "2026-03-13T10:00", "dissatisfied"),
-    ("R4", "2026-03-05T08:00", "478", "trees", "web", TREES, "resolved", "2026-03-06T08:00", "2026-03-06T08:00", None),
-    ("R5", "2026-03-09T08:00", "478", "environment", "hue_s", URENCO, "resolved", "2026-03-12T08:00", "2026-03-11T08:00", "satisfied"),
-    ("R6", "2026-03-10T08:00", "482", "environment", "hotline", URENCO, "rejected", "2026-03-10T09:00", "2026-03-19T08:00", None),
-    ("R7", "2026-03-16T08:00", "474", "lighting", "hue_s", ELEC, "resolved", "2026-03-26T08:00", "2026-03-25T08:00", "dissatisfied"),
-    ("R8", "2026-03-17T08:00", "482", "trees", "web", TREES, "in_progress", None, "2026-03-26T08:00", None),
-    ("R9", "2026-03-18T08:00", "474", "environment", "hue_s", URENCO, "assigned", None, "2026-04-30T08:00", None),
-    ("R10", "2026-03-31T23:30", "478", "lighting", "hotline", "", "received", None, "2026-04-09T23:30", None),
-    ("R11", "2026-04-01T00:10", "474", "lighting", "hue_s", ELEC, "resolved", "2026-04-01T12:10", "2026-04-10T00:10", "satisfied"),
-    ("R12", "2026-02-27T10:00", "474", "trees", "hue_s", TREES, "resolved", "2026-03-02T10:00", "2026-03-09T10:00", "dissatisfied"),
-    ("R13", "2026-03-20T08:00", "474", "lighting", "web", WARD, "resolved", "2026-03-20T14:00", None, "acceptable"),
+    ("R1", "2026-03-02T08:00", "19753", "lighting", "hue_s", ELEC, "resolved", "2026-03-02T10:00", "2026-03-11T08:00", "satisfied"),
+    ("R2", "2026-03-03T09:00", "19753", "lighting", "hotline", ELEC, "resolved", "2026-03-03T14:00", "2026-03-12T09:00", "acceptable"),
+    ("R3", "2026-03-04T10:00", "19753", "trees", "hue_s", TREES, "resolved", "2026-03-05T10:00", "2026-03-13T10:00", "dissatisfied"),
+    ("R4", "2026-03-05T08:00", "19918", "trees", "web", TREES, "resolved", "2026-03-06T08:00", "2026-03-06T08:00", None),
+    ("R5", "2026-03-09T08:00", "19918", "environment", "hue_s", URENCO, "resolved", "2026-03-12T08:00", "2026-03-11T08:00", "satisfied"),
+    ("R6", "2026-03-10T08:00", "20107", "environment", "hotline", URENCO, "rejected", "2026-03-10T09:00", "2026-03-19T08:00", None),
+    ("R7", "2026-03-16T08:00", "19753", "lighting", "hue_s", ELEC, "resolved", "2026-03-26T08:00", "2026-03-25T08:00", "dissatisfied"),
+    ("R8", "2026-03-17T08:00", "20107", "trees", "web", TREES, "in_progress", None, "2026-03-26T08:00", None),
+    ("R9", "2026-03-18T08:00", "19753", "environment", "hue_s", URENCO, "assigned", None, "2026-04-30T08:00", None),
+    ("R10", "2026-03-31T23:30", "19918", "lighting", "hotline", "", "received", None, "2026-04-09T23:30", None),
+    ("R11", "2026-04-01T00:10", "19753", "lighting", "hue_s", ELEC, "resolved", "2026-04-01T12:10", "2026-04-10T00:10", "satisfied"),
+    ("R12", "2026-02-27T10:00", "19753", "trees", "hue_s", TREES, "resolved", "2026-03-02T10:00", "2026-03-09T10:00", "dissatisfied"),
+    ("R13", "2026-03-20T08:00", "19753", "lighting", "web", WARD, "resolved", "2026-03-20T14:00", None, "acceptable"),
 ]
 
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
@@ -159,8 +159,8 @@ def test_march_all_kpis(hand_engine):
     assert (k.details["satisfied"], k.details["acceptable"], k.details["dissatisfied"]) == (2, 2, 2)
 
 
-def test_march_by_district_474(hand_engine):
-    k = kpis(hand_engine, MARCH, district="474")
+def test_march_by_commune_19753(hand_engine):
+    k = kpis(hand_engine, MARCH, unit="19753")
     # R1 R2 R3 R7 R9 R13 = 6 received; processed R1 R2 R3 R7 R13 = 5
     assert (k.received, k.processed) == (6, 5)
     assert k.processed_rate == pytest.approx(5 / 6)
@@ -197,7 +197,7 @@ def test_march_by_channel_hue_s(hand_engine):
 
 
 def test_march_combined_filters(hand_engine):
-    k = kpis(hand_engine, MARCH, district="474", category="lighting", channel="hue_s")
+    k = kpis(hand_engine, MARCH, unit="19753", category="lighting", channel="hue_s")
     # R1 (2 h, on time, satisfied) and R7 (240 h, late, dissatisfied)
     assert (k.received, k.processed, k.overdue) == (2, 2, 0)
     assert k.on_time_rate == pytest.approx(0.5)
@@ -219,7 +219,7 @@ def test_filter_trees_web_overdue_only(hand_engine):
 
 def test_resolved_exactly_at_due_counts_on_time(hand_engine):
     # R4 alone: district 478, category trees
-    k = kpis(hand_engine, MARCH, district="478", category="trees")
+    k = kpis(hand_engine, MARCH, unit="19918", category="trees")
     assert (k.received, k.processed, k.details["on_time"]) == (1, 1, 1)
     assert k.on_time_rate == 1.0
 
@@ -282,11 +282,11 @@ def test_whole_months_only_and_one_partial_month(hand_engine):
     ("period", "filters"),
     [
         (Period(date(2025, 1, 1), date(2025, 2, 1)), {}),
-        (MARCH, {"district": "483"}),
+        (MARCH, {"unit": "20179"}),
         (MARCH, {"category": "water"}),
         (APRIL, {"channel": "web"}),
     ],
-    ids=["no-data", "district-without-reports", "category-without-reports", "channel-without-reports"],
+    ids=["no-data", "unit-without-reports", "category-without-reports", "channel-without-reports"],
 )
 def test_empty_periods_give_zero_counts_and_none_rates(hand_engine, period, filters):
     flt = FeedbackFilter(period, **filters)
@@ -328,25 +328,27 @@ def by_key(frame: pd.DataFrame, *columns: str) -> dict:
     return {row["key"]: tuple(row[c] for c in columns) for _, row in frame.iterrows()}
 
 
-def test_breakdown_by_district(hand_engine):
-    frame = feedback_breakdown(hand_engine, FeedbackFilter(MARCH), "district")
-    # 474: R1 R2 R3 R7 R9 R13 (6, processed 5, on time 4); 478: R4 R5 R10 (3, 2, 1);
-    # 482: R6 R8 (2, 1, 1). Largest first.
-    assert frame["key"].tolist() == ["474", "478", "482"]
+def test_breakdown_by_commune(hand_engine):
+    frame = feedback_breakdown(hand_engine, FeedbackFilter(MARCH), "commune")
+    # 2026 is after 1 July 2025: no district-level unit, every report in one '' row
+    assert by_key(feedback_breakdown(hand_engine, FeedbackFilter(MARCH), "district"), "received") == {"": (11,)}
+    # 19753: R1 R2 R3 R7 R9 R13 (6, processed 5, on time 4); 19918: R4 R5 R10 (3, 2, 1);
+    # 20107: R6 R8 (2, 1, 1). Largest first.
+    assert frame["key"].tolist() == ["19753", "19918", "20107"]
     assert by_key(frame, "received", "processed", "on_time", "rated") == {
-        "474": (6, 5, 4, 5), "478": (3, 2, 1, 1), "482": (2, 1, 1, 0),
+        "19753": (6, 5, 4, 5), "19918": (3, 2, 1, 1), "20107": (2, 1, 1, 0),
     }
     rates = frame.set_index("key")
-    assert rates.loc["474", "on_time_rate"] == pytest.approx(0.8)
-    assert rates.loc["478", "on_time_rate"] == pytest.approx(0.5)
-    assert rates.loc["474", "satisfaction_rate"] == pytest.approx(0.6)
-    assert rates.loc["478", "satisfaction_rate"] == pytest.approx(1.0)  # R5 satisfied
-    assert math.isnan(rates.loc["482", "satisfaction_rate"])  # nobody rated
-    # mean hours: 474 (2+5+24+240+6)/5 = 55.4; 478 (24+72)/2 = 48; 482 1/1 = 1
-    assert rates.loc["474", "mean_resolution_hours"] == pytest.approx(55.4)
-    assert rates.loc["478", "mean_resolution_hours"] == pytest.approx(48.0)
-    assert rates.loc["482", "mean_resolution_hours"] == pytest.approx(1.0)
-    assert rates.loc["474", "processed_rate"] == pytest.approx(5 / 6)
+    assert rates.loc["19753", "on_time_rate"] == pytest.approx(0.8)
+    assert rates.loc["19918", "on_time_rate"] == pytest.approx(0.5)
+    assert rates.loc["19753", "satisfaction_rate"] == pytest.approx(0.6)
+    assert rates.loc["19918", "satisfaction_rate"] == pytest.approx(1.0)  # R5 satisfied
+    assert math.isnan(rates.loc["20107", "satisfaction_rate"])  # nobody rated
+    # mean hours: 19753 (2+5+24+240+6)/5 = 55.4; 19918 (24+72)/2 = 48; 20107 1/1 = 1
+    assert rates.loc["19753", "mean_resolution_hours"] == pytest.approx(55.4)
+    assert rates.loc["19918", "mean_resolution_hours"] == pytest.approx(48.0)
+    assert rates.loc["20107", "mean_resolution_hours"] == pytest.approx(1.0)
+    assert rates.loc["19753", "processed_rate"] == pytest.approx(5 / 6)
 
 
 def test_breakdown_by_category_channel_and_handling_unit(hand_engine):
@@ -370,11 +372,11 @@ def test_breakdown_by_category_channel_and_handling_unit(hand_engine):
 
 
 def test_breakdown_respects_filters_and_rejects_unknown(hand_engine):
-    frame = feedback_breakdown(hand_engine, FeedbackFilter(MARCH, district="474"), "category")
-    # 474 in March: lighting R1 R2 R7 R13; trees R3; environment R9
+    frame = feedback_breakdown(hand_engine, FeedbackFilter(MARCH, unit="19753"), "category")
+    # 19753 in March: lighting R1 R2 R7 R13; trees R3; environment R9
     assert frame["key"].iloc[0] == "lighting"  # trees and environment tie at 1
     assert by_key(frame, "received") == {"lighting": (4,), "trees": (1,), "environment": (1,)}
-    assert feedback_breakdown(hand_engine, FeedbackFilter(Period(date(2025, 1, 1), date(2025, 2, 1))), "district").empty
+    assert feedback_breakdown(hand_engine, FeedbackFilter(Period(date(2025, 1, 1), date(2025, 2, 1))), "commune").empty
     with pytest.raises(ValueError, match="breakdown"):
         feedback_breakdown(hand_engine, FeedbackFilter(MARCH), "ward")
 
@@ -425,7 +427,7 @@ def test_series_by_month(hand_engine):
 
 
 def test_series_filters_and_bad_freq(hand_engine):
-    frame = feedback_series(hand_engine, FeedbackFilter(MARCH, district="482"), "day")
+    frame = feedback_series(hand_engine, FeedbackFilter(MARCH, unit="20107"), "day")
     assert series_dict(frame, "received", "processed") == {date(2026, 3, 10): (1, 1), date(2026, 3, 17): (1, 0)}
     assert feedback_series(hand_engine, FeedbackFilter(Period(date(2025, 1, 1), date(2025, 2, 1))), "week").empty
     with pytest.raises(ValueError, match="freq"):
@@ -455,7 +457,8 @@ def assert_same_kpis(rolled, raw) -> None:
             assert a == pytest.approx(b, rel=HIST_REL), name
 
 
-UNITS = ["474", "478", "479", "480", "482", "999", ""]
+# district codes (placed before 1 July 2025 only), commune codes (19753: Thuận Lộc, then Phú Xuân)
+UNITS = ["474", "478", "479", "19753", "19918", "20107", "999", ""]
 CATS = ["lighting", "trees", "environment", "water", "traffic_violation"]
 CHANS = ["hue_s", "hotline", "web", "social"]
 STATUS_P = {"received": 0.05, "verified": 0.04, "assigned": 0.04, "in_progress": 0.07, "resolved": 0.7,
@@ -485,6 +488,8 @@ def random_reports(n: int, seed: int) -> pd.DataFrame:
         "description": "",
         "address": "",
         "unit_code": rng.choice(UNITS, size=n),
+        "district_code": "",  # the store places them
+        "commune_code": "",
         "lat": np.nan,
         "lon": np.nan,
         "channel": rng.choice(CHANS, size=n),
@@ -519,7 +524,7 @@ def random_filters(seed: int) -> list[FeedbackFilter]:
         length = int(rng.choice([1, 3, 17, 45, 90, 200, 420]))
         out.append(FeedbackFilter(
             Period(start, start + timedelta(days=length)),
-            district=rng.choice([None, None, "474", "482", "999", ""]),
+            unit=rng.choice([None, None, "474", "482", "19753", "20107", "999", ""]),
             category=rng.choice([None, None, "lighting", "water"]),
             channel=rng.choice([None, None, None, "hue_s", "web"]),
         ))

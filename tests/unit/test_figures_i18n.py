@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from ioc.domain.units import UnitMap
 from ioc.i18n import (
     fmt_hours,
     fmt_int,
@@ -120,10 +121,27 @@ def test_report_export_has_local_times_names_and_safe_text() -> None:
     out = reports_export(frame, HUE, "vi", {})
     row = out.iloc[0]
     assert row["Lĩnh vực"] == "Chiếu sáng công cộng"
-    assert row["Địa bàn"] == "Không xác định (999)"
+    assert row["Đơn vị hành chính (lúc tiếp nhận)"] == "Không xác định (999)"
+    assert row["Xã, phường hiện nay"] == ""
     assert row["Tiếp nhận lúc"] == "02/01/2026 00:30"
     text = csv_text(out)
     assert "'@team" in text and "'-1 Lê Lợi" in text
+
+
+def test_report_export_names_the_unit_of_the_day_and_the_current_commune() -> None:
+    """Codes are reused: 474 is Thành phố Huế in 2024 and Quận Thuận Hóa in 2025; 19753 Phường
+    Thuận Lộc before 1 July 2025, Phường Phú Xuân after."""
+    frame = pd.DataFrame([
+        {"external_id": "A", "unit_code": "474", "commune_code": "", "received_at": datetime(2024, 3, 1, 2, 0)},
+        {"external_id": "B", "unit_code": "474", "commune_code": "", "received_at": datetime(2025, 3, 1, 2, 0)},
+        {"external_id": "C", "unit_code": "19753", "commune_code": "19753", "received_at": datetime(2025, 6, 30, 16, 59)},
+        {"external_id": "D", "unit_code": "19753", "commune_code": "19753", "received_at": datetime(2025, 6, 30, 17, 0)},
+    ])
+    out = reports_export(frame, HUE, "en", UnitMap.default())
+    assert out["Unit (when received)"].tolist() == ["Thành phố Huế", "Quận Thuận Hóa", "Phường Thuận Lộc",
+                                                    "Phường Phú Xuân"]
+    assert out["Current commune / ward"].tolist() == ["", "", "Phường Phú Xuân", "Phường Phú Xuân"]
+    assert out["Current commune / ward code"].tolist() == ["", "", "19753", "19753"]
 
 
 # --- popups: citizen text never becomes HTML ---------------------------------------------------
@@ -160,11 +178,16 @@ def test_map_geojson_is_lean_and_rounded() -> None:
 
 
 def test_overdue_rows_keep_text_as_text_and_times_local() -> None:
-    frame = pd.DataFrame([_report(description=NASTY, unit_code="474", channel="hue_s",
-                                  due_at=datetime(2026, 11, 20, 1, 0), overdue_hours=150.0)])
-    row = overdue_rows(frame, HUE, "vi", {"474": "Thành phố Huế"})[0]
+    frame = pd.DataFrame([_report(description=NASTY, unit_code="19753", commune_code="19753", channel="hue_s",
+                                  due_at=datetime(2026, 11, 20, 1, 0), overdue_hours=150.0),
+                          _report(unit_code="19753", commune_code="19753", received_at=datetime(2025, 3, 1, 3, 0))])
+    row, old = overdue_rows(frame, HUE, "vi", UnitMap.default())
     assert row["description"] == NASTY  # the grid renders text; escaping here would show &lt;
-    assert row["district"] == "Thành phố Huế"
+    assert (row["unit"], row["commune"], row["district"]) == ("Phường Phú Xuân", "Phường Phú Xuân", "Phường Phú Xuân")
+    # the same code before 1 July 2025 was another ward, mapped to today's
+    assert (old["unit"], old["commune"]) == ("Phường Thuận Lộc", "Phường Phú Xuân")
+    assert old["district"] == "Phường Thuận Lộc → Phường Phú Xuân"
+    assert overdue_rows(frame.head(1), HUE, "vi", {"19753": "P. Phú Xuân"})[0]["unit"] == "P. Phú Xuân"
     assert row["received_txt"] == "26/11/2026 10:00" and row["received_sort"] == "2026-11-26 10:00"
     assert row["due_txt"] == "20/11/2026 08:00"
     assert row["overdue_days"] == 6.2 and row["overdue_txt"] == "6,2"
@@ -271,22 +294,28 @@ def test_trend_bucket_size_follows_the_period(days: int, freq: str) -> None:
 
 def test_good_query_gives_the_filter() -> None:
     query, problems = parse_feedback_query(
-        {"from": "2026-01-01", "to": "2026-11-27", "district": "474", "category": "lighting", "channel": "hue_s"},
+        {"from": "2026-01-01", "to": "2026-11-27", "unit": "19753", "category": "lighting", "channel": "hue_s"},
         TODAY)
     assert problems == []
     assert (query.period.start, query.period.end) == (date(2026, 1, 1), date(2026, 11, 27))
-    assert (query.district, query.category, query.channel) == ("474", "lighting", "hue_s")
+    assert (query.unit, query.category, query.channel) == ("19753", "lighting", "hue_s")
     assert query.last_day == date(2026, 11, 26)
-    assert query.search("en") == ("?from=2026-01-01&to=2026-11-27&district=474&category=lighting&channel=hue_s"
+    assert query.search("en") == ("?from=2026-01-01&to=2026-11-27&unit=19753&category=lighting&channel=hue_s"
                                   "&lang=en")
+
+
+def test_an_old_district_link_still_gives_the_filter() -> None:
+    query, problems = parse_feedback_query({"from": "2024-01-01", "to": "2025-01-01", "district": "474"}, TODAY)
+    assert problems == [] and query.unit == "474" and query.dims() == {"district_code": "474"}
+    assert query.search("vi") == "?from=2024-01-01&to=2025-01-01&unit=474&lang=vi"
 
 
 def test_missing_params_give_the_last_365_days_and_everything() -> None:
     query, problems = parse_feedback_query({}, TODAY)
     assert problems == []
     assert (query.start, query.end) == (date(2025, 11, 27), date(2026, 11, 27))
-    assert (query.district, query.category, query.channel) == (None, None, None)
-    assert parse_feedback_query({"district": "", "category": "  "}, TODAY) == (query, [])
+    assert (query.unit, query.category, query.channel) == (None, None, None)
+    assert parse_feedback_query({"unit": "", "district": "", "category": "  "}, TODAY) == (query, [])
 
 
 def test_bad_date_is_reported_by_name_and_falls_back() -> None:
@@ -311,21 +340,21 @@ def test_from_after_the_default_end_blames_from() -> None:
 
 
 def test_bad_codes_and_channels_are_reported_and_dropped() -> None:
-    query, problems = parse_feedback_query({"district": "<b>", "channel": "fax", "category": "lighting"}, TODAY)
-    assert (query.district, query.channel, query.category) == (None, None, "lighting")
-    assert [(p.param, p.reason) for p in problems] == [("district", "reason_code"), ("channel", "reason_choice")]
+    query, problems = parse_feedback_query({"unit": "<b>", "channel": "fax", "category": "lighting"}, TODAY)
+    assert (query.unit, query.channel, query.category) == (None, None, "lighting")
+    assert [(p.param, p.reason) for p in problems] == [("unit", "reason_code"), ("channel", "reason_choice")]
     assert problems[1].message("en") == ("Parameter 'channel' is not valid: 'fax' (not a known value). "
                                          "Using the default: all.")
 
 
-def test_unknown_district_code_is_a_valid_filter() -> None:
-    query, problems = parse_feedback_query({"district": "999"}, TODAY)
-    assert query.district == "999" and problems == []
+def test_unknown_unit_code_is_a_valid_filter() -> None:
+    query, problems = parse_feedback_query({"unit": "99999"}, TODAY)
+    assert query.unit == "99999" and problems == []
 
 
 def test_repeated_param_takes_the_last() -> None:
-    query, _ = parse_feedback_query({"district": ["474", "479"]}, TODAY)
-    assert query.district == "479"
+    query, _ = parse_feedback_query({"unit": ["19753", "19774"]}, TODAY)
+    assert query.unit == "19774"
 
 
 def test_lang_param() -> None:
