@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from ioc.domain.air_quality import EnvRecords, EnvStation, validate_observation
 from ioc.domain.aqi import hourly_aqi, nowcast
 from ioc.domain.aqi_series import hourly_aqi_frame
-from ioc.kpi.environment import EnvFilter, environment_kpis, quality_by_station
+from ioc.kpi.environment import EnvFilter, environment_kpis, quality_by_station, stations_frame
 from ioc.kpi.periods import Period
 from ioc.store.environment import ingest, load_observations
 from ioc.store.schema_environment import alerts, env_aqi_daily, env_aqi_hourly, env_observations, env_stations
@@ -75,7 +75,10 @@ def test_upsert_newer_wins_and_same_is_unchanged(engine: Engine):
     assert (row["value"], row["source"], row["updated_at"]) == (22.5, "other", datetime(2026, 3, 1, 19))
     with engine.connect() as conn:
         station = conn.execute(select(env_stations)).mappings().one()
-    assert (station["name"], station["unit_code"], station["parameters"]) == ("Trạm 1", "474", "pm25")
+    assert (station["name"], station["unit_code"], station["parameters"]) == ("Trạm 1", "19789", "pm25")
+    # placed by position: today's commune (Phường Thuận Hóa), and the district-level unit it lay in
+    # on 30 June 2025 (Quận Thuận Hóa), for periods viewed by the old districts
+    assert (station["commune_code"], station["district_code"]) == ("19789", "474")
     assert station["first_hour"] == T0 and station["last_hour"] == T0
 
 
@@ -234,13 +237,18 @@ def test_kpis_for_a_small_network(engine: Engine):
         24, 20, 0, 4]
 
 
-def test_district_filter(engine: Engine):
+def test_unit_filter_by_commune_or_district(engine: Engine):
+    """Stations carry their current commune and the district they lay in before 1 July 2025: a
+    commune code (5 digits) filters by the first, a district code (3 digits) by the second."""
     stations = [EnvStation("A", "Trạm A", 16.47, 107.59, unit_code="474", parameters=("pm25",)),
                 EnvStation("B", "Trạm B", 16.40, 107.70, unit_code="479", parameters=("pm25",))]
     ingest(engine, "src", EnvRecords(stations, pm_series("A", T0, [10.0] * 3) + pm_series("B", T0, [10.0] * 3)),
            HUE, now=NOW)
-    kpis = environment_kpis(engine, EnvFilter(Period(date(2026, 3, 2), date(2026, 3, 3)), district="479"), HUE, NOW)
-    assert kpis.stations == 1 and list(kpis.aqi_now) == ["B"]
+    day = Period(date(2026, 3, 2), date(2026, 3, 3))
+    for unit, expected in (("479", ["B"]), ("19975", ["B"]), ("19753", ["A"]), ("475", ["A"]), ("19774", [])):
+        kpis = environment_kpis(engine, EnvFilter(day, unit=unit), HUE, NOW)
+        assert (kpis.stations, list(kpis.aqi_now)) == (len(expected), expected), unit
+    assert stations_frame(engine, EnvFilter(day, unit="19975"))["station_id"].tolist() == ["B"]
 
 
 def test_simulator_history_and_live_agree(engine: Engine):

@@ -17,7 +17,14 @@ from sqlalchemy import Engine, select
 
 from ioc.domain.feedback import FAMILY, validate_report
 from ioc.domain.histogram import hist_bin
-from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_series, first_received
+from ioc.kpi.feedback import (
+    FeedbackFilter,
+    feedback_breakdown,
+    feedback_kpis,
+    feedback_kpis_raw,
+    feedback_series,
+    first_received,
+)
 from ioc.kpi.periods import Period
 from ioc.store import schema, schema_feedback
 from ioc.store.feedback import (
@@ -30,6 +37,7 @@ from ioc.store.feedback import (
     records_frame,
 )
 from ioc.store.ingest import IngestResult
+from layouts.query import parse_feedback_query
 
 SOURCE = "hue_s"
 ROLLUP_INT_MEASURES = [m for m in ROLLUP_MEASURES if m != "res_hours_sum"]
@@ -238,15 +246,91 @@ def test_moves_leave_no_empty_rollup_rows(engine, tz):
 # --------------------------------------------------------------------------- unknown units, deadlines, times
 
 
-def test_unknown_unit_code_is_kept(engine, tz):
-    put(engine, tz, report("PA-20", unit_code="999"), report("PA-21", unit_code=""), report("PA-22", unit_code=None))
+def test_unknown_unit_code_falls_back_to_the_position(engine, tz):
+    """A code not in force on the record's date does not place it: its position does (the
+    commune in force then, Phường Thuận Hóa here); without a position the record has no unit."""
+    put(engine, tz, report("PA-20", unit_code="999"), report("PA-21", unit_code="", lat=None, lon=None),
+        report("PA-22", unit_code=None, lat=None, lon=None))
     assert count_reports(engine) == 3
-    assert [r["unit_code"] for r in stored_rows(engine)] == ["999", "", ""]
-    assert rollup_sums(engine, "d", "unit_code") == {
-        (date(2026, 3, 10), ""): (2, 0, 0, 0, 0), (date(2026, 3, 10), "999"): (1, 0, 0, 0, 0)}
+    assert [(r["unit_code"], r["district_code"], r["commune_code"]) for r in stored_rows(engine)] == [
+        ("19789", "", "19789"), ("", "", ""), ("", "", "")]
+    assert rollup_sums(engine, "d", "commune_code") == {
+        (date(2026, 3, 10), ""): (2, 0, 0, 0, 0), (date(2026, 3, 10), "19789"): (1, 0, 0, 0, 0)}
     period = Period(date(2026, 3, 1), date(2026, 4, 1))
-    assert feedback_kpis(engine, FeedbackFilter(period, district="999"), tz, datetime(2026, 3, 11)).received == 1
-    assert feedback_kpis(engine, FeedbackFilter(period, district=""), tz, datetime(2026, 3, 11)).received == 2
+    assert feedback_kpis(engine, FeedbackFilter(period, unit="19789"), tz, datetime(2026, 3, 11)).received == 1
+    assert feedback_kpis(engine, FeedbackFilter(period, unit="999"), tz, datetime(2026, 3, 11)).received == 0
+    assert feedback_kpis(engine, FeedbackFilter(period, unit=""), tz, datetime(2026, 3, 11)).received == 2
+
+
+# --------------------------------------------------------------------------- the 1 July 2025 change
+
+# Phường Thuận Lộc (19753, in Quận Phú Xuân 475 from 2025-01-01) became part of Phường Phú Xuân,
+# which kept the code 19753; Phường Phú Hội (19777 … in Thành phố Huế 474 in 2024) and others
+# went to other wards. Positions: the centroid of the ward in force on the record's date.
+EVE, DAY_ONE = "2025-06-30T23:59:00+07:00", "2025-07-01T00:00:00+07:00"
+
+
+def _at(external_id: str, received: str, **over) -> dict:
+    return report(external_id, received_at=received, updated_at=received, due_at=None, **over)
+
+
+def test_records_either_side_of_1_july_2025_land_in_the_old_and_new_map(engine, tz):
+    put(engine, tz, _at("EVE", EVE, unit_code="19753", lat=None, lon=None),
+        _at("ONE", DAY_ONE, unit_code="19753", lat=None, lon=None),
+        _at("EVE-POS", EVE, unit_code="", lat=16.4785, lon=107.577),
+        _at("ONE-POS", DAY_ONE, unit_code="", lat=16.4785, lon=107.577))
+    rows = {r["external_id"]: (r["unit_code"], r["district_code"], r["commune_code"]) for r in stored_rows(engine)}
+    # 30/06 23:59 local (16:59 UTC): Phường Thuận Lộc of Quận Phú Xuân, mapped to today's Phường Phú Xuân
+    assert rows["EVE"] == ("19753", "475", "19753")
+    # 01/07 00:00 local (30/06 17:00 UTC): Phường Phú Xuân, no district level any more
+    assert rows["ONE"] == ("19753", "", "19753")
+    # by position: a ward of Quận Phú Xuân the evening before, Phường Phú Xuân the next minute
+    assert rows["EVE-POS"][1:] == ("475", "19753") and rows["EVE-POS"][0] != ""
+    assert rows["ONE-POS"] == ("19753", "", "19753")
+    assert stored_row(engine, "EVE")["received_at"] == datetime(2025, 6, 30, 16, 59)
+    assert stored_row(engine, "ONE")["received_at"] == datetime(2025, 6, 30, 17, 0)
+    # the day rollups split at local midnight: the district column only before the change
+    sums = rollup_sums(engine, "d", "district_code")
+    assert sums == {(date(2025, 6, 30), "475"): (2, 0, 0, 0, 0), (date(2025, 7, 1), ""): (2, 0, 0, 0, 0)}
+
+
+def test_a_new_commune_counts_records_from_both_sides_and_an_old_district_its_own_days(engine, tz):
+    """Phú Xuân (19753) over 2024–2026 counts its records of every date, the older ones mapped
+    through the official conversion; Thành phố Huế (474) over 2024 counts that year's records."""
+    put(engine, tz,
+        _at("2024-HUE", "2024-05-10T09:00:00+07:00", unit_code="19753", lat=None, lon=None),  # Thuận Lộc, TP Huế
+        _at("2025-PX", "2025-03-10T09:00:00+07:00", unit_code="19753", lat=None, lon=None),  # Thuận Lộc, Q. Phú Xuân
+        _at("2025-TH", "2025-03-10T09:00:00+07:00", unit_code="474", lat=None, lon=None),  # Quận Thuận Hóa
+        _at("2026-PX", "2026-03-10T09:00:00+07:00", unit_code="19753", lat=None, lon=None),  # Phường Phú Xuân
+        _at("2026-KL", "2026-03-10T09:00:00+07:00", unit_code="19774", lat=None, lon=None),  # Phường Kim Long
+        _at("2024-HT", "2024-05-10T09:00:00+07:00", unit_code="479", lat=None, lon=None))  # Thị xã Hương Thủy
+    rows = {r["external_id"]: (r["unit_code"], r["district_code"], r["commune_code"]) for r in stored_rows(engine)}
+    assert rows["2024-HUE"] == ("19753", "474", "19753")
+    assert rows["2025-PX"] == ("19753", "475", "19753")
+    assert rows["2025-TH"] == ("474", "474", "")  # known by district only, no position: no commune
+    assert rows["2026-PX"] == ("19753", "", "19753")
+    now = datetime(2026, 12, 1)
+    wide = Period(date(2024, 1, 1), date(2027, 1, 1))
+    for flt in (FeedbackFilter(wide, unit="19753"),):
+        assert feedback_kpis(engine, flt, tz, now).received == 3
+        assert feedback_kpis_raw(engine, flt, tz, now).received == 3
+    # a district-level code means that unit of the time: 474 is Thành phố Huế in 2024 …
+    year_2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
+    assert feedback_kpis(engine, FeedbackFilter(year_2024, unit="474"), tz, now).received == 1
+    assert feedback_kpis(engine, FeedbackFilter(year_2024, unit="479"), tz, now).received == 1
+    # … and Quận Thuận Hóa in 2025 (the code was reused); nothing after 1 July 2025
+    assert feedback_kpis(engine, FeedbackFilter(wide, unit="474"), tz, now).received == 2
+    assert feedback_kpis(engine, FeedbackFilter(Period(date(2025, 7, 1), date(2027, 1, 1)), unit="474"), tz,
+                         now).received == 0
+    # an old link (?district=474) gives the same view as ?unit=474
+    old, problems = parse_feedback_query({"from": "2024-01-01", "to": "2025-01-01", "district": "474"}, date(2026, 12, 1))
+    assert problems == [] and old == FeedbackFilter(year_2024, unit="474")
+    assert feedback_kpis(engine, old, tz, now).received == 1
+    # the breakdowns: by current commune over everything, by district of the time over 2024
+    by_commune = feedback_breakdown(engine, FeedbackFilter(wide), "commune").set_index("key")["received"]
+    assert by_commune.to_dict() == {"19753": 3, "": 2, "19774": 1}
+    by_district = feedback_breakdown(engine, FeedbackFilter(year_2024), "district").set_index("key")["received"]
+    assert by_district.to_dict() == {"474": 1, "479": 1}
 
 
 @pytest.mark.parametrize("explicit_calendar", [False, True], ids=["store-calendar", "given-calendar"])

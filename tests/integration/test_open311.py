@@ -269,7 +269,7 @@ def test_units_channels_ratings_and_categories(tmp_path: Path, server: FakeOpen3
                         extended_attributes={"rating": "acceptable", "channel": "hotline"}),
         open311_request("CODE", "2026-03-02T08:03:00+07:00", **closed, service_code="environment",
                         service_name=None, agency_responsible="Công ty Môi trường",
-                        extended_attributes={"district_code": "479", "rating": "Dissatisfied",
+                        extended_attributes={"district_code": "19975", "rating": "Dissatisfied",
                                              "resolution": "Duplicate"}),
         open311_request("AGENCY", "2026-03-02T08:04:00+07:00", agency_responsible="Sở Giao thông"),
     ]
@@ -277,14 +277,16 @@ def test_units_channels_ratings_and_categories(tmp_path: Path, server: FakeOpen3
     assert counts(run(ctx))["inserted"] == 5
     rows = stored(ctx)
 
-    assert (rows["CITY"]["unit_code"], rows["CITY"]["channel"], rows["CITY"]["status"]) == ("474", "hue_s", "received")
+    # placed by position in the commune in force on 2 March 2026 (Phường Thuận Hóa)
+    assert (rows["CITY"]["unit_code"], rows["CITY"]["channel"], rows["CITY"]["status"]) == ("19789", "hue_s", "received")
+    assert (rows["CITY"]["commune_code"], rows["CITY"]["district_code"]) == ("19789", "")
     assert (rows["HANOI"]["unit_code"], rows["HANOI"]["channel"]) == ("", "other")
     assert rows["HANOI"]["lat"] == pytest.approx(21.0285)
     assert rows["HANOI"]["rating"] is None  # an open report has no rating yet
     assert (rows["NOGEO"]["unit_code"], rows["NOGEO"]["rating"], rows["NOGEO"]["status"]) == ("", "acceptable",
                                                                                                "resolved")
     assert rows["NOGEO"]["resolved_at"] == datetime(2026, 3, 4, 3, 0)
-    assert rows["CODE"]["unit_code"] == "479"
+    assert (rows["CODE"]["unit_code"], rows["CODE"]["commune_code"]) == ("19975", "19975")  # the source's code
     assert (rows["CODE"]["status"], rows["CODE"]["rating"]) == ("rejected", "dissatisfied")
     assert (rows["CODE"]["category_code"], rows["CODE"]["category_name"]) == ("environment", "Môi trường, vệ sinh")
     assert rows["CODE"]["handling_unit"] == "Công ty Môi trường"

@@ -94,7 +94,9 @@ def test_stations_in_bbox_hourly_values_converted(tmp_path: Path, server: FakeOp
         st = {r["station_id"]: dict(r) for r in conn.execute(select(env_stations)).mappings()}
     assert set(st) == {"openaq-2001", "openaq-2002"}  # temperature only: not a station; Đà Nẵng: outside
     assert (st["openaq-2001"]["parameters"], st["openaq-2001"]["provider"]) == ("pm25,o3,co", "AirGradient")
-    assert st["openaq-2002"]["unit_code"] == "479"  # nearest district centroid: Hương Thủy
+    # nearest commune centroid: Phường Thanh Thủy; before 1 July 2025 it lay in Thị xã Hương Thủy
+    assert (st["openaq-2002"]["unit_code"], st["openaq-2002"]["commune_code"]) == ("19969", "19969")
+    assert st["openaq-2002"]["district_code"] == "479"
     rows = stored(ctx)
     first = net["hours"][0]
     # O3 0.05 ppm = 50 ppb → 50 × 48.00 / 24.45 = 98.16 µg/m³; CO 0.8 ppm → 800 × 28.010 / 24.45 = 916.48
