@@ -28,12 +28,15 @@ from layouts.shaping import unit_labels_geojson
 
 NOW_LIST_MAX = 20  # Dash renders every component of a list: keep the live lists short
 ACTIVE_LIST_MAX = 12
-CONTROLS = [State(ids.ENV_RANGE, "value"), State(ids.ENV_STATIONS, "value"), State(ids.ENV_CALENDAR_STATION, "value")]
+CONTROLS = [State(ids.ENV_RANGE, "value"), State(ids.ENV_STATIONS, "value"), State(ids.ENV_CALENDAR_STATION, "value"),
+            State(ids.ENV_UNIT, "value")]
 
 
-def query_from_controls(range_: str | None, stations: list[str] | None, calendar: str | None) -> EnvQuery:
+def query_from_controls(range_: str | None, stations: list[str] | None, calendar: str | None,
+                        unit: str | None = None) -> EnvQuery:
     """The controls' values as a query (an unknown range falls back to the default)."""
-    return parse_env_query({"range": range_ or "", "station": list(stations or []), "calendar": calendar or ""})[0]
+    return parse_env_query({"range": range_ or "", "station": list(stations or []), "calendar": calendar or "",
+                            "unit": unit or ""})[0]
 
 
 def station_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
@@ -89,7 +92,7 @@ def active_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    return environment_layout(ctx.settings, local_today(ctx), lang_pref, **params)
+    return environment_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -104,12 +107,13 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Input(ids.ENV_RANGE, "value"),
         Input(ids.ENV_STATIONS, "value"),
         Input(ids.ENV_CALENDAR_STATION, "value"),
+        Input(ids.ENV_UNIT, "value"),
         State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
-    def controls_to_url(range_, stations, calendar, lang):  # noqa: ANN001, ANN202
+    def controls_to_url(range_, stations, calendar, unit, lang):  # noqa: ANN001, ANN202
         """The view lives in the URL (no reload): a copied link reproduces it."""
-        return query_from_controls(range_, stations, calendar).search(page_lang(ctx, lang))
+        return query_from_controls(range_, stations, calendar, unit).search(page_lang(ctx, lang))
 
     @app.callback(
         Output(ids.ENV_TILES, "children"),
@@ -123,19 +127,21 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Output(ids.ENV_TOP_READY, "data"),
         Input(ids.ENV_VERSION, "data"),
         Input(ids.ENV_RANGE, "value"),
+        Input(ids.ENV_UNIT, "value"),
         State(ids.ENV_STATIONS, "value"),
         State(ids.ENV_CALENDAR_STATION, "value"),
         State(ids.PAGE_LANG, "data"),
         State(ids.ENV_TOP_READY, "data"),
         prevent_initial_call=True,
     )
-    def top(_version, range_, stations, calendar, lang, ready):  # noqa: ANN001, ANN202
+    def top(_version, range_, unit, stations, calendar, lang, ready):  # noqa: ANN001, ANN202
         """What a 1080-pixel screen shows first; the charts below follow once it is served
-        (ENV_TOP_READY), so they do not compete with it for the server on navigation."""
+        (ENV_TOP_READY), so they do not compete with it for the server on navigation. A commune
+        chosen: its stations only (tiles, map, list, the stations' dropdowns)."""
         lang = page_lang(ctx, lang)
-        query = query_from_controls(range_, stations, calendar)
+        query = query_from_controls(range_, stations, calendar, unit)
         kpis = data.page_kpis(ctx, query)
-        now = data.stations_now(ctx, lang, kpis)
+        now = data.stations_now(ctx, lang, kpis, query.unit)
         hours = [r["hour"] for r in now.rows if r["hour"]]
         note = t("env_as_of", lang, time=max(hours)) if hours else t("env_no_hour", lang)
         options = [{"label": r["name"], "value": r["id"]} for r in sorted(now.rows, key=lambda r: r["name"])]

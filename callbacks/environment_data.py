@@ -43,7 +43,8 @@ class StationsNow:
 
 
 def env_filter(ctx: Context, query: EnvQuery) -> env.EnvFilter:
-    return env.EnvFilter(query.period(local_today(ctx)))
+    """The KPI layer's filter: the range's local days and, when chosen, one commune's stations."""
+    return env.EnvFilter(query.period(local_today(ctx)), unit=query.unit)
 
 
 def page_kpis(ctx: Context, query: EnvQuery) -> env.EnvironmentKpis:
@@ -51,9 +52,11 @@ def page_kpis(ctx: Context, query: EnvQuery) -> env.EnvironmentKpis:
     return env.environment_kpis(ctx.engine, env_filter(ctx, query), ctx.tz, utcnow())
 
 
-def stations_now(ctx: Context, lang: str, kpis: env.EnvironmentKpis | None = None) -> StationsNow:
-    """Stations with their current AQI (from ``kpis`` when given, else read now)."""
-    stations = env.stations_frame(ctx.engine, env_filter(ctx, EnvQuery()))
+def stations_now(ctx: Context, lang: str, kpis: env.EnvironmentKpis | None = None,
+                 unit: str | None = None) -> StationsNow:
+    """Stations (of commune ``unit``, when given) with their current AQI (from ``kpis`` when
+    given, else read now)."""
+    stations = env.stations_frame(ctx.engine, env_filter(ctx, EnvQuery(unit=unit)))
     aqi_now = kpis.aqi_now if kpis is not None else env.current_aqi(ctx.engine, stations, utcnow())
     completeness = kpis.completeness if kpis is not None else {}
     return StationsNow(stations, aqi_now, shaping.station_rows(stations, aqi_now, completeness, ctx.tz, lang))

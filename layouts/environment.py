@@ -10,7 +10,7 @@ built by the Overview from the family's declaration.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import dash_ag_grid as dag
@@ -18,7 +18,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from ioc.domain.aqi import CATEGORIES
-from ioc.domain.units import HUE_CENTRE
+from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from layouts import ids
 from layouts.components import chart_card, csv_button, error_banner, fresh_badge
@@ -27,6 +27,7 @@ from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
 from layouts.feedback import GRID_THEME
 from layouts.figures import empty_figure, graph_config
 from layouts.query import parse_lang
+from layouts.shaping import unit_options
 
 EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 STATION_MARKER = {"variable": "dashExtensions.iocEnv.stationMarker"}
@@ -153,13 +154,26 @@ def _alerts_card(lang: str) -> html.Section:
     )
 
 
-def controls(query: Any, lang: str) -> html.Div:
+def unit_dropdown(query: Any, lang: str, units: UnitMap | None = None, today: date | None = None) -> dcc.Dropdown:
+    """The stations of one commune: today's 40 communes, grouped and searchable without diacritics."""
+    units = units or UnitMap.default()
+    day = today or units.changeover
+    options = unit_options(units, max(day, units.changeover), max(day, units.changeover) + timedelta(days=1), lang)
+    if query.unit and query.unit not in {o["value"] for o in options}:
+        options.append({"label": query.unit, "value": query.unit})
+    return dcc.Dropdown(id=ids.ENV_UNIT, options=options, value=query.unit, placeholder=t("unit_all", lang),
+                        clearable=True)
+
+
+def controls(query: Any, lang: str, units: UnitMap | None = None, today: date | None = None) -> html.Div:
     return html.Div(
         [
             html.Div([html.Label(t("env_range", lang), className="filter-label"),
                       dcc.RadioItems(id=ids.ENV_RANGE, value=query.range, className="seg", inline=True,
                                      options=[{"label": t(f"env_range_{r}", lang), "value": r} for r in RANGES])],
                      className="filter filter-range"),
+            html.Div([html.Label(t("unit_filter", lang), className="filter-label"), unit_dropdown(query, lang, units, today)],
+                     className="filter filter-unit"),
             html.Div([html.Label(t("env_stations_pick", lang), className="filter-label"),
                       dcc.Dropdown(id=ids.ENV_STATIONS, options=[{"label": s, "value": s} for s in query.stations],
                                    value=list(query.stations), multi=True, placeholder=t("env_stations_all", lang))],
@@ -170,8 +184,9 @@ def controls(query: Any, lang: str) -> html.Div:
     )
 
 
-def layout(settings: Any, today: date, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The page for ``?range=…&station=…&calendar=…&lang=…`` (``today`` local)."""
+def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: UnitMap | None = None,
+           **params: Any) -> html.Div:
+    """The page for ``?range=…&station=…&calendar=…&unit=…&lang=…`` (``today`` local)."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
     query, problems = parse_env_query(params)
     if lang_problem:
@@ -185,7 +200,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             dcc.Download(id=ids.ENV_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("environment", "page-fresh"),
-            controls(query, lang),
+            controls(query, lang, unit_map, today),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.ENV_TILES, className="tiles tiles-6"),
             html.Div([_map_card(settings, lang), _now_card(lang)], className="row row-main env-row-main"),
             html.Div(

@@ -41,6 +41,7 @@ class EnvQuery:
     range: str = DEFAULT_RANGE
     stations: tuple[str, ...] = ()
     calendar: str | None = None
+    unit: str | None = None  # the stations of one current commune (or a district-level unit of before 1 July 2025)
 
     def period(self, today: date) -> Period:
         """Local days covering the range: 24 h → yesterday and today; 7 d / 30 d → the last 7 / 30 days."""
@@ -56,6 +57,8 @@ class EnvQuery:
         params += [("station", s) for s in self.stations]
         if self.calendar:
             params.append(("calendar", self.calendar))
+        if self.unit:
+            params.append(("unit", self.unit))
         if lang:
             params.append(("lang", lang))
         return "?" + urlencode(params)
@@ -73,7 +76,7 @@ def _values(params: Mapping[str, object], name: str) -> list[str]:
 
 
 def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[Problem]]:
-    """Validate ``?range=7d&station=…&calendar=…``; a bad value falls back and is reported."""
+    """Validate ``?range=7d&station=…&calendar=…&unit=…``; a bad value falls back and is reported."""
     problems: list[Problem] = []
     query = EnvQuery()
     ranges = _values(params, "range")
@@ -92,7 +95,12 @@ def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[Proble
     if cal and not _CODE.match(cal[-1]):
         problems.append(Problem("calendar", cal[-1][:80], "reason_code", "default_all"))
         cal = []
-    return replace(query, stations=tuple(dict.fromkeys(stations)), calendar=cal[-1] if cal else None), problems
+    unit = _values(params, "unit") or _values(params, "district")
+    if unit and not _CODE.match(unit[-1]):
+        problems.append(Problem("unit", unit[-1][:80], "reason_code", "default_all"))
+        unit = []
+    return replace(query, stations=tuple(dict.fromkeys(stations)), calendar=cal[-1] if cal else None,
+                   unit=unit[-1] if unit else None), problems
 
 
 def lang_of(params: Mapping[str, object], fallback: str) -> str:

@@ -122,3 +122,14 @@ def test_text_colour_and_csv_neutralised():
              "lat": 16.4, "lon": 107.5}]
     text = csv_text(stations_export(rows, "vi"))
     assert text.startswith("\ufeff") and "'=HYPERLINK" in text
+
+
+def test_the_commune_filter_is_in_the_url_and_an_old_district_link_is_read() -> None:
+    from layouts.environment_shaping import parse_env_query as parse
+
+    query, problems = parse({"range": "7d", "unit": "19975"})
+    assert problems == [] and query.unit == "19975"
+    assert query.search("vi") == "?range=7d&unit=19975&lang=vi"
+    assert parse({"district": "479"})[0].unit == "479"
+    query, problems = parse({"unit": "<b>"})
+    assert query.unit is None and [(p.param, p.reason) for p in problems] == [("unit", "reason_code")]
