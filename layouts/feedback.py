@@ -44,8 +44,9 @@ def _filters(query: Selection, today: date, lang: str, units: UnitMap) -> html.D
     """The filter bar; the unit dropdown lists the current communes (and, for a period before
     1 July 2025, the district-level units of then), searchable without diacritics."""
     options = unit_options(units, query.start, query.end, lang)
-    if query.unit and query.unit not in {o["value"] for o in options}:
-        options.append({"label": query.unit, "value": query.unit})  # what the URL asked for stays visible
+    if query.unit and query.unit not in {o["value"] for o in options}:  # what the URL asked for stays visible
+        known = units.version(query.unit)
+        options.append({"label": known.name if known else query.unit, "value": query.unit})
     return filter_bar(BAR, query, today, lang, {
         "category": CATEGORY.options(lang, data=CATEGORIES, current=query.category), "unit": options})
 

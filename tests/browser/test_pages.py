@@ -125,14 +125,14 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
 # 2 ------------------------------------------------------------------------------------------
 
 
-def check_feedback_tiles_equal_cli(page: Page, app: RunningApp, district: str | None) -> None:
+def check_feedback_tiles_equal_cli(page: Page, app: RunningApp, unit: str | None) -> None:
     start, end = past_period(60)
     params = {"from": start.isoformat(), "to": end.isoformat()}
-    if district:
-        params["district"] = district
+    if unit:
+        params["unit"] = unit
     page.goto(feedback_url(app, **params))
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
-    tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, district=district)
+    tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, unit=unit)
     assert cli["received"] > 100 and cli["processed"] > 0 and cli["rated_share"] is not None
 
     # The shown text agrees with the raw value, in Vietnamese number format.
@@ -154,14 +154,14 @@ def check_feedback_tiles_equal_cli(page: Page, app: RunningApp, district: str | 
     expect(page.locator("#fb-dates")).to_have_value(dmy(start))
     expect(page.locator("#fb-preset-value")).to_have_text("Tùy chọn")
     expect(page.locator("#fb-map-note")).to_have_text(f"Hiển thị {vi_int(cli['received'])} phản ánh")
-    if district:
-        expect(page.locator("#fb-district-value")).to_have_text("Thành phố Huế")
-    shot(page, f"feedback-kpis-{district or 'all'}")
+    if unit:
+        expect(page.locator("#fb-unit-value")).to_have_text("Phường Phú Xuân")
+    shot(page, f"feedback-kpis-{unit or 'all'}")
 
 
 def test_feedback_tiles_equal_cli_for_an_explicit_period(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     check_feedback_tiles_equal_cli(page, app, None)
-    check_feedback_tiles_equal_cli(page, app, "474")
+    check_feedback_tiles_equal_cli(page, app, "19753")
     console.assert_clean()
 
 
@@ -173,17 +173,21 @@ def test_map_charts_and_sortable_overdue_grid(page: Page, app: RunningApp, conso
     page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat()}))
     wait_feedback_ready(page)
 
-    # Map: one Leaflet container, clustered report markers, district names drawn as text.
+    # Map: one Leaflet container, clustered report markers, the 40 communes' names drawn as text.
     expect(page.locator("#fb-map.leaflet-container")).to_have_count(1)
     assert page.locator("#fb-map .marker-cluster").count() > 5
-    # (short names: "Huế", "Phú Vang", without "Thành phố", "Huyện", so neighbours do not overlap)
-    expect(page.locator("#fb-map .unit-label").filter(has_text=re.compile(r"^Huế$"))).to_have_count(1)
-    expect(page.locator("#fb-map .unit-label").filter(has_text=re.compile(r"^Phú Vang$"))).to_have_count(1)
+    # (short names: "Phú Xuân", "Vỹ Dạ", without "Phường", "Xã", so neighbours overlap less)
+    expect(page.locator("#fb-map .unit-label")).to_have_count(40)
+    expect(page.locator("#fb-map .unit-label").filter(has_text=re.compile(r"^Phú Xuân$"))).to_have_count(1)
+    expect(page.locator("#fb-map .unit-label").filter(has_text=re.compile(r"^A Lưới 1$"))).to_have_count(1)
 
-    # Charts: plotly SVG with data in each; the district breakdown has the nine district-level units.
+    # Charts: plotly SVG with data in each; the "by area" chart ranks today's communes (40 at most,
+    # and records without a place), and a period after 1 July 2025 cannot be grouped by district.
     for key in CHARTS:
         expect(page.locator(f"#fb-chart-{key} .main-svg").first).to_be_visible()
-    assert page.locator("#fb-chart-district .barlayer .point").count() == 9
+    assert 20 <= page.locator("#fb-chart-district .barlayer .point").count() <= 41
+    expect(page.locator("#fb-area-by input[value='district']")).to_be_disabled()
+    expect(page.locator("#fb-unit-note")).to_have_text("")
     assert page.locator("#fb-chart-category .barlayer .point").count() >= 5
     assert page.locator("#fb-chart-channel .pielayer .slice").count() >= 2
     assert page.locator("#fb-chart-trend .barlayer .point").count() >= 50  # daily buckets over 60 days
@@ -226,30 +230,32 @@ def test_filter_lives_in_the_url_and_a_reload_reproduces_the_view(page: Page, ap
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
     all_received = int(read_tiles(page, FB_TILES)["received"].raw)
 
-    # Choose "Thị xã Hương Thủy" (479) in the district dropdown.
-    page.locator("#fb-district").click()
-    option = page.locator(".dash-dropdown-option").filter(has=page.locator("input[value='479']"))
-    expect(option).to_have_text("Thị xã Hương Thủy")
+    # Choose "Phường Phú Xuân" (19753) in the unit dropdown, typed without diacritics.
+    page.locator("#fb-unit").click()
+    page.locator(".dash-dropdown-search").fill("phu xuan")
+    option = page.locator(".dash-dropdown-option").filter(has=page.locator("input[value='19753']"))
+    expect(option).to_have_text("Phường Phú Xuân")
+    shot(page, "feedback-unit-dropdown-search")
     option.click()
-    page.wait_for_url(re.compile(r"[?&]district=479(&|$)"))
+    page.wait_for_url(re.compile(r"[?&]unit=19753(&|$)"))
     params = search_params(page)
     assert params["from"] == start.isoformat() and params["to"] == end.isoformat(), params
-    expect(page.locator("#fb-district-value")).to_have_text("Thị xã Hương Thủy")
-    tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, district="479")
+    expect(page.locator("#fb-unit-value")).to_have_text("Phường Phú Xuân")
+    tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, unit="19753")
     assert 0 < cli["received"] < all_received
     link = page.url
 
     page.reload()
     assert page.url == link
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
-    expect(page.locator("#fb-district-value")).to_have_text("Thị xã Hương Thủy")
+    expect(page.locator("#fb-unit-value")).to_have_text("Phường Phú Xuân")
     expect(page.locator("#fb-dates")).to_have_value(dmy(start))
-    again, _ = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, district="479")
+    again, _ = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, unit="19753")
     assert again["received"].raw == tiles["received"].raw  # a past period: the count cannot move
     assert {k: t.text for k, t in again.items() if k != "overdue"} == \
            {k: t.text for k, t in tiles.items() if k != "overdue"}
 
-    shot(page, "feedback-district-479-after-reload")
+    shot(page, "feedback-unit-19753-after-reload")
     console.assert_clean()
 
 
@@ -321,15 +327,21 @@ def test_english_labels_and_number_format(page: Page, app: RunningApp, console: 
 
     # The VI/EN switch keeps the filters in the URL.
     start, end = past_period(30)
-    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat(), "district": "474"}))
+    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat(), "unit": "19753"}))
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
     assert read_tiles(page, FB_TILES)["received"].label == "Tiếp nhận"
     page.locator("#lang-en").click()
     page.wait_for_url(re.compile(r"lang=en"))
     params = search_params(page)
-    assert (params["from"], params["to"], params["district"]) == (start.isoformat(), end.isoformat(), "474")
+    assert (params["from"], params["to"], params["unit"]) == (start.isoformat(), end.isoformat(), "19753")
     expect(page.locator(f"{FB_TILES} .tile[data-kpi='received'] .tile-label")).to_have_text("Received")
     expect(page.locator("#nav-feedback")).to_have_text("Field feedback")
+    # An old link (?district=474) still opens: the district of before, noted as ended for this period.
+    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat(), "district": "474",
+                                   "lang": "en"}))
+    wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
+    expect(page.locator("#fb-unit-note")).to_contain_text("District-level units ended on 1 July 2025")
+    expect(page.locator("#fb-unit-value")).to_contain_text("Quận Thuận Hóa")
     console.assert_clean()
 
 
