@@ -71,9 +71,20 @@ def control(flt: Filter, control_id: str, lang: str, value: Any = None, options:
             minimum_nights=0, number_of_months_shown=2, updatemode="bothdates")
     if options is None:
         options = flt.options(lang, current=value, label=label)
-    extra = {"multi": True} if flt.kind == "multi" else {}
+    extra: dict[str, Any] = {"multi": True} if flt.kind == "multi" else {}
+    if len(options) > LONG_LIST:  # a long list (the 40 communes): a taller menu, words of the page's language
+        extra.update(maxHeight=LONG_LIST_HEIGHT, labels=dropdown_labels(lang))
     return dcc.Dropdown(id=control_id, options=list(options), value=value, placeholder=t(flt.placeholder, lang),
                         clearable=True, **extra)
+
+
+LONG_LIST = 15
+LONG_LIST_HEIGHT = 420  # px: ten options or so (the default, 200 px, shows three)
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """The dropdown's own words (its search box, no match) in the page's language."""
+    return {"search": t("dropdown_search", lang), "no_options_found": t("dropdown_no_match", lang)}
 
 
 def filter_bar(bar: FilterBar, selection: Selection, today: date, lang: str,

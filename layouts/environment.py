@@ -22,6 +22,7 @@ from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from layouts import ids
 from layouts.components import chart_card, csv_button, error_banner, fresh_badge
+from layouts.controls import LONG_LIST_HEIGHT, dropdown_labels
 from layouts.environment_figures import category_label, text_colour
 from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
 from layouts.feedback import GRID_THEME
@@ -162,7 +163,7 @@ def unit_dropdown(query: Any, lang: str, units: UnitMap | None = None, today: da
     if query.unit and query.unit not in {o["value"] for o in options}:
         options.append({"label": query.unit, "value": query.unit})
     return dcc.Dropdown(id=ids.ENV_UNIT, options=options, value=query.unit, placeholder=t("unit_all", lang),
-                        clearable=True)
+                        clearable=True, maxHeight=LONG_LIST_HEIGHT, labels=dropdown_labels(lang))
 
 
 def controls(query: Any, lang: str, units: UnitMap | None = None, today: date | None = None) -> html.Div:
