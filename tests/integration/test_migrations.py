@@ -1,0 +1,342 @@
+"""Schema migrations (Alembic, ``ioc/store/migrations``) on real stores, SQLite and PostgreSQL.
+
+An "older store" is made the way the release before migrations left one: every revision up to
+``0001_baseline`` run on an empty database (its frozen schema and seed), rows written in that
+schema's format (reflected from the database, never from the live metadata), and the
+``alembic_version`` table removed where a test needs a store that release made.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from ioc import cli
+from ioc.config import settings
+from ioc.store import migrate
+from ioc.store.db import init_db, make_engine
+
+BASELINE = migrate.BASELINE
+UTC_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, the default IOC_TIMEZONE
+
+
+def utc(local: str) -> datetime:
+    """A local wall time in Huế as the store keeps it: naive UTC."""
+    return datetime.fromisoformat(local) - UTC_OFFSET
+
+
+@pytest.fixture
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # noqa: ANN201
+    """``python -m ioc ARGS`` in process (cli.main) on ``url``: (exit code, stdout, stderr)."""
+    from ioc.context import context
+
+    def run(url: str, *args: str) -> tuple[int, str, str]:
+        for name in [k for k in os.environ if k.startswith("IOC_")]:
+            monkeypatch.delenv(name)
+        monkeypatch.setenv("IOC_DATABASE_URL", url)
+        settings.cache_clear()
+        context.cache_clear()
+        capsys.readouterr()
+        code = cli.main(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    yield run
+    settings.cache_clear()
+    context.cache_clear()
+
+
+def other_store(request: pytest.FixtureRequest, store_url: str, tmp_path) -> str:  # noqa: ANN001
+    """A second empty store of the same dialect as ``store_url``."""
+    if store_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'other.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def baseline_store(url: str) -> Engine:
+    """An empty database upgraded to ``0001_baseline``: the schema and seed of the release before
+    migrations."""
+    engine = make_engine(url)
+    assert migrate.upgrade(engine, BASELINE) == (None, BASELINE)
+    return engine
+
+
+def forget_alembic(engine: Engine) -> None:
+    """Make the store look as the release before migrations left it: no ``alembic_version``."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+
+
+def insert(engine: Engine, table: str, rows: list[dict[str, Any]]) -> None:
+    """Rows into ``table`` as the database defines it now (reflected), not the live metadata."""
+    with engine.begin() as conn:
+        reflected = sa.Table(table, sa.MetaData(), autoload_with=conn)
+        conn.execute(sa.insert(reflected), rows)
+
+
+def count(engine: Engine, table: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+
+
+def column_values(engine: Engine, table: str, column: str, order: str = "external_id") -> list[Any]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.exec_driver_sql(f"SELECT {column} FROM {table} ORDER BY {order}")]
+
+
+# --- rows in the baseline's format ----------------------------------------------------------
+
+#: (external_id, old unit code, lat, lon, local received time): two old districts, either side of
+#: the 2025-07-01 changeover, and one a year before.
+FEEDBACK = [
+    ("fb-1", "474", 16.4690, 107.5800, "2024-03-05 09:30"),   # Thành phố Huế, 2024
+    ("fb-2", "483", 16.1600, 107.6900, "2024-11-20 14:00"),   # Huyện Nam Đông, 2024
+    ("fb-3", "474", 16.4650, 107.5900, "2025-06-30 23:59"),   # last minute before the changeover
+    ("fb-4", "474", 16.4650, 107.5900, "2025-07-01 00:00"),   # first minute after it
+    ("fb-5", "478", 16.4900, 107.7000, "2025-06-30 23:59"),
+    ("fb-6", "483", 16.1600, 107.6900, "2025-07-01 00:00"),
+]
+
+
+def feedback_rows(now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for i, (ext, unit, lat, lon, local) in enumerate(FEEDBACK):
+        received = utc(local)
+        closed = i % 2 == 0
+        rows.append({
+            "source": "legacy", "external_id": ext, "category_code": "moi_truong", "category_name": "Môi trường",
+            "description": "", "address": "", "unit_code": unit, "lat": lat, "lon": lon, "channel": "hue_s",
+            "status": "resolved" if closed else "received", "handling_unit": "",
+            "received_at": received, "due_at": received + timedelta(days=5),
+            "resolved_at": received + timedelta(days=1) if closed else None, "rating": None,
+            "updated_at": now, "ingested_at": now,
+        })
+    return rows
+
+
+TRAFFIC = [
+    ("tv-1", "474", 16.4700, 107.5850, "2024-06-01 08:15"),
+    ("tv-2", "479", 16.3300, 107.6500, "2025-06-30 23:59"),
+    ("tv-3", "474", 16.4600, 107.6000, "2025-07-01 00:00"),
+]
+
+
+def traffic_rows(now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for ext, unit, lat, lon, local in TRAFFIC:
+        detected = utc(local)
+        rows.append({
+            "source": "legacy", "external_id": ext, "detected_at": detected, "violation_type": "red_light",
+            "vehicle_class": "car", "status": "detected", "channel": "citizen", "camera_code": "",
+            "unit_code": unit, "lat": lat, "lon": lon, "address": "", "description": "", "plate_raw": "75A-123.45",
+            "plate": "75A-123.45", "plate_status": "valid", "evidence_url": "", "fine_vnd": None, "fine_flag": "none",
+            "decree": None, "fine_min_vnd": None, "fine_max_vnd": None, "verified_at": None, "notice_sent_at": None,
+            "paid_at": None, "rating": None,
+            "hour_of_week": datetime.fromisoformat(local).weekday() * 24 + datetime.fromisoformat(local).hour,
+            "updated_at": now, "ingested_at": now,
+        })
+    return rows
+
+
+ADMIN = [
+    ("ad-1", "district", "474", "2024-09-10 08:00"),
+    ("ad-2", "district", "483", "2025-06-30 15:00"),
+    ("ad-3", "province", "46.TTPVHCC", "2025-07-01 08:00"),
+]
+
+
+def admin_rows(now: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for ext, level, unit, local in ADMIN:
+        received = utc(local)
+        rows.append({
+            "source": "legacy", "external_id": ext, "procedure_code": "H.CN.01", "field": "cong_thuong",
+            "level": level, "unit_code": unit, "channel": "online", "online_mode": "full_process",
+            "status": "resolved", "received_at": received, "due_at": received + timedelta(days=20),
+            "effective_due_at": received + timedelta(days=20), "resolved_at": received + timedelta(days=3),
+            "returned_at": None, "pauses": None, "pause_count": 0, "paid_online": True, "fee_required": True,
+            "digitised": False, "rating": None, "bucket": "early", "elapsed_hours": 24.0,
+            "updated_at": now, "ingested_at": now,
+        })
+    return rows
+
+
+def station_rows(now: datetime) -> list[dict[str, Any]]:
+    return [{"station_id": "hue-1", "name": "Trạm Huế", "lat": 16.4637, "lon": 107.5909, "unit_code": "474",
+             "provider": "legacy", "parameters": "pm25", "simulated": False, "source": "legacy",
+             "first_hour": None, "last_hour": None, "updated_at": now}]
+
+
+RECORD_TABLES = ("feedback_reports", "traffic_violations", "admin_dossiers", "env_stations")
+
+
+def older_store(url: str) -> Engine:
+    """A store at ``0001_baseline`` holding records in that schema's format."""
+    engine = baseline_store(url)
+    now = datetime(2025, 7, 2, 3, 0)
+    insert(engine, "feedback_reports", feedback_rows(now))
+    insert(engine, "traffic_violations", traffic_rows(now))
+    insert(engine, "admin_dossiers", admin_rows(now))
+    insert(engine, "env_stations", station_rows(now))
+    return engine
+
+
+def rollup_total(engine: Engine, table: str, measure: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql(f"SELECT coalesce(sum({measure}), 0) FROM {table} WHERE grain = 'd'")
+                   .scalar_one())
+
+
+# --- the schema a store ends with -----------------------------------------------------------
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Tables, columns (type, nullability), keys and indexes (with their predicate) as the
+    database reports them; ``alembic_version`` left out."""
+    out: dict[str, Any] = {}
+    with engine.connect() as conn:
+        insp = sa.inspect(conn)
+        for table in sorted(set(insp.get_table_names()) - {"alembic_version"}):
+            columns = {c["name"]: (str(c["type"]), c["nullable"]) for c in insp.get_columns(table)}
+            pk = insp.get_pk_constraint(table)["constrained_columns"]
+            uniques = sorted((u["name"], tuple(u["column_names"])) for u in insp.get_unique_constraints(table))
+            if conn.dialect.name == "sqlite":
+                rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                            "AND tbl_name = ? AND sql IS NOT NULL", (table,)).all()
+                without_rowid = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                                     (table,)).scalar_one().rstrip().upper().endswith("WITHOUT ROWID")
+            else:
+                rows = conn.exec_driver_sql(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                    "(SELECT conname FROM pg_constraint)", (table,)).all()
+                without_rowid = None
+            indexes = sorted((name, " ".join(sql.split())) for name, sql in rows)
+            out[table] = {"columns": columns, "pk": pk, "uniques": uniques, "indexes": indexes,
+                          "without_rowid": without_rowid}
+    return out
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_a_new_store_is_at_head(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert migrate.stamped(conn) == migrate.head()
+    assert migrate.current(engine) == migrate.head()
+    init_db(engine)  # opens again, nothing to do
+    assert migrate.current(engine) == migrate.head()
+
+
+def test_an_empty_database_upgraded_to_head_has_the_schema_of_a_new_store(
+        request: pytest.FixtureRequest, store_url: str, tmp_path) -> None:  # noqa: ANN001
+    migrated = make_engine(store_url)
+    created = make_engine(other_store(request, store_url, tmp_path))
+    try:
+        assert migrate.upgrade(migrated) == (None, migrate.head())
+        init_db(created)
+        assert schema_of(migrated) == schema_of(created)
+        assert "ix_feedback_open" in dict(schema_of(migrated)["feedback_reports"]["indexes"])
+    finally:
+        migrated.dispose()
+        created.dispose()
+
+
+def test_the_baseline_has_the_partial_indexes_with_their_predicate(store_url: str) -> None:
+    engine = baseline_store(store_url)
+    try:
+        indexes = {**dict(schema_of(engine)["feedback_reports"]["indexes"]),
+                   **dict(schema_of(engine)["admin_dossiers"]["indexes"])}
+        for name, statuses in (("ix_feedback_open", ("received", "verified", "assigned", "in_progress")),
+                               ("ix_admin_open", ("new", "in_progress", "supplement_requested"))):
+            assert " WHERE " in indexes[name]
+            assert all(f"'{s}'" in indexes[name].split(" WHERE ", 1)[1] for s in statuses), indexes[name]
+        assert count(engine, "holidays") > 300 and count(engine, "categories") > 0  # the baseline's seed
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar() == "1"
+    finally:
+        engine.dispose()
+
+
+def test_a_store_of_the_release_before_migrations_is_recognised_and_kept(store_url: str, run_cli) -> None:  # noqa: ANN001
+    engine = older_store(store_url)
+    forget_alembic(engine)
+    counts = {t: count(engine, t) for t in RECORD_TABLES}
+    try:
+        with engine.connect() as conn:
+            assert migrate.stamped(conn) is None
+        assert migrate.current(engine) == BASELINE
+
+        code, out, err = run_cli(store_url, "db", "upgrade")
+
+        assert code == 0, err
+        assert f"{BASELINE} → {migrate.head()}" in out or f"already at {migrate.head()}" in out
+        with engine.connect() as conn:
+            assert migrate.stamped(conn) == migrate.head()
+        assert {t: count(engine, t) for t in RECORD_TABLES} == counts
+        assert column_values(engine, "feedback_reports", "external_id") == [f[0] for f in FEEDBACK]
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(store_url: str, run_cli) -> None:  # noqa: ANN001
+    engine = older_store(store_url)
+    try:
+        assert run_cli(store_url, "db", "upgrade")[0] == 0
+        before = {t: count(engine, t) for t in (*RECORD_TABLES, "feedback_rollup", "units")}
+
+        code, out, err = run_cli(store_url, "db", "upgrade")
+
+        assert code == 0, err
+        assert f"already at {migrate.head()} (head), no migration to run" in out
+        assert "rebuilt" not in out
+        assert {t: count(engine, t) for t in before} == before
+        assert migrate.upgrade(engine) == (migrate.head(), migrate.head())
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_creates_a_new_store_at_head_and_db_current_says_so(store_url: str, run_cli) -> None:  # noqa: ANN001
+    code, out, _ = run_cli(store_url, "db", "current")
+    assert code == 0 and out.startswith("empty database")
+
+    code, out, err = run_cli(store_url, "db", "upgrade")
+    assert code == 0, err
+    assert f"new store created at {migrate.head()} (head)" in out
+
+    code, out, _ = run_cli(store_url, "db", "current")
+    assert (code, out) == (0, f"{migrate.head()} (head)\n")
+    engine = make_engine(store_url)
+    try:
+        assert count(engine, "units") > 0 and count(engine, "holidays") > 300  # seeded
+    finally:
+        engine.dispose()
+
+
+def test_db_history_lists_every_revision_oldest_first(tmp_path, run_cli) -> None:  # noqa: ANN001
+    code, out, _ = run_cli(f"sqlite:///{tmp_path / 'unused.db'}", "db", "history")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{BASELINE}:") or lines[0].startswith(f"{BASELINE} (head):")
+    assert lines[-1].startswith(f"{migrate.head()} (head):")
+    assert len(lines) == len(migrate.history())
+    assert not (tmp_path / "unused.db").exists()  # history reads the revisions, not the store
+
+
+def test_a_store_of_an_unknown_revision_is_refused(store_url: str, run_cli) -> None:  # noqa: ANN001
+    engine = make_engine(store_url)
+    try:
+        init_db(engine)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+        with pytest.raises(migrate.UnknownStore, match="9999_from_the_future"):
+            init_db(engine)
+        code, _, err = run_cli(store_url, "db", "upgrade")
+        assert code == 2
+        assert "9999_from_the_future" in err and "newer version" in err
+    finally:
+        engine.dispose()
