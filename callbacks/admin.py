@@ -104,7 +104,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     @app.callback(Output(ids.AD_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
-        return unit_labels_geojson(units(ctx))
+        return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
     @app.callback(Output(ids.AD_RANKING, "rowData"), Output(ids.AD_RANKING_NOTE, "children"),
                   Output(ids.AD_BEST, "children"), Output(ids.AD_WORST, "children"), *LIVE, prevent_initial_call=True)

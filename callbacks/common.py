@@ -8,7 +8,7 @@ from typing import Any
 from dash import Input, Output, State
 
 from ioc.context import Context
-from ioc.domain.units import Unit
+from ioc.domain.units import UnitMap
 from ioc.i18n import resolve_lang
 from ioc.kpi.periods import to_local
 from ioc.store.db import load_units, utcnow
@@ -20,15 +20,15 @@ def local_today(ctx: Context) -> date:
     return to_local(utcnow(), ctx.tz).date()
 
 
-def units(ctx: Context) -> list[Unit]:
-    """Every unit in the store (units are data, not code)."""
+def units(ctx: Context) -> UnitMap:
+    """Every unit version in the store (units are data, not code)."""
     with ctx.engine.connect() as conn:
         return load_units(conn)
 
 
 def unit_rows(ctx: Context) -> list[tuple[str, str, str]]:
-    """(code, name, level) of every unit in the store."""
-    return [(u.code, u.name, u.level) for u in units(ctx)]
+    """(code, name, level) of the latest version of every unit code in the store."""
+    return [(u.code, u.name, u.level) for u in units(ctx).latest()]
 
 
 def unit_names(ctx: Context) -> dict[str, str]:

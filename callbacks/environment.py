@@ -147,7 +147,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     @app.callback(Output(ids.ENV_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
-        return unit_labels_geojson(units(ctx))
+        return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
     @app.callback(
         Output(ids.env_chart("series"), "figure"),

@@ -92,7 +92,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     @app.callback(Output(ids.FB_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
-        return unit_labels_geojson(units(ctx))
+        return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
     chart_outputs = [Output(ids.chart(key), "figure") for key in ids.CHART_KEYS]
 

@@ -82,7 +82,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
 
     @app.callback(Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
-        return unit_labels_geojson(units(ctx))
+        return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
     @app.callback(*[Output(ids.tr_chart(k), "figure") for k in ids.TR_CHART_KEYS], *AFTER_TOP,
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)

@@ -29,9 +29,10 @@ from data_sources.simulation import concat_nonempty, local_date, local_days, run
 from data_sources.simulator import DISTRICT_WEIGHTS
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
 from ioc.domain.admin_clock import DAY_US, HOUR_US, WorkClock
-from ioc.domain.admin_units import PROVINCIAL_CENTRE, generated_communes
+from ioc.domain.admin_units import PROVINCIAL_CENTRE_CODE, levels_on, one_stop_units
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.local_time import to_utc, utcnow
+from ioc.domain.units import UnitMap
 from ioc.sources import Batch, Collector
 
 YEARLY_DOSSIERS = 1_000_000
@@ -62,19 +63,45 @@ _OFFICE_HOURS = np.array([0, 0, 0, 0, 0, 0, 0, 3, 9, 10, 9, 6, 1, 2, 8, 9, 7, 2,
 _ONLINE_HOURS = np.array([1, .5, .3, .3, .4, .8, 2, 4, 6, 7, 7, 6, 4, 4, 6, 6, 6, 5, 5, 6, 6, 5, 3, 2], dtype=float)
 
 
-def _units_by_level() -> dict[str, tuple[list[str], np.ndarray]]:
-    districts = list(DISTRICT_WEIGHTS)
-    communes = generated_communes()
-    per_district = {d: sum(1 for c in communes if c.parent_code == d) for d in districts}
-    commune_w = np.array([DISTRICT_WEIGHTS[c.parent_code] / per_district[c.parent_code] for c in communes])
-    return {
-        "province": ([PROVINCIAL_CENTRE.code], np.array([1.0])),
-        "district": (districts, np.array([DISTRICT_WEIGHTS[d] for d in districts])),
-        "commune": ([c.code for c in communes], commune_w),
-    }
+@lru_cache(maxsize=8)
+def _units_by_level(epoch: int, day: date) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The one-stop units in force on ``day`` (one answer per stretch between map changes) and
+    their weights: a district's weight (domain.md §2's activity shares) spread over its
+    communes; from 1 July 2025 each commune weighs what its territory weighed on 30 June."""
+    del epoch  # the cache key
+    units = UnitMap.default()
+    in_force = one_stop_units(units, day)
+    eve = units.eve
+    old_share = {}
+    for c in (u for u in units.on(eve) if u.level == "commune"):
+        district = units.district_of(c, eve)
+        old_share[c.code] = DISTRICT_WEIGHTS.get(district, 0.05) / max(
+            1, sum(1 for x in units.on(eve) if x.level == "commune" and units.district_of(x, eve) == district))
+    out: dict[str, tuple[list[str], np.ndarray]] = {"province": ([PROVINCIAL_CENTRE_CODE], np.array([1.0]))}
+    districts = [u for u in in_force if u.level == "district"]
+    if districts:
+        out["district"] = ([u.code for u in districts], np.array([DISTRICT_WEIGHTS.get(u.code, 0.05) for u in districts]))
+    communes = [u for u in in_force if u.level == "commune"]
+    if day >= units.changeover:
+        weight = {c.code: 0.0 for c in communes}
+        for old, new, default in units.conversion:
+            if default and new in weight:
+                weight[new] += old_share.get(old, 0.0)
+        out["commune"] = ([c.code for c in communes], np.array([max(weight[c.code], 1e-3) for c in communes]))
+    else:
+        out["commune"] = ([c.code for c in communes],
+                          np.array([DISTRICT_WEIGHTS.get(units.district_of(c, day), 0.05) for c in communes]))
+    return out
 
 
-_UNITS = _units_by_level()
+def _level_share(day: date) -> dict[str, float]:
+    """The share of dossiers per one-stop level on ``day``: from 1 July 2025 the district level's
+    procedures go to the commune centres."""
+    if "district" in levels_on(day):
+        return LEVEL_SHARE
+    return {"province": LEVEL_SHARE["province"], "commune": LEVEL_SHARE["commune"] + LEVEL_SHARE["district"]}
+
+
 _PROCS = {lv: [p for p in SEED_PROCEDURES if p.level == lv] for lv in LEVEL_SHARE}
 
 
@@ -118,15 +145,18 @@ def plan_day(seed: int, day: date, calendar: WorkCalendar, tz_name: str,
     from zoneinfo import ZoneInfo
 
     tz, clock, working = ZoneInfo(tz_name), WorkClock.of(calendar), calendar.is_working_day(day)
-    levels = np.array(list(LEVEL_SHARE))[_choice(rng, np.array(list(LEVEL_SHARE.values())), n)]
+    share_by_level = _level_share(day)
+    levels = np.array(list(share_by_level))[_choice(rng, np.array(list(share_by_level.values())), n)]
+    by_level = _units_by_level(UnitMap.default().epoch(day), day)
     unit, proc = np.empty(n, dtype=object), np.empty(n, dtype=object)
     channel = np.full(n, "in_person", dtype=object)
     share = online_share(day)
-    for lv in LEVEL_SHARE:
+    for lv in share_by_level:
         rows = np.flatnonzero(levels == lv)
-        codes, weights = _UNITS[lv]
+        codes, weights = by_level[lv]
         unit[rows] = np.array(codes, dtype=object)[_choice(rng, weights, len(rows))]
-        procs = [p for p in _PROCS[lv] if working or p.online_mode != "none"]
+        catalogue = _PROCS[lv] + (_PROCS["district"] if lv == "commune" and "district" not in share_by_level else [])
+        procs = [p for p in catalogue if working or p.online_mode != "none"]
         w = np.array([PROCEDURE_WEIGHTS[p.code] for p in procs], dtype=float)
         picked = _choice(rng, w, len(rows))
         proc[rows] = np.array([p.code for p in procs], dtype=object)[picked]

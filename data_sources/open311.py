@@ -46,7 +46,6 @@ from typing import Any
 from data_sources.http import HttpJsonClient
 from ioc.domain.feedback import CHANNELS, validate_report
 from ioc.domain.records import RecordError, parse_timestamp
-from ioc.domain.units import nearest_unit
 from ioc.sources import Batch, Collector, CollectorContext, ConfigurationError, Reject, SourceError, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -241,12 +240,9 @@ class Open311Collector(Collector):
         else:
             raise RecordError("status", f"unknown Open311 status {item.get('status')!r} (expected open or closed)")
         lat, lon = item.get("lat"), item.get("long")
-        unit = extra.get("district_code")
-        if unit in (None, ""):
-            try:
-                unit = nearest_unit(float(lat), float(lon), self.ctx.units)
-            except (TypeError, ValueError):
-                unit = ""
+        # The unit a server names (a commune or district code); the store places the record on
+        # its date by code, else by position.
+        unit = extra.get("commune_code") or extra.get("district_code") or ""
         channel = str(extra.get("channel") or "").strip().lower().replace("-", "_")
         code = item.get("service_code")
         return {

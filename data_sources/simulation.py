@@ -83,3 +83,30 @@ def live_batch(spec: SourceSpec, tz: ZoneInfo, watermark: str | None, max_life_d
     records = concat_nonempty(frames)
     return Batch(records=records, fetched=len(records),
                  watermark=json.dumps({"live_start": live_start.isoformat(), "until": now.isoformat()}))
+
+
+# --- where simulated records are: the map in force on their date ------------------------------
+
+# Generation geometry (where simulated activity concentrates): the district-level units of
+# 2023 with their centroids (domain.md §2), read from the units data. Records are then placed on
+# the map in force on their own date.
+def district_centroids() -> dict[str, tuple[float, float, str]]:
+    """code → (lat, lon, name) of the district-level units of 2023."""
+    from ioc.domain.units import UnitMap
+
+    return {u.code: (u.lat, u.lon, u.name) for u in UnitMap.default().on(date(2024, 1, 1)) if u.level == "district"}
+
+
+def place_on_day(day: date, lat: np.ndarray, lon: np.ndarray) -> tuple[list[str], list[str], list[str]]:
+    """For points of local ``day``: the commune in force (code and name) and the name of the
+    local government that handles it (the district-level unit before 1 July 2025, the commune
+    after)."""
+    from ioc.domain.units import UnitMap
+
+    units = UnitMap.default()
+    n = len(lat)
+    codes, districts, _current = units.place_many([day] * n, [""] * n, list(lat), list(lon))
+    names = {u.code: u.name for u in units.on(day)}
+    unit_names = [names.get(c, "") for c in codes]
+    authority = [names.get(d, "") if d else names.get(c, "") for c, d in zip(codes, districts, strict=True)]
+    return codes, unit_names, authority

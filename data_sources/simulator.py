@@ -22,11 +22,18 @@ import numpy as np
 import pandas as pd
 
 from data_sources import simulation
-from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days
+from data_sources.simulation import (
+    concat_nonempty,
+    district_centroids,
+    live_batch,
+    local_date,
+    local_days,
+    place_on_day,
+)
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CATEGORIES, DEFAULT_DUE_WORKING_DAYS
 from ioc.domain.local_time import utcnow
-from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.domain.units import PROVINCE_BBOX
 from ioc.sources import Batch, Collector
 
 YEARLY_REPORTS = 9_500
@@ -46,8 +53,7 @@ RESOLUTION_MEDIAN_H = 55.0
 RESOLUTION_SIGMA = 0.85
 MAX_LIFE_DAYS = 75
 
-_DISTRICT_NAMES = {u.code: u.name for u in SEED_UNITS}
-_CENTROIDS = {u.code: (u.lat, u.lon) for u in SEED_UNITS if u.level == "district"}
+_CENTROIDS = {code: (lat, lon) for code, (lat, lon, _name) in district_centroids().items()}
 _AGENCY = {
     "traffic_violation": "Công an {d}",
     "security": "Công an {d}",
@@ -116,6 +122,8 @@ def _plan_day(seed: int, day: date, rate: float, prefix: str, calendar: WorkCale
     spread = np.array([DISTRICT_SPREAD.get(d, 0.045) for d in districts])
     lat = np.clip(centre[:, 0] + rng.normal(0, 1, n) * spread, PROVINCE_BBOX[1], PROVINCE_BBOX[3])
     lon = np.clip(centre[:, 1] + rng.normal(0, 1, n) * spread, PROVINCE_BBOX[0], PROVINCE_BBOX[2])
+    lat, lon = np.round(lat, 5), np.round(lon, 5)
+    unit_codes, unit_names, authority = place_on_day(day, lat, lon)
     due_local = calendar.add_working_days_array(local.to_numpy(), DEFAULT_DUE_WORKING_DAYS)
     due = pd.DatetimeIndex(due_local).tz_localize(tz_name).tz_convert("UTC").tz_localize(None)
     def h(values, unit):  # noqa: ANN001, ANN202 - whole seconds keep stored times tidy
@@ -144,12 +152,12 @@ def _plan_day(seed: int, day: date, rate: float, prefix: str, calendar: WorkCale
         "category_code": categories,
         "category_name": [CATEGORIES[c][0] for c in categories],
         "description": texts,
-        "address": [f"{num} {s}, {_DISTRICT_NAMES[d]}" for num, s, d in zip(numbers, streets, districts, strict=True)],
-        "unit_code": districts,
-        "lat": np.round(lat, 5),
-        "lon": np.round(lon, 5),
+        "address": [f"{num} {s}, {u}" for num, s, u in zip(numbers, streets, unit_names, strict=True)],
+        "unit_code": unit_codes,
+        "lat": lat,
+        "lon": lon,
         "channel": channels,
-        "handling_unit": [_AGENCY[c].format(d=_DISTRICT_NAMES[d]) for c, d in zip(categories, districts, strict=True)],
+        "handling_unit": [_AGENCY[c].format(d=a) for c, a in zip(categories, authority, strict=True)],
         "received_at": received.to_numpy(),
         "due_at": due.to_numpy(),
         "verified_at": verified.to_numpy(),

@@ -12,14 +12,12 @@ or another extension than .csv/.xlsx fails the run. A family's subclass sets ``f
 from __future__ import annotations
 
 import csv
-import dataclasses
 from abc import abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ioc.domain.records import RecordError, parse_dmy
-from ioc.domain.units import nearest_unit
 from ioc.sources import Batch, Collector, Reject, SourceError
 
 CHUNK_ROWS = 20_000
@@ -75,20 +73,18 @@ class TabularFileCollector(Collector):
 
     @property
     def known_units(self) -> set[str]:
-        return {u.code for u in self.ctx.units}
+        return {u.code for u in self.ctx.units.units}
 
     def row(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A file row as the family's validation takes it: the known columns (absent: None),
         ``dd/mm/yyyy`` cells of the time columns read as local date-times."""
         return select_row(raw, (*self.required_columns, *self.optional_columns), self.time_columns)
 
-    def with_known_unit(self, record: R, locate: bool = True) -> R:
+    def with_known_unit(self, record: R) -> R:
         """``record`` checked against the deployment's units: an unknown ``unit_code`` is a
-        RecordError; an empty one becomes the unit nearest to the record's lat/lon if ``locate``."""
+        RecordError; an empty one is placed by the store (by the record's position, on its date)."""
         if record.unit_code and record.unit_code not in self.known_units:
             raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
-        if not record.unit_code and locate:
-            record = dataclasses.replace(record, unit_code=nearest_unit(record.lat, record.lon, self.ctx.units))
         return record
 
     # --- the reading, chunking and errors, shared ---

@@ -75,4 +75,4 @@ class TrafficFileCollector(TabularFileCollector):
 
     def record(self, raw: dict[str, Any]) -> Any:
         record = validate_violation(self.row(raw), naive_tz=self.ctx.tz)
-        return self.with_known_unit(record, locate=not record.camera_code and record.lat is not None)
+        return self.with_known_unit(record)

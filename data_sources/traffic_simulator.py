@@ -30,11 +30,18 @@ import numpy as np
 import pandas as pd
 
 from data_sources import simulation
-from data_sources.simulation import concat_nonempty, live_batch, local_date, local_days
+from data_sources.simulation import (
+    concat_nonempty,
+    district_centroids,
+    live_batch,
+    local_date,
+    local_days,
+    place_on_day,
+)
 from data_sources.traffic_sim_cameras import CAMERAS
 from ioc.domain.local_time import utcnow
 from ioc.domain.traffic import ViolationType, default_schedule
-from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.domain.units import PROVINCE_BBOX
 from ioc.sources import Batch, Collector
 
 V = ViolationType
@@ -76,8 +83,7 @@ VEHICLE_MIX = {"junction": (0.70, 0.24, 0.04, 0.02), "surveillance": (0.75, 0.20
 VEHICLES = ("motorbike", "car", "truck", "other")
 CITIZEN_DISTRICTS = {"474": 0.55, "479": 0.10, "480": 0.08, "478": 0.09, "482": 0.07, "476": 0.05, "477": 0.03,
                      "481": 0.02, "483": 0.01}
-_CENTROIDS = {u.code: (u.lat, u.lon) for u in SEED_UNITS if u.level == "district"}
-_NAMES = {u.code: u.name for u in SEED_UNITS}
+_CENTROIDS = {code: (lat, lon) for code, (lat, lon, _name) in district_centroids().items()}
 _STREETS = ["Lê Lợi", "Hùng Vương", "Trần Hưng Đạo", "Nguyễn Huệ", "Bà Triệu", "Điện Biên Phủ", "Phạm Văn Đồng",
             "Tố Hữu", "Quốc lộ 1A", "Quốc lộ 49", "Nguyễn Tất Thành", "Tỉnh lộ 10"]
 _TEXTS = {"wrong_way": "Xe máy chạy ngược chiều giờ tan trường", "signs_markings": "Ô tô dừng đỗ sai quy định, lấn vạch",
@@ -180,6 +186,8 @@ def _plan_day(seed: int, day: date, scale: float, prefix: str, tz_name: str) -> 
                    [c.lat if c else 0.0 for c in cam_of])
     lon = np.where(citizen, np.clip(centre[:, 1] + rng.normal(0, 1, n) * spread, PROVINCE_BBOX[0], PROVINCE_BBOX[2]),
                    [c.lon if c else 0.0 for c in cam_of])
+    lat, lon = np.round(lat, 5), np.round(lon, 5)
+    unit_codes, unit_names, _authority = place_on_day(day, lat, lon)
     plates = _plates(rng, vehicles)
     plates = np.where(citizen & (rng.random(n) < 0.4), "", plates)  # citizens often give no plate
     dismissed = rng.random(n) < np.where(citizen, CITIZEN_DISMISSED, CAMERA_DISMISSED)
@@ -205,11 +213,11 @@ def _plan_day(seed: int, day: date, scale: float, prefix: str, tz_name: str) -> 
         "camera_name": [c.name if c else "" for c in cam_of],
         "camera_kind": [c.kind if c else "" for c in cam_of],
         "camera_road": [c.road if c else "" for c in cam_of],
-        "unit_code": np.where(citizen, districts, [c.unit_code if c else "" for c in cam_of]),
-        "lat": np.round(lat, 5),
-        "lon": np.round(lon, 5),
-        "address": [f"{s}, {_NAMES[d]}" if cz else (c.name if c else "")
-                    for s, d, cz, c in zip(streets, districts, citizen, cam_of, strict=True)],
+        "unit_code": unit_codes,
+        "lat": lat,
+        "lon": lon,
+        "address": [f"{s}, {u}" if cz else (c.name if c else "")
+                    for s, u, cz, c in zip(streets, unit_names, citizen, cam_of, strict=True)],
         "description": [_TEXTS.get(t, "") if cz else "" for t, cz in zip(types, citizen, strict=True)],
         "plate": plates,
         "evidence_url": [_EVIDENCE.format(code=c.code, id=i) if c else "" for c, i in zip(cam_of, ids, strict=True)],

@@ -54,7 +54,7 @@ class Context:
     def collector_context(self, progress=None) -> CollectorContext:  # noqa: ANN001
         with self.engine.connect() as conn:
             calendar = load_calendar(conn)
-            units = tuple(load_units(conn))
+            units = load_units(conn)
         return CollectorContext(tz=self.tz, calendar=calendar, units=units,
                                 http_timeout_s=self.settings.http_timeout_s,
                                 page_cap=self.settings.open311_page_cap, progress=progress)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ioc.domain.calendar import WorkCalendar
-from ioc.domain.units import Unit
+from ioc.domain.units import UnitMap
 
 
 class SourceError(RuntimeError):
@@ -80,7 +80,7 @@ class CollectorContext:
 
     tz: ZoneInfo
     calendar: WorkCalendar
-    units: tuple[Unit, ...]
+    units: UnitMap
     http_timeout_s: float = 10.0
     page_cap: int = 1000
     progress: Callable[[int, int | None], None] | None = None

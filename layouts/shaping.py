@@ -8,16 +8,16 @@ text, or escaped where the consumer interprets HTML (Leaflet popups).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ioc.domain.feedback import STATUS_COLOURS
-from ioc.domain.units import short_name
+from ioc.domain.units import UnitMap, name_key, short_name
 from ioc.i18n import (
     category_label,
     channel_label,
@@ -124,7 +124,7 @@ def label_breakdown(frame: pd.DataFrame, by: str, lang: str, unit_names: Mapping
     """Add a ``label`` column (names in ``lang``) to a :func:`feedback_breakdown` frame."""
     frame = frame.copy()
     keys = frame["key"].fillna("").astype(str)
-    if by == "district":
+    if by in ("district", "commune"):
         frame["label"] = [unit_label(k, unit_names, lang) for k in keys]
     elif by == "category":
         frame["label"] = [category_label(k, lang, (stored_names or {}).get(k)) for k in keys]
@@ -135,14 +135,40 @@ def label_breakdown(frame: pd.DataFrame, by: str, lang: str, unit_names: Mapping
     return frame
 
 
-def district_options(unit_rows: list[tuple[str, str, str]], seen_codes: list[str], lang: str) -> list[dict]:
-    """Dropdown options: district-level units by name, then codes seen in data but unknown."""
-    names = {code: name for code, name, level in unit_rows}
-    options = [{"label": name, "value": code} for code, name, level in sorted(unit_rows, key=lambda r: r[1])
-               if level == "district"]
-    for code in sorted(c for c in seen_codes if c and c not in names):
-        options.append({"label": unit_label(code, names, lang), "value": code})
+def unit_options(units: UnitMap, start: date, end: date, lang: str, seen_codes: Iterable[str] = ()) -> list[dict]:
+    """The unit filter's options for a period of local dates ``[start, end)``: the current
+    communes grouped by kind (Phường, Xã), then, when the period reaches before 1 July 2025,
+    the district-level units of that time. Group headers are disabled options; each option's
+    ``search`` text is its name without diacritics, so typing "phu xuan" finds "Phú Xuân".
+    Codes seen in data but unknown come last, by code."""
+    options: list[dict] = []
+    communes = sorted(units.current_communes(), key=lambda u: (u.kind, name_key(u.name)))
+    for kind in dict.fromkeys(u.kind for u in communes):
+        group = [u for u in communes if u.kind == kind]
+        options.append({"label": t("unit_group_kind", lang, kind=kind, count=len(group)), "value": f"_group_{kind}",
+                        "disabled": True})
+        options += [{"label": u.name, "value": u.code, "search": f"{u.name} {name_key(u.name)} {u.code}"} for u in group]
+    if start < units.changeover:
+        last = min(end, units.changeover) - timedelta(days=1)
+        names: dict[str, list[str]] = {}
+        for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
+            for u in units.on(day):
+                if u.level == "district" and u.name not in names.setdefault(u.code, []):
+                    names[u.code].append(u.name)
+        if names:
+            options.append({"label": t("unit_group_districts", lang, day=units.changeover.strftime("%d/%m/%Y")),
+                            "value": "_group_district", "disabled": True})
+            options += [{"label": " / ".join(n), "value": code, "search": " ".join(n + [name_key(x) for x in n])}
+                        for code, n in sorted(names.items(), key=lambda kv: name_key(kv[1][-1]))]
+    known = {o["value"] for o in options}
+    for code in sorted(c for c in seen_codes if c and c not in known):
+        options.append({"label": code, "value": code})
     return options
+
+
+def spans_change(units: UnitMap, start: date, end: date) -> bool:
+    """Whether local dates ``[start, end)`` hold days on both sides of the unit map's change."""
+    return start < units.changeover < end
 
 
 def _esc(value: object) -> str:

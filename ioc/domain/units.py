@@ -1,17 +1,38 @@
-"""Administrative units as data: the seed for Thừa Thiên Huế (domain.md §2, as of 2023).
+"""Administrative units as effective-dated data (domain.md §2): which units were in force on a
+day, and where a record belongs.
 
-The hierarchy is not hard-wired: each unit names its parent, and the store holds them in a
-table that a deployment may edit (Huế abolished its district level in 2025).
+The units and the official old → new conversion are data files (``ioc/domain/data``, built by
+``scripts/build_units.py`` from the maintained open data and citing the resolutions); the store
+seeds its ``units`` table from them and a deployment may edit it. Nothing here knows Huế's
+history: change dates are the ``valid_from`` of the data.
+
+A unit version is ``(code, valid_from)``: GSO codes are reused (474 was Thành phố Huế, then Quận
+Thuận Hóa; 19753 was Phường Thuận Lộc, then Phường Phú Xuân). A unit's parent is named by code
+and resolved on the same day. GSO codes are fixed-width by level (province 2 digits, district 3,
+commune 5), which :func:`unit_column` relies on.
 """
 
 from __future__ import annotations
 
+import csv
 import math
-from dataclasses import dataclass
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import numpy as np
 
 PROVINCE_CODE = "46"
 PROVINCE_BBOX = (107.02, 15.99, 108.22, 16.74)  # lon_min, lat_min, lon_max, lat_max
 HUE_CENTRE = (16.4779, 107.5768)
+# 1 July 2025: two-tier local government, Huế's 40 communes (NQ 1675/NQ-UBTVQH15).
+CHANGEOVER = date(2025, 7, 1)
+DATA = Path(__file__).with_name("data")
+LEVELS = ("province", "district", "commune")
 
 
 @dataclass(frozen=True)
@@ -22,21 +43,29 @@ class Unit:
     parent_code: str | None
     lat: float | None
     lon: float | None
-    communes: int = 0
+    short_name: str = ""
+    kind: str = ""  # Phường, Xã, Thị trấn, Quận, Huyện, Thị xã, Thành phố, Tỉnh
+    area_km2: float | None = None
+    valid_from: date = date.min
+    valid_to: date | None = None  # inclusive; None: in force
+    source: str = ""
+
+    def in_force(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or short_name(self.name)
 
 
-SEED_UNITS: tuple[Unit, ...] = (
-    Unit("46", "Tỉnh Thừa Thiên Huế", "province", None, 16.47, 107.59),
-    Unit("474", "Thành phố Huế", "district", "46", 16.47, 107.59, 36),
-    Unit("479", "Thị xã Hương Thủy", "district", "46", 16.33, 107.65, 10),
-    Unit("480", "Thị xã Hương Trà", "district", "46", 16.42, 107.45, 9),
-    Unit("476", "Huyện Phong Điền", "district", "46", 16.50, 107.30, 16),
-    Unit("477", "Huyện Quảng Điền", "district", "46", 16.58, 107.50, 11),
-    Unit("478", "Huyện Phú Vang", "district", "46", 16.47, 107.71, 14),
-    Unit("482", "Huyện Phú Lộc", "district", "46", 16.28, 107.90, 17),
-    Unit("481", "Huyện A Lưới", "district", "46", 16.22, 107.22, 18),
-    Unit("483", "Huyện Nam Đông", "district", "46", 16.12, 107.68, 10),
-)
+@dataclass(frozen=True)
+class Placement:
+    """Where a record belongs: the unit in force on its day (finest level known), the
+    district-level unit in force then ('' from 1 July 2025) and the current commune."""
+
+    unit_code: str = ""
+    district_code: str = ""
+    commune_code: str = ""
 
 
 _KIND_PREFIXES = ("Thành phố ", "Thị xã ", "Thị trấn ", "Huyện ", "Quận ", "Phường ", "Xã ", "Tỉnh ")
@@ -51,26 +80,293 @@ def short_name(name: str) -> str:
     return name
 
 
+def name_key(name: str) -> str:
+    """A unit name folded for matching: no kind, no diacritics ("Thuỷ" = "Thủy" = "thuy"), no
+    case, no spaces or punctuation."""
+    base = short_name(name.strip())
+    folded = unicodedata.normalize("NFD", base.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in folded if c.isalnum() and not unicodedata.combining(c)).lower()
+
+
+def unit_column(code: str) -> str:
+    """The record column a unit filter constrains: ``district_code`` for a district-level code
+    (3 digits), ``commune_code`` otherwise (the current communes, 5 digits)."""
+    return "district_code" if len(code) == 3 else "commune_code"
+
+
 def in_province(lat: float | None, lon: float | None) -> bool:
-    if lat is None or lon is None:
+    if lat is None or lon is None or lat != lat or lon != lon:
         return False
     lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
     return lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
 
 
-def nearest_unit(lat: float | None, lon: float | None, units: list[Unit] | tuple[Unit, ...]) -> str:
-    """Code of the district-level unit whose centroid is nearest, or '' outside the province.
+def nearest(lat: float, lon: float, units: Iterable[Unit]) -> Unit | None:
+    """The unit whose centroid is nearest (equirectangular distance); units without a position
+    are skipped. Without outlines this approximates "the unit the point lies in"."""
+    best, best_d = None, math.inf
+    scale = math.cos(math.radians(lat))
+    for unit in units:
+        if unit.lat is None or unit.lon is None:
+            continue
+        d = (unit.lat - lat) ** 2 + ((unit.lon - lon) * scale) ** 2
+        if d < best_d:
+            best, best_d = unit, d
+    return best
 
-    Without boundary polygons this is an approximation; a source that knows the unit should
-    send it (Open311 ``extended_attributes.district_code``).
-    """
+
+def _date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _float(text: str) -> float | None:
+    return float(text) if text not in ("", None) else None
+
+
+def read_units(path: Path) -> list[Unit]:
+    """Unit versions from a CSV of ``hue_units.csv``'s shape ('#' lines are comments)."""
+    with path.open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return [Unit(code=r["code"], name=r["name"], level=r["level"], parent_code=r["parent_code"] or None,
+                     lat=_float(r["lat"]), lon=_float(r["lon"]), short_name=r["short_name"], kind=r["kind"],
+                     area_km2=_float(r["area_km2"]), valid_from=_date(r["valid_from"]) or date.min,
+                     valid_to=_date(r["valid_to"]), source=r["source"]) for r in rows]
+
+
+def read_conversion(path: Path) -> list[tuple[str, str, bool]]:
+    with path.open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return [(r["old_code"], r["new_code"], r["is_default"] == "1") for r in rows]
+
+
+@dataclass
+class UnitMap:
+    """Every version of every unit, and the conversion of the communes in force the day before
+    :data:`CHANGEOVER` to the communes from it."""
+
+    units: Sequence[Unit]
+    conversion: Sequence[tuple[str, str, bool]] = ()
+    changeover: date = CHANGEOVER
+    _epochs: list[date] = field(init=False, repr=False)
+    _on: dict[int, tuple[Unit, ...]] = field(init=False, repr=False, default_factory=dict)
+    _successors: dict[str, list[tuple[str, bool]]] = field(init=False, repr=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.units = tuple(self.units)
+        bounds = {u.valid_from for u in self.units if u.valid_from > date.min}
+        bounds |= {date.fromordinal(u.valid_to.toordinal() + 1) for u in self.units if u.valid_to is not None}
+        self._epochs = sorted(bounds)
+        for old, new, default in self.conversion:
+            self._successors.setdefault(old, []).append((new, default))
+
+    @classmethod
+    def default(cls) -> UnitMap:
+        """The shipped data (cached)."""
+        return _default_map()
+
+    # What was in force
+
+    def epoch(self, day: date) -> int:
+        """Index of the stretch of days between two changes that ``day`` falls in."""
+        return bisect_right(self._epochs, day)
+
+    def change_days(self) -> tuple[date, ...]:
+        """The days the map changed (a unit began or ended the day before)."""
+        return tuple(self._epochs)
+
+    def on(self, day: date) -> tuple[Unit, ...]:
+        """The units in force on ``day``, provinces first, then districts, then communes by code."""
+        key = self.epoch(day)
+        if key not in self._on:
+            rank = {level: i for i, level in enumerate(LEVELS)}
+            self._on[key] = tuple(sorted((u for u in self.units if u.in_force(day)),
+                                         key=lambda u: (rank.get(u.level, 9), u.code)))
+        return self._on[key]
+
+    def current_communes(self, today: date | None = None) -> tuple[Unit, ...]:
+        """The communes of the current map (on ``today``, never before the changeover)."""
+        day = max(today or self.changeover, self.changeover)
+        return tuple(u for u in self.on(day) if u.level == "commune")
+
+    def get(self, code: str, day: date) -> Unit | None:
+        return next((u for u in self.on(day) if u.code == code), None)
+
+    def latest(self) -> tuple[Unit, ...]:
+        """The latest version of every code (labels of codes met outside their dates)."""
+        best: dict[str, Unit] = {}
+        for u in self.units:
+            if u.code not in best or u.valid_from > best[u.code].valid_from:
+                best[u.code] = u
+        return tuple(best.values())
+
+    def version(self, code: str) -> Unit | None:
+        """The latest version of ``code`` (for labels of codes met outside their dates)."""
+        versions = [u for u in self.units if u.code == code]
+        return max(versions, key=lambda u: u.valid_from) if versions else None
+
+    def district_of(self, unit: Unit, day: date) -> str:
+        """The district-level unit ``unit`` belongs to on ``day`` ('' if none)."""
+        seen = 0
+        while unit is not None and unit.level != "district" and seen < 4:
+            unit = self.get(unit.parent_code or "", day)
+            seen += 1
+        return unit.code if unit is not None and unit.level == "district" else ""
+
+    def by_name(self, name: str, day: date) -> Unit | None:
+        """The unit in force on ``day`` named ``name`` (folded; the finest level wins)."""
+        key = name_key(name)
+        if not key:
+            return None
+        matches = [u for u in self.on(day) if name_key(u.name) == key or name_key(u.short_name) == key]
+        return max(matches, key=lambda u: LEVELS.index(u.level) if u.level in LEVELS else -1) if matches else None
+
+    # Where a record belongs
+
+    def place(self, day: date, code: str = "", name: str = "", lat: float | None = None,
+              lon: float | None = None) -> Placement:
+        """The unit a record of ``day`` belongs to: by code, else by name, else by position
+        (nearest commune centroid in force). See :class:`Placement`."""
+        unit = self.get(code, day) if code else None
+        if unit is None and name:
+            unit = self.by_name(name, day)
+        inside = in_province(lat, lon)
+        if (unit is None or unit.level != "commune") and inside:
+            communes = [u for u in self.on(day) if u.level == "commune"
+                        and (unit is None or unit.level != "district" or self.district_of(u, day) == unit.code)]
+            unit = nearest(lat, lon, communes) or unit
+        if unit is None:
+            return Placement()
+        district = self.district_of(unit, day)
+        return Placement(unit.code, district, self.current_commune(day, unit, lat, lon))
+
+    def current_commune(self, day: date, unit: Unit, lat: float | None, lon: float | None) -> str:
+        """The current commune of a record of ``day`` placed in ``unit``."""
+        if day >= self.changeover:
+            return unit.code if unit.level == "commune" else ""
+        inside = in_province(lat, lon)
+        if unit.level == "commune":
+            successors = self._successors.get(unit.code)  # codes were not reused before the changeover
+            if successors:
+                if len(successors) > 1 and inside:
+                    candidates = [self.get(code, self.changeover) for code, _ in successors]
+                    best = nearest(lat, lon, [c for c in candidates if c is not None])
+                    if best is not None:
+                        return best.code
+                return next((code for code, default in successors if default), successors[0][0])
+        if inside:
+            best = nearest(lat, lon, self.current_communes())
+            return best.code if best is not None else ""
+        return ""
+
+    @property
+    def eve(self) -> date:
+        return date.fromordinal(self.changeover.toordinal() - 1)
+
+    def place_many(self, days: Sequence[date], codes: Sequence[str], lats: Sequence[float | None],
+                   lons: Sequence[float | None]) -> tuple[list[str], list[str], list[str]]:
+        """:meth:`place` over columns (same answers), vectorised per stretch of days between
+        changes: the nearest-commune search is one array operation per chunk."""
+        n = len(days)
+        lat = np.array([np.nan if v is None else v for v in lats], dtype=float)
+        lon = np.array([np.nan if v is None else v for v in lons], dtype=float)
+        code = np.array([c or "" for c in codes], dtype=object)
+        epoch = np.array([self.epoch(d) for d in days], dtype=np.int64)
+        out_u = np.full(n, "", dtype=object)
+        out_d = np.full(n, "", dtype=object)
+        out_c = np.full(n, "", dtype=object)
+        lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
+        inside = (lat >= lat_min) & (lat <= lat_max) & (lon >= lon_min) & (lon <= lon_max)
+        for e in np.unique(epoch):
+            rows = np.flatnonzero(epoch == e)
+            day = days[int(rows[0])]
+            in_force = {u.code: u for u in self.on(day)}
+            communes = [u for u in self.on(day) if u.level == "commune" and u.lat is not None]
+            district_of = {u.code: self.district_of(u, day) for u in self.on(day)}
+            level = np.array([in_force[c].level if c in in_force else "" for c in code[rows]], dtype=object)
+            unit = np.where(level == "commune", code[rows], "").astype(object)
+            # By position: the nearest commune in force (within the given district, if any).
+            need = (level != "commune") & inside[rows]
+            if need.any() and communes:
+                idx = rows[need]
+                within = np.array([district_of.get(c.code, "") for c in communes], dtype=object)
+                given = np.where(level[need] == "district", code[idx], "").astype(object)
+                unit[need] = self._nearest(lat[idx], lon[idx], communes, within, given)
+            unknown = unit == ""
+            unit[unknown & (level != "")] = code[rows][unknown & (level != "")]
+            out_u[rows] = unit
+            out_d[rows] = [district_of.get(c, "") for c in unit]
+            # The current commune.
+            if day >= self.changeover:
+                out_c[rows] = np.where(level == "commune", unit, np.where(need, unit, ""))
+                continue
+            current = np.full(len(rows), "", dtype=object)
+            for i, c in enumerate(unit):
+                successors = self._successors.get(c) if c and in_force[c].level == "commune" else None
+                if successors:
+                    if len(successors) > 1 and inside[rows[i]]:
+                        current[i] = self.current_commune(day, in_force[c], lat[rows[i]], lon[rows[i]])
+                    else:
+                        current[i] = next((s for s, default in successors if default), successors[0][0])
+            rest = (current == "") & inside[rows]
+            if rest.any():
+                now = list(self.current_communes())
+                current[rest] = self._nearest(lat[rows[rest]], lon[rows[rest]], now,
+                                              np.full(len(now), "", dtype=object), np.full(int(rest.sum()), "", dtype=object))
+            out_c[rows] = current
+        return out_u.tolist(), out_d.tolist(), out_c.tolist()
+
+    @staticmethod
+    def _nearest(lats: np.ndarray, lons: np.ndarray, communes: Sequence[Unit], within: np.ndarray,
+                 given: np.ndarray, chunk: int = 20000) -> np.ndarray:
+        """Nearest of ``communes`` to each point; where ``given`` names a district, only its
+        communes (``within``: each commune's district) are candidates."""
+        clat = np.array([u.lat for u in communes], dtype=float)
+        clon = np.array([u.lon for u in communes], dtype=float)
+        codes = np.array([u.code for u in communes], dtype=object)
+        out = np.empty(len(lats), dtype=object)
+        for start in range(0, len(lats), chunk):
+            sl = slice(start, start + chunk)
+            scale = np.cos(np.radians(lats[sl]))
+            d = (clat[None, :] - lats[sl, None]) ** 2 + ((clon[None, :] - lons[sl, None]) * scale[:, None]) ** 2
+            g = given[sl]
+            constrained = g != ""
+            if constrained.any():
+                mask = within[None, :] != g[constrained, None]
+                sub = d[constrained]
+                sub[mask] = np.inf
+                d[constrained] = sub
+            best = np.argmin(d, axis=1)
+            out[sl] = codes[best]
+        return out
+
+    def nearest_commune_codes(self, lats: np.ndarray, lons: np.ndarray, day: date) -> np.ndarray:
+        """Vectorised nearest commune in force on ``day`` for many points ('' outside)."""
+        communes = [u for u in self.on(day) if u.level == "commune" and u.lat is not None]
+        codes = np.array([u.code for u in communes] + [""], dtype=object)
+        clat = np.array([u.lat for u in communes])
+        clon = np.array([u.lon for u in communes])
+        lats = np.asarray(lats, dtype=float)
+        lons = np.asarray(lons, dtype=float)
+        scale = np.cos(np.radians(np.nan_to_num(lats, nan=16.4)))
+        d = (clat[None, :] - lats[:, None]) ** 2 + ((clon[None, :] - lons[:, None]) * scale[:, None]) ** 2
+        best = np.argmin(d, axis=1)
+        lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
+        inside = (lats >= lat_min) & (lats <= lat_max) & (lons >= lon_min) & (lons <= lon_max)
+        best[~inside] = len(communes)
+        return codes[best]
+
+
+@cache
+def _default_map() -> UnitMap:
+    return UnitMap(read_units(DATA / "hue_units.csv"), read_conversion(DATA / "hue_conversion.csv"))
+
+
+def nearest_unit(lat: float | None, lon: float | None, units: UnitMap | Sequence[Unit], day: date | None = None) -> str:
+    """Code of the commune in force on ``day`` (default: today's map) nearest to the point, or
+    '' outside the province. A source that knows the unit should send it."""
     if not in_province(lat, lon):
         return ""
-    best, best_d = "", math.inf
-    for unit in units:
-        if unit.level != "district" or unit.lat is None or unit.lon is None:
-            continue
-        d = (unit.lat - lat) ** 2 + ((unit.lon - lon) * math.cos(math.radians(lat))) ** 2
-        if d < best_d:
-            best, best_d = unit.code, d
-    return best
+    unit_map = units if isinstance(units, UnitMap) else UnitMap(units)
+    day = day or unit_map.changeover
+    best = nearest(lat, lon, [u for u in unit_map.on(day) if u.level == "commune"])
+    return best.code if best is not None else ""

@@ -35,7 +35,8 @@ from sqlalchemy import Engine, case, func, or_, select
 
 from ioc.domain.air_quality import FAMILY, PARAMETERS
 from ioc.domain.aqi_series import CATEGORY_CODES, HOUR_COUNT_COLUMNS
-from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
+from ioc.domain.units import unit_column
+from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import summed
 from ioc.store.environment_aqi import last_whole_hour
@@ -51,7 +52,7 @@ H = timedelta(hours=1)
 
 
 STATION = Filter("station", "env_station", column="station_id")
-ENVIRONMENT_FILTERS = (PERIOD, DISTRICT, STATION)  # district = the stations' unit code
+ENVIRONMENT_FILTERS = (PERIOD, UNIT, STATION)  # unit = the stations' current commune, or district before 1 July 2025
 # EnvFilter(period, district=…, station=…): a Selection over ENVIRONMENT_FILTERS
 EnvFilter = partial(Selection.of, ENVIRONMENT_FILTERS)
 
@@ -84,8 +85,8 @@ def as_of(period: Period, tz: ZoneInfo, now: datetime) -> datetime:
 def stations_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
     """The stations in the filter, by id (times naive UTC)."""
     stmt = select(env_stations).order_by(env_stations.c.station_id)
-    if flt.district:
-        stmt = stmt.where(env_stations.c.unit_code == flt.district)
+    if flt.unit:
+        stmt = stmt.where(env_stations.c[unit_column(flt.unit)] == flt.unit)
     if flt.station:
         stmt = stmt.where(env_stations.c.station_id == flt.station)
     with engine.connect() as conn:
@@ -133,7 +134,7 @@ def daily_aqi(engine: Engine, station_ids: list[str], start: date, end: date) ->
 
 def _station_clause(flt: Selection, station_ids: list[str], column):  # noqa: ANN001, ANN202
     """No clause when every station counts (a long IN list costs more than it filters)."""
-    return [] if not (flt.district or flt.station) else [column.in_(station_ids)]
+    return [] if not (flt.unit or flt.station) else [column.in_(station_ids)]
 
 
 def daily_sums(engine: Engine, flt: Selection, station_ids: list[str]) -> pd.DataFrame:
@@ -277,5 +278,5 @@ def environment_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime
 
 def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo, now: datetime) -> dict[str, Any]:
     """The registry's entry point (``python -m ioc kpi environment``): the KPI set as a dict."""
-    flt = EnvFilter(period, district=filters.get("district"), station=filters.get("station"))
+    flt = EnvFilter(period, unit=filters.get("unit"), station=filters.get("station"))
     return environment_kpis(engine, flt, tz, now).as_dict()

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, func, select, text
 from ioc.domain.feedback import CHANNELS, CLOSED_STATUSES, OPEN_STATUSES
 from ioc.domain.histogram import hist_percentile
 from ioc.i18n import category_label, channel_label
-from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
+from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
 from ioc.store import schema_feedback
@@ -53,14 +53,14 @@ KPI_NAMES = (
     "satisfaction_rate",
     "rated_share",
 )
-BREAKDOWNS = {"district": "unit_code", "category": "category_code", "channel": "channel",
+BREAKDOWNS = {"commune": "commune_code", "district": "district_code", "category": "category_code", "channel": "channel",
               "handling_unit": "handling_unit"}
 
 
 CATEGORY = Filter("category", "category", column="category_code", option_label=category_label)
 FEEDBACK_CHANNEL = Filter("channel", "channel", column="channel", choices=CHANNELS, option_label=channel_label)
-FEEDBACK_FILTERS = (PERIOD, DISTRICT, CATEGORY, FEEDBACK_CHANNEL)
-# FeedbackFilter(period, district=…, category=…, channel=…): a Selection over FEEDBACK_FILTERS
+FEEDBACK_FILTERS = (PERIOD, UNIT, CATEGORY, FEEDBACK_CHANNEL)
+# FeedbackFilter(period, unit=…, category=…, channel=…): a Selection over FEEDBACK_FILTERS
 FeedbackFilter = partial(Selection.of, FEEDBACK_FILTERS)
 
 
@@ -194,7 +194,7 @@ def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def feedback_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
-    """KPI counts and rates per district / category / channel / handling unit, largest first."""
+    """KPI counts and rates per current commune / district of the time / category / channel / handling unit, largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
     col = R.c[BREAKDOWNS[by]]
@@ -234,7 +234,7 @@ def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, l
     lo, hi = flt.period.utc_bounds(tz)
     stmt = (
         _report_select(T.c.source, T.c.external_id, T.c.category_code, T.c.category_name, T.c.description,
-                       T.c.address, T.c.unit_code, T.c.handling_unit, T.c.status, T.c.channel,
+                       T.c.address, T.c.unit_code, T.c.commune_code, T.c.handling_unit, T.c.status, T.c.channel,
                        T.c.received_at, T.c.due_at)
         .where(OPEN_REPORTS, T.c.due_at < now, T.c.received_at >= lo, T.c.received_at < hi,
                *_dim_clauses(flt, T))
@@ -287,6 +287,6 @@ def first_received(engine: Engine) -> date | None:
 def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo,
                 now: datetime) -> dict[str, Any]:
     """The family's KPI set (CLI ``kpi feedback``) as one JSON-able dict keyed by KPI name."""
-    flt = FeedbackFilter(period, district=filters.get("district"), category=filters.get("category"),
+    flt = FeedbackFilter(period, unit=filters.get("unit"), category=filters.get("category"),
                          channel=filters.get("channel"))
     return feedback_kpis(engine, flt, tz, now).as_dict()

@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from ioc.domain.units import unit_column
 from ioc.kpi.periods import FilterError, Period, default_period, parse_date
 
 CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -75,6 +76,9 @@ class Filter:
     default: Any = None
     placeholder: str = "all"
     aliases: tuple[str, ...] = ()  # other CLI names accepted for it (traffic: --category = --violation-type)
+    url_aliases: tuple[str, ...] = ()  # older query-string keys still read (``district`` for ``unit``)
+    # the column a value constrains when it depends on the value (units: by the code's level)
+    column_of: Callable[[str], str] | None = field(default=None, compare=False, repr=False)
     option_label: Callable[[str, str], str] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -184,7 +188,10 @@ class Filter:
 
 
 PERIOD = Filter("period", "date_range", kind="period")
-DISTRICT = Filter("district", "district", column="unit_code")
+# One administrative unit: a current commune (the 40 since 1 July 2025, history mapped to them)
+# or, for periods before the change, a district-level unit of that time (3-digit GSO code).
+UNIT = Filter("unit", "unit_filter", aliases=("district",), url_aliases=("district",), column="commune_code",
+              column_of=unit_column, placeholder="unit_all")
 
 
 # --- the view: a period and the filters' values ----------------------------------------------
@@ -242,7 +249,8 @@ class Selection:
     def dims(self) -> dict[str, Any]:
         """``{column: value}`` of the set filters that are SQL dimensions, in declaration order."""
         values = dict(self.values)
-        return {f.column: values[f.name] for f in self.filters if f.column and values.get(f.name) is not None}
+        return {(f.column_of(values[f.name]) if f.column_of else f.column): values[f.name]
+                for f in self.filters if f.column and values.get(f.name) is not None}
 
     # the page's view of the period
     @property
@@ -311,6 +319,8 @@ def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today:
             period = _url_period(params, today, problems)
             continue
         raw = params.get(f.url_key)
+        for alias in f.url_aliases:  # an older link
+            raw = params.get(alias) if raw is None else raw
         value = f.default
         if f.kind == "multi":
             good = []

@@ -1,7 +1,7 @@
 """Traffic KPIs: one definition each, used by the pages, the CLI and the exports alike.
 
 Over violations *detected* in a period of local dates [from, to) (Asia/Ho_Chi_Minh by
-default), optionally filtered by district (GSO code of the unit), violation type, vehicle
+default), optionally filtered by unit (a current commune, or a district-level unit before 1 July 2025), violation type, vehicle
 class and channel (camera | citizen); ``python -m ioc kpi traffic --json`` prints exactly:
 
 - ``violations``: number of violations detected (every status, dismissed included);
@@ -29,7 +29,7 @@ class and channel (camera | citizen); ``python -m ioc kpi traffic --json`` print
   ``[{"camera": code, "name": name, "violations": n}, …]``, ties by camera code.
 
 Everything but the exact median comes from the rollups (month buckets for whole months, day
-buckets at the edges): the province-wide rollup without a district filter, the district
+buckets at the edges): the province-wide rollup without a unit filter, the unit
 rollup with one; ``top_cameras`` from the camera rollup.
 """
 
@@ -48,7 +48,7 @@ from sqlalchemy import Engine, case, desc, func, select
 from ioc.domain.histogram import hist_percentile
 from ioc.domain.traffic import VehicleClass, ViolationType, vehicle_label, violation_label
 from ioc.domain.traffic_records import CHANNELS, ISSUED_STATUSES, VERIFIED_STATUSES
-from ioc.kpi.filters import DISTRICT, PERIOD, Filter, Selection
+from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema_traffic as st
@@ -74,8 +74,8 @@ VEHICLE_CLASS = Filter("vehicle_class", "traffic_vehicle", url_key="vehicle", co
                        choices=tuple(str(v) for v in VehicleClass),
                        option_label=lambda code, lang: vehicle_label(code, "en" if lang == "en" else "vi"))
 TRAFFIC_CHANNEL = Filter("channel", "traffic_channel", column="channel", choices=CHANNELS)
-TRAFFIC_FILTERS = (PERIOD, DISTRICT, VIOLATION_TYPE, VEHICLE_CLASS, TRAFFIC_CHANNEL)
-# TrafficFilter(period, district=…, violation_type=…, vehicle_class=…, channel=…): a Selection
+TRAFFIC_FILTERS = (PERIOD, UNIT, VIOLATION_TYPE, VEHICLE_CLASS, TRAFFIC_CHANNEL)
+# TrafficFilter(period, unit=…, violation_type=…, vehicle_class=…, channel=…): a Selection
 TrafficFilter = partial(Selection.of, TRAFFIC_FILTERS)
 
 
@@ -141,8 +141,8 @@ def kpis_from(frame: pd.DataFrame, median: float | None, top: list[dict[str, Any
 
 
 def rollup_table(flt: Selection) -> Any:
-    """The rollup that answers ``flt``: by district when it names one, else province-wide."""
-    return R if flt.district is not None else RA
+    """The rollup that answers ``flt``: by unit when it names one, else province-wide."""
+    return R if flt.unit is not None else RA
 
 
 def _rollup_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
@@ -274,9 +274,9 @@ def traffic_kpis_raw(engine: Engine, flt: Selection, tz: ZoneInfo) -> TrafficKpi
 
 def family_kpis(engine: Engine, period: Period, filters: dict[str, str], tz: ZoneInfo,
                 now: datetime) -> dict[str, Any]:
-    """The family's KPI set (CLI ``kpi traffic``): ``--district`` (unit code), ``--violation_type``
+    """The family's KPI set (CLI ``kpi traffic``): ``--unit`` (commune or district code), ``--violation_type``
     or ``--category`` (violation type code), ``--vehicle_class`` and ``--channel`` (camera |
     citizen), already checked by their declarations (:meth:`ioc.family.Family.check_filters`)."""
-    flt = TrafficFilter(period, district=filters.get("district"), violation_type=filters.get("violation_type"),
+    flt = TrafficFilter(period, unit=filters.get("unit"), violation_type=filters.get("violation_type"),
                         vehicle_class=filters.get("vehicle_class"), channel=filters.get("channel"))
     return traffic_kpis(engine, flt, tz, now).as_dict()

@@ -16,15 +16,17 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from ioc.domain.units import unit_column
 from ioc.kpi.filters import Selection
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days, summed
 from ioc.kpi.traffic import CAM, C, R, T, dim_clauses, rollup_table
 from ioc.store.schema_traffic import traffic_hour_rollup as H
 
-BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "district": "unit_code", "channel": "channel"}
+BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "commune": "commune_code",
+              "district": "district_code", "channel": "channel"}
 SERIES_MEASURES = ("violations", "verified", "noticed", "paid", "fines_issued_vnd", "fines_collected_vnd",
                    "fine_out_of_range", "invalid_plates")
-VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit_code", "address", "channel",
+VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit_code", "commune_code", "address", "channel",
                     "violation_type", "vehicle_class", "plate_raw", "plate", "plate_status", "status", "fine_vnd",
                     "fine_flag", "decree", "fine_min_vnd", "fine_max_vnd", "evidence_url", "lat", "lon")
 
@@ -41,7 +43,7 @@ def traffic_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
     """Counts and VND sums per violation type / vehicle class / district / channel, largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
-    table = R if by == "district" else rollup_table(flt)
+    table = R if by in ("commune", "district") else rollup_table(flt)
     col = table.c[BREAKDOWNS[by]]
     stmt = (select(col.label("key"), *[summed(table.c[m]) for m in SERIES_MEASURES])
             .where(bucket_clause(table, flt.period), *dim_clauses(flt, table)).group_by(col))
@@ -104,8 +106,8 @@ def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
             .where(bucket_clause(C, flt.period), *dim_clauses(flt, C))
             .group_by(C.c.camera_code, C.c.violation_type))
     cams = select(CAM)
-    if flt.district:
-        cams = cams.where(CAM.c.unit_code == flt.district)
+    if flt.unit:
+        cams = cams.where(CAM.c[unit_column(flt.unit)] == flt.unit)
     with engine.connect() as conn:
         counts = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=["code", "violation_type", "violations"])
         cameras = pd.DataFrame([dict(r) for r in conn.execute(cams).mappings()],

@@ -34,6 +34,7 @@ from ioc.store.admin_derive import (
 )
 from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
 from ioc.store.ingest import IngestResult, apply_rollup_deltas, read_times, stored_chunks, stored_versions
+from ioc.store.places import place_in_store
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
     PROCEDURE_DIMS,
@@ -127,7 +128,7 @@ def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
         if todo.empty:
             return IngestResult(0, 0, len(frame))
         catalogue = load_procedures(conn)
-        todo = derive(enrich(todo, _unit_levels(conn), catalogue), tz, calendar)
+        todo = derive(enrich(place_in_store(conn, todo, "received_at", tz), _unit_levels(conn), catalogue), tz, calendar)
         _add_procedures(conn, todo, catalogue)
         now = sql_ts(conn, utcnow())  # one value for the batch, converted once
         # New rows in key order: the unique (source, external_id) index then grows at its end.

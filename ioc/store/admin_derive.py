@@ -33,12 +33,12 @@ from ioc.store.schema_admin import ADMIN_COUNTS, ADMIN_MEASURES, PROCEDURE_DIMS,
 SOURCE_COLUMNS = ("external_id", "procedure_code", "procedure_name", "field", "level", "unit_code", "channel",
                   "online_mode", "status", "received_at", "due_at", "pauses", "resolved_at", "returned_at",
                   "paid_online", "fee_required", "digitised", "rating", "updated_at")
-DERIVED_COLUMNS = ("effective_due_at", "pause_count", "bucket", "elapsed_hours")
+DERIVED_COLUMNS = ("effective_due_at", "pause_count", "bucket", "elapsed_hours", "district_code", "commune_code")
 # The procedure's name lives in the catalogue (a dossier naming an unknown code adds it there).
 STORED_COLUMNS = (*(c for c in SOURCE_COLUMNS if c != "procedure_name"), *DERIVED_COLUMNS)
 TIME_COLUMNS = ("received_at", "due_at", "resolved_at", "returned_at", "updated_at", "effective_due_at")
 TEXT_COLUMNS = ("external_id", "procedure_code", "procedure_name", "field", "level", "unit_code", "channel",
-                "online_mode", "status")
+                "online_mode", "status", "district_code", "commune_code")
 _OPEN = [s.value for s in OPEN_STATUSES]
 _RESOLVED = [s.value for s in RESOLVED_STATUSES]
 

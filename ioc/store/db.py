@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.local_time import utcnow  # the store's clock; imported from here by its callers
-from ioc.domain.units import SEED_UNITS, Unit
+from ioc.domain.units import Unit, UnitMap
 from ioc.store import bulk, migrate, schema, schema_alerts
 
 
@@ -151,14 +151,7 @@ def seed(conn: Connection, schemas: Iterable[ModuleType] | None = None) -> None:
     """Seed a new store: the platform's units and holidays, then each of ``schemas`` that has a
     ``seed(conn)``, in order (feedback categories; traffic fine schedule and violation types;
     admin one-stop units and sample procedure catalogue)."""
-    conn.execute(
-        insert(schema.units),
-        [
-            {"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code,
-             "lat": u.lat, "lon": u.lon, "generated": False}
-            for u in SEED_UNITS
-        ],
-    )
+    conn.execute(insert(schema.units), [unit_row(u) for u in UnitMap.default().units])
     conn.execute(
         insert(schema.holidays),
         [{"day": d, "name": n, "kind": "holiday"} for d, n in sorted(default_holidays(range(2015, 2036)).items())]
@@ -170,9 +163,21 @@ def seed(conn: Connection, schemas: Iterable[ModuleType] | None = None) -> None:
             family_seed(conn)
 
 
-def load_units(conn: Connection) -> list[Unit]:
+def unit_row(unit: Unit, generated: bool = False) -> dict[str, Any]:
+    """A unit version as a row of the ``units`` table."""
+    return {"code": unit.code, "valid_from": unit.valid_from, "valid_to": unit.valid_to, "name": unit.name,
+            "short_name": unit.short_name, "kind": unit.kind, "level": unit.level, "parent_code": unit.parent_code,
+            "lat": unit.lat, "lon": unit.lon, "area_km2": unit.area_km2, "generated": generated,
+            "source": unit.source[:200]}
+
+
+def load_units(conn: Connection) -> UnitMap:
+    """Every unit version in the store, with the shipped old → new conversion."""
     rows = conn.execute(select(schema.units)).mappings().all()
-    return [Unit(r["code"], r["name"], r["level"], r["parent_code"], r["lat"], r["lon"]) for r in rows]
+    units = [Unit(r["code"], r["name"], r["level"], r["parent_code"], r["lat"], r["lon"], short_name=r["short_name"],
+                  kind=r["kind"], area_km2=r["area_km2"], valid_from=r["valid_from"], valid_to=r["valid_to"],
+                  source=r["source"]) for r in rows]
+    return UnitMap(units, UnitMap.default().conversion)
 
 
 def load_calendar(conn: Connection) -> WorkCalendar:

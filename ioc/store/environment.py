@@ -26,7 +26,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.engine import Connection
 
 from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvRecords, EnvStation
-from ioc.domain.units import nearest_unit
 from ioc.store import bulk
 from ioc.store.db import bump_version, load_units, sql_ts, utcnow
 from ioc.store.ingest import IngestResult, read_times
@@ -139,10 +138,16 @@ def _upsert_stations(conn: Connection, source: str, declared: list[EnvStation], 
         old = existing.get(sid)
         lat = entry.get("lat") if entry.get("lat") is not None else (old or {}).get("lat")
         lon = entry.get("lon") if entry.get("lon") is not None else (old or {}).get("lon")
-        unit = entry.get("unit_code") or (old or {}).get("unit_code") or nearest_unit(lat, lon, units)
+        unit = entry.get("unit_code") or (old or {}).get("unit_code") or ""
+        # A station stays put: its current commune, and the district-level unit it lay in on the
+        # last day that level existed (for periods viewed by the old districts).
+        now_placed = units.place(max(units.changeover, now.date()), code=unit, lat=lat, lon=lon)
+        eve_placed = units.place(units.eve, lat=lat, lon=lon)
+        unit = unit or now_placed.unit_code
         params = set(filter(None, ((old or {}).get("parameters") or "").split(","))) | entry["parameters"]
         row = {
             "name": entry.get("name") or (old or {}).get("name") or sid, "lat": lat, "lon": lon, "unit_code": unit,
+            "commune_code": now_placed.commune_code, "district_code": eve_placed.district_code,
             "provider": entry.get("provider") or (old or {}).get("provider") or "",
             "parameters": ",".join(p for p in PARAMETERS if p in params),
             "simulated": bool(entry.get("simulated", (old or {}).get("simulated", False))),

@@ -33,6 +33,7 @@ from ioc.store.ingest import (
     stored_chunks,
     stored_versions,
 )
+from ioc.store.places import place_in_store
 
 REPORT_COLUMNS = (
     "external_id",
@@ -41,6 +42,8 @@ REPORT_COLUMNS = (
     "description",
     "address",
     "unit_code",
+    "district_code",
+    "commune_code",
     "lat",
     "lon",
     "channel",
@@ -69,7 +72,8 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
     for col in ("lat", "lon"):
         frame[col] = pd.to_numeric(frame[col]).astype("float64")
-    for col in ("category_code", "category_name", "description", "address", "unit_code", "channel",
+    for col in ("category_code", "category_name", "description", "address", "unit_code", "district_code",
+                "commune_code", "channel",
                 "status", "handling_unit", "external_id"):
         frame[col] = frame[col].fillna("").astype(object)
     frame["rating"] = frame["rating"].astype(object).where(frame["rating"].notna(), None)
@@ -164,7 +168,7 @@ def ingest(
         bulk.advisory_lock(conn, "ingest:feedback")
         if calendar is None:
             calendar = load_calendar(conn)
-        frame = fill_due(frame, calendar, tz)
+        frame = place_in_store(conn, fill_due(frame, calendar, tz), "received_at", tz)
         old = _fetch_existing(conn, source, frame["external_id"].tolist())
         if old.empty:  # a batch of new reports only (the usual case): nothing to compare
             new_rows, changed_rows = frame, frame.iloc[:0].assign(id=pd.Series(dtype="int64"))

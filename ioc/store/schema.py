@@ -26,16 +26,24 @@ meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# Administrative units as effective-dated data (ioc.domain.units): a version is (code,
+# valid_from), since GSO codes are reused; valid_to is the last day in force (NULL: in force).
 units = sa.Table(
     "units",
     metadata,
     sa.Column("code", sa.String(16), primary_key=True),
+    sa.Column("valid_from", sa.Date, primary_key=True),
+    sa.Column("valid_to", sa.Date),
     sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("short_name", sa.String(200), nullable=False, default=""),
+    sa.Column("kind", sa.String(32), nullable=False, default=""),
     sa.Column("level", sa.String(16), nullable=False),
     sa.Column("parent_code", sa.String(16)),
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
+    sa.Column("area_km2", sa.Float),
     sa.Column("generated", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.String(200), nullable=False, default=""),
 )
 
 categories = sa.Table(

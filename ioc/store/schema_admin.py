@@ -18,12 +18,13 @@ from sqlalchemy.engine import Connection
 
 from ioc.domain.admin import OPEN_STATUSES, DossierStatus
 from ioc.domain.admin_catalogue import SEED_PROCEDURES
-from ioc.domain.admin_units import one_stop_units
+from ioc.domain.admin_units import PROVINCIAL_CENTRES
 from ioc.store.schema import meta, metadata, status_among_sql, units
 from ioc.store.table_builders import (
     count_columns,
     ingest_stamp_columns,
     partial_index,
+    placement_columns,
     rollup_table,
     source_record_columns,
     sum_column,
@@ -54,6 +55,7 @@ admin_dossiers = sa.Table(
     sa.Column("field", sa.String(64), nullable=False, default=""),
     sa.Column("level", sa.String(16), nullable=False, default=""),
     sa.Column("unit_code", sa.String(16), nullable=False),
+    *placement_columns(),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("online_mode", sa.String(16), nullable=False, default="none"),
     sa.Column("status", sa.String(32), nullable=False),
@@ -104,7 +106,7 @@ ADMIN_COUNTS = (
     "dissatisfied",
 )
 ADMIN_MEASURES = (*ADMIN_COUNTS, "elapsed_hours_sum")
-UNIT_DIMS = ("level", "unit_code")
+UNIT_DIMS = ("level", "unit_code", "commune_code")
 PROCEDURE_DIMS = ("level", "field", "procedure_code")
 
 
@@ -121,12 +123,13 @@ SEED_KEY = "seeded:admin"
 
 
 def seed(conn: Connection) -> None:
-    """Add the one-stop units (provincial centre, 141 generated communes, flagged ``generated``)
-    and the sample procedure catalogue where missing. Idempotent: rows already there are kept
-    as a deployment edited them."""
-    have = set(conn.execute(sa.select(units.c.code)).scalars())
-    rows = [{"code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code, "lat": u.lat,
-             "lon": u.lon, "generated": generated} for u, generated in one_stop_units() if u.code not in have]
+    """Add the provincial (city) centre's dated rows to the units and the sample procedure
+    catalogue where missing (district and commune one-stop units are the administrative units
+    in force). Idempotent: rows already there are kept as a deployment edited them."""
+    from ioc.store.db import unit_row
+
+    have = set(conn.execute(sa.select(units.c.code, units.c.valid_from)).all())
+    rows = [unit_row(u) for u in PROVINCIAL_CENTRES if (u.code, u.valid_from) not in have]
     if rows:
         conn.execute(sa.insert(units), rows)
     known = set(conn.execute(sa.select(admin_procedures.c.code)).scalars())

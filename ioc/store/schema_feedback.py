@@ -18,6 +18,7 @@ from ioc.store.table_builders import (
     histogram_columns,
     ingest_stamp_columns,
     partial_index,
+    placement_columns,
     rollup_table,
     source_record_columns,
     sum_column,
@@ -35,6 +36,7 @@ feedback_reports = sa.Table(
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("address", sa.String(300), nullable=False, default=""),
     sa.Column("unit_code", sa.String(16), nullable=False, default=""),
+    *placement_columns(),
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("channel", sa.String(32), nullable=False),
@@ -50,11 +52,12 @@ feedback_reports = sa.Table(
     # Partial covering index of the small open set: overdue counts never touch the table, and
     # closed reports (≈ 98 %) cost nothing to index.
     # received_at leads so the planner, without statistics, prefers it to ix_feedback_received.
-    partial_index("ix_feedback_open", "received_at", "due_at", "status", "unit_code", "category_code", "channel",
+    partial_index("ix_feedback_open", "received_at", "due_at", "status", "commune_code", "district_code", "category_code",
+                  "channel",
                   where=OPEN_REPORT_SQL),
 )
 
-FEEDBACK_DIMS = ("unit_code", "category_code", "channel", "handling_unit")
+FEEDBACK_DIMS = ("commune_code", "district_code", "category_code", "channel", "handling_unit")
 FEEDBACK_COUNTS = (
     "received",
     "processed",

@@ -34,6 +34,7 @@ from ioc.store.table_builders import (
     id_column,
     ingest_stamp_columns,
     map_point_columns,
+    placement_columns,
     rollup_table,
     source_record_columns,
     sum_column,
@@ -78,6 +79,7 @@ traffic_violations = sa.Table(
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("camera_code", sa.String(64), nullable=False, default=""),
     sa.Column("unit_code", sa.String(16), nullable=False, default=""),
+    *placement_columns(),
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("address", sa.String(300), nullable=False, default=""),
@@ -102,7 +104,7 @@ traffic_violations = sa.Table(
     sa.Index("ix_traffic_camera_detected", "camera_code", "detected_at"),
 )
 
-TRAFFIC_DIMS = ("unit_code", "violation_type", "vehicle_class", "channel")
+TRAFFIC_DIMS = ("commune_code", "district_code", "violation_type", "vehicle_class", "channel")
 TRAFFIC_COUNTS = (
     "violations",
     "verified",
@@ -142,13 +144,13 @@ traffic_rollup_all = rollup_table(metadata, "traffic_rollup_all", TRAFFIC_ALL_DI
 
 # Violations per local day × local hour × district × violation type: the hour × weekday
 # heatmap without scanning the raw rows (the weekday comes from the day).
-HOUR_DIMS = ("unit_code", "violation_type")
+HOUR_DIMS = ("commune_code", "district_code", "violation_type")
 traffic_hour_rollup = rollup_table(
     metadata, "traffic_hour_rollup", HOUR_DIMS, count_columns(["violations"]), clustered=True,
     lead=[sa.Column("bucket", sa.Date, nullable=False), sa.Column("hour", sa.SmallInteger, nullable=False)],
 )
 
-CAMERA_DIMS = ("camera_code", "unit_code", "violation_type", "vehicle_class", "channel")
+CAMERA_DIMS = ("camera_code", "commune_code", "district_code", "violation_type", "vehicle_class", "channel")
 traffic_camera_rollup = rollup_table(metadata, "traffic_camera_rollup", CAMERA_DIMS, count_columns(["violations"]),
                                      clustered=True)
 

@@ -48,12 +48,24 @@ def ingest_stamp_columns() -> list[sa.Column]:
 
 
 def map_point_columns() -> list[sa.Column]:
-    """A named point on the map (a camera, a station) and the district (unit) it lies in."""
+    """A named point on the map (a camera, a station), the unit it lies in (``unit_code``, as
+    given or placed), its current commune and the district-level unit it lay in before the
+    district level ended ('' if unknown)."""
     return [
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("lat", sa.Float),
         sa.Column("lon", sa.Float),
         sa.Column("unit_code", sa.String(16), nullable=False, default=""),
+        *placement_columns(),
+    ]
+
+
+def placement_columns() -> list[sa.Column]:
+    """Where a record belongs besides the unit in force on its date (``unit_code``): the
+    district-level unit in force then ('' from 1 July 2025) and the current commune."""
+    return [
+        sa.Column("district_code", sa.String(16), nullable=False, default=""),
+        sa.Column("commune_code", sa.String(16), nullable=False, default=""),
     ]
 
 

@@ -45,12 +45,12 @@ from ioc.store.traffic_derive import (  # noqa: F401 - re-exported: the store's 
 #: what a row of ``traffic_violations`` holds besides id, source and ingested_at
 VIOLATION_COLUMNS = (
     "external_id", "detected_at", "violation_type", "vehicle_class", "status", "channel", "camera_code",
-    "unit_code", "lat", "lon", "address", "description", "plate_raw", "plate", "plate_status", "evidence_url",
+    "unit_code", "district_code", "commune_code", "lat", "lon", "address", "description", "plate_raw", "plate", "plate_status", "evidence_url",
     "fine_vnd", "fine_flag", "decree", "fine_min_vnd", "fine_max_vnd", "verified_at", "notice_sent_at",
     "paid_at", "rating", "hour_of_week", "updated_at",
 )
 #: the stored columns a row's rollup contribution depends on
-CONTRIB_COLUMNS = ("detected_at", "unit_code", "violation_type", "vehicle_class", "channel", "camera_code",
+CONTRIB_COLUMNS = ("detected_at", "district_code", "commune_code", "violation_type", "vehicle_class", "channel", "camera_code",
                    "status", "fine_vnd", "fine_flag", "plate_status", "rating", "notice_sent_at")
 ROLLUP_KEYS = ("grain", "bucket", *st.TRAFFIC_DIMS)
 ALL_KEYS = ("grain", "bucket", *st.TRAFFIC_ALL_DIMS)
@@ -212,7 +212,7 @@ def _insert(conn: Connection, frame: pd.DataFrame, columns: tuple[str, ...], con
 
 
 _CLEAN_TEXT = frozenset({"source", "external_id", "violation_type", "vehicle_class", "status", "channel", "camera_code",
-                         "unit_code", "address", "description", "plate_raw", "plate", "plate_status", "evidence_url",
+                         "unit_code", "district_code", "commune_code", "address", "description", "plate_raw", "plate", "plate_status", "evidence_url",
                          "fine_flag", "decree", "rating"})
 
 
@@ -289,7 +289,7 @@ def rebuild(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
             frame = normalise_input(frame.assign(plate=frame["plate_raw"]))
             derived = derive(frame, tz, refs)
             bulk.update_many(conn, "traffic_violations", derived,
-                             ["unit_code", "lat", "lon", "plate", "plate_status", "fine_flag", "decree",
+                             ["unit_code", "district_code", "commune_code", "lat", "lon", "plate", "plate_status", "fine_flag", "decree",
                               "fine_min_vnd", "fine_max_vnd", "hour_of_week"], "id")
             _apply_deltas(conn, [contributions(derived, tz, +1)])
             total += len(frame)

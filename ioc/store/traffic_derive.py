@@ -24,9 +24,10 @@ from sqlalchemy.engine import Connection
 from ioc.domain.local_time import local_naive
 from ioc.domain.traffic import FineSchedule, normalise_plates
 from ioc.domain.traffic_records import RECORD_FIELDS, TrafficRecord
-from ioc.domain.units import Unit, nearest_unit
+from ioc.domain.units import UnitMap
 from ioc.store import schema_traffic as st
 from ioc.store.db import load_units
+from ioc.store.places import place_frame
 
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
 TEXT_COLUMNS = ("external_id", "violation_type", "vehicle_class", "status", "channel", "camera_code", "camera_name",
@@ -39,7 +40,7 @@ class References:
 
     schedule: FineSchedule
     cameras: pd.DataFrame  # code, unit_code, lat, lon
-    units: tuple[Unit, ...]
+    units: UnitMap
 
 
 def records_frame(records: Iterable[TrafficRecord]) -> pd.DataFrame:
@@ -74,7 +75,7 @@ def load_references(conn: Connection) -> References:
     cams = conn.execute(select(st.traffic_cameras.c.code, st.traffic_cameras.c.unit_code,
                                st.traffic_cameras.c.lat, st.traffic_cameras.c.lon)).all()
     cameras = pd.DataFrame.from_records(cams, columns=["code", "unit_code", "lat", "lon"])
-    return References(FineSchedule.from_rows(rows), cameras, tuple(load_units(conn)))
+    return References(FineSchedule.from_rows(rows), cameras, load_units(conn))
 
 
 # One pass per plate: a canonical layout is its own canonical form; else a compact plate reads
@@ -136,16 +137,13 @@ def derive(frame: pd.DataFrame, tz: ZoneInfo, refs: References) -> pd.DataFrame:
     cams = pd.concat([refs.cameras, placed.drop_duplicates("camera_code").rename(columns={"camera_code": "code"})],
                      ignore_index=True).set_index("code")
     if len(cams):
-        from_camera = out["camera_code"].map(cams["unit_code"])
-        out["unit_code"] = out["unit_code"].where(out["unit_code"] != "", from_camera.fillna(""))
+        # A camera's stored unit is of its own date; a violation is placed on its date by the
+        # camera's position (codes are reused across the 2025 change).
         out["lat"] = out["lat"].fillna(out["camera_code"].map(cams["lat"]).astype("float64"))
         out["lon"] = out["lon"].fillna(out["camera_code"].map(cams["lon"]).astype("float64"))
-    missing_unit = (out["unit_code"] == "") & out["lat"].notna() & out["lon"].notna()
-    if missing_unit.any():
-        pairs = out.loc[missing_unit, ["lat", "lon"]].drop_duplicates()
-        nearest = {(a, b): nearest_unit(a, b, refs.units) for a, b in pairs.itertuples(index=False)}
-        out.loc[missing_unit, "unit_code"] = [nearest[(a, b)] for a, b in
-                                              out.loc[missing_unit, ["lat", "lon"]].itertuples(index=False)]
+        unplaced = (out["unit_code"] == "") & out["lat"].isna()
+        out.loc[unplaced, "unit_code"] = out.loc[unplaced, "camera_code"].map(cams["unit_code"]).fillna("")
+    out = place_frame(out, "detected_at", tz, refs.units)
     raw_plate = pd.Series([p.strip() for p in out["plate"]], index=out.index, dtype=object)
     out["plate_raw"] = raw_plate
     canonical = canonical_plates(raw_plate)
@@ -182,7 +180,7 @@ def register_cameras(conn: Connection, source: str, frame: pd.DataFrame, refs: R
     local_day = local_naive(first["detected_at"], tz).dt.date
     rows = [{"code": r.camera_code, "name": (r.camera_name or r.camera_code)[:200],
              "lat": None if pd.isna(r.lat) else float(r.lat), "lon": None if pd.isna(r.lon) else float(r.lon),
-             "unit_code": r.unit_code, "kind": str(getattr(r, "camera_kind", "") or "junction")[:32],
+             "unit_code": r.unit_code, "district_code": r.district_code, "commune_code": r.commune_code, "kind": str(getattr(r, "camera_kind", "") or "junction")[:32],
              "road": str(getattr(r, "camera_road", "") or "")[:200], "installed_at": day, "active": True,
              "source": source[:64], "generated": True}
             for r, day in zip(first.itertuples(index=False), local_day, strict=True)]

@@ -18,13 +18,13 @@ from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.feedback import CLOSED_STATUSES, DEFAULT_DUE_WORKING_DAYS, OPEN_STATUSES, RATINGS
-from ioc.domain.units import PROVINCE_BBOX, SEED_UNITS
+from ioc.domain.units import PROVINCE_BBOX, UnitMap
 from ioc.sources import SourceSpec
 from ioc.store import runs, schema_feedback
 
 TZ_NAME = "Asia/Ho_Chi_Minh"
 TZ = ZoneInfo(TZ_NAME)
-DISTRICTS = {u.code for u in SEED_UNITS if u.level == "district"}
+DISTRICTS = {u.code for u in UnitMap.default().units if u.level == "district"}
 YEAR_NOW = datetime(2024, 6, 1)  # five months after the simulated year: every life has played out
 
 
