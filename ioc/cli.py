@@ -265,7 +265,7 @@ def _db_upgrade(engine: Any, revision: str, tz: Any) -> int:
             after = migrate.current(engine)
             print(f"db upgrade: new store created at {after} (head)", flush=True)
         else:
-            before, after = migrate.upgrade(engine, revision)
+            before, after = migrate.upgrade(engine, revision, tz)
             if before == after:
                 print(f"db upgrade: already at {after}{' (head)' if after == head else ''}, no migration to run",
                       flush=True)

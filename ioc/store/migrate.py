@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import command
@@ -50,13 +51,14 @@ class UnknownStore(RuntimeError):
     """The store's schema is not one this code knows (made by a newer version, or not a store)."""
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(connection: Connection | None = None, tz: ZoneInfo | None = None) -> Config:
     """Alembic's configuration, built in code (no ``alembic.ini``); ``env.py`` runs on
-    ``connection``."""
+    ``connection``; revisions that need local dates read ``tz`` (default: ``IOC_TIMEZONE``)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["connection"] = connection
+    cfg.attributes["tz"] = tz
     return cfg
 
 
@@ -148,10 +150,12 @@ def adopt(conn: Connection) -> None:
     command.stamp(alembic_config(conn), BASELINE)
 
 
-def upgrade(url_or_engine: str | Engine, revision: str = "head") -> tuple[str | None, str | None]:
+def upgrade(url_or_engine: str | Engine, revision: str = "head",
+            tz: ZoneInfo | None = None) -> tuple[str | None, str | None]:
     """Run the revisions the store lacks up to ``revision``, in one transaction under the schema
     lock (an error leaves the store as it was). Returns (revision before, revision after);
-    before is None for an empty database, which gets every revision from the baseline."""
+    before is None for an empty database, which gets every revision from the baseline.
+    ``tz``: the zone of the records' local dates (default: ``IOC_TIMEZONE``)."""
     if isinstance(url_or_engine, str):
         from ioc.store.db import make_engine
 
@@ -166,7 +170,7 @@ def upgrade(url_or_engine: str | Engine, revision: str = "head") -> tuple[str | 
                                    "was it made by a newer version?")
             if before == BASELINE and stamped(conn) is None:
                 adopt(conn)
-            command.upgrade(alembic_config(conn), revision)
+            command.upgrade(alembic_config(conn, tz), revision)
             after = stamped(conn)
         return before, after
     finally:
