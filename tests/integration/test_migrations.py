@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from ioc import cli
 from ioc.config import settings
+from ioc.domain.units import UnitMap
 from ioc.store import migrate
 from ioc.store.db import init_db, make_engine
 
@@ -119,20 +120,21 @@ def feedback_rows(now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-TRAFFIC = [
-    ("tv-1", "474", 16.4700, 107.5850, "2024-06-01 08:15"),
-    ("tv-2", "479", 16.3300, 107.6500, "2025-06-30 23:59"),
-    ("tv-3", "474", 16.4600, 107.6000, "2025-07-01 00:00"),
+TRAFFIC = [  # (external_id, camera, old unit code, lat, lon, local detection time)
+    ("tv-1", "CAM-1", "474", 16.4700, 107.5850, "2024-06-01 08:15"),
+    ("tv-2", "", "479", 16.3300, 107.6500, "2025-06-30 23:59"),
+    ("tv-3", "CAM-1", "474", 16.4700, 107.5850, "2025-07-01 00:00"),
 ]
 
 
 def traffic_rows(now: datetime) -> list[dict[str, Any]]:
     rows = []
-    for ext, unit, lat, lon, local in TRAFFIC:
+    for ext, camera, unit, lat, lon, local in TRAFFIC:
         detected = utc(local)
         rows.append({
             "source": "legacy", "external_id": ext, "detected_at": detected, "violation_type": "red_light",
-            "vehicle_class": "car", "status": "detected", "channel": "citizen", "camera_code": "",
+            "vehicle_class": "car", "status": "detected", "channel": "camera" if camera else "citizen",
+            "camera_code": camera,
             "unit_code": unit, "lat": lat, "lon": lon, "address": "", "description": "", "plate_raw": "75A-123.45",
             "plate": "75A-123.45", "plate_status": "valid", "evidence_url": "", "fine_vnd": None, "fine_flag": "none",
             "decree": None, "fine_min_vnd": None, "fine_max_vnd": None, "verified_at": None, "notice_sent_at": None,
@@ -166,13 +168,19 @@ def admin_rows(now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def camera_rows() -> list[dict[str, Any]]:
+    return [{"code": "CAM-1", "name": "Ngã tư Hùng Vương", "lat": 16.4700, "lon": 107.5850, "unit_code": "474",
+             "kind": "junction", "road": "Hùng Vương", "installed_at": None, "active": True, "source": "legacy",
+             "generated": False}]
+
+
 def station_rows(now: datetime) -> list[dict[str, Any]]:
     return [{"station_id": "hue-1", "name": "Trạm Huế", "lat": 16.4637, "lon": 107.5909, "unit_code": "474",
              "provider": "legacy", "parameters": "pm25", "simulated": False, "source": "legacy",
              "first_hour": None, "last_hour": None, "updated_at": now}]
 
 
-RECORD_TABLES = ("feedback_reports", "traffic_violations", "admin_dossiers", "env_stations")
+RECORD_TABLES = ("feedback_reports", "traffic_violations", "admin_dossiers", "env_stations", "traffic_cameras")
 
 
 def older_store(url: str) -> Engine:
@@ -180,9 +188,12 @@ def older_store(url: str) -> Engine:
     engine = baseline_store(url)
     now = datetime(2025, 7, 2, 3, 0)
     insert(engine, "feedback_reports", feedback_rows(now))
+    insert(engine, "traffic_cameras", camera_rows())
     insert(engine, "traffic_violations", traffic_rows(now))
     insert(engine, "admin_dossiers", admin_rows(now))
     insert(engine, "env_stations", station_rows(now))
+    insert(engine, "units", [{"code": "46.TEST", "name": "Trung tâm thử nghiệm", "level": "province",
+                              "parent_code": "46", "lat": None, "lon": None, "generated": False}])
     return engine
 
 
@@ -262,23 +273,103 @@ def test_the_baseline_has_the_partial_indexes_with_their_predicate(store_url: st
         engine.dispose()
 
 
-def test_a_store_of_the_release_before_migrations_is_recognised_and_kept(store_url: str, run_cli) -> None:  # noqa: ANN001
+def test_a_store_behind_head_refuses_to_open(store_url: str, run_cli) -> None:  # noqa: ANN001
+    assert migrate.head() != BASELINE  # there is a revision after the baseline
+    engine = baseline_store(store_url)
+    try:
+        with pytest.raises(migrate.StoreOutdated) as raised:
+            init_db(engine)
+        message = str(raised.value)
+        assert BASELINE in message and migrate.head() in message and "python -m ioc db upgrade" in message
+        assert isinstance(raised.value, RuntimeError)
+
+        code, out, err = run_cli(store_url, "sources")  # any command that opens the store
+        assert code == 2 and out == ""
+        assert err.startswith("error: ") and "python -m ioc db upgrade" in err and len(err.splitlines()) == 1
+
+        code, out, _ = run_cli(store_url, "db", "current")
+        assert code == 0 and out.startswith(f"{BASELINE} (behind head {migrate.head()}")
+        with engine.connect() as conn:
+            assert migrate.stamped(conn) == BASELINE  # refusing changed nothing
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("made_by", ["alembic", "release_before_migrations"])
+def test_db_upgrade_of_an_older_store_keeps_its_rows_places_them_and_rebuilds_the_rollups(
+        store_url: str, made_by: str, run_cli) -> None:  # noqa: ANN001
     engine = older_store(store_url)
-    forget_alembic(engine)
+    if made_by == "release_before_migrations":
+        forget_alembic(engine)
     counts = {t: count(engine, t) for t in RECORD_TABLES}
     try:
-        with engine.connect() as conn:
-            assert migrate.stamped(conn) is None
         assert migrate.current(engine) == BASELINE
 
         code, out, err = run_cli(store_url, "db", "upgrade")
 
         assert code == 0, err
-        assert f"{BASELINE} → {migrate.head()}" in out or f"already at {migrate.head()}" in out
+        assert f"db upgrade: {BASELINE} → {migrate.head()} (head)" in out
+        for family in ("feedback", "traffic", "admin"):
+            assert f"rebuilt the rollups of {family} from" in out
+        assert "db upgrade: done in" in out
         with engine.connect() as conn:
             assert migrate.stamped(conn) == migrate.head()
+            assert conn.exec_driver_sql("SELECT count(*) FROM meta WHERE key = 'rollups_stale'").scalar() == 0
+        init_db(engine)  # opens now
+
+        # every row kept
         assert {t: count(engine, t) for t in RECORD_TABLES} == counts
         assert column_values(engine, "feedback_reports", "external_id") == [f[0] for f in FEEDBACK]
+
+        # placed: the current commune for every record with a position, the district only before 1 July 2025
+        current = {u.code for u in UnitMap.default().current_communes()}
+        assert len(current) == 40
+        for table in ("feedback_reports", "traffic_violations"):
+            assert set(column_values(engine, table, "commune_code")) <= current, table
+        fb = dict(zip(column_values(engine, "feedback_reports", "external_id"),
+                      zip(column_values(engine, "feedback_reports", "district_code"),
+                          column_values(engine, "feedback_reports", "unit_code"), strict=True), strict=True))
+        assert fb["fb-1"][0] == "474" and fb["fb-2"][0] == "483"  # 2024: the old districts
+        assert fb["fb-3"][0] == "474" and fb["fb-5"][0] == "478"  # 30 June 2025, 23:59 local
+        assert fb["fb-4"][0] == "" and fb["fb-6"][0] == ""  # 1 July 2025, 00:00 local: no districts
+        assert all(len(unit) == 5 for _, unit in fb.values())  # the commune in force that day
+        assert fb["fb-4"][1] in current and fb["fb-6"][1] in current
+        assert column_values(engine, "admin_dossiers", "district_code") == ["474", "", ""]
+        assert column_values(engine, "admin_dossiers", "unit_code") == ["474", "483", "46.TTPVHCC"]  # kept
+        assert column_values(engine, "env_stations", "commune_code", "station_id")[0] in current
+        # points: the district-level unit they lay in on 30 June 2025 (Thành phố Huế had become
+        # Quận Thuận Hóa 474 and Quận Phú Xuân 475)
+        assert column_values(engine, "env_stations", "district_code", "station_id") == ["474"]
+        assert column_values(engine, "traffic_cameras", "commune_code", "code")[0] in current
+        assert column_values(engine, "traffic_cameras", "district_code", "code")[0] in {"474", "475"}
+
+        # units: the shipped versions, the city centre's two, and the deployment's own unit
+        assert count(engine, "units") == len(UnitMap.default().units) + 2 + 1
+        with engine.connect() as conn:
+            carried = conn.execute(sa.text("SELECT valid_from, valid_to, generated FROM units WHERE code = '46.TEST'")
+                                   .columns(valid_from=sa.Date, valid_to=sa.Date, generated=sa.Boolean)).one()
+            assert tuple(carried) == (datetime.min.date(), None, False)
+            assert conn.exec_driver_sql("SELECT count(*) FROM units WHERE generated = "
+                                        + ("1" if conn.dialect.name == "sqlite" else "true")).scalar() == 0
+
+        # rollups rebuilt, consistent with the raw rows
+        assert rollup_total(engine, "feedback_rollup", "received") == counts["feedback_reports"]
+        assert rollup_total(engine, "traffic_rollup", "violations") == counts["traffic_violations"]
+        assert rollup_total(engine, "traffic_camera_rollup", "violations") == sum(1 for t in TRAFFIC if t[1])
+        assert rollup_total(engine, "admin_rollup", "received") == counts["admin_dossiers"]
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT sum(violations) FROM traffic_hour_rollup").scalar() == \
+                counts["traffic_violations"]
+            by_commune = dict(conn.exec_driver_sql(
+                "SELECT commune_code, sum(received) FROM feedback_rollup WHERE grain = 'd' GROUP BY commune_code").all())
+            raw = dict(conn.exec_driver_sql(
+                "SELECT commune_code, count(*) FROM feedback_reports GROUP BY commune_code").all())
+            assert {k: int(v) for k, v in by_commune.items()} == {k: int(v) for k, v in raw.items()}
+            by_district = dict(conn.exec_driver_sql(
+                "SELECT district_code, sum(violations) FROM traffic_rollup WHERE grain = 'm' GROUP BY district_code").all())
+            raw = dict(conn.exec_driver_sql(
+                "SELECT district_code, count(*) FROM traffic_violations GROUP BY district_code").all())
+            assert {k: int(v) for k, v in by_district.items()} == {k: int(v) for k, v in raw.items()}
     finally:
         engine.dispose()
 
@@ -295,6 +386,7 @@ def test_upgrade_is_idempotent(store_url: str, run_cli) -> None:  # noqa: ANN001
         assert f"already at {migrate.head()} (head), no migration to run" in out
         assert "rebuilt" not in out
         assert {t: count(engine, t) for t in before} == before
+        assert before["feedback_rollup"] > 0
         assert migrate.upgrade(engine) == (migrate.head(), migrate.head())
     finally:
         engine.dispose()
