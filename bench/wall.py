@@ -224,9 +224,9 @@ def feedback_batch(n: int, seq: int, rng: random.Random) -> list[Any]:
     from datetime import UTC, datetime, timedelta
 
     from ioc.domain.feedback import CATEGORIES, validate_report
-    from ioc.domain.units import SEED_UNITS
+    from ioc.domain.units import UnitMap
 
-    districts = [u for u in SEED_UNITS if u.level == "district"]
+    districts = list(UnitMap.default().current_communes())  # today's communes
     now = datetime.now(UTC).replace(tzinfo=None)
     out = []
     for i in range(n):

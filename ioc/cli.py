@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ioc.config import ConfigError, settings
+from ioc.domain.local_time import utcnow
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
 from ioc.sources import ConfigurationError
 
@@ -406,6 +407,35 @@ def _alerts_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _unit_json(unit: Any, parent: str | None) -> dict[str, Any]:
+    return {"code": unit.code, "name": unit.name, "short_name": unit.short_name, "kind": unit.kind,
+            "level": unit.level, "parent": parent, "lat": unit.lat, "lon": unit.lon, "area_km2": unit.area_km2,
+            "valid_from": None if unit.valid_from.year == 1 else unit.valid_from.isoformat(),
+            "valid_to": unit.valid_to.isoformat() if unit.valid_to else None, "source": unit.source}
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    """The administrative units in force on a local date (the store's units table)."""
+    from ioc.domain.units import LEVELS
+    from ioc.store.db import load_units
+
+    ctx = _context()
+    day = parse_date(args.on, "--on") if args.on else to_local(utcnow(), ctx.tz).date()
+    with ctx.engine.connect() as conn:
+        units = load_units(conn)
+    rows = [u for u in units.on(day)
+            if u.administrative and u.level in LEVELS and (args.level is None or u.level == args.level)]
+    if args.json:
+        print(json.dumps([_unit_json(u, u.parent_code) for u in rows], ensure_ascii=False, indent=1))
+        return 0
+    counts = {level: sum(1 for u in rows if u.level == level) for level in LEVELS}
+    print(f"{day.isoformat()}: " + ", ".join(f"{n} {level}" for level, n in counts.items() if n))
+    for u in rows:
+        print(f"{u.code:>6}  {u.level:<8}  {u.name:<40}  parent {u.parent_code or '—':<4}  "
+              f"from {_unit_json(u, None)['valid_from'] or '…':<10}  to {_unit_json(u, None)['valid_to'] or '…'}")
+    return 0
+
+
 def _filter_names() -> dict[str, list[str]]:
     """Every family's KPI filter name → the families that take it (the ``kpi`` flags)."""
     from ioc.registry import registry
@@ -424,6 +454,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ioc", description="IOC dashboard: collectors, store and KPIs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("units", help="the administrative units in force on a date (effective-dated, from the store)")
+    p.add_argument("--on", metavar="YYYY-MM-DD", help="local date (default: today)")
+    p.add_argument("--level", choices=("province", "district", "commune"), help="only this level")
+    p.add_argument("--json", action="store_true", help="a JSON list of {code, name, level, parent, …}")
+    p.set_defaults(func=cmd_units)
 
     p = sub.add_parser("sources", help="configured sources and their health (last run, status, counts, lag)")
     p.add_argument("--json", action="store_true")

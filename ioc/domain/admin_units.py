@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from ioc.domain.units import CHANGEOVER, PROVINCE_CODE, Unit, UnitMap
+from ioc.domain.units import CENTRE_KIND, CHANGEOVER, PROVINCE_CODE, Unit, UnitMap
 
 PROVINCIAL_CENTRE_CODE = f"{PROVINCE_CODE}.TTPVHCC"
 _CENTRE_POSITION = (16.4637, 107.5909)
 PROVINCIAL_CENTRES: tuple[Unit, ...] = (
     Unit(PROVINCIAL_CENTRE_CODE, "Trung tâm Phục vụ hành chính công tỉnh Thừa Thiên Huế", "province", PROVINCE_CODE,
-         *_CENTRE_POSITION, short_name="TTPVHCC tỉnh", kind="Trung tâm", valid_to=date(2024, 12, 31),
+         *_CENTRE_POSITION, short_name="TTPVHCC tỉnh", kind=CENTRE_KIND, valid_to=date(2024, 12, 31),
          source="Trung tâm Phục vụ hành chính công (QĐ 766/QĐ-TTg)"),
     Unit(PROVINCIAL_CENTRE_CODE, "Trung tâm Phục vụ hành chính công thành phố Huế", "province", PROVINCE_CODE,
-         *_CENTRE_POSITION, short_name="TTPVHCC thành phố", kind="Trung tâm", valid_from=date(2025, 1, 1),
+         *_CENTRE_POSITION, short_name="TTPVHCC thành phố", kind=CENTRE_KIND, valid_from=date(2025, 1, 1),
          source="NQ 175/2024/QH15"),
 )
 LEVELS = ("province", "district", "commune")

@@ -33,6 +33,7 @@ HUE_CENTRE = (16.4779, 107.5768)
 CHANGEOVER = date(2025, 7, 1)
 DATA = Path(__file__).with_name("data")
 LEVELS = ("province", "district", "commune")
+CENTRE_KIND = "Trung tâm"  # rows of the units table that are service centres, not units
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,12 @@ class Unit:
 
     def in_force(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def administrative(self) -> bool:
+        """An administrative unit (not a service centre listed alongside, such as the city's
+        public-administration service centre)."""
+        return self.kind != CENTRE_KIND
 
     @property
     def label(self) -> str:
@@ -83,7 +90,11 @@ def short_name(name: str) -> str:
 def name_key(name: str) -> str:
     """A unit name folded for matching: no kind, no diacritics ("Thuỷ" = "Thủy" = "thuy"), no
     case, no spaces or punctuation."""
-    base = short_name(name.strip())
+    base = name.strip()
+    for prefix in _KIND_PREFIXES:
+        if base.lower().startswith(prefix.lower()) and len(base) > len(prefix):
+            base = base[len(prefix):]
+            break
     folded = unicodedata.normalize("NFD", base.replace("Đ", "D").replace("đ", "d"))
     return "".join(c for c in folded if c.isalnum() and not unicodedata.combining(c)).lower()
 

@@ -68,6 +68,9 @@ def records_frame(records: Iterable[FeedbackRecord]) -> pd.DataFrame:
 
 def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
+    for col in ("district_code", "commune_code"):  # placed by the store on ingest
+        if col not in frame:
+            frame[col] = ""
     for col in TIME_COLUMNS:
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
     for col in ("lat", "lon"):
@@ -75,7 +78,7 @@ def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("category_code", "category_name", "description", "address", "unit_code", "district_code",
                 "commune_code", "channel",
                 "status", "handling_unit", "external_id"):
-        frame[col] = frame[col].fillna("").astype(object)
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
     frame["rating"] = frame["rating"].astype(object).where(frame["rating"].notna(), None)
     return frame
 

@@ -205,3 +205,26 @@ def test_rebuild_rollups_runs_every_family_that_declares_a_rebuild_and_changes_n
     assert [line.split()[1] for line in lines] == ["feedback", "traffic", "admin"]  # environment has no rebuild
     assert re.fullmatch(r"rebuilt feedback from [1-9]\d* records \(local time Asia/Ho_Chi_Minh\)", lines[0])
     assert json.loads(ioc(simulated_db, *args).stdout) == before
+
+
+def test_units_on_a_date(tmp_path: Path) -> None:
+    """``units --on DATE --json``: the units in force that day, compared with the published lists."""
+    db = tmp_path / "units.sqlite"
+    after = ioc(db, "units", "--on", "2026-01-01", "--json")
+    assert after.returncode == 0, after.stderr
+    rows = json.loads(after.stdout)
+    assert sorted({r["level"] for r in rows}) == ["commune", "province"]
+    communes = [r for r in rows if r["level"] == "commune"]
+    assert len(communes) == 40 and {r["parent"] for r in communes} == {"46"}
+    assert sum(r["name"].startswith("Phường ") for r in communes) == 21
+    assert sum(r["name"].startswith("Xã ") for r in communes) == 19
+    assert all({"code", "name", "level", "parent"} <= r.keys() for r in rows)
+    before = json.loads(ioc(db, "units", "--on", "2025-06-30", "--json").stdout)
+    by_code = {r["code"]: r for r in before}
+    assert [sum(r["level"] == lv for r in before) for lv in ("province", "district", "commune")] == [1, 9, 133]
+    assert by_code["19753"]["parent"] == "475" and by_code["475"]["name"] == "Quận Phú Xuân"
+    assert by_code["19753"]["name"] == "Phường Thuận Lộc"
+    old = json.loads(ioc(db, "units", "--on", "2023-06-01", "--json").stdout)
+    assert [sum(r["level"] == lv for r in old) for lv in ("province", "district", "commune")] == [1, 9, 141]
+    assert {"Thành phố Huế", "Huyện Nam Đông"} <= {r["name"] for r in old if r["level"] == "district"}
+    assert "--on" in one_line_error(ioc(db, "units", "--on", "2025-02-30"))

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
-from ioc.domain.units import SEED_UNITS
+from ioc.domain.units import UnitMap
 from ioc.registry import registry
 from ioc.store import schema, schema_alerts
 from ioc.store.db import init_db, make_engine, store_schemas
@@ -24,7 +24,7 @@ def test_init_db_seeds_a_new_store_with_the_given_schema_modules(tmp_path) -> No
     init_db(engine, [family, SimpleNamespace()])  # a module without seed() is fine
     init_db(engine, [family])  # an existing store is not seeded again
     assert seeded == ["sqlite"]
-    assert _count(engine, schema.units) == len(SEED_UNITS)  # the platform's seed
+    assert _count(engine, schema.units) == len(UnitMap.default().units)  # the platform's seed: every unit version
     assert _count(engine, schema.categories) == 0  # no family seeded its categories
 
 

@@ -87,13 +87,20 @@ def test_a_year_is_90_to_95_percent_satisfied(year: pd.DataFrame) -> None:
     assert set(rated["rating"]) == set(RATINGS)
 
 
-def test_every_report_is_in_a_district_and_hue_city_is_the_largest(year: pd.DataFrame) -> None:
-    counts = year["unit_code"].value_counts()
-
-    assert set(counts.index) <= DISTRICTS
-    assert len(counts) == 9
-    assert counts.idxmax() == "474"
-    assert counts["474"] > 2 * counts.drop("474").max()
+def test_every_report_is_in_a_commune_of_its_date_and_hue_city_is_the_largest(year: pd.DataFrame) -> None:
+    """Simulated reports are written for the map in force on their date (2023: 141 communes in 9
+    district-level units), and Thành phố Huế (474) carries most of the activity."""
+    units = UnitMap.default()
+    local_days = year["received_at"].dt.tz_localize("UTC").dt.tz_convert(TZ).dt.date
+    for code, day in zip(year["unit_code"], local_days, strict=True):
+        unit = units.get(code, day)
+        assert unit is not None and unit.level == "commune", (code, day)
+    districts = pd.Series([units.district_of(units.get(c, d), d) for c, d in zip(year["unit_code"], local_days,
+                                                                                  strict=True)]).value_counts()
+    assert set(districts.index) <= DISTRICTS
+    assert len(districts) == 9
+    assert districts.idxmax() == "474"
+    assert districts["474"] > 2 * districts.drop("474").max()
 
 
 def test_coordinates_are_inside_the_province(year: pd.DataFrame) -> None:
@@ -238,3 +245,19 @@ def test_live_simulator_feeds_the_store_as_simulated_time_passes(sqlite_ctx: Con
     assert now_closed > 0
     assert earliest > live_start
     assert runs.get_watermark(sqlite_ctx.engine, "live-sim") is not None
+
+
+def test_simulated_reports_follow_the_map_in_force_on_their_date(vn_calendar: WorkCalendar) -> None:
+    """Either side of 1 July 2025: the old map's communes (in their district) before, the 40
+    communes after (no district level)."""
+    frame = history(2025, date(2025, 6, 25), date(2025, 7, 6), datetime(2025, 7, 20), vn_calendar, TZ_NAME)
+    units = UnitMap.default()
+    days = frame["received_at"].dt.tz_localize("UTC").dt.tz_convert(TZ).dt.date
+    before, after = frame[days < date(2025, 7, 1)], frame[days >= date(2025, 7, 1)]
+    assert len(before) and len(after)
+    eve = {u.code for u in units.on(date(2025, 6, 30)) if u.level == "commune"}
+    current = {u.code for u in units.current_communes()}
+    assert set(before["unit_code"]) <= eve
+    assert set(after["unit_code"]) <= current
+    assert any(" Quận " in a or "Huyện " in a or "Thị xã " in a for a in before["handling_unit"])
+    assert not any("Quận " in a or "Huyện " in a for a in after["handling_unit"])
