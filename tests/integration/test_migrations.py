@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -370,6 +371,27 @@ def test_db_upgrade_of_an_older_store_keeps_its_rows_places_them_and_rebuilds_th
             raw = dict(conn.exec_driver_sql(
                 "SELECT district_code, count(*) FROM traffic_violations GROUP BY district_code").all())
             assert {k: int(v) for k, v in by_district.items()} == {k: int(v) for k, v in raw.items()}
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_upgrade_leaves_the_store_as_it_was(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = older_store(store_url)
+    units_before = count(engine, "units")
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("placement failed half-way")
+
+    monkeypatch.setattr(UnitMap, "place_many", broken)
+    try:
+        with pytest.raises(RuntimeError, match="placement failed half-way"):
+            migrate.upgrade(engine, tz=ZoneInfo("Asia/Ho_Chi_Minh"))
+        with engine.connect() as conn:
+            assert migrate.stamped(conn) == BASELINE
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("units")}
+            assert "valid_from" not in columns  # units not recreated (its DDL ran before the failure)
+            assert "commune_code" not in {c["name"] for c in sa.inspect(conn).get_columns("feedback_reports")}
+        assert count(engine, "units") == units_before
     finally:
         engine.dispose()
 
