@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 PROVINCE_CODE = "46"
 PROVINCE_BBOX = (107.02, 15.99, 108.22, 16.74)  # lon_min, lat_min, lon_max, lat_max
@@ -273,27 +274,33 @@ class UnitMap:
     def eve(self) -> date:
         return date.fromordinal(self.changeover.toordinal() - 1)
 
-    def place_many(self, days: Sequence[date], codes: Sequence[str], lats: Sequence[float | None],
+    def place_many(self, days: Sequence[date] | np.ndarray, codes: Sequence[str], lats: Sequence[float | None],
                    lons: Sequence[float | None]) -> tuple[list[str], list[str], list[str]]:
-        """:meth:`place` over columns (same answers), vectorised per stretch of days between
-        changes: the nearest-commune search is one array operation per chunk."""
-        n = len(days)
-        lat = np.array([np.nan if v is None else v for v in lats], dtype=float)
-        lon = np.array([np.nan if v is None else v for v in lons], dtype=float)
-        code = np.array([c or "" for c in codes], dtype=object)
-        epoch = np.array([self.epoch(d) for d in days], dtype=np.int64)
+        """:meth:`place` over columns (same answers), vectorised: lookups once per distinct code
+        and stretch of days between changes, the nearest-commune search one array operation.
+        ``days``: dates, or a ``datetime64`` array of local days."""
+        day_arr = np.asarray(days, dtype="datetime64[D]")
+        n = len(day_arr)
+        lat = pd.to_numeric(pd.Series(lats, dtype=object), errors="coerce").to_numpy(dtype=float) if n else np.empty(0)
+        lon = pd.to_numeric(pd.Series(lons, dtype=object), errors="coerce").to_numpy(dtype=float) if n else np.empty(0)
+        code = pd.Series(codes, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+        bounds = np.array(self._epochs, dtype="datetime64[D]")
+        epoch = np.searchsorted(bounds, day_arr, side="right")
         out_u = np.full(n, "", dtype=object)
         out_d = np.full(n, "", dtype=object)
         out_c = np.full(n, "", dtype=object)
         lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
         inside = (lat >= lat_min) & (lat <= lat_max) & (lon >= lon_min) & (lon <= lon_max)
+        changeover = np.datetime64(self.changeover, "D")
         for e in np.unique(epoch):
             rows = np.flatnonzero(epoch == e)
-            day = days[int(rows[0])]
+            day = day_arr[rows[0]].astype(object)
             in_force = {u.code: u for u in self.on(day)}
             communes = [u for u in self.on(day) if u.level == "commune" and u.lat is not None]
             district_of = {u.code: self.district_of(u, day) for u in self.on(day)}
-            level = np.array([in_force[c].level if c in in_force else "" for c in code[rows]], dtype=object)
+            position, uniques = pd.factorize(code[rows])
+            level = np.array([in_force[c].level if c in in_force else "" for c in uniques] + [""],
+                             dtype=object)[position]
             unit = np.where(level == "commune", code[rows], "").astype(object)
             # By position: the nearest commune in force (within the given district, if any).
             need = (level != "commune") & inside[rows]
@@ -302,22 +309,25 @@ class UnitMap:
                 within = np.array([district_of.get(c.code, "") for c in communes], dtype=object)
                 given = np.where(level[need] == "district", code[idx], "").astype(object)
                 unit[need] = self._nearest(lat[idx], lon[idx], communes, within, given)
-            unknown = unit == ""
-            unit[unknown & (level != "")] = code[rows][unknown & (level != "")]
+            unknown = (unit == "") & (level != "")
+            unit[unknown] = code[rows][unknown]
             out_u[rows] = unit
-            out_d[rows] = [district_of.get(c, "") for c in unit]
+            u_pos, u_uniques = pd.factorize(unit)
+            out_d[rows] = np.array([district_of.get(c, "") for c in u_uniques] + [""], dtype=object)[u_pos]
             # The current commune.
-            if day >= self.changeover:
-                out_c[rows] = np.where(level == "commune", unit, np.where(need, unit, ""))
+            if day_arr[rows[0]] >= changeover:
+                out_c[rows] = np.array([c if in_force.get(c) is not None and in_force[c].level == "commune" else ""
+                                        for c in u_uniques] + [""], dtype=object)[u_pos]
                 continue
-            current = np.full(len(rows), "", dtype=object)
-            for i, c in enumerate(unit):
+            main_successor, divided = [], []
+            for c in u_uniques:
                 successors = self._successors.get(c) if c and in_force[c].level == "commune" else None
-                if successors:
-                    if len(successors) > 1 and inside[rows[i]]:
-                        current[i] = self.current_commune(day, in_force[c], lat[rows[i]], lon[rows[i]])
-                    else:
-                        current[i] = next((s for s, default in successors if default), successors[0][0])
+                main_successor.append(next((s for s, d in successors if d), successors[0][0]) if successors else "")
+                divided.append(bool(successors) and len(successors) > 1)
+            current = np.array(main_successor + [""], dtype=object)[u_pos]
+            split = np.array(divided + [False], dtype=bool)[u_pos] & inside[rows]
+            for i in np.flatnonzero(split):  # a divided ward: the record's position picks the successor
+                current[i] = self.current_commune(day, in_force[unit[i]], lat[rows[i]], lon[rows[i]])
             rest = (current == "") & inside[rows]
             if rest.any():
                 now = list(self.current_communes())
