@@ -355,6 +355,7 @@ def test_db_upgrade_of_an_older_store_keeps_its_rows_places_them_and_rebuilds_th
 
         # rollups rebuilt, consistent with the raw rows
         assert rollup_total(engine, "feedback_rollup", "received") == counts["feedback_reports"]
+        assert rollup_total(engine, "feedback_rollup_all", "received") == counts["feedback_reports"]
         assert rollup_total(engine, "traffic_rollup", "violations") == counts["traffic_violations"]
         assert rollup_total(engine, "traffic_camera_rollup", "violations") == sum(1 for t in TRAFFIC if t[1])
         assert rollup_total(engine, "admin_rollup", "received") == counts["admin_dossiers"]

@@ -1,10 +1,11 @@
 """How ``sqlite.sql`` and ``postgresql.sql`` next to this one were made: run once, on the live
-schema of the Units change (main 62b0a4d, merged into the alembic branch), and never again — the
+schema of the Units change (main 62b0a4d … 55c5d74, merged into the alembic branch), and never again — the
 live schema moves on, revision 0002 must not.
 
     python ioc/store/migrations/units_dated/freeze.py   # only while 0002 is being written
 
-``CREATE TABLE`` of ``units`` and of the rollups whose dimensions changed, then ``CREATE INDEX``
+``CREATE TABLE`` of ``units``, of the rollups whose dimensions changed and of the new city-wide
+feedback rollup, then ``CREATE INDEX``
 of the feedback open-set index on the new columns, compiled for each dialect.
 """
 
@@ -23,8 +24,10 @@ from ioc.store import schema  # noqa: E402
 from ioc.store.db import store_schemas  # noqa: E402
 from ioc.store.migrations.baseline.freeze import write  # noqa: E402
 
+# units and the rollups whose dimensions changed (dropped first), then the new city-wide feedback
+# rollup (main 55c5d74)
 TABLES = ("units", "feedback_rollup", "traffic_rollup", "traffic_hour_rollup", "traffic_camera_rollup",
-          "admin_rollup")
+          "admin_rollup", "feedback_rollup_all")
 INDEXES = (("feedback_reports", "ix_feedback_open"),)
 
 

@@ -17,7 +17,8 @@ in the unit in force on their date, rollups by current commune and former distri
    places a station.
 4. The rollups whose dimensions changed (``feedback_rollup``, ``traffic_rollup``,
    ``traffic_hour_rollup``, ``traffic_camera_rollup``, ``admin_rollup``) are dropped and created
-   empty with the new dimensions, the feedback open-set index is recreated on the new columns
+   empty with the new dimensions, the city-wide ``feedback_rollup_all`` (no unit dimensions) is
+   created empty, the feedback open-set index is recreated on the new columns
    (frozen definitions in ``ioc/store/migrations/units_dated/``), and the ``meta`` key
    ``rollups_stale`` is set: ``python -m ioc db upgrade`` then rebuilds every family's rollups.
 
@@ -174,7 +175,7 @@ def upgrade() -> None:
     conn.exec_driver_sql(ddl[-1])  # CREATE INDEX ix_feedback_open on the new columns
     for table in ROLLUPS:
         op.drop_table(table)
-    for stmt in ddl[1:-1]:  # the rollups, empty, with the new dimensions
+    for stmt in ddl[1:-1]:  # the rollups, empty, with the new dimensions; feedback_rollup_all
         conn.exec_driver_sql(stmt)
     conn.execute(sa.text("DELETE FROM meta WHERE key = :k"), {"k": ROLLUPS_STALE})
     conn.execute(sa.text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": ROLLUPS_STALE, "v": revision})
