@@ -229,7 +229,9 @@ class UnitMap:
         key = name_key(name)
         if not key:
             return None
-        matches = [u for u in self.on(day) if name_key(u.name) == key or name_key(u.short_name) == key]
+        kind = next((p.strip() for p in _KIND_PREFIXES if name.strip().lower().startswith(p.lower())), "")
+        matches = [u for u in self.on(day) if (name_key(u.name) == key or name_key(u.short_name) == key)
+                   and (not kind or u.kind.lower() == kind.lower())]
         return max(matches, key=lambda u: LEVELS.index(u.level) if u.level in LEVELS else -1) if matches else None
 
     # Where a record belongs
