@@ -172,7 +172,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("traffic", "page-fresh"),
             _filters(query, today, lang),
-            html.Div(unit_note(UnitMap.default(), query, lang), id=UNIT_NOTE, className="unit-note", role="note"),
+            html.Div(unit_note(UnitMap.default(), query, lang), id=UNIT_NOTE, className="unit-note", role="status"),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.TR_TILES, className="tiles tiles-9"),
             html.Div([_map_card(settings, lang), _card("heatmap", "traffic_heatmap", lang, "trend-card")],
                      className="row row-main"),

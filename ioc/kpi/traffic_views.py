@@ -110,7 +110,11 @@ def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
             .group_by(C.c.camera_code, C.c.violation_type))
     cams = select(CAM)
     if flt.unit:
-        cams = cams.where(CAM.c[unit_column(flt.unit)] == flt.unit)
+        # a camera stands where it was registered (its current commune; a district-level unit of then,
+        # if registered before 1 July 2025); it also belongs to the unit when its violations there do
+        seen = (select(C.c.camera_code).where(bucket_clause(C, flt.period), C.c[unit_column(flt.unit)] == flt.unit)
+                .distinct())
+        cams = cams.where((CAM.c[unit_column(flt.unit)] == flt.unit) | CAM.c.code.in_(seen))
     with engine.connect() as conn:
         counts = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=["code", "violation_type", "violations"])
         cameras = pd.DataFrame([dict(r) for r in conn.execute(cams).mappings()],

@@ -18,7 +18,7 @@ from ioc.domain.traffic import DECREE_100_2019, DECREE_100_2019_123_2021, DECREE
 from ioc.domain.traffic_records import FAMILY, validate_violation
 from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter, traffic_kpis, traffic_kpis_raw
-from ioc.kpi.traffic_views import hour_weekday
+from ioc.kpi.traffic_views import camera_summary, hour_weekday
 from ioc.store import schema
 from ioc.store import schema_traffic as st
 from ioc.store.ingest import IngestResult
@@ -294,6 +294,10 @@ def test_unit_filter_by_a_current_commune_counts_both_sides_and_by_an_old_distri
     assert count(y2024, "474") == 1  # Thành phố Huế in 2024
     assert count(whole, "479") == 2  # a district-level unit holds only the records of its time
     assert count(whole, "475") == 1  # Quận Phú Xuân: January – June 2025
+    # the camera map: a camera belongs to a unit where it stands or where its violations are counted
+    cams = {u: dict(zip(*camera_summary(engine, TrafficFilter(whole, unit=u))[["code", "violations"]].to_numpy().T,
+                        strict=True)) for u in ("19960", "479", "475")}
+    assert cams == {"19960": {"QL1A-20": 4}, "479": {"QL1A-20": 2}, "475": {}}
 
 
 def test_the_fine_schedule_is_seeded_as_data(engine):
