@@ -238,39 +238,64 @@ class UnitMap:
 
     def place(self, day: date, code: str = "", name: str = "", lat: float | None = None,
               lon: float | None = None) -> Placement:
-        """The unit a record of ``day`` belongs to: by code, else by name, else by position
-        (nearest commune centroid in force). See :class:`Placement`."""
+        """The unit a record of ``day`` belongs to: by code, else by name, else by position. See
+        :class:`Placement`; a position on or after the changeover is placed by
+        :meth:`commune_at`, before it in the nearest commune in force (inside the district a
+        source gave, if any)."""
         unit = self.get(code, day) if code else None
         if unit is None and name:
             unit = self.by_name(name, day)
         inside = in_province(lat, lon)
         if (unit is None or unit.level != "commune") and inside:
-            communes = [u for u in self.on(day) if u.level == "commune"
-                        and (unit is None or unit.level != "district" or self.district_of(u, day) == unit.code)]
-            unit = nearest(lat, lon, communes) or unit
+            if day >= self.changeover:
+                unit = self.get(self.commune_at(lat, lon), day) or unit
+            else:
+                communes = [u for u in self.on(day) if u.level == "commune"
+                            and (unit is None or unit.level != "district" or self.district_of(u, day) == unit.code)]
+                unit = nearest(lat, lon, communes) or unit
         if unit is None:
             return Placement()
         district = self.district_of(unit, day)
         return Placement(unit.code, district, self.current_commune(day, unit, lat, lon))
 
     def current_commune(self, day: date, unit: Unit, lat: float | None, lon: float | None) -> str:
-        """The current commune of a record of ``day`` placed in ``unit``."""
+        """The current commune of a record of ``day`` placed in ``unit``: itself from the
+        changeover; before, the official successor of its ward (a divided ward: the successor
+        nearest the record), else the commune at the record's position."""
         if day >= self.changeover:
             return unit.code if unit.level == "commune" else ""
-        inside = in_province(lat, lon)
-        if unit.level == "commune":
-            successors = self._successors.get(unit.code)  # codes were not reused before the changeover
-            if successors:
-                if len(successors) > 1 and inside:
-                    candidates = [self.get(code, self.changeover) for code, _ in successors]
-                    best = nearest(lat, lon, [c for c in candidates if c is not None])
-                    if best is not None:
-                        return best.code
-                return next((code for code, default in successors if default), successors[0][0])
-        if inside:
-            best = nearest(lat, lon, self.current_communes())
-            return best.code if best is not None else ""
-        return ""
+        if unit.level == "commune" and unit.code in self._successors:  # codes were not reused before the changeover
+            return self.successor(unit.code, lat, lon)
+        return self.commune_at(lat, lon) if in_province(lat, lon) else ""
+
+    def successor(self, code: str, lat: float | None = None, lon: float | None = None) -> str:
+        """The current commune of the ward ``code`` of the day before the changeover: the
+        conversion's only successor; for a divided ward the one nearest the position, without a
+        position the main successor ('' if the conversion does not list it)."""
+        successors = self._successors.get(code)
+        if not successors:
+            return ""
+        if len(successors) > 1 and in_province(lat, lon):
+            candidates = [self.get(c, self.changeover) for c, _ in successors]
+            best = nearest(lat, lon, [c for c in candidates if c is not None])
+            if best is not None:
+                return best.code
+        return next((c for c, default in successors if default), successors[0][0])
+
+    def commune_at(self, lat: float | None, lon: float | None) -> str:
+        """The current commune at a point ('' outside the province): the ward of the day before
+        the changeover nearest to it, through the official conversion. Without outlines, the
+        133 wards' centroids approximate the 40 communes' shapes far better than their own 40
+        centroids, and a fixed point (a camera, a station) gets the same commune on both sides
+        of the change. Without a conversion: the nearest current commune."""
+        if not in_province(lat, lon):
+            return ""
+        wards = [u for u in self.on(self.eve) if u.level == "commune" and u.code in self._successors]
+        ward = nearest(lat, lon, wards)
+        if ward is not None:
+            return self.successor(ward.code, lat, lon)
+        best = nearest(lat, lon, self.current_communes())
+        return best.code if best is not None else ""
 
     @property
     def eve(self) -> date:
@@ -304,9 +329,13 @@ class UnitMap:
             level = np.array([in_force[c].level if c in in_force else "" for c in uniques] + [""],
                              dtype=object)[position]
             unit = np.where(level == "commune", code[rows], "").astype(object)
-            # By position: the nearest commune in force (within the given district, if any).
+            # By position: from the changeover the commune at the point (commune_at), before it
+            # the nearest commune in force (within the given district, if any).
             need = (level != "commune") & inside[rows]
-            if need.any() and communes:
+            if need.any() and day_arr[rows[0]] >= changeover:
+                found = self._communes_at(lat[rows[need]], lon[rows[need]])
+                unit[need] = np.where(np.isin(found, list(in_force)), found, "")
+            elif need.any() and communes:
                 idx = rows[need]
                 within = np.array([district_of.get(c.code, "") for c in communes], dtype=object)
                 given = np.where(level[need] == "district", code[idx], "").astype(object)
@@ -324,19 +353,36 @@ class UnitMap:
             main_successor, divided = [], []
             for c in u_uniques:
                 successors = self._successors.get(c) if c and in_force[c].level == "commune" else None
-                main_successor.append(next((s for s, d in successors if d), successors[0][0]) if successors else "")
+                main_successor.append(self.successor(c) if successors else "")
                 divided.append(bool(successors) and len(successors) > 1)
             current = np.array(main_successor + [""], dtype=object)[u_pos]
             split = np.array(divided + [False], dtype=bool)[u_pos] & inside[rows]
             for i in np.flatnonzero(split):  # a divided ward: the record's position picks the successor
-                current[i] = self.current_commune(day, in_force[unit[i]], lat[rows[i]], lon[rows[i]])
-            rest = (current == "") & inside[rows]
+                current[i] = self.successor(unit[i], lat[rows[i]], lon[rows[i]])
+            has_successor = np.array([c in self._successors and in_force[c].level == "commune" if c else False
+                                      for c in u_uniques] + [False], dtype=bool)[u_pos]
+            rest = ~has_successor & inside[rows]
             if rest.any():
-                now = list(self.current_communes())
-                current[rest] = self._nearest(lat[rows[rest]], lon[rows[rest]], now,
-                                              np.full(len(now), "", dtype=object), np.full(int(rest.sum()), "", dtype=object))
+                current[rest] = self._communes_at(lat[rows[rest]], lon[rows[rest]])
             out_c[rows] = current
         return out_u.tolist(), out_d.tolist(), out_c.tolist()
+
+    def _communes_at(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """:meth:`commune_at` of many points (all inside the province)."""
+        wards = [u for u in self.on(self.eve) if u.level == "commune" and u.code in self._successors
+                 and u.lat is not None]
+        if not wards:
+            now = list(self.current_communes())
+            return self._nearest(lats, lons, now, np.full(len(now), "", dtype=object),
+                                 np.full(len(lats), "", dtype=object))
+        found = self._nearest(lats, lons, wards, np.full(len(wards), "", dtype=object),
+                              np.full(len(lats), "", dtype=object))
+        position, uniques = pd.factorize(found)
+        out = np.array([self.successor(c) for c in uniques], dtype=object)[position]
+        divided = np.array([len(self._successors.get(c, ())) > 1 for c in uniques], dtype=bool)[position]
+        for i in np.flatnonzero(divided):
+            out[i] = self.successor(found[i], lats[i], lons[i])
+        return out
 
     @staticmethod
     def _nearest(lats: np.ndarray, lons: np.ndarray, communes: Sequence[Unit], within: np.ndarray,
