@@ -46,9 +46,10 @@ def main() -> None:
     print(f"store: {have:,} reports, {rollup_rows:,} rollup rows ({url})")
     whole_year = FeedbackFilter(Period(YEAR_START, YEAR_END))
     odd_period = FeedbackFilter(Period(YEAR_START.replace(day=15), YEAR_END.replace(month=1, day=1)))
-    district = FeedbackFilter(Period(YEAR_START, YEAR_END), district="474")
+    commune = FeedbackFilter(Period(YEAR_START, YEAR_END), unit="19753")  # Phường Phú Xuân, history mapped
+    district = FeedbackFilter(Period(YEAR_START, YEAR_END), unit="474")  # Jan–Jun 2025: Quận Thuận Hóa
     for label, flt in (("year 2025", whole_year), ("2025-01-15 → 2026-01-01", odd_period),
-                       ("year 2025, district 474", district)):
+                       ("year 2025, commune 19753", commune), ("year 2025, district 474", district)):
         fast, fast_best = timed(lambda flt=flt: feedback_kpis(engine, flt, TZ, NOW), args.repeat)
         raw, raw_best = timed(lambda flt=flt: feedback_kpis_raw(engine, flt, TZ, NOW), max(1, min(3, args.repeat)))
         a, b = feedback_kpis(engine, flt, TZ, NOW), feedback_kpis_raw(engine, flt, TZ, NOW)

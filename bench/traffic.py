@@ -9,7 +9,7 @@ verified or paid), then December's, then the later versions, as of 2026-03-01, o
 moved (verified → notice sent → paid: updates that move rollups), then the same records
 again. Prints rows/s for each (target: ≥ 50,000 violations/s for the first load, into
 SQLite), then the median and best latency of the traffic KPI set for calendar year 2025 from
-the rollups (target ≤ 50 ms), for a district, an odd period and a type × vehicle filter, and
+the rollups (target ≤ 50 ms), for a commune, a district of the time, an odd period and a type × vehicle filter, and
 whether the rollups agree with a raw scan.
 """
 
@@ -87,7 +87,8 @@ def main() -> None:
 
     year = Period(date(2025, 1, 1), date(2026, 1, 1))
     for label, flt in (("KPI set, year 2025", TrafficFilter(year)),
-                       ("KPI set, year 2025, district 474", TrafficFilter(year, district="474")),
+                       ("KPI set, year 2025, commune 19753", TrafficFilter(year, unit="19753")),
+                       ("KPI set, year 2025, district 474", TrafficFilter(year, unit="474")),
                        ("KPI set, 2025-01-15 → 2025-12-20", TrafficFilter(Period(date(2025, 1, 15),
                                                                                  date(2025, 12, 20)))),
                        ("KPI set, year 2025, red light, cars", TrafficFilter(year, violation_type="red_light",

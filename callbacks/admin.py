@@ -20,6 +20,7 @@ from callbacks import admin_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
+from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
 from layouts import ids
 from layouts.admin import BAR, admin_tile, centre_marker_layer, level_card
@@ -29,11 +30,10 @@ from layouts.admin_shaping import (
     best_worst,
     centre_markers,
     level_cards,
-    level_label,
     queue_rows,
     ranking_rows,
 )
-from layouts.shaping import unit_labels_geojson
+from layouts.admin_units import admin_unit_options, centre_labels_geojson, level_options, period_note
 
 FILTERS = control_inputs(BAR)
 FILTER_STATES = control_inputs(BAR, State)
@@ -54,15 +54,17 @@ def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
 
 def page_data(ctx: Context) -> dict[str, Any]:
     """What the Admin page's layout is handed: the local date, whether the admin data is
-    simulated, and the unit codes the store knows (a ``unit`` in the URL must be one)."""
-    return {"today": local_today(ctx), "known_units": {u.code for u in units(ctx)},
+    simulated, the store's units and their codes (a ``unit`` in the URL must be one)."""
+    unit_map = units(ctx)
+    return {"today": local_today(ctx), "known_units": {u.code for u in unit_map.units}, "units": unit_map,
             "simulated": any(s.type == "simulator" and s.family == "admin" for s in ctx.sources)}
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
     """The registered page's layout function: fetches the data, then builds the layout."""
     d = page_data(ctx)
-    return admin_layout(ctx.settings, d["today"], d["simulated"], d["known_units"], lang_pref, **params)
+    return admin_layout(ctx.settings, d["today"], d["simulated"], d["known_units"], lang_pref, units=d["units"],
+                        **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -80,8 +82,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         query = query_from_controls(ctx, start, last_day, level, unit)
         kpis, counts = data.page_kpis(ctx, query)
         tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang)]
-        cards = [level_card(c) for c in level_cards(data.by_level(ctx, query), ctx.settings.target_on_time, lang)]
-        return tiles, cards, f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
+        cards = [level_card(c) for c in level_cards(data.by_level(ctx, query), ctx.settings.target_on_time, lang,
+                                                    levels_between(query.start, query.end))]
+        return tiles, cards, period_note(query, lang)
 
     @app.callback(*(Output(ids.ad_chart(k), "figure") for k in ids.AD_CHART_KEYS), Output(ids.AD_SCORE_NOTE, "children"),
                   *LIVE, prevent_initial_call=True)
@@ -95,16 +98,15 @@ def register(app: dash.Dash, ctx: Context) -> None:
                  m=fmt_int(measured["max_points"].sum(), lang))
         return *(data.chart_figure(ctx, k, frames[k], query, lang) for k in ids.AD_CHART_KEYS), note
 
-    @app.callback(Output(ids.AD_MAP_LAYER, "children"), Output(ids.AD_MAP_NOTE, "children"), *LIVE,
-                  prevent_initial_call=True)
+    @app.callback(Output(ids.AD_MAP_LAYER, "children"), Output(ids.AD_MAP_UNITS, "data"),
+                  Output(ids.AD_MAP_NOTE, "children"), *LIVE, prevent_initial_call=True)
     def centres(start, last_day, level, unit, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        frame = data.chart_frame(ctx, "map", query_from_controls(ctx, start, last_day, level, unit), lang)
-        return centre_marker_layer(centre_markers(frame, ctx.settings.target_on_time, lang)), t("admin_map_note", lang)
-
-    @app.callback(Output(ids.AD_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
-    def unit_labels(_lang):  # noqa: ANN001, ANN202
-        return unit_labels_geojson(units(ctx).current_communes(), level="commune")
+        query = query_from_controls(ctx, start, last_day, level, unit)
+        frame = data.chart_frame(ctx, "map", query, lang)
+        note = t("admin_map_note_day", lang, day=fmt_date(query.last_day, lang))
+        return (centre_marker_layer(centre_markers(frame, ctx.settings.target_on_time, lang)),
+                centre_labels_geojson(frame), note)
 
     @app.callback(Output(ids.AD_RANKING, "rowData"), Output(ids.AD_RANKING_NOTE, "children"),
                   Output(ids.AD_BEST, "children"), Output(ids.AD_WORST, "children"), *LIVE, prevent_initial_call=True)
@@ -130,14 +132,23 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return rows, t("admin_queue_note", lang, o=fmt_int(counts["overdue"], lang),
                        s=fmt_int(counts["due_soon"], lang), n=fmt_int(len(rows), lang))
 
-    @app.callback(Output(ids.AD_UNIT, "options"), Input(ids.AD_LEVEL, "value"), State(ids.AD_UNIT, "value"),
-                  State(ids.PAGE_LANG, "data"))
-    def unit_options(level, unit, lang):  # noqa: ANN001, ANN202
-        """Reception units of the chosen level (every unit with a parent), by name."""
+    @app.callback(Output(ids.AD_LEVEL, "options"), Output(ids.AD_LEVEL, "value", allow_duplicate=True),
+                  Input(BAR.id("dates"), "start_date"), Input(BAR.id("dates"), "end_date"),
+                  State(ids.AD_LEVEL, "value"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    def level_choices(start, last_day, level, lang):  # noqa: ANN001, ANN202
+        """The levels that exist in the period (district only before 1 July 2025); a level
+        chosen that did not exist is cleared."""
         lang = page_lang(ctx, lang)
-        options = [{"label": f"{name} · {level_label(lv, lang)}", "value": code}
-                   for code, name, lv in sorted(unit_rows(ctx), key=lambda r: (r[2] != "province", r[2], r[1]))
-                   if (level is None or lv == level) and code != "46"]
-        if unit and all(o["value"] != unit for o in options):
-            options.append({"label": unit, "value": unit})
-        return options
+        query = query_from_controls(ctx, start, last_day, None, None)
+        levels = levels_between(query.start, query.end)
+        return level_options(levels, lang), (level if level in levels or level is None else None)
+
+    @app.callback(Output(ids.AD_UNIT, "options"), Input(ids.AD_LEVEL, "value"),
+                  Input(BAR.id("dates"), "start_date"), Input(BAR.id("dates"), "end_date"),
+                  State(ids.AD_UNIT, "value"), State(ids.PAGE_LANG, "data"))
+    def unit_choices(level, start, last_day, unit, lang):  # noqa: ANN001, ANN202
+        """The current communes (history mapped to them) and the one-stop units of the period's
+        time (the city's centre, district centres and communes before 1 July 2025), by name."""
+        lang = page_lang(ctx, lang)
+        query = query_from_controls(ctx, start, last_day, None, None)
+        return admin_unit_options(units(ctx), query.start, query.end, lang, level, unit)

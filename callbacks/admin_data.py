@@ -15,9 +15,10 @@ from sqlalchemy import select
 from callbacks.common import local_today, unit_names
 from callbacks.filter_state import export_filename
 from ioc.context import Context
+from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_int, fmt_local_datetime, t
 from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis
-from ioc.kpi.admin_views import admin_breakdown, admin_series, district_centres, due_counts, open_queue, unit_ranking
+from ioc.kpi.admin_views import admin_breakdown, admin_series, due_counts, one_stop_centres, open_queue, unit_ranking
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
 from ioc.store.db import load_calendar, utcnow
@@ -91,7 +92,7 @@ def chart_frame(ctx: Context, key: str, query: Selection, lang: str, queue_state
     if key == "queue":
         return open_queue(ctx.engine, query, ctx.tz, now, calendar(ctx), queue_state or "due_soon", QUEUE_ROWS)[0]
     if key == "map":
-        return district_centres(ctx.engine, query.period, ctx.tz, now)
+        return one_stop_centres(ctx.engine, query.period, ctx.tz, now)
     raise KeyError(key)
 
 
@@ -100,7 +101,7 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     freq = series_freq(query.period)
     span = (query.start, query.end)
     if key == "levels":
-        labels = {lv: level_label(lv, lang) for lv in ("province", "district", "commune")}
+        labels = {lv: level_label(lv, lang) for lv in levels_between(query.start, query.end)}
         return levels_figure(frame, labels, ctx.settings.target_on_time, lang, freq, revision, span)
     if key == "online":
         return online_figure(frame, ONLINE_TARGET, lang, freq, revision, span)
@@ -134,9 +135,12 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
                                      "max_points": t("admin_col_max_points", lang),
                                      "points": t("admin_col_points", lang), "measured": t("admin_col_measured", lang)})
     if key == "ranking":
-        cols = ["rank", "code", "name", "level", "generated", "received", "resolved", "early", "on_time", "late",
-                "overdue", "on_time_rate", "received_prev", "on_time_rate_prev", "change", "online_rate"]
-        return _rates(frame[cols]).rename(columns={"name": t("admin_col_unit", lang), "code": t("col_code", lang)})
+        cols = ["rank", "code", "name", "former_names", "level", "received", "resolved", "early", "on_time", "late",
+                "overdue", "on_time_rate", "received_prev", "on_time_rate_prev", "change", "online_rate", "score_766",
+                "score_766_max"]
+        out = _rates(frame[cols])
+        out["score_766"] = out["score_766"].round(2)
+        return out.rename(columns={"name": t("admin_col_unit", lang), "code": t("col_code", lang)})
     if key == "queue":
         names = unit_names(ctx)
         return pd.DataFrame({
@@ -152,7 +156,7 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
             t("admin_col_left", lang): (frame["hours_left"] / 24).round(3),
         })
     if key == "map":
-        return _rates(frame[["code", "name", "lat", "lon", "received", "resolved", "late", "overdue",
+        return _rates(frame[["code", "name", "level", "lat", "lon", "received", "resolved", "late", "overdue",
                              "on_time_rate"]]).rename(columns={"lat": t("admin_col_lat", lang),
                                                                "lon": t("admin_col_lon", lang)})
     raise KeyError(key)

@@ -15,18 +15,18 @@ import dash
 from dash import Input, Output, State
 
 from callbacks import traffic_data as data
-from callbacks.common import follow_versions, local_today, page_lang, unit_names, unit_rows, units
+from callbacks.common import follow_versions, local_today, page_lang, units
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
-from layouts.shaping import district_options, unit_labels_geojson
-from layouts.traffic import BAR
+from layouts.shaping import unit_labels_geojson, unit_options
+from layouts.traffic import BAR, CHART_KEYS, DISTRICT_CARD, UNIT_ID, UNIT_NOTE, unit_note
 from layouts.traffic import layout as traffic_layout
 from layouts.traffic_figures import camera_geojson
-from layouts.traffic_shaping import TILE_KEYS, traffic_tiles, violation_rows
+from layouts.traffic_shaping import TILE_KEYS, shows_district_ranking, traffic_tiles, violation_rows
 
 FILTERS = control_inputs(BAR)
 FILTER_STATES = control_inputs(BAR, State)
@@ -60,52 +60,66 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang))
 
     @app.callback(Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
+                  Output(UNIT_NOTE, "children"), Output(DISTRICT_CARD, "hidden"),
                   *FILTERS, Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def tiles(start, last_day, district, vtype, vehicle, channel, _version, lang):  # noqa: ANN001, ANN202
+    def tiles(start, last_day, unit, vtype, vehicle, channel, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
+        query = query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel)
         kpis = traffic_kpis(ctx.engine, query, ctx.tz)
         specs = traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, TILE_KEYS)
-        return [tile_div(s, lang) for s in specs], f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
+        unit_map = units(ctx)
+        return ([tile_div(s, lang) for s in specs], f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}",
+                unit_note(unit_map, query, lang), not shows_district_ranking(unit_map, query.start))
 
     @app.callback(Output(ids.TR_MAP_LAYER, "data"), Output(ids.TR_MAP_NOTE, "children"),
                   Output(ids.TR_TOP_READY, "data"),
                   *FILTERS, Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"),
                   State(ids.TR_TOP_READY, "data"), prevent_initial_call=True)
-    def camera_map(start, last_day, district, vtype, vehicle, channel, _version, lang, ready):  # noqa: ANN001, ANN202
+    def camera_map(start, last_day, unit, vtype, vehicle, channel, _version, lang, ready):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        summary, latest = data.map_data(ctx, query_from_controls(ctx, start, last_day, district, vtype, vehicle,
-                                                                 channel))
+        summary, latest = data.map_data(ctx, query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel))
         note = t("traffic_map_note", lang, n=fmt_int(len(summary), lang),
                  k=fmt_int(int((summary["violations"] > 0).sum()), lang))
         return camera_geojson(summary, latest, ctx.tz, lang, ctx.settings.show_plates), note, (ready or 0) + 1
 
     @app.callback(Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
+        """The current communes' names on the map (the 40 since 1 July 2025)."""
         return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
-    @app.callback(*[Output(ids.tr_chart(k), "figure") for k in ids.TR_CHART_KEYS], *AFTER_TOP,
+    @app.callback(*[Output(ids.tr_chart(k), "figure") for k in CHART_KEYS], *AFTER_TOP,
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def charts(_ready, start, last_day, district, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
+    def charts(_ready, start, last_day, unit, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
-        return [data.chart_figure(k, data.chart_frame(ctx, k, query), query, lang) for k in ids.TR_CHART_KEYS]
+        query = query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel)
+        names = data.period_names(ctx, query)
+        figures = []
+        for k in CHART_KEYS:
+            if k == "district" and not shows_district_ranking(units(ctx), query.start):
+                figures.append(dash.no_update)  # the card is hidden: no district level in the period
+                continue
+            figures.append(data.chart_figure(k, data.chart_frame(ctx, k, query), query, lang, names))
+        return figures
 
     @app.callback(Output(ids.TR_GRID, "rowData"), Output(ids.TR_GRID_NOTE, "children"), *AFTER_TOP,
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def recent(_ready, start, last_day, district, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
+    def recent(_ready, start, last_day, unit, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
-        query = query_from_controls(ctx, start, last_day, district, vtype, vehicle, channel)
+        query = query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel)
         frame = data.chart_frame(ctx, "recent", query)
-        rows = violation_rows(frame, ctx.tz, lang, unit_names(ctx), data.camera_names(ctx), ctx.settings.show_plates)
+        rows = violation_rows(frame, ctx.tz, lang, data.period_names(ctx, query), data.camera_names(ctx),
+                              ctx.settings.show_plates, units(ctx))
         key = "traffic_recent_note_shown" if ctx.settings.show_plates else "traffic_recent_note"
         return rows, t(key, lang, n=fmt_int(len(rows), lang))
 
-    @app.callback(Output(ids.TR_DISTRICT, "options"), Input(ids.TR_TOP_READY, "data"),
-                  State(ids.TR_DATES, "start_date"), State(ids.TR_DATES, "end_date"), State(ids.PAGE_LANG, "data"),
+    @app.callback(Output(UNIT_ID, "options"), Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"),
+                  Input(ids.TR_TOP_READY, "data"), State(UNIT_ID, "value"), State(ids.PAGE_LANG, "data"),
                   prevent_initial_call=True)
-    def districts(_ready, start, last_day, lang):  # noqa: ANN001, ANN202
-        """Units from the store, plus codes seen in the period that the store does not know."""
+    def unit_choices(start, last_day, _ready, current, lang):  # noqa: ANN001, ANN202
+        """The current communes, and the district-level units of the period's part before 1 July
+        2025 (from the store's units: they follow the period); then codes seen in the period's
+        data or asked for that the store does not know."""
         query = query_from_controls(ctx, start, last_day, None, None, None, None)
-        seen = traffic_breakdown(ctx.engine, query, "district")["key"].tolist()
-        return district_options(unit_rows(ctx), seen, page_lang(ctx, lang))
+        codes = [c for by in ("commune", "district") for c in traffic_breakdown(ctx.engine, query, by)["key"]]
+        codes.append(current or "")
+        return unit_options(units(ctx), query.start, query.end, page_lang(ctx, lang), codes)

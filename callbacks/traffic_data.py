@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import select
 
-from callbacks.common import local_today, unit_names
+from callbacks.common import local_today, units
 from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
@@ -31,11 +31,20 @@ from ioc.store.schema_traffic import traffic_cameras
 from layouts.components import tile
 from layouts.shaping import series_freq
 from layouts.traffic import FILE_STEMS
-from layouts.traffic_figures import fines_figure, heatmap_figure, type_figure, vehicle_figure
+from layouts.traffic_figures import (
+    DISTRICT_COLOUR,
+    UNIT_COLOUR,
+    fines_figure,
+    heatmap_figure,
+    type_figure,
+    unit_figure,
+    vehicle_figure,
+)
 from layouts.traffic_shaping import (
     breakdown_export,
     cameras_export,
     heatmap_export,
+    period_unit_names,
     series_export,
     traffic_tiles,
     violations_export,
@@ -51,6 +60,11 @@ def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
         return hour_weekday(ctx.engine, query, ctx.tz)
     if key in ("type", "vehicle"):
         return traffic_breakdown(ctx.engine, query, key)
+    if key in ("commune", "district"):  # records with no such unit (district: from 1 July 2025) left out
+        frame = traffic_breakdown(ctx.engine, query, key)
+        frame = frame[frame["key"].fillna("") != ""]
+        total = frame["violations"].sum()
+        return frame.assign(share=frame["violations"] / total if total else frame["share"]).reset_index(drop=True)
     if key == "fines":
         return traffic_series(ctx.engine, query, series_freq(query.period))
     if key == "cameras":
@@ -60,8 +74,12 @@ def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
     raise KeyError(key)
 
 
-def chart_figure(key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:
+def chart_figure(key: str, frame: pd.DataFrame, query: Selection, lang: str,
+                 names: dict[str, str] | None = None) -> go.Figure:
+    """Chart ``key``'s figure; ``names``: unit names of the period (the rankings by unit)."""
     revision = f"tr-{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
+    if key in ("commune", "district"):
+        return unit_figure(frame, names or {}, lang, UNIT_COLOUR if key == "commune" else DISTRICT_COLOUR, revision)
     if key == "heatmap":
         return heatmap_figure(frame, lang, revision)
     if key == "type":
@@ -87,18 +105,23 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_na
     """The CSV table of ``key`` (the same frame as on screen; plates masked unless allowed)."""
     if key == "heatmap":
         return heatmap_export(frame, lang)
-    if key in ("type", "vehicle"):
+    if key in ("type", "vehicle", "commune", "district"):
         return breakdown_export(frame, key, lang, unit_names)
     if key == "fines":
         return series_export(frame, lang)
     if key == "cameras":
         return cameras_export(frame, lang, unit_names)
-    return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates)
+    return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates, units(ctx))
+
+
+def period_names(ctx: Context, query: Selection) -> dict[str, str]:
+    """Unit names for ``query``'s period (a reused district code named by each of its names)."""
+    return period_unit_names(units(ctx), query.start, query.end)
 
 
 def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.DataFrame, str]:
     """Chart or table ``key``'s CSV table and file name (``vi-pham_…_<from>_<to>.csv``)."""
-    frame = chart_export(ctx, key, chart_frame(ctx, key, query), lang, unit_names(ctx))
+    frame = chart_export(ctx, key, chart_frame(ctx, key, query), lang, period_names(ctx, query))
     return frame, export_filename(FILE_STEMS.get(key, "vi-pham_" + key), query.start, query.end)
 
 

@@ -124,4 +124,4 @@ class AdminFileCollector(TabularFileCollector):
         return column_name(cell)
 
     def record(self, raw: dict[str, Any]) -> Any:
-        return self.with_known_unit(validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz))
+        return self.with_known_unit(validate_dossier(normalise_row(raw), naive_tz=self.ctx.tz), raw)

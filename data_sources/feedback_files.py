@@ -89,4 +89,4 @@ class FeedbackFileCollector(TabularFileCollector):
     required_columns = REQUIRED_COLUMNS
 
     def record(self, raw: dict[str, Any]) -> Any:
-        return self.with_known_unit(validate_report(normalise_row(raw), naive_tz=self.ctx.tz))
+        return self.with_known_unit(validate_report(normalise_row(raw), naive_tz=self.ctx.tz), raw)

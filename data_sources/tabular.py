@@ -12,8 +12,10 @@ or another extension than .csv/.xlsx fails the run. A family's subclass sets ``f
 from __future__ import annotations
 
 import csv
+import dataclasses
 from abc import abstractmethod
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +44,13 @@ def select_row(raw: dict[str, Any], columns: tuple[str, ...], time_columns: tupl
     for key in time_columns:
         row[key] = local_datetime(row[key])
     return row
+
+
+def _span(unit: Any) -> str:
+    """"Huyện Phú Lộc, until 2025-06-30" for an error message."""
+    first = "" if unit.valid_from.year == 1 else f"from {unit.valid_from.isoformat()} "
+    last = f"until {unit.valid_to.isoformat()}" if unit.valid_to else "in force"
+    return f"{unit.name}, {first}{last}"
 
 
 class TabularFileCollector(Collector):
@@ -80,11 +89,27 @@ class TabularFileCollector(Collector):
         ``dd/mm/yyyy`` cells of the time columns read as local date-times."""
         return select_row(raw, (*self.required_columns, *self.optional_columns), self.time_columns)
 
-    def with_known_unit(self, record: R) -> R:
-        """``record`` checked against the deployment's units: an unknown ``unit_code`` is a
-        RecordError; an empty one is placed by the store (by the record's position, on its date)."""
-        if record.unit_code and record.unit_code not in self.known_units:
-            raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+    def with_known_unit(self, record: R, raw: dict[str, Any] | None = None) -> R:
+        """``record`` checked against the deployment's units on its local date: a ``unit_code``
+        must be of a unit in force that day (codes are reused across the 2025 change), else a
+        RecordError says which. Without a code, a ``unit_name`` column names the unit in force
+        that day (diacritics and "Phường"/"Xã"… optional); with neither, the store places the
+        record by its position, on its date."""
+        when = getattr(record, "received_at", None) or getattr(record, "detected_at", None)
+        day = when.replace(tzinfo=UTC).astimezone(self.ctx.tz).date() if when is not None else None  # naive UTC
+        units = self.ctx.units
+        if record.unit_code:
+            if record.unit_code not in self.known_units:
+                raise RecordError("unit_code", f"unknown unit code {record.unit_code!r}")
+            if day is not None and units.get(record.unit_code, day) is None:
+                raise RecordError("unit_code", f"unit code {record.unit_code!r} is not in force on {day.isoformat()}"
+                                               f" ({_span(units.version(record.unit_code))})")
+        name = str((raw or {}).get("unit_name") or "").strip()
+        if not record.unit_code and name:
+            unit = units.by_name(name, day) if day is not None else None
+            if unit is None:
+                raise RecordError("unit_name", f"no unit named {name[:80]!r} on {day.isoformat() if day else '?'}")
+            record = dataclasses.replace(record, unit_code=unit.code)
         return record
 
     # --- the reading, chunking and errors, shared ---

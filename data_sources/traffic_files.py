@@ -75,4 +75,4 @@ class TrafficFileCollector(TabularFileCollector):
 
     def record(self, raw: dict[str, Any]) -> Any:
         record = validate_violation(self.row(raw), naive_tz=self.ctx.tz)
-        return self.with_known_unit(record)
+        return self.with_known_unit(record, raw)

@@ -217,9 +217,10 @@ def _traffic_findings(conn: Connection, now: datetime, tz: ZoneInfo, th: Thresho
     day, hour, start = last_complete_hour(now, tz)
     week_before = day - timedelta(days=7)
     r = traffic_hour_rollup
-    rows = conn.execute(select(r.c.bucket, r.c.unit_code, func.sum(r.c.violations))
+    # by current commune: a key that means the same place a week before, across the 2025 change
+    rows = conn.execute(select(r.c.bucket, r.c.commune_code, func.sum(r.c.violations))
                         .where(r.c.bucket.in_([day, week_before]), r.c.hour == hour)
-                        .group_by(r.c.bucket, r.c.unit_code)).all()
+                        .group_by(r.c.bucket, r.c.commune_code)).all()
     now_by: dict[str, int] = {}
     before_by: dict[str, int] = {}
     for bucket, unit, n in rows:
@@ -333,7 +334,8 @@ def _subjects(conn: Connection, rows: list[Any]) -> dict[tuple[str, str], str]:
                                 (schema.units, schema.units.c.code, "unit")):
         keys = sorted(k for w, k in wanted if w == what)
         if keys:
-            for key, name in conn.execute(select(id_col, table.c.name).where(id_col.in_(keys))):
+            order = (schema.units.c.valid_from,) if what == "unit" else ()  # a code's latest version names it
+            for key, name in conn.execute(select(id_col, table.c.name).where(id_col.in_(keys)).order_by(*order)):
                 out[(what, key)] = name
     return out
 

@@ -208,6 +208,89 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """The store's schema: ``upgrade`` (then rebuild the rollups a migration left stale),
+    ``current``, ``history``. Never opens the store through init_db, which refuses an outdated
+    one."""
+    from ioc.store import migrate
+
+    if args.action == "history":
+        head = migrate.head()
+        for script in migrate.history():
+            mark = " (head)" if script.revision == head else ""
+            print(f"{script.revision}{mark}: {(script.doc or '').strip().splitlines()[0] if script.doc else ''}")
+        return 0
+    from ioc.store.db import make_engine
+
+    cfg = settings()
+    engine = make_engine(cfg.database_url)
+    try:
+        if args.action == "current":
+            return _db_current(engine)
+        return _db_upgrade(engine, args.revision, cfg.tz)
+    finally:
+        engine.dispose()
+
+
+def _db_current(engine: Any) -> int:
+    from ioc.store import migrate
+
+    head = migrate.head()
+    with engine.connect() as conn:
+        rev, stamped = migrate.current(conn), migrate.stamped(conn)
+    if rev is None:
+        print(f"empty database: no store yet (head {head}; `{migrate.UPGRADE_COMMAND}` creates it)")
+    elif rev == head:
+        print(f"{rev} (head)")
+    else:
+        pre = "" if stamped else ", a store of the release before migrations"
+        print(f"{rev} (behind head {head}{pre}: run `{migrate.UPGRADE_COMMAND}`)")
+    return 0
+
+
+def _db_upgrade(engine: Any, revision: str, tz: Any) -> int:
+    import time
+
+    from alembic.util import CommandError
+
+    from ioc.registry import registry
+    from ioc.store import migrate, schema
+    from ioc.store.db import get_meta, init_db
+
+    started = time.monotonic()
+    head = migrate.head()
+    before = migrate.current(engine)
+    try:
+        if before is None and revision in ("head", head):
+            init_db(engine)  # a new store: create_all + seed + stamped at head
+            after = migrate.current(engine)
+            print(f"db upgrade: new store created at {after} (head)", flush=True)
+        else:
+            before, after = migrate.upgrade(engine, revision, tz)
+            if before == after:
+                print(f"db upgrade: already at {after}{' (head)' if after == head else ''}, no migration to run",
+                      flush=True)
+            else:
+                print(f"db upgrade: {before or 'empty database'} → {after}{' (head)' if after == head else ''}",
+                      flush=True)
+    except CommandError as exc:
+        raise CliError(f"db upgrade: {exc}") from None
+    with engine.connect() as conn:
+        stale = get_meta(conn, migrate.ROLLUPS_STALE)
+    if stale is not None:
+        if after != head:
+            print(f"rollups are stale ({stale}): they are rebuilt once the store is at head {head}", flush=True)
+        else:
+            for family in registry().families:
+                if family.rebuild is not None:
+                    print(f"rebuilt the rollups of {family.code} from {family.rebuild(engine, tz)} records "
+                          f"(local time {tz})", flush=True)
+            with engine.begin() as conn:
+                conn.execute(schema.meta.delete().where(schema.meta.c.key == migrate.ROLLUPS_STALE))
+    print(f"db upgrade: done in {time.monotonic() - started:.1f} s", flush=True)
+    return 0
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from ioc.store.runs import quarantined
 
@@ -418,6 +501,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rebuild-rollups", help="recompute what depends on the time zone (rollup buckets, local deadlines) from raw records, every family")
     p.set_defaults(func=cmd_rebuild)
 
+    p = sub.add_parser("db", help="the store's schema: upgrade (migrations), current revision, history")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("upgrade", help="run the schema migrations the store lacks (creates a new store), "
+                                           "then rebuild the rollups they left stale")
+    a.add_argument("--revision", default="head", help="stop at this revision (default: head)")
+    actions.add_parser("current", help="the store's schema revision, and whether it is the head")
+    actions.add_parser("history", help="every schema revision, oldest first")
+    p.set_defaults(func=cmd_db)
+
     p = sub.add_parser("quarantine", help="rejected records with their reasons")
     p.add_argument("--source")
     p.add_argument("--limit", type=int, default=50)
@@ -468,3 +560,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except RuntimeError as exc:  # a store to upgrade first (or of a newer version): one line too
+        from ioc.store.migrate import StoreOutdated, UnknownStore
+
+        if not isinstance(exc, StoreOutdated | UnknownStore):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,8 +1,9 @@
 """Admin page (path "/admin"): one-stop dossiers (hồ sơ TTHC) at three levels and the QĐ 766 score.
 
 Filters in the URL (``?from=…&to=…&level=…&unit=…&lang=…``, see :mod:`layouts.admin_query`),
-KPI tiles, the three levels against the ≥ 95 % target, the district centres on the map (size =
-dossiers, colour = on-time rate), the 766 groups, the online share against 70 %, breakdowns by
+KPI tiles, the levels of the period against the ≥ 95 % target (province, district and commune
+before 1 July 2025; the city and the communes from then), the one-stop centres in force at the
+period's end on the map (size = dossiers, colour = on-time rate), the 766 groups, the online share against 70 %, breakdowns by
 field and procedure, the unit ranking with the change against the previous period, and the
 queue of dossiers about to go late or overdue. The layout only builds the skeleton;
 :mod:`callbacks.admin` fills it. The Overview's admin section is built here too.
@@ -17,12 +18,14 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import dcc, html
 
-from ioc.domain.units import HUE_CENTRE
+from ioc.domain.admin_units import levels_between
+from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.admin_shaping import TILE_KEYS
+from layouts.admin_units import admin_unit_options, level_options, level_problem
 from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, tile
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
@@ -32,7 +35,7 @@ from layouts.shaping import Tile
 
 FILE_STEMS = {"levels": "tthc_dung-han-theo-cap", "online": "tthc_truc-tuyen", "score": "tthc_diem-766",
               "field": "tthc_theo-linh-vuc", "procedure": "tthc_theo-thu-tuc", "ranking": "tthc_xep-hang-don-vi",
-              "queue": "tthc_qua-han-sap-den-han", "map": "tthc_trung-tam-cap-huyen"}
+              "queue": "tthc_qua-han-sap-den-han", "map": "tthc_trung-tam-mot-cua"}
 
 
 def admin_tile(spec: Tile, lang: str) -> html.Div:
@@ -64,7 +67,7 @@ def level_card(card: dict[str, Any]) -> html.Div:
 
 
 def centre_marker_layer(markers: list[dict[str, Any]]) -> list[dl.CircleMarker]:
-    """The district centres as circles (tooltips are text children, never HTML)."""
+    """The one-stop centres as circles (tooltips are text children, never HTML)."""
     return [dl.CircleMarker(center=[m["lat"], m["lon"]], radius=m["radius"], color="#0b1220", weight=1.5,
                             fillColor=m["colour"], fillOpacity=0.85, id={"type": "ad-centre", "code": m["code"]},
                             children=dl.Tooltip(m["tooltip"]))
@@ -81,8 +84,13 @@ def _legend(lang: str) -> html.Div:
 BAR = FilterBar("admin", ADMIN_FILTERS, "ad", classes={"unit": "ad-filter-unit"})
 
 
-def _filters(query: Selection, today: date, lang: str) -> html.Div:
-    return filter_bar(BAR, query, today, lang)
+def _filters(query: Selection, today: date, lang: str, units: UnitMap | None) -> html.Div:
+    """The filter bar, its level and unit choices those of the period."""
+    options = {"level": level_options(levels_between(query.start, query.end), lang)}
+    if units is not None:
+        options["unit"] = admin_unit_options(units, query.start, query.end, lang, query.get("level"),
+                                             query.get("unit"))
+    return filter_bar(BAR, query, today, lang, options)
 
 
 def _card(key: str, title_key: str, lang: str, body: list[Any], extra: str = "", note_id: str | None = None) -> html.Section:
@@ -134,6 +142,7 @@ def ranking_grid(lang: str) -> dag.AgGrid:
         _col("late", "admin_col_late", lang, **num),
         _col("overdue", "admin_col_overdue", lang, **num),
         _col("online", "admin_col_online", lang, valueFormatter=_txt("online_txt"), **num),
+        _col("score", "admin_col_score", lang, valueFormatter=_txt("score_txt"), **{**num, "width": 140}),
     ]
     return _grid(ids.AD_RANKING, columns, "params.data.code", lang, 15,
                  rowClassRules={"ad-row-bad": "params.data.state === 'bad'",
@@ -176,12 +185,13 @@ def _map_card(settings: Any, lang: str) -> html.Section:
 
 
 def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | None, lang_pref: str | None = None,
-           **params: Any) -> html.Div:
-    """The page for the URL's parameters (``today`` is the local date)."""
+           units: UnitMap | None = None, **params: Any) -> html.Div:
+    """The page for the URL's parameters (``today`` is the local date; ``units`` the store's,
+    for the unit filter's choices)."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
     query, problems = parse_admin_query(params, today, known_units)
-    if lang_problem:
-        problems.append(lang_problem)
+    query, level_problem_ = level_problem(query)
+    problems += [p for p in (level_problem_, lang_problem) if p]
     title = [html.H1(t("admin_title", lang), className="page-title")]
     if simulated:
         title.append(html.Span(t("admin_simulated", lang), className="pill ad-sim", title=t("admin_simulated_title",
@@ -195,7 +205,7 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("admin", "page-fresh"),
             html.Div(title, className="ad-title"),
-            _filters(query, today, lang),
+            _filters(query, today, lang, units),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.AD_TILES, className="tiles ad-tiles"),
             html.Div([
                 html.Section([
@@ -219,7 +229,6 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
                                     html.Ol(id=ids.AD_WORST, className="ad-list")], className="ad-list-box")],
                          className="ad-lists"),
                 ranking_grid(lang),
-                html.P(t("admin_generated_note", lang), className="family-hint"),
             ], "grid-card", note_id=ids.AD_RANKING_NOTE),
             _card("queue", "admin_chart_queue", lang, [
                 dcc.RadioItems(id=ids.AD_QUEUE_STATE, value="due_soon", inline=True, className="ad-queue-state",

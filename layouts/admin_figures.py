@@ -74,7 +74,7 @@ def levels_figure(series: pd.DataFrame, labels: dict[str, str], target: float, l
         return empty_figure(t("no_data", lang), lang)
     fig = go.Figure()
     provisional_from = None
-    for level in ("province", "district", "commune"):
+    for level in (lv for lv in ("province", "district", "commune") if lv in labels):  # the period's levels
         part = series[series["key"] == level]
         if part.empty:
             continue

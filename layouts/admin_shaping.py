@@ -90,11 +90,13 @@ def admin_tiles(kpis: AdminKpis, due_soon: int, target_on_time: float, lang: str
     return [tiles[k] for k in keys]
 
 
-def level_cards(by_level: pd.DataFrame, target: float, lang: str) -> list[dict[str, Any]]:
-    """One card per level (always all three, in order) with its on-time rate and state."""
+def level_cards(by_level: pd.DataFrame, target: float, lang: str,
+                levels: tuple[str, ...] = LEVEL_ORDER) -> list[dict[str, Any]]:
+    """One card per level that exists in the period (``levels``, in order; district only for a
+    period before 1 July 2025) with its on-time rate and state."""
     rows = by_level.set_index("key") if len(by_level) else pd.DataFrame()
     cards = []
-    for level in LEVEL_ORDER:
+    for level in (lv for lv in LEVEL_ORDER if lv in levels):
         have = level in rows.index
         rate = float(rows.loc[level, "on_time_rate"]) if have and pd.notna(rows.loc[level, "on_time_rate"]) else None
         resolved = int(rows.loc[level, "resolved"]) if have else 0
@@ -128,6 +130,14 @@ def _num(value: Any) -> float | None:
     return None if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value) else float(value)
 
 
+def unit_text(row: Mapping[str, Any], lang: str) -> str:
+    """A ranked unit's name (its version in force last in the period), with the other names it
+    bore in the period."""
+    name = str(row["name"] if isinstance(row.get("name"), str) else row["code"])
+    former = row.get("former_names")
+    return t("admin_unit_formerly", lang, name=name, former=former) if isinstance(former, str) and former else name
+
+
 def ranking_rows(ranking: pd.DataFrame, lang: str, target: float) -> list[dict[str, Any]]:
     """Rows of the ranking grid: numbers for sorting, ``*_txt`` for display; names stay text."""
     rows = []
@@ -136,8 +146,7 @@ def ranking_rows(ranking: pd.DataFrame, lang: str, target: float) -> list[dict[s
         rank = None if pd.isna(r["rank"]) else int(r["rank"])
         rows.append({
             "code": str(r["code"]), "rank": rank, "rank_txt": "–" if rank is None else str(rank),
-            "unit": str(r["name"] if isinstance(r["name"], str) else r["code"]),
-            "generated": bool(r["generated"]), "level": level_label(r["level"] or "", lang),
+            "unit": unit_text(r, lang), "level": level_label(r["level"] or "", lang),
             "received": int(r["received"]), "resolved": int(r["resolved"]), "late": int(r["late"]),
             "overdue": int(r["overdue"]),
             "on_time": rate, "on_time_txt": fmt_pct(rate, lang),
@@ -145,6 +154,9 @@ def ranking_rows(ranking: pd.DataFrame, lang: str, target: float) -> list[dict[s
             "change": None if change is None else round(change * 100, 2),
             "change_txt": "–" if change is None else ("+" if change > 0 else "") + fmt_number(change * 100, lang, 1),
             "online": _num(r["online_rate"]), "online_txt": fmt_pct(_num(r["online_rate"]), lang),
+            "score": _num(r["score_766"]),
+            "score_txt": "–" if _num(r["score_766"]) is None else t(
+                "admin_score_value", lang, p=fmt_number(r["score_766"], lang, 1), m=fmt_int(r["score_766_max"], lang)),
             "state": tile_state(rate, target),
         })
     return rows
@@ -180,12 +192,13 @@ def queue_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping
 
 
 def centre_markers(centres: pd.DataFrame, target: float, lang: str) -> list[dict[str, Any]]:
-    """District centres for the map: radius by volume (area ∝ dossiers), colour by on-time rate."""
+    """One-stop centres for the map: radius by volume (area ∝ dossiers), colour by on-time rate."""
     peak = float(centres["received"].max()) if len(centres) else 0.0
+    spread = 26 if len(centres) <= 12 else 16  # 41 centres after 1 July 2025: smaller circles
     out = []
     for r in centres.to_dict("records"):
         rate = _num(r["on_time_rate"])
-        radius = 6 + 26 * math.sqrt(r["received"] / peak) if peak else 6
+        radius = 6 + spread * math.sqrt(r["received"] / peak) if peak else 6
         out.append({"code": str(r["code"]), "lat": float(r["lat"]), "lon": float(r["lon"]), "radius": round(radius, 1),
                     "colour": rate_colour(rate, target), "received": int(r["received"]), "on_time": rate,
                     "tooltip": t("admin_map_tooltip", lang, name=r["name"], n=fmt_int(r["received"], lang),

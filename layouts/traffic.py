@@ -1,8 +1,11 @@
 """Traffic page (path "/traffic"): filters from the URL, KPI tiles, camera map, hour × weekday
 heatmap, breakdowns by type and vehicle class, fines issued vs collected, latest violations.
 
-``?from=2025-01-01&to=2026-01-01&district=474&type=red_light&vehicle=car&channel=camera&lang=en``
-— ``from``/``to`` are local dates, the period is [from, to), exactly like ``python -m ioc kpi
+``?from=2025-01-01&to=2026-01-01&unit=19753&type=red_light&vehicle=car&channel=camera&lang=en``
+— ``unit`` is a current commune (Huế's 40 since 1 July 2025, earlier records mapped to them) or,
+for periods before that day, a district-level unit of the time (``district=`` is still read);
+the rankings are by current commune and, for periods before 1 July 2025, by district-level
+unit; a notice says when the period spans the change. ``from``/``to`` are local dates, the period is [from, to), exactly like ``python -m ioc kpi
 traffic``. A bad parameter never breaks the page: it falls back to its default and is reported
 by name. The layout builds the skeleton; :mod:`callbacks.traffic` fills it.
 """
@@ -17,6 +20,7 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import dcc, html
 
+from ioc.domain.units import UnitMap
 from ioc.i18n import t
 from ioc.kpi.filters import Problem, Selection, parse_params
 from ioc.kpi.traffic import TRAFFIC_FILTERS
@@ -25,6 +29,7 @@ from layouts.components import chart_card, csv_button, error_banner, fresh_badge
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.query import parse_lang
+from layouts.shaping import spans_change, unit_options
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TILE_KEYS,
@@ -37,7 +42,12 @@ from layouts.traffic_shaping import (
 MAP_CENTRE, MAP_ZOOM = (16.385, 107.73), 10
 CAMERA_TO_LAYER = {"variable": "dashExtensions.traffic.cameraToLayer"}  # assets/traffic.js
 FILE_STEMS = {"heatmap": "vi-pham_gio-thu", "type": "vi-pham_theo-hanh-vi", "vehicle": "vi-pham_theo-phuong-tien",
-              "fines": "vi-pham_tien-phat", "cameras": "vi-pham_camera", "recent": "vi-pham_moi-nhat"}
+              "fines": "vi-pham_tien-phat", "commune": "vi-pham_theo-xa-phuong",
+              "district": "vi-pham_theo-quan-huyen", "cameras": "vi-pham_camera", "recent": "vi-pham_moi-nhat"}
+#: the page's charts: ``ids.TR_CHART_KEYS`` and the rankings by unit
+CHART_KEYS = (*ids.TR_CHART_KEYS, "commune", "district")
+UNIT_NOTE = "tr-unit-note"  # the notice when the period spans 1 July 2025
+DISTRICT_CARD = "tr-district-card"  # the ranking by district-level unit (periods before 1 July 2025)
 
 
 BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "filter-wide"},
@@ -55,8 +65,27 @@ def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
             for k in keys]
 
 
+UNIT_ID = BAR.id("unit")  # the unit dropdown (``tr-unit``)
+
+
 def _filters(query: Selection, today: date, lang: str) -> html.Div:
-    return filter_bar(BAR, query, today, lang)
+    """The filter bar; the unit dropdown starts with the shipped units' options for the period
+    (the callbacks refresh them from the store's units when the period changes)."""
+    units = UnitMap.default()
+    return filter_bar(BAR, query, today, lang, options={"unit": unit_options(units, query.start, query.end, lang,
+                                                                             [query.unit or ""])})
+
+
+def unit_note(units: UnitMap, query: Selection, lang: str) -> str:
+    """The notice under the filter bar: the period spans the change of map (figures by current
+    commune, earlier records mapped to them); or a district-level unit is chosen for a period
+    reaching past its end."""
+    notes = []
+    if spans_change(units, query.start, query.end):
+        notes.append(t("unit_map_change_note", lang))
+    if query.unit and len(query.unit) == 3 and query.end > units.changeover:
+        notes.append(t("unit_district_after_note", lang))
+    return " ".join(notes)
 
 
 def _legend(lang: str) -> html.Div:
@@ -98,7 +127,8 @@ def _grid(lang: str) -> dag.AgGrid:
         col("time_sort", "traffic_col_time", sort="desc", width=150,
             valueFormatter={"function": "params.data.time_txt"}),
         col("where", "traffic_col_where", flex=1, minWidth=200, tooltipField="where"),
-        col("district", "col_district", width=160),
+        col("district", "traffic_col_unit", width=170, tooltipField="district"),
+        col("commune", "traffic_col_commune", width=170, tooltipField="commune"),
         col("type", "traffic_col_type", flex=1, minWidth=180),
         col("vehicle", "traffic_col_vehicle", width=120),
         col("plate", "traffic_col_plate", width=170),
@@ -142,11 +172,16 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("traffic", "page-fresh"),
             _filters(query, today, lang),
+            html.Div(unit_note(UnitMap.default(), query, lang), id=UNIT_NOTE, className="unit-note", role="status"),
             html.Div(tile_placeholders(TILE_KEYS, lang), id=ids.TR_TILES, className="tiles tiles-9"),
             html.Div([_map_card(settings, lang), _card("heatmap", "traffic_heatmap", lang, "trend-card")],
                      className="row row-main"),
             html.Div([_card("type", "traffic_by_type", lang), _card("vehicle", "traffic_by_vehicle", lang),
                       _card("fines", "traffic_fines", lang, "tr-fines-card")], className="row tr-row-charts"),
+            html.Div([_card("commune", "traffic_by_commune", lang, "tr-unit-card"),
+                      html.Div(_card("district", "traffic_by_district", lang, "tr-unit-card"), id=DISTRICT_CARD,
+                               hidden=query.start >= UnitMap.default().changeover)],
+                     className="row tr-row-units"),
             html.Section(
                 [
                     html.Header([html.H2(t("traffic_recent", lang), className="card-title"),

@@ -57,6 +57,37 @@ def heatmap_figure(grid: pd.DataFrame, lang: str, uirevision: str | None = None)
     return fig
 
 
+UNIT_COLOUR = "#38bdf8"
+DISTRICT_COLOUR = "#a78bfa"
+
+
+def unit_figure(frame: pd.DataFrame, names: dict[str, str], lang: str, colour: str = UNIT_COLOUR,
+                uirevision: str | None = None, max_label: int = 26) -> go.Figure:
+    """Horizontal bars of violations per unit (a :func:`~ioc.kpi.traffic_views.traffic_breakdown`
+    by commune or district), largest on top; records with no unit are left out."""
+    frame = frame[frame["key"].fillna("") != ""]
+    if frame.empty:
+        return empty_figure(t("no_data", lang), lang)
+    full = [names.get(str(k)) or t("unknown_unit", lang, code=k) for k in frame["key"]]
+    labels = [plotly_text(v if len(v) <= max_label else v[: max_label - 1] + "…") for v in full]
+    custom = list(zip([plotly_text(v) for v in full], [fmt_pct(s, lang) for s in frame["share"]],
+                      [fmt_vnd(v, lang) for v in frame["fines_issued_vnd"]], strict=True))
+    fig = go.Figure(go.Bar(
+        x=frame["violations"], y=labels, orientation="h", marker=dict(color=colour),
+        text=frame["violations"], texttemplate="%{text:,.0f}", textposition="outside", cliponaxis=False,
+        textfont=dict(color=TEXT), customdata=custom,
+        hovertemplate=("<b>%{customdata[0]}</b><br>%{x:,.0f} (%{customdata[1]})<br>"
+                       + t("traffic_series_issued", lang) + ": %{customdata[2]}<extra></extra>"),
+    ))
+    peak = float(frame["violations"].max())
+    base_layout(fig, lang, uirevision, yaxis=dict(autorange="reversed", title=None, automargin=True,
+                                                  tickfont=dict(size=11)),
+                xaxis=dict(title=None, tickformat=",d", range=[0, peak * 1.25], tickangle=0,
+                           **(_ticks(peak) if peak < 8 else {"nticks": 4})),
+                bargap=0.2 if len(frame) >= 5 else 0.6)
+    return fig
+
+
 def type_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = None) -> go.Figure:
     """Horizontal bars of violations per type (largest on top), coloured as on the map."""
     if frame.empty:

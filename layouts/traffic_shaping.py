@@ -8,6 +8,7 @@ latest-violations table, and the CSV frames behind each chart (same data as the 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,13 @@ import pandas as pd
 
 from ioc.domain.traffic import mask_plate, vehicle_label, violation_label
 from ioc.domain.traffic_records import CAMERA_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS
+from ioc.domain.units import UnitMap
 from ioc.i18n import NBSP, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t, unit_label
 from layouts.shaping import Tile, tile_state
+
+# The unit rankings: by current commune always; by the district-level units of the time when the
+# period reaches before the district level ended (1 July 2025).
+UNIT_RANKINGS = ("commune", "district")
 
 TILE_KEYS = ("violations", "verified_rate", "fines_issued_vnd", "fines_collected_vnd", "collection_rate",
              "median_hours_to_notice", "satisfaction_rate", "fine_out_of_range", "invalid_plates")
@@ -132,6 +138,50 @@ def fine_check_text(flag: Any, lo: Any, hi: Any, decree: Any, lang: str) -> str:
     return t("traffic_check_unchecked" if flag == "unchecked" else "traffic_check_none", lang)
 
 
+# --- units: which names a code had in a period, the unit in force on a record's date ------------
+
+
+def period_unit_names(units: UnitMap, start: date, end: date) -> dict[str, str]:
+    """Names of unit codes for a period of local dates ``[start, end)``: the current communes,
+    and the district-level units in force in the period before the changeover, a reused code
+    named by each of its names in turn ("Thành phố Huế / Quận Thuận Hóa")."""
+    names = {u.code: u.name for u in units.latest()}
+    names.update({u.code: u.name for u in units.current_communes()})
+    if start < units.changeover:
+        last = min(end, units.changeover) - timedelta(days=1)
+        seen: dict[str, list[str]] = {}
+        for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
+            for u in units.on(day):
+                if u.level == "district" and u.name not in seen.setdefault(u.code, []):
+                    seen[u.code].append(u.name)
+        names.update({code: " / ".join(n) for code, n in seen.items()})
+    return names
+
+
+def shows_district_ranking(units: UnitMap, start: date) -> bool:
+    """Whether the period reaches before the district level ended (its ranking has data)."""
+    return start < units.changeover
+
+
+def unit_on_text(code: Any, day: Any, units: UnitMap | None, unit_names: Mapping[str, str], lang: str) -> str:
+    """A record's unit as it was named on its (local) date: codes are reused across the 2025
+    changes (474 was Thành phố Huế, then Quận Thuận Hóa)."""
+    code = "" if code is None or code != code else str(code)
+    if code and units is not None and isinstance(day, date):
+        unit = units.get(code, day) or units.version(code)
+        if unit is not None:
+            return unit.name
+    return unit_label(code, dict(unit_names), lang)
+
+
+def _local_day(value: Any, tz: ZoneInfo) -> date | None:
+    if value is None or value is pd.NaT or value != value:
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(tz).date()
+
+
 def where_text(row: Mapping[str, Any], camera_names: Mapping[str, str], unit_names: Mapping[str, str],
                lang: str) -> str:
     code = str(row.get("camera_code") or "")
@@ -142,8 +192,10 @@ def where_text(row: Mapping[str, Any], camera_names: Mapping[str, str], unit_nam
 
 
 def violation_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str],
-                   camera_names: Mapping[str, str], show_plates: bool) -> list[dict]:
-    """Rows of the latest-violations grid: local times, labels, masked plates, the fine check.
+                   camera_names: Mapping[str, str], show_plates: bool, units: UnitMap | None = None) -> list[dict]:
+    """Rows of the latest-violations grid: local times, labels, masked plates, the fine check;
+    the unit in force on the violation's date (``units`` names it as it was then) and its current
+    commune.
 
     ``*_sort`` fields keep sorting right while ``*_txt`` fields show formatted text; every value
     is plain text (the grid renders text, never HTML)."""
@@ -163,7 +215,9 @@ def violation_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Map
             "time_sort": str(r.get("detected_at")),
             "time_txt": fmt_local_datetime(r.get("detected_at"), tz, lang),
             "where": where_text(r, camera_names, unit_names, lang),
-            "district": unit_label(str(r.get("unit_code") or ""), dict(unit_names), lang),
+            "district": unit_on_text(r.get("unit_code"), _local_day(r.get("detected_at"), tz), units, unit_names,
+                                     lang),
+            "commune": unit_label(str(r.get("commune_code") or ""), dict(unit_names), lang),
             "type": type_text(r.get("violation_type"), lang),
             "vehicle": vehicle_text(r.get("vehicle_class"), lang),
             "plate": plate,
@@ -181,6 +235,8 @@ def violation_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Map
 
 
 def breakdown_export(frame: pd.DataFrame, by: str, lang: str, unit_names: Mapping[str, str]) -> pd.DataFrame:
+    """A breakdown's CSV: by type, vehicle, channel, current commune or district-level unit
+    (``unit_names``: :func:`period_unit_names` of the period for units)."""
     label = {"type": type_text, "vehicle": vehicle_text, "channel": channel_text}.get(by)
     names = [label(k, lang) if label else unit_label(str(k), dict(unit_names), lang) for k in frame["key"]]
     return pd.DataFrame({
@@ -212,11 +268,18 @@ def heatmap_export(grid: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def cameras_export(summary: pd.DataFrame, lang: str, unit_names: Mapping[str, str]) -> pd.DataFrame:
+    """The cameras' CSV: where each is (its current commune; the district-level unit it lay in
+    before 1 July 2025) and its violations in the period."""
+    names = dict(unit_names)
     return pd.DataFrame({
         t("col_code", lang): summary["code"].tolist(), t("col_name", lang): summary["name"].tolist(),
         t("traffic_col_kind", lang): [kind_text(k, lang) for k in summary["kind"]],
         t("traffic_col_road", lang): summary["road"].tolist(),
-        t("col_district", lang): [unit_label(str(u), dict(unit_names), lang) for u in summary["unit_code"]],
+        t("traffic_col_commune_code", lang): summary["commune_code"].fillna("").tolist(),
+        t("traffic_col_commune", lang): [unit_label(str(u or ""), names, lang) for u in summary["commune_code"]],
+        t("traffic_col_district_code", lang): summary["district_code"].fillna("").tolist(),
+        t("traffic_col_district_before", lang): [unit_label(str(u), names, lang) if u else ""
+                                                 for u in summary["district_code"].fillna("")],
         t("col_lat", lang): summary["lat"].tolist(), t("col_lon", lang): summary["lon"].tolist(),
         t("traffic_col_count", lang): summary["violations"].tolist(),
         t("traffic_col_main", lang): [type_text(m, lang) if m else "" for m in summary["main_type"]],
@@ -224,14 +287,20 @@ def cameras_export(summary: pd.DataFrame, lang: str, unit_names: Mapping[str, st
 
 
 def violations_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: Mapping[str, str],
-                      camera_names: Mapping[str, str], show_plates: bool) -> pd.DataFrame:
-    """The latest violations for CSV: local times, plates masked unless allowed, the flags."""
+                      camera_names: Mapping[str, str], show_plates: bool, units: UnitMap | None = None) -> pd.DataFrame:
+    """The latest violations for CSV: local times, plates masked unless allowed, the flags; the
+    unit in force on the violation's date (code and name then) and its current commune."""
     rows = frame.to_dict("records")
+    names = dict(unit_names)
     return pd.DataFrame({
         t("traffic_col_id", lang): [r["external_id"] for r in rows],
         t("traffic_col_time", lang): [fmt_local_datetime(r["detected_at"], tz, lang) for r in rows],
         t("traffic_col_where", lang): [where_text(r, camera_names, unit_names, lang) for r in rows],
-        t("col_district", lang): [unit_label(str(r["unit_code"] or ""), dict(unit_names), lang) for r in rows],
+        t("traffic_col_unit_code", lang): [str(r["unit_code"] or "") for r in rows],
+        t("traffic_col_unit", lang): [unit_on_text(r["unit_code"], _local_day(r["detected_at"], tz), units, names, lang)
+                                      for r in rows],
+        t("traffic_col_commune_code", lang): [str(r.get("commune_code") or "") for r in rows],
+        t("traffic_col_commune", lang): [unit_label(str(r.get("commune_code") or ""), names, lang) for r in rows],
         t("traffic_col_type", lang): [type_text(r["violation_type"], lang) for r in rows],
         t("traffic_col_vehicle", lang): [vehicle_text(r["vehicle_class"], lang) for r in rows],
         t("traffic_col_plate", lang): [display_plate(r["plate_raw"], r["plate"], r["plate_status"], show_plates)

@@ -17,8 +17,9 @@ vietnam-provinces can be read side by side):
 The dates come from the resolutions (one date per resolution, see ``RESOLUTIONS``): a unit that
 a resolution changed gets a new version from its effective date; the previous version ends the
 day before. District centroids of 2023 are domain.md §2's; those of 2025 the mean of their
-communes' positions; the 8 communes dissolved on 2025-01-01 have no position in either source
-(left empty).
+communes' positions; the 8 communes dissolved on 2025-01-01 have no position in either source,
+and 5 wards that the legacy list "positions" at their district's geocode or at another ward's
+point (a geocoder's fallback) have theirs dropped: all are left empty, never invented.
 """
 
 from __future__ import annotations
@@ -118,11 +119,22 @@ def build(folder: Path) -> tuple[list[dict], list[dict]]:
         legacy_rows = db.execute(
             "SELECT wardCode, ward, wardShort, districtCode, district, wardLat, wardLon, provinceKey, districtKey, wardKey "
             "FROM admin_units_legacy WHERE provinceCode = '46'").fetchall()
+        db_district_points = db.execute(
+            "SELECT DISTINCT districtCode, '', '', '', '', districtLat, districtLon FROM admin_units_legacy "
+            "WHERE provinceCode = '46'").fetchall()
         current_rows = db.execute(
             "SELECT wardCode, ward, wardShort, wardLat, wardLon, wardAreaKm2, wardKey, provinceLat, provinceLon "
             "FROM admin_units WHERE provinceCode = '46' ORDER BY wardCode").fetchall()
         db.close()
 
+    # A ward "positioned" at its district's geocode, or at the same point as another ward, was not
+    # found by the source's geocoder: its position is dropped rather than trusted.
+    from collections import Counter
+
+    district_points = {(r[5], r[6]) for r in db_district_points}
+    shared = Counter((r[5], r[6]) for r in legacy_rows)
+    legacy_rows = [r if (r[5], r[6]) not in district_points and shared[(r[5], r[6])] == 1
+                   else (*r[:5], None, None, *r[7:]) for r in legacy_rows]
     legacy = {r[0]: r for r in legacy_rows}
     legacy_districts = {r[3]: r[4] for r in legacy_rows}
     prov_lat, prov_lon = current_rows[0][7], current_rows[0][8]
@@ -143,7 +155,7 @@ def build(folder: Path) -> tuple[list[dict], list[dict]]:
     for code, name in sorted(legacy_districts.items()):
         if code in before_districts and same_name(before_districts[code], name):
             continue
-        pts = [(r[5], r[6]) for r in legacy_rows if r[3] == code]
+        pts = [(r[5], r[6]) for r in legacy_rows if r[3] == code and r[5] is not None]
         lat, lon = sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
         change = PHONG_DIEN if code == "476" else CENTRAL_CITY
         units.append(row(code, name, "district", "46", change, day_before[TWO_TIER], REFS[change], lat, lon))

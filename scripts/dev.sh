@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian machine (Python ≥ 3.11):
-#   scripts/dev.sh run    install what the dashboard needs, then run it on http://127.0.0.1:8050
+#   scripts/dev.sh run    install what the dashboard needs, upgrade the store's schema
+#                         (python -m ioc db upgrade), then run it on http://127.0.0.1:8050
 #   scripts/dev.sh test   install what the tests need (Chromium, PostgreSQL, Redis included),
 #                         start the services if they are down, and run the whole suite
 #   scripts/dev.sh prod   the scaled deployment on one machine: PostgreSQL + Redis (started if
-#                         down), one `python -m ioc scheduler`, gunicorn with several workers
+#                         down), `python -m ioc db upgrade`, one `python -m ioc scheduler`,
+#                         gunicorn with several workers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -70,6 +72,7 @@ start_services() {
 case "${1:-}" in
   run)
     venv
+    "$VENV/bin/python" -m ioc db upgrade  # the store's schema first (creates a new store)
     exec "$VENV/bin/python" app.py
     ;;
   test)
@@ -101,7 +104,8 @@ case "${1:-}" in
         fi
         ;;
     esac
-    "$VENV/bin/python" -m ioc sources >/dev/null  # schema first: scheduler and workers must not race to create it
+    # schema first (migrations, or a new store): the scheduler and the workers refuse an outdated store
+    "$VENV/bin/python" -m ioc db upgrade
     workers="${IOC_WORKERS:-$(( $(nproc) * 2 ))}"
     bind="${IOC_HOST:-0.0.0.0}:${IOC_PORT:-8050}"
     say "scheduler: python -m ioc scheduler (backfills simulators once, then collects)"

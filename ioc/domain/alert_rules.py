@@ -33,7 +33,7 @@ in :class:`Thresholds` (from ``Settings``, env vars ``IOC_ALERT_*``):
     surge to act on, so this errs towards silence, never towards a false alarm. Deadlines
     cluster in working hours (a report received at 10:00 is due at 10:00), which is why the
     factor against an all-hours mean is 3 and the floor is 10 reports in an hour.
-``violation_surge`` (traffic, key ``city`` or a district's unit code)
+``violation_surge`` (traffic, key ``city`` or a current commune code)
     violations detected in the last complete local hour against the same local hour one week
     earlier: alert when ``count ≥ violation_factor × last_week`` **and** ``count − last_week ≥
     violation_min_delta`` (defaults 1.5 and 20); high when ``count ≥ violation_high_factor ×

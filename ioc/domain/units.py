@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 PROVINCE_CODE = "46"
 PROVINCE_BBOX = (107.02, 15.99, 108.22, 16.74)  # lon_min, lat_min, lon_max, lat_max
@@ -228,103 +229,160 @@ class UnitMap:
         key = name_key(name)
         if not key:
             return None
-        matches = [u for u in self.on(day) if name_key(u.name) == key or name_key(u.short_name) == key]
+        kind = next((p.strip() for p in _KIND_PREFIXES if name.strip().lower().startswith(p.lower())), "")
+        matches = [u for u in self.on(day) if (name_key(u.name) == key or name_key(u.short_name) == key)
+                   and (not kind or u.kind.lower() == kind.lower())]
         return max(matches, key=lambda u: LEVELS.index(u.level) if u.level in LEVELS else -1) if matches else None
 
     # Where a record belongs
 
     def place(self, day: date, code: str = "", name: str = "", lat: float | None = None,
               lon: float | None = None) -> Placement:
-        """The unit a record of ``day`` belongs to: by code, else by name, else by position
-        (nearest commune centroid in force). See :class:`Placement`."""
+        """The unit a record of ``day`` belongs to: by code, else by name, else by position. See
+        :class:`Placement`; a position on or after the changeover is placed by
+        :meth:`commune_at`, before it in the nearest commune in force (inside the district a
+        source gave, if any)."""
         unit = self.get(code, day) if code else None
         if unit is None and name:
             unit = self.by_name(name, day)
         inside = in_province(lat, lon)
         if (unit is None or unit.level != "commune") and inside:
-            communes = [u for u in self.on(day) if u.level == "commune"
-                        and (unit is None or unit.level != "district" or self.district_of(u, day) == unit.code)]
-            unit = nearest(lat, lon, communes) or unit
+            if day >= self.changeover:
+                unit = self.get(self.commune_at(lat, lon), day) or unit
+            else:
+                communes = [u for u in self.on(day) if u.level == "commune"
+                            and (unit is None or unit.level != "district" or self.district_of(u, day) == unit.code)]
+                unit = nearest(lat, lon, communes) or unit
         if unit is None:
             return Placement()
         district = self.district_of(unit, day)
         return Placement(unit.code, district, self.current_commune(day, unit, lat, lon))
 
     def current_commune(self, day: date, unit: Unit, lat: float | None, lon: float | None) -> str:
-        """The current commune of a record of ``day`` placed in ``unit``."""
+        """The current commune of a record of ``day`` placed in ``unit``: itself from the
+        changeover; before, the official successor of its ward (a divided ward: the successor
+        nearest the record), else the commune at the record's position."""
         if day >= self.changeover:
             return unit.code if unit.level == "commune" else ""
-        inside = in_province(lat, lon)
-        if unit.level == "commune":
-            successors = self._successors.get(unit.code)  # codes were not reused before the changeover
-            if successors:
-                if len(successors) > 1 and inside:
-                    candidates = [self.get(code, self.changeover) for code, _ in successors]
-                    best = nearest(lat, lon, [c for c in candidates if c is not None])
-                    if best is not None:
-                        return best.code
-                return next((code for code, default in successors if default), successors[0][0])
-        if inside:
-            best = nearest(lat, lon, self.current_communes())
-            return best.code if best is not None else ""
-        return ""
+        if unit.level == "commune" and unit.code in self._successors:  # codes were not reused before the changeover
+            return self.successor(unit.code, lat, lon)
+        return self.commune_at(lat, lon) if in_province(lat, lon) else ""
+
+    def successor(self, code: str, lat: float | None = None, lon: float | None = None) -> str:
+        """The current commune of the ward ``code`` of the day before the changeover: the
+        conversion's only successor; for a divided ward the one nearest the position, without a
+        position the main successor ('' if the conversion does not list it)."""
+        successors = self._successors.get(code)
+        if not successors:
+            return ""
+        if len(successors) > 1 and in_province(lat, lon):
+            candidates = [self.get(c, self.changeover) for c, _ in successors]
+            best = nearest(lat, lon, [c for c in candidates if c is not None])
+            if best is not None:
+                return best.code
+        return next((c for c, default in successors if default), successors[0][0])
+
+    def commune_at(self, lat: float | None, lon: float | None) -> str:
+        """The current commune at a point ('' outside the province): the ward of the day before
+        the changeover nearest to it, through the official conversion. Without outlines, the
+        133 wards' centroids approximate the 40 communes' shapes far better than their own 40
+        centroids, and a fixed point (a camera, a station) gets the same commune on both sides
+        of the change. Without a conversion: the nearest current commune."""
+        if not in_province(lat, lon):
+            return ""
+        wards = [u for u in self.on(self.eve) if u.level == "commune" and u.code in self._successors]
+        ward = nearest(lat, lon, wards)
+        if ward is not None:
+            return self.successor(ward.code, lat, lon)
+        best = nearest(lat, lon, self.current_communes())
+        return best.code if best is not None else ""
 
     @property
     def eve(self) -> date:
         return date.fromordinal(self.changeover.toordinal() - 1)
 
-    def place_many(self, days: Sequence[date], codes: Sequence[str], lats: Sequence[float | None],
+    def place_many(self, days: Sequence[date] | np.ndarray, codes: Sequence[str], lats: Sequence[float | None],
                    lons: Sequence[float | None]) -> tuple[list[str], list[str], list[str]]:
-        """:meth:`place` over columns (same answers), vectorised per stretch of days between
-        changes: the nearest-commune search is one array operation per chunk."""
-        n = len(days)
-        lat = np.array([np.nan if v is None else v for v in lats], dtype=float)
-        lon = np.array([np.nan if v is None else v for v in lons], dtype=float)
-        code = np.array([c or "" for c in codes], dtype=object)
-        epoch = np.array([self.epoch(d) for d in days], dtype=np.int64)
+        """:meth:`place` over columns (same answers), vectorised: lookups once per distinct code
+        and stretch of days between changes, the nearest-commune search one array operation.
+        ``days``: dates, or a ``datetime64`` array of local days."""
+        day_arr = np.asarray(days, dtype="datetime64[D]")
+        n = len(day_arr)
+        lat = pd.to_numeric(pd.Series(lats, dtype=object), errors="coerce").to_numpy(dtype=float) if n else np.empty(0)
+        lon = pd.to_numeric(pd.Series(lons, dtype=object), errors="coerce").to_numpy(dtype=float) if n else np.empty(0)
+        code = pd.Series(codes, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+        bounds = np.array(self._epochs, dtype="datetime64[D]")
+        epoch = np.searchsorted(bounds, day_arr, side="right")
         out_u = np.full(n, "", dtype=object)
         out_d = np.full(n, "", dtype=object)
         out_c = np.full(n, "", dtype=object)
         lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
         inside = (lat >= lat_min) & (lat <= lat_max) & (lon >= lon_min) & (lon <= lon_max)
+        changeover = np.datetime64(self.changeover, "D")
         for e in np.unique(epoch):
             rows = np.flatnonzero(epoch == e)
-            day = days[int(rows[0])]
+            day = day_arr[rows[0]].astype(object)
             in_force = {u.code: u for u in self.on(day)}
             communes = [u for u in self.on(day) if u.level == "commune" and u.lat is not None]
             district_of = {u.code: self.district_of(u, day) for u in self.on(day)}
-            level = np.array([in_force[c].level if c in in_force else "" for c in code[rows]], dtype=object)
+            position, uniques = pd.factorize(code[rows])
+            level = np.array([in_force[c].level if c in in_force else "" for c in uniques] + [""],
+                             dtype=object)[position]
             unit = np.where(level == "commune", code[rows], "").astype(object)
-            # By position: the nearest commune in force (within the given district, if any).
+            # By position: from the changeover the commune at the point (commune_at), before it
+            # the nearest commune in force (within the given district, if any).
             need = (level != "commune") & inside[rows]
-            if need.any() and communes:
+            if need.any() and day_arr[rows[0]] >= changeover:
+                found = self._communes_at(lat[rows[need]], lon[rows[need]])
+                unit[need] = np.where(np.isin(found, list(in_force)), found, "")
+            elif need.any() and communes:
                 idx = rows[need]
                 within = np.array([district_of.get(c.code, "") for c in communes], dtype=object)
                 given = np.where(level[need] == "district", code[idx], "").astype(object)
                 unit[need] = self._nearest(lat[idx], lon[idx], communes, within, given)
-            unknown = unit == ""
-            unit[unknown & (level != "")] = code[rows][unknown & (level != "")]
+            unknown = (unit == "") & (level != "")
+            unit[unknown] = code[rows][unknown]
             out_u[rows] = unit
-            out_d[rows] = [district_of.get(c, "") for c in unit]
+            u_pos, u_uniques = pd.factorize(unit)
+            out_d[rows] = np.array([district_of.get(c, "") for c in u_uniques] + [""], dtype=object)[u_pos]
             # The current commune.
-            if day >= self.changeover:
-                out_c[rows] = np.where(level == "commune", unit, np.where(need, unit, ""))
+            if day_arr[rows[0]] >= changeover:
+                out_c[rows] = np.array([c if in_force.get(c) is not None and in_force[c].level == "commune" else ""
+                                        for c in u_uniques] + [""], dtype=object)[u_pos]
                 continue
-            current = np.full(len(rows), "", dtype=object)
-            for i, c in enumerate(unit):
+            main_successor, divided = [], []
+            for c in u_uniques:
                 successors = self._successors.get(c) if c and in_force[c].level == "commune" else None
-                if successors:
-                    if len(successors) > 1 and inside[rows[i]]:
-                        current[i] = self.current_commune(day, in_force[c], lat[rows[i]], lon[rows[i]])
-                    else:
-                        current[i] = next((s for s, default in successors if default), successors[0][0])
-            rest = (current == "") & inside[rows]
+                main_successor.append(self.successor(c) if successors else "")
+                divided.append(bool(successors) and len(successors) > 1)
+            current = np.array(main_successor + [""], dtype=object)[u_pos]
+            split = np.array(divided + [False], dtype=bool)[u_pos] & inside[rows]
+            for i in np.flatnonzero(split):  # a divided ward: the record's position picks the successor
+                current[i] = self.successor(unit[i], lat[rows[i]], lon[rows[i]])
+            has_successor = np.array([c in self._successors and in_force[c].level == "commune" if c else False
+                                      for c in u_uniques] + [False], dtype=bool)[u_pos]
+            rest = ~has_successor & inside[rows]
             if rest.any():
-                now = list(self.current_communes())
-                current[rest] = self._nearest(lat[rows[rest]], lon[rows[rest]], now,
-                                              np.full(len(now), "", dtype=object), np.full(int(rest.sum()), "", dtype=object))
+                current[rest] = self._communes_at(lat[rows[rest]], lon[rows[rest]])
             out_c[rows] = current
         return out_u.tolist(), out_d.tolist(), out_c.tolist()
+
+    def _communes_at(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """:meth:`commune_at` of many points (all inside the province)."""
+        wards = [u for u in self.on(self.eve) if u.level == "commune" and u.code in self._successors
+                 and u.lat is not None]
+        if not wards:
+            now = list(self.current_communes())
+            return self._nearest(lats, lons, now, np.full(len(now), "", dtype=object),
+                                 np.full(len(lats), "", dtype=object))
+        found = self._nearest(lats, lons, wards, np.full(len(wards), "", dtype=object),
+                              np.full(len(lats), "", dtype=object))
+        position, uniques = pd.factorize(found)
+        out = np.array([self.successor(c) for c in uniques], dtype=object)[position]
+        divided = np.array([len(self._successors.get(c, ())) > 1 for c in uniques], dtype=bool)[position]
+        for i in np.flatnonzero(divided):
+            out[i] = self.successor(found[i], lats[i], lons[i])
+        return out
 
     @staticmethod
     def _nearest(lats: np.ndarray, lons: np.ndarray, communes: Sequence[Unit], within: np.ndarray,

@@ -1,7 +1,9 @@
 """Administrative-services (TTHC) KPIs: one definition each, used by the page, the CLI and the exports.
 
 Over dossiers *received* in a period of local dates ``[from, to)``, optionally of one level
-(province / district / commune) or one unit (issue 5):
+(province / district / commune; district only before 1 July 2025) or one unit (issue 5; a current
+commune counts the commune-level dossiers mapped to it, before and after the change, see
+:data:`UNIT`):
 
 - ``received``: dossiers received;
 - ``resolved``: resolved or result returned; ``early`` + ``on_time`` + ``late`` = ``resolved``
@@ -33,6 +35,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select, text
 
 from ioc.domain.admin import Inputs766, Level, Score766, score_766
+from ioc.domain.admin_units import commune_sources, unit_filter_column
 from ioc.i18n import t
 from ioc.kpi.filters import PERIOD, Filter, Selection
 from ioc.kpi.rollups import bucket_clause, ratio, summed
@@ -54,7 +57,10 @@ LEVELS = tuple(lv.value for lv in Level)
 
 LEVEL = Filter("level", "admin_level", column="level", choices=LEVELS, placeholder="admin_all_levels",
                option_label=lambda code, lang: t(f"admin_level_{code}", lang))
-UNIT = Filter("unit", "admin_unit", column="unit_code", placeholder="admin_all_units")
+# One unit: a current commune (code of the 40 since 1 July 2025: its commune-level dossiers of every
+# period, those before the change mapped to it, column ``commune_code``) or a one-stop unit of its
+# time (the city's centre, a district centre, a former commune: column ``unit_code``).
+UNIT = Filter("unit", "admin_unit", column="unit_code", column_of=unit_filter_column, placeholder="admin_all_units")
 ADMIN_FILTERS = (PERIOD, LEVEL, UNIT)
 # AdminFilter(period, level=…, unit=…): dossiers received in the period, of one level and/or unit
 AdminFilter = partial(Selection.of, ADMIN_FILTERS)
@@ -190,7 +196,8 @@ def procedure_coverage(engine: Engine, flt: Selection) -> tuple[int, int]:
     level = flt.level
     with engine.connect() as conn:
         if flt.unit is not None:
-            level = conn.execute(select(schema.units.c.level).where(schema.units.c.code == flt.unit)).scalar()
+            level = ("commune" if unit_filter_column(flt.unit) == "commune_code" else
+                     conn.execute(select(schema.units.c.level).where(schema.units.c.code == flt.unit)).scalar())
         where = [admin_procedures.c.level == level] if level in LEVELS else []
         online = func.sum(case((admin_procedures.c.online_mode != "none", 1), else_=0))
         total, on = conn.execute(select(func.count(), func.coalesce(online, 0)).where(*where)).one()
@@ -222,8 +229,8 @@ def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 def procedure_sums(engine: Engine, flt: Selection, by: str, tz: ZoneInfo) -> pd.DataFrame:
     """Summed measures per ``field`` or ``procedure_code``. From the procedure rollup; for one
-    unit (not a dimension of that rollup) from the unit's raw dossiers, read through the
-    (unit_code, received_at) index and summed by the store's own contribution rules."""
+    unit (not a dimension of that rollup) from the unit's raw dossiers (by ``unit_code`` or, for a
+    current commune, ``commune_code``), summed by the store's own contribution rules."""
     if by not in ("field", "procedure_code"):
         raise ValueError(f"by {by!r}: expected field or procedure_code")
     if flt.unit is None:
@@ -238,9 +245,11 @@ def procedure_sums(engine: Engine, flt: Selection, by: str, tz: ZoneInfo) -> pd.
     lo, hi = flt.period.utc_bounds(tz)
     columns = ["level", "unit_code", "field", "procedure_code", "status", "channel", "online_mode", "received_at",
                "bucket", "rating", "fee_required", "paid_online", "digitised", "pause_count", "elapsed_hours"]
-    stmt = select(*(D.c[c] for c in columns)).where(D.c.unit_code == flt.unit, D.c.received_at >= lo,
-                                                     D.c.received_at < hi,
-                                                     *([D.c.level == flt.level] if flt.level else []))
+    dims = flt.dims()
+    # a current commune: its dossiers are among those of the units it succeeds (the index's way in)
+    hint = [D.c.unit_code.in_(commune_sources(dims["commune_code"]))] if "commune_code" in dims else []
+    stmt = select(*(D.c[c] for c in columns)).where(*(D.c[c] == v for c, v in dims.items()), *hint,
+                                                     D.c.received_at >= lo, D.c.received_at < hi)
     with engine.connect() as conn:
         raw = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=columns)
     if raw.empty:

@@ -1,5 +1,6 @@
 """The admin KPIs by level, unit, field and procedure; the unit ranking against the previous
-period; series; the queue of dossiers about to go late or overdue; the district-centre map.
+period (units in force during the period, each with its QĐ 766 score); series; the queue of
+dossiers about to go late or overdue; the map of one-stop centres in force at the period's end.
 
 Same definitions as :mod:`ioc.kpi.admin` (rates by :func:`ioc.kpi.admin.with_rates`), so a
 breakdown row and the KPI set filtered to that key always agree.
@@ -7,20 +8,29 @@ breakdown row and the KPI set filtered to that key always agree.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, case, func, select
 
+from ioc.domain.admin import score_766
+from ioc.domain.admin_units import (
+    PeriodUnit,
+    commune_sources,
+    one_stop_units,
+    one_stop_units_between,
+    unit_filter_column,
+)
 from ioc.domain.calendar import WorkCalendar
 from ioc.kpi.admin import (
     KPI_NAMES,
     AdminFilter,
     D,
     admin_kpis,
+    inputs_766,
     open_clauses,
     overdue_by,
     procedure_sums,
@@ -32,6 +42,7 @@ from ioc.kpi.filters import Selection
 from ioc.kpi.periods import FilterError, Period, to_local
 from ioc.kpi.rollups import bucket_clause, check_freq, resample_days
 from ioc.store import schema
+from ioc.store.db import load_units
 from ioc.store.schema_admin import ADMIN_MEASURES, admin_procedures, admin_rollup
 
 BREAKDOWNS = {"level": "level", "unit": "unit_code", "field": "field", "procedure": "procedure_code"}
@@ -54,38 +65,61 @@ def admin_breakdown(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
     return with_rates(sums).sort_values(["received", "key"], ascending=[False, True]).reset_index(drop=True)
 
 
-def _units(engine: Engine) -> pd.DataFrame:
-    u = schema.units
+def period_units(engine: Engine, period: Period) -> list[PeriodUnit]:
+    """The one-stop units in force on some day of ``period`` (the store's units)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(u.c.code, u.c.name, u.c.level, u.c.parent_code, u.c.lat, u.c.lon,
-                                   u.c.generated)).all()
-    return pd.DataFrame.from_records(rows, columns=["code", "name", "level", "parent_code", "lat", "lon", "generated"])
+        units = load_units(conn)
+    return one_stop_units_between(units, period.start, period.end)
+
+
+def _coverage_by_level(engine: Engine) -> dict[str, tuple[int, int]]:
+    """(procedures offered online, procedures) of the catalogue per level."""
+    online = func.sum(case((P.c.online_mode != "none", 1), else_=0))
+    with engine.connect() as conn:
+        rows = conn.execute(select(P.c.level, func.count(), func.coalesce(online, 0)).group_by(P.c.level)).all()
+    return {level: (int(on), int(total)) for level, total, on in rows}
 
 
 def unit_ranking(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
                  min_resolved: int = MIN_RESOLVED_TO_RANK) -> pd.DataFrame:
-    """Every reception unit in scope (units with a parent, and any unit with dossiers), ranked by
-    on-time rate (then fewer late, then more received), with the previous period of equal length
-    and the change in points (``change`` = on-time rate now − before, a ratio difference).
-    Units with fewer than ``min_resolved`` resolved dossiers get no rank."""
+    """The one-stop units in force during the period (of the level filtered, or the unit
+    filtered), ranked by on-time rate (then fewer late, then more received), with their QĐ 766
+    score, the previous period of equal length and the change in points (``change`` = on-time
+    rate now − before, a ratio difference). A unit is a GSO code: its name is that of its version
+    in force last in the period (``former_names``: other names it bore in the period). Units
+    with fewer than ``min_resolved`` resolved dossiers get no rank; units not in force during the
+    period are not listed (their dossiers, if any, are not ranked)."""
+    in_force = period_units(engine, flt.period)
+    if flt.level:
+        in_force = [p for p in in_force if p.unit.level == flt.level]
+    if flt.unit and unit_filter_column(flt.unit) == "commune_code":
+        # a current commune: its centre and the communes of the time it succeeds
+        sources = set(commune_sources(flt.unit))
+        in_force = [p for p in in_force if p.code in sources and p.unit.level == "commune"]
+    elif flt.unit:
+        in_force = [p for p in in_force if p.code == flt.unit]
     current = admin_breakdown(engine, flt, tz, now, "unit").set_index("key")
     previous = with_rates(rollup_sums(engine, flt.shifted(flt.period.previous()), "unit_code")).set_index("key")
-    units = _units(engine).set_index("code")
-    scope = units[units["parent_code"].notna()]
-    if flt.level:
-        scope = scope[scope["level"] == flt.level]
-    if flt.unit:
-        scope = scope[scope.index == flt.unit]
-    codes = scope.index.union(current.index)
+    codes = pd.Index([p.code for p in in_force], dtype=object)
     out = pd.DataFrame(index=codes)
-    out["name"] = units["name"].reindex(codes)
-    out["level"] = units["level"].reindex(codes).fillna("")
-    out["parent_code"] = units["parent_code"].reindex(codes)
-    out["generated"] = units["generated"].reindex(codes).fillna(False).astype(bool)
+    out["name"] = [p.unit.name for p in in_force]
+    out["former_names"] = [" / ".join(p.former_names) for p in in_force]
+    out["level"] = [p.unit.level for p in in_force]
+    out["parent_code"] = [p.unit.parent_code for p in in_force]
     for col in ("received", "resolved", "early", "on_time", "late", "in_progress", "overdue"):
         out[col] = current[col].reindex(codes).fillna(0).astype("int64") if col in current else 0
     for col in RATE_COLUMNS:
         out[col] = current[col].reindex(codes).astype("float64") if col in current else np.nan
+    coverage = _coverage_by_level(engine)
+    scores, measured = [], []
+    for code, level in zip(codes, out["level"], strict=True):
+        sums = {m: float(current.at[code, m]) if code in current.index else 0.0 for m in ADMIN_MEASURES}
+        overdue = int(out.at[code, "overdue"])
+        score = score_766(inputs_766(sums, overdue, *coverage.get(level, (0, 0))))
+        scores.append(score.total_points if sums["received"] else np.nan)
+        measured.append(score.measured_max_points if sums["received"] else 0)
+    out["score_766"] = pd.Series(scores, index=codes, dtype="float64")
+    out["score_766_max"] = pd.Series(measured, index=codes, dtype="int64")
     out["received_prev"] = previous["received"].reindex(codes).fillna(0).astype("int64")
     out["on_time_rate_prev"] = previous["on_time_rate"].reindex(codes).astype("float64")
     out["change"] = out["on_time_rate"] - out["on_time_rate_prev"]
@@ -159,18 +193,40 @@ def open_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, cale
     return frame, due_counts(engine, flt, tz, now, calendar)
 
 
-def district_centres(engine: Engine, period: Period, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
-    """The district-level one-stop centres with their own dossiers in ``period``: volume, on-time
-    rate, overdue, and their position (for the map)."""
-    flt = AdminFilter(period, level="district")
-    rows = admin_breakdown(engine, flt, tz, now, "unit").set_index("key")
-    units = _units(engine)
-    centres = units[(units["level"] == "district") & units["lat"].notna()].set_index("code")
-    out = centres[["name", "lat", "lon"]].copy()
-    for col in ("received", "resolved", "late", "overdue"):
-        out[col] = rows[col].reindex(out.index).fillna(0).astype("int64") if col in rows else 0
-    out["on_time_rate"] = rows["on_time_rate"].reindex(out.index).astype("float64") if "on_time_rate" in rows else np.nan
-    return out.rename_axis("code").reset_index().sort_values("received", ascending=False).reset_index(drop=True)
+def one_stop_centres(engine: Engine, period: Period, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
+    """The one-stop centres in force on the last day of ``period`` above the old commune level,
+    with their position (for the map): the city's (provincial) centre, and the district centres
+    before 1 July 2025 or the 40 commune centres from then. Volume, on-time rate and overdue over
+    the period: by ``unit_code`` for the city's and district centres; for a commune centre, every
+    commune-level dossier mapped to the commune (``commune_code``: before the change, those of
+    the communes it succeeds)."""
+    last = period.end - timedelta(days=1)
+    with engine.connect() as conn:
+        units = load_units(conn)
+    centres = [u for u in one_stop_units(units, last) if u.lat is not None and u.lon is not None
+               and (u.level != "commune" or last >= units.changeover)]
+    by_unit = admin_breakdown(engine, AdminFilter(period), tz, now, "unit").set_index("key")
+    by_commune = _breakdown_by(engine, AdminFilter(period, level="commune"), tz, now, "commune_code")
+    rows = []
+    for u in centres:
+        source = by_commune if u.level == "commune" else by_unit
+        have = u.code in source.index
+        rows.append({"code": u.code, "name": u.name, "short_name": u.label, "level": u.level, "lat": u.lat,
+                     "lon": u.lon, **{c: int(source.at[u.code, c]) if have else 0
+                                      for c in ("received", "resolved", "late", "overdue")},
+                     "on_time_rate": float(source.at[u.code, "on_time_rate"]) if have else np.nan})
+    frame = pd.DataFrame(rows, columns=["code", "name", "short_name", "level", "lat", "lon", "received", "resolved",
+                                        "late", "overdue", "on_time_rate"])
+    frame["on_time_rate"] = frame["on_time_rate"].astype("float64")
+    return frame.sort_values(["received", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _breakdown_by(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, column: str) -> pd.DataFrame:
+    """:func:`admin_breakdown` by any column of the unit rollup (indexed by key)."""
+    sums = rollup_sums(engine, flt, column)
+    sums = sums[(sums["received"] > 0) & (sums["key"] != "")].copy()
+    sums["overdue"] = sums["key"].map(overdue_by(engine, flt, tz, now, column)).fillna(0).astype("int64")
+    return with_rates(sums).set_index("key")
 
 
 def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -188,7 +244,7 @@ def _records(frame: pd.DataFrame, keys: tuple[str, ...]) -> list[dict[str, Any]]
     return out
 
 
-def known_unit(engine: Engine, code: str) -> bool:
+def known_unit(engine: Engine, code: str) -> bool:  # noqa: D103
     """Whether ``code`` is in the units table or has dossiers in the rollups."""
     with engine.connect() as conn:
         if conn.execute(select(schema.units.c.code).where(schema.units.c.code == code)).first():
@@ -203,7 +259,7 @@ def kpi_report(engine: Engine, period: Period, filters: dict[str, str], tz: Zone
     KPIs ``by_level``, ``by_unit``, ``by_field`` and ``by_procedure`` (each a list with ``key``)."""
     flt = AdminFilter(period, level=filters.get("level"), unit=filters.get("unit"))
     if flt.unit is not None and not known_unit(engine, flt.unit):
-        raise FilterError(f"unit: {flt.unit!r} is not a known unit code (see the units table, e.g. 474 or 474.01)")
+        raise FilterError(f"unit: {flt.unit!r} is not a known unit code (see the units table, e.g. 19753 or 474)")
     out = admin_kpis(engine, flt, tz, now).as_dict()
     keys = ("key", *KPI_NAMES)
     for by in BREAKDOWNS:

@@ -39,6 +39,7 @@ from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample
 from ioc.store import schema_feedback
 
 R = schema_feedback.feedback_rollup
+RA = schema_feedback.feedback_rollup_all
 T = schema_feedback.feedback_reports
 OPEN_REPORTS = text(schema_feedback.OPEN_REPORT_SQL)  # literal, so the partial index of open reports applies
 
@@ -88,13 +89,19 @@ def _dim_clauses(flt: Selection, table=R) -> list:  # noqa: ANN001
     return [table.c[col] == value for col, value in flt.dims().items()]
 
 
-def _hist_columns():  # noqa: ANN202
-    return [func.coalesce(func.sum(R.c[h]), 0) for h in schema_feedback.FEEDBACK_HIST_COLUMNS]
+def rollup_for(flt: Selection):  # noqa: ANN201
+    """The rollup that answers ``flt``: by unit when it names one, else the city-wide one (a few
+    thousand rows a year, however many communes)."""
+    return R if flt.unit is not None else RA
 
 
-def _count_columns():  # noqa: ANN202
-    return [summed(R.c[c]) for c in schema_feedback.FEEDBACK_COUNTS] + [
-        func.coalesce(func.sum(R.c.res_hours_sum), 0.0).label("res_hours_sum")
+def _hist_columns(table=R):  # noqa: ANN001, ANN202
+    return [func.coalesce(func.sum(table.c[h]), 0) for h in schema_feedback.FEEDBACK_HIST_COLUMNS]
+
+
+def _count_columns(table=R):  # noqa: ANN001, ANN202
+    return [summed(table.c[c]) for c in schema_feedback.FEEDBACK_COUNTS] + [
+        func.coalesce(func.sum(table.c.res_hours_sum), 0.0).label("res_hours_sum")
     ]
 
 
@@ -128,7 +135,9 @@ def _kpis_from_sums(sums: dict[str, float], hist: np.ndarray, overdue: int) -> F
 
 def feedback_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> FeedbackKpis:
     """The feedback KPI set for ``flt`` from the rollups (``now`` is naive UTC)."""
-    stmt = select(*_count_columns(), *_hist_columns()).where(bucket_clause(R, flt.period), *_dim_clauses(flt))
+    table = rollup_for(flt)
+    stmt = select(*_count_columns(table), *_hist_columns(table)).where(bucket_clause(table, flt.period),
+                                                                       *_dim_clauses(flt, table))
     with engine.connect() as conn:
         row = conn.execute(stmt).one()
     n = len(schema_feedback.FEEDBACK_COUNTS) + 1
@@ -213,11 +222,12 @@ def feedback_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
 def feedback_series(engine: Engine, flt: Selection, freq: str = "week") -> pd.DataFrame:
     """Counts and rates per day, week (starting Monday) or month of local received date."""
     check_freq(freq)
+    table = rollup_for(flt)
     stmt = (
-        select(R.c.bucket, *_count_columns())
-        .where(*day_rows(R, flt.period), *_dim_clauses(flt))
-        .group_by(R.c.bucket)
-        .order_by(R.c.bucket)
+        select(table.c.bucket, *_count_columns(table))
+        .where(*day_rows(table, flt.period), *_dim_clauses(flt, table))
+        .group_by(table.c.bucket)
+        .order_by(table.c.bucket)
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()

@@ -26,8 +26,8 @@ BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "commune": "
               "district": "district_code", "channel": "channel"}
 SERIES_MEASURES = ("violations", "verified", "noticed", "paid", "fines_issued_vnd", "fines_collected_vnd",
                    "fine_out_of_range", "invalid_plates")
-VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit_code", "commune_code", "address", "channel",
-                    "violation_type", "vehicle_class", "plate_raw", "plate", "plate_status", "status", "fine_vnd",
+VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit_code", "district_code", "commune_code",
+                    "address", "channel", "violation_type", "vehicle_class", "plate_raw", "plate", "plate_status", "status", "fine_vnd",
                     "fine_flag", "decree", "fine_min_vnd", "fine_max_vnd", "evidence_url", "lat", "lon")
 
 
@@ -40,7 +40,9 @@ def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
 
 
 def traffic_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
-    """Counts and VND sums per violation type / vehicle class / district / channel, largest first."""
+    """Counts and VND sums per violation type / vehicle class / current commune (``commune``) /
+    district-level unit of the time (``district``: records before 1 July 2025; later ones have the
+    key '') / channel, largest first."""
     if by not in BREAKDOWNS:
         raise ValueError(f"breakdown {by!r}: expected one of {', '.join(BREAKDOWNS)}")
     table = R if by in ("commune", "district") else rollup_table(flt)
@@ -72,7 +74,7 @@ def traffic_series(engine: Engine, flt: Selection, freq: str = "week") -> pd.Dat
 def hour_weekday(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
     """Violations by local weekday (0 = Monday … 6 = Sunday) × hour (0–23): a 7 × 24 frame.
 
-    From the day × hour rollup (filters: district, type); with a vehicle-class or channel
+    From the day × hour rollup (filters: unit, type); with a vehicle-class or channel
     filter, from the raw rows' stored local hour of the week (one GROUP BY in the database).
     """
     grid = np.zeros((7, 24), dtype="int64")
@@ -100,14 +102,19 @@ def hour_weekday(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
 
 
 def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
-    """Every camera (of the district, when filtered) with its violations in ``flt``, its main
+    """Every camera (in the unit, when filtered: its current commune, or the district-level unit
+    it lay in) with its violations in ``flt``, its main
     violation type and its counts per type; cameras without violations have 0 and no type."""
     stmt = (select(C.c.camera_code, C.c.violation_type, summed(C.c.violations))
             .where(bucket_clause(C, flt.period), *dim_clauses(flt, C))
             .group_by(C.c.camera_code, C.c.violation_type))
     cams = select(CAM)
     if flt.unit:
-        cams = cams.where(CAM.c[unit_column(flt.unit)] == flt.unit)
+        # a camera stands where it was registered (its current commune; a district-level unit of then,
+        # if registered before 1 July 2025); it also belongs to the unit when its violations there do
+        seen = (select(C.c.camera_code).where(bucket_clause(C, flt.period), C.c[unit_column(flt.unit)] == flt.unit)
+                .distinct())
+        cams = cams.where((CAM.c[unit_column(flt.unit)] == flt.unit) | CAM.c.code.in_(seen))
     with engine.connect() as conn:
         counts = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=["code", "violation_type", "violations"])
         cameras = pd.DataFrame([dict(r) for r in conn.execute(cams).mappings()],

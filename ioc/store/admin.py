@@ -30,6 +30,7 @@ from ioc.store.admin_derive import (
     contributions,
     derive,
     enrich,
+    level_in_force,
     normalise,
 )
 from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
@@ -128,7 +129,8 @@ def ingest(engine: Engine, source: str, frame: pd.DataFrame, tz: ZoneInfo,
         if todo.empty:
             return IngestResult(0, 0, len(frame))
         catalogue = load_procedures(conn)
-        todo = derive(enrich(place_in_store(conn, todo, "received_at", tz), _unit_levels(conn), catalogue), tz, calendar)
+        todo = enrich(place_in_store(conn, todo, "received_at", tz), _unit_levels(conn), catalogue)
+        todo = derive(level_in_force(todo, tz), tz, calendar)
         _add_procedures(conn, todo, catalogue)
         now = sql_ts(conn, utcnow())  # one value for the batch, converted once
         # New rows in key order: the unique (source, external_id) index then grows at its end.

@@ -27,6 +27,7 @@ from ioc.domain.admin_clock import BUCKETS, HOUR_US, Pauses, WorkClock, effectiv
 from ioc.domain.admin_records import parse_pauses_json
 from ioc.domain.calendar import WorkCalendar
 from ioc.domain.local_time import to_local, to_utc
+from ioc.domain.units import CHANGEOVER
 from ioc.store.bulk import object_missing
 from ioc.store.schema_admin import ADMIN_COUNTS, ADMIN_MEASURES, PROCEDURE_DIMS, UNIT_DIMS
 
@@ -171,6 +172,17 @@ def enrich(frame: pd.DataFrame, unit_levels: dict[str, str], procedures: pd.Data
     fee = np.where(pd.notna(stated), stated, has_fee).astype(bool)
     frame["fee_required"] = fee | frame["paid_online"].to_numpy(dtype=bool)
     return frame
+
+
+def level_in_force(frame: pd.DataFrame, tz: ZoneInfo) -> pd.DataFrame:
+    """From 1 July 2025 there is no district level: a dossier received from then whose level
+    came out as ``district`` (a district-level procedure, no unit known) is a commune-level
+    dossier, as the procedures went to the commune centres."""
+    level = frame["level"].to_numpy(dtype=object)
+    late = (level == "district") & (to_local(frame["received_at"], tz) >= np.datetime64(CHANGEOVER, "us"))
+    if not late.any():
+        return frame
+    return frame.assign(level=pd.Series(np.where(late, "commune", level), index=frame.index, dtype=object))
 
 
 def derive(frame: pd.DataFrame, tz: ZoneInfo, calendar: WorkCalendar) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.local_time import utcnow  # the store's clock; imported from here by its callers
 from ioc.domain.units import Unit, UnitMap
-from ioc.store import bulk, schema, schema_alerts
+from ioc.store import bulk, migrate, schema, schema_alerts
 
 
 def store_schemas() -> tuple[ModuleType, ...]:
@@ -62,18 +62,45 @@ def engine_for(url: str, schemas: tuple[ModuleType, ...] | None = None) -> Engin
 
 
 def init_db(engine: Engine, schemas: Iterable[ModuleType] | None = None) -> None:
-    """Create missing tables; a new store is seeded (:func:`seed`). Idempotent.
+    """Open a store, creating it if the database is empty. Idempotent and cheap (every process
+    runs it: on an existing store it reads the revision and the partial indexes' digests).
+
+    - An empty database becomes a store at the newest schema: ``create_all``, the seed
+      (:func:`seed`) and the head revision stamped (Alembic's "building an up-to-date database
+      from scratch"), in one transaction under the schema lock.
+    - A store at the head revision opens as it is.
+    - A store behind it raises :class:`~ioc.store.migrate.StoreOutdated`, naming its revision,
+      the head and ``python -m ioc db upgrade`` (which runs the migrations; it does not call this);
+      a revision this code does not know raises :class:`~ioc.store.migrate.UnknownStore`.
 
     ``schemas``: the schema modules to seed (default: :func:`store_schemas`). Their tables are
     on the shared metadata, which is created whole."""
     schemas = store_schemas() if schemas is None else tuple(schemas)
-    schema.metadata.create_all(engine)
+    have = migrate.current(engine)
+    if have is None:
+        with migrate.schema_transaction(engine) as conn:
+            if migrate.current(conn) is None:  # not made by another process while we waited
+                create_store(conn, schemas)
+                return
+            have = migrate.current(conn)
+    head = migrate.head()
+    if have != head:
+        if not migrate.known(have):
+            raise migrate.UnknownStore(f"the store is at schema revision {have}, unknown to this version "
+                                       f"(head {head}): was it made by a newer version?")
+        raise migrate.StoreOutdated(have, head)
     with engine.begin() as conn:
-        have = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
-        if have is None:
-            conn.execute(insert(schema.meta), [{"key": "schema_version", "value": schema.SCHEMA_VERSION}])
-            seed(conn, schemas)
-        upgrade_partial_indexes(conn, fresh=have is None)
+        upgrade_partial_indexes(conn)
+
+
+def create_store(conn: Connection, schemas: Iterable[ModuleType]) -> None:
+    """Make a new store on ``conn`` (an empty database, under the schema lock): every table of the
+    live schema, the seed, the head revision stamped."""
+    schema.metadata.create_all(conn)
+    conn.execute(insert(schema.meta), [{"key": "schema_version", "value": schema.SCHEMA_VERSION}])
+    seed(conn, schemas)
+    upgrade_partial_indexes(conn, fresh=True)
+    migrate.stamp(conn, "head")
 
 
 def _predicate(index: Index) -> str | None:

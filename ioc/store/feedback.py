@@ -57,6 +57,7 @@ REPORT_COLUMNS = (
 )
 TIME_COLUMNS = ("received_at", "due_at", "resolved_at", "updated_at")
 ROLLUP_KEYS = ("grain", "bucket", *sf.FEEDBACK_DIMS)
+ALL_KEYS = ("grain", "bucket", *sf.FEEDBACK_ALL_DIMS)
 ROLLUP_MEASURES = (*sf.FEEDBACK_COUNTS, "res_hours_sum", *sf.FEEDBACK_HIST_COLUMNS)
 
 
@@ -200,11 +201,18 @@ def ingest(
             for part, sign in ((new_rows, +1), (changed_rows, +1), (old_versions, -1))
             if len(part)
         ]
-        apply_rollup_deltas(conn, "feedback_rollup", parts, ROLLUP_KEYS, ROLLUP_MEASURES, "received")
+        _apply(conn, parts)
         result = IngestResult(inserted, updated, len(frame) - inserted - updated)
         if result.changed:
             bump_version(conn, FAMILY)
     return result
+
+
+def _apply(conn: Connection, parts: list[pd.DataFrame]) -> None:
+    """Add rollup contributions to the rollup by unit and to the city-wide one."""
+    city = [p.groupby(list(ALL_KEYS), sort=False, as_index=False)[list(ROLLUP_MEASURES)].sum() for p in parts]
+    apply_rollup_deltas(conn, "feedback_rollup", parts, ROLLUP_KEYS, ROLLUP_MEASURES, "received")
+    apply_rollup_deltas(conn, "feedback_rollup_all", city, ALL_KEYS, ROLLUP_MEASURES, "received")
 
 
 def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
@@ -213,10 +221,10 @@ def rebuild_rollups(engine: Engine, tz: ZoneInfo, chunk: int = 200_000) -> int:
     with engine.begin() as conn:
         bulk.advisory_lock(conn, "ingest:feedback")
         conn.execute(delete(sf.feedback_rollup))
+        conn.execute(delete(sf.feedback_rollup_all))
         for frame in stored_chunks(conn, "feedback_reports", ["id", *REPORT_COLUMNS], chunk):
             frame = normalise_frame(read_times(frame, TIME_COLUMNS))
-            apply_rollup_deltas(conn, "feedback_rollup", [contributions(frame, tz, +1)], ROLLUP_KEYS,
-                                ROLLUP_MEASURES, "received")
+            _apply(conn, [contributions(frame, tz, +1)])
             total += len(frame)
         bump_version(conn, FAMILY)
     return total

@@ -22,7 +22,7 @@ def place_frame(frame: pd.DataFrame, time_column: str, tz: ZoneInfo, units: Unit
     ``time_column``."""
     if frame.empty:
         return frame.assign(**{c: pd.Series(dtype=object) for c in PLACE_COLUMNS if c not in frame})
-    days = local_naive(frame[time_column], tz).dt.date.tolist()
+    days = local_naive(frame[time_column], tz).to_numpy(dtype="datetime64[D]")
     n = len(frame)
     lats = frame["lat"].tolist() if "lat" in frame else [None] * n
     lons = frame["lon"].tolist() if "lon" in frame else [None] * n

@@ -77,6 +77,15 @@ feedback_rollup = rollup_table(
     dim_length=200,
 )
 
+# The same measures city-wide (no unit dimensions): a year of KPIs without a unit filter reads a
+# few thousand rows of this table, however many communes the map has.
+FEEDBACK_ALL_DIMS = ("category_code", "channel", "handling_unit")
+feedback_rollup_all = rollup_table(
+    metadata, "feedback_rollup_all", FEEDBACK_ALL_DIMS,
+    [*count_columns(FEEDBACK_COUNTS), sum_column("res_hours_sum"), *histogram_columns()],
+    dim_length=200,
+)
+
 
 def seed(conn: Connection) -> None:
     """The feedback categories (a new store)."""

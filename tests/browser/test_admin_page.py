@@ -2,8 +2,10 @@
 with embedded defaults: the admin simulator is one of its sources, 120 days of history).
 
 Its KPI tiles and level cards equal ``python -m ioc kpi admin --json`` for the same period and
-filters; the three levels stand against the 95 % target; the ranking is sortable with best and
-worst; the district centres are on the map; the 766 groups say which are measured; the queue
+filters; the levels of the period stand against the 95 % target (since 1 July 2025: the city and
+the communes; a period reaching before it also has the districts, and says that units changed);
+the ranking of the units in force is sortable with best and worst; the city's centre and the 40
+commune centres are on the map; the 766 groups say which are measured; the queue
 of dossiers about to go late and overdue fills; filters live in the URL; a bad parameter is
 reported; English works; the Overview shows the admin tiles.
 """
@@ -27,7 +29,7 @@ TILE_KEYS = ("received", "on_time_rate", "overdue", "due_soon", "online_rate", "
              "online_payment_rate", "digitised_rate", "satisfaction_rate", "score_766")
 RATES = ("on_time_rate", "online_rate", "full_process_online_rate", "online_payment_rate", "digitised_rate",
          "satisfaction_rate")
-LEVEL_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+LEVEL_NAMES = {"province": "Cấp tỉnh", "commune": "Cấp xã"}  # the levels since 1 July 2025
 
 
 def period() -> tuple[Any, Any]:
@@ -90,9 +92,9 @@ def test_tiles_levels_and_score_equal_the_cli(page: Page, app: RunningApp, conso
     assert "Mục tiêu ≥ 95\u00a0%" in page.locator("#tile-admin-on_time_rate").inner_text()
     assert "Mục tiêu ≥ 70\u00a0%" in page.locator("#tile-admin-online_rate").inner_text()
 
-    # The three levels against the target, each equal to `kpi admin --level …`.
+    # The two levels of the period against the target, each equal to `kpi admin --level …`.
     cards = page.locator("#ad-level-cards .ad-level-card")
-    expect(cards).to_have_count(3)
+    expect(cards).to_have_count(2)
     for level, name in LEVEL_NAMES.items():
         card = page.locator(f"#ad-level-cards [data-level='{level}']")
         expect(card.locator(".tile-label")).to_have_text(name)
@@ -100,7 +102,7 @@ def test_tiles_levels_and_score_equal_the_cli(page: Page, app: RunningApp, conso
         assert abs(float(card.get_attribute("data-value")) - want) < 0.002, (level, want)
         assert card.get_attribute("data-state") == ("good" if want >= 0.95 else "warn" if want >= 0.90 else "bad")
     page.wait_for_selector("#ad-chart-levels .main-svg .trace", state="attached")
-    assert page.locator("#ad-chart-levels .scatterlayer .trace").count() == 3
+    assert page.locator("#ad-chart-levels .scatterlayer .trace").count() == 2
 
     # The 766 groups: transparency cannot be measured from dossiers and says so.
     page.wait_for_selector("#ad-chart-score .main-svg .trace", state="attached")
@@ -114,8 +116,8 @@ def test_tiles_levels_and_score_equal_the_cli(page: Page, app: RunningApp, conso
 
 def test_ranking_map_and_queue(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     open_admin(page, app)
-    # 151 reception units, ranked; best and worst five named.
-    expect(page.locator("#ad-ranking-note")).to_contain_text("151 đơn vị")
+    # The 41 one-stop units in force (the city's centre, 40 communes), ranked; best and worst five named.
+    expect(page.locator("#ad-ranking-note")).to_contain_text("41 đơn vị")
     expect(page.locator("#ad-best li")).to_have_count(5)
     expect(page.locator("#ad-worst li")).to_have_count(5)
     first_best = page.locator("#ad-best li").first.get_attribute("data-code")
@@ -130,28 +132,29 @@ def test_ranking_map_and_queue(page: Page, app: RunningApp, console: ConsoleLog)
     header.click()
     expect(row0).to_have_attribute("row-id", "46.TTPVHCC")
 
-    # Nine district centres on the map, sized by volume: the biggest is Huế city.
-    page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 9",
+    # The 41 centres in force on the map (positions always drawn), sized by volume.
+    page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 41",
                            timeout=30_000)
     radii = page.evaluate("""Array.from(document.querySelectorAll('#ad-map path.leaflet-interactive'))
         .map(p => p.getBoundingClientRect().width)""")
     assert max(radii) > 2 * min(radii)
-    # The nine names are all shown, on top of the circles, and none runs into another (Huế and
-    # Phú Vang are 42 px apart at this zoom: one of them moves beside its point).
+    # The 40 communes are named; where names would run into each other one moves beside its point
+    # or is hidden (its circle's tooltip still names it); the shown ones never overlap.
     page.wait_for_function("""() => {
         const l = [...document.querySelectorAll('#ad-map .unit-label div')];
-        return l.length === 9 && l.every(d => d.hasAttribute('data-shift'));
+        return l.length === 40 && l.every(d => d.hasAttribute('data-shift'));
     }""", timeout=10_000)
     boxes = page.evaluate("""[...document.querySelectorAll('#ad-map .unit-label div')].map(d => {
         const r = d.getBoundingClientRect();
         return {name: d.textContent, shift: d.getAttribute('data-shift'), visible: getComputedStyle(d).visibility,
                 l: r.left, r: r.right, t: r.top, b: r.bottom};
     })""")
-    assert {b["name"] for b in boxes} >= {"Huế", "Phú Vang", "A Lưới"} and all(b["visible"] == "visible" for b in boxes)
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+    shown = [b for b in boxes if b["visible"] == "visible"]
+    assert len(shown) >= 20 and {b["name"] for b in shown} >= {"A Lưới 1"}
+    for i, a in enumerate(shown):
+        for b in shown[i + 1:]:
             assert a["r"] <= b["l"] or b["r"] <= a["l"] or a["b"] <= b["t"] or b["b"] <= a["t"], (a, b)
-    assert any(b["shift"] != "0" for b in boxes)  # at least one label moved off its point
+    expect(page.locator("#ad-map-note")).to_contain_text("đơn vị có hiệu lực ngày")
 
     # The queue: due soon by default, overdue on request, both counted in the note.
     expect(page.locator("#ad-queue-note")).to_contain_text("quá hạn")
@@ -172,26 +175,51 @@ def test_filters_live_in_the_url_and_bad_parameters_are_reported(page: Page, app
     open_admin(page, app, **{"from": str(start), "to": str(end), "level": "ward"})
     expect(page.locator("#page-errors")).to_contain_text("Tham số 'level' không hợp lệ: 'ward'")
     page.locator("#ad-level").click()
-    option = page.locator(".dash-dropdown-option").filter(has=page.locator("input[value='district']"))
-    expect(option).to_have_text("Cấp huyện")
+    # only the levels of the period are offered (no district level since 1 July 2025)
+    options = page.locator(".dash-dropdown-option")
+    expect(options).to_have_count(2)
+    option = options.filter(has=page.locator("input[value='province']"))
+    expect(option).to_have_text("Cấp tỉnh")
     option.click()
-    page.wait_for_function("location.search.includes('level=district')")
+    page.wait_for_function("location.search.includes('level=province')")
     query = {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
-    assert (query["level"], query["from"], query["to"]) == ("district", str(start), str(end))
-    # the tiles follow: equal to `kpi admin --level district`
+    assert (query["level"], query["from"], query["to"]) == ("province", str(start), str(end))
+    # the tiles follow: equal to `kpi admin --level province`
     deadline = time.monotonic() + 40
     while True:
         try:
-            tiles, k = tiles_equal_cli(page, app, start, end, timeout_s=5, level="district")
+            tiles, k = tiles_equal_cli(page, app, start, end, timeout_s=5, level="province")
             break
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-    assert [r["key"] for r in k["by_level"]] == ["district"]
+    assert [r["key"] for r in k["by_level"]] == ["province"]
     assert int(tiles["received"].raw) == k["received"]
-    # a link with a unit reproduces the view
-    open_admin(page, app, **{"from": str(start), "to": str(end), "unit": "474"})
-    tiles_equal_cli(page, app, start, end, unit="474")
+    # a link with a current commune reproduces the view
+    open_admin(page, app, **{"from": str(start), "to": str(end), "unit": "19753"})
+    tiles_equal_cli(page, app, start, end, unit="19753")
+    # a level that did not exist in the period is reported and dropped
+    open_admin(page, app, **{"from": str(start), "to": str(end), "level": "district"})
+    expect(page.locator("#page-errors")).to_contain_text("cấp này không có trong kỳ")
+
+
+def test_a_period_spanning_the_change_has_three_levels_and_says_so(page: Page, app: RunningApp,
+                                                                     console: ConsoleLog) -> None:
+    open_admin(page, app, **{"from": "2025-06-01", "to": "2025-08-01", "lang": "en"})
+    expect(page.locator("#ad-period-note")).to_contain_text("This period spans 1 July 2025")
+    expect(page.locator("#ad-level-cards .ad-level-card")).to_have_count(3)
+    page.locator("#ad-level").click()
+    expect(page.locator(".dash-dropdown-option")).to_have_text(["Province", "District", "Commune"])
+    page.keyboard.press("Escape")
+    # the map: the centres in force on the period's last day (after the change)
+    page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 41",
+                           timeout=30_000)
+    open_admin(page, app, **{"from": "2025-03-01", "to": "2025-04-01", "lang": "en"})
+    expect(page.locator("#ad-period-note")).not_to_contain_text("spans")
+    # before the change: the provincial centre and the nine district centres
+    page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 10",
+                           timeout=30_000)
+    console.assert_clean()
 
 
 def test_english_and_the_overview_tiles(page: Page, app: RunningApp, console: ConsoleLog) -> None:

@@ -146,10 +146,11 @@ def test_traffic_page_in_vietnamese_equals_the_cli(page: Page, app: RunningApp, 
 
 def test_filters_in_the_url_a_bad_parameter_and_english(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     start, end = period(30)
-    page.goto(app.url(f"/traffic?from={start}&to={end}&district=474&type=red_light&vehicle=bicycle&lang=en"))
+    # Phường Phú Xuân, one of the 40 current communes (Huế's centre, north bank)
+    page.goto(app.url(f"/traffic?from={start}&to={end}&unit=19753&type=red_light&vehicle=bicycle&lang=en"))
     expect(page.locator("#page-errors")).to_contain_text("Parameter 'vehicle' is not valid: 'bicycle'")
     wait_tiles_loaded(page, TILES, TILE_KEYS)
-    k = tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, district="474", category="red_light")
+    k = tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, unit="19753", category="red_light")
     tiles = read_tiles(page, TILES)
     assert tiles["violations"].label == "Violations"
     assert tiles["violations"].text == en_int(k["violations"])
@@ -157,6 +158,8 @@ def test_filters_in_the_url_a_bad_parameter_and_english(page: Page, app: Running
     assert tiles["fines_issued_vnd"].text.endswith("VND")
     assert list(k["by_type"]) == ["red_light"]
     expect(page.locator("#tr-type-value")).to_have_text("Red light")
+    expect(page.locator("#tr-unit-value")).to_have_text("Phường Phú Xuân")
+    expect(page.locator("#tr-unit-note")).to_be_hidden()  # the period is after 1 July 2025: nothing to say
 
     # Choose the citizen channel: the URL follows, the tiles follow, a reload reproduces the view.
     page.locator("#tr-channel").click()
@@ -164,15 +167,15 @@ def test_filters_in_the_url_a_bad_parameter_and_english(page: Page, app: Running
     expect(option).to_have_text("Citizen report")
     option.click()
     page.wait_for_url(re.compile(r"[?&]channel=citizen(&|$)"))
-    assert re.search(r"[?&]type=red_light(&|$)", page.url) and re.search(r"[?&]district=474(&|$)", page.url)
-    citizen = tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, district="474", category="red_light",
+    assert re.search(r"[?&]type=red_light(&|$)", page.url) and re.search(r"[?&]unit=19753(&|$)", page.url)
+    citizen = tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, unit="19753", category="red_light",
                               channel="citizen")
     assert 0 < citizen["violations"] < k["violations"] and citizen["top_cameras"] == []
     link = page.url
     page.reload()
     assert page.url == link
     wait_tiles_loaded(page, TILES, TILE_KEYS)
-    tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, district="474", category="red_light",
+    tiles_equal_cli(page, app, TILES, TILE_KEYS, start, end, unit="19753", category="red_light",
                     channel="citizen")
     shot(page, "traffic-en-citizen-red-light")
     console.assert_clean()
@@ -208,4 +211,44 @@ def test_the_overview_shows_the_traffic_tiles(page: Page, app: RunningApp, conso
     card.locator(".btn-link").click()
     page.wait_for_url(re.compile(r"/traffic\?lang=vi$"))
     wait_tiles_loaded(page, TILES, TILE_KEYS)
+    console.assert_clean()
+
+
+def test_rankings_by_current_commune_and_the_unit_choices_follow_the_period(page: Page, app: RunningApp,
+                                                                             console: ConsoleLog) -> None:
+    start, end = period(30)
+    page.goto(app.url(f"/traffic?from={start}&to={end}"))
+    wait_page_ready(page)
+    page.wait_for_selector("#tr-chart-commune .main-svg .trace", state="attached")
+    expect(page.locator("#tr-district-card")).to_be_hidden()  # no district level after 1 July 2025
+    expect(page.locator("#tr-unit-note")).to_be_hidden()
+    # the ranking's CSV: current communes (5-digit codes) only, counts adding up to the tiles' total
+    with page.expect_download() as info:
+        page.locator("#tr-district-card").locator("xpath=..").locator(".tr-unit-card .btn-csv").first.click()
+    rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8").read().lstrip("\ufeff"))))
+    assert info.value.suggested_filename == f"vi-pham_theo-xa-phuong_{start}_{end}.csv"
+    assert rows and all(len(r["Mã"]) == 5 for r in rows) and len(rows) <= 40
+    k = cli(app, start, end)
+    assert sum(int(r["Số vi phạm"]) for r in rows) == k["violations"]
+    # the latest violations: the unit in force and the current commune
+    communes = page.locator("#tr-grid .ag-center-cols-container [col-id='commune']").all_text_contents()
+    assert communes and all(c.startswith(("Phường ", "Xã ")) for c in communes[:10]), communes[:10]
+    # the options: the 40 current communes, grouped by kind; no district-level unit after the change
+    page.locator("#tr-unit").click()
+    options = page.locator(".dash-dropdown-option")
+    expect(options.filter(has_text="Phường Phú Xuân")).to_have_count(1)
+    assert options.filter(has_text="Quận Thuận Hóa").count() == 0
+    page.keyboard.press("Escape")
+
+    # A period across 1 July 2025: the notice, the ranking by district-level unit, their options
+    page.goto(app.url("/traffic?from=2025-06-01&to=2025-08-01&district=474"))
+    wait_tiles_loaded(page, TILES, TILE_KEYS)
+    expect(page.locator("#tr-unit-note")).to_contain_text("40 xã, phường hiện nay")
+    expect(page.locator("#tr-unit-note")).to_contain_text("Đơn vị cấp huyện không còn")
+    expect(page.locator("#tr-district-card")).to_be_visible()
+    expect(page.locator("#tr-unit-value")).to_have_text("Quận Thuận Hóa")  # the old ?district= link still read
+    page.locator("#tr-unit").click()
+    expect(page.locator(".dash-dropdown-option").filter(has_text="Quận Phú Xuân")).to_have_count(1)
+    page.keyboard.press("Escape")
+    shot(page, "traffic-vi-across-the-change")
     console.assert_clean()

@@ -61,7 +61,7 @@ def write_csv(path: Path, rows: list[dict[str, str]], header: list[str] = HEADER
 
 
 def good(external_id: str, **extra: str) -> dict[str, str]:
-    return {"external_id": external_id, "procedure_code": "X.HT.02", "unit_code": "474.01", "channel": "in_person",
+    return {"external_id": external_id, "procedure_code": "X.HT.02", "unit_code": "19753", "channel": "in_person",
             "status": "in_progress", "received_at": "11/02/2026 09:00", "due_at": "25/02/2026 09:00", **extra}
 
 
@@ -108,9 +108,9 @@ def test_csv_export_edge_cases_and_rejects_by_row_number(ctx: Context, tmp_path:
 def test_xlsx_with_vietnamese_headers_and_a_reimport_of_later_versions(ctx: Context, tmp_path: Path) -> None:
     header = ["Mã hồ sơ", "Mã thủ tục", "Mã đơn vị", "Hình thức nộp", "Trạng thái", "Ngày tiếp nhận", "Hạn xử lý",
               "Ngày yêu cầu bổ sung", "Ngày bổ sung", "Ngày xử lý xong", "Đánh giá", "Ngày cập nhật"]
-    first = [["HS-01", "H.KD.01", 474, "Trực tuyến", "Yêu cầu bổ sung", datetime(2026, 2, 12, 14, 30),
+    first = [["HS-01", "H.KD.01", 19789, "Trực tuyến", "Yêu cầu bổ sung", datetime(2026, 2, 12, 14, 30),
               datetime(2026, 2, 26, 14, 30), datetime(2026, 2, 13, 9, 0), None, None, None, datetime(2026, 2, 13, 9)]]
-    later = [["HS-01", "H.KD.01", 474, "Trực tuyến", "Đã xử lý xong", datetime(2026, 2, 12, 14, 30),
+    later = [["HS-01", "H.KD.01", 19789, "Trực tuyến", "Đã xử lý xong", datetime(2026, 2, 12, 14, 30),
               datetime(2026, 2, 26, 14, 30), datetime(2026, 2, 13, 9, 0), datetime(2026, 2, 25, 8, 0),
               datetime(2026, 3, 2, 10, 0), "Không hài lòng", datetime(2026, 3, 2, 10)]]
     for name, rows in (("a.xlsx", first), ("a.xlsx", later)):
@@ -129,7 +129,9 @@ def test_xlsx_with_vietnamese_headers_and_a_reimport_of_later_versions(ctx: Cont
     # ≤ 120 h, with 27.5 h ≥ 24 h to spare → early.
     assert (row["status"], row["bucket"], row["rating"], row["elapsed_hours"]) == ("resolved", "early",
                                                                                    "dissatisfied", 92.5)
-    assert row["online_mode"] == "full_process" and row["level"] == "district"
+    # a district-level procedure at Phường Thuận Hóa's centre (a number in the sheet): from 1 July
+    # 2025 the district level's procedures are the communes'
+    assert row["online_mode"] == "full_process" and (row["level"], row["unit_code"]) == ("commune", "19789")
 
 
 def test_missing_required_columns_fail_the_run_naming_them(ctx: Context, tmp_path: Path) -> None:
@@ -143,13 +145,13 @@ def test_missing_required_columns_fail_the_run_naming_them(ctx: Context, tmp_pat
 # -- generic JSON mapping -------------------------------------------------------------------------
 def test_generic_json_mapping_feeds_the_admin_family(tmp_path: Path) -> None:
     items = [
-        {"so": "J-1", "tt": {"ma": "X.HT.01"}, "dv": "474.03", "kenh": 2, "st": "DONE",
+        {"so": "J-1", "tt": {"ma": "X.HT.01"}, "dv": "19777", "kenh": 2, "st": "DONE",
          "nhan": "2026-03-02T08:00:00+07:00", "han": "2026-03-03T08:00:00+07:00", "xong": "2026-03-02T16:00:00+07:00",
          "bs": [{"start": "2026-03-02T09:00:00+07:00", "end": "2026-03-02T10:00:00+07:00"}], "so_hoa": True},
-        {"so": "J-2", "tt": {"ma": "X.HT.01"}, "dv": "474.03", "kenh": 1, "st": "WAIT",
+        {"so": "J-2", "tt": {"ma": "X.HT.01"}, "dv": "19777", "kenh": 1, "st": "WAIT",
          "nhan": "2026-03-02T08:00:00+07:00", "han": "2026-03-03T08:00:00+07:00",
          "bs": [["2026-03-02T09:00:00+07:00", None]]},
-        {"so": "J-3", "tt": {"ma": "X.HT.01"}, "dv": "474.03", "kenh": 1, "st": "DONE",
+        {"so": "J-3", "tt": {"ma": "X.HT.01"}, "dv": "19777", "kenh": 1, "st": "DONE",
          "nhan": "2026-03-02T08:00:00+07:00"},  # no deadline
     ]
     with JsonServer() as server:
@@ -293,7 +295,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
     db = tmp_path / "cli.sqlite"
     path = write_csv(tmp_path / "hs.csv", [
         good("A", status="resolved", resolved_at="12/02/2026 09:00"),
-        good("B", status="resolved", resolved_at="26/02/2026 09:00", unit_code="474"),
+        good("B", status="resolved", resolved_at="26/02/2026 09:00", unit_code="46.TTPVHCC"),
         good("C", status="withdrawn"),
         good("D", unit_code="999"),
     ])
@@ -314,7 +316,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
     engine.dispose()
     assert {k: out[k] for k in kpis if k not in ("overdue", "score_766")} == {
         k: v for k, v in kpis.items() if k not in ("overdue", "score_766")}
-    unit = json.loads(ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-03-01", "--unit", "474",
+    unit = json.loads(ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-03-01", "--unit", "46.TTPVHCC",
                           "--json").stdout)
     assert (unit["received"], unit["late"]) == (1, 1)
 
@@ -322,7 +324,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (("--level", "ward"), "error: --level: 'ward' is not one of province, district, commune"),
     (("--district", "474"), "error: --district does not apply to admin (filters: --level, --unit)"),
-    (("--unit", "999"), "error: unit: '999' is not a known unit code (see the units table, e.g. 474 or 474.01)"),
+    (("--unit", "999"), "error: unit: '999' is not a known unit code (see the units table, e.g. 19753 or 474)"),
 ])
 def test_cli_bad_filters_are_one_line_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     result = ioc(tmp_path / "e.sqlite", "kpi", "admin", *args)

@@ -39,7 +39,7 @@ NOW = datetime(2026, 4, 1)
 
 
 def dossier(external_id: str, **overrides: object) -> dict:
-    raw = {"external_id": external_id, "procedure_code": "X.HT.02", "unit_code": "474.01", "channel": "in_person",
+    raw = {"external_id": external_id, "procedure_code": "X.HT.02", "unit_code": "19753", "channel": "in_person",
            "status": "in_progress", "received_at": "2026-02-11T09:00:00+07:00", "due_at": "2026-02-25T09:00:00+07:00"}
     raw.update(overrides)
     return raw

@@ -238,26 +238,26 @@ def violations(prefix: str, start: datetime, n: int, unit: str) -> list:
                                 "unit_code": unit}) for i in range(n)]
 
 
-def test_violation_surge_city_and_district_against_the_same_hour_last_week(engine: Engine) -> None:
+def test_violation_surge_city_and_commune_against_the_same_hour_last_week(engine: Engine) -> None:
     hour = datetime(2026, 3, 9, 1)  # 08:00–09:00 local, Monday
     week = hour - 7 * 24 * H
-    batch = (violations("lw474", week, 30, "474") + violations("lw478", week, 5, "478")
-             + violations("now474", hour, 63, "474") + violations("now478", hour, 24, "478"))
+    batch = (violations("lw19753", week, 30, "19753") + violations("lw19942", week, 5, "19942")
+             + violations("now19753", hour, 63, "19753") + violations("now19942", hour, 24, "19942"))
     traffic_store.ingest_records(engine, "cams", batch, HUE)
     now = hour + 70 * M  # 09:10 local
     assert last_complete_hour(now, HUE)[:2] == (datetime(2026, 3, 9).date(), 8)
 
     assert evaluate(engine, SETTINGS, now, sources=())["opened"] == 2
     got = {r["key"]: r for r in rows(engine, "violation_surge")}
-    # 474: 63 vs 30 → 2.1× and +33: high. 478: 24 vs 5 → +19 < 20: just below, no alert.
+    # 19753 (Phường Phú Xuân): 63 vs 30 → 2.1× and +33: high. 19942 (Xã Phú Vang): 24 vs 5 → +19 < 20: just below, no alert.
     # City: 87 vs 35 → 2.49× and +52: high.
-    assert sorted(got) == ["474", "city"]
-    assert (got["474"]["family"], got["474"]["severity"], got["474"]["started_at"]) == ("traffic", "high", hour)
-    assert got["474"]["details"] == ('{"count": 63, "last_week": 30, "ratio": 2.1, "hour": "2026-03-09 08:00", '
+    assert sorted(got) == ["19753", "city"]
+    assert (got["19753"]["family"], got["19753"]["severity"], got["19753"]["started_at"]) == ("traffic", "high", hour)
+    assert got["19753"]["details"] == ('{"count": 63, "last_week": 30, "ratio": 2.1, "hour": "2026-03-09 08:00", '
                                      '"hour_end_utc": "2026-03-09T02:00:00"}')
     assert '"count": 87, "last_week": 35' in got["city"]["details"]
     texts = {a.key: describe(a, "vi") for a in current_alerts(engine)}
-    assert texts["474"] == "Vi phạm giao thông tại Thành phố Huế tăng 2,1× so với cùng giờ tuần trước (63 / 30)"
+    assert texts["19753"] == "Vi phạm giao thông tại Phường Phú Xuân tăng 2,1× so với cùng giờ tuần trước (63 / 30)"
     assert texts["city"] == "Vi phạm giao thông toàn thành phố tăng 2,5× so với cùng giờ tuần trước (87 / 35)"
     assert evaluate(engine, SETTINGS, now + 30 * M, sources=())["version"] is None  # same hour: unchanged
 
@@ -267,10 +267,10 @@ def test_violation_surge_city_and_district_against_the_same_hour_last_week(engin
 
     # A surge the next day is a new episode.
     next_day = hour + 24 * H
-    traffic_store.ingest_records(engine, "cams", violations("nd474", next_day, 40, "474"), HUE)
+    traffic_store.ingest_records(engine, "cams", violations("nd19753", next_day, 40, "19753"), HUE)
     assert evaluate(engine, SETTINGS, next_day + 70 * M, sources=())["opened"] == 2
     assert [(r["key"], r["started_at"], r["ended_at"]) for r in rows(engine, "violation_surge")][2:] == [
-        ("474", next_day, None), ("city", next_day, None)]
+        ("19753", next_day, None), ("city", next_day, None)]
 
 
 # --------------------------------------------------------------------------- feedback surge
@@ -344,12 +344,12 @@ def test_current_is_worst_first_then_newest_and_recent_includes_ended(engine: En
     evaluate(engine, SETTINGS, utcnow(), sources=(SRC.name,))  # feedback, warning, started now
     _bad_air(engine)  # environment, high, started 2026-03-01 18:00
     hour = datetime(2026, 3, 9, 1)
-    traffic_store.ingest_records(engine, "cams", violations("a", hour, 25, "478"), HUE)  # from zero: high
+    traffic_store.ingest_records(engine, "cams", violations("a", hour, 25, "19942"), HUE)  # from zero: high
     evaluate(engine, SETTINGS, hour + 70 * M, sources=(SRC.name,))
     got = [(a.family, a.kind, a.key, a.level) for a in current_alerts(engine)]
-    assert got == [("traffic", "violation_surge", "city", "high"), ("traffic", "violation_surge", "478", "high"),
+    assert got == [("traffic", "violation_surge", "city", "high"), ("traffic", "violation_surge", "19942", "high"),
                    ("environment", "aqi_bad", "S1", "high"), ("feedback", "source_failed", "hue-open311", "warning")]
-    assert [a.subject for a in current_alerts(engine)] == [None, "Huyện Phú Vang", "Trạm Hương Sơ", None]
+    assert [a.subject for a in current_alerts(engine)] == [None, "Xã Phú Vang", "Trạm Hương Sơ", None]
     assert len(current_alerts(engine, limit=2)) == 2
     stage = current_stage(engine)
     assert (stage.level, {a.family for a in stage.reasons}) == (4, {"traffic", "environment"})
@@ -357,11 +357,11 @@ def test_current_is_worst_first_then_newest_and_recent_includes_ended(engine: En
     evaluate(engine, SETTINGS, hour + 130 * M, sources=(SRC.name,))  # the traffic surge ends at 02:00
     assert [a.key for a in current_alerts(engine)] == ["S1", "hue-open311"]
     history = recent_alerts(engine, hour, family="traffic")
-    assert [(a.key, a.ended_at) for a in history] == [("city", hour + H), ("478", hour + H)]  # newest first
+    assert [(a.key, a.ended_at) for a in history] == [("city", hour + H), ("19942", hour + H)]  # newest first
     assert recent_alerts(engine, hour + 2 * H, family="traffic") == []  # ended before `since`
     assert [a.kind for a in recent_alerts(engine, datetime(2026, 3, 1), until=datetime(2026, 3, 2))] == ["aqi_bad"]
     # At a past moment, what was active then.
-    assert [a.key for a in current_alerts(engine, now=hour + 30 * M) if a.family == "traffic"] == ["city", "478"]
+    assert [a.key for a in current_alerts(engine, now=hour + 30 * M) if a.family == "traffic"] == ["city", "19942"]
 
 
 # --------------------------------------------------------------------------- scheduler

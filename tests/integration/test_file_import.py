@@ -53,7 +53,7 @@ def quarantined(ctx: Context, source: str) -> dict[str, str]:
 
 def test_good_rows_stored_in_utc_and_bad_rows_quarantined_by_row_number(ctx: Context, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "one_stop.csv", [
-        row("A1", "2026-03-02 08:00", unit_code="474", lat="16.46", lon="107.59"),  # row 2: local time
+        row("A1", "2026-03-02 08:00", unit_code="19789", lat="16.46", lon="107.59"),  # row 2: local time
         row("", "2026-03-02 09:00"),                                                # row 3: no id
         row("A3", "02-03-2026 8h"),                                                 # row 4: bad date
         row("A4", "2026-03-02 10:00", status="lost"),                               # row 5: bad status
@@ -71,7 +71,7 @@ def test_good_rows_stored_in_utc_and_bad_rows_quarantined_by_row_number(ctx: Con
     assert sorted(reports) == ["A1", "A6"]
     assert reports["A1"]["received_at"] == datetime(2026, 3, 2, 1, 0)
     assert reports["A1"]["updated_at"] == datetime(2026, 3, 2, 1, 0)
-    assert (reports["A1"]["unit_code"], reports["A1"]["lat"], reports["A1"]["lon"]) == ("474", 16.46, 107.59)
+    assert (reports["A1"]["unit_code"], reports["A1"]["lat"], reports["A1"]["lon"]) == ("19789", 16.46, 107.59)
     assert reports["A6"]["received_at"] == datetime(2026, 3, 2, 1, 0)
     assert reports["A6"]["resolved_at"] == datetime(2026, 3, 3, 9, 30)
     assert (reports["A6"]["status"], reports["A6"]["rating"]) == ("resolved", "satisfied")
@@ -180,11 +180,11 @@ def test_xlsx_with_datetime_cells_numbers_and_bad_row(ctx: Context, tmp_path: Pa
     book = Workbook()
     sheet = book.active
     sheet.append(["External_ID", "received_at", "status", "resolved_at", "unit_code", "rating", "description"])
-    sheet.append([1001, datetime(2026, 3, 2, 8, 0), "Đã xử lý", datetime(2026, 3, 2, 17, 30), 474, "Hài lòng",
+    sheet.append([1001, datetime(2026, 3, 2, 8, 0), "Đã xử lý", datetime(2026, 3, 2, 17, 30), 19789, "Hài lòng",
                   "a < b & c"])
     sheet.append(["X2", "not a date", "received", None, None, None, None])
     sheet.append([])
-    sheet.append(["X3", "2026-03-02T08:00:00+07:00", "Đang xử lý", None, "479", None, None])
+    sheet.append(["X3", "2026-03-02T08:00:00+07:00", "Đang xử lý", None, "19960", None, None])
     book.create_sheet("ignored").append(["nothing", "here"])
     path = tmp_path / "export.xlsx"
     book.save(path)
@@ -196,7 +196,7 @@ def test_xlsx_with_datetime_cells_numbers_and_bad_row(ctx: Context, tmp_path: Pa
     reports = stored(ctx)
     assert (reports["1001"]["received_at"], reports["1001"]["resolved_at"]) == (
         datetime(2026, 3, 2, 1, 0), datetime(2026, 3, 2, 10, 30))
-    assert (reports["1001"]["unit_code"], reports["1001"]["rating"]) == ("474", "satisfied")
+    assert (reports["1001"]["unit_code"], reports["1001"]["rating"]) == ("19789", "satisfied")
     assert reports["1001"]["description"] == "a < b & c"
     assert (reports["X3"]["received_at"], reports["X3"]["status"]) == (datetime(2026, 3, 2, 1, 0), "in_progress")
     assert quarantined(ctx, outcome.source) == {"row 3": "received_at: unparseable timestamp 'not a date'"}
@@ -228,19 +228,32 @@ def test_missing_empty_or_unsupported_file_fails_and_keeps_what_was_stored(ctx: 
     assert sorted(stored(ctx, "daily")) == ["K1", "K2"]
 
 
-def test_unit_code_checked_or_taken_from_coordinates(ctx: Context, tmp_path: Path) -> None:
+def test_unit_by_code_on_the_rows_date_by_name_or_from_coordinates(ctx: Context, tmp_path: Path) -> None:
+    header = [*HEADER, "unit_name"]
+    def named(external_id: str, received_at: str, **extra: str) -> list[str]:
+        values = {"external_id": external_id, "received_at": received_at, "status": "received", **extra}
+        return [values.get(col, "") for col in header]
     path = write_csv(tmp_path / "units.csv", [
-        row("U1", "2026-03-02 08:00", lat="16.33", lon="107.65"),   # nearest: Hương Thủy
-        row("U2", "2026-03-02 08:00", unit_code="999"),
-        row("U3", "02/03/2026 08:00", unit_code="482"),           # dd/mm/yyyy, local
-    ])
+        named("U1", "2026-03-02 08:00", lat="16.33", lon="107.65"),   # nearest commune: Phường Phú Bài
+        named("U2", "2026-03-02 08:00", unit_code="999"),
+        named("U3", "02/03/2026 08:00", unit_code="482"),           # a district: gone since 1 July 2025
+        named("U4", "02/03/2024 08:00", unit_code="482"),           # dd/mm/yyyy, local: Huyện Phú Lộc then
+        named("U5", "2026-03-02 08:00", unit_name="phu xuan"),      # by name, without diacritics
+        named("U6", "2024-03-02 08:00", unit_name="Phường Phú Xuân"),  # no such ward in 2024
+    ], header=header)
 
     outcome = import_file(ctx, "feedback", path, show_progress=False)
 
     reports = stored(ctx)
-    assert reports["U1"]["unit_code"] == "479"
-    assert (reports["U3"]["unit_code"], reports["U3"]["received_at"]) == ("482", datetime(2026, 3, 2, 1, 0))
-    assert quarantined(ctx, outcome.source) == {"row 3": "unit_code: unknown unit code '999'"}
+    assert (reports["U1"]["unit_code"], reports["U1"]["commune_code"]) == ("19960", "19960")
+    assert (reports["U4"]["unit_code"], reports["U4"]["district_code"], reports["U4"]["received_at"]) == (
+        "482", "482", datetime(2024, 3, 2, 1, 0))
+    assert (reports["U5"]["unit_code"], reports["U5"]["commune_code"]) == ("19753", "19753")
+    assert quarantined(ctx, outcome.source) == {
+        "row 3": "unit_code: unknown unit code '999'",
+        "row 4": "unit_code: unit code '482' is not in force on 2026-03-02 (Huyện Phú Lộc, until 2025-06-30)",
+        "row 7": "unit_name: no unit named 'Phường Phú Xuân' on 2024-03-02",
+    }
 
 
 def test_semicolon_csv_with_decimal_commas(ctx: Context, tmp_path: Path) -> None:

@@ -269,24 +269,33 @@ def test_units_channels_ratings_and_categories(tmp_path: Path, server: FakeOpen3
                         extended_attributes={"rating": "acceptable", "channel": "hotline"}),
         open311_request("CODE", "2026-03-02T08:03:00+07:00", **closed, service_code="environment",
                         service_name=None, agency_responsible="Công ty Môi trường",
-                        extended_attributes={"district_code": "19975", "rating": "Dissatisfied",
+                        extended_attributes={"commune_code": "19960", "rating": "Dissatisfied",
                                              "resolution": "Duplicate"}),
         open311_request("AGENCY", "2026-03-02T08:04:00+07:00", agency_responsible="Sở Giao thông"),
+        # before 1 July 2025 a server names the district of the time; the position finds the ward in it
+        open311_request("OLD", "2025-06-10T08:05:00+07:00", lat=16.41, long=107.69,
+                        extended_attributes={"district_code": "479"}),
+        open311_request("OLDGONE", "2025-06-10T08:06:00+07:00", lat=None, long=None,
+                        extended_attributes={"district_code": "483"}),
     ]
-    ctx = make_ctx(tmp_path, source(server.url))
-    assert counts(run(ctx))["inserted"] == 5
+    ctx = make_ctx(tmp_path, source(server.url, start_date=date(2025, 6, 1), window_days=400))
+    assert counts(run(ctx))["inserted"] == 7
     rows = stored(ctx)
 
-    # placed by position in the commune in force on 2 March 2026 (Phường Thuận Hóa)
+    # the provincial centre's position lies in today's Phường Thuận Hóa
     assert (rows["CITY"]["unit_code"], rows["CITY"]["channel"], rows["CITY"]["status"]) == ("19789", "hue_s", "received")
-    assert (rows["CITY"]["commune_code"], rows["CITY"]["district_code"]) == ("19789", "")
+    assert rows["CITY"]["commune_code"] == "19789" and rows["CITY"]["district_code"] == ""
     assert (rows["HANOI"]["unit_code"], rows["HANOI"]["channel"]) == ("", "other")
     assert rows["HANOI"]["lat"] == pytest.approx(21.0285)
     assert rows["HANOI"]["rating"] is None  # an open report has no rating yet
     assert (rows["NOGEO"]["unit_code"], rows["NOGEO"]["rating"], rows["NOGEO"]["status"]) == ("", "acceptable",
                                                                                                "resolved")
     assert rows["NOGEO"]["resolved_at"] == datetime(2026, 3, 4, 3, 0)
-    assert (rows["CODE"]["unit_code"], rows["CODE"]["commune_code"]) == ("19975", "19975")  # the source's code
+    assert (rows["CODE"]["unit_code"], rows["CODE"]["commune_code"]) == ("19960", "19960")
+    old = rows["OLD"]  # a ward of Thị xã Hương Thủy then; today's commune through the conversion
+    assert (old["district_code"], old["unit_code"], old["commune_code"]) == ("479", "19960", "19960")  # Phú Bài
+    # Nam Đông was merged into Phú Lộc on 2025-01-01: no unit of that code then, and no position
+    assert (rows["OLDGONE"]["unit_code"], rows["OLDGONE"]["commune_code"]) == ("", "")
     assert (rows["CODE"]["status"], rows["CODE"]["rating"]) == ("rejected", "dissatisfied")
     assert (rows["CODE"]["category_code"], rows["CODE"]["category_name"]) == ("environment", "Môi trường, vệ sinh")
     assert rows["CODE"]["handling_unit"] == "Công ty Môi trường"

@@ -26,7 +26,7 @@ def test_overdue_count_reads_only_the_partial_index_of_open_reports(tmp_path, tz
     lo, hi = Period(date(2025, 1, 1), date(2026, 1, 1)).utc_bounds(tz)
     stmt = select(func.count()).select_from(T).where(
         OPEN_REPORTS, T.c.due_at < datetime(2026, 1, 20), T.c.received_at >= lo, T.c.received_at < hi,
-        T.c.unit_code == "474",
+        T.c.commune_code == "19753",  # a unit filter: current commune (or district_code)
     )
     plan = _plan(engine, stmt)
     assert "COVERING INDEX ix_feedback_open" in plan, plan

@@ -133,7 +133,10 @@ def test_json_mapping_stores_flags_and_quarantines_across_the_decree_change(tmp_
         ("speeding_20_35", "invalid", "7SA-123.45")
     assert (rows["E5"]["vehicle_class"], rows["E5"]["plate_status"], rows["E5"]["channel"]) == \
         ("motorbike", "missing", "camera")
-    assert rows["E1"]["unit_code"] == "474"  # the nearest district to the camera
+    # placed by the camera's position: a ward of Thành phố Huế (474) on 31 Dec 2024; a ward of Quận Thuận
+    # Hóa (474 again: codes are reused) on 1 Jan 2025; each with its current (2025) commune
+    assert [(len(rows[e]["unit_code"]), rows[e]["district_code"], len(rows[e]["commune_code"])) for e in ("E1", "E2")] \
+        == [(5, "474", 5), (5, "474", 5)]
     reasons = {q["external_id"]: (q["location"], q["reason"]) for q in runs.quarantined(ctx.engine, "cam-platform")}
     assert reasons == {
         "X1": ("page 1 item 6", "vehicle_class: source value 7 has no translation in [sources.values.vehicle_class]"),
@@ -216,7 +219,8 @@ def test_csv_import_with_vietnamese_labels_local_times_and_bad_rows(ctx: Context
     f1, f2, f3 = rows["F1"], rows["F2"], rows["F3"]
     assert (f1["detected_at"], f1["violation_type"], f1["status"], f1["plate"], f1["fine_vnd"], f1["fine_flag"]) == \
         (datetime(2024, 12, 31, 16, 30), "red_light", "notice_sent", "75A-123.45", 5 * M, "in")
-    assert (f1["lat"], f1["unit_code"]) == (16.4663, "474")
+    assert (f1["lat"], f1["district_code"], len(f1["unit_code"]), len(f1["commune_code"])) == (16.4663, "474", 5, 5)
+    assert (f3["unit_code"], f3["district_code"], f3["commune_code"]) == ("478", "478", "")  # a district, no position
     assert (f2["detected_at"], f2["fine_flag"], f2["plate"], f2["lat"]) == \
         (datetime(2024, 12, 31, 17, 10), "below", "75-B1 234.56", 16.4663)  # position of the known camera
     assert (f3["channel"], f3["status"], f3["rating"], f3["fine_flag"], f3["plate_status"]) == \
@@ -277,8 +281,10 @@ def test_cli_import_then_kpis_as_json(tmp_path: Path) -> None:
         "median_hours_to_notice": 33.5,  # F2 32 h 50 min, F1 33 h 30 min, F3 38 h
         "satisfaction_rate": 1.0, "fine_out_of_range": 1, "invalid_plates": 0,
         "top_cameras": [{"camera": "HUE-J01", "name": "Ngã tư Lê Lợi – Hùng Vương", "violations": 2}]}
+    unit = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--unit", "478", "--json")
+    assert json.loads(unit.stdout)["violations"] == 1
     district = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--district", "478", "--json")
-    assert json.loads(district.stdout)["violations"] == 1
+    assert json.loads(district.stdout)["violations"] == 1  # the old flag is still read
     bad = ioc("kpi", "traffic", "--category", "parking", "--json")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --category: 'parking' is not one of red_light, signs_markings")
 

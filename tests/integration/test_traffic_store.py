@@ -18,7 +18,7 @@ from ioc.domain.traffic import DECREE_100_2019, DECREE_100_2019_123_2021, DECREE
 from ioc.domain.traffic_records import FAMILY, validate_violation
 from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter, traffic_kpis, traffic_kpis_raw
-from ioc.kpi.traffic_views import hour_weekday
+from ioc.kpi.traffic_views import camera_summary, hour_weekday
 from ioc.store import schema
 from ioc.store import schema_traffic as st
 from ioc.store.ingest import IngestResult
@@ -197,21 +197,107 @@ def test_plates_are_normalised_or_flagged_never_dropped(engine, tz, typed, statu
     assert month_row(engine)["missing_plates"] == (status == "missing")
 
 
-def test_district_and_position_come_from_the_camera_else_the_nearest_unit(engine, tz):
-    put(engine, tz, violation("V-1"))  # registers HUE-J01 in 474
-    put(engine, tz, violation("V-2", unit_code="", lat=None, lon=None),  # known camera: its unit and place
+def test_unit_and_position_come_from_the_camera_else_the_nearest_unit(engine, tz):
+    put(engine, tz, violation("V-1"))  # registers HUE-J01, given in 474 (Quận Thuận Hóa in March 2025)
+    put(engine, tz, violation("V-2", unit_code="", lat=None, lon=None),  # known camera: its place
         violation("V-3", camera_code="", channel="citizen", unit_code="", lat=16.34, lon=107.64),  # Hương Thủy
         violation("V-4", camera_code="QL1A-11", camera_name="QL1A – thị trấn Phú Lộc", unit_code="", lat=16.2876,
                   lon=107.8612))
     rows = stored(engine)
-    assert (rows["V-2"]["unit_code"], rows["V-2"]["lat"], rows["V-2"]["lon"]) == ("474", 16.4663, 107.5937)
-    assert rows["V-3"]["unit_code"] == "479"
-    assert rows["V-4"]["unit_code"] == "482"
+    assert (rows["V-2"]["lat"], rows["V-2"]["lon"], rows["V-2"]["district_code"]) == (16.4663, 107.5937, "474")
+    assert (rows["V-3"]["unit_code"], rows["V-3"]["district_code"], rows["V-3"]["commune_code"]) == \
+        ("19990", "479", "19960")  # Xã Phú Sơn, Thị xã Hương Thủy → Phường Phú Bài
+    assert (rows["V-4"]["unit_code"], rows["V-4"]["district_code"], rows["V-4"]["commune_code"]) == \
+        ("20107", "482", "20107")  # Thị trấn Phú Lộc, Huyện Phú Lộc → Xã Phú Lộc
     with engine.connect() as conn:
         cams = {r["code"]: r for r in conn.execute(select(st.traffic_cameras)).mappings()}
     assert set(cams) == {"HUE-J01", "QL1A-11"}
-    assert (cams["QL1A-11"]["unit_code"], cams["QL1A-11"]["generated"], cams["QL1A-11"]["source"]) == \
-        ("482", True, SOURCE)
+    assert (cams["QL1A-11"]["unit_code"], cams["QL1A-11"]["district_code"], cams["QL1A-11"]["commune_code"],
+            cams["QL1A-11"]["generated"], cams["QL1A-11"]["source"]) == ("20107", "482", "20107", True, SOURCE)
+    assert cams["HUE-J01"]["district_code"] == "474"
+
+
+# A camera on QL1A in Xã Phú Sơn (Thị xã Hương Thủy) until 30 June 2025, in Phường Phú Bài since
+PHU_SON = {"camera_code": "QL1A-20", "camera_name": "QL1A – Phú Sơn", "unit_code": "479", "lat": 16.34,
+           "lon": 107.64}
+OLD, NEW = ("19990", "479", "19960"), ("19960", "", "19960")  # (unit in force, district-level unit, current)
+
+
+def placed(engine: Engine) -> dict[str, tuple[str, str, str]]:
+    return {k: (r["unit_code"], r["district_code"], r["commune_code"]) for k, r in stored(engine).items()}
+
+
+def test_violations_either_side_of_midnight_1_july_2025_land_on_the_old_and_the_new_map(engine, tz):
+    put(engine, tz,
+        detected("V-old", detected_at="2025-06-30T23:59:00+07:00", **PHU_SON),
+        detected("V-new", detected_at="2025-07-01T00:00:00+07:00", **PHU_SON),
+        detected("V-utc", detected_at="2025-06-30T17:00:00Z", **PHU_SON),  # 00:00 local on 1 July
+        detected("V-eve-utc", detected_at="2025-06-30T16:59:59Z", camera_code="", channel="citizen", unit_code="",
+                 lat=16.34, lon=107.64))  # 23:59:59 local on 30 June, by position only
+    rows = placed(engine)
+    assert rows["V-old"] == rows["V-eve-utc"] == OLD
+    assert rows["V-new"] == rows["V-utc"] == NEW
+    days = rollup(engine)
+    days = days[days["grain"] == "d"].groupby(["bucket", "district_code", "commune_code"])["violations"].sum()
+    assert days.to_dict() == {(date(2025, 6, 30), "479", "19960"): 2, (date(2025, 7, 1), "", "19960"): 2}
+    both = Period(date(2025, 6, 1), date(2025, 8, 1))
+    assert traffic_kpis(engine, TrafficFilter(both, unit="19960"), tz).violations == 4
+    assert traffic_kpis(engine, TrafficFilter(both, unit="479"), tz).violations == 2  # before the change only
+    july = Period(date(2025, 7, 1), date(2025, 8, 1))
+    assert traffic_kpis(engine, TrafficFilter(july, unit="479"), tz).violations == 0
+
+
+def test_a_camera_violation_is_placed_by_the_camera_position_on_its_date(engine, tz):
+    put(engine, tz, detected("V-1", detected_at="2025-03-05T23:00:00+07:00", **PHU_SON))  # registers the camera
+    with engine.connect() as conn:
+        camera = conn.execute(select(st.traffic_cameras).where(st.traffic_cameras.c.code == "QL1A-20")).mappings().one()
+    assert (camera["unit_code"], camera["district_code"], camera["commune_code"]) == OLD
+    # later violations name the camera only: its position places them on the map of their own date, not
+    # the camera's stored unit (Xã Phú Sơn, a unit of March 2025)
+    only_camera = {"camera_code": "QL1A-20", "unit_code": "", "lat": None, "lon": None}
+    put(engine, tz,
+        detected("V-2", detected_at="2024-05-10T08:00:00+07:00", **only_camera),
+        detected("V-3", detected_at="2025-06-30T12:00:00+07:00", **only_camera),
+        detected("V-4", detected_at="2025-08-01T12:00:00+07:00", **only_camera),
+        detected("V-5", detected_at="2026-02-01T12:00:00+07:00", **only_camera))
+    rows = stored(engine)
+    assert {(rows[k]["lat"], rows[k]["lon"]) for k in ("V-2", "V-3", "V-4", "V-5")} == {(16.34, 107.64)}
+    assert placed(engine) == {"V-1": OLD, "V-2": OLD, "V-3": OLD, "V-4": NEW, "V-5": NEW}
+
+
+def test_unit_filter_by_a_current_commune_counts_both_sides_and_by_an_old_district_its_own_time(engine, tz):
+    # Phường Đông Ba: Thành phố Huế (474) in 2024, Quận Phú Xuân (475) in 2025; Phường Phú Xuân since 1 July
+    city = {"camera_code": "", "channel": "citizen", "unit_code": "", "lat": 16.4726, "lon": 107.5848}
+    put(engine, tz,
+        detected("P-2024", detected_at="2024-05-10T08:00:00+07:00", **PHU_SON),
+        detected("P-2025", detected_at="2025-03-10T08:00:00+07:00", **PHU_SON),
+        detected("P-2025b", detected_at="2025-08-10T08:00:00+07:00", **PHU_SON),
+        detected("P-2026", detected_at="2026-02-10T08:00:00+07:00", **PHU_SON),
+        detected("C-2024", detected_at="2024-06-10T08:00:00+07:00", **city),
+        detected("C-2025", detected_at="2025-03-10T08:00:00+07:00", **city),
+        detected("C-2026", detected_at="2026-03-10T08:00:00+07:00", **city))
+    rows = placed(engine)
+    assert [rows[k] for k in ("C-2024", "C-2025", "C-2026")] == [("19768", "474", "19753"), ("19768", "475", "19753"),
+                                                                  ("19753", "", "19753")]
+    whole = Period(date(2024, 1, 1), date(2027, 1, 1))
+    y2024 = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+    def count(period: Period, unit: str) -> int:
+        flt = TrafficFilter(period, unit=unit)
+        kpis = traffic_kpis(engine, flt, tz)
+        assert kpis.as_dict() == traffic_kpis_raw(engine, flt, tz).as_dict()
+        return kpis.violations
+
+    assert count(whole, "19960") == 4  # Phường Phú Bài: 2024, 2025 (old map) and after the change
+    assert count(whole, "19753") == 3  # Phường Phú Xuân: all three years
+    assert count(y2024, "479") == 1  # Thị xã Hương Thủy in 2024
+    assert count(y2024, "474") == 1  # Thành phố Huế in 2024
+    assert count(whole, "479") == 2  # a district-level unit holds only the records of its time
+    assert count(whole, "475") == 1  # Quận Phú Xuân: January – June 2025
+    # the camera map: a camera belongs to a unit where it stands or where its violations are counted
+    cams = {u: dict(zip(*camera_summary(engine, TrafficFilter(whole, unit=u))[["code", "violations"]].to_numpy().T,
+                        strict=True)) for u in ("19960", "479", "475")}
+    assert cams == {"19960": {"QL1A-20": 4}, "479": {"QL1A-20": 2}, "475": {}}
 
 
 def test_the_fine_schedule_is_seeded_as_data(engine):
@@ -250,17 +336,31 @@ def test_incremental_rollups_equal_a_rebuild_and_the_raw_kpis(engine, tz):
     assert result.inserted > 0 and result.updated > 1000
     main, cams = rollup(engine), rollup(engine, st.traffic_camera_rollup)
     province, hours = rollup(engine, st.traffic_rollup_all), rollup(engine, st.traffic_hour_rollup)
-    # the province-wide rollup is the district rollup summed over districts
-    summed_up = main.drop(columns="unit_code").groupby(["grain", "bucket", *st.TRAFFIC_ALL_DIMS]).sum()
+    # the province-wide rollup is the unit rollup summed over current communes and district-level units
+    summed_up = main.drop(columns=["commune_code", "district_code"]).groupby(
+        ["grain", "bucket", *st.TRAFFIC_ALL_DIMS]).sum()
     pd.testing.assert_frame_equal(summed_up.reset_index().astype(province.dtypes.to_dict()), province,
                                   check_exact=False)
+    # the rollups' unit dims are the raw rows' (a raw scan grouped by the new dims)
+    raw = pd.DataFrame(list(stored(engine).values()))
+    raw_days = raw.assign(bucket=pd.to_datetime(raw["detected_at"]).dt.tz_localize("UTC").dt.tz_convert(tz).dt.date)
+    keys = ["bucket", "commune_code", "district_code"]
+    days = main[main["grain"] == "d"].groupby(keys)["violations"].sum()
+    pd.testing.assert_series_equal(days[days > 0], raw_days.groupby(keys).size(), check_names=False)
+    assert {"474", "482"} <= set(raw["district_code"]) and "" not in set(raw["commune_code"])
+    cam_keys = ["camera_code", "commune_code", "district_code"]
+    cam_days = cams[cams["grain"] == "d"].groupby(cam_keys)["violations"].sum()
+    pd.testing.assert_series_equal(cam_days[cam_days > 0], raw_days[raw_days["camera_code"] != ""].groupby(cam_keys)
+                                   .size(), check_names=False)
+    commune = raw["commune_code"].value_counts().index[0]
     assert rebuild(engine, tz) == len(late)
     pd.testing.assert_frame_equal(rollup(engine), main)
     pd.testing.assert_frame_equal(rollup(engine, st.traffic_rollup_all), province)
     pd.testing.assert_frame_equal(rollup(engine, st.traffic_camera_rollup), cams)
     pd.testing.assert_frame_equal(rollup(engine, st.traffic_hour_rollup), hours)
     for period in (Period(date(2024, 12, 20), date(2025, 1, 12)), Period(date(2024, 12, 31), date(2025, 1, 2))):
-        for filters in ({}, {"district": "474"}, {"vehicle_class": "motorbike"}, {"channel": "citizen"}):
+        for filters in ({}, {"unit": "474"}, {"unit": "482"}, {"unit": commune}, {"vehicle_class": "motorbike"},
+                        {"channel": "citizen"}):
             flt = TrafficFilter(period, **filters)
             assert traffic_kpis(engine, flt, tz).as_dict() == traffic_kpis_raw(engine, flt, tz).as_dict()
 
@@ -294,7 +394,7 @@ def test_the_heatmap_counts_local_hours_and_weekdays(engine, tz):
     grid = hour_weekday(engine, TrafficFilter(period), tz)
     assert grid.shape == (7, 24) and int(grid.to_numpy().sum()) == 4
     assert (grid.loc[0, 7], grid.loc[6, 23], grid.loc[1, 23]) == (2, 1, 1)
-    assert int(hour_weekday(engine, TrafficFilter(period, district="478"), tz).to_numpy().sum()) == 1
+    assert int(hour_weekday(engine, TrafficFilter(period, unit="478"), tz).to_numpy().sum()) == 1
     cars = hour_weekday(engine, TrafficFilter(period, vehicle_class="car"), tz)  # from the raw rows
     assert (int(cars.to_numpy().sum()), cars.loc[0, 7]) == (3, 2)
     citizens = hour_weekday(engine, TrafficFilter(period, channel="citizen"), tz)

@@ -97,7 +97,9 @@ def _random_derived(n: int, seed: int) -> pd.DataFrame:
         "pause_count": rng.integers(0, 3, n),
         "elapsed_hours": np.where(resolved, rng.random(n) * 200, np.nan),
         "level": pd.Series(rng.choice(["province", "district", "commune"], n), dtype=object),
-        "unit_code": pd.Series(rng.choice(["474", "474.01", "474.02", "479", "483"], n), dtype=object),
+        "unit_code": pd.Series(rng.choice(["46.TTPVHCC", "474", "19753", "19777", "20056"], n), dtype=object),
+        # the current commune: '' for the city's and district centres' dossiers
+        "commune_code": pd.Series(rng.choice(["", "19753", "19777", "20056"], n), dtype=object),
         "field": pd.Series(rng.choice(["ho_tich", "dat_dai", "other"], n), dtype=object),
         "procedure_code": pd.Series(rng.choice([f"P.{i:02d}" for i in range(12)], n), dtype=object),
     })

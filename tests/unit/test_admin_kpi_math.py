@@ -113,6 +113,10 @@ def test_rates_per_row_use_the_same_definitions() -> None:
 def test_filter_checks_the_level() -> None:
     period = Period(date(2026, 1, 1), date(2026, 2, 1))
     assert AdminFilter(period, level="commune").dims() == {"level": "commune"}
-    assert AdminFilter(period, unit="474.01").dims() == {"unit_code": "474.01"}
+    assert AdminFilter(period, unit="474").dims() == {"unit_code": "474"}  # a district centre of its time
+    # a current commune: its commune-level dossiers of every period, mapped (commune_code)
+    assert AdminFilter(period, unit="19753").dims() == {"commune_code": "19753"}
+    assert AdminFilter(period, unit="46.TTPVHCC", level="province").dims() == {"level": "province",
+                                                                                "unit_code": "46.TTPVHCC"}
     with pytest.raises(FilterError, match="level: 'ward' is not one of province, district, commune"):
         AdminFilter(period, level="ward")

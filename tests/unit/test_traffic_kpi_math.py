@@ -23,7 +23,11 @@ is under Decree 168/2024. Notice lag = notice − detected, in hours.
 
 V13 is detected 2025-03-31 16:30 UTC (23:30 local): March. V14 is detected 2025-03-31 17:10
 UTC but 00:10 local on 1 April: April, although its UTC date is 31 March. V15's camera is
-unknown to the store: it is registered, and its district is the nearest to its position (474).
+unknown to the store: it is registered, and it is placed by its position on the map of its date
+(15 March 2025): Phường Đông Ba (19768) of Quận Phú Xuân (475, the north bank since 1 January
+2025), whose current commune is Phường Phú Xuân (19753). The citizens' reports name a
+district-level unit only (474 = Quận Thuận Hóa in March 2025) and have no position: no current
+commune.
 
 March: 14 violations; verified (verified / notice_sent / paid) 11 → 11/14; issued fines
 19 + 5 + 0.5 + 7 + 1.3 + 0.5 + 30 + 20 + 0.3 = 83.6 M; collected 19 + 0.5 + 7 + 0.5 = 27 M;
@@ -44,6 +48,7 @@ from sqlalchemy import select
 
 from ioc.domain.histogram import HIST_MAX_RELATIVE_ERROR, hist_bin, hist_bin_value
 from ioc.domain.traffic_records import validate_violation
+from ioc.domain.units import UnitMap
 from ioc.kpi import traffic as kpi_traffic
 from ioc.kpi.periods import FilterError, Period
 from ioc.kpi.traffic import KPI_NAMES, TrafficFilter, family_kpis, traffic_kpis, traffic_kpis_raw
@@ -162,16 +167,26 @@ def test_the_local_date_decides_the_month(hand_engine):
     assert kpis(hand_engine, Period(date(2025, 3, 31), date(2025, 4, 1)))["violations"] == 1  # V13
 
 
-def test_district_filter_uses_the_camera_and_the_nearest_unit(hand_engine):
-    k = kpis(hand_engine, district="474")
-    # V1 V2 V3 V7 V8 V13 (cameras in 474), V9 V11 (citizens), V15 (new camera near Huế's centre)
-    assert k["violations"] == 9
-    assert k["fines_issued_vnd"] == 19 * M + 5 * M + 500_000 + 20 * M + 300_000
+def test_unit_filter_by_a_district_level_unit_of_the_time(hand_engine):
+    k = kpis(hand_engine, unit="474")  # Quận Thuận Hóa in March 2025: district_code
+    # V1 V2 V3 V7 V8 V13 (cameras in 474), V9 V11 (citizens); not V15 (new camera, north bank: 475)
+    assert k["violations"] == 8
+    assert k["fines_issued_vnd"] == 19 * M + 5 * M + 500_000 + 20 * M
     assert k["fines_collected_vnd"] == 19 * M + 500_000
-    assert k["median_hours_to_notice"] == 24.0  # 6, 24, 24, 48, 72
+    assert k["median_hours_to_notice"] == 24.0  # 6, 24, 24, 48
     assert k["satisfaction_rate"] == 0.5  # V9 satisfied, V11 dissatisfied
-    assert k["top_cameras"][-1] == {"camera": "HUE-J03", "name": J03[1], "violations": 1}
-    assert kpis(hand_engine, district="479")["violations"] == 3
+    assert [c["camera"] for c in k["top_cameras"]] == ["HUE-J01", "HUE-J02"]
+    assert kpis(hand_engine, unit="475")["top_cameras"] == [{"camera": "HUE-J03", "name": J03[1], "violations": 1}]
+    assert kpis(hand_engine, unit="479")["violations"] == 3
+
+
+def test_unit_filter_by_a_current_commune(hand_engine):
+    k = kpis(hand_engine, unit="19753")  # Phường Phú Xuân (from 1 July 2025): commune_code
+    assert (k["violations"], k["top_cameras"]) == (1, [{"camera": "HUE-J03", "name": J03[1], "violations": 1}])
+    # every positioned violation has exactly one current commune; the citizens' reports (a
+    # district only, no position) have none
+    current = [u.code for u in UnitMap.default().current_communes()]
+    assert sum(kpis(hand_engine, unit=c)["violations"] for c in current) == 14 - 4
 
 
 def test_type_vehicle_and_channel_filters(hand_engine):
@@ -184,7 +199,8 @@ def test_type_vehicle_and_channel_filters(hand_engine):
     assert citizen["fine_out_of_range"] == 1 and citizen["invalid_plates"] == 1
     cars = kpis(hand_engine, vehicle_class="car")
     assert cars["violations"] == 6 and cars["by_vehicle"] == {"car": 6}
-    assert kpis(hand_engine, district="999")["violations"] == 0
+    assert kpis(hand_engine, unit="999")["violations"] == 0
+    assert kpis(hand_engine, unit="99999")["violations"] == 0
 
 
 def test_an_empty_period_has_no_rates(hand_engine):
@@ -196,7 +212,8 @@ def test_an_empty_period_has_no_rates(hand_engine):
 
 def test_rollups_agree_with_a_raw_scan(hand_engine):
     for period in (MARCH, APRIL, Period(date(2025, 3, 5), date(2025, 4, 3)), Period(date(2025, 3, 6), date(2025, 3, 7))):
-        for filters in ({}, {"district": "474"}, {"channel": "camera"}, {"violation_type": "red_light"}):
+        for filters in ({}, {"unit": "474"}, {"unit": "19753"}, {"channel": "camera"},
+                        {"violation_type": "red_light"}):
             flt = TrafficFilter(period, **filters)
             assert traffic_kpis(hand_engine, flt, TZ).as_dict() == traffic_kpis_raw(hand_engine, flt, TZ).as_dict()
 
@@ -214,9 +231,11 @@ def test_the_family_entry_maps_cli_filters_and_rejects_unknown_values(hand_engin
     from ioc.registry import registry
 
     check = registry().family("traffic").check_filters
-    out = family_kpis(hand_engine, MARCH, check({"district": "474", "category": "red_light"}), TZ, datetime(2025, 5, 1))
+    out = family_kpis(hand_engine, MARCH, check({"unit": "474", "category": "red_light"}), TZ, datetime(2025, 5, 1))
     assert out["violations"] == 3  # V1 V2 V13
     assert family_kpis(hand_engine, MARCH, check({"channel": "citizen"}), TZ, datetime(2025, 5, 1))["violations"] == 4
+    # --district, the filter's old name, is still read (a district-level unit of the time)
+    assert family_kpis(hand_engine, MARCH, check({"district": "479"}), TZ, datetime(2025, 5, 1))["violations"] == 3
     with pytest.raises(FilterError, match="--category: 'speeding' is not one of red_light, signs_markings"):
         check({"category": "speeding"})
     with pytest.raises(FilterError, match="--channel: 'hotline' is not one of camera, citizen"):
@@ -238,8 +257,12 @@ def test_stored_flags_name_the_decree_and_the_range(hand_engine):
     assert (rows["V4"]["plate"], rows["V7"]["plate_status"]) == ("75A-123.45", "missing")
     assert rows["V1"]["hour_of_week"] == 7  # Monday 07:30 local
     assert rows["V13"]["hour_of_week"] == 23 and rows["V14"]["hour_of_week"] == 24  # Mon 23:30, Tue 00:10
-    assert rows["V15"]["unit_code"] == "474"
+    assert (rows["V15"]["unit_code"], rows["V15"]["district_code"], rows["V15"]["commune_code"]) == \
+        ("19768", "475", "19753")
+    assert (rows["V9"]["unit_code"], rows["V9"]["district_code"], rows["V9"]["commune_code"]) == ("474", "474", "")
     with hand_engine.connect() as conn:
         cams = {r["code"]: r for r in conn.execute(select(st.traffic_cameras)).mappings()}
     assert cams["HUE-J03"]["generated"] and cams["HUE-J03"]["name"] == "Camera mới"
-    assert cams["HUE-J03"]["unit_code"] == "474" and cams["HUE-J03"]["installed_at"] == date(2025, 3, 15)
+    assert (cams["HUE-J03"]["unit_code"], cams["HUE-J03"]["district_code"], cams["HUE-J03"]["commune_code"]) == \
+        ("19768", "475", "19753")
+    assert cams["HUE-J03"]["installed_at"] == date(2025, 3, 15)

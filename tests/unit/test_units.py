@@ -159,3 +159,26 @@ def test_place_many_answers_as_place() -> None:
 def test_unit_filter_column_by_the_codes_level() -> None:
     assert unit_column("19753") == "commune_code"
     assert unit_column("474") == "district_code"
+
+
+def test_a_fixed_point_has_the_same_current_commune_either_side_of_the_change() -> None:
+    """A camera or a station does not move: placed by position before 1 July 2025 (its ward then,
+    through the conversion) and after (the commune at the point), it gets the same commune."""
+    rng = random.Random(5)
+    points = [(16.2 + rng.random() * 0.45, 107.2 + rng.random() * 0.8) for _ in range(300)]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    before = UNITS.place_many([date(2025, 6, 30)] * 300, [""] * 300, lats, lons)[2]
+    after = UNITS.place_many([date(2025, 7, 1)] * 300, [""] * 300, lats, lons)[2]
+    assert before == after
+    assert UNITS.place(date(2025, 6, 30), lat=16.4011, lon=107.6892).commune_code == \
+        UNITS.place(date(2026, 1, 1), lat=16.4011, lon=107.6892).unit_code
+
+
+def test_wards_the_source_could_not_position_have_no_position() -> None:
+    """The legacy list puts Dương Nỗ and Long Hồ at their district's geocode and Hương Vân and
+    Hương Văn at one shared point: those positions are dropped, not trusted."""
+    eve = {u.code: u for u in UNITS.on(date(2025, 6, 30))}
+    for code in ("19909", "20029", "20008", "20011", "20083"):
+        assert eve[code].lat is None and eve[code].lon is None
+    positions = [(u.lat, u.lon) for u in eve.values() if u.level == "commune" and u.lat is not None]
+    assert len(positions) == len(set(positions))
