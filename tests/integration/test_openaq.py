@@ -94,8 +94,8 @@ def test_stations_in_bbox_hourly_values_converted(tmp_path: Path, server: FakeOp
         st = {r["station_id"]: dict(r) for r in conn.execute(select(env_stations)).mappings()}
     assert set(st) == {"openaq-2001", "openaq-2002"}  # temperature only: not a station; Đà Nẵng: outside
     assert (st["openaq-2001"]["parameters"], st["openaq-2001"]["provider"]) == ("pm25,o3,co", "AirGradient")
-    # nearest commune centroid: Phường Thanh Thủy; before 1 July 2025 it lay in Thị xã Hương Thủy
-    assert (st["openaq-2002"]["unit_code"], st["openaq-2002"]["commune_code"]) == ("19969", "19969")
+    # placed through the ward it lay in on 30 June 2025 (Thị xã Hương Thủy) and its conversion: Phường Phú Bài
+    assert (st["openaq-2002"]["unit_code"], st["openaq-2002"]["commune_code"]) == ("19960", "19960")
     assert st["openaq-2002"]["district_code"] == "479"
     rows = stored(ctx)
     first = net["hours"][0]
