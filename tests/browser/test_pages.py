@@ -45,8 +45,8 @@ from tests.browser.pages import (
 FB_TILES = "#fb-tiles"
 OV_TILES = ".family-card[data-family='feedback'] .tiles"
 CHARTS = ("trend", "category", "district", "channel", "handling")
-HUE_CITY = ("474", "Thành phố Huế", 16.4637, 107.5909)
-PHU_LOC = ("482", "Huyện Phú Lộc", 16.28, 107.90)
+HUE_CITY = ("19789", "Phường Thuận Hóa", 16.4637, 107.5909)  # units in force today (imports check the date)
+PHU_LOC = ("20107", "Xã Phú Lộc", 16.2682, 107.886)
 XSS_TEXT = '<img src=x onerror="window.__xss=1">& "quotes" <b>bold</b>'
 XSS_ADDRESS = '12 <i>Lê Lợi</i> & "Hẻm 5"'
 
