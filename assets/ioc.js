@@ -438,7 +438,11 @@
       if (!labels.length || !map.offsetWidth) { return; }
       var sig = map.offsetWidth + "x" + map.offsetHeight;
       labels.forEach(function (l) { sig += "|" + l.style.transform + (l.firstElementChild ? l.firstElementChild.textContent : ""); });
-      if (map.iocLabelSig === sig) { return; }
+      // labels drawn anew (same names, same places) have no shift yet: redo them too
+      var unplaced = Array.prototype.some.call(labels, function (l) {
+        return l.firstElementChild && !l.firstElementChild.hasAttribute("data-shift");
+      });
+      if (map.iocLabelSig === sig && !unplaced) { return; }
       map.iocLabelSig = sig;
       var placed = [];
       labels.forEach(function (l) {

@@ -46,8 +46,8 @@ FILE_STEMS = {"heatmap": "vi-pham_gio-thu", "type": "vi-pham_theo-hanh-vi", "veh
               "district": "vi-pham_theo-quan-huyen", "cameras": "vi-pham_camera", "recent": "vi-pham_moi-nhat"}
 #: the page's charts: ``ids.TR_CHART_KEYS`` and the rankings by unit
 CHART_KEYS = (*ids.TR_CHART_KEYS, "commune", "district")
-UNIT_NOTE = "tr-unit-note"  # the notice when the period spans 1 July 2025
-DISTRICT_CARD = "tr-district-card"  # the ranking by district-level unit (periods before 1 July 2025)
+UNIT_NOTE = ids.TR_UNIT_NOTE
+DISTRICT_CARD = ids.TR_DISTRICT_CARD
 
 
 BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "filter-wide"},
