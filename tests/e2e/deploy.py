@@ -219,7 +219,7 @@ class Deployment:
             for i in range(1, count + 1):
                 writer.writerow({k: "" for k in CSV_COLUMNS} | {
                     "external_id": f"{tag}-{i}", "received_at": received, "status": "received",
-                    "category_code": "lighting", "description": f"e2e {tag} #{i}", "unit_code": "474",
+                    "category_code": "lighting", "description": f"e2e {tag} #{i}", "unit_code": "19753",
                     "channel": "hue_s"})
         outcome = json.loads(self.cli("import", "feedback", str(path), "--quiet", "--json").stdout)
         assert outcome["status"] == "ok" and outcome["rejected"] == 0 and outcome["inserted"] == count, outcome

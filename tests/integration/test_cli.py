@@ -94,28 +94,30 @@ def test_kpi_json_equals_the_in_process_kpis(simulated_db: Path) -> None:
     assert 0.5 < printed["processed_rate"] < 1.0  # the last days' reports are still being handled
 
 
-def test_kpi_district_filters(simulated_db: Path) -> None:
+def test_kpi_unit_filters(simulated_db: Path) -> None:
+    """``--unit`` takes a current commune (19753, Phường Phú Xuân: its reports of every date); the
+    old flag ``--district`` still works and takes the same values."""
     start, end = local_today() - timedelta(days=30), local_today() + timedelta(days=1)
     args = ("kpi", "feedback", "--from", str(start), "--to", str(end), "--json")
 
     everything = json.loads(ioc(simulated_db, *args).stdout)
-    result = ioc(simulated_db, *args, "--district", "474")
-
+    result = ioc(simulated_db, *args, "--unit", "19753")
     assert result.returncode == 0, result.stderr
-    hue = json.loads(result.stdout)
+    phu_xuan = json.loads(result.stdout)
+    assert json.loads(ioc(simulated_db, *args, "--district", "19753").stdout) == phu_xuan
     lo, hi = Period(start, end).utc_bounds(TZ)
     t = schema_feedback.feedback_reports
     engine = make_engine(f"sqlite:///{simulated_db}")
     with engine.connect() as conn:
-        raw_hue = conn.execute(select(func.count()).select_from(t).where(
-            t.c.unit_code == "474", t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
+        raw = conn.execute(select(func.count()).select_from(t).where(
+            t.c.commune_code == "19753", t.c.received_at >= lo, t.c.received_at < hi)).scalar_one()
         raw_closed = conn.execute(select(func.count()).select_from(t).where(
-            t.c.unit_code == "474", t.c.received_at >= lo, t.c.received_at < hi,
+            t.c.commune_code == "19753", t.c.received_at >= lo, t.c.received_at < hi,
             t.c.status.in_(["resolved", "rejected"]))).scalar_one()
     engine.dispose()
-    assert hue["received"] == raw_hue
-    assert hue["processed"] == raw_closed
-    assert 0 < hue["received"] < everything["received"]
+    assert phu_xuan["received"] == raw
+    assert phu_xuan["processed"] == raw_closed
+    assert 0 < phu_xuan["received"] < everything["received"]
 
 
 def test_kpi_default_period_is_in_the_configured_time_zone(tmp_path: Path) -> None:
