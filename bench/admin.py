@@ -21,14 +21,13 @@ import time
 from datetime import date, datetime
 
 import pandas as pd
-from common import ROOT, TZ, timed
+from common import ROOT, TZ, empty_store, timed
 from sqlalchemy import func, select
 
 from data_sources.admin_simulator import history
 from ioc.kpi.admin import AdminFilter, admin_kpis
 from ioc.kpi.admin_views import kpi_report, unit_ranking
 from ioc.kpi.periods import Period
-from ioc.store import schema
 from ioc.store.admin import ingest
 from ioc.store.db import init_db, load_calendar, make_engine
 from ioc.store.schema_admin import admin_dossiers, admin_procedure_rollup, admin_rollup
@@ -87,7 +86,7 @@ def main() -> None:
     args = parser.parse_args()
     engine = make_engine(args.url)
     if not args.keep:
-        schema.metadata.drop_all(engine)
+        empty_store(engine)
     init_db(engine)
     with engine.connect() as conn:
         calendar = load_calendar(conn)

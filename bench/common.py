@@ -36,3 +36,15 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times)
+
+
+def empty_store(engine) -> None:  # noqa: ANN001
+    """Drop every table of the store, the schema revision included, so that ``init_db`` makes a
+    new store at the head revision."""
+    from sqlalchemy import text
+
+    from ioc.store import schema
+
+    schema.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -29,7 +29,7 @@ from statistics import median
 
 import numpy as np
 import pandas as pd
-from common import ROOT, TZ, timed
+from common import ROOT, TZ, empty_store, timed
 from sqlalchemy import func, select
 
 from data_sources.environment_simulator import STATIONS, history, station_records
@@ -99,9 +99,8 @@ def build_store(url: str, stations: tuple, obs: pd.DataFrame, days: int) -> None
         last = conn.execute(select(func.max(env_observations.c.hour))).scalar()
     stale = last is None or pd.Timestamp(last) < pd.Timestamp(NOW) - pd.Timedelta(hours=6)
     if have < len(obs) * 0.95 or stale:  # the store's year must end now for the page to show it
-        from ioc.store import schema
 
-        schema.metadata.drop_all(engine)
+        empty_store(engine)
         init_db(engine)
         t0 = time.perf_counter()
         ids = [s.station_id for s in stations]

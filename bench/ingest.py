@@ -12,9 +12,8 @@ import argparse
 import time
 
 import pandas as pd
-from common import ROOT, TZ, simulated_year
+from common import ROOT, TZ, empty_store, simulated_year
 
-from ioc.store import schema
 from ioc.store.db import init_db, load_calendar, make_engine
 from ioc.store.feedback import ingest
 
@@ -30,7 +29,7 @@ def main() -> None:
     frame = simulated_year(args.reports)
     print(f"generated {len(frame):,} simulated reports in {time.perf_counter() - t0:.1f} s (not timed below)")
     engine = make_engine(args.url)
-    schema.metadata.drop_all(engine)
+    empty_store(engine)
     init_db(engine)
     with engine.connect() as conn:
         calendar = load_calendar(conn)

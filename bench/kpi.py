@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 
-from common import NOW, ROOT, TZ, YEAR_END, YEAR_START, simulated_year, timed
+from common import NOW, ROOT, TZ, YEAR_END, YEAR_START, empty_store, simulated_year, timed
 from sqlalchemy import func, select
 
 from ioc.kpi.feedback import FeedbackFilter, feedback_kpis, feedback_kpis_raw
 from ioc.kpi.periods import Period
-from ioc.store import schema, schema_feedback
+from ioc.store import schema_feedback
 from ioc.store.db import init_db, load_calendar, make_engine
 from ioc.store.feedback import ingest
 
@@ -35,7 +35,7 @@ def main() -> None:
         have = conn.execute(select(func.count()).select_from(t)).scalar_one()
         calendar = load_calendar(conn)
     if have < args.events * 0.9:
-        schema.metadata.drop_all(engine)
+        empty_store(engine)
         init_db(engine)
         frame = simulated_year(args.events)
         for i in range(0, len(frame), 100_000):

@@ -21,14 +21,14 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from common import ROOT, TZ, timed
+from common import ROOT, TZ, empty_store, timed
 from sqlalchemy import func, select
 
 from data_sources import traffic_simulator
 from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter, traffic_kpis, traffic_kpis_raw
 from ioc.kpi.traffic_views import camera_summary, hour_weekday, traffic_series
-from ioc.store import schema, schema_traffic
+from ioc.store import schema_traffic
 from ioc.store.db import init_db, make_engine
 from ioc.store.traffic import ingest
 
@@ -62,7 +62,7 @@ def main() -> None:
     print(f"generated {len(first) + len(fresh):,} simulated violations and {len(moved):,} later versions in "
           f"{time.perf_counter() - t0:.1f} s (not timed below)")
     engine = make_engine(args.url)
-    schema.metadata.drop_all(engine)
+    empty_store(engine)
     init_db(engine)
 
     def load(data: pd.DataFrame, label: str) -> None:
