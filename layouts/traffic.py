@@ -50,7 +50,7 @@ UNIT_NOTE = ids.TR_UNIT_NOTE
 DISTRICT_CARD = ids.TR_DISTRICT_CARD
 
 
-BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "filter-wide"},
+BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "filter-wide", "unit": "filter-unit"},
                 labels={"channel": channel_text})
 
 
