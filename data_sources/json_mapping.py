@@ -37,6 +37,7 @@ from urllib.parse import urljoin
 import httpx
 
 from data_sources.http import HttpJsonClient
+from ioc.domain.records import problem
 from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
 
 MAX_PAGES = 10_000
@@ -136,11 +137,11 @@ class JsonMappingCollector(Collector):
                     where = f"page {page} item {n}"
                     try:
                         record = family.validate(map_item(item, fields, values), naive_tz)
-                    except ValueError as exc:
+                    except Exception as exc:  # noqa: BLE001 - one item never fails the run
                         path = fields.get("external_id", "")
                         ext = dig(item, path) if isinstance(item, dict) and path and not path.startswith("=") else None
                         ext = None if ext is _MISSING or isinstance(ext, dict | list) else ext
-                        batch.rejects.append(Reject(where, str(exc), item, None if ext is None else str(ext)))
+                        batch.rejects.append(Reject(where, problem(exc), item, None if ext is None else str(ext)))
                         continue
                     batch.records.append(record)
                     stamp = getattr(record, wm_field, None) if wm_field else None

@@ -45,7 +45,7 @@ from typing import Any
 
 from data_sources.http import HttpJsonClient
 from ioc.domain.feedback import CHANNELS, validate_report
-from ioc.domain.records import RecordError, parse_timestamp
+from ioc.domain.records import RecordError, parse_timestamp, problem
 from ioc.sources import Batch, Collector, CollectorContext, ConfigurationError, Reject, SourceError, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -205,13 +205,13 @@ class Open311Collector(Collector):
                 if not isinstance(item, dict):
                     raise RecordError("item", f"expected a JSON object, got {type(item).__name__}")
                 record = validate_report(self._report(item), self.naive_tz)
-            except RecordError as err:
+            except Exception as err:  # noqa: BLE001 - one item never fails the run
                 record = None
                 # The lookback re-reads a bad item every run: quarantine it once, not every minute.
                 fingerprint = hashlib.sha1(json.dumps(item, sort_keys=True, default=str).encode()).hexdigest()[:16]
                 self._rejected.add(fingerprint)
                 if fingerprint not in self._quiet:
-                    batch.rejects.append(Reject(f"requests.json item {n} ({where})", str(err), item, ext_id))
+                    batch.rejects.append(Reject(f"requests.json item {n} ({where})", problem(err), item, ext_id))
             if ext_id is not None and isinstance(item, dict):
                 status = str(item.get("status") or "").strip().lower()
                 if status == "closed":

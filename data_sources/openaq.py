@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from ioc.domain.air_quality import PARAMETERS, EnvObservation, EnvRecords, EnvStation, validate_observation
-from ioc.domain.records import RecordError
+from ioc.domain.records import RecordError, problem
 from ioc.domain.units import PROVINCE_BBOX
 from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
 
@@ -301,8 +301,8 @@ class OpenAQCollector(Collector):
                             "hour": _dig(item, "period", "datetimeFrom", "utc"), "value": item.get("value"),
                             "unit": _dig(item, "parameter", "units"), "updated_at": fetched_at,
                         })
-                    except RecordError as exc:
-                        bad.append(Reject(where, str(exc), item, f"{station.station_id}/{parameter}"))
+                    except Exception as exc:  # noqa: BLE001 - one item never fails the run
+                        bad.append(Reject(where, problem(exc), item, f"{station.station_id}/{parameter}"))
                         continue
                     got.append(record)
                     last = record.hour if last is None or record.hour > last else last

@@ -19,7 +19,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ioc.domain.records import RecordError, parse_dmy
+from ioc.domain.records import RecordError, parse_dmy, problem
 from ioc.sources import Batch, Collector, Reject, SourceError
 
 CHUNK_ROWS = 20_000
@@ -163,8 +163,8 @@ class TabularFileCollector(Collector):
                     raise RecordError("row", f"values beyond the last of the {len(columns)} header columns "
                                              "(an unquoted comma?)")
                 batch.records.append(self.record(raw))
-            except RecordError as exc:
-                batch.rejects.append(Reject(location=f"row {number}", reason=str(exc), raw=raw,
+            except Exception as exc:  # noqa: BLE001 - one row never fails the file
+                batch.rejects.append(Reject(location=f"row {number}", reason=problem(exc), raw=raw,
                                             external_id=self.reject_id(raw)))
             if batch.fetched >= CHUNK_ROWS:
                 yield batch

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ioc.domain.admin import (
@@ -23,7 +23,7 @@ from ioc.domain.admin import (
     Level,
     OnlineMode,
 )
-from ioc.domain.records import RecordError, parse_dmy, parse_timestamp
+from ioc.domain.records import DEADLINE_HORIZON, EVENT_SKEW, RecordError, parse_dmy, parse_timestamp
 
 FAMILY = "admin"
 MIN_TIME = datetime(2000, 1, 1)
@@ -97,22 +97,22 @@ def parse_pauses_json(text: str | None) -> list[Pause]:
     return [(datetime.fromisoformat(s), None if e is None else datetime.fromisoformat(e)) for s, e in json.loads(text)]
 
 
-def _time(value: Any, field: str, naive_tz: Any) -> datetime:
+def _time(value: Any, field: str, naive_tz: Any, latest: timedelta = EVENT_SKEW) -> datetime:
     try:
         value = parse_dmy(value) or value
     except ValueError:
         raise RecordError(field, f"not a valid date/time: {value!r}") from None
-    out = parse_timestamp(value, field, naive_tz)
+    out = parse_timestamp(value, field, naive_tz, latest=latest)
     if not MIN_TIME <= out < MAX_TIME:
         raise RecordError(field, f"{out:%Y-%m-%d} is outside the years 2000–2099")
     return out
 
 
-def _optional_time(raw: dict[str, Any], key: str, naive_tz: Any) -> datetime | None:
+def _optional_time(raw: dict[str, Any], key: str, naive_tz: Any, latest: timedelta = EVENT_SKEW) -> datetime | None:
     value = raw.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return _time(value, key, naive_tz)
+    return _time(value, key, naive_tz, latest)
 
 
 def _text(raw: dict[str, Any], key: str, limit: int, required: bool = False) -> str:
@@ -227,7 +227,7 @@ def validate_dossier(raw: dict[str, Any], naive_tz: Any = UTC) -> DossierRecord:
     online_mode = _choice(raw, "online_mode", [m.value for m in OnlineMode])
     level = _choice(raw, "level", [lv.value for lv in Level])
     received_at = _time(raw.get("received_at"), "received_at", naive_tz)
-    due_at = _optional_time(raw, "due_at", naive_tz)
+    due_at = _optional_time(raw, "due_at", naive_tz, DEADLINE_HORIZON)
     working_days = None
     if raw.get("working_days") not in (None, ""):
         try:

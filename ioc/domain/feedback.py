@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ioc.domain.records import RecordError, parse_timestamp
+from ioc.domain.records import DEADLINE_HORIZON, RecordError, parse_timestamp
 
 FAMILY = "feedback"
 
@@ -141,7 +141,8 @@ def validate_report(raw: dict[str, Any], naive_tz: Any = UTC) -> FeedbackRecord:
         raise RecordError("rating", f"unknown rating {rating!r} (expected one of {', '.join(RATINGS)})")
     received_at = parse_timestamp(raw.get("received_at"), "received_at", naive_tz)
     due_raw = raw.get("due_at")
-    due_at = parse_timestamp(due_raw, "due_at", naive_tz) if due_raw not in (None, "") else None
+    due_at = (parse_timestamp(due_raw, "due_at", naive_tz, latest=DEADLINE_HORIZON)
+              if due_raw not in (None, "") else None)
     resolved_raw = raw.get("resolved_at")
     resolved_at = (
         parse_timestamp(resolved_raw, "resolved_at", naive_tz) if resolved_raw not in (None, "") else None

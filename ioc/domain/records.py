@@ -13,9 +13,11 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
+
+from ioc.domain.local_time import utcnow
 
 
 class RecordError(ValueError):
@@ -26,11 +28,31 @@ class RecordError(ValueError):
         self.field = field
 
 
-def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
-    """Parse an ISO 8601 timestamp (or datetime) into naive UTC.
+# The times a record may carry (README "Accepted time ranges"): nothing before 2000; an event
+# (received, detected, resolved, an hour measured, a version) at most a day after now (clock
+# skew), so that no record from the future can carry a source's watermark past today; a deadline
+# at most five years ahead. Anything else is a RecordError: the record is quarantined with its
+# reason and the good records beside it are stored.
+EARLIEST = datetime(2000, 1, 1)
+EVENT_SKEW = timedelta(days=1)
+DEADLINE_HORIZON = timedelta(days=5 * 365 + 2)
+
+
+def problem(exc: Exception) -> str:
+    """Why a record was refused, for the quarantine: a RecordError's (or a mapping's ValueError's)
+    text ("field: reason"); any other exception raised while reading one record named by its type
+    (a record never fails the records beside it)."""
+    return str(exc)[:500] if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"[:500]
+
+
+def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC, *, latest: timedelta = EVENT_SKEW,
+                    now: datetime | None = None) -> datetime:
+    """Parse an ISO 8601 timestamp (or datetime) into naive UTC, within the accepted range:
+    from :data:`EARLIEST` to ``now`` (naive UTC; default: the clock) + ``latest`` (an event:
+    :data:`EVENT_SKEW`; a deadline: :data:`DEADLINE_HORIZON`).
 
     An offset (``+07:00``, ``Z``) is converted, not stripped; a value with no offset is read
-    in ``naive_tz`` (UTC unless the source says its times are local).
+    in ``naive_tz`` (UTC unless the source says its times are local). Raises RecordError only.
     """
     if isinstance(value, datetime):
         dt = value
@@ -44,9 +66,23 @@ def parse_timestamp(value: Any, field: str, naive_tz: Any = UTC) -> datetime:
             raise RecordError(field, f"unparseable timestamp {value!r}") from None
     else:
         raise RecordError(field, f"missing or not a timestamp: {value!r}")
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=naive_tz)
-    return dt.astimezone(UTC).replace(tzinfo=None)
+    try:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=naive_tz)
+        out = dt.astimezone(UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+07:00 is before the first representable instant
+        raise RecordError(field, f"{value!r} is outside the accepted range") from None
+    if out < EARLIEST:
+        raise RecordError(field, f"{out:%Y-%m-%d} is before {EARLIEST:%Y-%m-%d}")
+    limit = (now or utcnow()) + latest
+    if out > limit:
+        raise RecordError(field, f"{out:%Y-%m-%d %H:%M} UTC is after {limit:%Y-%m-%d %H:%M} UTC "
+                                 f"(now + {_days(latest)})")
+    return out
+
+
+def _days(delta: timedelta) -> str:
+    return f"{delta.days} day" + ("s" if delta.days != 1 else "")
 
 
 def text_field(raw: dict[str, Any], key: str, limit: int, required: bool = False, truncate: bool = True) -> str:

@@ -276,3 +276,37 @@ def test_rows_arrive_in_chunks_with_progress(ctx: Context, tmp_path: Path, monke
 
     assert calls == [(2, 5), (4, 5), (5, 5)]
     assert outcome.counts["inserted"] == 5
+
+
+def test_times_outside_the_accepted_range_are_quarantined_per_row(ctx: Context, tmp_path: Path) -> None:
+    """Year 1, year 9999, a report from the future and a deadline decades ahead: each row is
+    quarantined with its reason; the good rows beside them are stored."""
+    header = [*HEADER, "due_at"]
+
+    def dated(external_id: str, received_at: str, **extra: str) -> list[str]:
+        values = {"external_id": external_id, "received_at": received_at, "status": "received", **extra}
+        return [values.get(col, "") for col in header]
+
+    path = write_csv(tmp_path / "times.csv", [
+        dated("OK1", "2026-03-02 08:00"),
+        dated("Y1", "01/01/0001"),
+        dated("Y1Z", "0001-01-01T00:00:00+07:00"),
+        dated("Y9999", "9999-12-31 10:00"),
+        dated("FUTURE", "2099-01-01 08:00"),
+        dated("OLD", "1999-12-31 08:00"),
+        dated("DUE", "2026-03-02 08:00", due_at="2060-01-01 08:00"),
+        dated("OK2", "2026-03-03 08:00", due_at="2026-03-12 17:00"),
+    ], header=header)
+
+    outcome = import_file(ctx, "feedback", path, show_progress=False)
+
+    assert outcome.status == "ok", outcome.error
+    assert sorted(stored(ctx)) == ["OK1", "OK2"]
+    problems = quarantined(ctx, outcome.source)
+    assert sorted(problems) == ["row 3", "row 4", "row 5", "row 6", "row 7", "row 8"]
+    assert problems["row 4"] == "received_at: '0001-01-01T00:00:00+07:00' is outside the accepted range"
+    assert problems["row 5"].startswith("received_at: 9999-12-31 03:00 UTC is after ")
+    assert problems["row 6"].startswith("received_at: 2099-01-01 01:00 UTC is after ") and "(now + 1 day)" in problems["row 6"]
+    assert problems["row 7"] == "received_at: 1999-12-31 is before 2000-01-01"
+    assert problems["row 8"].startswith("due_at: 2060-01-01 01:00 UTC is after ") and "(now + 1827 days)" in problems["row 8"]
+    assert problems["row 3"].startswith("received_at: ")

@@ -771,3 +771,30 @@ def test_map_item_translates_values() -> None:
 def test_map_item_refuses_non_objects(raw: Any, kind: str) -> None:
     with pytest.raises(ValueError, match=f"^item is a {kind}, not an object$"):
         map_item(raw, {"external_id": "id"}, {})
+
+
+def test_an_item_from_the_future_or_year_one_is_quarantined_and_the_watermark_stays_honest(
+        tmp_path: Path, server: JsonServer) -> None:
+    """An item dated 2099 would carry the watermark past today and freeze the source; one dated
+    year 1 (before the first representable instant once converted) used to fail the whole run.
+    Both are quarantined with their reason, the good items of the page stored, and the next run
+    still asks from the good items' newest time."""
+    server.route(PATH, page([
+        item("A", "2026-03-02T08:00:00+07:00"),
+        item("FUTURE", "2099-01-01T08:00:00+07:00"),
+        item("YEAR1", "0001-01-01T00:00:00+07:00"),
+        item("B", "2026-03-03T08:00:00+07:00", updated="2026-03-03T09:00:00+07:00"),
+        item("LATE", "2026-03-03T08:00:00+07:00", updated="9999-12-31T00:00:00+07:00"),
+    ]))
+    ctx = make_ctx(tmp_path, source(server.url(PATH), watermark_field="updated_at"))
+
+    assert counts(run(ctx)) == {"fetched": 5, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 3}
+    reasons = {q["external_id"]: q["reason"] for q in runs.quarantined(ctx.engine, NAME)}
+    assert reasons["FUTURE"].startswith("received_at: 2099-01-01 01:00 UTC is after ")
+    assert reasons["YEAR1"] == "received_at: '0001-01-01T00:00:00+07:00' is outside the accepted range"
+    assert reasons["LATE"].startswith("updated_at: 9999-12-30 17:00 UTC is after ")
+    assert runs.get_watermark(ctx.engine, NAME) == "2026-03-03T02:00:00+00:00"
+
+    server.route(PATH, page([item("C", "2026-03-04T08:00:00+07:00")]))
+    assert counts(run(ctx))["inserted"] == 1
+    assert server.params(PATH)[-1] == {"from": "2026-03-03T02:00:00+00:00"}
