@@ -96,7 +96,7 @@ class Open311Collector(Collector):
         self.base_params = {k: v for k, v in (("jurisdiction_id", opts["jurisdiction_id"]),
                                               ("api_key", self.api_key)) if v}
         self.categories: dict[str, str] = {}
-        self._seen: set[str] = set()  # ids handed on in this run
+        self._seen: dict[str, datetime | None] = {}  # ids handed on in this run → their version
         self._open: dict[str, datetime] = {}  # ids seen open in this run → received_at (naive UTC)
         self._closed: set[str] = set()
         self._quiet: set[str] = set()  # fingerprints of last run's rejects: not quarantined again
@@ -109,7 +109,7 @@ class Open311Collector(Collector):
 
         Watermark: ``{"until": ISO 8601 UTC, "open": [service_request_id, …], "rejected": [fingerprint, …]}``."""
         now = datetime.now(UTC).replace(microsecond=0)
-        self._seen, self._open, self._closed, self._rejected, self._quiet = set(), {}, set(), set(), set()
+        self._seen, self._open, self._closed, self._rejected, self._quiet = {}, {}, set(), set(), set()
         self._fetched = 0
         until, tracked = self._read_watermark(watermark)
         first = (datetime.combine(self.spec.start_date, time(0), self.ctx.tz).astimezone(UTC)
@@ -197,9 +197,13 @@ class Open311Collector(Collector):
             raw_id = item.get("service_request_id") if isinstance(item, dict) else None
             ext_id = str(raw_id).strip() if raw_id not in (None, "") else None
             if ext_id is not None:
+                version = self._version(item)
                 if ext_id in self._seen:
-                    continue  # boundary second shared by two windows, or re-poll overlap
-                self._seen.add(ext_id)
+                    before = self._seen[ext_id]
+                    if version is None or (before is not None and version <= before):
+                        continue  # boundary second shared by two windows, or re-poll overlap
+                    # a newer copy of an id already handed on (the server listed it twice): it wins
+                self._seen[ext_id] = version
             batch.fetched += 1
             try:
                 if not isinstance(item, dict):
@@ -216,12 +220,24 @@ class Open311Collector(Collector):
                 status = str(item.get("status") or "").strip().lower()
                 if status == "closed":
                     self._closed.add(ext_id)
+                    self._open.pop(ext_id, None)
                 elif status == "open" and record is not None:
                     self._open[ext_id] = record.received_at
             if record is not None:
                 batch.records.append(record)
         self._fetched += batch.fetched
         return batch
+
+    def _version(self, item: Any) -> datetime | None:
+        """When an item was last changed (``updated_datetime``, else ``requested_datetime``), to
+        keep the newest copy of an id; None when it has no readable time."""
+        if not isinstance(item, dict):
+            return None
+        try:
+            return parse_timestamp(item.get("updated_datetime") or item.get("requested_datetime"), "updated_datetime",
+                                   self.naive_tz)
+        except Exception:  # noqa: BLE001 - an unreadable time: the item is judged by its validation
+            return None
 
     def _report(self, item: dict[str, Any]) -> dict[str, Any]:
         """An Open311 service request as :func:`validate_report` expects it (field names only;

@@ -160,6 +160,23 @@ def test_malformed_items_are_quarantined_and_good_ones_kept(tmp_path: Path, serv
     assert len(runs.quarantined(ctx.engine, "hue311")) == 4
 
 
+def test_an_id_listed_twice_keeps_its_newest_copy(tmp_path: Path, server: FakeOpen311) -> None:
+    """A server that lists a request twice in one response (open, then closed): the newer copy
+    wins, whatever its place in the list; an older copy after a newer one changes nothing."""
+    server.requests += [
+        open311_request("D", hours_ago(30)),
+        open311_request("D", hours_ago(30), status="closed", updated_datetime=hours_ago(2)),
+        open311_request("E", hours_ago(29), status="closed", updated_datetime=hours_ago(3)),
+        open311_request("E", hours_ago(29)),  # an older copy, listed after the newer one
+    ]
+    ctx = make_ctx(tmp_path, source(server.url))
+
+    assert counts(run(ctx))["inserted"] == 2
+    rows = stored(ctx)
+    assert rows["D"]["status"] == "resolved" and rows["D"]["resolved_at"] is not None
+    assert rows["E"]["status"] == "resolved"
+
+
 # --- a misbehaving server -----------------------------------------------------------------------
 
 
