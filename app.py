@@ -8,6 +8,7 @@ wall screens work on a closed network.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,14 @@ from typing import Any
 import dash
 import flask
 from dash import State
+from sqlalchemy.exc import SQLAlchemyError
 
 from ioc.context import Context
 from ioc.family import Page
 from ioc.live import LiveStatus, build_id
 from ioc.registry import registry
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
 CONTEXT_KEY = "IOC_CONTEXT"
@@ -62,8 +66,17 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
 
     @server.get("/api/live")
     def api_live() -> flask.Response:
-        """What every screen polls: versions, the live channel, the build, source freshness."""
-        response = flask.jsonify(live.payload())
+        """What every screen polls: versions, the live channel, the build, source freshness. With
+        the database down it answers 503 and says so (screens show a database banner, not "server
+        unreachable"); the reason names the error's type only, never its text (which may hold a
+        connection string)."""
+        try:
+            response = flask.jsonify(live.payload())
+        except SQLAlchemyError as exc:
+            log.warning("/api/live: the database does not answer (%s)", type(exc).__name__)
+            response = flask.jsonify(database="unavailable", reason=type(getattr(exc, "orig", None) or exc).__name__,
+                                     build=build_id())
+            response.status_code = 503
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-IOC-Worker"] = str(os.getpid())
         return response

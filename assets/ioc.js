@@ -107,7 +107,8 @@
    */
   var ICON = { ok: "\u2713", late: "\u25B2", stale: "\u2716", never: "\u2716", none: "\u2013" };
   var LIVE = { build: null, versions: null, state: "live", pollMs: 3000, timer: null, failures: 0,
-               sources: [], offset: 0, offlineSince: null, degraded: null, loadedAt: Date.now(),
+               sources: [], offset: 0, offlineSince: null, degraded: null, databaseSince: null, databaseWhy: "",
+               loadedAt: Date.now(),
                lastInput: Date.now(), reloading: false };
   window.iocLive = LIVE;  // read by the browser tests and bench/wall.py's browser case
 
@@ -236,13 +237,17 @@
     if (LIVE.offlineSince !== null) {
       kind = "offline";
       message = "\u26A0 " + fmt(text("live_banner_offline"), { t: clockText(LIVE.offlineSince + LIVE.offset, false) });
+    } else if (LIVE.databaseSince !== null) {
+      kind = "database";
+      message = "\u26A0 " + fmt(text("live_banner_database"), { t: clockText(LIVE.databaseSince + LIVE.offset, false),
+                                                                 e: LIVE.databaseWhy });
     } else if (LIVE.degraded) {
       kind = "degraded";
       message = "\u26A0 " + fmt(text("live_banner_degraded"), { e: LIVE.degraded });
     }
     setAttr(el, "data-kind", kind);
     setText(el, message);
-    document.documentElement.classList.toggle("ioc-offline", kind === "offline");
+    document.documentElement.classList.toggle("ioc-offline", kind === "offline" || kind === "database");
     document.documentElement.classList.toggle("ioc-degraded", kind === "degraded");
   }
   function setState(state) {
@@ -256,6 +261,7 @@
   function onLive(data) {
     LIVE.failures = 0;
     LIVE.offlineSince = null;
+    LIVE.databaseSince = null;
     LIVE.offset = data.now - Date.now();
     LIVE.sources = data.sources || [];
     LIVE.degraded = data.degraded || null;
@@ -269,6 +275,16 @@
     }
     setState(LIVE.degraded ? "degraded" : "live");
     renderFresh();
+    renderBanner();
+  }
+  /* The server answers but its database does not (503 from /api/live): say so, not "server
+   * unreachable"; keep polling with the same back-off. */
+  function onDatabaseDown(data) {
+    LIVE.failures += 1;
+    LIVE.offlineSince = null;
+    if (LIVE.databaseSince === null) { LIVE.databaseSince = Date.now(); }
+    LIVE.databaseWhy = String((data && data.reason) || "");
+    setState("offline");
     renderBanner();
   }
   function onFail() {
@@ -294,8 +310,13 @@
     var ctl = window.AbortController ? new AbortController() : null;
     var guard = setTimeout(function () { if (ctl) { ctl.abort(); } }, Math.max(5000, 2 * LIVE.pollMs));
     fetch("/api/live", { cache: "no-store", credentials: "same-origin", signal: ctl ? ctl.signal : undefined })
-      .then(function (resp) { if (!resp.ok) { throw new Error("HTTP " + resp.status); } return resp.json(); })
-      .then(onLive, onFail)
+      .then(function (resp) {
+        if (resp.status === 503) { return resp.json().then(function (body) { return { databaseDown: body }; }); }
+        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+        return resp.json();
+      })
+      .then(function (data) { if (data && data.databaseDown) { onDatabaseDown(data.databaseDown); } else { onLive(data); } },
+            onFail)
       .then(function () {
         clearTimeout(guard);
         // back off while the server is away: 1x, 2x, 4x … the interval, at most 30 s

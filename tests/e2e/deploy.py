@@ -225,6 +225,12 @@ class Deployment:
         assert outcome["status"] == "ok" and outcome["rejected"] == 0 and outcome["inserted"] == count, outcome
         return outcome
 
+    def close_sql(self) -> None:
+        """Drop the test's own connection to the deployment's database (before cutting it off)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def sql(self, statement: str, **params: Any) -> list[Any]:
         """Rows of one statement against the deployment's database (committed)."""
         from sqlalchemy import create_engine, text

@@ -32,7 +32,7 @@ import redis
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import SCREENSHOTS, WALL, shot
-from tests.conftest import _postgres_database
+from tests.conftest import _admin_connection, _postgres_database
 from tests.e2e.deploy import Deployment, RedisServer
 from tests.e2e.wall_browser import BrowserThread, WallConsole, browser_thread, close_browser_thread, in_browser_thread
 
@@ -221,7 +221,40 @@ def test_ingest_reaches_the_wall_within_5s_through_redis_across_two_workers(
     print(f"latency {latency_s:.2f} s; the wall's polls answered by {sorted(set(screen.workers))}")
 
 
-# ---- 2. Redis down and back -----------------------------------------------------------------------
+# ---- 2. the database down and back -----------------------------------------------------------------
+@in_browser_thread
+def test_a_database_outage_is_shown_as_such_and_survived(deployment: Deployment,
+                                                        open_wall: Callable[[str], Screen]) -> None:
+    """The database refuses connections (its live ones cut): every worker answers /api/live with
+    503 naming the database, and the wall says the database does not answer (not "server
+    unreachable"); once it is back, the banner goes and the screen resumes."""
+    dep = deployment
+    name = dep.env["IOC_DATABASE_URL"].rsplit("/", 1)[1]
+    screen = open_wall(dep.base)
+    page = screen.page
+    banner = page.locator(BANNER)
+    expect(banner).to_be_hidden()
+    dep.close_sql()
+    screen.console.database_down = True
+    with _admin_connection() as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+    try:
+        down = page.locator(f"{BANNER}[data-kind=database]")
+        expect(down).to_be_visible(timeout=20_000)
+        expect(down).to_contain_text("OperationalError")
+        shot(page, "wall-database-down")
+    finally:
+        with _admin_connection() as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    expect(banner).to_have_attribute("data-kind", "", timeout=30_000)
+    expect(banner).to_be_hidden()
+    screen.console.database_down = False
+    assert screen.console.expected, "the outage was seen by the screen"
+    page.wait_for_timeout(1500)  # polls after the recovery: no error of any kind
+
+
+# ---- 2b. Redis down and back ----------------------------------------------------------------------
 @in_browser_thread
 def test_redis_outage_is_shown_and_survived(deployment: Deployment, open_wall: Callable[[str], Screen]) -> None:
     dep = deployment

@@ -24,6 +24,8 @@ T = TypeVar("T")
 # What Chromium logs when a fetch cannot reach the server at all (the server is deliberately down).
 UNREACHABLE = re.compile(r"Failed to load resource: net::ERR_(CONNECTION_REFUSED|CONNECTION_RESET|EMPTY_RESPONSE"
                          r"|CONNECTION_CLOSED)")
+# a server whose database is down: /api/live says so (503), a Dash callback that read it fails (500)
+DATABASE_DOWN = re.compile(r"Failed to load resource: the server responded with a status of (503|500) .*")
 
 
 class BrowserThread:
@@ -116,14 +118,18 @@ class WallConsole(ConsoleLog):
         super().__init__()
         self.base_url = base_url
         self.server_down = False
+        self.database_down = False
         self.expected: list[str] = []
 
     def is_expected(self, msg: ConsoleMessage) -> bool:
         """While the server is down on purpose: failed polls, and a Dash callback that was on its
         way (a live update, the wall's one-minute tick) with the renderer's note about it."""
+        url = (msg.location or {}).get("url", "")
+        if self.database_down and msg.type == "error" and (
+                url == f"{self.base_url}/api/live" or url.startswith(f"{self.base_url}/_dash-update-component")):
+            return DATABASE_DOWN.fullmatch(msg.text) is not None or msg.text.startswith("Error: Callback failed")
         if not (self.server_down and msg.type == "error"):
             return False
-        url = (msg.location or {}).get("url", "")
         if msg.text == "Error: Callback failed: the server did not respond.":
             return True
         return ((url == f"{self.base_url}/api/live" or url.startswith(f"{self.base_url}/_dash-update-component"))

@@ -133,3 +133,23 @@ def test_answers_are_compressed_when_large_and_polls_are_not(ctx: Context) -> No
     live = client.get("/api/live", headers={"Accept-Encoding": "gzip"})
     assert live.status_code == 200 and "Content-Encoding" not in live.headers
     assert set(live.get_json()["versions"]) >= {"feedback", "traffic"}
+
+
+def test_a_database_outage_is_reported_as_such_not_as_a_lost_server(ctx: Context) -> None:
+    """/api/live with the database gone (a real connection to a port nothing listens on): 503
+    naming the database and the error's type, never its text (which may hold credentials)."""
+    import dataclasses
+
+    from sqlalchemy import create_engine
+
+    from app import create_app
+
+    down = dataclasses.replace(ctx, engine=create_engine("postgresql+psycopg://ioc:secret@127.0.0.1:9/ioc",
+                                                         connect_args={"connect_timeout": 2}))
+    client = create_app(down).server.test_client()
+    live = client.get("/api/live")
+    assert live.status_code == 503
+    body = live.get_json()
+    assert body["database"] == "unavailable" and body["reason"] == "OperationalError"
+    assert "secret" not in live.get_data(as_text=True)
+    assert client.get("/healthz").status_code == 503
