@@ -72,8 +72,9 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_outcome(outcome: Any, as_json: bool) -> int:
-    data = {"source": outcome.source, "status": outcome.status, **outcome.counts, "error": outcome.error}
+def _print_outcome(outcome: Any, as_json: bool, extra: dict[str, Any] | None = None) -> int:
+    data = {"source": outcome.source, "status": outcome.status, **outcome.counts, "error": outcome.error,
+            **(extra or {})}
     if as_json:
         print(json.dumps(data, ensure_ascii=False))
     else:
@@ -97,10 +98,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"{path}: no such file")
-    from ioc.collect import import_file
+    from ioc.collect import ids_under_other_imports, import_file
 
-    outcome = import_file(_context(), args.family, path, show_progress=not args.quiet)
-    code = _print_outcome(outcome, args.json)
+    ctx = _context()
+    outcome = import_file(ctx, args.family, path, source_name=args.source, show_progress=not args.quiet)
+    twice = ids_under_other_imports(ctx, args.family, outcome.source) if outcome.status == "ok" else {}
+    code = _print_outcome(outcome, args.json, {"also_under": twice} if args.json else None)
+    for other, count in sorted(twice.items()):
+        print(f"warning: {count} record(s) of {outcome.source} are also stored under {other} and are counted "
+              f"twice; import the file under that name again (--source {other.removeprefix('import:')}) "
+              "to update them instead", file=sys.stderr)
     if outcome.counts.get("rejected") and not args.json:
         from ioc.store.runs import quarantined
 
@@ -475,6 +482,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--source", metavar="NAME", help="store the records under import:NAME (default: the file's name); "
+                                                   "the same NAME again updates them")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("simulate", help="backfill simulated history (labelled as simulated)")

@@ -97,16 +97,19 @@ def run_if_due(ctx: Context, spec: SourceSpec) -> RunOutcome:
 
 def import_file(ctx: Context, family: str, path: str | Path, source_name: str | None = None,
                 show_progress: bool = True) -> RunOutcome:
-    """Import a ``family`` file once (``python -m ioc import FAMILY FILE``), with a progress bar.
+    """Import a ``family`` file once (``python -m ioc import FAMILY FILE [--source NAME]``), with a
+    progress bar.
 
-    The source is named ``import:<file name>`` unless ``source_name`` is given; re-importing a
-    file updates only rows with a later ``updated_at``. Returns the run's outcome (status
-    ``failed`` with the reason for a bad file; nothing already stored is ever removed).
+    Records are keyed by (source, external_id): the source is ``import:<file name>``, or
+    ``import:<NAME>`` with ``source_name``; re-importing under the same source updates only rows
+    with a later ``updated_at``, while the same records under another name are stored again
+    (:func:`ids_under_other_imports` counts them). Returns the run's outcome (status ``failed``
+    with the reason for a bad file; nothing already stored is ever removed).
     """
     from tqdm import tqdm
 
     path = Path(path)
-    name = (source_name or f"import:{path.name}")[:64]
+    name = f"import:{source_name or path.name}"[:64]
     spec = SourceSpec(name=name, type="file", family=family, every_seconds=86400, path=path)
     with tqdm(total=None, unit=" rows", desc=path.name, file=sys.stderr, disable=not show_progress) as bar:
         def progress(done: int, total: int | None) -> None:
@@ -115,3 +118,24 @@ def import_file(ctx: Context, family: str, path: str | Path, source_name: str | 
             bar.update(done - bar.n)
 
         return run_source(ctx, spec, progress=progress)
+
+
+def ids_under_other_imports(ctx: Context, family: str, source: str) -> dict[str, int]:
+    """How many records of the import ``source`` are stored under other imports of ``family``
+    too (the same ids from a file imported under another name): other source → count."""
+    from sqlalchemy import Table, func, select
+
+    from ioc.registry import registry
+
+    out: dict[str, int] = {}
+    module = registry().family(family).tables
+    tables = [t for t in vars(module).values() if isinstance(t, Table) and {"source", "external_id"} <= set(t.c.keys())]
+    with ctx.engine.connect() as conn:
+        for table in tables:
+            mine = select(table.c.external_id).where(table.c.source == source)
+            rows = conn.execute(select(table.c.source, func.count()).where(
+                table.c.source != source, table.c.source.like("import:%"), table.c.external_id.in_(mine))
+                .group_by(table.c.source)).all()
+            for other, count in rows:
+                out[other] = out.get(other, 0) + int(count)
+    return out

@@ -230,3 +230,31 @@ def test_units_on_a_date(tmp_path: Path) -> None:
     assert [sum(r["level"] == lv for r in old) for lv in ("province", "district", "commune")] == [1, 9, 141]
     assert {"Thành phố Huế", "Huyện Nam Đông"} <= {r["name"] for r in old if r["level"] == "district"}
     assert "--on" in one_line_error(ioc(db, "units", "--on", "2025-02-30"))
+
+
+def test_import_under_a_source_name_and_a_warning_for_the_same_records_under_another(tmp_path: Path) -> None:
+    """The same reports in two files of different names are two sources (counted twice): the
+    second import says so, with the count; ``--source`` names the source so that another file
+    updates the same records instead."""
+    db = tmp_path / "imports.sqlite"
+    rows = "external_id,received_at,status,unit_code\nA1,2026-03-02 08:00,received,19753\nA2,2026-03-02 09:00,received,19753\n"
+    (tmp_path / "monday.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "copy.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "tuesday.csv").write_text(
+        "external_id,received_at,status,unit_code,updated_at\n"
+        "A1,2026-03-02 08:00,in_progress,19753,2026-03-03 08:00\nA2,2026-03-02 09:00,in_progress,19753,2026-03-03 09:00\n",
+        encoding="utf-8")
+
+    first = ioc(db, "import", "feedback", str(tmp_path / "monday.csv"), "--quiet", "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["also_under"] == {}
+    second = ioc(db, "import", "feedback", str(tmp_path / "copy.csv"), "--quiet")
+    assert second.returncode == 0, second.stderr
+    assert "warning: 2 record(s) of import:copy.csv are also stored under import:monday.csv" in second.stderr
+    assert "--source monday.csv" in second.stderr
+
+    named = ioc(db, "import", "feedback", str(tmp_path / "tuesday.csv"), "--source", "monday.csv", "--quiet", "--json")
+    assert named.returncode == 0, named.stderr
+    out = json.loads(named.stdout)
+    assert (out["source"], out["inserted"], out["updated"]) == ("import:monday.csv", 0, 2)
+    assert out["also_under"] == {"import:copy.csv": 2}

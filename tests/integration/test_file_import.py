@@ -149,7 +149,7 @@ def test_reimport_changes_nothing_newer_row_updates_older_row_does_not(ctx: Cont
     outcome = import_file(ctx, "feedback", second, source_name="oso", show_progress=False)
 
     assert outcome.counts == {"fetched": 2, "inserted": 0, "updated": 1, "unchanged": 1, "rejected": 0}
-    reports = stored(ctx, "oso")
+    reports = stored(ctx, "import:oso")
     assert (reports["R1"]["status"], reports["R1"]["resolved_at"]) == ("resolved", datetime(2026, 3, 5, 1, 0))
     assert reports["R1"]["updated_at"] == datetime(2026, 3, 5, 1, 0)
     assert (reports["R2"]["status"], reports["R2"]["resolved_at"]) == ("received", None)
@@ -225,7 +225,7 @@ def test_missing_empty_or_unsupported_file_fails_and_keeps_what_was_stored(ctx: 
         assert outcome.status == "failed", path
         assert outcome.error.startswith(f"{path}: {reason}"), outcome.error
 
-    assert sorted(stored(ctx, "daily")) == ["K1", "K2"]
+    assert sorted(stored(ctx, "import:daily")) == ["K1", "K2"]
 
 
 def test_unit_by_code_on_the_rows_date_by_name_or_from_coordinates(ctx: Context, tmp_path: Path) -> None:
