@@ -8,8 +8,11 @@ wall screens work on a closed network.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import pkgutil
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +94,37 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
         return flask.jsonify(ok=True, notifier=ctx.notifier.degraded or "ok"), 200
 
 
+@cache
+def _reserved_names() -> frozenset[str]:
+    """Python parameter names of the page builders and of the layouts they call: a query
+    parameter of one of these names (``?settings=1``, ``?today=1``, ``?ctx=1``) would collide
+    with the call and break the page, so it is never passed on."""
+    import inspect
+
+    import layouts
+
+    names = {"ctx", "lang_pref"}
+    for info in pkgutil.iter_modules(layouts.__path__):
+        module = importlib.import_module(f"layouts.{info.name}")
+        function = getattr(module, "layout", None)
+        if callable(function):
+            names |= {p.name for p in inspect.signature(function).parameters.values()
+                      if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+    return frozenset(names)
+
+
+def page_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The query parameters a page is given: text values under names that are not the builders'
+    own (unknown parameters are then ignored by the page, bad values reported by its banner)."""
+    reserved = _reserved_names()
+    return {k: v for k, v in params.items() if k not in reserved and k.isidentifier() and isinstance(v, str | list)}
+
+
 def _page_layout(page: Page) -> Any:
     """A registered page's layout function: its declaration's builder, given this request's Context."""
 
     def layout(lang_pref: str | None = None, **params: Any) -> Any:
-        return page.layout(_ctx(), lang_pref, **params)
+        return page.layout(_ctx(), lang_pref if isinstance(lang_pref, str) else None, **page_params(params))
 
     return layout
 

@@ -153,3 +153,26 @@ def test_a_database_outage_is_reported_as_such_not_as_a_lost_server(ctx: Context
     assert body["database"] == "unavailable" and body["reason"] == "OperationalError"
     assert "secret" not in live.get_data(as_text=True)
     assert client.get("/healthz").status_code == 503
+
+
+CRAFTED = [
+    {"settings": "1"}, {"today": "1"}, {"ctx": "1"}, {"simulated": "1"}, {"known_units": "1"}, {"unit_map": "1"},
+    {"lang_pref": "xx"}, {"from": "0001-01-01", "to": "9999-12-31"}, {"from": "9999-12-31"}, {"to": "0001-01-01"},
+    {"unit": "'; DROP TABLE units; --"}, {"district": "9" * 500}, {"unit": ["19753", "474"]}, {"level": "x"},
+    {"kiosk": "maybe"}, {"rotate": "wall,nowhere", "every": "-5"}, {"station": "\u0000"}, {"a-b": "1"},
+]
+
+
+@pytest.mark.parametrize("params", CRAFTED, ids=lambda p: ",".join(p))
+def test_every_page_survives_crafted_query_parameters(ctx: Context, params: dict) -> None:
+    """Unknown parameters are ignored, names of the builders' own arguments never reach them, bad
+    values fall back (the page's banner names them): every page renders, never an error."""
+    import dash
+
+    from app import create_app
+
+    app = create_app(ctx)
+    with app.server.test_request_context("/"):
+        for entry in dash.page_registry.values():
+            component = entry["layout"](**params)
+            assert component is not None, entry["path"]
