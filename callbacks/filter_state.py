@@ -41,7 +41,7 @@ def selection_from_controls(filters: Sequence[Filter], today: date, start: str |
         if start and last_day:
             end = parse_date(str(last_day)[:10], "to") + timedelta(days=1)
             params.update({"from": str(start)[:10], "to": end.isoformat()})
-    except FilterError:
+    except (FilterError, OverflowError):  # 9999-12-31 has no next day: the default period
         pass
     return parse_params(filters, params, today)[0]
 

@@ -37,7 +37,7 @@ KINDS = ("period", "choice", "multi")
 REASONS = {
     "reason_code": "is not a code (letters, digits, '_', '.', '-'; at most 64)",
     "reason_choice": "is not one of {choices}",
-    "reason_date": "is not a date (expected YYYY-MM-DD)",
+    "reason_date": "is not a date from 2000 to 2100 (expected YYYY-MM-DD)",
     "reason_order": "must be after from",
     "reason_order_from": "is after the default end",
     "reason_too_long": "gives a period longer than 20 years",

@@ -11,13 +11,22 @@ class FilterError(ValueError):
     """A filter value that cannot be used; the message names the parameter."""
 
 
+# The dates a period may start or end on: the records' accepted range (ioc.domain.records,
+# nothing before 2000) with room to spare; year 1 or 9999 would overflow the UTC bounds.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
 def parse_date(value: str | date, name: str) -> date:
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise FilterError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise FilterError(f"{name}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise FilterError(f"{name}: {value!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+    return day
 
 
 @dataclass(frozen=True)

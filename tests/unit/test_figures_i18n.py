@@ -322,8 +322,8 @@ def test_bad_date_is_reported_by_name_and_falls_back() -> None:
     query, problems = parse_feedback_query({"from": "2026-13-01", "to": "2026-11-27"}, TODAY)
     assert query.start == date(2025, 11, 27) and query.end == date(2026, 11, 27)
     assert [(p.param, p.value) for p in problems] == [("from", "2026-13-01")]
-    assert problems[0].message("vi") == ("Tham số 'from' không hợp lệ: '2026-13-01' (cần ngày dạng YYYY-MM-DD). "
-                                         "Đang dùng mặc định: 2025-11-27.")
+    assert problems[0].message("vi") == ("Tham số 'from' không hợp lệ: '2026-13-01' (cần ngày dạng YYYY-MM-DD, "
+                                         "từ năm 2000 đến 2100). Đang dùng mặc định: 2025-11-27.")
     assert problems[0].message("en").startswith("Parameter 'from' is not valid: '2026-13-01'")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from callbacks.filter_state import (
     KEEP,
@@ -98,3 +99,15 @@ def test_nav_entry_in_the_page_language_and_active_on_its_own_page_only() -> Non
     assert nav_entry(overview, "/traffic", "vi") == ("Tổng quan", "/?lang=vi", "nav-link")  # "/" only on itself
     assert nav_entry(overview, None, "vi")[2] == "nav-link active"
     assert nav_entry(alerts, "/alerts", "vi")[2] == "nav-link nav-alerts active"
+
+
+@pytest.mark.parametrize(("start", "last_day"), [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31"),
+                                                 ("0001-01-01", "0001-01-01"), ("garbage", None), (None, "2026-02-30")])
+def test_extreme_or_bad_picker_dates_fall_back_to_the_default_period(start, last_day) -> None:  # noqa: ANN001
+    """What a crafted callback request can send as the date picker's value: never an error."""
+    from ioc.kpi.feedback import FEEDBACK_FILTERS
+    from ioc.kpi.periods import default_period
+
+    today = date(2026, 12, 2)
+    chosen = selection_from_controls(FEEDBACK_FILTERS, today, start, last_day, None, None, None)
+    assert chosen.period == default_period(today)

@@ -32,7 +32,7 @@ def test_parse_serialise_round_trip(flt: Filter, value: object) -> None:
     (UNIT, "<b>", "unit: '<b>' is not a code"),
     (FEEDBACK_CHANNEL, "fax", "channel: 'fax' is not one of hue_s, "),
     (VIOLATION_TYPE, "parking", "type: 'parking' is not one of "),
-    (PERIOD, ("2026-13-01", "2026-02-01"), "from: '2026-13-01' is not a date (expected YYYY-MM-DD)"),
+    (PERIOD, ("2026-13-01", "2026-02-01"), "from: '2026-13-01' is not a date from 2000 to 2100 (expected YYYY-MM-DD)"),
     (PERIOD, "2026-03-01/2026-02-01", "to: '2026-02-01' must be after from"),
 ])
 def test_bad_values_name_the_key_and_the_value(flt: Filter, raw: object, message: str) -> None:
