@@ -125,9 +125,11 @@ class WallConsole(ConsoleLog):
         """While the server is down on purpose: failed polls, and a Dash callback that was on its
         way (a live update, the wall's one-minute tick) with the renderer's note about it."""
         url = (msg.location or {}).get("url", "")
-        if self.database_down and msg.type == "error" and (
-                url == f"{self.base_url}/api/live" or url.startswith(f"{self.base_url}/_dash-update-component")):
-            return DATABASE_DOWN.fullmatch(msg.text) is not None or msg.text.startswith("Error: Callback failed")
+        if self.database_down and msg.type == "error":
+            if url == f"{self.base_url}/api/live" or url.startswith(f"{self.base_url}/_dash-update-component"):
+                return DATABASE_DOWN.fullmatch(msg.text) is not None or msg.text.startswith("Error: Callback failed")
+            # the renderer's own report of a callback that read the database (HTTP 500)
+            return msg.text.startswith("{message: Callback error updating") and "500 Internal" in msg.text
         if not (self.server_down and msg.type == "error"):
             return False
         if msg.text == "Error: Callback failed: the server did not respond.":

@@ -303,7 +303,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) | {"error": None} == {"source": "import:hs.csv", "status": "ok", "fetched": 4,
                                                           "inserted": 3, "updated": 0, "unchanged": 0, "rejected": 1,
-                                                          "error": None}
+                                                          "error": None, "also_under": {}}
     result = ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-03-01", "--level", "commune", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
