@@ -11,7 +11,7 @@ import html
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -161,12 +161,7 @@ def unit_options(units: UnitMap, start: date, end: date, lang: str, seen_codes: 
                         "disabled": True})
         options += [{"label": u.name, "value": u.code, "search": _search(u.name, code=u.code)} for u in group]
     if start < units.changeover:
-        last = min(end, units.changeover) - timedelta(days=1)
-        names: dict[str, list[str]] = {}
-        for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
-            for u in units.on(day):
-                if u.level == "district" and u.administrative and u.name not in names.setdefault(u.code, []):
-                    names[u.code].append(u.name)
+        names = units.names_during(start, min(end, units.changeover), "district")
         if names:
             options.append({"label": t("unit_group_districts", lang, day=units.changeover.strftime("%d/%m/%Y")),
                             "value": "_group_district", "disabled": True})
@@ -207,13 +202,7 @@ def period_unit_names(units: UnitMap, start: date, end: date) -> dict[str, str]:
     and every unit in force during the period under the name(s) it had then ("Thành phố Huế /
     Quận Thuận Hóa" for 474 over 2024–2025); codes never in force keep their latest name."""
     names = {u.code: u.name for u in units.latest()}
-    seen: dict[str, list[str]] = {}
-    last = end - timedelta(days=1)
-    for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
-        for u in units.on(day):
-            if u.name not in seen.setdefault(u.code, []):
-                seen[u.code].append(u.name)
-    names.update({code: " / ".join(n) for code, n in seen.items()})
+    names.update({code: " / ".join(n) for code, n in units.names_during(start, end).items()})
     names.update({u.code: u.name for u in units.current_communes()})
     return names
 

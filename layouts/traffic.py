@@ -29,7 +29,7 @@ from layouts.components import chart_card, csv_button, error_banner, fresh_badge
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.query import parse_lang
-from layouts.shaping import spans_change, unit_options
+from layouts.shaping import unit_notes, unit_options
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TILE_KEYS,
@@ -77,15 +77,9 @@ def _filters(query: Selection, today: date, lang: str) -> html.Div:
 
 
 def unit_note(units: UnitMap, query: Selection, lang: str) -> str:
-    """The notice under the filter bar: the period spans the change of map (figures by current
-    commune, earlier records mapped to them); or a district-level unit is chosen for a period
-    reaching past its end."""
-    notes = []
-    if spans_change(units, query.start, query.end):
-        notes.append(t("unit_map_change_note", lang))
-    if query.unit and len(query.unit) == 3 and query.end > units.changeover:
-        notes.append(t("unit_district_after_note", lang))
-    return " ".join(notes)
+    """The notice under the filter bar (:func:`layouts.shaping.unit_notes`): the period spans the
+    change of map, or a district-level unit is chosen for a period reaching past its end."""
+    return " ".join(unit_notes(units, query.start, query.end, query.unit, lang))
 
 
 def _legend(lang: str) -> html.Div:

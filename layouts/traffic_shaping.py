@@ -8,7 +8,7 @@ latest-violations table, and the CSV frames behind each chart (same data as the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,7 @@ from ioc.domain.traffic import mask_plate, vehicle_label, violation_label
 from ioc.domain.traffic_records import CAMERA_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from ioc.domain.units import UnitMap
 from ioc.i18n import NBSP, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t, unit_label
-from layouts.shaping import Tile, tile_state
+from layouts.shaping import Tile, period_unit_names, tile_state  # noqa: F401 - period_unit_names: the traffic page's unit names
 
 # The unit rankings: by current commune always; by the district-level units of the time when the
 # period reaches before the district level ended (1 July 2025).
@@ -139,23 +139,6 @@ def fine_check_text(flag: Any, lo: Any, hi: Any, decree: Any, lang: str) -> str:
 
 
 # --- units: which names a code had in a period, the unit in force on a record's date ------------
-
-
-def period_unit_names(units: UnitMap, start: date, end: date) -> dict[str, str]:
-    """Names of unit codes for a period of local dates ``[start, end)``: the current communes,
-    and the district-level units in force in the period before the changeover, a reused code
-    named by each of its names in turn ("Thành phố Huế / Quận Thuận Hóa")."""
-    names = {u.code: u.name for u in units.latest()}
-    names.update({u.code: u.name for u in units.current_communes()})
-    if start < units.changeover:
-        last = min(end, units.changeover) - timedelta(days=1)
-        seen: dict[str, list[str]] = {}
-        for day in sorted({start, last, *(d for d in units.change_days() if start <= d <= last)}):
-            for u in units.on(day):
-                if u.level == "district" and u.name not in seen.setdefault(u.code, []):
-                    seen[u.code].append(u.name)
-        names.update({code: " / ".join(n) for code, n in seen.items()})
-    return names
 
 
 def shows_district_ranking(units: UnitMap, start: date) -> bool:

@@ -20,7 +20,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -194,6 +194,18 @@ class UnitMap:
             self._on[key] = tuple(sorted((u for u in self.units if u.in_force(day)),
                                          key=lambda u: (rank.get(u.level, 9), u.code)))
         return self._on[key]
+
+    def names_during(self, start: date, end: date, level: str | None = None) -> dict[str, list[str]]:
+        """code → the names it had while in force during local dates ``[start, end)`` (of
+        ``level`` only, if given), oldest first: a reused code has several ("Thành phố Huế",
+        "Quận Thuận Hóa" for 474 over 2024–2025)."""
+        names: dict[str, list[str]] = {}
+        last = end - timedelta(days=1)
+        for day in sorted({start, last, *(d for d in self._epochs if start <= d <= last)}):
+            for u in self.on(day):
+                if (level is None or u.level == level) and u.name not in names.setdefault(u.code, []):
+                    names[u.code].append(u.name)
+        return {code: n for code, n in names.items() if n}
 
     def current_communes(self, today: date | None = None) -> tuple[Unit, ...]:
         """The communes of the current map (on ``today``, never before the changeover)."""
@@ -408,34 +420,7 @@ class UnitMap:
             out[sl] = codes[best]
         return out
 
-    def nearest_commune_codes(self, lats: np.ndarray, lons: np.ndarray, day: date) -> np.ndarray:
-        """Vectorised nearest commune in force on ``day`` for many points ('' outside)."""
-        communes = [u for u in self.on(day) if u.level == "commune" and u.lat is not None]
-        codes = np.array([u.code for u in communes] + [""], dtype=object)
-        clat = np.array([u.lat for u in communes])
-        clon = np.array([u.lon for u in communes])
-        lats = np.asarray(lats, dtype=float)
-        lons = np.asarray(lons, dtype=float)
-        scale = np.cos(np.radians(np.nan_to_num(lats, nan=16.4)))
-        d = (clat[None, :] - lats[:, None]) ** 2 + ((clon[None, :] - lons[:, None]) * scale[:, None]) ** 2
-        best = np.argmin(d, axis=1)
-        lon_min, lat_min, lon_max, lat_max = PROVINCE_BBOX
-        inside = (lats >= lat_min) & (lats <= lat_max) & (lons >= lon_min) & (lons <= lon_max)
-        best[~inside] = len(communes)
-        return codes[best]
-
 
 @cache
 def _default_map() -> UnitMap:
     return UnitMap(read_units(DATA / "hue_units.csv"), read_conversion(DATA / "hue_conversion.csv"))
-
-
-def nearest_unit(lat: float | None, lon: float | None, units: UnitMap | Sequence[Unit], day: date | None = None) -> str:
-    """Code of the commune in force on ``day`` (default: today's map) nearest to the point, or
-    '' outside the province. A source that knows the unit should send it."""
-    if not in_province(lat, lon):
-        return ""
-    unit_map = units if isinstance(units, UnitMap) else UnitMap(units)
-    day = day or unit_map.changeover
-    best = nearest(lat, lon, [u for u in unit_map.on(day) if u.level == "commune"])
-    return best.code if best is not None else ""
