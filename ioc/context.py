@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from ioc.cache import Cache, LocalCache, cached, make_cache
 from ioc.config import Settings, settings
 from ioc.notify import Notifier, make_notifier
-from ioc.sources import CollectorContext, SourceSpec, load_sources
+from ioc.sources import CollectorContext, RunBudget, SourceSpec, load_sources
 from ioc.store.db import engine_for, load_calendar, load_units
 
 T = TypeVar("T")
@@ -51,13 +51,20 @@ class Context:
         """Whether any configured source is a simulator (the UI must say so)."""
         return any(s.type == "simulator" for s in self.sources)
 
-    def collector_context(self, progress=None) -> CollectorContext:  # noqa: ANN001
+    def collector_context(self, progress=None, cancel=None) -> CollectorContext:  # noqa: ANN001
+        """What a collector run gets: the calendar and units, and a fresh :class:`RunBudget` from
+        the settings (``cancel``: the event that stops the run, e.g. the scheduler's on SIGTERM)."""
         with self.engine.connect() as conn:
             calendar = load_calendar(conn)
             units = load_units(conn)
+        cfg = self.settings
+        budget = RunBudget(deadline_s=cfg.run_deadline_s, max_requests=cfg.run_max_requests,
+                           max_body_bytes=cfg.http_max_body_bytes, request_deadline_s=cfg.http_request_deadline_s)
+        if cancel is not None:
+            budget.cancel = cancel
         return CollectorContext(tz=self.tz, calendar=calendar, units=units,
-                                http_timeout_s=self.settings.http_timeout_s,
-                                page_cap=self.settings.open311_page_cap, progress=progress)
+                                http_timeout_s=cfg.http_timeout_s,
+                                page_cap=cfg.open311_page_cap, progress=progress, budget=budget)
 
 
 def build_context(cfg: Settings) -> Context:

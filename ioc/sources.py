@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
@@ -31,6 +33,49 @@ class SourceError(RuntimeError):
 
 class ConfigurationError(ValueError):
     """A source's configuration is wrong; the message names the source and the field."""
+
+
+class RunStopped(SourceError):
+    """The run was stopped from outside (the scheduler is shutting down): not the source's fault."""
+
+
+@dataclass
+class RunBudget:
+    """What one run may spend, whatever the upstream sends (issue #13): a total deadline
+    (seconds of wall clock from the run's start), a number of HTTP requests, a size per
+    response body (bytes), a total time per request, and a cancel event the scheduler sets on
+    SIGTERM. Collectors and the HTTP client call :meth:`check` between steps and
+    :meth:`take_request` before each request; both raise :class:`SourceError` (or
+    :class:`RunStopped`) naming the limit that was reached."""
+
+    deadline_s: float = 55.0
+    max_requests: int = 500
+    max_body_bytes: int = 50 * 1024 * 1024
+    request_deadline_s: float = 30.0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+    requests: int = 0
+
+    def remaining_s(self) -> float:
+        """Seconds left before the run's deadline (may be negative)."""
+        return self.deadline_s - (time.monotonic() - self.started)
+
+    def check(self, where: str = "") -> None:
+        """Raise if the run was cancelled or its deadline has passed."""
+        at = f"{where}: " if where else ""
+        if self.cancel.is_set():
+            raise RunStopped(f"{at}run stopped: the scheduler is shutting down")
+        if self.remaining_s() <= 0:
+            raise SourceError(f"{at}run deadline of {self.deadline_s:g} s reached "
+                              f"after {self.requests} request(s)")
+
+    def take_request(self, where: str = "") -> None:
+        """Count one HTTP request; raise when the run has used its requests (or time)."""
+        self.check(where)
+        if self.requests >= self.max_requests:
+            at = f"{where}: " if where else ""
+            raise SourceError(f"{at}limit of {self.max_requests} requests per run reached")
+        self.requests += 1
 
 
 @dataclass(frozen=True)
@@ -84,6 +129,7 @@ class CollectorContext:
     http_timeout_s: float = 10.0
     page_cap: int = 1000
     progress: Callable[[int, int | None], None] | None = None
+    budget: RunBudget = field(default_factory=RunBudget)  # one per run (see ioc.context)
 
 
 class Collector(ABC):
