@@ -74,7 +74,10 @@ def _api_routes(server: flask.Flask, ctx: Context) -> None:
         unreachable"); the reason names the error's type only, never its text (which may hold a
         connection string)."""
         try:
-            response = flask.jsonify(live.payload())
+            from callbacks.access import principal
+            from ioc.access import Can
+
+            response = flask.jsonify(live.payload(errors=principal().may(Can.OPERATIONS)))
         except SQLAlchemyError as exc:
             log.warning("/api/live: the database does not answer (%s)", type(exc).__name__)
             response = flask.jsonify(database="unavailable", reason=type(getattr(exc, "orig", None) or exc).__name__,
@@ -129,12 +132,42 @@ def _page_layout(page: Page) -> Any:
     return layout
 
 
+def _session_secret(ctx: Context) -> str:
+    """``IOC_SECRET_KEY``, or (bound to loopback without one) a random key kept in the store's
+    ``meta`` table, so every worker of this store signs cookies alike and they survive restarts."""
+    import secrets
+
+    from sqlalchemy import insert, select
+
+    from ioc.store import schema
+
+    if ctx.settings.secret_key:
+        return ctx.settings.secret_key
+    with ctx.engine.begin() as conn:
+        key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar()
+        if key is None:
+            key = secrets.token_urlsafe(48)
+            conn.execute(insert(schema.meta).values(key="session_secret", value=key))
+    return key
+
+
+def _configure_sessions(server: flask.Flask, ctx: Context) -> None:
+    from datetime import timedelta
+
+    server.secret_key = _session_secret(ctx)
+    server.config.update(
+        SESSION_COOKIE_NAME="ioc_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=ctx.settings.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=max(ctx.settings.session_hours, 24 * 365)),
+    )
+
+
 def create_app(ctx: Context | None = None) -> dash.Dash:
     """Build the Dash app for ``ctx`` (default: the process-wide context from the environment).
 
     Pages, navigation and callbacks come from the family registry (:mod:`ioc.registry`), in
     its order: nothing here names a family."""
-    from callbacks import alerts, overview, shell, wall
+    from callbacks import access, alerts, overview, shell, signin, wall
     from layouts import ids
     from layouts import shell as shell_layout
 
@@ -158,6 +191,9 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config[CONTEXT_KEY] = ctx
+    _configure_sessions(app.server, ctx)
+    access.install(app)
+    signin.register(app.server, ctx)
     # Small answers (every screen's /api/live poll) cost more to compress than they save.
     app.server.config["COMPRESS_MIN_SIZE"] = 2048
     _api_routes(app.server, ctx)
@@ -165,8 +201,15 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     for page in reg.pages:
         dash.register_page(page.name, path=page.path, name=page.name, title=_page_title(page.title_key),
                            layout=_page_layout(page))
-    app.layout = lambda: shell_layout.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id(),
-                                             reg.pages)
+
+    def app_shell() -> Any:
+        from ioc.access import Can
+
+        reader = access.principal()
+        return shell_layout.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id(), reg.pages,
+                                   can=[c.value for c in Can if reader.may(c)])
+
+    app.layout = app_shell
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
                      wall.register, alerts.register):
         register(app, ctx)

@@ -16,9 +16,11 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, html
 
+from callbacks import access
 from callbacks import admin_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
+from ioc.access import Can
 from ioc.context import Context
 from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
@@ -43,6 +45,9 @@ LIVE = [*FILTERS, Input(ids.AD_VERSION, "data"), State(ids.PAGE_LANG, "data")]
 #: (ctx, start, last_day, *control values) → the validated selection of the page's filter bar
 query_from_controls = partial(bar_selection, BAR)
 
+
+# CSVs that list records, not a chart's numbers: exports (analysts), not reports (the overdue / due-soon queue: one row per dossier)
+RECORD_EXPORTS = frozenset(("queue",))
 
 def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
     """Best or worst units as a list: name as text, on-time rate."""
@@ -73,9 +78,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR)
     register_download(app, ctx, ids.AD_DOWNLOAD, ids.AD_CSV_BUTTON, [*FILTER_STATES, State(ids.AD_QUEUE_STATE, "value")],
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
-                                                               controls[-1]))
+                                                               controls[-1]),
+                      record_keys=RECORD_EXPORTS)
 
-    @app.callback(Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
+    @access.callback(app, Can.READ, Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
                   Output(ids.AD_PERIOD_NOTE, "children"), *LIVE, prevent_initial_call=True)
     def top(start, last_day, level, unit, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -86,7 +92,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
                                                     levels_between(query.start, query.end))]
         return tiles, cards, period_note(query, lang)
 
-    @app.callback(*(Output(ids.ad_chart(k), "figure") for k in ids.AD_CHART_KEYS), Output(ids.AD_SCORE_NOTE, "children"),
+    @access.callback(app, Can.READ, *(Output(ids.ad_chart(k), "figure") for k in ids.AD_CHART_KEYS), Output(ids.AD_SCORE_NOTE, "children"),
                   *LIVE, prevent_initial_call=True)
     def charts(start, last_day, level, unit, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -98,7 +104,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
                  m=fmt_int(measured["max_points"].sum(), lang))
         return *(data.chart_figure(ctx, k, frames[k], query, lang) for k in ids.AD_CHART_KEYS), note
 
-    @app.callback(Output(ids.AD_MAP_LAYER, "children"), Output(ids.AD_MAP_UNITS, "data"),
+    @access.callback(app, Can.READ, Output(ids.AD_MAP_LAYER, "children"), Output(ids.AD_MAP_UNITS, "data"),
                   Output(ids.AD_MAP_NOTE, "children"), *LIVE, prevent_initial_call=True)
     def centres(start, last_day, level, unit, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -108,7 +114,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return (centre_marker_layer(centre_markers(frame, ctx.settings.target_on_time, lang)),
                 centre_labels_geojson(frame), note)
 
-    @app.callback(Output(ids.AD_RANKING, "rowData"), Output(ids.AD_RANKING_NOTE, "children"),
+    @access.callback(app, Can.READ, Output(ids.AD_RANKING, "rowData"), Output(ids.AD_RANKING_NOTE, "children"),
                   Output(ids.AD_BEST, "children"), Output(ids.AD_WORST, "children"), *LIVE, prevent_initial_call=True)
     def ranking(start, last_day, level, unit, _version, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -121,7 +127,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return (ranking_rows(frame, lang, ctx.settings.target_on_time), note, _names_list(best, lang),
                 _names_list(worst, lang))
 
-    @app.callback(Output(ids.AD_QUEUE, "rowData"), Output(ids.AD_QUEUE_NOTE, "children"), *LIVE,
+    @access.callback(app, Can.READ, Output(ids.AD_QUEUE, "rowData"), Output(ids.AD_QUEUE_NOTE, "children"), *LIVE,
                   Input(ids.AD_QUEUE_STATE, "value"), prevent_initial_call=True)
     def queue(start, last_day, level, unit, _version, lang, state):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -132,7 +138,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return rows, t("admin_queue_note", lang, o=fmt_int(counts["overdue"], lang),
                        s=fmt_int(counts["due_soon"], lang), n=fmt_int(len(rows), lang))
 
-    @app.callback(Output(ids.AD_LEVEL, "options"), Output(ids.AD_LEVEL, "value", allow_duplicate=True),
+    @access.callback(app, Can.READ, Output(ids.AD_LEVEL, "options"), Output(ids.AD_LEVEL, "value", allow_duplicate=True),
                   Input(BAR.id("dates"), "start_date"), Input(BAR.id("dates"), "end_date"),
                   State(ids.AD_LEVEL, "value"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def level_choices(start, last_day, level, lang):  # noqa: ANN001, ANN202
@@ -143,7 +149,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         levels = levels_between(query.start, query.end)
         return level_options(levels, lang), (level if level in levels or level is None else None)
 
-    @app.callback(Output(ids.AD_UNIT, "options"), Input(ids.AD_LEVEL, "value"),
+    @access.callback(app, Can.READ, Output(ids.AD_UNIT, "options"), Input(ids.AD_LEVEL, "value"),
                   Input(BAR.id("dates"), "start_date"), Input(BAR.id("dates"), "end_date"),
                   State(ids.AD_UNIT, "value"), State(ids.PAGE_LANG, "data"))
     def unit_choices(level, start, last_day, unit, lang):  # noqa: ANN001, ANN202

@@ -9,8 +9,11 @@ import dash
 from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
+from callbacks import access
 from callbacks.common import follow_versions, page_lang
 from callbacks.wall import SEVERITY_ICONS, alert_versions, family_label, stage_block
+from ioc import audit
+from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
 from ioc.store.db import utcnow
@@ -26,8 +29,10 @@ def _severity(alert: Any, lang: str) -> html.Span:
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The alerts page's layout."""
-    return alerts_layout.layout(ctx.settings, lang_pref, **params)
+    """The alerts page's layout: the acknowledgement form under the signed-in name, for those who may."""
+    who = access.principal()
+    return alerts_layout.layout(ctx.settings, lang_pref, acting_as=who.display if who.may(Can.ACKNOWLEDGE) else None,
+                                **params)
 
 
 def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool) -> html.Table | html.Div:
@@ -65,7 +70,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     follow_versions(app, ids.AL_VERSION, alert_versions())
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.AL_STAGE, "children"), Output(ids.AL_STAGE, "className"),
         Output(ids.AL_ACTIVE, "children"), Output(ids.AL_ACTIVE_NOTE, "children"), Output(ids.AL_HISTORY, "children"),
         Input(ids.AL_VERSION, "data"), Input(ids.AL_REFRESH, "data"), Input(ids.PAGE_LANG, "data"),
@@ -78,40 +83,34 @@ def register(app: dash.Dash, ctx: Context) -> None:
         history = recent_alerts(ctx.engine, now - timedelta(days=HISTORY_DAYS), now)
         unacked = sum(1 for a in active if not a.acked_by)
         return (stage_block(stage, ctx, lang), f"wall-stage alerts-stage stage-{stage.level}",
-                alerts_table(active, ctx, lang, with_buttons=True),
+                alerts_table(active, ctx, lang, with_buttons=access.principal().may(Can.ACKNOWLEDGE)),
                 t("alerts_active_note", lang, n=len(active), unacked=unacked),
                 alerts_table(history, ctx, lang, with_buttons=False))
 
-    @app.callback(
-        Output(ids.AL_WHO, "value"),
-        Input(ids.AL_OPERATOR, "modified_timestamp"),
-        State(ids.AL_OPERATOR, "data"), State(ids.AL_WHO, "value"),
-    )
-    def restore_operator(_ts: int | None, stored: str | None, current: str | None):  # noqa: ANN202
-        """The name typed last time on this screen (operators work shifts at the same desk)."""
-        return stored if stored and not current else dash.no_update
-
-    @app.callback(
-        Output(ids.AL_MESSAGE, "children"), Output(ids.AL_MESSAGE, "className"),
-        Output(ids.AL_OPERATOR, "data"), Output(ids.AL_REFRESH, "data"),
+    @access.callback(app, Can.ACKNOWLEDGE,
+        Output(ids.AL_MESSAGE, "children"), Output(ids.AL_MESSAGE, "className"), Output(ids.AL_REFRESH, "data"),
         Input({"type": ids.AL_ACK, "id": ALL}, "n_clicks"),
-        State(ids.AL_WHO, "value"), State(ids.AL_NOTE, "value"), State(ids.AL_REFRESH, "data"), State(ids.PAGE_LANG, "data"),
+        State(ids.AL_NOTE, "value"), State(ids.AL_REFRESH, "data"), State(ids.PAGE_LANG, "data"),
         prevent_initial_call=True,
     )
-    def ack(clicks: list[int], who: str | None, note: str | None, refresh: int | None, lang: str | None):  # noqa: ANN202
+    def ack(clicks: list[int], note: str | None, refresh: int | None, lang: str | None):  # noqa: ANN202
+        """Acknowledge under the signed-in name (never a typed one); recorded in the audit trail."""
         trigger = dash_ctx.triggered_id
-        if not trigger or not any(clicks or []):
-            return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        if not isinstance(trigger, dict) or not any(isinstance(c, int) and c for c in (clicks or [])):
+            return dash.no_update, dash.no_update, dash.no_update
         lang = page_lang(ctx, lang)
-        who = (who or "").strip()
-        if not who:
-            return t("alerts_need_name", lang), "ack-message error", dash.no_update, dash.no_update
+        who = access.principal()
+        note = note.strip() if isinstance(note, str) else ""
         before = utcnow()
         try:
-            alert = acknowledge(ctx.engine, int(trigger["id"]), who, (note or "").strip() or None)
+            alert_id = trigger.get("id")
+            alert = acknowledge(ctx.engine, alert_id if isinstance(alert_id, int) else -1, who.name, note or None)
         except ValueError as exc:
-            return t("alerts_ack_error", lang, error=str(exc)), "ack-message error", dash.no_update, dash.no_update
+            return t("alerts_ack_error", lang, error=str(exc)), "ack-message error", dash.no_update
+        done = alert.acked_at >= before - timedelta(seconds=1) and alert.acked_by == who.name
+        if done:
+            audit.record(ctx.engine, who.name, "acknowledge", target=f"alert {alert.id}", role=who.role,
+                         detail={"note": note} if note else None, address=access.client_address())
         when = fmt_local_datetime(alert.acked_at, ctx.tz, lang, seconds=True)
-        key = "alerts_ack_done" if alert.acked_at >= before - timedelta(seconds=1) and alert.acked_by == who \
-            else "alerts_ack_already"
-        return (t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", who, (refresh or 0) + 1)
+        key = "alerts_ack_done" if done else "alerts_ack_already"
+        return t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", (refresh or 0) + 1

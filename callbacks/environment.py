@@ -15,9 +15,11 @@ from typing import Any
 import dash
 from dash import Input, Output, State, html
 
+from callbacks import access
 from callbacks import environment_data as data
 from callbacks.common import follow_versions, local_today, page_lang, units
 from callbacks.filters import register_download
+from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from layouts import ids
@@ -102,7 +104,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang))
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.ENV_URL, "search"),
         Input(ids.ENV_RANGE, "value"),
         Input(ids.ENV_STATIONS, "value"),
@@ -115,7 +117,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         """The view lives in the URL (no reload): a copied link reproduces it."""
         return query_from_controls(range_, stations, calendar, unit).search(page_lang(ctx, lang))
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.ENV_TILES, "children"),
         Output(ids.ENV_MAP_LAYER, "data"),
         Output(ids.ENV_NOW, "children"),
@@ -151,11 +153,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
                 stations_geojson(now.rows, lang), station_list(now.rows, lang), active_list(active, lang), note,
                 options, options, chosen if chosen != calendar else dash.no_update, (ready or 0) + 1)
 
-    @app.callback(Output(ids.ENV_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
+    @access.callback(app, Can.READ, Output(ids.ENV_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
         return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.env_chart("series"), "figure"),
         Output(ids.env_chart("pollutants"), "figure"),
         Input(ids.ENV_TOP_READY, "data"),
@@ -171,7 +173,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return tuple(data.chart_figure(ctx, key, data.chart_frame(ctx, key, query, lang, now), query, lang, now)
                      for key in ("series", "pollutants"))
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.env_chart("calendar"), "figure"),
         Input(ids.ENV_TOP_READY, "data"),
         Input(ids.ENV_CALENDAR_STATION, "value"),
@@ -184,7 +186,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         now = data.stations_now(ctx, lang)
         return data.chart_figure(ctx, "calendar", data.chart_frame(ctx, "calendar", query, lang, now), query, lang, now)
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.env_chart("completeness"), "figure"),
         Output(ids.ENV_COMPLETENESS_NOTE, "children"),
         Output(ids.ENV_ALERTS, "rowData"),

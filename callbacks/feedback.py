@@ -12,9 +12,11 @@ from typing import Any
 import dash
 from dash import Input, Output, State
 
+from callbacks import access
 from callbacks.common import local_today, page_lang, units
 from callbacks.feedback_data import OVERDUE_ROWS, area_breakdown, chart_figure, chart_frame, export, map_data
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
+from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
@@ -47,6 +49,9 @@ query_from_controls = partial(bar_selection, BAR)
 
 
 
+# CSVs that list records, not a chart's numbers: exports (analysts), not reports (the map's reports and the overdue list: one row per citizen report (text, address))
+RECORD_EXPORTS = frozenset(("map", "overdue"))
+
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
     return feedback_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), **params)
@@ -56,15 +61,16 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION)
     register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
                       lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
-                                                          controls[-1]))
+                                                          controls[-1]),
+                      record_keys=RECORD_EXPORTS)
 
-    @app.callback(Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
+    @access.callback(app, Can.READ, Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
                   State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)
     def roll_max_date(_versions: dict | None, current: str | None):  # noqa: ANN202
         today = local_today(ctx).isoformat()
         return dash.no_update if current == today else today
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.FB_TILES, "children"),
         Output(ids.FB_PERIOD_NOTE, "children"),
         *FILTERS,
@@ -78,7 +84,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         note = f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
         return [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)], note
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.FB_MAP_LAYER, "data"),
         Output(ids.FB_MAP_NOTE, "children"),
         Output(ids.FB_TOP_READY, "data"),
@@ -92,7 +98,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         frame, total = map_data(ctx, query_from_controls(ctx, start, last_day, unit, category, channel))
         return map_geojson(frame, ctx.tz, lang), map_note(len(frame), total, lang), (ready or 0) + 1
 
-    @app.callback(Output(ids.FB_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
+    @access.callback(app, Can.READ, Output(ids.FB_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
         return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
@@ -100,7 +106,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     chart_keys = [key for key in ids.CHART_KEYS if key != "district"]
     chart_outputs = [Output(ids.chart(key), "figure") for key in chart_keys]
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         *chart_outputs,
         Output(f"{ids.chart('trend')}-note", "children"),
         *AFTER_TOP,
@@ -115,7 +121,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
                    for key in chart_keys]
         return *figures, t(f"freq_{series_freq(query.period)}", lang)
 
-    @app.callback(Output(ids.chart("district"), "figure"), *AFTER_TOP, Input(ids.FB_AREA_BY, "value"),
+    @access.callback(app, Can.READ, Output(ids.chart("district"), "figure"), *AFTER_TOP, Input(ids.FB_AREA_BY, "value"),
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def area_chart(_ready, start, last_day, unit, category, channel, area_by, lang):  # noqa: ANN001, ANN202
         """By current commune; by district-level unit of the time when asked (periods before 1 July 2025)."""
@@ -125,7 +131,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         frame = chart_frame(ctx, "district", query, lang, unit_map, area_breakdown(unit_map, query, area_by))
         return chart_figure(ctx, "district", frame, query, lang)
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.FB_GRID, "rowData"),
         Output(ids.FB_GRID_NOTE, "children"),
         *AFTER_TOP,
@@ -142,7 +148,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
             return rows, t("overdue_capped", lang, n=fmt_int(len(rows), lang), m=fmt_int(total, lang))
         return rows, t("overdue_shown", lang, n=fmt_int(len(rows), lang))
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.FB_UNIT, "options"),
         Output(ids.FB_UNIT_NOTE, "children"),
         Output(ids.FB_AREA_BY, "options"),

@@ -10,15 +10,17 @@ ALL}``), one download callback per page for all its charts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import dash
 from dash import ALL, Input, Output, State
 from dash import ctx as dash_ctx
 
+from callbacks import access
 from callbacks.common import local_today, page_lang
 from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_search
+from ioc.access import Can
 from ioc.context import Context
 from ioc.kpi.filters import Selection
 from layouts import ids
@@ -50,7 +52,7 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
     if version:
         triggers[version] = "version"
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(bar.id("preset"), "value"), Output(bar.id("dates"), "start_date"), Output(bar.id("dates"), "end_date"),
         *(Output(i, "value") for i in bar.control_ids),
         Input(bar.id("preset"), "value"), Input(bar.id("dates"), "start_date"), Input(bar.id("dates"), "end_date"),
@@ -61,7 +63,7 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
         trigger = triggers.get(dash_ctx.triggered_id, "dates")
         return period_sync(trigger, preset, start, last_day, local_today(ctx), n_values)
 
-    @app.callback(Output(bar.id("url"), "search"), *control_inputs(bar), State(ids.PAGE_LANG, "data"),
+    @access.callback(app, Can.READ, Output(bar.id("url"), "search"), *control_inputs(bar), State(ids.PAGE_LANG, "data"),
                   prevent_initial_call=True)
     def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
         *values, lang = rest
@@ -69,16 +71,35 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
-                      export: Export) -> None:
+                      export: Export, record_keys: Collection[str] = ()) -> None:
     """One download callback for every CSV button of a page: ``export(key, lang, *states)``
-    gives the clicked chart's frame (the same data function as the chart) and file name."""
+    gives the clicked chart's frame (the same data function as the chart) and file name.
 
-    @app.callback(Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
-                  *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
+    Downloads are reports (a chart's numbers: leaders, analysts, admins); the charts in
+    ``record_keys`` list records (one row per report, violation or dossier) and are exports
+    (analysts only). Every download is written to the audit trail with its row count and
+    whether personal data in it was masked."""
+
+    @access.callback(app, Can.REPORT, Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
+                     *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def download_csv(clicks, *rest):  # noqa: ANN001, ANN202
         key = clicked_chart(dash_ctx.triggered_id, clicks)
         if key is None:
             return dash.no_update
+        records = key in record_keys
+        who = access.require(Can.EXPORT if records else Can.REPORT)
         *values, lang = rest
         frame, filename = export(key, page_lang(ctx, lang), *values)
+        audit_download(ctx, who, filename, len(frame), records)
         return csv_download(frame, filename)
+
+
+def audit_download(ctx: Context, who: access.Principal, filename: str, rows: int, records: bool) -> None:
+    """Record a download: what, how many rows, masked or not and the reason given."""
+    from ioc import audit
+
+    detail = {"rows": int(rows), "personal": who.personal.value}
+    if who.personal.value == "clear":
+        detail["reason"] = who.unmask_reason
+    audit.record(ctx.engine, who.name, "export" if records else "report", target=filename, role=who.role,
+                 detail=detail, address=access.client_address())

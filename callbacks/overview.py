@@ -10,8 +10,10 @@ import pandas as pd
 from dash import ALL, MATCH, Input, Output, State, dcc
 from dash import ctx as dash_ctx
 
-from callbacks import summaries
+from callbacks import access, summaries
 from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.filters import audit_download
+from ioc.access import Can
 from ioc.context import Context
 from ioc.kpi.feedback import FeedbackFilter, feedback_series, map_reports
 from ioc.kpi.periods import Period
@@ -53,7 +55,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     for family in registry().codes:
         follow_versions(app, ids.overview_card(family, "version"), (family,))
 
-    @app.callback(Output(ids.overview_card(MATCH, "tiles"), "children"),
+    @access.callback(app, Can.READ, Output(ids.overview_card(MATCH, "tiles"), "children"),
                   Output(ids.overview_card(MATCH, "sub"), "children"),
                   Input(ids.overview_card(MATCH, "version"), "data"),
                   State(ids.overview_card(MATCH, "version"), "id"),
@@ -61,7 +63,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def card(_version: int | None, card_id: dict[str, str], lang: str | None):  # noqa: ANN202
         return family_card(ctx, card_id, lang)
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.OV_RECENT, "children"),
         Output(ids.OV_DAILY, "figure"),
         Input(ids.FEEDBACK_VERSION, "data"),
@@ -75,7 +77,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
                               span=(period.start, period.end))
         return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), figure
 
-    @app.callback(
+    @access.callback(app, Can.REPORT,
         Output(ids.OV_DOWNLOAD, "data"),
         Input({"type": ids.OV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
         State(ids.PAGE_LANG, "data"),
@@ -86,10 +88,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
             return dash.no_update
         lang = page_lang(ctx, lang)
         period, series = daily_series(ctx)
-        return dcc.send_string(csv_text(series_export(series, lang)),
-                               f"phan-anh_30-ngay_{period.start}_{period.end}.csv", type="text/csv")
+        filename = f"phan-anh_30-ngay_{period.start}_{period.end}.csv"
+        audit_download(ctx, access.principal(), filename, len(series), records=False)
+        return dcc.send_string(csv_text(series_export(series, lang)), filename, type="text/csv")
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.OV_SOURCES, "children"),
         Input(ids.OV_HEALTH_INTERVAL, "n_intervals"),
         Input(ids.FEEDBACK_VERSION, "data"),
@@ -98,7 +101,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def sources(_n: int, _versions: dict | None, lang: str | None):  # noqa: ANN202
         lang = page_lang(ctx, lang)
         labels = {fam.code: fam.label(lang) for fam in registry().families}
-        rows = source_rows(source_health(ctx.engine), utcnow(), ctx.tz, lang, labels)
+        rows = source_rows(source_health(ctx.engine), utcnow(), ctx.tz, lang, labels,
+                           errors=access.principal().may(Can.OPERATIONS))
         return sources_table(rows, lang)
 
     # The health refresh pauses with the live poll (hidden tab).

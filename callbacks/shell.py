@@ -8,12 +8,15 @@ from urllib.parse import parse_qs
 import dash
 from dash import ClientsideFunction, Input, Output
 
+from callbacks import access
 from callbacks.common import follow_versions
+from ioc.access import Can
 from ioc.context import Context
 from ioc.family import Page
 from ioc.i18n import resolve_lang, t
 from ioc.registry import registry
 from layouts import ids
+from layouts import shell as shell_layout
 from layouts.shell import nav_class, nav_href, nav_id
 
 
@@ -54,7 +57,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     if ctx.simulated:
         outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         *outputs,
         Input(ids.PAGES_LOCATION, "pathname"),
         Input(ids.PAGES_LOCATION, "search"),
@@ -70,6 +73,24 @@ def register(app: dash.Dash, ctx: Context) -> None:
         if ctx.simulated:
             out += [t("simulated", lang), t("simulated_title", lang)]
         return out
+
+    @access.callback(app, Can.READ, Output(ids.ACCOUNT, "children"),
+                     Input(ids.PAGES_LOCATION, "pathname"), Input(ids.PAGES_LOCATION, "search"),
+                     Input(ids.LANG_STORE, "data"))
+    def account(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
+        from callbacks.signin import csrf_token
+        from ioc.i18n import fmt_local_datetime
+
+        lang = resolve_lang(url_lang(search), stored, default=ctx.settings.lang)
+        who = access.principal()
+        here = (pathname if isinstance(pathname, str) and pathname.startswith("/") else "/") + \
+            (search if isinstance(search, str) and search.startswith("?") else "")
+        until = None
+        if who.personal.value == "clear" and who.unmask_until is not None:
+            until = fmt_local_datetime(who.unmask_until, ctx.tz, lang)
+        return shell_layout.account_box(who.display, who.role, who.signed_in or who.token_id is not None, lang,
+                                        csrf=csrf_token() if who.signed_in or who.token_id is not None else "",
+                                        here=here, unmask=who.may(Can.UNMASK), unmasked_until=until)
 
     # The live badge follows live-state in the browser: "offline" happens exactly when the
     # server cannot answer a callback.

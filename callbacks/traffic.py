@@ -14,9 +14,11 @@ from typing import Any
 import dash
 from dash import Input, Output, State
 
+from callbacks import access
 from callbacks import traffic_data as data
 from callbacks.common import follow_versions, local_today, page_lang, units
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
+from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.traffic import traffic_kpis
@@ -38,6 +40,9 @@ AFTER_TOP = [Input(ids.TR_TOP_READY, "data"), *FILTER_STATES]
 query_from_controls = partial(bar_selection, BAR)
 
 
+# CSVs that list records, not a chart's numbers: exports (analysts), not reports (the latest violations: one row per violation (plate))
+RECORD_EXPORTS = frozenset(("recent",))
+
 def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an id of this family
     from layouts.components import tile
 
@@ -57,9 +62,10 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
 
     register_filter_bar(app, ctx, BAR)
     register_download(app, ctx, ids.TR_DOWNLOAD, ids.TR_CSV_BUTTON, FILTER_STATES,
-                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang))
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang),
+                      record_keys=RECORD_EXPORTS)
 
-    @app.callback(Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
+    @access.callback(app, Can.READ, Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
                   Output(UNIT_NOTE, "children"), Output(DISTRICT_CARD, "hidden"),
                   *FILTERS, Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def tiles(start, last_day, unit, vtype, vehicle, channel, _version, lang):  # noqa: ANN001, ANN202
@@ -71,7 +77,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         return ([tile_div(s, lang) for s in specs], f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}",
                 unit_note(unit_map, query, lang), not shows_district_ranking(unit_map, query.start))
 
-    @app.callback(Output(ids.TR_MAP_LAYER, "data"), Output(ids.TR_MAP_NOTE, "children"),
+    @access.callback(app, Can.READ, Output(ids.TR_MAP_LAYER, "data"), Output(ids.TR_MAP_NOTE, "children"),
                   Output(ids.TR_TOP_READY, "data"),
                   *FILTERS, Input(ids.TR_VERSION, "data"), State(ids.PAGE_LANG, "data"),
                   State(ids.TR_TOP_READY, "data"), prevent_initial_call=True)
@@ -82,12 +88,12 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
                  k=fmt_int(int((summary["violations"] > 0).sum()), lang))
         return camera_geojson(summary, latest, ctx.tz, lang, ctx.settings.show_plates), note, (ready or 0) + 1
 
-    @app.callback(Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
+    @access.callback(app, Can.READ, Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
         """The current communes' names on the map (the 40 since 1 July 2025)."""
         return unit_labels_geojson(units(ctx).current_communes(), level="commune")
 
-    @app.callback(*[Output(ids.tr_chart(k), "figure") for k in CHART_KEYS], *AFTER_TOP,
+    @access.callback(app, Can.READ, *[Output(ids.tr_chart(k), "figure") for k in CHART_KEYS], *AFTER_TOP,
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def charts(_ready, start, last_day, unit, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -101,7 +107,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
             figures.append(data.chart_figure(k, data.chart_frame(ctx, k, query), query, lang, names))
         return figures
 
-    @app.callback(Output(ids.TR_GRID, "rowData"), Output(ids.TR_GRID_NOTE, "children"), *AFTER_TOP,
+    @access.callback(app, Can.READ, Output(ids.TR_GRID, "rowData"), Output(ids.TR_GRID_NOTE, "children"), *AFTER_TOP,
                   State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def recent(_ready, start, last_day, unit, vtype, vehicle, channel, lang):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
@@ -112,7 +118,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         key = "traffic_recent_note_shown" if ctx.settings.show_plates else "traffic_recent_note"
         return rows, t(key, lang, n=fmt_int(len(rows), lang))
 
-    @app.callback(Output(UNIT_ID, "options"), Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"),
+    @access.callback(app, Can.READ, Output(UNIT_ID, "options"), Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"),
                   Input(ids.TR_TOP_READY, "data"), State(UNIT_ID, "value"), State(ids.PAGE_LANG, "data"),
                   prevent_initial_call=True)
     def unit_choices(start, last_day, _ready, current, lang):  # noqa: ANN001, ANN202

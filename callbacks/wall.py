@@ -13,8 +13,10 @@ from typing import Any
 import dash
 from dash import Input, Output, State, html
 
+from callbacks import access
 from callbacks.common import follow_versions, page_lang
 from callbacks.summaries import cached_summary
+from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
 from ioc.registry import registry
@@ -116,7 +118,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     follow_versions(app, ids.WALL_ALERTS_VERSION, alert_versions())
 
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.WALL_TICKER, "children"),
         Output(ids.WALL_STAGE, "children"),
         Output(ids.WALL_STAGE, "className"),
@@ -131,7 +133,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
 
 def _register_panel(app: dash.Dash, ctx: Context, family: str) -> None:
-    @app.callback(
+    @access.callback(app, Can.READ,
         Output(ids.wall_tiles(family), "children"),
         Output(ids.wall_sub(family), "children"),
         Input(ids.wall_version(family), "data"),

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ioc.cli_access import AccessCliError
 from ioc.config import ConfigError, settings
 from ioc.domain.local_time import utcnow
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
@@ -392,6 +393,12 @@ def _alerts_ack(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from None
     created = alert.acked_at == now and alert.acked_by == args.by.strip()
+    if created:
+        from ioc import audit
+        from ioc.cli_access import cli_actor
+
+        audit.record(ctx.engine, cli_actor(), "acknowledge", target=f"alert {alert.id}",
+                     detail={"by": alert.acked_by, **({"note": args.note} if args.note else {})})
     if args.json:
         print(json.dumps({**_alert_row(alert, ctx.settings.lang, ctx.tz), "created": created}, ensure_ascii=False))
     elif created:
@@ -553,6 +560,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true")
     a = actions.add_parser("evaluate", help="evaluate the alert rules once, now (the scheduler does it every minute)")
     a.add_argument("--json", action="store_true")
+
+    from ioc.cli_access import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -564,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings()
         return int(args.func(args))
-    except (CliError, ConfigError, ConfigurationError, FilterError) as exc:
+    except (CliError, AccessCliError, ConfigError, ConfigurationError, FilterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

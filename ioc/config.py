@@ -117,7 +117,25 @@ class Settings:
     alert_violation_factor: float = 1.5
     alert_violation_min_delta: int = 20
     alert_violation_high_factor: float = 2.0
+    # sign-in (issue #12; ioc/access.py has the roles): the key that signs session cookies
+    # (IOC_SECRET_KEY; required unless bound to loopback), whether anonymous visitors are refused
+    # (always when bound to another address), session length, audit retention, OpenID Connect
+    secret_key: str | None = field(default=None, repr=False)
+    require_signin: bool = False
+    session_hours: float = 12.0
+    cookie_secure: bool = False
+    audit_retention_days: int = 730
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = field(default=None, repr=False)
+    oidc_role_claim: str = "ioc_role"
+    oidc_default_role: str = "viewer"
+    oidc_label: str = "SSO"
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,6 +144,52 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (IOC_HOST) only accepts connections from this machine."""
+    import ipaddress
+
+    if host.strip().lower() in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _access(env: dict[str, str], host: str) -> dict[str, object]:
+    """The sign-in settings; ConfigError for a non-loopback bind without IOC_SECRET_KEY, or a
+    half-configured OpenID Connect."""
+    from ioc.access import ROLES
+
+    secret = env.get("IOC_SECRET_KEY") or None
+    public = not is_loopback(host)
+    if public and not secret:
+        raise ConfigError(f"IOC_HOST={host!r} is not a loopback address: set IOC_SECRET_KEY (a long random "
+                          "string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) "
+                          "to sign the session cookies; the dashboard will not start without it")
+    if secret is not None and len(secret) < 32:
+        raise ConfigError("IOC_SECRET_KEY is too short: use at least 32 random characters")
+    require = public or _bool(env, "IOC_REQUIRE_SIGNIN", False)
+    issuer, client = env.get("IOC_OIDC_ISSUER") or None, env.get("IOC_OIDC_CLIENT_ID") or None
+    if bool(issuer) != bool(client):
+        raise ConfigError("OpenID Connect needs both IOC_OIDC_ISSUER and IOC_OIDC_CLIENT_ID (and usually "
+                          "IOC_OIDC_CLIENT_SECRET)")
+    if issuer and not issuer.startswith(("https://", "http://")):
+        raise ConfigError(f"IOC_OIDC_ISSUER={issuer!r}: expected the provider's https:// address")
+    default_role = env.get("IOC_OIDC_DEFAULT_ROLE") or "viewer"
+    if default_role not in ROLES:
+        raise ConfigError(f"IOC_OIDC_DEFAULT_ROLE={default_role!r}: one of {', '.join(ROLES)}")
+    return dict(
+        secret_key=secret, require_signin=require,
+        session_hours=_at_least(env, "IOC_SESSION_HOURS", 12.0, 0.05, whole=False),
+        cookie_secure=_bool(env, "IOC_COOKIE_SECURE", False),
+        audit_retention_days=int(_at_least(env, "IOC_AUDIT_RETENTION_DAYS", 730, 0)),
+        oidc_issuer=issuer, oidc_client_id=client, oidc_client_secret=env.get("IOC_OIDC_CLIENT_SECRET") or None,
+        oidc_role_claim=env.get("IOC_OIDC_ROLE_CLAIM") or "ioc_role", oidc_default_role=default_role,
+        oidc_label=env.get("IOC_OIDC_LABEL") or "SSO",
+    )
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -183,6 +247,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wall_playlist=_playlist(env),
         wall_rotate_s=int(_at_least(env, "IOC_WALL_ROTATE_SECONDS", 30, 5)),
         page_reload_minutes=int(_at_least(env, "IOC_PAGE_RELOAD_MINUTES", 360, 0)),
+        **_access(env, env.get("IOC_HOST") or "127.0.0.1"),
     )
 
 

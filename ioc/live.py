@@ -102,9 +102,13 @@ class LiveStatus:
                 self._expires = time.monotonic() + FRESHNESS_TTL_S
             return self._sources
 
-    def payload(self) -> dict[str, Any]:
+    def payload(self, errors: bool = True) -> dict[str, Any]:
+        """``errors``: whether the reader may see sources' error texts (else a failing source
+        says only "failed")."""
         now = datetime.now(UTC).replace(tzinfo=None)
         sources = self.sources(now)
+        if not errors:
+            sources = [{**s, "error": "failed" if s["error"] else None} for s in sources]
         return {
             "build": build_id(),
             "now": epoch_ms(now),

@@ -20,6 +20,7 @@ LANG_VI = "lang-vi"
 LANG_EN = "lang-en"
 NAV = "shell-nav"
 CLOCK = "shell-clock"
+ACCOUNT = "account"  # who is signed in, sign-out, unmasking (callbacks.shell)
 SIM_BADGE = "sim-badge"
 PRODUCT_SUB = "product-sub"
 

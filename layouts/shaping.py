@@ -375,8 +375,9 @@ class SourceRow:
 
 
 def source_rows(healths: list[Any], now: datetime, tz: ZoneInfo, lang: str,
-                family_label: Mapping[str, str]) -> list[SourceRow]:
-    """One row per configured source, for the Overview's health list (``now`` naive UTC)."""
+                family_label: Mapping[str, str], errors: bool = True) -> list[SourceRow]:
+    """One row per configured source, for the Overview's health list (``now`` naive UTC);
+    ``errors``: whether the reader may see the error texts (viewers may not)."""
     rows = []
     for h in healths:
         status = h.last_status or "none"
@@ -389,6 +390,6 @@ def source_rows(healths: list[Any], now: datetime, tz: ZoneInfo, lang: str,
             last_run=fmt_local_datetime(h.last_run_at, tz, lang, seconds=True),
             status=status, status_text=t(f"run_{status}", lang) if status in ("ok", "failed", "none") else status,
             freshness=fresh, freshness_text=t(f"fresh_{fresh}", lang),
-            counts=counts if h.last_run_at else "–", error=h.last_error or "",
+            counts=counts if h.last_run_at else "–", error=(h.last_error or "") if errors else "",
         ))
     return rows

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import dash
 from dash import dcc, html
@@ -34,8 +35,29 @@ def nav_links(pages: Sequence[Any], lang: str) -> list[dcc.Link]:
                      className=nav_class(False, p.nav_class)) for p in pages]
 
 
+def account_box(name: str, role: str | None, signed_in: bool, lang: str, csrf: str = "", here: str = "/",
+                unmask: bool = False, unmasked_until: str | None = None) -> list[Any]:
+    """The header's account area: who reads (name and role), sign-out (a POST form with its CSRF
+    token) or sign-in, and for analysts the way to show personal data with a reason."""
+    if not signed_in:
+        who: list[Any] = [html.Span(t("account_anonymous", lang), className="account-name")]
+        if role is None or role == "viewer":
+            who.append(html.A(t("account_signin", lang), href=f"/signin?next={quote(here)}", className="account-link"))
+        return who
+    out: list[Any] = [html.Span([html.Span(name, className="account-name"), " ",
+                                 html.Span(t(f"role_{role}", lang), className="account-role")], title=name)]
+    if unmasked_until:
+        out.append(html.Span(t("account_unmasked", lang, time=unmasked_until), className="account-unmasked"))
+    elif unmask:
+        out.append(html.A(t("account_unmask", lang), href=f"/unmask?next={quote(here)}", className="account-link"))
+    out.append(html.Form([dcc.Input(type="hidden", name="csrf", value=csrf),
+                          html.Button(t("account_signout", lang), type="submit", className="account-link")],
+                         method="post", action="/signout", className="account-signout"))
+    return out
+
+
 def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "",
-           pages: Sequence[Any] = ()) -> html.Div:
+           pages: Sequence[Any] = (), can: Sequence[str] = ()) -> html.Div:
     """The app's layout. ``versions`` seeds the live store so the first poll finds no change;
     ``pages`` are every registered page in order (``name``, ``path``, ``title_key``, ``nav``,
     ``nav_class``): those with ``nav`` are linked in the header, all are in the browser's page map.
@@ -43,7 +65,9 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
     The live poll itself is assets/ioc.js (``GET /api/live``); its settings ride on the root's
     ``data-*`` attributes: the poll interval, the build this page was served by (a different
     one later means a redeploy: reload), the scheduled reload of kiosk screens, the wall's
-    default playlist and rotation interval."""
+    default playlist and rotation interval. ``can``: what the reader may do (``ioc.access.Can``
+    values), on ``data-can`` so the stylesheet hides controls they may not use (the server
+    refuses them anyway)."""
     lang = settings.lang
     now = datetime.now(UTC).replace(tzinfo=None)
     right = []
@@ -62,6 +86,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
             html.Button("EN", id=ids.LANG_EN, n_clicks=0, className="lang-btn" + (" active" if lang == "en" else ""),
                         title="English", lang="en"),
         ], className="lang-switch", role="group", **{"aria-label": t("lang_label", lang)}),
+        html.Div(id=ids.ACCOUNT, className="account"),
     ]
     return html.Div(
         [
@@ -88,7 +113,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
             html.Main(dash.page_container, className="main"),
         ],
         className="app",
-        **{"data-build": build, "data-versions": json.dumps(versions, sort_keys=True), "data-poll-ms": str(settings.live_poll_ms), "data-lang": lang,
+        **{"data-can": " ".join(can), "data-build": build, "data-versions": json.dumps(versions, sort_keys=True), "data-poll-ms": str(settings.live_poll_ms), "data-lang": lang,
            "data-reload-min": str(settings.page_reload_minutes), "data-rotate": ",".join(settings.wall_playlist),
            "data-rotate-s": str(settings.wall_rotate_s), "data-config": browser_config_json({p.name: p.path for p in pages})},
     )
