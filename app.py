@@ -143,11 +143,15 @@ def _session_secret(ctx: Context) -> str:
 
     if ctx.settings.secret_key:
         return ctx.settings.secret_key
-    with ctx.engine.begin() as conn:
-        key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar()
-        if key is None:
-            key = secrets.token_urlsafe(48)
-            conn.execute(insert(schema.meta).values(key="session_secret", value=key))
+    try:
+        with ctx.engine.begin() as conn:
+            key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar()
+            if key is None:
+                key = secrets.token_urlsafe(48)
+                conn.execute(insert(schema.meta).values(key="session_secret", value=key))
+    except SQLAlchemyError as exc:  # the database is away: this worker's sessions last until it restarts
+        log.warning("session key: the database does not answer (%s); using a key of this process", type(exc).__name__)
+        key = secrets.token_urlsafe(48)
     return key
 
 
@@ -167,7 +171,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     Pages, navigation and callbacks come from the family registry (:mod:`ioc.registry`), in
     its order: nothing here names a family."""
-    from callbacks import access, alerts, overview, shell, signin, wall
+    from callbacks import access, alerts, audit, overview, shell, signin, wall
     from layouts import ids
     from layouts import shell as shell_layout
 
@@ -211,7 +215,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     app.layout = app_shell
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
-                     wall.register, alerts.register):
+                     wall.register, alerts.register, audit.register):
         register(app, ctx)
     return app
 

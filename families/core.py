@@ -11,5 +11,7 @@ PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overv
 PAGES_AFTER = (
     Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts"),
     Page("wall", "/wall", web("callbacks.wall:page"), "wall_title", nav=False),
+    # administrators only (the page and its callback check; the link shows for them alone)
+    Page("audit", "/audit", web("callbacks.audit:page"), "audit_nav", nav_class="nav-admin"),
 )
 GENERIC_COLLECTORS = (JsonMappingCollector,)

@@ -20,7 +20,14 @@ LANG_VI = "lang-vi"
 LANG_EN = "lang-en"
 NAV = "shell-nav"
 CLOCK = "shell-clock"
-ACCOUNT = "account"  # who is signed in, sign-out, unmasking (callbacks.shell)
+ACCOUNT = "account"
+# the audit page (administrators)
+AU_TRAIL = "au-trail"
+AU_NOTE = "au-note"
+AU_USERS = "au-users"
+AU_TOKENS = "au-tokens"
+AU_ACTION = "au-action"
+AU_DAYS = "au-days"  # who is signed in, sign-out, unmasking (callbacks.shell)
 SIM_BADGE = "sim-badge"
 PRODUCT_SUB = "product-sub"
 

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 import pytest
@@ -365,3 +366,73 @@ def test_on_loopback_anonymous_visitors_are_viewers_but_not_through_a_proxy(tmp_
     assert proxied.status_code == 401
     remote = client.get("/api/live", environ_base={"REMOTE_ADDR": "192.0.2.10"})
     assert remote.status_code == 401
+
+
+# --- OpenID Connect, against a local provider --------------------------------------------------
+
+
+def oidc_sign_in(app: Any, provider: Any, next_url: str = "/alerts") -> tuple[FlaskClient, Any]:
+    import httpx
+
+    client = app.server.test_client()
+    start = client.get(f"/signin/oidc?next={next_url}")
+    assert start.status_code == 302 and start.headers["Location"].startswith(f"{provider.issuer}/authorize?")
+    approved = httpx.get(start.headers["Location"], follow_redirects=False)
+    assert approved.status_code == 302
+    back = urlsplit(approved.headers["Location"])
+    return client, client.get(f"{back.path}?{back.query}")
+
+
+def test_openid_connect_sign_in_creates_the_account_with_the_provider_role(tmp_path: Path) -> None:
+    from app import create_app
+    from tests.integration.oidc_provider import OidcProvider
+
+    with OidcProvider() as provider:
+        ctx = make_context(tmp_path, IOC_HOST="0.0.0.0", IOC_SECRET_KEY=SECRET, IOC_OIDC_ISSUER=provider.issuer,
+                           IOC_OIDC_CLIENT_ID=provider.client_id, IOC_OIDC_CLIENT_SECRET=provider.client_secret,
+                           IOC_OIDC_LABEL="SSO Huế")
+        app = create_app(ctx)
+        assert "SSO Huế" in app.server.test_client().get("/signin").get_data(as_text=True)
+        client, answer = oidc_sign_in(app, provider)
+        assert answer.status_code == 302 and answer.headers["Location"] == "/alerts"
+        assert client.get("/api/live").status_code == 200
+        user = accounts.get_user(ctx.engine, "lan.nguyen")
+        assert (user.role, user.display_name, user.has_password) == ("operator", "Nguyễn Thị Lan", False)
+        assert user.oidc_subject == f"{provider.issuer}|u-001"
+        alert_id = an_alert(ctx)
+        assert client.post("/_dash-update-component", json=ack_payload(app, alert_id)).status_code == 200
+        with ctx.engine.connect() as conn:
+            assert conn.execute(text("SELECT acked_by FROM alert_acks")).scalar() == "lan.nguyen"
+        [signed] = audit.entries(ctx.engine, action="sign_in")
+        assert signed.detail["method"] == "oidc"
+
+        # The provider's role claim is followed at the next sign-in; a claim naming no role keeps it.
+        provider.claims["ioc_role"] = ["viewer", "leader"]
+        oidc_sign_in(app, provider)
+        assert accounts.get_user(ctx.engine, "lan.nguyen").role == "leader"
+        provider.claims["ioc_role"] = "superuser"
+        oidc_sign_in(app, provider)
+        assert accounts.get_user(ctx.engine, "lan.nguyen").role == "leader"
+
+        # A disabled account cannot come back through the provider either.
+        accounts.disable_user(ctx.engine, "lan.nguyen")
+        _client, refused = oidc_sign_in(app, provider)
+        assert refused.status_code == 403
+
+
+@pytest.mark.parametrize("tamper", ["nonce", "audience"])
+def test_an_id_token_with_a_wrong_nonce_or_audience_is_refused(tmp_path: Path, tamper: str) -> None:
+    from app import create_app
+    from tests.integration.oidc_provider import OidcProvider
+
+    with OidcProvider() as provider:
+        ctx = make_context(tmp_path, IOC_HOST="0.0.0.0", IOC_SECRET_KEY=SECRET, IOC_OIDC_ISSUER=provider.issuer,
+                           IOC_OIDC_CLIENT_ID=provider.client_id, IOC_OIDC_CLIENT_SECRET=provider.client_secret)
+        app = create_app(ctx)
+        provider.tamper = tamper
+        client, answer = oidc_sign_in(app, provider)
+        assert answer.status_code == 401 and provider.token_requests == 1
+        assert client.get("/api/live").status_code == 401
+        assert accounts.list_users(ctx.engine) == []
+        [failed] = audit.entries(ctx.engine, action="sign_in_failed")
+        assert failed.actor == "oidc:?"

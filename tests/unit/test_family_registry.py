@@ -91,7 +91,7 @@ def with_toy() -> Any:
 
 def test_a_new_family_is_listed_everywhere_from_its_declaration(with_toy: ioc_registry.Registry) -> None:
     assert with_toy.codes[-1] == "toy"
-    assert [p.name for p in with_toy.pages][-3:] == ["toy", "alerts", "wall"]  # after the families, before alerts
+    assert [p.name for p in with_toy.pages][-4:] == ["toy", "alerts", "wall", "audit"]  # after the families, before alerts
     assert with_toy.page_paths()["toy"] == "/toy"
     assert parse_playlist("wall,toy", "IOC_WALL_PLAYLIST") == ("wall", "toy")
     assert {"name": "toy-simulator", "type": "simulator", "family": "toy", "every_seconds": 42} in \
