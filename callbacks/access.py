@@ -278,7 +278,19 @@ def check_callback(app: dash.Dash) -> None:
     if need is None:
         log.error("callback %s declares no access rule: refused", output[:120])
         raise Forbidden("this callback declares no access rule")
-    require(need)
+    who = require(need)
+    if output in DASH_CALLBACKS and who.personal is Personal.CLEAR:
+        _record_unmasked_view(who, body)
+
+
+def _record_unmasked_view(who: Principal, body: dict[str, Any]) -> None:
+    """A page opened while personal data is in clear: which one, and under which reason."""
+    from ioc import audit
+
+    path = next((i.get("value") for i in body.get("inputs") or [] if isinstance(i, dict)
+                 and i.get("property") == "pathname"), None)
+    audit.record(_ctx().engine, who.name, "unmasked_view", target=str(path)[:300] if path else None, role=who.role,
+                 detail={"reason": who.unmask_reason}, address=client_address())
 
 
 def install(app: dash.Dash) -> None:
