@@ -81,7 +81,7 @@ def _liveness(env: dict[str, str]) -> dict[str, float]:
     beat (a busy database, a long SQLite write) hand a live run's lock to another scheduler."""
     beat = _at_least(env, "IOC_RUN_HEARTBEAT_SECONDS", 15.0, 0.05, whole=False)
     lease = _at_least(env, "IOC_RUN_LEASE_SECONDS", 120.0, 0.2, whole=False)
-    if lease < 3 * beat:
+    if lease < 3 * beat * (1 - 1e-9):  # 3 × 0.1 is 0.30000000000000004
         raise ConfigError(f"IOC_RUN_LEASE_SECONDS={lease:g} must be at least 3 × IOC_RUN_HEARTBEAT_SECONDS "
                           f"({3 * beat:g})")
     return {"run_heartbeat_s": beat, "run_lease_s": lease}

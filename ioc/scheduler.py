@@ -44,15 +44,19 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def try_lock(engine: Engine, name: str, ttl: timedelta, min_interval: timedelta, holder: str = HOLDER) -> bool:
-    """Take the job lock ``name`` if it is free and the job is due; True if taken."""
+    """Take the job lock ``name`` for ``ttl`` (the lease) if it is free and the job is due
+    (its last run started ``min_interval`` ago or more); True if taken.
+
+    A lock whose lease lapsed (held, never released: its holder died mid-run) is taken whatever
+    the due rule says: the run that set ``last_run_at`` never finished."""
     now = utcnow()
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO job_locks (name) VALUES (:n) ON CONFLICT (name) DO NOTHING"), {"n": name})
         taken = conn.execute(
             text(
                 "UPDATE job_locks SET holder = :h, locked_until = :until, last_run_at = :now "
-                "WHERE name = :n AND (locked_until IS NULL OR locked_until < :now) "
-                "AND (last_run_at IS NULL OR last_run_at <= :due)"
+                "WHERE name = :n AND (locked_until < :now "
+                "OR (locked_until IS NULL AND (last_run_at IS NULL OR last_run_at <= :due)))"
             ),
             {"h": holder, "until": sql_ts(conn, now + ttl), "now": sql_ts(conn, now),
              "due": sql_ts(conn, now - min_interval), "n": name},
@@ -87,9 +91,12 @@ def lease_of(ctx: Context) -> timedelta:
     return timedelta(seconds=ctx.settings.run_lease_s)
 
 
-def release_lock(engine: Engine, name: str, holder: str = HOLDER) -> None:
+def release_lock(engine: Engine, name: str, holder: str = HOLDER, ran: bool = True) -> None:
+    """Give the lock ``name`` back (if still ours). ``ran=False``: the run was stopped before it
+    ended (shutdown), so it does not count for the due rule: the job is due again at once."""
+    forget = "" if ran else ", last_run_at = NULL"
     with engine.begin() as conn:
-        conn.execute(text("UPDATE job_locks SET locked_until = NULL WHERE name = :n AND holder = :h"),
+        conn.execute(text(f"UPDATE job_locks SET locked_until = NULL{forget} WHERE name = :n AND holder = :h"),
                      {"n": name, "h": holder})
 
 
@@ -132,11 +139,13 @@ def run_job(ctx: Context, spec: SourceSpec, cancel: threading.Event | None = Non
     name = f"source:{spec.name}"
     if not try_lock(ctx.engine, name, lease_of(ctx), timedelta(seconds=spec.every_seconds * MIN_GAP)):
         return "locked"
+    status = "failed"
     try:
         with lock_heartbeat(ctx, name):
-            return run_if_due(ctx, spec, cancel).status
+            status = run_if_due(ctx, spec, cancel).status
+        return status
     finally:
-        release_lock(ctx.engine, name)
+        release_lock(ctx.engine, name, ran=status != runs.STOPPED)
 
 
 ALERTS_JOB = "job:alerts"  # the alerts job's id and lock name (sources' locks are "source:<name>")
