@@ -39,7 +39,7 @@ from ioc.domain.feedback import CLOSED_STATUSES
 from ioc.domain.stage import Stage, city_stage
 from ioc.store import bulk, schema, schema_feedback
 from ioc.store.db import bump_version, get_meta, json_dumps, set_meta, sql_ts, utcnow
-from ioc.store.runs import SourceHealth, source_health
+from ioc.store.runs import NO_VERDICT, SourceHealth, source_health
 from ioc.store.schema_alerts import MAX_ACK_NAME, MAX_ACK_NOTE, alert_acks
 from ioc.store.schema_environment import alerts, env_stations
 from ioc.store.schema_traffic import traffic_hour_rollup
@@ -157,7 +157,7 @@ def _source_findings(conn: Connection, health: list[SourceHealth], now: datetime
 
 def _streak_start(conn: Connection, source: str, failures: int) -> datetime | None:
     """End of the first failed run of the current streak (the ``failures`` latest finished runs)."""
-    rows = conn.execute(select(RUNS.c.finished_at).where(RUNS.c.source == source, RUNS.c.status != "running")
+    rows = conn.execute(select(RUNS.c.finished_at).where(RUNS.c.source == source, RUNS.c.status.not_in(NO_VERDICT))
                         .order_by(RUNS.c.started_at.desc(), RUNS.c.id.desc()).limit(max(failures, 1))).all()
     return rows[-1][0] if rows else None
 

@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,7 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from ioc.scheduler import build_scheduler
+    from ioc.scheduler import build_scheduler, stop_scheduler
 
     ctx = _context()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -187,21 +188,28 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
               flush=True)
     print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}; "
           f"alerts every {ctx.settings.alerts_every_s} s (0: off)", flush=True)
-    scheduler = build_scheduler(ctx, blocking=True)
+    cancel = threading.Event()  # this process's shutdown: every running collector sees it
+    scheduler = build_scheduler(ctx, blocking=True, cancel=cancel)
 
-    def stop(_signum: int, _frame: Any) -> None:
+    def stop(signum: int, _frame: Any) -> None:
+        if cancel.is_set():
+            return  # already stopping: a second signal must not break off the orderly shutdown
+        print(f"scheduler: {signal.Signals(signum).name}: stopping the running collectors", flush=True)
+        cancel.set()
         raise SystemExit(0)  # out of start() below, into the orderly shutdown
 
-    # systemctl stop / docker stop send SIGTERM: let a running job finish and release its lock,
-    # or the restarted scheduler would find its source locked for the lease (≥ 5 minutes).
+    # systemctl stop / docker stop send SIGTERM, Ctrl-C SIGINT: the cancel event stops the running
+    # fetches at their next check, their runs are recorded as stopped and their locks released,
+    # so a restarted scheduler runs its sources at once.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+        stop_scheduler(scheduler, cancel)
+    print("scheduler: stopped", flush=True)
     return 0
 
 

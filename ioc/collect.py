@@ -1,18 +1,23 @@
 """Run one source once: fetch, validate, store, quarantine, record the run, notify.
 
 Never raises for a misbehaving source: the run is recorded as failed with the reason, and the
-records already stored stay stored.
+records already stored stay stored. While it goes, the run's row beats (``heartbeat_at``, every
+``IOC_RUN_HEARTBEAT_SECONDS``), so a run whose process died is told from a slow one. A run cut
+short by the scheduler's shutdown (its ``cancel`` event) is recorded as ``stopped``, which the
+failure backoff ignores (:mod:`ioc.store.runs`).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from ioc.context import Context
+from ioc.heartbeat import Heartbeat
 from ioc.registry import registry
 from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec, make_collector
 from ioc.store import runs
@@ -20,12 +25,14 @@ from ioc.store.db import utcnow
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
+#: What :meth:`ioc.sources.RunBudget.check` says when the scheduler's cancel event is set.
+STOPPED_REASON = "run stopped: the scheduler is shutting down"
 
 
 @dataclass
 class RunOutcome:
     source: str
-    status: str  # ok | failed | skipped
+    status: str  # ok | failed | stopped | skipped
     run_id: int | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("fetched", "inserted", "updated", "unchanged", "rejected"), 0))
@@ -52,14 +59,36 @@ def ingest_batch(ctx: Context, spec: SourceSpec, cctx: CollectorContext, batch: 
         outcome.counts["unchanged"] += result.unchanged
 
 
-def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # noqa: ANN001
+def run_source(ctx: Context, spec: SourceSpec, progress=None,  # noqa: ANN001
+               cancel: threading.Event | None = None) -> RunOutcome:
+    """Run ``spec`` once now. ``cancel``: the scheduler's shutdown event, handed to the
+    collector's budget; a run it stops ends ``stopped`` rather than ``failed``."""
     if registry().get(spec.family) is None:
         return RunOutcome(spec.name, "failed", error=f"family {spec.family!r} is not declared")
     outcome = RunOutcome(spec.name, "ok")
-    outcome.run_id = runs.start_run(ctx.engine, spec.name, spec.family)
-    cctx = ctx.collector_context(progress)
+    outcome.run_id = run_id = runs.start_run(ctx.engine, spec.name, spec.family)
     version_before = ctx.notifier.versions().get(spec.family, 0)
+    with Heartbeat(ctx.settings.run_heartbeat_s, [lambda: runs.beat_run(ctx.engine, run_id)],
+                   name=f"run {run_id} of {spec.name}"):
+        _collect(ctx, spec, progress, cancel, outcome)
+    runs.finish_run(ctx.engine, run_id, outcome.status, outcome.counts, outcome.error)
+    if outcome.counts["inserted"] or outcome.counts["updated"]:
+        from ioc.notify import db_versions
+
+        version = db_versions(ctx.engine).get(spec.family, version_before)
+        ctx.notifier.publish(spec.family, version)
+    if outcome.status == "failed":
+        log.warning("source %s failed: %s", spec.name, outcome.error)
+    elif outcome.status == runs.STOPPED:
+        log.info("source %s: %s", spec.name, outcome.error)
+    return outcome
+
+
+def _collect(ctx: Context, spec: SourceSpec, progress, cancel: threading.Event | None,  # noqa: ANN001
+             outcome: RunOutcome) -> None:
+    """Fetch and store, counting into ``outcome`` and setting its status and error."""
     try:
+        cctx = ctx.collector_context(progress, cancel=cancel)
         collector = make_collector(spec, cctx)
         watermark = runs.get_watermark(ctx.engine, spec.name)
         new_watermark = None
@@ -74,25 +103,22 @@ def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # 
     except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the scheduler
         log.exception("source %s crashed", spec.name)
         outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
-    runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, outcome.error)
-    if outcome.counts["inserted"] or outcome.counts["updated"]:
-        from ioc.notify import db_versions
-
-        version = db_versions(ctx.engine).get(spec.family, version_before)
-        ctx.notifier.publish(spec.family, version)
-    if outcome.status == "failed":
-        log.warning("source %s failed: %s", spec.name, outcome.error)
-    return outcome
+    if outcome.status == "failed" and cancel is not None and cancel.is_set():
+        # The shutdown, not the source: besides RunStopped, a collector may see it as a broken
+        # connection and report that instead.
+        outcome.status = runs.STOPPED
+        if STOPPED_REASON not in (outcome.error or ""):
+            outcome.error = f"{STOPPED_REASON} ({outcome.error})"
 
 
-def run_if_due(ctx: Context, spec: SourceSpec) -> RunOutcome:
-    """What the scheduler calls: honours the failure backoff."""
+def run_if_due(ctx: Context, spec: SourceSpec, cancel: threading.Event | None = None) -> RunOutcome:
+    """What the scheduler calls: honours the failure backoff; ``cancel`` as :func:`run_source`."""
     health = {h.name: h for h in runs.source_health(ctx.engine)}.get(spec.name)
     if health is not None:
         until = backoff_until(health)
         if until is not None and utcnow() < until:
             return RunOutcome(spec.name, "skipped", error=f"backing off until {until:%Y-%m-%d %H:%M:%S} UTC")
-    return run_source(ctx, spec)
+    return run_source(ctx, spec, cancel=cancel)
 
 
 def import_file(ctx: Context, family: str, path: str | Path, source_name: str | None = None,

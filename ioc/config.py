@@ -76,6 +76,17 @@ def _at_least(env: dict[str, str], name: str, default: float, low: float, whole:
     return value
 
 
+def _liveness(env: dict[str, str]) -> dict[str, float]:
+    """The heartbeat and the lease: a lease of fewer than three heartbeats would let one late
+    beat (a busy database, a long SQLite write) hand a live run's lock to another scheduler."""
+    beat = _at_least(env, "IOC_RUN_HEARTBEAT_SECONDS", 15.0, 0.05, whole=False)
+    lease = _at_least(env, "IOC_RUN_LEASE_SECONDS", 120.0, 0.2, whole=False)
+    if lease < 3 * beat * (1 - 1e-9):  # 3 × 0.1 is 0.30000000000000004
+        raise ConfigError(f"IOC_RUN_LEASE_SECONDS={lease:g} must be at least 3 × IOC_RUN_HEARTBEAT_SECONDS "
+                          f"({3 * beat:g})")
+    return {"run_heartbeat_s": beat, "run_lease_s": lease}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -95,6 +106,11 @@ class Settings:
     run_max_requests: int = 500
     http_max_body_bytes: int = 50 * 1024 * 1024
     http_request_deadline_s: float = 30.0
+    # a run's liveness (ioc.heartbeat): how often a running collector run and its job lock say
+    # they are alive, and how long without that before the lock is anyone's and the run is
+    # marked failed as orphaned (also the lock's lease, whatever the source's cadence)
+    run_heartbeat_s: float = 15.0
+    run_lease_s: float = 120.0
     live_poll_ms: int = 3000
     map_max_points: int = 5000
     backfill_days: int = 365
@@ -229,6 +245,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         run_max_requests=int(_at_least(env, "IOC_RUN_MAX_REQUESTS", 500, 1)),
         http_max_body_bytes=int(_at_least(env, "IOC_HTTP_MAX_BODY_BYTES", 50 * 1024 * 1024, 1024)),
         http_request_deadline_s=_at_least(env, "IOC_HTTP_REQUEST_DEADLINE_SECONDS", 30.0, 1, whole=False),
+        **_liveness(env),
         live_poll_ms=int(_at_least(env, "IOC_LIVE_POLL_MS", 3000, 250)),
         map_max_points=_int(env, "IOC_MAP_MAX_POINTS", 5000),
         backfill_days=_int(env, "IOC_BACKFILL_DAYS", 365),

@@ -7,12 +7,14 @@ import os
 import threading
 
 from ioc.context import Context
+from ioc.heartbeat import Heartbeat
 from ioc.sources import SourceSpec
 from ioc.store.db import get_meta, set_meta
 
 log = logging.getLogger(__name__)
 _started = threading.Lock()
 _scheduler = None
+_cancel = threading.Event()  # the embedded scheduler's shutdown event (set as the process exits)
 
 
 def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
@@ -27,9 +29,14 @@ def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int
     # The backfill is the source's first collection: recorded as a run, so the family's tiles are
     # fresh from the first page view instead of saying "never collected" until the first live run.
     outcome = RunOutcome(spec.name, "ok", run_id=runs.start_run(ctx.engine, spec.name, spec.family))
+    run_id = outcome.run_id
+    # A year of history takes a while: the run beats, so no scheduler takes it for orphaned.
+    beat = Heartbeat(ctx.settings.run_heartbeat_s, [lambda: runs.beat_run(ctx.engine, run_id)],
+                     name=f"backfill of {spec.name}")
     try:
-        for batch in collector.backfill(days, seed):
-            ingest_batch(ctx, spec, cctx, batch, outcome)
+        with beat:
+            for batch in collector.backfill(days, seed):
+                ingest_batch(ctx, spec, cctx, batch, outcome)
     except Exception as exc:
         runs.finish_run(ctx.engine, outcome.run_id, "failed", outcome.counts, f"backfill: {type(exc).__name__}: {exc}")
         raise
@@ -78,7 +85,27 @@ def start_embedded(ctx: Context) -> None:
     if ctx.settings.embedded_scheduler:
         from ioc.scheduler import build_scheduler
 
-        _scheduler = build_scheduler(ctx)
+        _scheduler = build_scheduler(ctx, cancel=_cancel)
         _scheduler.start()
+        _stop_at_exit(_scheduler, _cancel)
         log.info("in-process scheduler started with %d source(s), alerts every %d s (0: off)", len(ctx.sources),
                  ctx.settings.alerts_every_s)
+
+
+def _stop_at_exit(scheduler, cancel: threading.Event) -> None:  # noqa: ANN001
+    """As the web server's process exits (its own SIGTERM handling ends in interpreter exit),
+    stop the running collectors first. ``atexit`` would be too late: the interpreter joins the
+    job pool's threads before it, so an exit would wait for a slow fetch to end by itself.
+    ``threading._register_atexit`` hooks run before that join (last registered, first run)."""
+    def stop() -> None:
+        cancel.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)  # no new job; the pool's own hook waits for the running ones
+
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:  # not CPython ≥ 3.9: the runs end at their deadline instead
+        import atexit
+
+        atexit.register(stop)
+    else:
+        register(stop)

@@ -1,9 +1,15 @@
-"""Collector runs, per-source watermarks, quarantine and source health."""
+"""Collector runs, per-source watermarks, quarantine and source health.
+
+A run's status is ``running`` until it ends ``ok`` or ``failed``; ``stopped`` when the scheduler
+running it shut down in the middle (SIGTERM): that says nothing about the source, so source
+health and the failure backoff look past stopped runs as past running ones. A running run beats
+(``heartbeat_at``, :mod:`ioc.heartbeat`); one whose beat lapsed is marked ``failed`` as orphaned.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, desc, func, insert, select, update
@@ -14,13 +20,48 @@ from ioc.store import schema
 from ioc.store.db import json_dumps, utcnow
 
 RUNS = schema.collector_runs
+RUNNING, STOPPED = "running", "stopped"
+#: Statuses that are no verdict on the source (not finished, or cut short by a shutdown).
+NO_VERDICT = (RUNNING, STOPPED)
+ORPHANED = "orphaned: the scheduler running it stopped (no heartbeat since {since:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def start_run(engine: Engine, source: str, family: str) -> int:
+    now = utcnow()
     with engine.begin() as conn:
-        result = conn.execute(insert(RUNS).values(source=source, family=family, started_at=utcnow(),
-                                                  status="running"))
+        result = conn.execute(insert(RUNS).values(source=source, family=family, started_at=now,
+                                                  heartbeat_at=now, status=RUNNING))
         return int(result.inserted_primary_key[0])
+
+
+def beat_run(engine: Engine, run_id: int) -> bool:
+    """The run is alive (its heartbeat); False if it is no longer running (e.g. marked orphaned
+    while its process was frozen: the run's own end still records its real outcome)."""
+    with engine.begin() as conn:
+        return conn.execute(update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == RUNNING)
+                            .values(heartbeat_at=utcnow())).rowcount == 1
+
+
+def mark_orphaned_runs(engine: Engine, lease: timedelta, now: datetime | None = None) -> list[int]:
+    """Mark ``failed`` every running run whose last heartbeat (or start, for a run that never
+    beat) is older than ``lease``: its process is gone (killed, crashed, host down), or it would
+    still beat. Returns the ids marked. Each row is re-checked in its UPDATE, so a run that beats
+    in between is left alone."""
+    now = now or utcnow()
+    cutoff = now - lease
+    last_sign = func.coalesce(RUNS.c.heartbeat_at, RUNS.c.started_at)
+    marked = []
+    with engine.begin() as conn:
+        rows = conn.execute(select(RUNS.c.id, last_sign.label("since"))
+                            .where(RUNS.c.status == RUNNING, last_sign < cutoff)).all()
+        for run_id, since in rows:
+            if isinstance(since, str):  # SQLite hands COALESCE back as text
+                since = datetime.fromisoformat(since)
+            done = conn.execute(update(RUNS).where(RUNS.c.id == run_id, RUNS.c.status == RUNNING, last_sign < cutoff)
+                                .values(status="failed", finished_at=now, error=ORPHANED.format(since=since)))
+            if done.rowcount:
+                marked.append(int(run_id))
+    return marked
 
 
 def finish_run(engine: Engine, run_id: int, status: str, counts: dict[str, int], error: str | None) -> None:
@@ -92,11 +133,14 @@ class SourceHealth:
 
 
 def source_health(engine: Engine) -> list[SourceHealth]:
+    """Each registered source's last finished run, last success and current failure streak.
+    Running and stopped runs (:data:`NO_VERDICT`) are looked past: a shutdown neither breaks a
+    failure streak nor adds to it, so the backoff after it is what it was before."""
     out = []
     with engine.connect() as conn:
         for src in conn.execute(select(schema.sources).order_by(schema.sources.c.name)).mappings():
             recent = conn.execute(
-                select(RUNS).where(RUNS.c.source == src["name"], RUNS.c.status != "running")
+                select(RUNS).where(RUNS.c.source == src["name"], RUNS.c.status.not_in(NO_VERDICT))
                 .order_by(desc(RUNS.c.id)).limit(20)
             ).mappings().all()
             last_ok = conn.execute(

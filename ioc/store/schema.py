@@ -83,14 +83,18 @@ collector_runs = sa.Table(
     sa.Column("family", sa.String(32), nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("finished_at", sa.DateTime),
-    sa.Column("status", sa.String(16), nullable=False),  # running | ok | failed
+    sa.Column("status", sa.String(16), nullable=False),  # running | ok | failed | stopped (ioc.store.runs)
     sa.Column("fetched", sa.Integer, nullable=False, default=0),
     sa.Column("inserted", sa.Integer, nullable=False, default=0),
     sa.Column("updated", sa.Integer, nullable=False, default=0),
     sa.Column("unchanged", sa.Integer, nullable=False, default=0),
     sa.Column("rejected", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text),
+    # the last sign of life of a running run (ioc.heartbeat); revision 0003_run_heartbeats
+    sa.Column("heartbeat_at", sa.DateTime),
     sa.Index("ix_collector_runs_source_started", "source", "started_at"),
+    # the orphan sweep (every minute) looks for running runs among a table that only grows
+    sa.Index("ix_collector_runs_status", "status"),
 )
 
 watermarks = sa.Table(

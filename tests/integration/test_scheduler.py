@@ -19,7 +19,7 @@ from ioc import registry
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
-from ioc.scheduler import ALERTS_JOB, build_scheduler, release_lock, run_job, try_lock
+from ioc.scheduler import ALERTS_JOB, SWEEP_JOB, build_scheduler, release_lock, run_job, try_lock
 from ioc.sources import Batch, Collector, SourceSpec
 from ioc.store import runs, schema, schema_feedback
 from ioc.store.db import init_db, make_engine, utcnow
@@ -183,11 +183,16 @@ def test_build_scheduler_sets_grace_coalesce_and_max_instances(tmp_path: Path) -
     ctx = replace(build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"})),
                   sources=specs)
 
-    sched = build_scheduler(ctx)
+    cancel = threading.Event()
+    sched = build_scheduler(ctx, cancel=cancel)
 
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {"fast", "hourly", ALERTS_JOB}  # the alerts job: tests/integration/test_alerts.py
+    # the alerts job: tests/integration/test_alerts.py; the orphan sweep: test_run_lifecycle.py
+    assert set(jobs) == {"fast", "hourly", ALERTS_JOB, SWEEP_JOB}
     jobs.pop(ALERTS_JOB)
+    sweep_job = jobs.pop(SWEEP_JOB)
+    assert sweep_job.func is scheduler_mod.sweep
+    assert sweep_job.trigger.interval == timedelta(seconds=60)  # the default lease of 120 s allows it
     for spec in specs:
         job = jobs[spec.name]
         assert job.coalesce is True
@@ -197,6 +202,7 @@ def test_build_scheduler_sets_grace_coalesce_and_max_instances(tmp_path: Path) -
         assert job.trigger.interval == timedelta(seconds=spec.every_seconds)
         assert job.func is run_job
         assert job.args == (ctx, spec)
+        assert job.kwargs == {"cancel": cancel}  # the process's one shutdown event
     assert not sched.running
 
 
@@ -250,7 +256,9 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     assert backfills == [1] * len(ctx.sources)  # each default simulator (one per family), once
     assert runtime._scheduler is first
     assert first.running
-    assert sorted(job.id for job in first.get_jobs()) == sorted([*(s.name for s in ctx.sources), ALERTS_JOB])
+    assert sorted(job.id for job in first.get_jobs()) == sorted([*(s.name for s in ctx.sources), ALERTS_JOB,
+                                                                 SWEEP_JOB])
+    assert all(job.kwargs == {"cancel": runtime._cancel} for job in first.get_jobs() if job.func is run_job)
     assert "feedback-simulator" in [job.id for job in first.get_jobs()]
     # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
     assert 500 <= stored <= 1400

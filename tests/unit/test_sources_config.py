@@ -244,3 +244,15 @@ def test_bad_values_raise_config_error_naming_the_variable(env: dict[str, str], 
 def test_a_directory_is_not_a_sources_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="IOC_SOURCES"):
         load_settings({"IOC_SOURCES": str(tmp_path)})
+
+
+def test_the_run_lease_must_outlast_three_heartbeats() -> None:
+    cfg = load_settings({})
+    assert (cfg.run_heartbeat_s, cfg.run_lease_s) == (15.0, 120.0)
+    cfg = load_settings({"IOC_RUN_HEARTBEAT_SECONDS": "0.1", "IOC_RUN_LEASE_SECONDS": "0.3"})
+    assert (cfg.run_heartbeat_s, cfg.run_lease_s) == (0.1, 0.3)
+    with pytest.raises(ConfigError) as err:
+        load_settings({"IOC_RUN_HEARTBEAT_SECONDS": "30", "IOC_RUN_LEASE_SECONDS": "60"})
+    assert str(err.value) == "IOC_RUN_LEASE_SECONDS=60 must be at least 3 × IOC_RUN_HEARTBEAT_SECONDS (90)"
+    with pytest.raises(ConfigError, match="IOC_RUN_HEARTBEAT_SECONDS"):
+        load_settings({"IOC_RUN_HEARTBEAT_SECONDS": "0"})
