@@ -197,10 +197,40 @@ def sweep(ctx: Context) -> list[int]:
     return marked
 
 
+AUDIT_JOB = "job:audit-retention"  # deletes audit entries older than IOC_AUDIT_RETENTION_DAYS, daily
+AUDIT_EVERY_S = 86400
+
+
+def prune_audit(ctx: Context) -> str:
+    """The audit trail's retention, under a job lock (one scheduler does it): 'ok', 'locked' or
+    'failed'. Never raises."""
+    try:
+        if not try_lock(ctx.engine, AUDIT_JOB, lease_of(ctx), timedelta(seconds=AUDIT_EVERY_S * MIN_GAP)):
+            return "locked"
+    except Exception:  # noqa: BLE001 - the database may be away; the scheduler must keep going
+        log.exception("audit retention: could not take the job lock")
+        return "failed"
+    try:
+        from ioc.audit import prune
+
+        gone = prune(ctx.engine, ctx.settings.audit_retention_days)
+        if gone:
+            log.info("audit retention: %d entries older than %d days deleted", gone, ctx.settings.audit_retention_days)
+        return "ok"
+    except Exception:  # noqa: BLE001
+        log.exception("audit retention failed")
+        return "failed"
+    finally:
+        try:
+            release_lock(ctx.engine, AUDIT_JOB)
+        except Exception:  # noqa: BLE001 - the lease runs out by itself
+            log.exception("audit retention: could not release the job lock")
+
+
 def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Event | None = None) -> BaseScheduler:
     """A scheduler with one interval job per configured source, the alerts job every
     ``IOC_ALERTS_EVERY_SECONDS`` unless that is 0 (not started), and the orphan sweep every
-    minute (at most every half lease). ``cancel``: this process's shutdown event, handed to every
+    minute (at most every half lease), the audit trail's retention daily. ``cancel``: this process's shutdown event, handed to every
     source job (set it, then ``shutdown(wait=True)``: see :func:`stop_scheduler`).
 
     Building it frees the locks of dead processes of this host and marks orphaned runs at once,
@@ -230,6 +260,12 @@ def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Even
         sweep, "interval", seconds=sweep_every, args=[ctx], id=SWEEP_JOB, name="orphaned runs",
         misfire_grace_time=max(30, int(sweep_every)), coalesce=True, max_instances=1,
     )
+    if ctx.settings.audit_retention_days > 0:
+        scheduler.add_job(
+            prune_audit, "interval", seconds=AUDIT_EVERY_S, args=[ctx], id=AUDIT_JOB, name="audit retention",
+            misfire_grace_time=3600, coalesce=True, max_instances=1,
+            next_run_time=start + timedelta(seconds=30 + len(ctx.sources)),
+        )
     return scheduler
 
 

@@ -66,6 +66,31 @@ class RunningApp:
             pytest.fail(f"python -m ioc {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
+    def account(self, role: str, display_name: str | None = None) -> tuple[str, str]:
+        """An account of ``role`` (made once per app with ``python -m ioc users add``): (name, password)."""
+        name, password = f"{role}-browser", f"mật khẩu của {role} 2026"
+        made = self.__dict__.setdefault("_accounts", set())
+        if role not in made:
+            proc = subprocess.run([sys.executable, "-m", "ioc", "users", "add", name, "--role", role, "--password-stdin",
+                                   *(["--display-name", display_name] if display_name else [])],
+                                  cwd=ROOT, env=self.env, input=password + "\n", capture_output=True, text=True,
+                                  timeout=60)
+            if proc.returncode != 0:
+                pytest.fail(f"users add {name} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+            made.add(role)
+        return name, password
+
+    def sign_in(self, page: Any, role: str, next_path: str = "/", display_name: str | None = None) -> str:
+        """Sign ``page``'s browser context in as an account of ``role`` through the sign-in form;
+        returns the account's name."""
+        name, password = self.account(role, display_name)
+        page.goto(self.url(f"/signin?next={next_path}"))
+        page.locator("input[name=name]").fill(name)
+        page.locator("input[name=password]").fill(password)
+        page.locator(".signin-form button[type=submit]").click()
+        page.wait_for_url(lambda url: "/signin" not in url)
+        return name
+
     def kpis(self, start: Any = None, end: Any = None, **filters: str | None) -> dict[str, Any]:
         """``python -m ioc kpi feedback [--from START --to END] [--district …] --json``."""
         args = ["kpi", "feedback", "--json"]

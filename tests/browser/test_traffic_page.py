@@ -92,6 +92,7 @@ def wait_page_ready(page: Page) -> None:
 
 def test_traffic_page_in_vietnamese_equals_the_cli(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     start, end = period(60)
+    app.sign_in(page, "leader")  # the chart CSVs are reports: leaders, analysts, admins
     page.goto(app.url(f"/traffic?from={start}&to={end}"))
     expect(page).to_have_title("IOC Huế · Vi phạm giao thông")
     expect(page.locator("#nav-traffic")).to_have_class(re.compile(r"\bactive\b"))
@@ -183,6 +184,7 @@ def test_filters_in_the_url_a_bad_parameter_and_english(page: Page, app: Running
 
 def test_the_csv_of_latest_violations_masks_plates(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     start, end = period(14)
+    app.sign_in(page, "analyst")  # a CSV that lists violations is an export: analysts
     page.goto(app.url(f"/traffic?from={start}&to={end}"))
     wait_page_ready(page)
     with page.expect_download() as info:
@@ -217,6 +219,7 @@ def test_the_overview_shows_the_traffic_tiles(page: Page, app: RunningApp, conso
 def test_rankings_by_current_commune_and_the_unit_choices_follow_the_period(page: Page, app: RunningApp,
                                                                              console: ConsoleLog) -> None:
     start, end = period(30)
+    app.sign_in(page, "leader")
     page.goto(app.url(f"/traffic?from={start}&to={end}"))
     wait_page_ready(page)
     page.wait_for_selector("#tr-chart-commune .main-svg .trace", state="attached")

@@ -186,41 +186,38 @@ def test_operator_acknowledges_an_alert_and_the_wall_shows_who(browser: Browser,
                                                                console: ConsoleLog) -> None:
     """An alert of a kind no rule owns (so no evaluation closes it during the test)."""
     alert_id = _insert_alert(app, "probe", "high", {"note": "browser test"})
+    # A visitor who is not signed in reads the alerts but has no button and no form.
     page.goto(app.url("/alerts"))
     row = page.locator(f"#al-active tr[data-alert='{alert_id}']")
+    expect(row).to_have_attribute("data-acked", "0")
+    expect(row.locator("button.btn-ack")).to_have_count(0)
+    expect(page.locator(".ack-who")).to_contain_text("operator")
+    name = app.sign_in(page, "operator", "/alerts", display_name="Trần Thị Bình")
     expect(row).to_have_attribute("data-acked", "0")
     expect(row.locator(".sev-label")).to_contain_text("Cao")
     # high in one field → stage at least 3 (Chú ý)
     expect(page.locator("#al-stage .stage-level")).to_have_text(re.compile(r"^CẤP [3-5]$"))
 
-    # no name: refused, nothing recorded
-    page.locator("#al-who").fill("")
-    row.locator("button.btn-ack").click()
-    expect(page.locator("#al-message")).to_have_text("Hãy nhập họ tên người xác nhận trước.")
-    assert _acks(app, alert_id) == []
-
+    # Signed in: the form names who acknowledges (the account, never a typed name).
+    expect(page.locator("#al-who")).to_have_text("Trần Thị Bình")
+    expect(page.locator(".account-name")).to_have_text("Trần Thị Bình")
     before = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=2)
-    page.locator("#al-who").fill("Trần Thị Bình")
     page.locator("#al-note").fill("Đã báo CSGT")
     row.locator("button.btn-ack").click()
-    expect(page.locator("#al-message")).to_contain_text(f"Đã xác nhận cảnh báo #{alert_id} (Trần Thị Bình,")
+    expect(page.locator("#al-message")).to_contain_text(f"Đã xác nhận cảnh báo #{alert_id} ({name},")
     expect(row).to_have_attribute("data-acked", "1")
-    expect(row.locator(".ack-done")).to_contain_text("✓ Trần Thị Bình")
+    expect(row.locator(".ack-done")).to_contain_text(f"✓ {name}")
     (who, when, note), = _acks(app, alert_id)
-    assert (who, note) == ("Trần Thị Bình", "Đã báo CSGT")
+    assert (who, note) == (name, "Đã báo CSGT")
     assert before <= when <= datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)
     shot(page, "alerts-acknowledged")
-
-    # the name is remembered for the next acknowledgement on this screen
-    page.reload()
-    expect(page.locator("#al-who")).to_have_value("Trần Thị Bình")
 
     wall, wall_console = open_wall(browser, app, {"width": 1920, "height": 1080})
     try:
         wait_wall_ready(wall)
         item = wall.locator(f"#wall-ticker .ticker-item[data-alert='{alert_id}']").first
         expect(item).to_have_attribute("data-acked", "1")
-        expect(item.locator(".alert-ack")).to_contain_text("đã xác nhận: Trần Thị Bình")
+        expect(item.locator(".alert-ack")).to_contain_text(f"đã xác nhận: {name}")
         expect(item.locator(".sev-label")).to_contain_text("Cao")
         shot(wall, "wall-alert-ticker")
         wall_console.assert_clean()

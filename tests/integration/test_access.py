@@ -436,3 +436,28 @@ def test_an_id_token_with_a_wrong_nonce_or_audience_is_refused(tmp_path: Path, t
         assert accounts.list_users(ctx.engine) == []
         [failed] = audit.entries(ctx.engine, action="sign_in_failed")
         assert failed.actor == "oidc:?"
+
+
+def test_the_audit_retention_job_deletes_old_entries_once_and_records_it(tmp_path: Path) -> None:
+    from ioc.scheduler import prune_audit
+    from ioc.store.db import utcnow
+
+    ctx = make_context(tmp_path, IOC_AUDIT_RETENTION_DAYS="30")
+    audit.record(ctx.engine, "old-user", "sign_in", at=utcnow() - timedelta(days=31))
+    audit.record(ctx.engine, "new-user", "sign_in", at=utcnow() - timedelta(days=29))
+    assert prune_audit(ctx) == "ok"
+    assert prune_audit(ctx) == "locked"  # not due again for a day
+    kept = audit.entries(ctx.engine)
+    assert [e.actor for e in kept if e.action == "sign_in"] == ["new-user"]
+    [pruned] = [e for e in kept if e.action == "audit_prune"]
+    assert pruned.detail["deleted"] == 1 and pruned.detail["retention_days"] == 30
+    with ctx.engine.begin() as conn, pytest.raises(Exception, match="append-only"):
+        conn.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+
+
+def test_the_audit_log_refuses_updates_on_both_databases(engine) -> None:  # noqa: ANN001
+    audit.record(engine, "operator-user", "acknowledge", target="alert 1")
+    with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'someone else'"))
+    [entry] = audit.entries(engine)
+    assert entry.actor == "operator-user"

@@ -19,7 +19,7 @@ from ioc import registry
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.notify import LocalNotifier
-from ioc.scheduler import ALERTS_JOB, SWEEP_JOB, build_scheduler, release_lock, run_job, try_lock
+from ioc.scheduler import ALERTS_JOB, AUDIT_JOB, SWEEP_JOB, build_scheduler, release_lock, run_job, try_lock
 from ioc.sources import Batch, Collector, SourceSpec
 from ioc.store import runs, schema, schema_feedback
 from ioc.store.db import init_db, make_engine, utcnow
@@ -188,8 +188,10 @@ def test_build_scheduler_sets_grace_coalesce_and_max_instances(tmp_path: Path) -
 
     jobs = {job.id: job for job in sched.get_jobs()}
     # the alerts job: tests/integration/test_alerts.py; the orphan sweep: test_run_lifecycle.py
-    assert set(jobs) == {"fast", "hourly", ALERTS_JOB, SWEEP_JOB}
+    assert set(jobs) == {"fast", "hourly", ALERTS_JOB, SWEEP_JOB, AUDIT_JOB}
     jobs.pop(ALERTS_JOB)
+    audit_job = jobs.pop(AUDIT_JOB)
+    assert audit_job.func is scheduler_mod.prune_audit and audit_job.trigger.interval == timedelta(days=1)
     sweep_job = jobs.pop(SWEEP_JOB)
     assert sweep_job.func is scheduler_mod.sweep
     assert sweep_job.trigger.interval == timedelta(seconds=60)  # the default lease of 120 s allows it
@@ -257,7 +259,7 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     assert runtime._scheduler is first
     assert first.running
     assert sorted(job.id for job in first.get_jobs()) == sorted([*(s.name for s in ctx.sources), ALERTS_JOB,
-                                                                 SWEEP_JOB])
+                                                                 SWEEP_JOB, AUDIT_JOB])
     assert all(job.kwargs == {"cancel": runtime._cancel} for job in first.get_jobs() if job.func is run_job)
     assert "feedback-simulator" in [job.id for job in first.get_jobs()]
     # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
