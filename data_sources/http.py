@@ -40,8 +40,8 @@ _SLICE_S = 1.0  # the longest a socket wait goes without looking at the deadline
 _CHUNK = 64 * 1024
 
 
-class _TransientHTTPError(SourceError):
-    pass
+class TransientHTTPError(SourceError):
+    """A failure worth another attempt (timeout, broken connection, 5xx, invalid JSON)."""
 
 
 class _Expired(httpcore.ReadTimeout):
@@ -215,7 +215,7 @@ class HttpJsonClient:
         except httpx.TransportError as exc:
             if self._clock.why is not None:
                 raise self._expired(where) from None
-            raise _TransientHTTPError(self.redact(f"{where}: {type(exc).__name__}: {exc}")) from None
+            raise TransientHTTPError(self.redact(f"{where}: {type(exc).__name__}: {exc}")) from None
 
     def _strip_credentials(self, url: httpx.URL, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, str]]:
         """A redirect to another origin gets no credential: no key header, no Authorization,
@@ -249,7 +249,7 @@ class HttpJsonClient:
                                    f"during a request ({self.budget.requests} request(s))")
             return SourceError(f"{where}: no complete response within the request deadline of "
                                f"{self.budget.request_deadline_s:g} s")
-        return _TransientHTTPError(f"{where}: timed out after {self.timeout_s:g}s ({self._attempts} attempts)")
+        return TransientHTTPError(f"{where}: timed out after {self.timeout_s:g}s ({self._attempts} attempts)")
 
     # --- JSON with retries ---------------------------------------------------------------
     def _wait(self, seconds: float) -> None:
@@ -264,7 +264,7 @@ class HttpJsonClient:
             self.budget.check()
 
     def retrying(self) -> Retrying:
-        return Retrying(retry=retry_if_exception(lambda e: isinstance(e, _TransientHTTPError)),
+        return Retrying(retry=retry_if_exception(lambda e: isinstance(e, TransientHTTPError)),
                         stop=stop_after_attempt(self._attempts), wait=wait_exponential(multiplier=self._backoff, max=10),
                         sleep=self._wait, reraise=True)
 
@@ -274,17 +274,17 @@ class HttpJsonClient:
         def once() -> Any:
             response = self.fetch(url, params)
             if response.status >= 500:
-                raise _TransientHTTPError(f"{response.url}: HTTP {response.status}")
+                raise TransientHTTPError(f"{response.url}: HTTP {response.status}")
             if response.status >= 400:
                 raise SourceError(self.redact(f"{response.url}: HTTP {response.status} {response.text[:200]!r}"))
             try:
                 return json.loads(response.body)
             except ValueError as exc:
-                raise _TransientHTTPError(f"{response.url}: response is not valid JSON ({str(exc)[:200]})") from None
+                raise TransientHTTPError(f"{response.url}: response is not valid JSON ({str(exc)[:200]})") from None
 
         try:
             return self.retrying()(once)
-        except _TransientHTTPError as exc:
+        except TransientHTTPError as exc:
             raise SourceError(self.redact(str(exc))) from None
         except SourceError as exc:
             raise type(exc)(self.redact(str(exc))) from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ioc.context import Context
 from ioc.registry import registry
+from ioc.secrets import redact, remember_secrets, secret_values
 from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec, make_collector
 from ioc.store import runs
 from ioc.store.db import utcnow
@@ -58,22 +59,30 @@ def run_source(ctx: Context, spec: SourceSpec, progress=None) -> RunOutcome:  # 
     outcome = RunOutcome(spec.name, "ok")
     outcome.run_id = runs.start_run(ctx.engine, spec.name, spec.family)
     cctx = ctx.collector_context(progress)
+    secrets = secret_values(spec.options)
+    remember_secrets(secrets)
+    new_watermark = None
     version_before = ctx.notifier.versions().get(spec.family, 0)
     try:
         collector = make_collector(spec, cctx)
         watermark = runs.get_watermark(ctx.engine, spec.name)
-        new_watermark = None
         for batch in collector.batches(watermark):
             ingest_batch(ctx, spec, cctx, batch, outcome)
             if batch.watermark is not None:
                 new_watermark = batch.watermark
-        if new_watermark is not None:
-            runs.set_watermark(ctx.engine, spec.name, new_watermark)
     except (SourceError, ConfigurationError) as exc:
-        outcome.status, outcome.error = "failed", str(exc)
+        outcome.status, outcome.error = "failed", redact(str(exc), secrets)
     except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the scheduler
-        log.exception("source %s crashed", spec.name)
-        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+        log.exception("source %s crashed", spec.name)  # the log handlers redact (ioc.secrets.RedactingFilter)
+        outcome.status, outcome.error = "failed", redact(f"{type(exc).__name__}: {exc}", secrets)
+    # The last watermark handed on (the final one, or a checkpoint before a failure: everything
+    # before it is stored) is kept, so a run stopped by its budget still moves the source on.
+    if new_watermark is not None:
+        try:
+            runs.set_watermark(ctx.engine, spec.name, new_watermark)
+        except Exception as exc:  # noqa: BLE001 - recorded as the run's failure below
+            outcome.status = "failed"
+            outcome.error = redact(f"saving the watermark: {type(exc).__name__}: {exc}", secrets)
     runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, outcome.error)
     if outcome.counts["inserted"] or outcome.counts["updated"]:
         from ioc.notify import db_versions

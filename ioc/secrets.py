@@ -11,6 +11,7 @@ configured secret value in plain, percent-encoded (``%2B`` / ``+`` for spaces), 
 from __future__ import annotations
 
 import base64
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -87,3 +88,34 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str | None:
     text = _USERINFO.sub(lambda m: f"{m['scheme']}{MASK}@", text)
     text = _BEARER.sub(lambda m: f"{m['scheme']} {MASK}", text)
     return _KEY_PARAM.sub(lambda m: f"{m['name']}{m['sep']}{MASK}", text)
+
+
+# Secret values met by this process (every source run adds its own), for the log filter.
+_KNOWN: set[str] = set()
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Let :class:`RedactingFilter` know these values (a source's secrets, before it runs)."""
+    _KNOWN.update(v for v in values if v)
+
+
+class RedactingFilter(logging.Filter):
+    """A handler filter that passes every record (message, arguments and traceback) through
+    :func:`redact` with the remembered secrets: httpx logs request URLs with their query, and a
+    collector's traceback may quote a URL with a key."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), _KNOWN)
+        record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text, _KNOWN)
+        return True
+
+
+def install_log_redaction(logger: logging.Logger | None = None) -> None:
+    """Add :class:`RedactingFilter` to every handler of ``logger`` (default: the root logger)."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
