@@ -350,3 +350,27 @@ def store_url_for(tmp_path: Path) -> Iterator[Any]:
     yield make
     for database in made:
         database.close()  # drops it
+
+
+def test_a_run_cut_short_by_its_budget_resumes_from_its_last_complete_window(
+        tmp_path: Path, server: HostileServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from data_sources import open311 as module
+
+    monkeypatch.setattr(module, "_CHECKPOINT_EVERY_S", 0)  # a checkpoint after every window
+    server.good = [report(f"D{d}", NOW - timedelta(days=d, hours=1)) for d in range(1, 10)]
+    start = (NOW - timedelta(days=10)).date().isoformat()
+    ctx = make_ctx(tmp_path, f"sqlite:///{tmp_path}/s.db",
+                   [open311(server.url, window_days=1, lookback_days=0, start_date=start)],
+                   IOC_RUN_MAX_REQUESTS="5")  # services.json + 4 one-day windows per run
+    inserted, untils = [], []
+    for _ in range(4):
+        outcome = run(ctx, "o311")
+        inserted.append(outcome.counts["inserted"])
+        untils.append(json.loads(runs.get_watermark(ctx.engine, "o311"))["until"])
+        if outcome.status == "ok":
+            break
+        assert outcome.error.endswith("limit of 5 requests per run reached")
+    assert untils == sorted(untils) and len(set(untils)) == len(untils)  # each run moved on
+    assert outcome.status == "ok"
+    assert sorted(snapshot(ctx, "o311")) == sorted(f"D{d}" for d in range(1, 10))
+    assert sum(inserted) == 9  # nothing skipped, nothing stored twice
