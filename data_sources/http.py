@@ -133,12 +133,12 @@ class HttpResponse:
 
     status: int
     headers: httpx.Headers
-    body: bytes
-    url: httpx.URL  # after redirects, without its query (safe to show)
+    body: bytes | bytearray
+    url: str  # after redirects, without userinfo and query (safe to show)
 
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
+    def head(self, chars: int = 200) -> str:
+        """The body's first ``chars`` characters (for error texts; never decodes it all)."""
+        return bytes(self.body[:chars * 4]).decode("utf-8", errors="replace")[:chars]
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -226,7 +226,7 @@ class HttpJsonClient:
             url = url.copy_merge_params(kept)
         return url, {k: v for k, v in headers.items() if not is_secret_name(k) and k.lower() != "cookie"}
 
-    def _read_body(self, response: httpx.Response, where: str) -> bytes:
+    def _read_body(self, response: httpx.Response, where: str) -> bytearray:
         cap = self.budget.max_body_bytes
         declared = response.headers.get("content-length", "")
         if declared.strip().isdigit() and int(declared) > cap:
@@ -238,7 +238,7 @@ class HttpJsonClient:
             if len(body) > cap:
                 raise SourceError(f"{where}: response larger than {cap} bytes; "
                                   "raise IOC_HTTP_MAX_BODY_BYTES if this is expected")
-        return bytes(body)
+        return body  # not copied into bytes: that would hold the body twice
 
     def _expired(self, where: str) -> SourceError:
         if self._clock.why == "cancel" or self.budget.cancel.is_set():
@@ -276,7 +276,7 @@ class HttpJsonClient:
             if response.status >= 500:
                 raise TransientHTTPError(f"{response.url}: HTTP {response.status}")
             if response.status >= 400:
-                raise SourceError(self.redact(f"{response.url}: HTTP {response.status} {response.text[:200]!r}"))
+                raise SourceError(self.redact(f"{response.url}: HTTP {response.status} {response.head(200)!r}"))
             try:
                 return json.loads(response.body)
             except ValueError as exc:

@@ -138,6 +138,8 @@ class JsonMappingCollector(Collector):
                 batch = Batch(fetched=len(items))
                 for n, item in enumerate(items, start=1):
                     where = f"page {page} item {n}"
+                    if n % 1000 == 0:  # a huge page must not outlive the run's deadline
+                        self.ctx.budget.check(where)
                     try:
                         record = family.validate(map_item(item, fields, values), naive_tz)
                     except Exception as exc:  # noqa: BLE001 - one item never fails the run

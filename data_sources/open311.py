@@ -259,6 +259,8 @@ class Open311Collector(Collector):
         """Validate each item; bad ones become rejects, good ones records (duplicates skipped)."""
         batch = Batch()
         for n, item in enumerate(items, start=1):
+            if n % 1000 == 0:  # a huge answer must not outlive the run's deadline
+                self.ctx.budget.check(f"requests.json item {n} ({where})")
             raw_id = item.get("service_request_id") if isinstance(item, dict) else None
             ext_id = str(raw_id).strip() if raw_id not in (None, "") else None
             if ext_id is not None:

@@ -122,7 +122,7 @@ class OpenAQClient:
                     raise _NotFound(f"{url}: HTTP 404 not found")
                 if status < 500:
                     if status >= 400:
-                        raise SourceError(self.http.redact(f"{url}: HTTP {status} {response.text[:200]!r}"))
+                        raise SourceError(self.http.redact(f"{url}: HTTP {status} {response.head(200)!r}"))
                     try:
                         return json.loads(response.body)
                     except ValueError as exc:

@@ -93,7 +93,7 @@ class Settings:
     # what one collector run may spend, whatever the upstream sends (ioc.sources.RunBudget)
     run_deadline_s: float = 55.0
     run_max_requests: int = 500
-    http_max_body_bytes: int = 50 * 1024 * 1024
+    http_max_body_bytes: int = 8 * 1024 * 1024
     http_request_deadline_s: float = 30.0
     live_poll_ms: int = 3000
     map_max_points: int = 5000
@@ -163,7 +163,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_timeout_s=_float(env, "IOC_HTTP_TIMEOUT", 10.0),
         run_deadline_s=_at_least(env, "IOC_RUN_DEADLINE_SECONDS", 55.0, 1, whole=False),
         run_max_requests=int(_at_least(env, "IOC_RUN_MAX_REQUESTS", 500, 1)),
-        http_max_body_bytes=int(_at_least(env, "IOC_HTTP_MAX_BODY_BYTES", 50 * 1024 * 1024, 1024)),
+        http_max_body_bytes=int(_at_least(env, "IOC_HTTP_MAX_BODY_BYTES", 8 * 1024 * 1024, 1024)),
         http_request_deadline_s=_at_least(env, "IOC_HTTP_REQUEST_DEADLINE_SECONDS", 30.0, 1, whole=False),
         live_poll_ms=int(_at_least(env, "IOC_LIVE_POLL_MS", 3000, 250)),
         map_max_points=_int(env, "IOC_MAP_MAX_POINTS", 5000),

@@ -69,7 +69,7 @@ class RunBudget:
 
     deadline_s: float = 55.0
     max_requests: int = 500
-    max_body_bytes: int = 50 * 1024 * 1024
+    max_body_bytes: int = 8 * 1024 * 1024
     request_deadline_s: float = 30.0
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)

@@ -13,6 +13,9 @@ threaded HTTP server on 127.0.0.1 (port chosen by the OS) that speaks Open311 Ge
 - ``duplicates``: every good item twice, the later copy newer (closed);
 - ``invalid_json``, ``http500``;
 - ``redirect``: a 302 to ``redirect_to`` (another server: another origin);
+- ``big_valid``: a valid JSON list of about ``big_bytes`` bytes of small Open311 reports (each
+  dated inside any window asked, all distinct): the most memory a body within the limit can cost
+  (``big_valid_json``: the same for the generic JSON endpoint);
 - ``echo``: a 403 whose body quotes the request's query (raw and decoded) and its base64.
 
 Every request's path, query and headers are kept in :attr:`HostileServer.calls`.
@@ -30,7 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MODES = ("good", "drip", "endless", "huge_length", "slow_headers", "ignore_dates", "extreme_dates",
-         "duplicates", "invalid_json", "http500", "redirect", "echo")
+         "duplicates", "invalid_json", "http500", "redirect", "echo", "big_valid", "big_valid_json")
 SERVICES = [{"service_code": "lighting", "service_name": "Chiếu sáng công cộng"}]
 
 
@@ -57,6 +60,7 @@ class HostileServer:
         self.redirect_to: str | None = None
         self.calls: list[dict[str, Any]] = []
         self.filler = 0  # bytes of description added to each item of ignore_dates (memory per item)
+        self.big_bytes = 1024 * 1024  # the size of a big_valid body
         self._stop = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -85,6 +89,10 @@ class HostileServer:
             filler = "x" * self.filler
             return [{**report(f"IGN{i:05d}", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=i)),
                      "description": f"#{i} {filler}"} for i in range(self.cap)]
+        if self.mode == "big_valid":
+            at = _parse(q["start_date"]) if "start_date" in q else datetime(2026, 1, 1, tzinfo=UTC)
+            one = len(json.dumps(report("B0000000", at))) + 2
+            return [report(f"B{i:07d}", at) for i in range(self.big_bytes // one)]
         if "service_request_id" in q:
             wanted = set(q["service_request_id"].split(","))
             return [r for r in items if r["service_request_id"] in wanted][: self.cap]
@@ -102,6 +110,10 @@ class HostileServer:
         return chosen[: self.cap] if self.mode != "duplicates" else chosen
 
     def _json(self, q: dict[str, str]) -> Any:
+        if self.mode == "big_valid_json":
+            at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+            one = {"id": "B0000000", "created": at.isoformat(), "updated": at.isoformat(), "state": "open"}
+            return {"data": [one | {"id": f"B{i:07d}"} for i in range(self.big_bytes // (len(json.dumps(one)) + 2))]}
         items = [{"id": r["service_request_id"], "created": r["requested_datetime"],
                   "updated": r["updated_datetime"], "state": r["status"]} for r in self.good]
         if self.mode == "extreme_dates":
