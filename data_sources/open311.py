@@ -7,9 +7,14 @@ How a run works, and why:
 2. ``GET {url}/requests.json?start_date=…&end_date=…`` in windows from the watermark (minus
    ``lookback_days``), or ``start_date``, or today − 30 days, up to now. Servers cap each
    response (the spec suggests 1000); a response holding ``page_cap`` items or more may be
-   truncated, so the window is halved and asked again, down to one second. Adjacent windows
+   truncated, so the window is halved and asked again, down to ``min_window_s`` (60 s). A full
+   answer at that floor is a burst (kept, with a warning quarantined) unless most of its items
+   lie outside the window or came for another window: then the server ignores the dates and the
+   run fails saying so (GeoReport v2 has no paging by id to fall back on). Adjacent windows
    share their boundary second (servers differ on whether ``end_date`` is inclusive), and an
    id already handed on in this run is skipped, so nothing is missed and nothing doubled.
+   Windows run oldest first, so every 5 s the batch carries a checkpoint watermark (``until`` =
+   the end of the last complete window); a run stopped later by its budget resumes there.
 3. GeoReport v2 filters on ``requested_datetime`` only, so a report closed months after it was
    received never shows up in a recent window. The collector cannot read the store, so the
    watermark itself remembers the ids still open (``{"until": iso, "open": [ids]}``, newest
@@ -28,7 +33,8 @@ while we expect 1000 looks like a complete answer (no protocol tells the two apa
 Status mapping: ``open`` → ``assigned`` when ``agency_responsible`` is set, else ``received``;
 ``closed`` → ``rejected`` when ``extended_attributes.resolution`` (or ``.status``) is one of
 :data:`REJECTED_RESOLUTIONS`, else ``resolved``, with ``resolved_at = updated_datetime``.
-Options (``[[sources]]`` keys): ``jurisdiction_id``, ``api_key``, ``page_cap``, ``window_days``
+Options (``[[sources]]`` keys): ``jurisdiction_id``, ``api_key`` (never stored; or better
+``api_key_env``, the environment variable holding it), ``page_cap``, ``min_window_s`` (60), ``window_days``
 (30), ``lookback_days`` (3), ``times_are_local`` (false: offset-less times are UTC),
 ``open_cap`` (20000), ``repoll_chunk`` (100 ids a request), ``retry_attempts`` (3),
 ``retry_backoff_s`` (0.5).
