@@ -239,7 +239,7 @@ class Open311Collector(Collector):
         try:
             data = client.get_json(url, {**self.base_params, **params})
         except SourceError as exc:
-            raise SourceError(self._redact(str(exc))) from None
+            raise type(exc)(self._redact(str(exc))) from None  # a RunStopped stays one
         if not isinstance(data, list):
             raise SourceError(f"{url}: expected a JSON list, got {type(data).__name__}: "
                               f"{self._redact(json.dumps(data, ensure_ascii=False)[:200])}")
