@@ -254,6 +254,9 @@ class OpenAQCollector(Collector):
                     if last is not None and (mark is None or last > mark):
                         state[str(sensor_id)] = min(last, now).isoformat()  # never past now
                 batch.records = EnvRecords([], obs) if obs else []
+                # A checkpoint: this station's sensors are read up to now (a run stopped later by
+                # its budget keeps it; the next run skips what is read through each sensor's latest check).
+                batch.watermark = json.dumps({"sensors": state}, sort_keys=True)
                 yield batch
         finally:
             client.close()
