@@ -38,7 +38,8 @@ import httpx
 
 from data_sources.http import HttpJsonClient
 from ioc.domain.records import problem
-from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
+from ioc.secrets import secret_values
+from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError, check_watermark
 
 MAX_PAGES = 10_000
 _MISSING = object()
@@ -108,6 +109,7 @@ class JsonMappingCollector(Collector):
         now = datetime.now(UTC).replace(microsecond=0)
         if watermark:
             since = datetime.fromisoformat(watermark)
+            check_watermark(self.spec.name, since)
         elif isinstance(self.spec.start_date, date):
             since = datetime.combine(self.spec.start_date, time(0), tzinfo=self.ctx.tz).astimezone(UTC)
         else:
@@ -117,7 +119,8 @@ class JsonMappingCollector(Collector):
         wm_field = self.spec.option("watermark_field")
         newest: datetime | None = None
         client = HttpJsonClient(self.ctx.http_timeout_s, attempts=int(self.spec.option("retry_attempts", 3)),
-                                backoff_s=float(self.spec.option("retry_backoff_s", 0.5)))
+                                backoff_s=float(self.spec.option("retry_backoff_s", 0.5)), budget=self.ctx.budget,
+                                secrets=secret_values(self.spec.options))
         try:
             url: str | None = self.spec.url
             page = 1
@@ -135,6 +138,8 @@ class JsonMappingCollector(Collector):
                 batch = Batch(fetched=len(items))
                 for n, item in enumerate(items, start=1):
                     where = f"page {page} item {n}"
+                    if n % 1000 == 0:  # a huge page must not outlive the run's deadline
+                        self.ctx.budget.check(where)
                     try:
                         record = family.validate(map_item(item, fields, values), naive_tz)
                     except Exception as exc:  # noqa: BLE001 - one item never fails the run
@@ -161,5 +166,7 @@ class JsonMappingCollector(Collector):
                 raise SourceError(f"{httpx.URL(self.spec.url or '').copy_with(query=None)}: more than {MAX_PAGES} pages; stopping")
         finally:
             client.close()
-        mark = (newest.replace(tzinfo=UTC) if newest else since) if wm_field else now
+        # Never past now: a record stamped a little ahead (clock skew, or a deadline field) would
+        # otherwise make the next run skip what changes until then; re-reading it is an upsert.
+        mark = min(newest.replace(tzinfo=UTC), now) if wm_field and newest else since if wm_field else now
         yield Batch(watermark=mark.isoformat())

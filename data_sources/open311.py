@@ -7,9 +7,14 @@ How a run works, and why:
 2. ``GET {url}/requests.json?start_date=…&end_date=…`` in windows from the watermark (minus
    ``lookback_days``), or ``start_date``, or today − 30 days, up to now. Servers cap each
    response (the spec suggests 1000); a response holding ``page_cap`` items or more may be
-   truncated, so the window is halved and asked again, down to one second. Adjacent windows
+   truncated, so the window is halved and asked again, down to ``min_window_s`` (60 s). A full
+   answer at that floor is a burst (kept, with a warning quarantined) unless most of its items
+   lie outside the window or came for another window: then the server ignores the dates and the
+   run fails saying so (GeoReport v2 has no paging by id to fall back on). Adjacent windows
    share their boundary second (servers differ on whether ``end_date`` is inclusive), and an
    id already handed on in this run is skipped, so nothing is missed and nothing doubled.
+   Windows run oldest first, so every 5 s the batch carries a checkpoint watermark (``until`` =
+   the end of the last complete window); a run stopped later by its budget resumes there.
 3. GeoReport v2 filters on ``requested_datetime`` only, so a report closed months after it was
    received never shows up in a recent window. The collector cannot read the store, so the
    watermark itself remembers the ids still open (``{"until": iso, "open": [ids]}``, newest
@@ -28,7 +33,8 @@ while we expect 1000 looks like a complete answer (no protocol tells the two apa
 Status mapping: ``open`` → ``assigned`` when ``agency_responsible`` is set, else ``received``;
 ``closed`` → ``rejected`` when ``extended_attributes.resolution`` (or ``.status``) is one of
 :data:`REJECTED_RESOLUTIONS`, else ``resolved``, with ``resolved_at = updated_datetime``.
-Options (``[[sources]]`` keys): ``jurisdiction_id``, ``api_key``, ``page_cap``, ``window_days``
+Options (``[[sources]]`` keys): ``jurisdiction_id``, ``api_key`` (never stored; or better
+``api_key_env``, the environment variable holding it), ``page_cap``, ``min_window_s`` (60), ``window_days``
 (30), ``lookback_days`` (3), ``times_are_local`` (false: offset-less times are UTC),
 ``open_cap`` (20000), ``repoll_chunk`` (100 ids a request), ``retry_attempts`` (3),
 ``retry_backoff_s`` (0.5).
@@ -39,6 +45,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import time as _time
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -46,19 +54,31 @@ from typing import Any
 from data_sources.http import HttpJsonClient
 from ioc.domain.feedback import CHANNELS, validate_report
 from ioc.domain.records import RecordError, parse_timestamp, problem
-from ioc.sources import Batch, Collector, CollectorContext, ConfigurationError, Reject, SourceError, SourceSpec
+from ioc.secrets import redact
+from ioc.sources import (
+    Batch,
+    Collector,
+    CollectorContext,
+    ConfigurationError,
+    Reject,
+    SourceError,
+    SourceSpec,
+    check_watermark,
+)
 
 log = logging.getLogger(__name__)
 
 REJECTED_RESOLUTIONS = frozenset({"rejected", "duplicate", "invalid", "declined"})
 _OPTIONS = {  # name: (type(s), default, minimum)
-    "jurisdiction_id": (str, None, None), "api_key": (str, None, None), "page_cap": (int, None, 1),
+    "jurisdiction_id": (str, None, None), "api_key": (str, None, None), "api_key_env": (str, None, None),
+    "page_cap": (int, None, 1), "min_window_s": (int, 60, 1),
     "window_days": ((int, float), 30, 1 / 86400), "lookback_days": ((int, float), 3, 0),
     "times_are_local": (bool, False, None), "open_cap": (int, 20_000, 0), "repoll_chunk": (int, 100, 1),
     "retry_attempts": (int, 3, 1), "retry_backoff_s": ((int, float), 0.5, 0),
 }
 _SECOND = timedelta(seconds=1)
 _MAX_QUIET = 10_000
+_CHECKPOINT_EVERY_S = 5.0  # how often a run refreshes its checkpoint watermark (wall clock)
 
 
 class Open311Collector(Collector):
@@ -92,7 +112,13 @@ class Open311Collector(Collector):
         self.repoll_chunk = min(opts["repoll_chunk"], self.page_cap)
         self.attempts: int = opts["retry_attempts"]
         self.backoff_s = float(opts["retry_backoff_s"])
+        self.min_window = timedelta(seconds=opts["min_window_s"])
         self.api_key: str | None = opts["api_key"]
+        if opts["api_key_env"]:  # the key lives in the environment, never in the sources file or the store
+            self.api_key = os.environ.get(opts["api_key_env"]) or None
+            if self.api_key is None:
+                raise ConfigurationError(f"source {spec.name!r}: the environment variable {opts['api_key_env']} "
+                                         "(api_key_env) is not set")
         self.base_params = {k: v for k, v in (("jurisdiction_id", opts["jurisdiction_id"]),
                                               ("api_key", self.api_key)) if v}
         self.categories: dict[str, str] = {}
@@ -112,6 +138,7 @@ class Open311Collector(Collector):
         self._seen, self._open, self._closed, self._rejected, self._quiet = {}, {}, set(), set(), set()
         self._fetched = 0
         until, tracked = self._read_watermark(watermark)
+        check_watermark(self.spec.name, until, "watermark 'until'")
         first = (datetime.combine(self.spec.start_date, time(0), self.ctx.tz).astimezone(UTC)
                  if self.spec.start_date is not None else None)
         if until is not None:  # the lookback never reaches before start_date
@@ -120,7 +147,9 @@ class Open311Collector(Collector):
             start = first or now - timedelta(days=30)
         start = start.replace(microsecond=0)
         client = HttpJsonClient(self.ctx.http_timeout_s, attempts=self.attempts, backoff_s=self.backoff_s,
-                                headers={"Accept": "application/json", "User-Agent": "ioc-dashboard open311"})
+                                headers={"Accept": "application/json", "User-Agent": "ioc-dashboard open311"},
+                                budget=self.ctx.budget, secrets=[self.api_key] if self.api_key else [])
+        checkpoint_at = _time.monotonic()
         try:
             self._load_services(client)
             windows = []
@@ -136,16 +165,24 @@ class Open311Collector(Collector):
                 where = f"window {params['start_date']} – {params['end_date']}"
                 warning = None
                 if len(items) >= self.page_cap:
-                    if hi - lo > _SECOND:  # halve on whole seconds (Open311 times have no fractions)
-                        mid = lo + max(_SECOND, timedelta(seconds=int((hi - lo).total_seconds()) // 2))
+                    if hi - lo > self.min_window:  # halve on whole seconds (Open311 times have no fractions)
+                        half = max(self.min_window.total_seconds(), int((hi - lo).total_seconds()) // 2)
+                        mid = min(hi, lo + timedelta(seconds=half))
                         stack += [(mid, hi), (lo, mid)]
                         continue
-                    warning = Reject(where, "server cap reached in a 1 s window; some requests may be missing",
+                    self._refuse_ignored_dates(items, lo, hi, where)
+                    warning = Reject(where, f"server cap reached in a {int((hi - lo).total_seconds())} s window "
+                                     "(min_window_s); some requests may be missing",
                                      {"start_date": params["start_date"], "end_date": params["end_date"],
                                       "returned": len(items), "page_cap": self.page_cap})
                 batch = self._batch(items, where)
                 if warning is not None and batch.fetched:  # nothing new: the neighbour already warned
                     batch.rejects.append(warning)
+                # Every window older than this one is done (oldest first): a later failure (the
+                # run's budget) may resume from here without skipping anything.
+                if _time.monotonic() - checkpoint_at >= _CHECKPOINT_EVERY_S:
+                    batch.watermark = self._watermark(hi, tracked, checkpoint=True)
+                    checkpoint_at = _time.monotonic()
                 yield batch
             # Re-poll the ids still open last time that this run has not seen yet.
             pending = [i for i in tracked if i not in self._seen]
@@ -155,11 +192,45 @@ class Open311Collector(Collector):
                 yield self._batch(items, f"re-poll of {len(chunk)} open ids from {chunk[0]}")
         finally:
             client.close()
+        yield Batch(watermark=self._watermark(now, tracked))
+
+    def _watermark(self, until: datetime, tracked: list[str], checkpoint: bool = False) -> str:
+        """The watermark to resume from ``until``. A checkpoint (windows up to ``until`` done, the
+        re-poll not yet) keeps every tracked id and last run's reject fingerprints too."""
         # Tracked ids not seen open (absent, or open but invalid) rank oldest: the cap drops them first.
         leftovers = [i for i in tracked if i not in self._closed and i not in self._open]
         keep = (leftovers + sorted(self._open, key=lambda i: (self._open[i], i)))[-self.open_cap:]
-        yield Batch(watermark=json.dumps({"until": self._iso(now, utc=True), "open": keep if self.open_cap else [],
-                                          "rejected": sorted(self._rejected)[:_MAX_QUIET]}))
+        quiet = self._rejected | self._quiet if checkpoint else self._rejected
+        return json.dumps({"until": self._iso(until, utc=True), "open": keep if self.open_cap else [],
+                           "rejected": sorted(quiet)[:_MAX_QUIET]})
+
+    def _refuse_ignored_dates(self, items: list[Any], lo: datetime, hi: datetime, where: str) -> None:
+        """A full response for a window of ``min_window_s`` is either a real burst or a server
+        that ignores ``start_date``/``end_date`` (it answers its first ``page_cap`` items whatever
+        is asked, so halving never ends). It is the latter when most items were requested outside
+        the window asked or were already handed on by another window of this run: the run fails
+        then, rather than spend its budget on windows that cannot get smaller answers."""
+        outside = repeated = 0
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            raw_id = item.get("service_request_id")
+            if raw_id not in (None, "") and str(raw_id).strip() in self._seen:
+                repeated += 1
+                continue
+            try:
+                at = parse_timestamp(item.get("requested_datetime"), "requested_datetime", self.naive_tz)
+            except RecordError:
+                continue
+            if not (lo - _SECOND <= at.replace(tzinfo=UTC) <= hi + _SECOND):
+                outside += 1
+        if 2 * (outside + repeated) > len(items):
+            raise SourceError(
+                f"{self.base}/requests.json: the server ignores start_date/end_date: {where} "
+                f"({int((hi - lo).total_seconds())} s, the min_window_s) still returned {len(items)} items "
+                f"(page_cap {self.page_cap}), {outside} requested outside the window and {repeated} already "
+                "returned for another window; ask the operator to enable date filtering, or check "
+                "times_are_local and page_cap")
 
     # --- HTTP -----------------------------------------------------------------------------
     def _get_list(self, client: HttpJsonClient, path: str, params: dict[str, str]) -> list[Any]:
@@ -168,7 +239,7 @@ class Open311Collector(Collector):
         try:
             data = client.get_json(url, {**self.base_params, **params})
         except SourceError as exc:
-            raise SourceError(self._redact(str(exc))) from None
+            raise type(exc)(self._redact(str(exc))) from None  # a RunStopped stays one
         if not isinstance(data, list):
             raise SourceError(f"{url}: expected a JSON list, got {type(data).__name__}: "
                               f"{self._redact(json.dumps(data, ensure_ascii=False)[:200])}")
@@ -182,7 +253,7 @@ class Open311Collector(Collector):
 
     def _redact(self, text: str) -> str:
         """Keep the API key out of error messages (they are stored and shown on the UI)."""
-        return text.replace(self.api_key, "***") if self.api_key else text
+        return redact(text, [self.api_key] if self.api_key else []) or ""
 
     def _load_services(self, client: HttpJsonClient) -> None:
         for service in self._get_list(client, "services.json", {}):
@@ -194,6 +265,8 @@ class Open311Collector(Collector):
         """Validate each item; bad ones become rejects, good ones records (duplicates skipped)."""
         batch = Batch()
         for n, item in enumerate(items, start=1):
+            if n % 1000 == 0:  # a huge answer must not outlive the run's deadline
+                self.ctx.budget.check(f"requests.json item {n} ({where})")
             raw_id = item.get("service_request_id") if isinstance(item, dict) else None
             ext_id = str(raw_id).strip() if raw_id not in (None, "") else None
             if ext_id is not None:
@@ -299,9 +372,13 @@ class Open311Collector(Collector):
         if not isinstance(data, dict):
             data = {"until": data}
         try:
-            until = parse_timestamp(data.get("until"), "until").replace(tzinfo=UTC)
+            # Any year is read here (not only the accepted range): a watermark from the future
+            # must fail the run saying so (check_watermark), not silently restart the pull.
+            text = str(data.get("until") or "").strip()
+            until = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+            until = until.replace(tzinfo=UTC) if until.tzinfo is None else until.astimezone(UTC)
             self._quiet = {str(h) for h in data.get("rejected") or []}
             return until, [str(i) for i in data.get("open") or []]
-        except (RecordError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             log.warning("source %s: unreadable watermark %r, pulling from the start", self.spec.name, watermark)
             return None, []

@@ -37,12 +37,11 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
+from data_sources.http import HttpJsonClient, HttpResponse, TransientHTTPError
 from ioc.domain.air_quality import PARAMETERS, EnvObservation, EnvRecords, EnvStation, validate_observation
 from ioc.domain.records import RecordError, problem
 from ioc.domain.units import PROVINCE_BBOX
-from ioc.sources import Batch, Collector, ConfigurationError, Reject, SourceError
+from ioc.sources import Batch, Collector, ConfigurationError, Reject, RunBudget, SourceError, check_watermark
 
 DEFAULT_URL = "https://api.openaq.org"
 MAX_PAGES = 1000
@@ -58,20 +57,31 @@ class OpenAQClient:
 
     def __init__(self, base_url: str, api_key: str | None, timeout_s: float, *, attempts: int = 3,
                  backoff_s: float = 0.5, max_retry_after_s: float = 120.0, max_429_retries: int = 5,
-                 key_hint: str = "", sleep: Callable[[float], None] = time.sleep):
+                 key_hint: str = "", sleep: Callable[[float], None] = time.sleep, budget: RunBudget | None = None):
         headers = {"Accept": "application/json"}
         if api_key:
             headers["X-API-Key"] = api_key
-        self._client = httpx.Client(timeout=timeout_s, headers=headers, follow_redirects=True)
+        # The shared client: the run's budget, streamed bodies, and no key after a redirect elsewhere.
+        self.http = HttpJsonClient(timeout_s, headers=headers, budget=budget, secrets=[api_key] if api_key else [])
+        self.budget = self.http.budget
         self.base = base_url.rstrip("/").removesuffix("/v3")
         self.attempts, self.backoff_s = attempts, backoff_s
         self.max_retry_after_s, self.max_429_retries = max_retry_after_s, max_429_retries
         self.key_hint, self.sleep = key_hint, sleep
 
     def close(self) -> None:
-        self._client.close()
+        self.http.close()
 
-    def _retry_after(self, response: httpx.Response, attempt: int) -> float:
+    def _pause(self, seconds: float, why: str) -> None:
+        """Wait before asking again, unless the run's deadline would pass first."""
+        if seconds >= self.budget.remaining_s():
+            self.budget.check(why)
+            raise SourceError(f"{why}; waiting {seconds:.0f} s would pass the run deadline of "
+                              f"{self.budget.deadline_s:g} s — the next scheduled run will try again")
+        self.sleep(seconds)
+        self.budget.check(why)
+
+    def _retry_after(self, response: HttpResponse, attempt: int) -> float:
         """Seconds to wait after a 429: Retry-After (seconds or HTTP date), else x-ratelimit-reset."""
         raw = response.headers.get("Retry-After") or response.headers.get("x-ratelimit-reset")
         if raw:
@@ -88,13 +98,11 @@ class OpenAQClient:
         transient = limited = 0
         while True:
             try:
-                response = self._client.get(url, params=params)
-            except httpx.TimeoutException:
-                problem = f"{url}: timed out after {self._client.timeout.read}s"
-            except httpx.TransportError as exc:
-                problem = f"{url}: {type(exc).__name__}: {exc}"
+                response = self.http.fetch(url, params)
+            except TransientHTTPError as exc:
+                problem = str(exc)
             else:
-                status = response.status_code
+                status = response.status
                 if status == 429:
                     wait = self._retry_after(response, limited)
                     limited += 1
@@ -104,7 +112,7 @@ class OpenAQClient:
                                           "the next scheduled run will try again")
                     if limited > self.max_429_retries:
                         raise SourceError(f"{url}: HTTP 429 rate limited {limited} times in a row; giving up this run")
-                    self.sleep(wait)
+                    self._pause(wait, f"{url}: HTTP 429 rate limited")
                     continue
                 if status in (401, 403):
                     raise SourceError(f"{url}: HTTP {status}: OpenAQ refused the API key"
@@ -114,17 +122,17 @@ class OpenAQClient:
                     raise _NotFound(f"{url}: HTTP 404 not found")
                 if status < 500:
                     if status >= 400:
-                        raise SourceError(f"{url}: HTTP {status} {response.text[:200]!r}")
+                        raise SourceError(self.http.redact(f"{url}: HTTP {status} {response.head(200)!r}"))
                     try:
-                        return response.json()
+                        return json.loads(response.body)
                     except ValueError as exc:
                         problem = f"{url}: response is not valid JSON ({exc})"
                 else:
                     problem = f"{url}: HTTP {status}"
             transient += 1
             if transient >= self.attempts:
-                raise SourceError(f"{problem} ({transient} attempts)")
-            self.sleep(min(10.0, self.backoff_s * 2 ** (transient - 1)))
+                raise SourceError(self.http.redact(f"{problem} ({transient} attempts)"))
+            self._pause(min(10.0, self.backoff_s * 2 ** (transient - 1)), problem)
 
     def pages(self, path: str, params: dict[str, Any], limit: int) -> Iterator[tuple[int, list[Any]]]:
         """(page number, results) of every page, until a short, empty or repeated page."""
@@ -199,7 +207,7 @@ class OpenAQCollector(Collector):
             max_retry_after_s=float(self.spec.option("max_retry_after_s", 120)),
             max_429_retries=int(self.spec.option("max_429_retries", 5)),
             key_hint=f" (X-API-Key from ${env_name})" if env_name else " (no X-API-Key sent: api_key_env is empty)",
-            sleep=self.sleep,
+            sleep=self.sleep, budget=self.ctx.budget,
         )
 
     def _bbox(self) -> str:
@@ -216,6 +224,8 @@ class OpenAQCollector(Collector):
     def batches(self, watermark: str | None) -> Iterator[Batch]:
         now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         state: dict[str, str] = json.loads(watermark).get("sensors", {}) if watermark else {}
+        for sensor_id, mark in state.items():
+            check_watermark(self.spec.name, _utc(mark), f"watermark of sensor {sensor_id}")
         lookback = timedelta(hours=float(self.spec.option("lookback_hours", 3)))
         if self.spec.start_date:
             first = datetime.combine(self.spec.start_date, datetime.min.time(), tzinfo=self.ctx.tz)
@@ -242,8 +252,11 @@ class OpenAQCollector(Collector):
                     batch.rejects += bad
                     batch.fetched += len(got) + len(bad)
                     if last is not None and (mark is None or last > mark):
-                        state[str(sensor_id)] = last.isoformat()
+                        state[str(sensor_id)] = min(last, now).isoformat()  # never past now
                 batch.records = EnvRecords([], obs) if obs else []
+                # A checkpoint: this station's sensors are read up to now (a run stopped later by
+                # its budget keeps it; the next run skips what is read through each sensor's latest check).
+                batch.watermark = json.dumps({"sensors": state}, sort_keys=True)
                 yield batch
         finally:
             client.close()

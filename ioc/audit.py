@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, desc, insert, select
+from sqlalchemy import Connection, Engine, delete, desc, insert, select
 
 from ioc.domain.local_time import utcnow
 from ioc.store.schema_access import MAX_NAME, audit_log
@@ -42,14 +42,21 @@ class AuditEntry:
 def record(engine: Engine, actor: str, action: str, target: str | None = None, detail: dict[str, Any] | None = None,
            role: str | None = None, address: str | None = None, at: datetime | None = None) -> None:
     """Append one entry; ``action`` is one of :data:`ACTIONS` (ValueError otherwise)."""
+    with engine.begin() as conn:
+        record_in(conn, actor, action, target, detail, role, address, at)
+
+
+def record_in(conn: Connection, actor: str, action: str, target: str | None = None,
+              detail: dict[str, Any] | None = None, role: str | None = None, address: str | None = None,
+              at: datetime | None = None) -> None:
+    """:func:`record` inside the caller's transaction (the entry stands or falls with the change)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    with engine.begin() as conn:
-        conn.execute(insert(audit_log).values(
-            at=at or utcnow(), actor=(actor or "?")[:MAX_NAME], role=role, action=action,
-            target=None if target is None else str(target)[:300],
-            detail=None if not detail else json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
-            address=None if address is None else str(address)[:64]))
+    conn.execute(insert(audit_log).values(
+        at=at or utcnow(), actor=(actor or "?")[:MAX_NAME], role=role, action=action,
+        target=None if target is None else str(target)[:300],
+        detail=None if not detail else json.dumps(detail, ensure_ascii=False, default=str, sort_keys=True),
+        address=None if address is None else str(address)[:64]))
 
 
 def entries(engine: Engine, since: datetime | None = None, action: str | None = None, actor: str | None = None,

@@ -37,6 +37,17 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def cmd_reset_watermark(args: argparse.Namespace) -> int:
+    from ioc.store.runs import reset_watermark
+
+    ctx = _context()
+    if args.name not in {s.name for s in ctx.sources}:
+        raise CliError(f"no configured source named {args.name!r} (see `python -m ioc sources`)")
+    old = reset_watermark(ctx.engine, args.name)
+    print(f"{args.name}: watermark {'reset (was ' + old[:200] + ')' if old else 'was not set'}")
+    return 0
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     from ioc.store.db import utcnow
     from ioc.store.runs import source_health
@@ -486,6 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sources", help="configured sources and their health (last run, status, counts, lag)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sources)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    a = actions.add_parser("reset-watermark", help="forget a source's watermark (one left in the future blocks it); "
+                           "its next run re-reads from start_date or the default history, upserting")
+    a.add_argument("name")
+    a.set_defaults(func=cmd_reset_watermark)
 
     p = sub.add_parser("collect", help="run one source once, now")
     p.add_argument("name")
@@ -580,6 +596,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ioc.secrets import install_log_redaction
+
+    install_log_redaction()
     try:
         settings()
         return int(args.func(args))

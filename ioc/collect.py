@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from ioc.context import Context
 from ioc.heartbeat import Heartbeat
 from ioc.registry import registry
+from ioc.secrets import redact, remember_secrets, secret_values
 from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec, make_collector
 from ioc.store import runs
 from ioc.store.db import utcnow
@@ -67,10 +69,12 @@ def run_source(ctx: Context, spec: SourceSpec, progress=None,  # noqa: ANN001
         return RunOutcome(spec.name, "failed", error=f"family {spec.family!r} is not declared")
     outcome = RunOutcome(spec.name, "ok")
     outcome.run_id = run_id = runs.start_run(ctx.engine, spec.name, spec.family)
+    secrets = secret_values(spec.options)
+    remember_secrets(secrets)
     version_before = ctx.notifier.versions().get(spec.family, 0)
     with Heartbeat(ctx.settings.run_heartbeat_s, [lambda: runs.beat_run(ctx.engine, run_id)],
                    name=f"run {run_id} of {spec.name}"):
-        _collect(ctx, spec, progress, cancel, outcome)
+        _collect(ctx, spec, progress, cancel, outcome, secrets)
     runs.finish_run(ctx.engine, run_id, outcome.status, outcome.counts, outcome.error)
     if outcome.counts["inserted"] or outcome.counts["updated"]:
         from ioc.notify import db_versions
@@ -85,24 +89,30 @@ def run_source(ctx: Context, spec: SourceSpec, progress=None,  # noqa: ANN001
 
 
 def _collect(ctx: Context, spec: SourceSpec, progress, cancel: threading.Event | None,  # noqa: ANN001
-             outcome: RunOutcome) -> None:
-    """Fetch and store, counting into ``outcome`` and setting its status and error."""
+             outcome: RunOutcome, secrets: Collection[str]) -> None:
+    """Fetch and store, counting into ``outcome`` and setting its status and error (redacted)."""
+    new_watermark = None
     try:
         cctx = ctx.collector_context(progress, cancel=cancel)
         collector = make_collector(spec, cctx)
         watermark = runs.get_watermark(ctx.engine, spec.name)
-        new_watermark = None
         for batch in collector.batches(watermark):
             ingest_batch(ctx, spec, cctx, batch, outcome)
             if batch.watermark is not None:
                 new_watermark = batch.watermark
-        if new_watermark is not None:
-            runs.set_watermark(ctx.engine, spec.name, new_watermark)
     except (SourceError, ConfigurationError) as exc:
-        outcome.status, outcome.error = "failed", str(exc)
+        outcome.status, outcome.error = "failed", redact(str(exc), secrets)
     except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the scheduler
-        log.exception("source %s crashed", spec.name)
-        outcome.status, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+        log.exception("source %s crashed", spec.name)  # the log handlers redact (ioc.secrets.RedactingFilter)
+        outcome.status, outcome.error = "failed", redact(f"{type(exc).__name__}: {exc}", secrets)
+    # The last watermark handed on (the final one, or a checkpoint before a failure: everything
+    # before it is stored) is kept, so a run stopped by its budget still moves the source on.
+    if new_watermark is not None:
+        try:
+            runs.set_watermark(ctx.engine, spec.name, new_watermark)
+        except Exception as exc:  # noqa: BLE001 - recorded as the run's failure
+            outcome.status = "failed"
+            outcome.error = redact(f"saving the watermark: {type(exc).__name__}: {exc}", secrets)
     if outcome.status == "failed" and cancel is not None and cancel.is_set():
         # The shutdown, not the source: besides RunStopped, a collector may see it as a broken
         # connection and report that instead.

@@ -104,7 +104,7 @@ class Settings:
     # what one collector run may spend, whatever the upstream sends (ioc.sources.RunBudget)
     run_deadline_s: float = 55.0
     run_max_requests: int = 500
-    http_max_body_bytes: int = 50 * 1024 * 1024
+    http_max_body_bytes: int = 8 * 1024 * 1024
     http_request_deadline_s: float = 30.0
     # a run's liveness (ioc.heartbeat): how often a running collector run and its job lock say
     # they are alive, and how long without that before the lock is anyone's and the run is
@@ -243,7 +243,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         http_timeout_s=_float(env, "IOC_HTTP_TIMEOUT", 10.0),
         run_deadline_s=_at_least(env, "IOC_RUN_DEADLINE_SECONDS", 55.0, 1, whole=False),
         run_max_requests=int(_at_least(env, "IOC_RUN_MAX_REQUESTS", 500, 1)),
-        http_max_body_bytes=int(_at_least(env, "IOC_HTTP_MAX_BODY_BYTES", 50 * 1024 * 1024, 1024)),
+        http_max_body_bytes=int(_at_least(env, "IOC_HTTP_MAX_BODY_BYTES", 8 * 1024 * 1024, 1024)),
         http_request_deadline_s=_at_least(env, "IOC_HTTP_REQUEST_DEADLINE_SECONDS", 30.0, 1, whole=False),
         **_liveness(env),
         live_poll_ms=int(_at_least(env, "IOC_LIVE_POLL_MS", 3000, 250)),

@@ -18,12 +18,13 @@ import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from ioc.domain.calendar import WorkCalendar
+from ioc.domain.records import EVENT_SKEW
 from ioc.domain.units import UnitMap
 
 
@@ -33,6 +34,24 @@ class SourceError(RuntimeError):
 
 class ConfigurationError(ValueError):
     """A source's configuration is wrong; the message names the source and the field."""
+
+
+def check_watermark(source: str, moment: datetime | None, what: str = "watermark",
+                    now: datetime | None = None) -> None:
+    """Refuse a stored watermark (naive or aware UTC) beyond now + :data:`EVENT_SKEW`: a source
+    resuming from the future would fetch nothing new while looking healthy (issue #13), so the
+    run fails saying so and how to reset it. Records are refused past that bound, so only an
+    older build (or a clock set wrong) leaves such a watermark."""
+    if moment is None:
+        return
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    naive = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if naive > now + EVENT_SKEW:
+        raise SourceError(
+            f"source {source!r}: the stored {what} {naive.isoformat()}Z is beyond now + {EVENT_SKEW.days} day "
+            "(left by an older build or a record dated in the future), so the source cannot advance; "
+            f"reset it with `python -m ioc sources reset-watermark {source}` (the next run re-reads from "
+            "start_date or the default history; stored records are upserted, never doubled)")
 
 
 class RunStopped(SourceError):
@@ -50,7 +69,7 @@ class RunBudget:
 
     deadline_s: float = 55.0
     max_requests: int = 500
-    max_body_bytes: int = 50 * 1024 * 1024
+    max_body_bytes: int = 8 * 1024 * 1024
     request_deadline_s: float = 30.0
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
@@ -99,7 +118,9 @@ class Batch:
     records: list[Any] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     fetched: int = 0
-    watermark: str | None = None  # set on the last batch of a successful run
+    # Set on the last batch of a run, or on an earlier batch as a checkpoint: everything before
+    # it is handed on, so the runner keeps the latest checkpoint when the run fails later.
+    watermark: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, desc, func, insert, select, update
 
 from ioc.domain.freshness import freshness
+from ioc.secrets import public_options, redact
 from ioc.sources import Reject, SourceSpec
 from ioc.store import schema
 from ioc.store.db import json_dumps, utcnow
@@ -96,18 +97,47 @@ def set_watermark(engine: Engine, source: str, value: str) -> None:
             conn.execute(insert(table).values(source=source, value=value, updated_at=utcnow()))
 
 
+def reset_watermark(engine: Engine, source: str) -> str | None:
+    """Forget ``source``'s watermark (its next run starts from start_date or the default
+    history; records are upserted, so nothing is doubled); returns the value removed."""
+    table = schema.watermarks
+    with engine.begin() as conn:
+        old = conn.execute(select(table.c.value).where(table.c.source == source)).scalar()
+        conn.execute(table.delete().where(table.c.source == source))
+    return old
+
+
 def register_sources(engine: Engine, specs: list[SourceSpec]) -> None:
-    """Record the configured sources (so every process and page sees the same list)."""
+    """Record the configured sources (so every process and page sees the same list). A source
+    that is new or whose configuration changed is written to the audit trail (``source_change``,
+    by ``config:<host>``: the sources file is the change's author), secrets left out."""
+    import socket
+
+    from ioc.audit import record_in
+
     table = schema.sources
     now = utcnow()
     with engine.begin() as conn:
+        before = {r.name: r for r in conn.execute(select(table.c.name, table.c.type, table.c.family,
+                                                         table.c.every_seconds, table.c.config_json))}
         for spec in specs:
             row = {"type": spec.type, "family": spec.family, "every_seconds": spec.every_seconds,
-                   "config_json": json_dumps({"url": spec.url, "path": str(spec.path) if spec.path else None,
-                                              "start_date": spec.start_date, **spec.options}),
+                   # Secrets (api_key, tokens, passwords, URL userinfo) never reach the database.
+                   "config_json": json_dumps({"url": redact(spec.url), "path": str(spec.path) if spec.path else None,
+                                              "start_date": spec.start_date, **public_options(spec.options)}),
                    "updated_at": now}
-            if not conn.execute(update(table).where(table.c.name == spec.name).values(**row)).rowcount:
+            old = before.get(spec.name)
+            if old is None:
                 conn.execute(insert(table).values(name=spec.name, **row))
+            else:
+                conn.execute(update(table).where(table.c.name == spec.name).values(**row))
+            was = None if old is None else {"type": old.type, "family": old.family, "every_seconds": old.every_seconds,
+                                            "config": old.config_json}
+            now_is = {"type": spec.type, "family": spec.family, "every_seconds": spec.every_seconds,
+                      "config": row["config_json"]}
+            if was != now_is:
+                record_in(conn, f"config:{socket.gethostname()}"[:100], "source_change", target=f"source {spec.name}",
+                          detail={"before": was, "after": now_is})
 
 
 @dataclass(frozen=True)
@@ -154,7 +184,9 @@ def source_health(engine: Engine) -> list[SourceHealth]:
             last: dict[str, Any] = dict(recent[0]) if recent else {}
             out.append(SourceHealth(
                 name=src["name"], type=src["type"], family=src["family"], every_seconds=src["every_seconds"],
-                last_run_at=last.get("finished_at"), last_status=last.get("status"), last_error=last.get("error"),
+                last_run_at=last.get("finished_at"), last_status=last.get("status"),
+                # Errors stored by an older build may hold a key: the generic patterns catch most.
+                last_error=redact(last.get("error")),
                 last_success_at=last_ok, consecutive_failures=failures,
                 last_counts={k: int(last.get(k) or 0) for k in
                              ("fetched", "inserted", "updated", "unchanged", "rejected")},

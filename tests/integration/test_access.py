@@ -461,3 +461,20 @@ def test_the_audit_log_refuses_updates_on_both_databases(engine) -> None:  # noq
         conn.execute(text("UPDATE audit_log SET actor = 'someone else'"))
     [entry] = audit.entries(engine)
     assert entry.actor == "operator-user"
+
+
+def test_a_new_or_changed_source_is_recorded_without_its_secrets(engine) -> None:  # noqa: ANN001
+    from dataclasses import replace
+
+    spec = SourceSpec(name="hue-311", type="open311", family="feedback", every_seconds=60,
+                      url="https://user:pw@open311.hue.gov.vn/v2", options={"api_key": "K3Y-S3CR3T"})
+    runs.register_sources(engine, [spec])
+    runs.register_sources(engine, [spec])  # every process registers at start: no change, no entry
+    runs.register_sources(engine, [replace(spec, every_seconds=120)])
+    changes = audit.entries(engine, action="source_change")
+    assert [e.target for e in changes] == ["source hue-311", "source hue-311"]
+    newest, first = changes
+    assert first.detail["before"] is None and newest.detail["before"]["every_seconds"] == 60
+    assert newest.detail["after"]["every_seconds"] == 120
+    stored = json.dumps([e.as_json() for e in changes])
+    assert "K3Y-S3CR3T" not in stored and "pw@" not in stored

@@ -20,10 +20,10 @@ from ioc.collect import RunOutcome, run_source
 from ioc.config import load_settings
 from ioc.context import Context, build_context
 from ioc.store import runs, schema_feedback
-from tests.integration.open311_server import FakeOpen311, open311_request
+from tests.integration.open311_server import FakeOpen311, open311_request, parse_dt
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")
-CAP_WARNING = "server cap reached in a 1 s window; some requests may be missing"
+CAP_WARNING = "server cap reached in a 60 s window (min_window_s); some requests may be missing"
 
 
 @pytest.fixture
@@ -112,7 +112,7 @@ def test_capped_windows_are_split_until_every_request_is_stored(tmp_path: Path, 
     assert runs.quarantined(ctx.engine, "hue311") == []
 
 
-def test_cap_reached_in_one_second_keeps_what_came_and_warns(tmp_path: Path, server: FakeOpen311) -> None:
+def test_cap_reached_in_the_minimum_window_keeps_what_came_and_warns(tmp_path: Path, server: FakeOpen311) -> None:
     server.cap = 10
     server.requests += [open311_request(f"S{i:02d}", "2026-03-02T08:00:00+07:00") for i in range(12)]
     ctx = make_ctx(tmp_path, source(server.url, page_cap=10))
@@ -123,7 +123,8 @@ def test_cap_reached_in_one_second_keeps_what_came_and_warns(tmp_path: Path, ser
     assert len(stored(ctx)) == 10
     [warning] = runs.quarantined(ctx.engine, "hue311")
     assert warning["reason"] == CAP_WARNING
-    assert warning["location"].startswith("window 2026-03-02T0") and "01:00:00Z" in warning["location"]
+    lo, hi = (parse_dt(t) for t in warning["location"].removeprefix("window ").split(" – "))
+    assert hi - lo == timedelta(seconds=60) and lo <= datetime(2026, 3, 2, 1, 0, tzinfo=UTC) <= hi
     assert json.loads(warning["raw"])["returned"] == 10
 
 

@@ -135,21 +135,28 @@ def test_a_crashing_collector_is_recorded_as_failed_not_raised(ctx: Context) -> 
     assert stored_ids(ctx.engine, "fake-src") == set()
 
 
-def test_watermark_advances_only_on_success(ctx: Context) -> None:
+def test_watermark_advances_only_to_what_was_handed_on(ctx: Context) -> None:
     run_source(ctx, spec(ids=["A1"], watermark="w1"))
     assert runs.get_watermark(ctx.engine, "fake-src") == "w1"
 
-    # The batch is stored (a record stored stays stored) but the run failed after it, so the
-    # next pull must start again from w1, not from the failed run's w2.
-    failed = run_source(ctx, spec(ids=["A2"], watermark="w2", fail="source", fail_after_batch=True))
+    # The batch is stored (a record stored stays stored) but the run failed after it without
+    # handing on a watermark, so the next pull must start again from w1.
+    failed = run_source(ctx, spec(ids=["A2"], fail="source", fail_after_batch=True))
     assert failed.status == "failed"
     assert failed.counts["inserted"] == 1
     assert runs.get_watermark(ctx.engine, "fake-src") == "w1"
     assert stored_ids(ctx.engine, "fake-src") == {"A1", "A2"}
 
-    run_source(ctx, spec(ids=["A3"], watermark="w3"))
+    # A watermark handed on with a batch is a checkpoint (everything before it is stored): a
+    # failure after it (the run's budget, say) keeps it, so the source still moves on.
+    failed = run_source(ctx, spec(ids=["A3"], watermark="w2", fail="source", fail_after_batch=True))
+    assert failed.status == "failed"
+    assert runs.get_watermark(ctx.engine, "fake-src") == "w2"
+
+    run_source(ctx, spec(ids=["A4"], watermark="w3"))
     assert runs.get_watermark(ctx.engine, "fake-src") == "w3"
-    assert [w for _, w in FakeCollector.calls] == [None, "w1", "w1"]
+    assert [w for _, w in FakeCollector.calls] == [None, "w1", "w1", "w2"]
+    assert stored_ids(ctx.engine, "fake-src") == {"A1", "A2", "A3", "A4"}
 
 
 def test_a_run_without_a_new_watermark_keeps_the_old_one(ctx: Context) -> None:
