@@ -29,7 +29,7 @@ from ioc.config import load_settings, settings
 from ioc.context import Context
 from ioc.heartbeat import Heartbeat
 from ioc.notify import LocalNotifier
-from ioc.scheduler import SWEEP_JOB, build_scheduler, release_orphaned_locks, run_job, try_lock
+from ioc.scheduler import AUDIT_JOB, SWEEP_JOB, build_scheduler, release_orphaned_locks, run_job, try_lock
 from ioc.sources import SourceSpec
 from ioc.store import runs, schema
 from ioc.store.db import utcnow
@@ -224,7 +224,7 @@ def test_orphaned_runs_are_marked_failed_at_scheduler_start_and_shown_failed(
 def test_the_periodic_sweep_marks_a_run_whose_heartbeat_stops(engine: Engine) -> None:
     ctx = context_on(engine)  # no source: the sweep alone (and no alerts job)
     sched = build_scheduler(ctx)
-    assert {job.id for job in sched.get_jobs()} == {SWEEP_JOB}
+    assert {job.id for job in sched.get_jobs()} == {SWEEP_JOB, AUDIT_JOB}  # the daily audit retention too
     assert sched.get_job(SWEEP_JOB).trigger.interval == timedelta(seconds=LEASE_S / 2)
     sched.start()
     try:
