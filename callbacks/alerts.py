@@ -9,7 +9,7 @@ import dash
 from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
-from callbacks.common import follow_versions, page_lang
+from callbacks.common import counter, follow_versions, page_lang, text, whole_number
 from callbacks.wall import SEVERITY_ICONS, alert_versions, family_label, stage_block
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
@@ -89,7 +89,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
     )
     def restore_operator(_ts: int | None, stored: str | None, current: str | None):  # noqa: ANN202
         """The name typed last time on this screen (operators work shifts at the same desk)."""
-        return stored if stored and not current else dash.no_update
+        stored = text(stored)
+        return stored if stored and not text(current) else dash.no_update
 
     @app.callback(
         Output(ids.AL_MESSAGE, "children"), Output(ids.AL_MESSAGE, "className"),
@@ -100,18 +101,24 @@ def register(app: dash.Dash, ctx: Context) -> None:
     )
     def ack(clicks: list[int], who: str | None, note: str | None, refresh: int | None, lang: str | None):  # noqa: ANN202
         trigger = dash_ctx.triggered_id
-        if not trigger or not any(clicks or []):
+        if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(
+                isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in clicks):
             return dash.no_update, dash.no_update, dash.no_update, dash.no_update
         lang = page_lang(ctx, lang)
-        who = (who or "").strip()
+        who = (text(who) or "").strip()
         if not who:
             return t("alerts_need_name", lang), "ack-message error", dash.no_update, dash.no_update
         before = utcnow()
         try:
-            alert = acknowledge(ctx.engine, int(trigger["id"]), who, (note or "").strip() or None)
+            alert_id = whole_number(trigger.get("id"))
+            if alert_id is None:  # the buttons' ids are the alerts' (positive, whole): a crafted request
+                raise ValueError(f"no alert with id {str(trigger.get('id'))[:40]!r}")
+            if note is not None and not isinstance(note, str):
+                raise ValueError("the note must be text")
+            alert = acknowledge(ctx.engine, alert_id, who, (note or "").strip() or None)
         except ValueError as exc:
             return t("alerts_ack_error", lang, error=str(exc)), "ack-message error", dash.no_update, dash.no_update
         when = fmt_local_datetime(alert.acked_at, ctx.tz, lang, seconds=True)
         key = "alerts_ack_done" if alert.acked_at >= before - timedelta(seconds=1) and alert.acked_by == who \
             else "alerts_ack_already"
-        return (t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", who, (refresh or 0) + 1)
+        return (t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", who, counter(refresh) + 1)

@@ -13,7 +13,7 @@ Control values in, plain values out:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -97,9 +97,12 @@ def csv_download(frame: pd.DataFrame, filename: str) -> dict[str, Any]:
     return dcc.send_string(csv_text(frame), filename, type="text/csv")
 
 
-def clicked_chart(triggered_id: Any, clicks: Sequence[int | None] | None) -> str | None:
-    """The chart whose CSV button was clicked (``None`` when the callback ran for no click:
-    buttons added to the page fire with ``n_clicks`` 0)."""
-    if not triggered_id or not any(clicks or []):
+def clicked_chart(triggered_id: Any, clicks: Any, charts: Collection[str]) -> str | None:
+    """The chart whose CSV button was clicked, when it is one of the page's ``charts`` (``None``
+    when the callback ran for no click: buttons added to the page fire with ``n_clicks`` 0; or
+    for a request naming a chart the page does not have)."""
+    if not isinstance(triggered_id, dict) or not isinstance(clicks, list) or not any(
+            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in clicks):
         return None
-    return triggered_id["chart"]
+    key = triggered_id.get("chart")
+    return key if isinstance(key, str) and key in charts else None

@@ -10,7 +10,7 @@ ALL}``), one download callback per page for all its charts.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import dash
@@ -69,14 +69,15 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
-                      export: Export) -> None:
+                      export: Export, charts: Collection[str]) -> None:
     """One download callback for every CSV button of a page: ``export(key, lang, *states)``
-    gives the clicked chart's frame (the same data function as the chart) and file name."""
+    gives the clicked chart's frame (the same data function as the chart) and file name;
+    ``charts`` are the keys of the page's buttons (a request naming another changes nothing)."""
 
     @app.callback(Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
                   *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def download_csv(clicks, *rest):  # noqa: ANN001, ANN202
-        key = clicked_chart(dash_ctx.triggered_id, clicks)
+        key = clicked_chart(dash_ctx.triggered_id, clicks, charts)
         if key is None:
             return dash.no_update
         *values, lang = rest

@@ -75,9 +75,20 @@ def test_csv_download_rows_and_file_name() -> None:
 
 
 def test_clicked_chart_ignores_buttons_that_were_not_clicked() -> None:
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 1]) == "trend"
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 0]) is None
-    assert clicked_chart(None, [1]) is None
+    charts = ("trend", "map")
+    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 1], charts) == "trend"
+    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 0], charts) is None
+    assert clicked_chart(None, [1], charts) is None
+
+
+@pytest.mark.parametrize(("triggered", "clicks"), [
+    ({"type": "csv", "chart": "nope"}, [1]), ({"type": "csv", "chart": ["trend"]}, [1]), ({"type": "csv"}, [1]),
+    ("trend", [1]), ({"type": "csv", "chart": "trend"}, None), ({"type": "csv", "chart": "trend"}, "1"),
+    ({"type": "csv", "chart": "trend"}, [True]), ({"type": "csv", "chart": "trend"}, [-3, None, "2"]),
+])
+def test_clicked_chart_refuses_what_no_button_of_the_page_sends(triggered, clicks) -> None:  # noqa: ANN001
+    """A crafted request naming a chart the page has not, or clicks that are not counts: no download."""
+    assert clicked_chart(triggered, clicks, ("trend", "map")) is None
 
 
 def test_filter_bar_ids_follow_the_declaration() -> None:
