@@ -18,7 +18,7 @@ from dash import ALL, Input, Output, State
 from dash import ctx as dash_ctx
 
 from callbacks.common import local_today, page_lang
-from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_search
+from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_and_banner
 from ioc.context import Context
 from ioc.kpi.filters import Selection
 from layouts import ids
@@ -61,11 +61,14 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
         trigger = triggers.get(dash_ctx.triggered_id, "dates")
         return period_sync(trigger, preset, start, last_day, local_today(ctx), n_values)
 
-    @app.callback(Output(bar.id("url"), "search"), *control_inputs(bar), State(ids.PAGE_LANG, "data"),
-                  prevent_initial_call=True)
+    # Every page's bar may report on the one banner (its URL's problems are there already).
+    @app.callback(Output(bar.id("url"), "search"), Output(ids.PAGE_ERRORS, "children", allow_duplicate=True),
+                  Output(ids.PAGE_ERRORS, "className", allow_duplicate=True),
+                  Output(ids.PAGE_ERRORS, "role", allow_duplicate=True),
+                  *control_inputs(bar), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
         *values, lang = rest
-        return url_search(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
+        return url_and_banner(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],

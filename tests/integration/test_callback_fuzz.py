@@ -294,3 +294,26 @@ def test_acknowledge_still_works_after_the_junk(ctx: Context, client: Any) -> No
     assert (changed["al-operator"]["data"], changed["al-refresh"]["data"]) == ("Lan", 1)
     acked = next(a for a in current_alerts(ctx.engine) if a.id == open_alert.id)
     assert (acked.acked_by, acked.ack_note) == ("Lan", "gọi kỹ thuật")
+
+
+def test_crafted_filter_values_are_named_on_the_pages_banner(client: Any) -> None:
+    """The feedback bar's URL callback given a date with no next day and a list for a unit: the
+    URL keeps the selection used (the default period, every unit) and the banner names both."""
+    output = next(o for o in json.loads(client.get("/_dash-dependencies").get_data(as_text=True))
+                  if o["output"].startswith("..fb-url.search..."))["output"]
+    values = {"fb-dates.start_date": "2026-01-01", "fb-dates.end_date": "9999-12-31", "fb-unit.value": ["474", 7],
+              "fb-category.value": None, "fb-channel.value": None}
+    body = {"output": output, "outputs": split_callback_id(output),
+            "inputs": [{"id": k.split(".")[0], "property": k.split(".")[1], "value": v} for k, v in values.items()],
+            "state": [{"id": "page-lang", "property": "data", "value": "en"}],
+            "changedPropIds": ["fb-dates.end_date"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    changed = response.get_json()["response"]
+    assert changed["fb-url"]["search"].startswith("?from=") and "unit=" not in changed["fb-url"]["search"]
+    banner = changed["page-errors"]
+    assert (banner["className"], banner["role"]) == ("banner banner-error", "alert")
+    lines = [line["props"]["children"] for line in banner["children"]]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("Parameter 'to' is not valid: '9999-12-31'")
+    assert lines[1].startswith("Parameter 'unit' is not valid")

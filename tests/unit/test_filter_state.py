@@ -122,3 +122,22 @@ def test_extreme_or_bad_picker_dates_fall_back_to_the_default_period(start, last
     today = date(2026, 12, 2)
     chosen = selection_from_controls(FEEDBACK_FILTERS, today, start, last_day, None, None, None)
     assert chosen.period == default_period(today)
+
+
+def test_bad_control_values_are_named_on_the_banner_and_good_ones_leave_it() -> None:
+    """What a crafted callback request sends as the controls: the URL gets the selection used, the
+    banner names each value that could not be used; good values leave the page's banner alone."""
+    from callbacks.filter_state import KEEP, url_and_banner
+
+    search, lines, class_name, role = url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "9999-12-31",
+                                                     None, "no-such-type", None, None)
+    assert search == "?from=2025-11-28&to=2026-11-28&lang=en"  # the default period, every type
+    assert (class_name, role) == ("banner banner-error", "alert")
+    assert [line.children for line in lines] == [
+        "Parameter 'to' is not valid: '9999-12-31' (expected a date YYYY-MM-DD, from 2000 to 2100). "
+        "Using the default: the last 12 months.",
+        lines[1].children,
+    ]
+    assert lines[1].children.startswith("Parameter 'type' is not valid: 'no-such-type'")
+    assert url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "2026-01-31", None, "red_light", None, None)[
+        1:] == (KEEP, KEEP, KEEP)
