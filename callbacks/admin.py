@@ -25,7 +25,7 @@ from ioc.context import Context
 from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
 from layouts import ids
-from layouts.admin import BAR, admin_tile, centre_marker_layer, level_card
+from layouts.admin import BAR, FILE_STEMS, QUEUE_STATES, admin_tile, centre_marker_layer, level_card
 from layouts.admin import layout as admin_layout
 from layouts.admin_shaping import (
     admin_tiles,
@@ -40,6 +40,11 @@ from layouts.admin_units import admin_unit_options, centre_labels_geojson, level
 FILTERS = control_inputs(BAR)
 FILTER_STATES = control_inputs(BAR, State)
 LIVE = [*FILTERS, Input(ids.AD_VERSION, "data"), State(ids.PAGE_LANG, "data")]
+
+
+def queue_state(value: Any) -> str:
+    """The queue's choice (due soon or overdue); anything else is the default, due soon."""
+    return value if value in QUEUE_STATES else QUEUE_STATES[0]
 
 
 #: (ctx, start, last_day, *control values) → the validated selection of the page's filter bar
@@ -78,7 +83,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR)
     register_download(app, ctx, ids.AD_DOWNLOAD, ids.AD_CSV_BUTTON, [*FILTER_STATES, State(ids.AD_QUEUE_STATE, "value")],
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
-                                                               controls[-1]),
+                                                               queue_state(controls[-1])), FILE_STEMS,
                       record_keys=RECORD_EXPORTS)
 
     @access.callback(app, Can.READ, Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
@@ -132,7 +137,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def queue(start, last_day, level, unit, _version, lang, state):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, level, unit)
-        frame = data.chart_frame(ctx, "queue", query, lang, state)
+        frame = data.chart_frame(ctx, "queue", query, lang, queue_state(state))
         counts = data.page_kpis(ctx, query)[1]
         rows = queue_rows(frame, ctx.tz, lang, {c: n for c, n, _ in unit_rows(ctx)})
         return rows, t("admin_queue_note", lang, o=fmt_int(counts["overdue"], lang),

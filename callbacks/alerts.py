@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, html
 from dash import ctx as dash_ctx
 
 from callbacks import access
-from callbacks.common import follow_versions, page_lang
+from callbacks.common import counter, follow_versions, page_lang, whole_number
 from callbacks.wall import SEVERITY_ICONS, alert_versions, family_label, stage_block
 from ioc import audit
 from ioc.access import Can
@@ -96,15 +96,20 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def ack(clicks: list[int], note: str | None, refresh: int | None, lang: str | None):  # noqa: ANN202
         """Acknowledge under the signed-in name (never a typed one); recorded in the audit trail."""
         trigger = dash_ctx.triggered_id
-        if not isinstance(trigger, dict) or not any(isinstance(c, int) and c for c in (clicks or [])):
+        if not isinstance(trigger, dict) or not isinstance(clicks, list) or not any(
+                isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in clicks):
             return dash.no_update, dash.no_update, dash.no_update
         lang = page_lang(ctx, lang)
         who = access.principal()
-        note = note.strip() if isinstance(note, str) else ""
         before = utcnow()
         try:
-            alert_id = trigger.get("id")
-            alert = acknowledge(ctx.engine, alert_id if isinstance(alert_id, int) else -1, who.name, note or None)
+            alert_id = whole_number(trigger.get("id"))
+            if alert_id is None:  # the buttons' ids are the alerts' (positive, whole): a crafted request
+                raise ValueError(f"no alert with id {str(trigger.get('id'))[:40]!r}")
+            if note is not None and not isinstance(note, str):
+                raise ValueError("the note must be text")
+            note = (note or "").strip()
+            alert = acknowledge(ctx.engine, alert_id, who.name, note or None)
         except ValueError as exc:
             return t("alerts_ack_error", lang, error=str(exc)), "ack-message error", dash.no_update
         done = alert.acked_at >= before - timedelta(seconds=1) and alert.acked_by == who.name
@@ -113,4 +118,4 @@ def register(app: dash.Dash, ctx: Context) -> None:
                          detail={"note": note} if note else None, address=access.client_address())
         when = fmt_local_datetime(alert.acked_at, ctx.tz, lang, seconds=True)
         key = "alerts_ack_done" if done else "alerts_ack_already"
-        return t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", (refresh or 0) + 1
+        return t(key, lang, id=alert.id, who=alert.acked_by, time=when), "ack-message ok", counter(refresh) + 1

@@ -1,4 +1,5 @@
-"""Helpers every page's callbacks use: the local date, unit names, the language."""
+"""Helpers every page's callbacks use: the local date, unit names, the language, and the checks
+a value from the browser passes before a callback uses it."""
 
 from __future__ import annotations
 
@@ -37,6 +38,41 @@ def unit_names(ctx: Context) -> dict[str, str]:
 
 def page_lang(ctx: Context, lang: str | None) -> str:
     return resolve_lang(lang, default=ctx.settings.lang)
+
+
+# A callback's arguments are whatever the POST to /_dash-update-component says, not what the
+# component would send: each value is checked where the callback receives it, and a wrong one
+# counts as missing (the callback then shows its default, as for a fresh page).
+
+#: The largest counter a browser store keeps exactly (JavaScript numbers: 2^53).
+MAX_COUNTER = 2**53
+
+
+def text(value: Any, default: str | None = None) -> str | None:
+    """``value`` when it is a string, else ``default`` (a dropdown's or a text box's value)."""
+    return value if isinstance(value, str) else default
+
+
+def texts(value: Any) -> list[str]:
+    """The strings of a multi-select's value (a lone string is one choice; anything else none)."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def counter(value: Any) -> int:
+    """A counter kept in a browser store (``*-ready``, ``al-refresh``): a whole number from 0 to
+    :data:`MAX_COUNTER`, else 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_COUNTER:
+        return 0
+    return value
+
+
+def whole_number(value: Any, low: int = 1, high: int = 2**63 - 1) -> int | None:
+    """``value`` when it is an int (not a bool) in [``low``, ``high``] (a database id), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return None
+    return value
 
 
 def follow_versions(app: Any, store_id: str, families: tuple[str, ...]) -> None:

@@ -17,13 +17,13 @@ from dash import Input, Output, State, html
 
 from callbacks import access
 from callbacks import environment_data as data
-from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.common import counter, follow_versions, local_today, page_lang, text, texts, units
 from callbacks.filters import register_download
 from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from layouts import ids
-from layouts.environment import TILE_KEYS, env_tile
+from layouts.environment import FILE_STEMS, TILE_KEYS, env_tile
 from layouts.environment import layout as environment_layout
 from layouts.environment_shaping import EnvQuery, parse_env_query, stations_geojson, tiles
 from layouts.shaping import unit_labels_geojson
@@ -36,9 +36,10 @@ CONTROLS = [State(ids.ENV_RANGE, "value"), State(ids.ENV_STATIONS, "value"), Sta
 
 def query_from_controls(range_: str | None, stations: list[str] | None, calendar: str | None,
                         unit: str | None = None) -> EnvQuery:
-    """The controls' values as a query (an unknown range falls back to the default)."""
-    return parse_env_query({"range": range_ or "", "station": list(stations or []), "calendar": calendar or "",
-                            "unit": unit or ""})[0]
+    """The controls' values as a query (an unknown range, station or unit falls back to the
+    default; a value of the wrong type counts as none)."""
+    return parse_env_query({"range": text(range_, ""), "station": texts(stations), "calendar": text(calendar, ""),
+                            "unit": text(unit, "")})[0]
 
 
 def station_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
@@ -102,7 +103,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, ids.ENV_VERSION, ("environment",))
 
     register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
-                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang))
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang), FILE_STEMS)
 
     @access.callback(app, Can.READ,
         Output(ids.ENV_URL, "search"),
@@ -151,7 +152,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         chosen = data.calendar_station(ctx, query, now)
         return ([env_tile(spec) for spec in tiles(kpis, lang) if spec.key in TILE_KEYS],
                 stations_geojson(now.rows, lang), station_list(now.rows, lang), active_list(active, lang), note,
-                options, options, chosen if chosen != calendar else dash.no_update, (ready or 0) + 1)
+                options, options, chosen if chosen != calendar else dash.no_update, counter(ready) + 1)
 
     @access.callback(app, Can.READ, Output(ids.ENV_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202

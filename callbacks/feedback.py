@@ -13,7 +13,7 @@ import dash
 from dash import Input, Output, State
 
 from callbacks import access
-from callbacks.common import local_today, page_lang, units
+from callbacks.common import counter, local_today, page_lang, text, units
 from callbacks.feedback_data import OVERDUE_ROWS, area_breakdown, chart_figure, chart_frame, export, map_data
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
@@ -23,6 +23,7 @@ from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
 from ioc.store.db import utcnow
 from layouts import ids
 from layouts.components import tile
+from layouts.exports import FILE_STEMS
 from layouts.feedback import BAR, TILE_KEYS, area_toggle, unit_note
 from layouts.feedback import layout as feedback_layout
 from layouts.shaping import (
@@ -61,7 +62,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION)
     register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
                       lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
-                                                          controls[-1]),
+                                                          controls[-1]), FILE_STEMS,
                       record_keys=RECORD_EXPORTS)
 
     @access.callback(app, Can.READ, Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
@@ -96,7 +97,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def report_map(start, last_day, unit, category, channel, _versions, lang, ready):  # noqa: ANN001, ANN202
         lang = page_lang(ctx, lang)
         frame, total = map_data(ctx, query_from_controls(ctx, start, last_day, unit, category, channel))
-        return map_geojson(frame, ctx.tz, lang), map_note(len(frame), total, lang), (ready or 0) + 1
+        return map_geojson(frame, ctx.tz, lang), map_note(len(frame), total, lang), counter(ready) + 1
 
     @access.callback(app, Can.READ, Output(ids.FB_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
@@ -174,6 +175,6 @@ def register(app: dash.Dash, ctx: Context) -> None:
         if query.unit and query.unit not in {o["value"] for o in options}:  # a district chosen, then a later period
             known = unit_map.version(query.unit)
             options.append({"label": known.name if known else query.unit, "value": query.unit})
-        toggle = area_toggle(unit_map, query, lang, area_by or "commune")
+        toggle = area_toggle(unit_map, query, lang, text(area_by) or "commune")
         return (options, unit_note(unit_notes(unit_map, query.start, query.end, query.unit, lang)), toggle.options,
                 toggle.value if toggle.value != area_by else dash.no_update)

@@ -13,15 +13,16 @@ Control values in, plain values out:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
 from dash import dcc, no_update
 
-from ioc.kpi.filters import PERIOD, Filter, Selection, parse_params
+from ioc.kpi.filters import PERIOD, Filter, Problem, Selection, parse_params
 from ioc.kpi.periods import FilterError, parse_date
+from layouts.components import error_banner
 from layouts.exports import csv_text
 from layouts.query import match_preset, preset_dates
 
@@ -29,27 +30,55 @@ KEEP = no_update  # an output left as it is
 DEFAULT_PRESET = "365"
 
 
-def selection_from_controls(filters: Sequence[Filter], today: date, start: str | None, last_day: str | None,
-                            *values: Any) -> Selection:
-    """The controls' values as a validated selection: ``start`` / ``last_day`` as the date
-    picker gives them (the last day *included*), ``values`` one per non-period filter in
-    declaration order. Bad or missing dates fall back to the default period, bad values to
-    "all" (the URL parser's rules)."""
-    choices = [f for f in filters if f.kind != "period"]
-    params: dict[str, object] = {f.url_key: v for f, v in zip(choices, values, strict=False) if v is not None}
-    try:
-        if start and last_day:
+def checked_controls(filters: Sequence[Filter], today: date, start: Any, last_day: Any,
+                     *values: Any) -> tuple[Selection, list[Problem]]:
+    """The controls' values as a validated selection, and the values that could not be used
+    (what the page's banner names): ``start`` / ``last_day`` as the date picker gives them (the
+    last day *included*), ``values`` one per non-period filter in declaration order. Bad or
+    missing dates fall back to the default period, bad values to "all" (the URL parser's rules)."""
+    params: dict[str, object] = {}
+    problems: list[Problem] = []  # the period's first, as the URL parser reports them
+    wrong_type: list[Problem] = []
+    for f, value in zip([f for f in filters if f.kind != "period"], values, strict=False):
+        # A dropdown sends a string (a multi-select a list of them); anything else is not a
+        # choice, and a list for a single choice would silently become its last item.
+        if isinstance(value, str) or (f.kind == "multi" and isinstance(value, list)
+                                      and all(isinstance(v, str) for v in value)):
+            params[f.url_key] = value
+        elif value is not None:
+            wrong_type.append(Problem(f.url_key, str(value)[:80], "reason_choice", f.default_text))
+    if start and last_day:
+        try:
             end = parse_date(str(last_day)[:10], "to") + timedelta(days=1)
             params.update({"from": str(start)[:10], "to": end.isoformat()})
-    except (FilterError, OverflowError):  # 9999-12-31 has no next day: the default period
-        pass
-    return parse_params(filters, params, today)[0]
+        except (FilterError, OverflowError):  # 9999-12-31 has no next day: the default period
+            problems.append(Problem("to", str(last_day)[:80], "reason_date", "default_period"))
+    selection, found = parse_params(filters, params, today)
+    return selection, problems + wrong_type + found
+
+
+def selection_from_controls(filters: Sequence[Filter], today: date, start: Any, last_day: Any,
+                            *values: Any) -> Selection:
+    """The validated selection of :func:`checked_controls`."""
+    return checked_controls(filters, today, start, last_day, *values)[0]
 
 
 def url_search(filters: Sequence[Filter], today: date, lang: str, start: str | None, last_day: str | None,
                *values: Any) -> str:
     """``?from=…&to=…&district=…&lang=…`` for the controls' values (a copied link reproduces the view)."""
     return selection_from_controls(filters, today, start, last_day, *values).search(lang)
+
+
+def url_and_banner(filters: Sequence[Filter], today: date, lang: str, start: Any, last_day: Any,
+                   *values: Any) -> tuple:
+    """What the controls change: the URL's query string (the selection used), and the page's
+    banner as (lines, class name, role) naming the values that could not be used; the banner is
+    left as it is (:data:`KEEP`) when every value was good, so the page's report of its URL stays."""
+    selection, problems = checked_controls(filters, today, start, last_day, *values)
+    if not problems:
+        return selection.search(lang), KEEP, KEEP, KEEP
+    banner = error_banner([p.message(lang) for p in problems])
+    return selection.search(lang), banner.children, banner.className, "alert"
 
 
 def _picker(dates: tuple[date, date]) -> tuple[str, str]:
@@ -97,9 +126,12 @@ def csv_download(frame: pd.DataFrame, filename: str) -> dict[str, Any]:
     return dcc.send_string(csv_text(frame), filename, type="text/csv")
 
 
-def clicked_chart(triggered_id: Any, clicks: Sequence[int | None] | None) -> str | None:
-    """The chart whose CSV button was clicked (``None`` when the callback ran for no click:
-    buttons added to the page fire with ``n_clicks`` 0)."""
-    if not triggered_id or not any(clicks or []):
+def clicked_chart(triggered_id: Any, clicks: Any, charts: Collection[str]) -> str | None:
+    """The chart whose CSV button was clicked, when it is one of the page's ``charts`` (``None``
+    when the callback ran for no click: buttons added to the page fire with ``n_clicks`` 0; or
+    for a request naming a chart the page does not have)."""
+    if not isinstance(triggered_id, dict) or not isinstance(clicks, list) or not any(
+            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in clicks):
         return None
-    return triggered_id["chart"]
+    key = triggered_id.get("chart")
+    return key if isinstance(key, str) and key in charts else None

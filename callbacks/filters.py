@@ -19,7 +19,7 @@ from dash import ctx as dash_ctx
 
 from callbacks import access
 from callbacks.common import local_today, page_lang
-from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_search
+from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_and_banner
 from ioc.access import Can
 from ioc.context import Context
 from ioc.kpi.filters import Selection
@@ -63,17 +63,22 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
         trigger = triggers.get(dash_ctx.triggered_id, "dates")
         return period_sync(trigger, preset, start, last_day, local_today(ctx), n_values)
 
-    @access.callback(app, Can.READ, Output(bar.id("url"), "search"), *control_inputs(bar), State(ids.PAGE_LANG, "data"),
-                  prevent_initial_call=True)
+    # Every page's bar may report on the one banner (its URL's problems are there already).
+    @access.callback(app, Can.READ, Output(bar.id("url"), "search"),
+                     Output(ids.PAGE_ERRORS, "children", allow_duplicate=True),
+                     Output(ids.PAGE_ERRORS, "className", allow_duplicate=True),
+                     Output(ids.PAGE_ERRORS, "role", allow_duplicate=True),
+                     *control_inputs(bar), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
         *values, lang = rest
-        return url_search(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
+        return url_and_banner(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
-                      export: Export, record_keys: Collection[str] = ()) -> None:
+                      export: Export, charts: Collection[str], record_keys: Collection[str] = ()) -> None:
     """One download callback for every CSV button of a page: ``export(key, lang, *states)``
-    gives the clicked chart's frame (the same data function as the chart) and file name.
+    gives the clicked chart's frame (the same data function as the chart) and file name;
+    ``charts`` are the keys of the page's buttons (a request naming another changes nothing).
 
     Downloads are reports (a chart's numbers: leaders, analysts, admins); the charts in
     ``record_keys`` list records (one row per report, violation or dossier) and are exports
@@ -83,7 +88,7 @@ def register_download(app: dash.Dash, ctx: Context, download_id: str, button_typ
     @access.callback(app, Can.REPORT, Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
                      *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def download_csv(clicks, *rest):  # noqa: ANN001, ANN202
-        key = clicked_chart(dash_ctx.triggered_id, clicks)
+        key = clicked_chart(dash_ctx.triggered_id, clicks, charts)
         if key is None:
             return dash.no_update
         records = key in record_keys

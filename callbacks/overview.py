@@ -12,6 +12,7 @@ from dash import ctx as dash_ctx
 
 from callbacks import access, summaries
 from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.filter_state import clicked_chart
 from callbacks.filters import audit_download
 from ioc.access import Can
 from ioc.context import Context
@@ -44,9 +45,13 @@ def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object
     return overview.layout(ctx.settings, cards, lang_pref, **params)
 
 
-def family_card(ctx: Context, card_id: dict[str, str], lang: str | None) -> Any:
-    """The tiles and note of the Overview card ``card_id`` (its ``family`` key names it)."""
-    return summaries.cached_summary(ctx, card_id["family"], page_lang(ctx, lang))
+def family_card(ctx: Context, card_id: Any, lang: str | None) -> Any:
+    """The tiles and note of the Overview card ``card_id`` (its ``family`` key names it); an id
+    naming no declared family changes nothing."""
+    family = card_id.get("family") if isinstance(card_id, dict) else None
+    if family not in registry().codes:
+        return dash.no_update, dash.no_update
+    return summaries.cached_summary(ctx, family, page_lang(ctx, lang))
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -84,7 +89,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         prevent_initial_call=True,
     )
     def download_daily(clicks: list[int], lang: str | None):  # noqa: ANN202
-        if not dash_ctx.triggered_id or not any(clicks):
+        if clicked_chart(dash_ctx.triggered_id, clicks, ("daily",)) is None:
             return dash.no_update
         lang = page_lang(ctx, lang)
         period, series = daily_series(ctx)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import dash
 from dash import ClientsideFunction, Input, Output
 
-from callbacks import access
+from callbacks import access, request_guard
 from callbacks.common import follow_versions
 from ioc.access import Can
 from ioc.context import Context
@@ -21,13 +21,14 @@ from layouts.shell import nav_class, nav_href, nav_id
 
 
 def url_lang(search: str | None) -> str | None:
-    values = parse_qs((search or "").lstrip("?")).get("lang")
+    """The ``lang`` of a query string (``?lang=en``); none for anything that is not a string."""
+    values = parse_qs(search.lstrip("?")).get("lang") if isinstance(search, str) else None
     return values[-1] if values else None
 
 
 def is_active(path: str, pathname: str | None) -> bool:
     """Whether the page at ``path`` is the one shown ("/" only on itself, others on sub-paths)."""
-    here = pathname or "/"
+    here = pathname if isinstance(pathname, str) and pathname else "/"
     return here == "/" if path == "/" else (here == path or here.startswith(path + "/"))
 
 
@@ -37,6 +38,10 @@ def nav_entry(page: Page, pathname: str | None, lang: str) -> tuple[str, str, st
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
+    # The shell's location feeds Dash's page router, which does not check it: every callback
+    # request's envelope and location are checked first.
+    request_guard.install(app)
+
     # The live poll is assets/ioc.js (GET /api/live, paused while the tab is hidden): it writes
     # ids.VERSIONS only when a family's version moves, so data callbacks run only on news. The
     # feedback callbacks listen to their family's version alone (a traffic ingest every 10 s

@@ -16,7 +16,7 @@ from dash import Input, Output, State
 
 from callbacks import access
 from callbacks import traffic_data as data
-from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.common import counter, follow_versions, local_today, page_lang, text, units
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -25,7 +25,7 @@ from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
 from layouts.shaping import unit_labels_geojson, unit_options
-from layouts.traffic import BAR, CHART_KEYS, DISTRICT_CARD, UNIT_ID, UNIT_NOTE, unit_note
+from layouts.traffic import BAR, CHART_KEYS, DISTRICT_CARD, FILE_STEMS, UNIT_ID, UNIT_NOTE, unit_note
 from layouts.traffic import layout as traffic_layout
 from layouts.traffic_figures import camera_geojson
 from layouts.traffic_shaping import TILE_KEYS, shows_district_ranking, traffic_tiles, violation_rows
@@ -63,7 +63,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     register_filter_bar(app, ctx, BAR)
     register_download(app, ctx, ids.TR_DOWNLOAD, ids.TR_CSV_BUTTON, FILTER_STATES,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang),
-                      record_keys=RECORD_EXPORTS)
+                      FILE_STEMS, record_keys=RECORD_EXPORTS)
 
     @access.callback(app, Can.READ, Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
                   Output(UNIT_NOTE, "children"), Output(DISTRICT_CARD, "hidden"),
@@ -86,7 +86,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         summary, latest = data.map_data(ctx, query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel))
         note = t("traffic_map_note", lang, n=fmt_int(len(summary), lang),
                  k=fmt_int(int((summary["violations"] > 0).sum()), lang))
-        return camera_geojson(summary, latest, ctx.tz, lang, ctx.settings.show_plates), note, (ready or 0) + 1
+        return camera_geojson(summary, latest, ctx.tz, lang, ctx.settings.show_plates), note, counter(ready) + 1
 
     @access.callback(app, Can.READ, Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
@@ -127,5 +127,5 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         data or asked for that the store does not know."""
         query = query_from_controls(ctx, start, last_day, None, None, None, None)
         codes = [c for by in ("commune", "district") for c in traffic_breakdown(ctx.engine, query, by)["key"]]
-        codes.append(current or "")
+        codes.append(text(current, ""))
         return unit_options(units(ctx), query.start, query.end, page_lang(ctx, lang), codes)

@@ -33,6 +33,8 @@ from layouts.figures import BAD, GOOD, WARN
 from layouts.query import parse_admin_query, parse_lang
 from layouts.shaping import Tile
 
+#: The queue's choices (the first is the default)
+QUEUE_STATES = ("due_soon", "overdue")
 FILE_STEMS = {"levels": "tthc_dung-han-theo-cap", "online": "tthc_truc-tuyen", "score": "tthc_diem-766",
               "field": "tthc_theo-linh-vuc", "procedure": "tthc_theo-thu-tuc", "ranking": "tthc_xep-hang-don-vi",
               "queue": "tthc_qua-han-sap-den-han", "map": "tthc_trung-tam-mot-cua"}
@@ -233,7 +235,7 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
             _card("queue", "admin_chart_queue", lang, [
                 dcc.RadioItems(id=ids.AD_QUEUE_STATE, value="due_soon", inline=True, className="ad-queue-state",
                                options=[{"label": t(f"admin_state_{s}", lang), "value": s}
-                                        for s in ("due_soon", "overdue")]),
+                                        for s in QUEUE_STATES]),
                 queue_grid(lang),
             ], "grid-card", note_id=ids.AD_QUEUE_NOTE),
         ],

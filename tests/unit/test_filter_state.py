@@ -75,9 +75,20 @@ def test_csv_download_rows_and_file_name() -> None:
 
 
 def test_clicked_chart_ignores_buttons_that_were_not_clicked() -> None:
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 1]) == "trend"
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 0]) is None
-    assert clicked_chart(None, [1]) is None
+    charts = ("trend", "map")
+    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 1], charts) == "trend"
+    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 0], charts) is None
+    assert clicked_chart(None, [1], charts) is None
+
+
+@pytest.mark.parametrize(("triggered", "clicks"), [
+    ({"type": "csv", "chart": "nope"}, [1]), ({"type": "csv", "chart": ["trend"]}, [1]), ({"type": "csv"}, [1]),
+    ("trend", [1]), ({"type": "csv", "chart": "trend"}, None), ({"type": "csv", "chart": "trend"}, "1"),
+    ({"type": "csv", "chart": "trend"}, [True]), ({"type": "csv", "chart": "trend"}, [-3, None, "2"]),
+])
+def test_clicked_chart_refuses_what_no_button_of_the_page_sends(triggered, clicks) -> None:  # noqa: ANN001
+    """A crafted request naming a chart the page has not, or clicks that are not counts: no download."""
+    assert clicked_chart(triggered, clicks, ("trend", "map")) is None
 
 
 def test_filter_bar_ids_follow_the_declaration() -> None:
@@ -111,3 +122,22 @@ def test_extreme_or_bad_picker_dates_fall_back_to_the_default_period(start, last
     today = date(2026, 12, 2)
     chosen = selection_from_controls(FEEDBACK_FILTERS, today, start, last_day, None, None, None)
     assert chosen.period == default_period(today)
+
+
+def test_bad_control_values_are_named_on_the_banner_and_good_ones_leave_it() -> None:
+    """What a crafted callback request sends as the controls: the URL gets the selection used, the
+    banner names each value that could not be used; good values leave the page's banner alone."""
+    from callbacks.filter_state import KEEP, url_and_banner
+
+    search, lines, class_name, role = url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "9999-12-31",
+                                                     None, "no-such-type", None, None)
+    assert search == "?from=2025-11-28&to=2026-11-28&lang=en"  # the default period, every type
+    assert (class_name, role) == ("banner banner-error", "alert")
+    assert [line.children for line in lines] == [
+        "Parameter 'to' is not valid: '9999-12-31' (expected a date YYYY-MM-DD, from 2000 to 2100). "
+        "Using the default: the last 12 months.",
+        lines[1].children,
+    ]
+    assert lines[1].children.startswith("Parameter 'type' is not valid: 'no-such-type'")
+    assert url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "2026-01-31", None, "red_light", None, None)[
+        1:] == (KEEP, KEEP, KEEP)
