@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ioc.context import Context
 from ioc.family import Page
 from ioc.live import LiveStatus, build_id
+from ioc.privacy import install_log_masking
 from ioc.registry import registry
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         from ioc.context import context
 
         ctx = context()
+    install_log_masking()
     reg = registry()
     app = dash.Dash(
         __name__,
