@@ -21,6 +21,7 @@ import flask
 from dash import State
 from sqlalchemy.exc import SQLAlchemyError
 
+from ioc import web_security
 from ioc.context import Context
 from ioc.family import Page
 from ioc.live import LiveStatus, build_id
@@ -172,6 +173,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
                      wall.register, alerts.register):
         register(app, ctx)
+    # last: the policy hashes the inline scripts, clientside callbacks included
+    web_security.register(app, ctx.settings.max_request_bytes, ctx.settings.tile_url)
     return app
 
 
