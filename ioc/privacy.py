@@ -58,19 +58,16 @@ _PLATE_IN_TEXT_RE = re.compile(
     r"(?<![\w.])\d{2}[ \-]?[A-ZĐ][A-ZĐ0-9]?[ \-.]?\d{3}[ .]?\d{1,2}(?![\w])", re.IGNORECASE)
 
 
+# a decimal digit other than 0-9 (``\d`` matches every Unicode decimal digit in a str pattern)
+_OTHER_DIGIT_RE = re.compile(r"(?![0-9])\d")
+
+
 def normalise(text: str) -> str:
     """``text`` in NFKC with every Unicode decimal digit written as an ASCII digit."""
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text
-    return "".join(_ascii_digit(ch) for ch in text)
-
-
-def _ascii_digit(ch: str) -> str:
-    if ch.isascii() or not ch.isdigit():
-        return ch
-    value = unicodedata.digit(ch, None)
-    return ch if value is None else str(value)
+    return _OTHER_DIGIT_RE.sub(lambda m: str(unicodedata.digit(m.group(0))), text)
 
 
 def _text(value: Any) -> str:
@@ -166,7 +163,8 @@ def mask_text(text: Any, reveal: bool = False) -> str:
     if reveal or not raw:
         return raw
     out = normalise(raw)
-    out = _EMAIL_RE.sub(_mask_email, out)
+    if "@" in out:
+        out = _EMAIL_RE.sub(_mask_email, out)
     out = _PLATE_IN_TEXT_RE.sub(_mask_plate_in_text, out)
     return _PHONE_RE.sub(_mask_phone, out)
 
@@ -181,7 +179,9 @@ def mask_frame(frame: pd.DataFrame, *, reveal_text: bool = False, reveal_plates:
     if not reveal_text:
         for col in text_columns:
             if col in out:
-                out[col] = [mask_text(v) for v in out[col].tolist()]
+                values = out[col].tolist()
+                masked = {v: mask_text(v) for v in set(map(_text, values))}  # each distinct text once
+                out[col] = [masked[_text(v)] for v in values]
     if not reveal_plates:
         for col in PLATE_COLUMNS:
             if col in out:
