@@ -8,11 +8,13 @@ fixture fails the test on it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from ioc.registry import registry
-from tests.browser.harness import ConsoleLog, RunningApp
+from tests.browser.harness import WALL, ConsoleLog, RunningApp
 
 # What shows that a page has drawn its widgets (the last to load on it): plots, map markers, grid rows.
 DRAWN = {
@@ -31,6 +33,20 @@ COLLECT = """document.addEventListener('securitypolicyviolation', e => {
 });"""
 
 
+@pytest.fixture
+def strict_page(browser: Browser, console: ConsoleLog) -> Iterator[Page]:
+    """A page that obeys the policy (the shared ``page`` fixture bypasses it for Playwright's own
+    string predicates, which this test does not use)."""
+    context = browser.new_context(viewport=WALL, timezone_id="UTC", locale="en-US")
+    context.set_default_timeout(20_000)
+    tab = context.new_page()
+    console.attach(tab)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
 def page_paths() -> list[str]:
     return [p.path for p in registry().pages]
 
@@ -40,7 +56,9 @@ def test_every_registered_page_is_covered() -> None:
 
 
 @pytest.mark.parametrize("path", sorted(DRAWN))
-def test_the_page_draws_with_no_policy_violation(page: Page, app: RunningApp, console: ConsoleLog, path: str) -> None:
+def test_the_page_draws_with_no_policy_violation(strict_page: Page, app: RunningApp, console: ConsoleLog,
+                                                 path: str) -> None:
+    page = strict_page
     page.add_init_script(COLLECT)
     response = page.goto(app.url(path))
     assert response is not None and response.ok
@@ -51,6 +69,6 @@ def test_the_page_draws_with_no_policy_violation(page: Page, app: RunningApp, co
         expect(page.locator(selector).first).to_be_attached(timeout=45_000)
     if path in POPUPS:
         page.locator(".leaflet-interactive").first.click(force=True)
-        expect(page.locator(".leaflet-popup-content").first).to_be_visible()
+        expect(page.locator(".leaflet-popup-content").first).to_be_visible(timeout=20_000)
     assert page.evaluate("window.__csp || []") == []
     console.assert_clean()
