@@ -21,10 +21,13 @@ import flask
 from dash import State
 from sqlalchemy.exc import SQLAlchemyError
 
+from ioc import web_security
 from ioc.context import Context
 from ioc.family import Page
 from ioc.live import LiveStatus, build_id
+from ioc.privacy import install_log_masking
 from ioc.registry import registry
+from ioc.secrets import install_log_redaction
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +182,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         from ioc.context import context
 
         ctx = context()
+    install_log_masking()
+    install_log_redaction()
     reg = registry()
     app = dash.Dash(
         __name__,
@@ -217,6 +222,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
                      wall.register, alerts.register, audit.register):
         register(app, ctx)
+    # last: the policy hashes the inline scripts, clientside callbacks included
+    web_security.register(app, ctx.settings.max_request_bytes, ctx.settings.tile_url)
     return app
 
 

@@ -70,7 +70,7 @@ def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
     if key == "cameras":
         return camera_summary(ctx.engine, query)
     if key == "recent":
-        return latest_violations(ctx.engine, query, ctx.tz, RECENT_ROWS)
+        return latest_violations(ctx.engine, query, ctx.tz, RECENT_ROWS, reveal_plates=ctx.settings.show_plates)
     raise KeyError(key)
 
 
@@ -93,7 +93,8 @@ def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, pd.DataFrame
     """Every camera with its violations in the period, and the latest violations of those that have some."""
     summary = chart_frame(ctx, "cameras", query)
     active = summary.loc[summary["violations"] > 0, "code"].tolist()
-    return summary, latest_by_camera(ctx.engine, query, ctx.tz, active, POPUP_ROWS)
+    return summary, latest_by_camera(ctx.engine, query, ctx.tz, active, POPUP_ROWS,
+                                     reveal_plates=ctx.settings.show_plates)
 
 
 def camera_names(ctx: Context) -> dict[str, str]:

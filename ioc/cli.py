@@ -16,6 +16,7 @@ from ioc.cli_access import AccessCliError
 from ioc.config import ConfigError, settings
 from ioc.domain.local_time import utcnow
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
+from ioc.privacy import install_log_masking
 from ioc.sources import ConfigurationError
 
 
@@ -122,11 +123,12 @@ def cmd_import(args: argparse.Namespace) -> int:
               f"twice; import the file under that name again (--source {other.removeprefix('import:')}) "
               "to update them instead", file=sys.stderr)
     if outcome.counts.get("rejected") and not args.json:
+        from ioc.privacy import mask_text
         from ioc.store.runs import quarantined
 
         for row in quarantined(_context().engine, outcome.source, limit=20):
             if row["run_id"] == outcome.run_id:
-                print(f"  rejected {row['location']}: {row['reason']}", file=sys.stderr)
+                print(f"  rejected {mask_text(row['location'])}: {mask_text(row['reason'])}", file=sys.stderr)
     return code
 
 
@@ -319,10 +321,14 @@ def _db_upgrade(engine: Any, revision: str, tz: Any) -> int:
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
+    from ioc.privacy import mask_text
     from ioc.store.runs import quarantined
 
+    # A reason can quote the rejected value (a validation error names its input): the one rule
+    # for citizens' text applies here too.
     for row in quarantined(_context().engine, args.source, args.limit):
-        print(f"{row['quarantined_at']:%Y-%m-%d %H:%M:%S} {row['source']} {row['location']}: {row['reason']}")
+        print(f"{row['quarantined_at']:%Y-%m-%d %H:%M:%S} {row['source']} {mask_text(row['location'])}: "
+              f"{mask_text(row['reason'])}")
     return 0
 
 
@@ -599,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     from ioc.secrets import install_log_redaction
 
     install_log_redaction()
+    install_log_masking()
     try:
         settings()
         return int(args.func(args))

@@ -118,6 +118,8 @@ class Settings:
     simulator_seed: int = 2023
     host: str = "127.0.0.1"
     port: int = 8050
+    # the largest request body the web server reads (bytes); larger bodies get 413 (ioc/web_security.py)
+    max_request_bytes: int = 1024 * 1024
     show_plates: bool = False  # traffic: plates are personal data, masked (75A-123.**) unless allowed
     # the operations wall (/wall, ?kiosk=1): playlist of pages to rotate through ("" = the fixed
     # multi-panel wall), seconds per page, and the scheduled full reload of a kiosk page
@@ -253,6 +255,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         simulator_seed=_int(env, "IOC_SIMULATOR_SEED", 2023),
         host=env.get("IOC_HOST") or "127.0.0.1",
         port=_int(env, "IOC_PORT", 8050),
+        max_request_bytes=int(_at_least(env, "IOC_MAX_REQUEST_BYTES", 1024 * 1024, 1024)),
         show_plates=_bool(env, "IOC_SHOW_PLATES", False),
         alerts_every_s=int(_at_least(env, "IOC_ALERTS_EVERY_SECONDS", 60, 0)),
         alert_failures_high=int(_at_least(env, "IOC_ALERT_FAILURES_HIGH", 3, 1)),

@@ -114,8 +114,29 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_FACTORY = {"installed": False}
+
+
 def install_log_redaction(logger: logging.Logger | None = None) -> None:
-    """Add :class:`RedactingFilter` to every handler of ``logger`` (default: the root logger)."""
+    """Redact every log record of this process: in the log record factory (so records reach
+    every handler redacted: gunicorn's, Python's last-resort one, handlers added later), and with
+    :class:`RedactingFilter` on the handlers of ``logger`` (default: the root logger) for records
+    made before. Idempotent."""
     for handler in (logger or logging.getLogger()).handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):
             handler.addFilter(RedactingFilter())
+    if _FACTORY["installed"]:
+        return
+    previous = logging.getLogRecordFactory()
+    scrub = RedactingFilter()
+
+    def redacted_record(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            scrub.filter(record)
+        except (TypeError, ValueError):  # a message whose arguments do not fit: logging reports it
+            pass
+        return record
+
+    logging.setLogRecordFactory(redacted_record)
+    _FACTORY["installed"] = True

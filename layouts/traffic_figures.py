@@ -18,12 +18,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ioc.i18n import fmt_int, fmt_local_datetime, fmt_pct, fmt_vnd, t
+from ioc.privacy import display_plate
 from layouts.figures import CARD, GOOD, MUTED, TEXT, base_layout, empty_figure, plotly_text
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TYPE_COLOURS,
     VEHICLE_COLOURS,
-    display_plate,
     fmt_vnd_compact,
     kind_text,
     status_text,

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ioc.domain.traffic import mask_plate, vehicle_label, violation_label
+from ioc.domain.traffic import vehicle_label, violation_label
 from ioc.domain.traffic_records import CAMERA_KIND_LABELS, CHANNEL_LABELS, STATUS_LABELS
 from ioc.domain.units import UnitMap
 from ioc.i18n import NBSP, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t, unit_label
+from ioc.privacy import display_plate
 from layouts.shaping import Tile, period_unit_names, tile_state  # noqa: F401 - period_unit_names: the traffic page's unit names
 
 # The unit rankings: by current commune always; by the district-level units of the time when the
@@ -117,16 +118,6 @@ def traffic_tiles(kpis: Any, target_satisfaction: float, lang: str, keys: tuple[
                                "alert" if kpis.invalid_plates else "info"),
     }
     return [tiles[k] for k in keys]
-
-
-def display_plate(raw: Any, canonical: Any, status: Any, show: bool) -> str:
-    """The plate as the screen and exports show it: masked (``75A-123.**``) unless ``show``."""
-    raw = "" if raw is None or raw != raw else str(raw)
-    if not raw:
-        return ""
-    if show:
-        return str(canonical) if status == "valid" and isinstance(canonical, str) else raw
-    return mask_plate(canonical if isinstance(canonical, str) else raw)
 
 
 def fine_check_text(flag: Any, lo: Any, hi: Any, decree: Any, lang: str) -> str:

@@ -6,7 +6,8 @@
 #                         start the services if they are down, and run the whole suite
 #   scripts/dev.sh prod   the scaled deployment on one machine: PostgreSQL + Redis (started if
 #                         down), `python -m ioc db upgrade`, one `python -m ioc scheduler`,
-#                         gunicorn with several workers
+#                         gunicorn with several workers on 127.0.0.1 (IOC_HOST to change it),
+#                         behind a reverse proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -107,7 +108,8 @@ case "${1:-}" in
     # schema first (migrations, or a new store): the scheduler and the workers refuse an outdated store
     "$VENV/bin/python" -m ioc db upgrade
     workers="${IOC_WORKERS:-$(( $(nproc) * 2 ))}"
-    bind="${IOC_HOST:-0.0.0.0}:${IOC_PORT:-8050}"
+    # loopback unless IOC_HOST says otherwise: a reverse proxy (README, "Production") faces the network
+    bind="${IOC_HOST:-127.0.0.1}:${IOC_PORT:-8050}"
     say "scheduler: python -m ioc scheduler (backfills simulators once, then collects)"
     "$VENV/bin/python" -m ioc scheduler --backfill &
     scheduler=$!

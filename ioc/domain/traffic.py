@@ -4,7 +4,7 @@ Money is in VND (integers, no minor unit). Dates are *local* (Asia/Ho_Chi_Minh) 
 the decree in force: 100/2019/NĐ-CP (2020-01-01 → 2021-12-31), 100/2019 as amended by
 123/2021/NĐ-CP (2022-01-01 → 2024-12-31), 168/2024/NĐ-CP (from 2025-01-01). The figures
 are data (``fine_schedule.csv`` next to this module, or a store table). A fine outside its
-legal range is a data error to flag. Plates are personal data: show :func:`mask_plate`.
+legal range is a data error to flag. Plates are personal data: shown through :mod:`ioc.privacy`.
 """
 
 from __future__ import annotations
@@ -456,17 +456,6 @@ def plate_issue(text: str | None) -> str | None:
     if len(rest) < 4:
         return f"number must have 4 or 5 digits, found {len(rest)}"
     return f"number has too many digits ({len(rest)} after the series)"
-
-
-def mask_plate(text: str | None) -> str:
-    """Hide the last two digits: ``75A-123.**``, ``75-B1 234.**``, ``75A-12**``.
-
-    Unparseable input is masked entirely (every letter and digit becomes ``*``).
-    """
-    plate = parse_plate(text)
-    if plate is not None:
-        return plate.masked
-    return re.sub(r"[0-9A-Za-zĐđ]", "*", text) if isinstance(text, str) else ""
 
 
 def province_of(plate: Plate | str | None) -> str | None:

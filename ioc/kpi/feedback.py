@@ -36,6 +36,7 @@ from ioc.i18n import category_label, channel_label
 from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
+from ioc.privacy import mask_frame
 from ioc.store import schema_feedback
 
 R = schema_feedback.feedback_rollup
@@ -239,8 +240,10 @@ def _report_select(*columns):  # noqa: ANN001, ANN202
     return select(*columns).select_from(T)
 
 
-def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, limit: int = 500) -> pd.DataFrame:
-    """Open reports past their deadline, most overdue first (times naive UTC)."""
+def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, limit: int = 500, *,
+                  reveal_text: bool = False) -> pd.DataFrame:
+    """Open reports past their deadline, most overdue first (times naive UTC); phones, e-mails
+    and plates in descriptions and addresses masked unless ``reveal_text``."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = (
         _report_select(T.c.source, T.c.external_id, T.c.category_code, T.c.category_name, T.c.description,
@@ -258,13 +261,14 @@ def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, l
                                      "address", "unit_code", "handling_unit", "status", "channel", "received_at",
                                      "due_at", "overdue_hours"])
     frame["overdue_hours"] = (now - pd.to_datetime(frame["due_at"])).dt.total_seconds() / 3600
-    return frame
+    return mask_frame(frame, reveal_text=reveal_text)
 
 
 def map_reports(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int,
-                located: bool = True) -> tuple[pd.DataFrame, int]:
+                located: bool = True, *, reveal_text: bool = False) -> tuple[pd.DataFrame, int]:
     """The most recent reports in the period (at most ``limit``; only those with coordinates
-    when ``located``) and how many there are."""
+    when ``located``) and how many there are; phones, e-mails and plates in descriptions and
+    addresses masked unless ``reveal_text``."""
     lo, hi = flt.period.utc_bounds(tz)
     where = [T.c.received_at >= lo, T.c.received_at < hi, *_dim_clauses(flt, T)]
     if located:
@@ -280,7 +284,7 @@ def map_reports(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int,
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(stmt).mappings().all())
         total = int(conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one())
-    return frame, total
+    return mask_frame(frame, reveal_text=reveal_text), total
 
 
 def latest_received(engine: Engine) -> datetime | None:

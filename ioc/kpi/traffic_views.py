@@ -20,6 +20,7 @@ from ioc.domain.units import unit_column
 from ioc.kpi.filters import Selection
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days, summed
 from ioc.kpi.traffic import CAM, C, R, T, dim_clauses, rollup_table
+from ioc.privacy import mask_frame
 from ioc.store.schema_traffic import traffic_hour_rollup as H
 
 BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "commune": "commune_code",
@@ -132,35 +133,40 @@ def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
     return out.sort_values(["violations", "code"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
-def _violations(engine: Engine, stmt: Any) -> pd.DataFrame:
+def _violations(engine: Engine, stmt: Any, reveal_text: bool = False, reveal_plates: bool = False) -> pd.DataFrame:
+    """Violation rows as a frame; personal data (plates, citizens' addresses) masked unless
+    revealed (:func:`ioc.privacy.mask_frame`)."""
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
     frame = pd.DataFrame.from_records(rows, columns=list(VIOLATION_FIELDS))
     frame["detected_at"] = pd.to_datetime(frame["detected_at"])
     for col in ("fine_vnd", "fine_min_vnd", "fine_max_vnd"):
         frame[col] = pd.array(pd.to_numeric(frame[col]), dtype="Float64").astype("Int64")
-    return frame
+    return mask_frame(frame, reveal_text=reveal_text, reveal_plates=reveal_plates)
 
 
-def latest_violations(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int = 200) -> pd.DataFrame:
-    """The ``limit`` most recent violations detected in ``flt`` (times naive UTC)."""
+def latest_violations(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int = 200, *,
+                      reveal_text: bool = False, reveal_plates: bool = False) -> pd.DataFrame:
+    """The ``limit`` most recent violations detected in ``flt`` (times naive UTC); plates and
+    addresses masked unless revealed."""
     lo, hi = flt.period.utc_bounds(tz)
     stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
             .where(T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
             .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(limit))
-    return _violations(engine, stmt)
+    return _violations(engine, stmt, reveal_text, reveal_plates)
 
 
 def latest_by_camera(engine: Engine, flt: Selection, tz: ZoneInfo, codes: list[str],
-                     per_camera: int = 5) -> pd.DataFrame:
-    """The ``per_camera`` most recent violations of each camera in ``codes`` within ``flt``."""
+                     per_camera: int = 5, *, reveal_text: bool = False, reveal_plates: bool = False) -> pd.DataFrame:
+    """The ``per_camera`` most recent violations of each camera in ``codes`` within ``flt``;
+    plates and addresses masked unless revealed."""
     lo, hi = flt.period.utc_bounds(tz)
     frames = []
     for code in codes:
         stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
                 .where(T.c.camera_code == code, T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
                 .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(per_camera))
-        frames.append(_violations(engine, stmt))
+        frames.append(_violations(engine, stmt, reveal_text, reveal_plates))
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else _violations(engine, select(
         *[T.c[c] for c in VIOLATION_FIELDS]).where(T.c.id < 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from datetime import date, datetime
 from functools import lru_cache
@@ -30,12 +31,31 @@ def store_schemas() -> tuple[ModuleType, ...]:
     return (*(f.tables for f in registry().families), schema_alerts, schema_access)
 
 
+#: permissions of a SQLite store file this code creates: the owner's only (the store holds
+#: citizens' personal data); SQLite gives its -wal and -shm files the database file's permissions
+SQLITE_FILE_MODE = 0o600
+
+
+def _create_private_file(path: Path) -> None:
+    """Create ``path`` empty with :data:`SQLITE_FILE_MODE` if it does not exist yet (SQLite opens
+    an empty file as a new database, and would otherwise create it 0644 under the usual umask).
+    An existing file keeps its permissions: the operator chose them."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SQLITE_FILE_MODE)
+    except FileExistsError:
+        return
+    os.fchmod(fd, SQLITE_FILE_MODE)  # whatever the umask
+    os.close(fd)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and its folder created."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout, its folder created and, for a new
+    file, owner-only permissions (0600, its -wal and -shm alike)."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

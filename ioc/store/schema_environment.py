@@ -11,6 +11,7 @@ rest. Times are naive UTC; ``hour`` is the *start* of an hourly mean; ``day`` a 
   counts (valid and flagged values, hours per AQI category) that period KPIs add up;
 * ``alerts``: episodes with a start and an end (NULL while active), keyed by
   (family, kind, key, started_at) — designed for every family's alerts, the wall and history.
+  Their ids are never reused, not even after a delete (AUTOINCREMENT on SQLite).
 """
 
 from __future__ import annotations
@@ -102,4 +103,8 @@ alerts = sa.Table(
     sa.UniqueConstraint("family", "kind", "key", "started_at", name="uq_alerts_episode"),
     sa.Index("ix_alerts_family_key", "family", "key", "started_at"),
     sa.Index("ix_alerts_active", "family", "ended_at"),
+    # AUTOINCREMENT: SQLite would otherwise hand a deleted highest id to the next alert, which
+    # would then show the old one's acknowledgement (alert_acks is keyed by the id, with no
+    # foreign key). PostgreSQL's sequence never goes back.
+    sqlite_autoincrement=True,
 )

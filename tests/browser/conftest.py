@@ -107,7 +107,10 @@ def page(browser: Browser, console: ConsoleLog, request: pytest.FixtureRequest) 
     UTC, not in Huế, so anything that wrongly used the browser's zone would show."""
     failed_shot = SCREENSHOTS / f"{request.node.name}-FAILED.png"
     failed_shot.unlink(missing_ok=True)  # a failure shot left by an earlier run would mislead
-    context = browser.new_context(viewport=WALL, timezone_id="UTC", locale="en-US")
+    # bypass_csp: Playwright evaluates wait_for_function's string predicates with eval, which the
+    # app's Content-Security-Policy (no 'unsafe-eval') refuses; the policy itself is tested in a
+    # context that keeps it (test_security.py).
+    context = browser.new_context(viewport=WALL, timezone_id="UTC", locale="en-US", bypass_csp=True)
     context.set_default_timeout(20_000)
     tab = context.new_page()
     console.attach(tab)

@@ -211,6 +211,26 @@ def test_acknowledge_records_who_and_when_and_keeps_the_first(engine: Engine) ->
         assert conn.execute(select(func.count()).select_from(schema_alerts.alert_acks)).scalar_one() == 1
 
 
+def test_a_deleted_alerts_id_is_never_given_again(engine: Engine) -> None:
+    """The environment family deletes an alert whose episode vanished after a data correction;
+    its acknowledgement stays behind (no foreign key). A new alert must not take the deleted one's
+    id (SQLite reused the highest rowid) and so appear already acknowledged."""
+    runs.register_sources(engine, [SRC])
+    run(engine, SRC.name, "failed", "boom")
+    ev(engine, utcnow())
+    [old] = rows(engine)
+    acknowledge(engine, old["id"], "Nguyễn Thị Lan", now=utcnow())
+    with engine.begin() as conn:  # as ioc/store/environment_aqi.py does
+        conn.execute(alerts.delete().where(alerts.c.id == old["id"]))
+
+    ev(engine, utcnow())  # the source still fails: a new episode opens
+    [new] = current_alerts(engine)
+    assert new.id > old["id"]
+    assert (new.acked_by, new.acked_at, new.ack_note) == (None, None, None)
+    with engine.connect() as conn:  # the old acknowledgement is kept, unread
+        assert conn.execute(select(schema_alerts.alert_acks.c.alert_id)).scalars().all() == [old["id"]]
+
+
 @pytest.mark.parametrize(("alert_id", "who", "note", "message"), [
     (999_999, "Lan", None, "no alert with id 999999"),
     (None, "   ", None, "the name of who acknowledges is empty"),

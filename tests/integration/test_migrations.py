@@ -209,7 +209,8 @@ def rollup_total(engine: Engine, table: str, measure: str) -> int:
 
 def schema_of(engine: Engine) -> dict[str, Any]:
     """Tables, columns (type, nullability), keys and indexes (with their predicate) as the
-    database reports them; ``alembic_version`` left out."""
+    database reports them, and on SQLite whether a table is WITHOUT ROWID or AUTOINCREMENT;
+    ``alembic_version`` left out."""
     out: dict[str, Any] = {}
     with engine.connect() as conn:
         insp = sa.inspect(conn)
@@ -220,16 +221,18 @@ def schema_of(engine: Engine) -> dict[str, Any]:
             if conn.dialect.name == "sqlite":
                 rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                                             "AND tbl_name = ? AND sql IS NOT NULL", (table,)).all()
-                without_rowid = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                                     (table,)).scalar_one().rstrip().upper().endswith("WITHOUT ROWID")
+                ddl = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                           (table,)).scalar_one().rstrip().upper()
+                without_rowid = ddl.endswith("WITHOUT ROWID")
+                autoincrement = "AUTOINCREMENT" in ddl
             else:
                 rows = conn.exec_driver_sql(
                     "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
                     "(SELECT conname FROM pg_constraint)", (table,)).all()
-                without_rowid = None
+                without_rowid = autoincrement = None
             indexes = sorted((name, " ".join(sql.split())) for name, sql in rows)
             out[table] = {"columns": columns, "pk": pk, "uniques": uniques, "indexes": indexes,
-                          "without_rowid": without_rowid}
+                          "without_rowid": without_rowid, "autoincrement": autoincrement}
     return out
 
 
@@ -453,5 +456,37 @@ def test_a_store_of_an_unknown_revision_is_refused(store_url: str, run_cli) -> N
         code, _, err = run_cli(store_url, "db", "upgrade")
         assert code == 2
         assert "9999_from_the_future" in err and "newer version" in err
+    finally:
+        engine.dispose()
+
+
+def test_the_alert_ids_revision_keeps_the_alerts_and_never_gives_an_id_again(store_url: str) -> None:
+    """0004_alert_ids: a store at 0002 whose highest alert was deleted (its acknowledgement left
+    behind) keeps its alerts as they were, and the next alert gets a new id, unacknowledged."""
+    engine = make_engine(store_url)
+    try:
+        assert migrate.upgrade(engine, "0002_units_dated") == (None, "0002_units_dated")
+        now = datetime(2026, 3, 9, 2, 0)
+        insert(engine, "alerts", [
+            {"family": "feedback", "kind": "source_failed", "key": f"src-{i}", "severity": "high",
+             "started_at": now + timedelta(minutes=i), "ended_at": None, "details": "{}", "updated_at": now}
+            for i in range(3)])
+        ids = column_values(engine, "alerts", "id", order="id")
+        insert(engine, "alert_acks", [{"alert_id": i, "acked_by": "Lan", "acked_at": now, "note": None}
+                                      for i in ids[1:]])
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DELETE FROM alerts WHERE id = {ids[-1]}")
+        kept = column_values(engine, "alerts", "id, key, started_at", order="id")
+
+        assert migrate.upgrade(engine) == ("0002_units_dated", migrate.head())
+        assert column_values(engine, "alerts", "id, key, started_at", order="id") == kept
+        insert(engine, "alerts", [{"family": "feedback", "kind": "source_failed", "key": "src-new", "severity": "high",
+                                   "started_at": now + timedelta(hours=1), "ended_at": None, "details": "{}",
+                                   "updated_at": now}])
+        with engine.connect() as conn:
+            new_id, acked = conn.exec_driver_sql(
+                "SELECT a.id, k.acked_by FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id "
+                "WHERE a.key = 'src-new'").one()
+        assert new_id > ids[-1] and acked is None
     finally:
         engine.dispose()

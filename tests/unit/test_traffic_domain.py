@@ -23,7 +23,6 @@ from ioc.domain.traffic import (
     check_fine,
     check_fines,
     format_vnd,
-    mask_plate,
     normalise_plate,
     normalise_plates,
     parse_plate,
@@ -352,25 +351,6 @@ def test_bad_plates(text: str | None, issue: str) -> None:
     assert parse_plate(text) is None
     assert normalise_plate(text) is None
     assert issue in (plate_issue(text) or "")
-
-
-@pytest.mark.parametrize(
-    ("text", "masked"),
-    [
-        ("75A-123.45", "75A-123.**"),
-        ("75a12345", "75A-123.**"),
-        ("75-B1 234.56", "75-B1 234.**"),
-        ("75B123456", "75-B1 234.**"),
-        ("75A-1234", "75A-12**"),
-        ("75-B1 2345", "75-B1 23**"),
-        ("75LD-012.34", "75LD-012.**"),
-        ("75A-12B.45", "***-***.**"),  # unparseable: hide everything
-        ("", ""),
-        (None, ""),
-    ],
-)
-def test_mask_plate(text: str | None, masked: str) -> None:
-    assert mask_plate(text) == masked
 
 
 def test_normalise_plates_vectorised() -> None:

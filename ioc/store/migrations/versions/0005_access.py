@@ -6,7 +6,7 @@ Frozen DDL (what :mod:`ioc.store.schema_access` creates on a new store at this r
 Downgrade: not supported (restore the backup taken before upgrading).
 
 Revision ID: 0005_access
-Revises: 0003_run_heartbeats
+Revises: 0004_alert_ids
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0005_access"
-down_revision = "0003_run_heartbeats"
+down_revision = "0004_alert_ids"
 branch_labels = None
 depends_on = None
 
