@@ -30,6 +30,7 @@ from werkzeug.exceptions import Forbidden, Unauthorized
 
 from ioc.access import Can, Personal, Role, may, personal_data
 from ioc.domain.local_time import utcnow
+from ioc.privacy import Exposure
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,15 @@ def _from_bearer() -> Principal | None:
         return None
     token = accounts.wall_token_by_secret(_ctx().engine, header[7:].strip())
     return None if token is None else Principal(Role.WALL, f"wall:{token.label}", token.label, token_id=token.id)
+
+
+def exposure(settings: Any = None) -> Exposure:
+    """What the current reader may see of personal data (:class:`ioc.privacy.Exposure`).
+    Outside a request (the CLI, tests and benches calling the page data functions) it is
+    ``masked``, as the CLI shows it; ``settings`` is needed then (inside, the app's are used)."""
+    if not flask.has_request_context():
+        return Exposure.of(Personal.MASKED.value, bool(getattr(settings, "show_plates", False)))
+    return Exposure.of(principal().personal.value, _ctx().settings.show_plates)
 
 
 def principal() -> Principal:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
+from callbacks import access
 from callbacks.common import local_today, units
 from callbacks.filter_state import export_filename
 from ioc.context import Context
@@ -48,9 +49,11 @@ def area_breakdown(units: UnitMap, query: Selection, area_by: str | None) -> str
 
 def chart_frame(ctx: Context, key: str, query: Selection, lang: str, unit_map: UnitMap,
                 area_by: str | None = None) -> pd.DataFrame:
-    """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version)."""
+    """The tidy, labelled data of chart ``key`` for ``query`` (cached per data version; the lists
+    of reports per reader's exposure to personal data too, so no reader gets another's copy)."""
     by = area_breakdown(unit_map, query, area_by) if key == "district" else _BY.get(key)
-    return ctx.query("feedback", f"chart:{key}:{by}:{lang}", query,
+    params = (query, access.exposure(ctx.settings)) if key in ("map", "overdue") else query
+    return ctx.query("feedback", f"chart:{key}:{by}:{lang}", params,
                      lambda: _chart_frame(ctx, key, query, lang, unit_map, by))
 
 
@@ -66,14 +69,20 @@ def _chart_frame(ctx: Context, key: str, query: Selection, lang: str, unit_map: 
     if key == "map":
         return map_data(ctx, query)[0]
     if key == "overdue":
-        return overdue_queue(ctx.engine, query, ctx.tz, utcnow(), limit=OVERDUE_ROWS)
+        seen = access.exposure(ctx.settings)
+        return seen.apply(overdue_queue(ctx.engine, query, ctx.tz, utcnow(), limit=OVERDUE_ROWS,
+                                        reveal_text=seen.reveal_text))
     raise KeyError(key)
 
 
 def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, int]:
-    """The most recent located reports (at most ``settings.map_max_points``) and their total."""
-    return ctx.query("feedback", "map", query,
-                     lambda: map_reports(ctx.engine, query, ctx.tz, ctx.settings.map_max_points))
+    """The most recent located reports (at most ``settings.map_max_points``) and their total, with
+    the personal data the reader may see (cached per level: a viewer never gets an analyst's copy)."""
+    seen = access.exposure(ctx.settings)
+    frame, total = ctx.query("feedback", "map", (query, seen.level, seen.reveal_text),
+                             lambda: map_reports(ctx.engine, query, ctx.tz, ctx.settings.map_max_points,
+                                                 reveal_text=seen.reveal_text))
+    return seen.apply(frame), total
 
 
 def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, lang: str) -> go.Figure:

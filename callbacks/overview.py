@@ -77,7 +77,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def recent(_versions: dict | None, lang: str | None):  # noqa: ANN202
         lang = page_lang(ctx, lang)
         period, series = daily_series(ctx)
-        latest, _total = map_reports(ctx.engine, FeedbackFilter(period), ctx.tz, RECENT_ROWS, located=False)
+        seen = access.exposure()
+        latest, _total = map_reports(ctx.engine, FeedbackFilter(period), ctx.tz, RECENT_ROWS, located=False,
+                                     reveal_text=seen.reveal_text)
+        latest = seen.apply(latest)
         figure = trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
                               span=(period.start, period.end))
         return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), figure

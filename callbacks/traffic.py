@@ -86,7 +86,8 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         summary, latest = data.map_data(ctx, query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel))
         note = t("traffic_map_note", lang, n=fmt_int(len(summary), lang),
                  k=fmt_int(int((summary["violations"] > 0).sum()), lang))
-        return camera_geojson(summary, latest, ctx.tz, lang, ctx.settings.show_plates), note, counter(ready) + 1
+        return (camera_geojson(summary, latest, ctx.tz, lang, access.exposure().reveal_plates), note,
+                counter(ready) + 1)
 
     @access.callback(app, Can.READ, Output(ids.TR_MAP_UNITS, "data"), Input(ids.PAGE_LANG, "data"))
     def unit_labels(_lang):  # noqa: ANN001, ANN202
@@ -113,9 +114,11 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, unit, vtype, vehicle, channel)
         frame = data.chart_frame(ctx, "recent", query)
+        seen = access.exposure()
         rows = violation_rows(frame, ctx.tz, lang, data.period_names(ctx, query), data.camera_names(ctx),
-                              ctx.settings.show_plates, units(ctx))
-        key = "traffic_recent_note_shown" if ctx.settings.show_plates else "traffic_recent_note"
+                              seen.reveal_plates, units(ctx))
+        key = ("traffic_recent_note_hidden" if seen.hidden else
+               "traffic_recent_note_shown" if seen.reveal_plates else "traffic_recent_note")
         return rows, t(key, lang, n=fmt_int(len(rows), lang))
 
     @access.callback(app, Can.READ, Output(UNIT_ID, "options"), Input(ids.TR_DATES, "start_date"), Input(ids.TR_DATES, "end_date"),

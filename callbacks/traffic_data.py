@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import select
 
+from callbacks import access
 from callbacks.common import local_today, units
 from callbacks.filter_state import export_filename
 from ioc.context import Context
@@ -70,7 +71,9 @@ def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
     if key == "cameras":
         return camera_summary(ctx.engine, query)
     if key == "recent":
-        return latest_violations(ctx.engine, query, ctx.tz, RECENT_ROWS, reveal_plates=ctx.settings.show_plates)
+        seen = access.exposure(ctx.settings)
+        return seen.apply(latest_violations(ctx.engine, query, ctx.tz, RECENT_ROWS, reveal_text=seen.reveal_text,
+                                            reveal_plates=seen.reveal_plates))
     raise KeyError(key)
 
 
@@ -93,8 +96,9 @@ def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, pd.DataFrame
     """Every camera with its violations in the period, and the latest violations of those that have some."""
     summary = chart_frame(ctx, "cameras", query)
     active = summary.loc[summary["violations"] > 0, "code"].tolist()
-    return summary, latest_by_camera(ctx.engine, query, ctx.tz, active, POPUP_ROWS,
-                                     reveal_plates=ctx.settings.show_plates)
+    seen = access.exposure(ctx.settings)
+    return summary, seen.apply(latest_by_camera(ctx.engine, query, ctx.tz, active, POPUP_ROWS,
+                                                reveal_text=seen.reveal_text, reveal_plates=seen.reveal_plates))
 
 
 def camera_names(ctx: Context) -> dict[str, str]:
@@ -112,7 +116,8 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_na
         return series_export(frame, lang)
     if key == "cameras":
         return cameras_export(frame, lang, unit_names)
-    return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx), ctx.settings.show_plates, units(ctx))
+    return violations_export(frame, ctx.tz, lang, unit_names, camera_names(ctx),
+                             access.exposure(ctx.settings).reveal_plates, units(ctx))
 
 
 def period_names(ctx: Context, query: Selection) -> dict[str, str]:

@@ -25,6 +25,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -187,6 +188,46 @@ def mask_frame(frame: pd.DataFrame, *, reveal_text: bool = False, reveal_plates:
             if col in out:
                 out[col] = out[col].map(lambda v: mask_plate(v) if _text(v) else v)
     return out
+
+
+def hide_frame(frame: pd.DataFrame, text_columns: Iterable[str] = FREE_TEXT_COLUMNS) -> pd.DataFrame:
+    """``frame`` without its personal data at all (readers who may not see it, even masked): the
+    free-text columns emptied, the plate columns missing (``plate_status`` stays: it is not personal)."""
+    out = frame.copy()
+    for col in text_columns:
+        if col in out:
+            out[col] = ""
+    for col in PLATE_COLUMNS:
+        if col in out:
+            out[col] = None
+    return out
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What one reader may see of personal data, for the queries and the shaping code:
+    ``level`` is ``hidden``, ``masked`` or ``clear`` (:class:`ioc.access.Personal`)."""
+
+    level: str
+    reveal_text: bool
+    reveal_plates: bool
+
+    @classmethod
+    def of(cls, level: str, show_plates: bool = False) -> Exposure:
+        """For a reader at ``level``; ``show_plates`` (``IOC_SHOW_PLATES``): plates in full for
+        readers who see masked data."""
+        level = str(level)
+        return cls(level, reveal_text=level == "clear",
+                   reveal_plates=level == "clear" or (level == "masked" and show_plates))
+
+    @property
+    def hidden(self) -> bool:
+        return self.level == "hidden"
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame the queries masked (or revealed) as :attr:`reveal_text` says, made fit for
+        this reader: emptied of personal data when it is hidden to them."""
+        return hide_frame(frame) if self.hidden else frame
 
 
 # --- logs -----------------------------------------------------------------------------------

@@ -478,3 +478,81 @@ def test_a_new_or_changed_source_is_recorded_without_its_secrets(engine) -> None
     assert newest.detail["after"]["every_seconds"] == 120
     stored = json.dumps([e.as_json() for e in changes])
     assert "K3Y-S3CR3T" not in stored and "pw@" not in stored
+
+
+# --- personal data by role ---------------------------------------------------------------------
+
+
+def test_personal_data_by_role_hidden_masked_or_clear_with_a_reason(app: Any, public: Context) -> None:
+    """The feedback map data (popups) and the overdue list as each role gets them through the
+    page's data functions; the analyst sees the text in clear only after unmasking with a reason."""
+    import flask
+
+    from callbacks import feedback_data
+    from callbacks.access import Principal
+    from ioc.kpi.filters import Selection
+    from ioc.kpi.periods import Period
+    from tests.integration.test_privacy_boundary import ADDRESS, DESCRIPTION, PERIOD, put_report
+
+    put_report(public.engine)
+    query = Selection(Period(PERIOD.start, PERIOD.end))
+    future = public_now() + timedelta(minutes=15)
+
+    def seen(role: str, unmasked: bool = False) -> tuple[str, str]:
+        with app.server.test_request_context("/feedback"):
+            flask.g.ioc_principal = Principal(role, f"{role}-user", role, user_id=1,
+                                              unmask_reason="kiểm tra phản ánh" if unmasked else None,
+                                              unmask_until=future if unmasked else None)
+            frame, _total = feedback_data.map_data(public, query)
+            [row] = frame.to_dict("records")
+            return row["description"], row["address"]
+
+    assert seen(Role.VIEWER) == ("", "")
+    assert seen(Role.WALL) == ("", "")
+    masked = seen(Role.OPERATOR)
+    assert "090* *** ***" in masked[0] and "0905 123 456" not in masked[0] and "123 456" not in masked[1]
+    assert seen(Role.LEADER) == masked == seen(Role.ADMIN) == seen(Role.ANALYST)
+    assert seen(Role.ANALYST, unmasked=True) == (DESCRIPTION, ADDRESS)
+    assert seen(Role.LEADER, unmasked=True) == masked  # only analysts may unmask
+    assert seen(Role.VIEWER) == ("", "")  # the cached clear copy never reaches another role
+
+
+def public_now() -> Any:
+    from ioc.store.db import utcnow
+
+    return utcnow()
+
+
+def test_exports_compared_across_roles(app: Any, public: Context) -> None:
+    """The overdue list's CSV: masked for an analyst, in clear after unmasking with a reason (and
+    the download recorded with it); a leader may not download it at all."""
+    from tests.integration.test_privacy_boundary import put_report
+
+    put_report(public.engine)
+
+    def overdue_csv(client: FlaskClient) -> tuple[int, str]:
+        trigger = {"chart": "overdue", "type": ids.CSV_BUTTON}
+        payload = callback_payload(app, output_key(app, ids.FB_DOWNLOAD),
+                                   inputs=[[{"id": trigger, "property": "n_clicks", "value": 1}]],
+                                   changed=[json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
+        entry = app.callback_map[payload["output"]]
+        payload["state"] = [{"id": s["id"], "property": s["property"], "value": None} for s in entry["state"]]
+        answer = client.post("/_dash-update-component", json=payload)
+        if answer.status_code != 200:
+            return answer.status_code, ""
+        return 200, answer.get_json()["response"][ids.FB_DOWNLOAD]["data"]["content"]
+
+    leader, analyst = app.server.test_client(), app.server.test_client()
+    sign_in(leader, PEOPLE[Role.LEADER])
+    sign_in(analyst, PEOPLE[Role.ANALYST])
+    assert overdue_csv(leader) == (403, "")
+    status, masked = overdue_csv(analyst)
+    assert status == 200 and "090* *** ***" in masked and "0905 123 456" not in masked
+    page = analyst.get("/unmask?next=/feedback").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    analyst.post("/unmask", data={"csrf": csrf, "reason": "Xác minh phản ánh fb-1 theo công văn 12", "minutes": "15"})
+    status, clear = overdue_csv(analyst)
+    assert status == 200 and "0905 123 456" in clear
+    exports = audit.entries(public.engine, action="export")
+    assert [(e.detail["personal"], e.detail.get("reason")) for e in exports] == [
+        ("clear", "Xác minh phản ánh fb-1 theo công văn 12"), ("masked", None)]
