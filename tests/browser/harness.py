@@ -37,6 +37,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the display names of the browser tests' accounts (shown in the header)
+DISPLAY_NAMES = {"viewer": "Người xem", "operator": "Trần Thị Bình", "leader": "Lê Văn Hùng", "analyst": "Phạm Thu Hà",
+                 "admin": "Nguyễn Quản Trị"}
+
+
 def tail(path: Path, lines: int = 60) -> str:
     try:
         return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -66,13 +71,14 @@ class RunningApp:
             pytest.fail(f"python -m ioc {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
         return proc
 
-    def account(self, role: str, display_name: str | None = None) -> tuple[str, str]:
-        """An account of ``role`` (made once per app with ``python -m ioc users add``): (name, password)."""
+    def account(self, role: str) -> tuple[str, str]:
+        """An account of ``role`` (made once per app with ``python -m ioc users add``, with the
+        display name of :data:`DISPLAY_NAMES`): (name, password)."""
         name, password = f"{role}-browser", f"mật khẩu của {role} 2026"
         made = self.__dict__.setdefault("_accounts", set())
         if role not in made:
             proc = subprocess.run([sys.executable, "-m", "ioc", "users", "add", name, "--role", role, "--password-stdin",
-                                   *(["--display-name", display_name] if display_name else [])],
+                                   "--display-name", DISPLAY_NAMES[role]],
                                   cwd=ROOT, env=self.env, input=password + "\n", capture_output=True, text=True,
                                   timeout=60)
             if proc.returncode != 0:
@@ -80,10 +86,10 @@ class RunningApp:
             made.add(role)
         return name, password
 
-    def sign_in(self, page: Any, role: str, next_path: str = "/", display_name: str | None = None) -> str:
+    def sign_in(self, page: Any, role: str, next_path: str = "/") -> str:
         """Sign ``page``'s browser context in as an account of ``role`` through the sign-in form;
         returns the account's name."""
-        name, password = self.account(role, display_name)
+        name, password = self.account(role)
         page.goto(self.url(f"/signin?next={next_path}"))
         page.locator("input[name=name]").fill(name)
         page.locator("input[name=password]").fill(password)

@@ -413,6 +413,7 @@ def test_citizen_text_is_shown_as_text(page: Page, app: RunningApp, console: Con
          "unit_code": PHU_LOC[0], "lat": PHU_LOC[2], "lon": PHU_LOC[3], "channel": "web"},
     ])
 
+    app.sign_in(page, "operator")  # citizens' text is personal data: a viewer would get none of it
     page.goto(feedback_url(app, category=category))
     wait_feedback_ready(page)
     grid = page.locator("#fb-overdue-grid")
@@ -461,6 +462,7 @@ def test_latest_reports_include_reports_without_coordinates(page: Page, app: Run
         "category_code": "lighting", "description": "Đèn đường hỏng (không có tọa độ)",
         "address": "Kiệt 12 Phan Đình Phùng, Huế", "unit_code": HUE_CITY[0], "channel": "hotline",
     }])
+    app.sign_in(page, "operator")
     page.goto(app.url("/"))
     expect(page.locator("#ov-recent .recent-item").first).to_be_visible()
     expect(page.locator(f"#ov-recent .recent-item[data-id='{external_id}'] .recent-desc")).to_have_text(

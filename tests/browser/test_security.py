@@ -25,6 +25,7 @@ DRAWN = {
     "/environment": [".js-plotly-plot .main-svg", ".leaflet-interactive"],
     "/admin": [".js-plotly-plot .main-svg", ".leaflet-container"],
     "/alerts": ["#al-active"],
+    "/audit": [".page-audit .banner-error"],  # an anonymous viewer is refused: the refusal is the page
 }
 # Maps whose markers open a popup (HTML with inline styles, built by the server).
 POPUPS = ("/feedback", "/traffic")
