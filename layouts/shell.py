@@ -45,7 +45,8 @@ def account_box(name: str, role: str | None, signed_in: bool, lang: str, csrf: s
             who.append(html.A(t("account_signin", lang), href=f"/signin?next={quote(here)}", className="account-link"))
         return who
     out: list[Any] = [html.Span([html.Span(name, className="account-name"), " ",
-                                 html.Span(t(f"role_{role}", lang), className="account-role")], title=name)]
+                                 html.Span(t(f"role_{role}", lang), className="account-role")],
+                                title=f"{name} · {t(f'role_{role}', lang)}")]
     if unmasked_until:
         out.append(html.Span(t("account_unmasked", lang, time=unmasked_until), className="account-unmasked"))
     elif unmask:
