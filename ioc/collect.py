@@ -21,7 +21,15 @@ from ioc.context import Context
 from ioc.heartbeat import Heartbeat
 from ioc.registry import registry
 from ioc.secrets import redact, remember_secrets, secret_values
-from ioc.sources import Batch, CollectorContext, ConfigurationError, SourceError, SourceSpec, make_collector
+from ioc.sources import (
+    Batch,
+    CollectorContext,
+    ConfigurationError,
+    RunStopped,
+    SourceError,
+    SourceSpec,
+    make_collector,
+)
 from ioc.store import runs
 from ioc.store.db import utcnow
 
@@ -100,6 +108,8 @@ def _collect(ctx: Context, spec: SourceSpec, progress, cancel: threading.Event |
             ingest_batch(ctx, spec, cctx, batch, outcome)
             if batch.watermark is not None:
                 new_watermark = batch.watermark
+            if cctx.budget.cancel.is_set():  # between batches, for collectors that do no HTTP (simulators, files)
+                raise RunStopped(STOPPED_REASON)
     except (SourceError, ConfigurationError) as exc:
         outcome.status, outcome.error = "failed", redact(str(exc), secrets)
     except Exception as exc:  # noqa: BLE001 - a collector bug must not stop the scheduler

@@ -23,6 +23,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -151,32 +152,42 @@ def run_job(ctx: Context, spec: SourceSpec, cancel: threading.Event | None = Non
 ALERTS_JOB = "job:alerts"  # the alerts job's id and lock name (sources' locks are "source:<name>")
 
 
-def run_alerts_job(ctx: Context) -> str:
-    """One tick of the alerts evaluation (:func:`ioc.alerts.evaluate`) under the database job
-    lock: 'ok', 'locked' or 'failed'. Never raises: a failure is logged and the next tick retries."""
-    every = ctx.settings.alerts_every_s
+def locked_job(ctx: Context, name: str, every_s: float, what: str, work: Callable[[], None]) -> str:
+    """Run ``work`` as the periodic job ``name`` under its database lock (one scheduler runs it,
+    at most once per 0.8 × ``every_s``), renewing the lock while it runs: 'ok', 'locked' or
+    'failed'. Never raises: a failure is logged as "``what`` failed" and the next tick retries."""
     try:
-        if not try_lock(ctx.engine, ALERTS_JOB, lease_of(ctx), timedelta(seconds=every * MIN_GAP)):
+        if not try_lock(ctx.engine, name, lease_of(ctx), timedelta(seconds=every_s * MIN_GAP)):
             return "locked"
     except Exception:  # noqa: BLE001 - the database may be away; the scheduler must keep going
-        log.exception("alerts: could not take the job lock")
+        log.exception("%s: could not take the job lock", what)
         return "failed"
     try:
-        from ioc.alerts import FAMILY, evaluate
-
-        with lock_heartbeat(ctx, ALERTS_JOB):
-            result = evaluate(ctx.engine, ctx.settings, sources=[s.name for s in ctx.sources])
-        if result["version"] is not None:
-            ctx.notifier.publish(FAMILY, result["version"])
+        with lock_heartbeat(ctx, name):
+            work()
         return "ok"
-    except Exception:  # noqa: BLE001 - a rule's bug must not stop the scheduler
-        log.exception("alerts evaluation failed")
+    except Exception:  # noqa: BLE001 - a rule's or a query's bug must not stop the scheduler
+        log.exception("%s failed", what)
         return "failed"
     finally:
         try:
-            release_lock(ctx.engine, ALERTS_JOB)
+            release_lock(ctx.engine, name)
         except Exception:  # noqa: BLE001 - the lease runs out by itself
-            log.exception("alerts: could not release the job lock")
+            log.exception("%s: could not release the job lock", what)
+
+
+def run_alerts_job(ctx: Context) -> str:
+    """One tick of the alerts evaluation (:func:`ioc.alerts.evaluate`) under the database job
+    lock: 'ok', 'locked' or 'failed' (:func:`locked_job`)."""
+
+    def evaluate_and_publish() -> None:
+        from ioc.alerts import FAMILY, evaluate
+
+        result = evaluate(ctx.engine, ctx.settings, sources=[s.name for s in ctx.sources])
+        if result["version"] is not None:
+            ctx.notifier.publish(FAMILY, result["version"])
+
+    return locked_job(ctx, ALERTS_JOB, ctx.settings.alerts_every_s, "alerts evaluation", evaluate_and_publish)
 
 
 SWEEP_JOB = "job:orphans"  # marks orphaned runs (no lock: its UPDATEs are conditional, idempotent)
@@ -202,29 +213,17 @@ AUDIT_EVERY_S = 86400
 
 
 def prune_audit(ctx: Context) -> str:
-    """The audit trail's retention, under a job lock (one scheduler does it): 'ok', 'locked' or
-    'failed'. Never raises."""
-    try:
-        if not try_lock(ctx.engine, AUDIT_JOB, lease_of(ctx), timedelta(seconds=AUDIT_EVERY_S * MIN_GAP)):
-            return "locked"
-    except Exception:  # noqa: BLE001 - the database may be away; the scheduler must keep going
-        log.exception("audit retention: could not take the job lock")
-        return "failed"
-    try:
+    """The audit trail's retention (:func:`ioc.audit.prune`), daily under a job lock: 'ok',
+    'locked' or 'failed' (:func:`locked_job`)."""
+
+    def prune() -> None:
         from ioc.audit import prune
 
         gone = prune(ctx.engine, ctx.settings.audit_retention_days)
         if gone:
             log.info("audit retention: %d entries older than %d days deleted", gone, ctx.settings.audit_retention_days)
-        return "ok"
-    except Exception:  # noqa: BLE001
-        log.exception("audit retention failed")
-        return "failed"
-    finally:
-        try:
-            release_lock(ctx.engine, AUDIT_JOB)
-        except Exception:  # noqa: BLE001 - the lease runs out by itself
-            log.exception("audit retention: could not release the job lock")
+
+    return locked_job(ctx, AUDIT_JOB, AUDIT_EVERY_S, "audit retention", prune)
 
 
 def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Event | None = None) -> BaseScheduler:

@@ -4,7 +4,9 @@ It checks its budget (:meth:`ioc.sources.RunBudget.check`) every 20 ms, as a wel
 collector does between steps, so it ends only when the run is cancelled (RunStopped) or its
 deadline passes. Options: ``on_cancel = "reset"`` reports the cancel as a broken connection
 instead (a plain SourceError), as an HTTP client interrupted mid-read may; ``block = false``
-ends at once with an empty batch (a quick, successful run).
+ends at once with an empty batch (a quick, successful run); ``mode = "batches"`` hands on empty
+batches forever without checking its budget (as a simulator planning its records): the runner
+must stop it between batches.
 
 :func:`install` puts it in the process's registry. ``sitecustomize.py`` next to a test's
 ``python -m ioc scheduler`` calls it, so the real command runs with this collector type.
@@ -30,6 +32,10 @@ class BlockingCollector(Collector):
         if not self.spec.option("block", True):
             yield Batch(watermark="done")
             return
+        if self.spec.option("mode") == "batches":  # busy without HTTP (as a simulator): never checks its budget
+            while True:
+                yield Batch()
+                budget.cancel.wait(0.02)
         while True:
             try:
                 budget.check(f"source {self.spec.name!r}")

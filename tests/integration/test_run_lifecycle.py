@@ -333,3 +333,21 @@ def test_a_signal_stops_the_scheduler_process_and_its_running_fetch(
     assert STOPPED_REASON in row["error"] and row["finished_at"] is not None
     lock = lock_row(engine, "source:slow")
     assert (lock["locked_until"], lock["last_run_at"]) == (None, None)  # given back, due at once
+
+
+def test_a_collector_that_never_checks_its_budget_is_stopped_between_batches(engine: Engine) -> None:
+    """A simulator-like collector (busy, no HTTP) is stopped by the runner at its next batch."""
+    spec = spec_of("busy", mode="batches")
+    ctx = context_on(engine, spec)
+    cancel = threading.Event()
+    result: list[str] = []
+    job = threading.Thread(target=lambda: result.append(run_job(ctx, spec, cancel=cancel)))
+    job.start()
+    try:
+        wait_until(lambda: running_row(engine, spec.name), "the run started")
+    finally:
+        cancel.set()
+        job.join(WAIT_S)
+    assert not job.is_alive() and result == ["stopped"]
+    (row,) = run_rows(engine, spec.name)
+    assert (row["status"], row["error"]) == ("stopped", "run stopped: the scheduler is shutting down")
