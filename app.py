@@ -243,10 +243,17 @@ def __getattr__(name: str) -> Any:
 
 
 if __name__ == "__main__":
+    import sys
+
+    from ioc.config import ConfigError
     from ioc.context import context
     from ioc.runtime import start_embedded
 
-    ctx = context()
+    try:
+        ctx = context()
+    except ConfigError as exc:  # a setting we cannot use (e.g. a public address without IOC_SECRET_KEY): one line
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     start_embedded(ctx)
     create_app(ctx).run(host=ctx.settings.host, port=ctx.settings.port, debug=False,
                         dev_tools_disable_version_check=True)

@@ -556,3 +556,17 @@ def test_exports_compared_across_roles(app: Any, public: Context) -> None:
     exports = audit.entries(public.engine, action="export")
     assert [(e.detail["personal"], e.detail.get("reason")) for e in exports] == [
         ("clear", "Xác minh phản ánh fb-1 theo công văn 12"), ("masked", None)]
+
+
+def test_python_app_py_on_a_public_address_without_a_key_stops_with_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
+    env.update(IOC_HOST="0.0.0.0", IOC_DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}")
+    proc = subprocess.run([sys.executable, "app.py"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: IOC_HOST='0.0.0.0' is not a loopback address: set IOC_SECRET_KEY")
+    assert len(proc.stderr.strip().splitlines()) == 1
