@@ -143,7 +143,7 @@ def _session_secret(ctx: Context) -> str:
     ``meta`` table, so every worker of this store signs cookies alike and they survive restarts."""
     import secrets
 
-    from sqlalchemy import insert, select
+    from sqlalchemy import select, text
 
     from ioc.store import schema
 
@@ -151,10 +151,10 @@ def _session_secret(ctx: Context) -> str:
         return ctx.settings.secret_key
     try:
         with ctx.engine.begin() as conn:
-            key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar()
-            if key is None:
-                key = secrets.token_urlsafe(48)
-                conn.execute(insert(schema.meta).values(key="session_secret", value=key))
+            # Workers start together: the first key written wins, the others read it.
+            conn.execute(text("INSERT INTO meta (key, value) VALUES ('session_secret', :v) ON CONFLICT (key) DO NOTHING"),
+                         {"v": secrets.token_urlsafe(48)})
+            key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar_one()
     except SQLAlchemyError as exc:  # the database is away: this worker's sessions last until it restarts
         log.warning("session key: the database does not answer (%s); using a key of this process", type(exc).__name__)
         key = secrets.token_urlsafe(48)
