@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ioc.domain.units import UnitMap
 from ioc.registry import registry
-from ioc.store import schema, schema_alerts
+from ioc.store import schema, schema_access, schema_alerts
 from ioc.store.db import init_db, make_engine, store_schemas
 
 
@@ -30,6 +30,6 @@ def test_init_db_seeds_a_new_store_with_the_given_schema_modules(tmp_path) -> No
 
 def test_the_store_is_made_of_the_registered_families_schemas() -> None:
     schemas = store_schemas()
-    assert schemas == (*(f.tables for f in registry().families), schema_alerts)  # the platform's last
+    assert schemas == (*(f.tables for f in registry().families), schema_alerts, schema_access)  # the platform's last
     assert [m.__name__ for m in schemas[:2]] == ["ioc.store.schema_feedback", "ioc.store.schema_traffic"]
     assert all(callable(getattr(m, "seed", None)) for m in schemas[:2])  # categories; fine schedule
