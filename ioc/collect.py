@@ -108,7 +108,9 @@ def _collect(ctx: Context, spec: SourceSpec, progress, cancel: threading.Event |
             ingest_batch(ctx, spec, cctx, batch, outcome)
             if batch.watermark is not None:
                 new_watermark = batch.watermark
-            if cctx.budget.cancel.is_set():  # between batches, for collectors that do no HTTP (simulators, files)
+            if batch.watermark is None and cctx.budget.cancel.is_set():
+                # Between batches, for collectors that make no HTTP request (simulators, files); a
+                # batch with a watermark may be the last one: the run finished its work.
                 raise RunStopped(STOPPED_REASON)
     except (SourceError, ConfigurationError) as exc:
         outcome.status, outcome.error = "failed", redact(str(exc), secrets)
