@@ -203,6 +203,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.server.config[CONTEXT_KEY] = ctx
+    # The body limit first: the access check reads a callback's body to know which callback it is.
+    web_security.register(app, ctx.settings.max_request_bytes, ctx.settings.tile_url)
     _configure_sessions(app.server, ctx)
     access.install(app)
     signin.register(app.server, ctx)
@@ -226,7 +228,6 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
                      wall.register, alerts.register, audit.register):
         register(app, ctx)
     # last: the policy hashes the inline scripts, clientside callbacks included
-    web_security.register(app, ctx.settings.max_request_bytes, ctx.settings.tile_url)
     return app
 
 
