@@ -139,26 +139,19 @@ def _page_layout(page: Page) -> Any:
 
 
 def _session_secret(ctx: Context) -> str:
-    """``IOC_SECRET_KEY``, or (bound to loopback without one) a random key kept in the store's
-    ``meta`` table, so every worker of this store signs cookies alike and they survive restarts."""
+    """``IOC_SECRET_KEY``, or (bound to loopback without one) the store's own key
+    (:func:`ioc.accounts.stored_session_key`), so every worker signs cookies alike."""
     import secrets
 
-    from sqlalchemy import select, text
-
-    from ioc.store import schema
+    from ioc.accounts import stored_session_key
 
     if ctx.settings.secret_key:
         return ctx.settings.secret_key
     try:
-        with ctx.engine.begin() as conn:
-            # Workers start together: the first key written wins, the others read it.
-            conn.execute(text("INSERT INTO meta (key, value) VALUES ('session_secret', :v) ON CONFLICT (key) DO NOTHING"),
-                         {"v": secrets.token_urlsafe(48)})
-            key = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "session_secret")).scalar_one()
+        return stored_session_key(ctx.engine)
     except SQLAlchemyError as exc:  # the database is away: this worker's sessions last until it restarts
         log.warning("session key: the database does not answer (%s); using a key of this process", type(exc).__name__)
-        key = secrets.token_urlsafe(48)
-    return key
+        return secrets.token_urlsafe(48)
 
 
 def _configure_sessions(server: flask.Flask, ctx: Context) -> None:

@@ -19,16 +19,18 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, text, update
 
 from ioc.access import Role, check_role
 from ioc.domain.local_time import utcnow
+from ioc.store.schema import meta
 from ioc.store.schema_access import MAX_NAME, users, wall_tokens
 
 FREE_FAILURES = 3
 FIRST_LOCK = timedelta(seconds=2)
 MAX_LOCK = timedelta(minutes=15)
 MIN_PASSWORD = 10
+USE_RECORDED_EVERY = timedelta(minutes=1)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so a wrong name costs the same time as a wrong password.
@@ -283,9 +285,21 @@ def wall_token_by_secret(engine: Engine, token: str) -> WallToken | None:
     with engine.begin() as conn:
         row = conn.execute(select(wall_tokens).where(wall_tokens.c.token_sha256 == digest,
                                                      wall_tokens.c.revoked_at.is_(None))).mappings().first()
-        if row is not None:
-            conn.execute(update(wall_tokens).where(wall_tokens.c.id == row["id"]).values(last_used_at=utcnow()))
+        now = utcnow()
+        # A probe polls every few seconds: its use is recorded at most once a minute, not per poll.
+        if row is not None and (row["last_used_at"] is None or row["last_used_at"] < now - USE_RECORDED_EVERY):
+            conn.execute(update(wall_tokens).where(wall_tokens.c.id == row["id"]).values(last_used_at=now))
     return None if row is None else _token(row)
+
+
+def stored_session_key(engine: Engine) -> str:
+    """The random key kept in the store's ``meta`` table that signs session cookies when no
+    ``IOC_SECRET_KEY`` is set (loopback only), made on first use. Workers start together: the
+    first key written wins, the others read it."""
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO meta (key, value) VALUES ('session_secret', :v) ON CONFLICT (key) DO NOTHING"),
+                     {"v": secrets.token_urlsafe(48)})
+        return conn.execute(select(meta.c.value).where(meta.c.key == "session_secret")).scalar_one()
 
 
 def wall_token_live(engine: Engine, token_id: int) -> WallToken | None:
