@@ -357,8 +357,14 @@ def test_freshness_badge_follows_a_stopped_and_restarted_source(
     expect(badge).to_have_attribute("data-fresh", "stale", timeout=stale_by_s * 1000)
     last_success = page.evaluate("s => window.iocLive.sources.find(x => x.name === s).last_success", SOURCE)
     changes = page.evaluate("() => window.__fresh")
-    assert [state for _, state in changes] == ["ok", "late", "stale"], changes
-    (_, _), (late_at, _), (stale_at, _) = changes
+    # Before the stop, a run the busy machine delayed past 2× the cadence may have turned the
+    # badge amber and its success green again; what follows the last green is what is checked.
+    states = [state for _, state in changes]
+    assert states[0] == "ok" and "ok" in states, changes
+    last_ok = len(states) - 1 - states[::-1].index("ok")
+    after_stop = changes[last_ok:]
+    assert [state for _, state in after_stop] == ["ok", "late", "stale"], changes
+    (_, _), (late_at, _), (stale_at, _) = after_stop
     # Amber at 2×, red at 5× the cadence after the last successful run (not before; not much later).
     assert 2 * CADENCE_S * 1000 - 250 <= late_at - last_success <= (2 * CADENCE_S + 5) * 1000, changes
     assert 5 * CADENCE_S * 1000 - 250 <= stale_at - last_success <= (5 * CADENCE_S + 5) * 1000, changes
