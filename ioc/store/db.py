@@ -18,17 +18,19 @@ from sqlalchemy.engine import Connection
 from ioc.domain.calendar import WorkCalendar, default_holidays, default_workdays
 from ioc.domain.local_time import utcnow  # the store's clock; imported from here by its callers
 from ioc.domain.units import Unit, UnitMap
-from ioc.store import bulk, migrate, schema, schema_access, schema_alerts
+from ioc.store import bulk, migrate, schema, schema_access, schema_alerts, schema_systems
 
 
 def store_schemas() -> tuple[ModuleType, ...]:
     """The schema modules a store is made of, in seeding order: each registered family's
-    (:attr:`ioc.family.Family.tables`), then the platform's alerts and accounts (:mod:`ioc.store.schema_access`). Each defines its tables on
+    (:attr:`ioc.family.Family.tables`), then the platform's alerts, accounts (:mod:`ioc.store.schema_access`)
+    and the tables every spec-declared system shares (:mod:`ioc.store.schema_systems`). Each defines its tables on
     :data:`ioc.store.schema.metadata` (importing it registers them) and may define
     ``seed(conn)``, run once when a store is created, after the platform's units and holidays."""
     from ioc.registry import registry
 
-    return (*(f.tables for f in registry().families), schema_alerts, schema_access)
+    own = tuple(dict.fromkeys(f.tables for f in registry().families if f.tables is not schema_systems))
+    return (*own, schema_alerts, schema_access, schema_systems)
 
 
 #: permissions of a SQLite store file this code creates: the owner's only (the store holds
