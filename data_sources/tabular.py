@@ -95,7 +95,8 @@ class TabularFileCollector(Collector):
         RecordError says which. Without a code, a ``unit_name`` column names the unit in force
         that day (diacritics and "Phường"/"Xã"… optional); with neither, the store places the
         record by its position, on its date."""
-        when = getattr(record, "received_at", None) or getattr(record, "detected_at", None)
+        when = (getattr(record, "received_at", None) or getattr(record, "detected_at", None)
+                or getattr(record, "occurred_at", None))
         day = when.replace(tzinfo=UTC).astimezone(self.ctx.tz).date() if when is not None else None  # naive UTC
         units = self.ctx.units
         if record.unit_code:

@@ -60,7 +60,7 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest`` and ``rebuild`` is required: ``tests/unit/test_family_registry.py``
+    ``alerts_on_ingest``, ``rebuild`` and ``spec`` is required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
@@ -85,6 +85,9 @@ class Family:
     # recomputes what depends on IOC_TIMEZONE from its raw records (rollup buckets, local
     # deadlines): (engine, tz) → records read; ``python -m ioc rebuild-rollups`` runs every one
     rebuild: Callable[[Engine, ZoneInfo], int] | None = None
+    # a system declared by a spec file (:class:`ioc.systems.spec.SystemSpec`): its page, KPIs and
+    # simulator read it; None for the families written as code
+    spec: Any = None
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -111,7 +114,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild"}
+        optional = {"alerts_on_ingest", "rebuild", "spec"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

@@ -59,6 +59,30 @@ def catalogue(lang: str) -> dict[str, str]:
     return merged
 
 
+#: Strings that come from configuration rather than a catalogue file: the labels of systems
+#: declared by spec files (:mod:`ioc.systems.spec`), added when the registry loads them.
+_CONFIGURED: dict[str, dict[str, str]] = {"vi": {}, "en": {}}
+
+
+def add_strings(strings: dict[str, dict[str, str]], owner: str) -> None:
+    """Add configured strings (``{lang: {key: text}}``) from ``owner`` (a spec file, for the
+    message); a key a catalogue or another owner defines already is an error."""
+    for lang, texts in strings.items():
+        for key, text in texts.items():
+            if key in catalogue(lang):
+                raise RuntimeError(f"{owner}: UI string {key!r} is already defined by a catalogue")
+            known = _CONFIGURED[lang].get(key)
+            if known is not None and known != text:
+                raise RuntimeError(f"{owner}: UI string {key!r} is already defined with another text")
+            _CONFIGURED[lang][key] = text
+
+
+def has(key: str, lang: str = "vi") -> bool:
+    """Whether ``key`` is a UI string (a catalogue's or a configured one)."""
+    lang = "en" if lang == "en" else "vi"
+    return key in catalogue(lang) or key in _CONFIGURED[lang]
+
+
 def resolve_lang(*candidates: str | None, default: str = "vi") -> str:
     """The first candidate that is a supported language, else ``default``."""
     for lang in candidates:
@@ -70,7 +94,10 @@ def resolve_lang(*candidates: str | None, default: str = "vi") -> str:
 def t(key: str, lang: str, /, **values: object) -> str:
     """The UI string ``key`` in ``lang`` (vi or en), with ``values`` filled in (any names, even
     ``key``: the first two parameters are positional-only)."""
-    text = catalogue("en" if lang == "en" else "vi")[key]
+    lang = "en" if lang == "en" else "vi"
+    text = catalogue(lang).get(key)
+    if text is None:
+        text = _CONFIGURED[lang][key]
     return text.format(**values) if values else text
 
 

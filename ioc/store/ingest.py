@@ -80,11 +80,14 @@ def apply_rollup_deltas(conn: Connection, table: str, parts: Sequence[pd.DataFra
         conn.exec_driver_sql(f"DELETE FROM {table} WHERE {where} AND {count} = 0", bulk.rows(conn, emptied, keys))
 
 
-def stored_chunks(conn: Connection, table: str, columns: Sequence[str], chunk: int) -> Iterator[pd.DataFrame]:
-    """Every row of ``table`` in id order, ``chunk`` rows at a time, as frames of ``columns``
-    (the first of which is ``id``); the next chunk is read once the caller is done with one."""
+def stored_chunks(conn: Connection, table: str, columns: Sequence[str], chunk: int,
+                  where: str = "") -> Iterator[pd.DataFrame]:
+    """Every row of ``table`` (matching the SQL condition ``where``, written by the caller, never
+    from input) in id order, ``chunk`` rows at a time, as frames of ``columns`` (the first of
+    which is ``id``); the next chunk is read once the caller is done with one."""
     ph = bulk.placeholder(conn)
-    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE id > {ph} ORDER BY id LIMIT {int(chunk)}"
+    also = f" AND ({where})" if where else ""
+    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE id > {ph}{also} ORDER BY id LIMIT {int(chunk)}"
     last_id = 0
     while True:
         rows = conn.exec_driver_sql(sql, (last_id,)).fetchall()
