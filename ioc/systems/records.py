@@ -125,15 +125,17 @@ def validate_event(spec: SystemSpec, raw: dict[str, Any], naive_tz: Any = UTC) -
     external_id = text_field(raw, f["id"], 128, required=True, truncate=False)
     occurred = _time(raw, f["time"], naive_tz)
     duration = None
+    latest = occurred  # the version of the record when the source gives none: its last change
     if "handled" in f and raw.get(f["handled"]) not in (None, ""):
         handled = _time(raw, f["handled"], naive_tz)
         if handled < occurred:
             raise RecordError(f["handled"], f"earlier than {f['time']}")
         duration = (handled - occurred).total_seconds() / 3600
+        latest = handled
     elif "duration_hours" in f:
         duration = _number(raw, f["duration_hours"], lo=0, hi=MAX_HOURS)
     updated = (_time(raw, f["updated"], naive_tz) if "updated" in f and raw.get(f["updated"]) not in (None, "")
-               else occurred)
+               else latest)
     lat = _number(raw, f["lat"], lo=-90, hi=90) if "lat" in f else None
     lon = _number(raw, f["lon"], lo=-180, hi=180) if "lon" in f else None
     if (lat is None) != (lon is None):

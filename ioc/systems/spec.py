@@ -208,7 +208,17 @@ class _Lines:
         self.at: dict[str, int] = {}
         counts: dict[str, int] = {}
         prefix = ""
+        array: str | None = None  # the key of a multi-line array being read (its items: one per line)
+        item = 0
         for number, line in enumerate(text.splitlines(), start=1):
+            if array is not None:
+                stripped = line.strip()
+                if stripped.startswith(("{", '"', "'")) or stripped[:1].isdigit():
+                    self.at.setdefault(f"{array}[{item}]", number)
+                    item += 1
+                if stripped.startswith("]") or stripped.endswith("]"):
+                    array = None
+                continue
             header = self.HEADER.match(line)
             if header:
                 name = header.group(2).replace(" ", "").replace('"', "").replace("'", "")
@@ -223,7 +233,10 @@ class _Lines:
             key = self.KEY.match(line)
             if key:
                 name = key.group(1).replace(" ", "").replace('"', "").replace("'", "")
-                self.at.setdefault(f"{prefix}.{name}" if prefix else name, number)
+                path = f"{prefix}.{name}" if prefix else name
+                self.at.setdefault(path, number)
+                if line.split("#", 1)[0].rstrip().endswith("["):
+                    array, item = path, 0
 
     def line(self, path: str) -> int | None:
         """The line of ``path`` or of its nearest parent found."""
