@@ -7,7 +7,8 @@ around the city's district-level centres, placed on the map in force on their da
 and a handling time drawn from log-normal distributions with the given median and p90; and a
 status flow (an event is ``open`` until it is handled, then one of the ``closed`` codes). An
 ``indicator`` spec's simulator writes the indicators listed in ``simulation.indicators``
-(level, yearly change) per period of their frequency, marked "simulated" in their citation; a
+(the level in ``simulation.base_year``, default 2023, and the change per year) per period of their
+frequency, marked "simulated" in their citation; a
 simulated value never replaces a published one (:func:`ioc.store.systems.ingest_indicators`).
 
 Each local day is planned from (seed, system, day) with its own generator, so the history
@@ -131,6 +132,41 @@ def plan_day(spec: SystemSpec, seed: int, day: date, tz: ZoneInfo, prefix: str =
     return frame
 
 
+def snapshot_day(spec: SystemSpec, day: date, tz: ZoneInfo, prefix: str = "SIM") -> pd.DataFrame:
+    """The spec's daily snapshot events of local ``day`` (a value each, city-wide)."""
+    rows = []
+    for i, snap in enumerate(spec.simulation.snapshots):
+        local = datetime.combine(day, datetime.min.time()).replace(hour=snap.hour, minute=5, tzinfo=tz)
+        at = local.astimezone(UTC).replace(tzinfo=None)
+        value = snap.value_on(day)
+        row = {"external_id": f"{prefix}-{spec.code}-{day:%Y%m%d}-S{i}", "occurred_at": at, "handled_at": pd.NaT,
+               "unit_code": "", "lat": np.nan, "lon": np.nan, "d1": "", "d2": "", "d3": "",
+               "value": float(round(value)) if spec.simulation.value_integer else round(value, 2),
+               "title": " · ".join(spec.dimension(n).term(c).label.vi for n, c in snap.where.items())}
+        for name, code in snap.where.items():
+            row[spec.dimension(name).column] = code
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame["occurred_at"] = frame["occurred_at"].astype("datetime64[us]")
+        frame["handled_at"] = frame["handled_at"].astype("datetime64[us]")
+    return frame
+
+
+def plan_with_snapshots(spec: SystemSpec, seed: int, day: date, tz: ZoneInfo, prefix: str = "SIM",
+                        per_day: float | None = None) -> pd.DataFrame:
+    """:func:`plan_day` and the day's snapshots."""
+    plan = plan_day(spec, seed, day, tz, prefix, per_day)
+    if not spec.simulation.snapshots:
+        return plan
+    snaps = snapshot_day(spec, day, tz, prefix)
+    if plan.empty:
+        return snaps
+    if "closed_code" in plan:
+        snaps = snaps.assign(closed_code=snaps[plan["flow_column"].iloc[0]], flow_column=plan["flow_column"].iloc[0])
+    return pd.concat([plan, snaps], ignore_index=True)
+
+
 def state_at(plan: pd.DataFrame, now: datetime) -> pd.DataFrame:
     """Each planned event as it stands at ``now`` (naive UTC), in the store's columns."""
     plan = plan[plan["occurred_at"] <= now]
@@ -153,7 +189,7 @@ def history(spec: SystemSpec, seed: int, start: date, end: date, now: datetime, 
     """Simulated events of local days [start, end), as they stand at ``now``."""
     frames = []
     for day in local_days(start, end):
-        plan = plan_day(spec, seed, day, tz)
+        plan = plan_with_snapshots(spec, seed, day, tz)
         if not plan.empty:
             frames.append(state_at(plan, now))
     return concat_nonempty(frames)
@@ -195,8 +231,8 @@ def indicator_history(spec: SystemSpec, seed: int, start: date, end: date) -> li
         for label in _periods(frequency, start, end):
             text, freq, period_start, period_end = parse_period(label)
             rng = np.random.default_rng([seed, zlib.crc32(f"{spec.code}/{code}/{text}".encode())])
-            years = (period_start - date(2020, 1, 1)).days / 365.25
-            value = level * (1 + drift) ** years * (1 + rng.normal(0, 0.03))
+            years = (period_start - date(spec.simulation.base_year, 1, 1)).days / 365.25
+            value = (level + drift * years) * (1 + rng.normal(0, 0.03))
             out.append(IndicatorRecord(code, text, freq, period_start, period_end, "", round(float(value), 2),
                                        term.target, None, None, SIMULATED))
     return out
@@ -240,7 +276,7 @@ def simulator_for(spec: SystemSpec) -> type[Collector]:
             per_day = float(self.spec.option("per_day", spec.simulation.per_day))
 
             def plan(day: date) -> pd.DataFrame:
-                return plan_day(spec, seed, day, tz, "LIVE", per_day)
+                return plan_with_snapshots(spec, seed, day, tz, "LIVE", per_day)
 
             def changed(frame: pd.DataFrame, since: datetime, now: datetime) -> pd.DataFrame:
                 return changed_between(frame, TRANSITIONS, since, now, state_at)

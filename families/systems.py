@@ -3,7 +3,8 @@
 The shipped specs are ``ioc/systems/specs/*.toml``; ``IOC_SYSTEMS`` names a folder of extra
 ones (docs/systems.md). A new file there gives a page, a navigation entry, an Overview card and
 a wall panel, CLI names and KPIs with no code change: every part below is the same code bound to
-the spec. A spec that does not validate stops the start with its file, line and field.
+the spec. A spec that does not validate stops the start with its file, line and field. A CSV
+beside a spec (``indicators.csv``) holds published values: the default sources import it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def family_of(spec: SystemSpec) -> Family:
         summary=partial(web("callbacks.systems_data:summary"), spec.code),
         rebuild=partial(store.rebuild, spec) if spec.kind == "events" else None,
         spec=spec,
+        published=published if (published := spec.path.with_suffix(".csv")).is_file() else None,
     )
 
 

@@ -60,7 +60,7 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest``, ``rebuild`` and ``spec`` is required: ``tests/unit/test_family_registry.py``
+    ``alerts_on_ingest``, ``rebuild``, ``spec`` and ``published`` is required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
@@ -88,6 +88,9 @@ class Family:
     # a system declared by a spec file (:class:`ioc.systems.spec.SystemSpec`): its page, KPIs and
     # simulator read it; None for the families written as code
     spec: Any = None
+    # a file of published values shipped with the family (CSV/XLSX its file collector reads): the
+    # default sources import it ("<code>-published"); a sources file names it as a "file" source
+    published: Any = None
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -114,7 +117,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild", "spec"}
+        optional = {"alerts_on_ingest", "rebuild", "spec", "published"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

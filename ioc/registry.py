@@ -88,9 +88,13 @@ class Registry:
         return None
 
     def default_sources(self) -> list[dict[str, Any]]:
-        """Without a sources file: each family's simulator at its own cadence."""
-        return [{"name": f"{f.code}-simulator", "type": "simulator", "family": f.code,
-                 "every_seconds": f.simulator_every_s} for f in self.families]
+        """Without a sources file: each family's simulator at its own cadence, and the published
+        values a family ships (:attr:`ioc.family.Family.published`), read again once a day."""
+        sources = [{"name": f"{f.code}-simulator", "type": "simulator", "family": f.code,
+                    "every_seconds": f.simulator_every_s} for f in self.families]
+        sources += [{"name": f"{f.code}-published", "type": "file", "family": f.code, "every_seconds": 86400,
+                     "path": str(f.published)} for f in self.families if f.published is not None]
+        return sources
 
 
 _installed: Registry | None = None

@@ -20,6 +20,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +144,29 @@ class Simulation:
     value: tuple[float, float] | None = None  # median and p90 of the value (lognormal)
     value_integer: bool = False
     located_share: float = 0.0  # share of events with a position
-    indicators: dict[str, tuple[float, float]] = field(default_factory=dict)  # indicator → (level, yearly drift)
+    indicators: dict[str, tuple[float, float]] = field(default_factory=dict)  # indicator → (level, change a year)
+    base_year: int = 2023  # the year of the indicators' levels
+    snapshots: tuple[Snapshot, ...] = ()  # daily snapshot events (accounts to date, screens online, …)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A daily snapshot the simulator writes: one event a day with the codes ``where`` and a
+    value interpolated linearly between the dated ``points`` (flat before the first and after
+    the last), at local ``hour``."""
+
+    where: dict[str, str]
+    points: tuple[tuple[date, float], ...]
+    hour: int = 0
+
+    def value_on(self, day: date) -> float:
+        points = self.points
+        if day <= points[0][0]:
+            return points[0][1]
+        for (d0, v0), (d1, v1) in zip(points, points[1:], strict=False):
+            if day <= d1:
+                return v0 + (v1 - v0) * (day - d0).days / max((d1 - d0).days, 1)
+        return points[-1][1]
 
 
 @dataclass(frozen=True)
@@ -555,7 +578,7 @@ def _simulation(r: _Reader, value: Any, kind: str, dims: dict[str, Dimension], f
     at = "simulation"
     t = r.table(value, at)
     r.only(t, at, ("per_day", "hourly", "weekly", "monthly", "weights", "flow", "handling_hours", "value",
-                   "value_integer", "located_share", "indicators", "every_s"))
+                   "value_integer", "located_share", "indicators", "every_s", "snapshots", "base_year"))
     every = int(r.number(t.get("every_s", 60), f"{at}.every_s", positive=True))
     per_day = r.number(t.get("per_day", 0), f"{at}.per_day")
     if kind == "events" and per_day <= 0:
@@ -608,8 +631,45 @@ def _simulation(r: _Reader, value: Any, kind: str, dims: dict[str, Dimension], f
             if not isinstance(pair, list) or len(pair) != 2:
                 raise r.fail(where, "expected [level, yearly change]")
             indicators[code] = (r.number(pair[0], f"{where}[0]"), r.number(pair[1], f"{where}[1]"))
+    snapshots = _snapshots(r, t.get("snapshots", []), f"{at}.snapshots", kind, dims, fields_map)
+    base_year = int(r.number(t.get("base_year", 2023), f"{at}.base_year"))
+    if not 2000 <= base_year <= 2100:
+        raise r.fail(f"{at}.base_year", "expected a year from 2000 to 2100")
     return Simulation(per_day, hourly, weekly, monthly, weights, flow, handling, sim_value, integer, located,
-                      indicators), every
+                      indicators, base_year, snapshots), every
+
+
+def _snapshots(r: _Reader, value: Any, at: str, kind: str, dims: dict[str, Dimension], fields_map: dict[str, str]
+               ) -> tuple[Snapshot, ...]:
+    if not isinstance(value, list):
+        raise r.fail(at, "expected [[simulation.snapshots]] tables")
+    if value and (kind != "events" or "value" not in fields_map):
+        raise r.fail(at, "snapshots are events with a value (an events spec with fields.value)")
+    out = []
+    for i, item in enumerate(value):
+        where_at = f"{at}[{i}]"
+        t = r.table(item, where_at)
+        r.only(t, where_at, ("where", "values", "hour"))
+        where = _filter(r, r.required(t, "where", where_at), f"{where_at}.where", dims)
+        if any(len(codes) != 1 for codes in where.values()):
+            raise r.fail(f"{where_at}.where", "a snapshot has one code per dimension")
+        points_value = r.required(t, "values", where_at)
+        if not isinstance(points_value, list) or not points_value:
+            raise r.fail(f"{where_at}.values", "expected [[YYYY-MM-DD, value], …]")
+        points = []
+        for j, pair in enumerate(points_value):
+            p_at = f"{where_at}.values[{j}]"
+            if (not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], date)
+                    or isinstance(pair[0], datetime)):
+                raise r.fail(p_at, "expected [YYYY-MM-DD, value] (a TOML date, unquoted)")
+            points.append((pair[0], r.number(pair[1], f"{p_at}[1]")))
+        if [d for d, _v in points] != sorted({d for d, _v in points}):
+            raise r.fail(f"{where_at}.values", "dates must increase")
+        hour = int(r.number(t.get("hour", 0), f"{where_at}.hour"))
+        if not 0 <= hour <= 23:
+            raise r.fail(f"{where_at}.hour", "expected a local hour 0–23")
+        out.append(Snapshot({k: v[0] for k, v in where.items()}, tuple(points), hour))
+    return tuple(out)
 
 
 def _pair(r: _Reader, value: Any, where: str) -> tuple[float, float]:
