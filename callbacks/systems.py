@@ -27,7 +27,7 @@ from layouts import systems as view
 from layouts import systems_figures as figures
 from layouts import systems_shaping as shaping
 from layouts.components import tile
-from layouts.shaping import map_note, unit_labels_geojson, unit_options
+from layouts.shaping import unit_labels_geojson, unit_options
 
 
 def page(code: str, ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
@@ -171,7 +171,10 @@ def _register_events(app: dash.Dash, ctx: Context, spec: SystemSpec, filters: li
             sel = selection(*values)
             frame, total = data.map_points(ctx, spec, sel)
             geojson = shaping.map_geojson(spec, frame, data.unit_names(ctx, sel), ctx.tz, lang)
-            return geojson, map_note(len(geojson["features"]), total, lang)
+            shown = len(geojson["features"])
+            note = (t("systems_map_capped", lang, n=fmt_int(shown, lang), m=fmt_int(total, lang)) if total > shown
+                    else t("systems_map_note", lang, n=fmt_int(shown, lang)))
+            return geojson, note
 
         @access.callback(app, Can.READ, Output(view.sid(code, "map-units"), "data"), Input(ids.PAGE_LANG, "data"))
         def unit_labels(_lang):  # noqa: ANN001, ANN202

@@ -306,7 +306,7 @@ def indicator_rows(spec: SystemSpec, frame: pd.DataFrame, lang: str) -> list[dic
         rows.append({
             "indicator": term.code, "label": term.label(lang), "value": number(value),
             "value_raw": None if _missing(value) else float(value),
-            "period": r["period"] or DASH, "target": number(target),
+            "period": r["period"] if isinstance(r["period"], str) and r["period"] else DASH, "target": number(target),
             "rank": rank, "change": DASH if _missing(change) else sign + number(abs(change)), "trend": trend,
             "citation": t("systems_simulated", lang) if r["simulated"] else (r["citation"] or DASH),
             "simulated": bool(r["simulated"]),
