@@ -157,8 +157,10 @@ def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[
     tiles = [tile(s, lang) for s in shaping.kpi_tiles(spec, values, lang, names)]
     if spec.kind == "indicator":
         table = views.indicator_table(ctx.engine, spec, sel)
-        periods = [p for p in table["period"] if p]
-        note = t("systems_ov_latest_period", lang, period=max(periods)) if periods else t("systems_ov_no_period", lang)
+        periods = sorted((start, period) for start, period in zip(table["period_start"], table["period"], strict=True)
+                         if isinstance(period, str) and period)  # the latest period's name, e.g. 2026-Q3
+        note = (t("systems_ov_latest_period", lang, period=periods[-1][1]) if periods
+                else t("systems_ov_no_period", lang))
         return tiles, note
     today_sel = Selection.of(filters, Period(today, today + timedelta(days=1)))
     counted = views.trend(ctx.engine, spec, today_sel, "day")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,25 @@ OTHER_COLOUR = "#9e9e9e"
 #: share of a target within which a value is "near" it (amber); shares: 5 points
 TARGET_BAND = 0.05
 MINUS = "−"
+
+
+@dataclass(frozen=True)
+class SystemTile(Tile):
+    """A tile whose light is worded for its KPI: "above target" when lower is better, "better" /
+    "worse" for a change (``state_key``: the i18n key; None: the shared wording)."""
+
+    state_key: str | None = None
+
+    def state_text(self, lang: str) -> str:
+        return t(self.state_key, lang) if self.state_key else super().state_text(lang)
+
+
+def _state_key(spec: SystemSpec, kpi: Kpi, state: str) -> str | None:
+    if kpi.type == "change" and state in ("good", "bad"):
+        return f"systems_trend_{state}"
+    if state == "bad" and _direction(spec, kpi) == "lower":
+        return "systems_state_above"
+    return None
 
 
 def tile_key(spec: SystemSpec, kpi: str) -> str:
@@ -132,7 +152,7 @@ def _sub(spec: SystemSpec, kpi: Kpi, lang: str) -> str:
 
 
 def kpi_tiles(spec: SystemSpec, values: Mapping[str, float | None], lang: str,
-              names: tuple[str, ...] | None = None) -> list[Tile]:
+              names: tuple[str, ...] | None = None) -> list[SystemTile]:
     """One tile per KPI (the spec's order, or ``names``' order), keyed ``<code>_<kpi>``."""
     kpis = spec.kpis if names is None else tuple(spec.kpi(n) for n in names)
     tiles = []
@@ -141,9 +161,10 @@ def kpi_tiles(spec: SystemSpec, values: Mapping[str, float | None], lang: str,
         target = None
         if kpi.target is not None:
             target = t("systems_target", lang, v=kpi_text(spec, kpi, kpi.target, lang))
-        tiles.append(Tile(tile_key(spec, kpi.name), kpi.label(lang), kpi_text(spec, kpi, value, lang),
-                          None if _missing(value) else float(value), _sub(spec, kpi, lang), target,
-                          kpi_state(spec, kpi, value)))
+        state = kpi_state(spec, kpi, value)
+        tiles.append(SystemTile(tile_key(spec, kpi.name), kpi.label(lang), kpi_text(spec, kpi, value, lang),
+                                None if _missing(value) else float(value), _sub(spec, kpi, lang), target, state,
+                                _state_key(spec, kpi, state)))
     return tiles
 
 
