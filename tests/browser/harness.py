@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,3 +164,51 @@ def shot(page: Page, name: str, full_page: bool = False) -> Path:
     return path
 
 
+
+
+@contextmanager
+def start_app(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """``python app.py`` with embedded defaults (the live simulator as the only source,
+    in-process scheduler) on a throw-away SQLite file in ``work``, plus ``extra_env`` (e.g.
+    ``IOC_SYSTEMS``); stopped on exit."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
+    env.update({
+        "IOC_DATABASE_URL": f"sqlite:///{work / 'app.sqlite'}",
+        "IOC_HOST": "127.0.0.1",
+        "IOC_PORT": str(port),
+        "IOC_BACKFILL_DAYS": "120",
+        "IOC_LIVE_POLL_MS": "1000",
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    })
+    log_path = work / "app.log"
+    log = log_path.open("w", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    running = RunningApp(f"http://127.0.0.1:{port}", env, log_path, work, proc)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with code {proc.returncode} before answering /healthz; log:\n"
+                            f"{running.log_tail()}", pytrace=False)
+            try:
+                with urllib.request.urlopen(running.url("/healthz"), timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not answer GET /healthz with 200 within {STARTUP_TIMEOUT_S} s; log:\n"
+                            f"{running.log_tail()}", pytrace=False)
+            time.sleep(0.25)
+        yield running
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+        log.close()

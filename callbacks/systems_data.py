@@ -1,0 +1,167 @@
+"""One definition of the data behind each panel of a spec-declared system's page, used by the
+panel and by its CSV, and the system at a glance (:func:`summary`).
+
+Each function asks :mod:`ioc.kpi.systems` or :mod:`ioc.kpi.systems_views` through
+``ctx.query`` (cached per data version of the system) and labels the result with the pure
+helpers of :mod:`layouts.systems_shaping`. Event titles may carry personal data: they are
+masked, hidden or shown in clear as the reader's exposure says, and cached per exposure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+
+from callbacks import access
+from callbacks.common import local_today, units
+from callbacks.filter_state import export_filename
+from ioc.context import Context
+from ioc.i18n import fmt_date, fmt_int, t
+from ioc.kpi import systems as kpis
+from ioc.kpi import systems_views as views
+from ioc.kpi.filters import Selection
+from ioc.kpi.periods import Period, default_period
+from ioc.privacy import hide_frame, mask_frame
+from ioc.registry import registry
+from ioc.store.db import utcnow
+from ioc.systems.spec import SystemSpec
+from layouts import systems_shaping as shaping
+from layouts.components import tile
+from layouts.shaping import period_unit_names, series_freq
+from layouts.systems import file_stem
+
+LATEST_ROWS = 200
+TITLE_COLUMNS = ("title",)
+
+
+def spec_of(code: str) -> SystemSpec:
+    """The spec of system ``code`` (from the registry: the families its specs declare)."""
+    spec = registry().family(code).spec
+    if spec is None:
+        raise KeyError(f"{code!r} is not a system declared by a spec")
+    return spec
+
+
+def page_kpis(ctx: Context, spec: SystemSpec, sel: Selection) -> dict[str, float | None]:
+    """Every KPI of ``spec`` over ``sel`` (the same function as ``python -m ioc kpi <code>``);
+    short TTL: rates and the "change" depend on the clock."""
+    return ctx.query(spec.code, "kpis", sel, lambda: kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow()), 10.0)
+
+
+def trend(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, str]:
+    freq = series_freq(sel.period)
+    return ctx.query(spec.code, f"trend:{freq}", sel, lambda: views.trend(ctx.engine, spec, sel, freq)), freq
+
+
+def by_dimension(ctx: Context, spec: SystemSpec, sel: Selection, name: str, lang: str) -> pd.DataFrame:
+    frame = ctx.query(spec.code, f"dim:{name}", sel, lambda: views.by_dimension(ctx.engine, spec, sel, name))
+    return shaping.dimension_rows(frame, spec.dimension(name), lang)
+
+
+def by_unit(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:
+    return ctx.query(spec.code, "units", sel, lambda: views.by_unit(ctx.engine, spec, sel, ctx.tz, utcnow()), 10.0)
+
+
+def ranking(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:
+    return views.ranking(by_unit(ctx, spec, sel), spec)
+
+
+def unit_names(ctx: Context, sel: Selection) -> dict[str, str]:
+    """Names of the units in force in the period (and the current communes)."""
+    return period_unit_names(units(ctx), sel.start, sel.end)
+
+
+def _seen(frame: pd.DataFrame, exposure: Any) -> pd.DataFrame:
+    if exposure.hidden:
+        return hide_frame(frame, TITLE_COLUMNS)
+    return mask_frame(frame, reveal_text=exposure.reveal_text, text_columns=TITLE_COLUMNS)
+
+
+def latest(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, int]:
+    """The period's latest events (at most :data:`LATEST_ROWS`) with their titles as the reader
+    may see them, and how many events there are."""
+    seen = access.exposure(ctx.settings)
+    frame, total = ctx.query(spec.code, "latest", (sel, seen.level),
+                             lambda: views.latest_events(ctx.engine, spec, sel, ctx.tz, LATEST_ROWS))
+    return _seen(frame, seen), total
+
+
+def map_points(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, int]:
+    seen = access.exposure(ctx.settings)
+    frame, total = ctx.query(spec.code, "map", (sel, seen.level),
+                             lambda: views.map_points(ctx.engine, spec, sel, ctx.tz, ctx.settings.map_max_points))
+    return _seen(frame, seen), total
+
+
+def indicators(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:
+    return ctx.query(spec.code, "indicators", sel, lambda: views.indicator_table(ctx.engine, spec, sel))
+
+
+def indicator_series(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:
+    return ctx.query(spec.code, "indicator-series", sel, lambda: views.indicator_series(ctx.engine, spec, sel))
+
+
+def dimension_codes(ctx: Context, spec: SystemSpec, today: date) -> dict[str, list[str]]:
+    """Codes seen over the last year of each open dimension (their filter's options)."""
+    sel = Selection.of(kpis.filters_for(spec), default_period(today))
+    return {d.name: [c for c in by_dimension(ctx, spec, sel, d.name, "vi")["key"] if c]
+            for d in spec.dimensions if d.open}
+
+
+def export(ctx: Context, spec: SystemSpec, key: str, sel: Selection, lang: str) -> tuple[pd.DataFrame, str]:
+    """Panel ``key``'s CSV table and file name (``<code>_<what>_<from>_<to>.csv``)."""
+    names = unit_names(ctx, sel) if spec.kind == "events" else {}
+    if key == "latest":
+        frame = shaping.latest_export(spec, latest(ctx, spec, sel)[0], names, ctx.tz, lang)
+    elif key in ("units", "ranking"):
+        rows = by_unit(ctx, spec, sel) if key == "units" else ranking(ctx, spec, sel)
+        frame = shaping.unit_export(spec, rows, names, lang, views.unit_kpis(spec))
+        if key == "ranking":
+            frame.insert(0, t("systems_col_rank", lang), rows["rank"].to_numpy())
+    elif key == "trend":
+        series, _freq = trend(ctx, spec, sel)
+        frame = pd.DataFrame({t("systems_col_bucket", lang): pd.to_datetime(series["bucket"]).dt.strftime("%Y-%m-%d"),
+                              t("systems_series_events", lang): series["n"].astype("int64").to_numpy()})
+    elif key.startswith("dim-"):
+        rows = by_dimension(ctx, spec, sel, key[4:], lang)
+        frame = pd.DataFrame({t("systems_col_code", lang): rows["key"].to_numpy(),
+                              spec.dimension(key[4:]).label(lang): rows["label"].to_numpy(),
+                              t("systems_series_events", lang): rows["n"].astype("int64").to_numpy()})
+    elif key == "indicators" or key.startswith("ind-"):
+        frame = shaping.indicator_export(spec, indicators(ctx, spec, sel), lang)
+        if key.startswith("ind-"):
+            series = indicator_series(ctx, spec, sel)
+            series = series[series["indicator"] == key[4:]]
+            frame = pd.DataFrame({t("systems_col_period", lang): series["period"].to_numpy(),
+                                  t("systems_col_value", lang): series["value"].to_numpy(),
+                                  t("systems_col_target", lang): series["target"].to_numpy(),
+                                  t("systems_col_source", lang): [t("systems_simulated", lang) if s else ""
+                                                                  for s in series["simulated"]]})
+    else:
+        raise KeyError(key)
+    return frame, export_filename(file_stem(spec, key), sel.start, sel.end)
+
+
+def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+    """The system at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
+    (``<code>_<kpi>`` of the spec's ``overview``), and today's events (events specs) or the
+    latest period reported (indicator specs)."""
+    spec = spec_of(code)
+    today = local_today(ctx)
+    filters = kpis.filters_for(spec)
+    sel = Selection.of(filters, default_period(today))
+    names = tuple(k.removeprefix(f"{code}_") for k in keys)
+    values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
+    tiles = [tile(s, lang) for s in shaping.kpi_tiles(spec, values, lang, names)]
+    if spec.kind == "indicator":
+        table = views.indicator_table(ctx.engine, spec, sel)
+        periods = sorted((start, period) for start, period in zip(table["period_start"], table["period"], strict=True)
+                         if isinstance(period, str) and period)  # the latest period's name, e.g. 2026-Q3
+        note = (t("systems_ov_latest_period", lang, period=periods[-1][1]) if periods
+                else t("systems_ov_no_period", lang))
+        return tiles, note
+    today_sel = Selection.of(filters, Period(today, today + timedelta(days=1)))
+    counted = views.trend(ctx.engine, spec, today_sel, "day")
+    return tiles, t("systems_ov_today", lang, n=fmt_int(float(counted["n"].sum()), lang), day=fmt_date(today, lang))

@@ -1,0 +1,95 @@
+"""Pure Plotly figures of a spec-declared system's page (no Dash, no store): the events per
+day, week or month, the events per code of a dimension, and one indicator's values over time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ioc.i18n import fmt_number, t
+from ioc.systems.spec import Term
+from layouts.figures import (
+    ACCENT,
+    BAR,
+    MUTED,
+    TARGET,
+    TEXT,
+    axis_edge,
+    base_layout,
+    bucket_ms,
+    date_ticks,
+    empty_figure,
+    plotly_text,
+    shorten,
+)
+
+SIMULATED_MARKER = "circle-open"
+
+
+def _ticks(peak: float) -> dict:
+    """Whole-number ticks for small counts (not 0, 0, 1, 1)."""
+    return {"tickmode": "linear", "tick0": 0, "dtick": 1} if peak < 8 else {"tickmode": "auto", "nticks": 6}
+
+
+def events_trend_figure(frame: pd.DataFrame, lang: str, freq: str, span: tuple[date, date],
+                        uirevision: str | None = None) -> go.Figure:
+    """Events per bucket (bars) over the whole period ``span`` (local dates [start, end))."""
+    if frame.empty or not frame["n"].sum():
+        return empty_figure(t("no_data", lang), lang)
+    name = t("systems_series_events", lang)
+    fig = go.Figure(go.Bar(x=frame["bucket"], y=frame["n"], name=name, marker=dict(color=BAR),
+                           width=bucket_ms(freq) * 0.8, hovertemplate="%{y:,.0f}<extra>" + name + "</extra>"))
+    peak = float(frame["n"].max())
+    base_layout(fig, lang, uirevision, bargap=0.15, margin=dict(l=8, r=8, t=12, b=8),
+                yaxis=dict(title=None, tickformat=",d", **_ticks(peak)),
+                xaxis=dict(title=None, tickformat=date_ticks(freq, lang),
+                           hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
+                           range=[axis_edge(span[0], freq, -1), axis_edge(span[1], freq, 0)]))
+    return fig
+
+
+def dimension_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = None, max_label: int = 28) -> go.Figure:
+    """Horizontal bars of events per ``label`` (most on top)."""
+    if frame.empty:
+        return empty_figure(t("no_data", lang), lang)
+    labels = [plotly_text(shorten(str(v), max_label)) for v in frame["label"]]
+    fig = go.Figure(go.Bar(
+        x=frame["n"], y=labels, orientation="h", marker=dict(color=ACCENT), text=frame["n"],
+        texttemplate="%{text:,.0f}", textposition="outside", textangle=0, cliponaxis=False, textfont=dict(color=TEXT),
+        customdata=[plotly_text(v) for v in frame["label"]],
+        hovertemplate="<b>%{customdata}</b><br>%{x:,.0f}<extra></extra>"))
+    peak = float(frame["n"].max())
+    base_layout(fig, lang, uirevision, yaxis=dict(autorange="reversed", title=None, automargin=True),
+                xaxis=dict(title=None, tickformat=",d", range=[0, peak * 1.2], **_ticks(peak)),
+                bargap=0.25 if len(frame) >= 5 else 0.55, margin=dict(l=8, r=16, t=8, b=8))
+    return fig
+
+
+def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str | None = None) -> go.Figure:
+    """One indicator's values per period (``frame``: its rows of
+    :func:`ioc.kpi.systems_views.indicator_series`): a line, hollow markers on simulated values,
+    and its target (the rows' plan, else the spec's) as a dashed line."""
+    rows = frame[frame["value"].notna()]
+    if rows.empty:
+        return empty_figure(t("no_data", lang), lang)
+    unit = term.unit(lang) if term.unit is not None else ""
+    symbols = ["circle-open" if s else "circle" for s in rows["simulated"]]
+    texts = [f"{p}{' · ' + t('systems_simulated', lang) if s else ''}" for p, s in zip(rows["period"], rows["simulated"],
+                                                                                       strict=True)]
+    fig = go.Figure(go.Scatter(
+        x=pd.to_datetime(rows["period_start"]), y=rows["value"], mode="lines+markers", name=plotly_text(term.label(lang)),
+        line=dict(color=ACCENT, width=2.5), marker=dict(size=9, symbol=symbols, line=dict(width=2, color=ACCENT)),
+        customdata=texts, hovertemplate="%{customdata}: %{y:,.2f} " + plotly_text(unit) + "<extra></extra>"))
+    targets = rows["target"].dropna()
+    target = float(targets.iloc[-1]) if len(targets) else term.target
+    if target is not None:
+        fig.add_hline(y=target, line=dict(color=TARGET, width=1.2, dash="dash"),
+                      annotation=dict(text=plotly_text(f"{t('systems_target_short', lang)} "
+                                                       f"{fmt_number(target, lang, 1)}"),
+                                      font=dict(color=MUTED, size=11)),
+                      annotation_position="bottom left")
+    base_layout(fig, lang, uirevision, showlegend=False, margin=dict(l=8, r=8, t=10, b=8),
+                yaxis=dict(title=None), xaxis=dict(title=None, tickformat="%Y" if term.frequency == "year" else "%m/%Y"))
+    return fig
