@@ -121,12 +121,20 @@ def _elapsed_seconds(period: Period, tz: ZoneInfo, now: datetime) -> float:
 
 def _latest_value(conn: Connection, spec: SystemSpec, sel: Selection, period: Period, tz: ZoneInfo,
                   where: dict[str, tuple[str, ...]]) -> float | None:
+    """The value of the latest matching event (the highest id among those of that instant).
+
+    Two probes of ``ix_system_events_time``: the latest instant, walking the index backwards
+    (its order, so no sort: a single ``ORDER BY occurred_at, id`` made PostgreSQL without
+    statistics, as after a bulk load, sort a whole year), then that instant's rows."""
     t = ss.system_events
     start, end = period.utc_bounds(tz)
-    stmt = (select(t.c.value).where(t.c.system == spec.code, t.c.occurred_at >= start, t.c.occurred_at < end,
-                                    t.c.value.is_not(None), *_selection_terms(t, sel), *_where_terms(t, spec, where))
-            .order_by(t.c.occurred_at.desc(), t.c.id.desc()).limit(1))
-    value = conn.execute(stmt).scalar()
+    terms = [t.c.system == spec.code, t.c.value.is_not(None), *_selection_terms(t, sel), *_where_terms(t, spec, where)]
+    last = conn.execute(select(t.c.occurred_at).where(*terms, t.c.occurred_at >= start, t.c.occurred_at < end)
+                        .order_by(t.c.occurred_at.desc()).limit(1)).scalar()
+    if last is None:
+        return None
+    value = conn.execute(select(t.c.value).where(*terms, t.c.occurred_at == last)
+                         .order_by(t.c.id.desc()).limit(1)).scalar()
     return None if value is None else float(value)
 
 
