@@ -25,6 +25,14 @@ which item path feeds which store field, how values translate, and how to page.
     [sources.values.status]        # optional translation of source values
     "1" = "received"
     "9" = "resolved"
+
+A system declared by a spec file (docs/systems.md) is fed the same way: its validator takes
+the spec's *source* field names (the right-hand sides of the spec's ``[fields]`` and each
+dimension's ``field``), so those are the keys of ``[sources.fields]`` and ``[sources.values]``
+(``ticket = "id"``, ``reported = "meta.created"``, ``fault = "kind.code"``). Its
+``watermark_field`` may be the spec's time or updated field by either name (``reported`` or
+``occurred_at``; ``updated_at``), and a rejected item is listed under the item's value of the
+spec's ``id`` field.
 """
 
 from __future__ import annotations
@@ -79,6 +87,23 @@ def map_item(item: Any, fields: dict[str, str], values: dict[str, dict[str, Any]
     return out
 
 
+def _events_spec(family: Any) -> bool:
+    return getattr(family.spec, "kind", None) == "events"
+
+
+def _record_attribute(family: Any, name: Any) -> str | None:
+    """The record attribute a ``watermark_field`` names: itself, or for a spec's events the
+    record's ``occurred_at`` / ``updated_at`` named by the spec's source field (``time`` / ``updated``)."""
+    if not name:
+        return None
+    name = str(name)
+    if _events_spec(family):
+        fields = family.spec.fields
+        by_source = {fields["time"]: "occurred_at", **({fields["updated"]: "updated_at"} if "updated" in fields else {})}
+        return by_source.get(name, name)
+    return name
+
+
 class JsonMappingCollector(Collector):
     type = "json"
     family = "*"  # any declared family; checked against the registry when the run starts
@@ -116,7 +141,8 @@ class JsonMappingCollector(Collector):
             since = now - timedelta(days=30)
         params = {k: v.replace("{since}", since.isoformat()).replace("{until}", now.isoformat())
                   for k, v in query.items()}
-        wm_field = self.spec.option("watermark_field")
+        wm_field = _record_attribute(family, self.spec.option("watermark_field"))
+        id_path = fields.get(family.spec.fields["id"] if _events_spec(family) else "external_id", "")
         newest: datetime | None = None
         client = HttpJsonClient(self.ctx.http_timeout_s, attempts=int(self.spec.option("retry_attempts", 3)),
                                 backoff_s=float(self.spec.option("retry_backoff_s", 0.5)), budget=self.ctx.budget,
@@ -143,7 +169,7 @@ class JsonMappingCollector(Collector):
                     try:
                         record = family.validate(map_item(item, fields, values), naive_tz)
                     except Exception as exc:  # noqa: BLE001 - one item never fails the run
-                        path = fields.get("external_id", "")
+                        path = id_path
                         ext = dig(item, path) if isinstance(item, dict) and path and not path.startswith("=") else None
                         ext = None if ext is _MISSING or isinstance(ext, dict | list) else ext
                         batch.rejects.append(Reject(where, problem(exc), item, None if ext is None else str(ext)))

@@ -9,7 +9,8 @@ indicators) fails the run. Each row is checked by the spec
 quarantined with its spreadsheet row number and the reason, the others are stored. Times are
 ISO 8601 or ``dd/mm/yyyy [HH:MM[:SS]]``; a time without an offset (and every Excel date cell)
 is local time in ``IOC_TIMEZONE``. A unit code, when the spec maps one, must be a unit of the
-deployment in force on the event's date (as for every family's files).
+deployment in force on the event's date (as for every family's files); the reason then names
+the spec's unit column.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from data_sources.tabular import TabularFileCollector
+from ioc.domain.records import RecordError
 from ioc.systems.records import validate_event, validate_indicator
 from ioc.systems.spec import REQUIRED_EVENT_FIELDS, REQUIRED_INDICATOR_FIELDS, SystemSpec
 
@@ -53,7 +55,13 @@ class SystemFileCollector(TabularFileCollector):
         if spec.kind == "indicator":
             return validate_indicator(spec, raw, self.ctx.tz)
         record = validate_event(spec, raw, self.ctx.tz)
-        return self.with_known_unit(record) if record.unit_code else record
+        if not record.unit_code:
+            return record
+        try:
+            return self.with_known_unit(record)
+        except RecordError as exc:  # name the file's column (the spec's), not the store's unit_code
+            reason = str(exc).removeprefix(f"{exc.field}: ")
+            raise RecordError(spec.fields["unit"], reason) from None
 
 
 def file_collector_for(spec: SystemSpec) -> type[SystemFileCollector]:

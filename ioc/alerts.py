@@ -17,7 +17,9 @@ Cost: source health reads the last runs per source; ``overdue_surge`` counts the
 through the partial index of open reports (``ix_feedback_open``) and its 7-day baseline once an
 hour (cached in ``meta``; closed reports are reached through ``ix_feedback_received``, looking
 back :data:`DEADLINE_REACH` before the window); ``violation_surge`` reads two hours of
-``traffic_hour_rollup``.
+``traffic_hour_rollup``; a spec's ``[[alerts]]`` (``spec_rule``) read the system's raw events
+of the rule's window and of the same window a week before through ``ix_system_events_time``
+(system, occurred_at), one grouped query per system and window, whatever the number of rules.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +44,7 @@ from ioc.store.db import bump_version, get_meta, json_dumps, set_meta, sql_ts, u
 from ioc.store.runs import NO_VERDICT, SourceHealth, source_health
 from ioc.store.schema_alerts import MAX_ACK_NAME, MAX_ACK_NOTE, alert_acks
 from ioc.store.schema_environment import alerts, env_stations
+from ioc.store.schema_systems import system_events
 from ioc.store.schema_traffic import traffic_hour_rollup
 
 FAMILY = "alerts"  # the data version the wall polls
@@ -127,6 +130,7 @@ def evaluate(engine: Engine, settings: Settings, now: datetime | None = None, *,
         findings, ends = _source_findings(conn, health, now, th)
         findings += _overdue_findings(conn, now, th)
         findings += _traffic_findings(conn, now, settings.tz, th)
+        findings += _spec_findings(conn, _spec_rules(), now, settings.tz)
         counts = _sync(conn, findings, ends, now)
         version = bump_version(conn, FAMILY) if any(counts.values()) else None
     return {**counts, "active": len(findings), "version": version, "at": iso_utc(now)}
@@ -233,6 +237,69 @@ def _traffic_findings(conn: Connection, now: datetime, tz: ZoneInfo, th: Thresho
     return [f for f in out if f is not None]
 
 
+def _spec_rules() -> list[Any]:
+    """The events specs of the registered families that declare ``[[alerts]]``."""
+    from ioc.registry import registry
+
+    specs = (f.spec for f in registry().families if f.spec is not None)
+    return [s for s in specs if s.kind == "events" and s.alerts]
+
+
+def local_window(day: date, hour: int | None, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Naive UTC bounds of local hour ``hour`` of ``day``, or of the whole local ``day`` (None)."""
+    start = datetime.combine(day, time(hour or 0), tzinfo=tz)
+    end = start + H if hour is not None else datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return tuple(x.astimezone(UTC).replace(tzinfo=None) for x in (start, end))  # type: ignore[return-value]
+
+
+def spec_windows(window: str, now: datetime, tz: ZoneInfo) -> tuple[str, tuple[datetime, datetime],
+                                                                      tuple[datetime, datetime]]:
+    """A rule's last complete local ``window`` ("hour" or "day") before ``now`` (naive UTC): its
+    local label, its UTC bounds, and those of the same local window seven days earlier."""
+    if window == "hour":
+        day, hour, _ = last_complete_hour(now, tz)
+        label = f"{day.isoformat()} {hour:02d}:00"
+    else:
+        day, hour = now.replace(tzinfo=UTC).astimezone(tz).date() - timedelta(days=1), None
+        label = day.isoformat()
+    return label, local_window(day, hour, tz), local_window(day - timedelta(days=7), hour, tz)
+
+
+def spec_window_statement(code: str, start: datetime, end: datetime) -> Select:
+    """Events of system ``code`` in ``[start, end)`` (naive UTC) per (d1, d2, d3): count and sum of
+    value, read through ``ix_system_events_time`` (plan checked in tests/integration/test_alerts_systems.py)."""
+    e = system_events
+    return (select(e.c.d1, e.c.d2, e.c.d3, func.count(), func.sum(e.c.value))
+            .where(e.c.system == code, e.c.occurred_at >= start, e.c.occurred_at < end)
+            .group_by(e.c.d1, e.c.d2, e.c.d3))
+
+
+def _spec_findings(conn: Connection, specs: list[Any], now: datetime, tz: ZoneInfo) -> list[Finding]:
+    out: list[Finding] = []
+    for spec in specs:
+        read: dict[tuple[datetime, datetime], list[Any]] = {}  # a window's groups, read once for all rules
+        for rule in spec.alerts:
+            label, current, week_before = spec_windows(rule.window, now, tz)
+            for bounds in (current, week_before):
+                if bounds not in read:
+                    read[bounds] = conn.execute(spec_window_statement(spec.code, *bounds)).all()
+            wanted = {spec.dimension(name).column: set(codes) for name, codes in rule.where.items()}
+            found = rules.spec_rule(spec.code, rule, _measure(read[current], wanted, rule.measure),
+                                    _measure(read[week_before], wanted, rule.measure), *current, label)
+            out += [found] if found else []
+    return out
+
+
+def _measure(groups: list[Any], wanted: dict[str, set[str]], measure: str) -> float:
+    """A rule's count (or value sum) over the (d1, d2, d3, count, sum) groups matching ``wanted``."""
+    total = 0.0
+    for d1, d2, d3, n, value_sum in groups:
+        codes = {"d1": d1, "d2": d2, "d3": d3}
+        if all(codes[column] in allowed for column, allowed in wanted.items()):
+            total += (n or 0) if measure == "count" else float(value_sum or 0.0)
+    return total
+
+
 def _as_date(value: Any) -> date:
     return value if isinstance(value, date) and not isinstance(value, datetime) else date.fromisoformat(str(value)[:10])
 
@@ -245,6 +312,9 @@ def _end_of(row: Any, ends: dict[str, datetime], now: datetime) -> datetime:
     elif row.kind == "violation_surge":
         hour_end = json.loads(row.details or "{}").get("hour_end_utc")
         end = datetime.fromisoformat(hour_end) if hour_end else now
+    elif row.kind == "spec_rule":  # the end of the last window the rule held in
+        window_end = json.loads(row.details or "{}").get("window_end_utc")
+        end = datetime.fromisoformat(window_end) if window_end else now
     return max(row.started_at, min(end, now))
 
 

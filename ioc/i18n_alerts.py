@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, t
+from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, has, t
 
 #: VN_AQI pollutant codes (env_aqi_hourly.dominant) as a ticker names them
 POLLUTANTS: dict[str, tuple[str, str]] = {
@@ -85,7 +85,38 @@ def describe(alert: Any, lang: str, tz: ZoneInfo | None = None) -> str:
             return t("alert_violation_from_zero", lang, where=where, n=fmt_int(n, lang))
         return t("alert_violation_ratio", lang, where=where, ratio=fmt_number(ratio or n / m, lang, 1),
                  n=fmt_int(n, lang), m=fmt_int(m, lang))
+    if kind == "spec_rule":
+        return _spec_rule_line(alert.family, alert.key, d, lang)
     return t("alert_generic", lang, family=alert.family, kind=kind, key=name)
+
+
+def _spec_rule_line(system: str, rule: str, d: dict[str, Any], lang: str) -> str:
+    """A spec's rule: its system and label (strings the spec registered), the measure over the
+    window, last week's and the threshold; a system or rule no longer declared shows its codes."""
+    system_name = t(f"family_{system}", lang) if has(f"family_{system}", lang) else system
+    label_key = f"sys_{system}_alert_{rule}"
+    rule_name = t(label_key, lang) if has(label_key, lang) else rule
+    value, last_week, threshold = (_float(d.get(k)) for k in ("value", "last_week", "threshold"))
+    period = str(d.get("period") or "")
+    if value is None or threshold is None or d.get("window") not in ("hour", "day") or not period:
+        return t("alert_spec_rule", lang, system=system_name, rule=rule_name)
+
+    def number(x: float | None) -> str:
+        return fmt_int(x, lang) if d.get("measure") == "count" else fmt_number(x, lang, 1)
+
+    shown = (t("alert_spec_count", lang, n=number(value)) if d.get("measure") == "count"
+             else t("alert_spec_sum", lang, n=number(value)))
+    try:
+        day = datetime.fromisoformat(period[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        day = period
+    figures = {"system": system_name, "rule": rule_name, "value": shown, "last_week": number(last_week or 0.0),
+               "threshold": number(threshold)}
+    if d["window"] == "hour":
+        hour = _int(period[11:13])
+        hours = f"{hour:02d}:00–{(hour + 1) % 24:02d}:00 " if hour is not None else ""
+        return t("alert_spec_hour", lang, period=f"{hours}{day}", **figures)
+    return t("alert_spec_day", lang, period=day, **figures)
 
 
 def _aqi_line(name: str, severity: str, d: dict[str, Any], lang: str) -> str:

@@ -38,6 +38,23 @@ in :class:`Thresholds` (from ``Settings``, env vars ``IOC_ALERT_*``):
     earlier: alert when ``count ≥ violation_factor × last_week`` **and** ``count − last_week ≥
     violation_min_delta`` (defaults 1.5 and 20); high when ``count ≥ violation_high_factor ×
     last_week`` (default 2; from zero last week any surge is high).
+``spec_rule`` (a system declared by a spec file: family = the spec's code, key = the rule's ``name``)
+    one per ``[[alerts]]`` rule of an events spec (:class:`ioc.systems.spec.AlertRule`, documented
+    in docs/systems.md). The *measure* is, over the rule's *window* — the last complete local
+    hour (``window = "hour"``) or local day (``"day"``) in ``IOC_TIMEZONE`` —, the number of the
+    system's events that match the rule's ``where`` (``measure = "count"``), or the sum of their
+    ``value`` (``"sum"``; events without a value add nothing). *Last week* is the same measure
+    over the same local window seven days earlier.
+
+    - ``type = "threshold"``: alert when ``measure ≥ threshold``;
+    - ``type = "surge"``: alert when ``measure ≥ factor × last_week`` **and** ``measure ≥
+      min_count`` (defaults 2 and 10); from zero last week, ``min_count`` alone decides.
+
+    Severity: the rule's ``severity`` (default warning). The episode starts at the start of the
+    first window that held and, once a later window no longer holds, ends at the end of the last
+    window that did. Details: the rule's type, the window and its local label, the measure and
+    its value, last week's, the threshold the value was held against (for a surge ``max(factor ×
+    last_week, min_count)``), and the window's end in UTC.
 """
 
 from __future__ import annotations
@@ -54,7 +71,7 @@ AQI_CATEGORY_LEVEL: dict[str, str] = {"bad": "high", "very_bad": "critical", "ha
 
 SOURCE_KINDS: tuple[str, ...] = ("source_failed", "source_stale")
 #: the kinds :func:`ioc.alerts.evaluate` owns (environment's own kinds are never touched)
-MANAGED_KINDS: tuple[str, ...] = (*SOURCE_KINDS, "overdue_surge", "violation_surge")
+MANAGED_KINDS: tuple[str, ...] = (*SOURCE_KINDS, "overdue_surge", "violation_surge", "spec_rule")
 CITY = "city"
 STALE_CADENCES = 5  # as SourceHealth.freshness
 BASELINE_HOURS = 7 * 24
@@ -158,3 +175,31 @@ def violation_surge(key: str, count: int, last_week: int, hour_start: datetime, 
     return Finding("traffic", "violation_surge", key, severity, hour_start, {
         "count": int(count), "last_week": int(last_week), "ratio": ratio, "hour": hour_local,
         "hour_end_utc": (hour_start + timedelta(hours=1)).isoformat()})
+
+
+# --------------------------------------------------------------------------- systems declared by spec files
+
+
+def spec_rule_threshold(rule: Any, last_week: float) -> float:
+    """The value ``rule`` (an :class:`ioc.systems.spec.AlertRule`) fires at, given last week's."""
+    if rule.type == "threshold":
+        return float(rule.threshold)
+    return max(rule.factor * last_week, rule.min_count)
+
+
+def spec_rule(system: str, rule: Any, value: float, last_week: float, window_start: datetime,
+              window_end: datetime, window_label: str) -> Finding | None:
+    """Rule ``rule`` of system ``system`` over one complete local window (``window_start`` and
+    ``window_end`` naive UTC; ``window_label`` its local hour ``2026-03-09 08:00`` or day
+    ``2026-03-09``): ``value`` is the rule's measure there, ``last_week`` the same a week before."""
+    threshold = spec_rule_threshold(rule, last_week)
+    if value < threshold:
+        return None
+
+    def number(x: float) -> float | int:
+        return int(x) if rule.measure == "count" else round(float(x), 6)
+
+    return Finding(system, "spec_rule", rule.name, rule.severity, window_start, {
+        "type": rule.type, "window": rule.window, "period": window_label, "measure": rule.measure,
+        "value": number(value), "last_week": number(last_week), "threshold": round(threshold, 6),
+        "window_end_utc": window_end.isoformat()})
