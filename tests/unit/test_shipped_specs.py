@@ -202,7 +202,7 @@ def test_the_worked_example_in_the_docs_validates(tmp_path: Path) -> None:
 def test_the_docs_name_every_key_of_the_format() -> None:
     text = DOCS.read_text(encoding="utf-8")
     simulation_keys = ("per_day", "hourly", "weekly", "monthly", "weights", "flow", "handling_hours", "value",
-                       "value_integer", "located_share", "indicators", "every_s")
+                       "value_integer", "located_share", "indicators", "every_s", "snapshots", "base_year", "hour")
     alert_keys = ("window", "measure", "threshold", "factor", "min_count", "severity")
     kpi_keys = ("where", "of", "per", "kpi", "indicator", "unit", "target", "direction")
     names = (*spec_module.TOP_KEYS, *spec_module.EVENT_FIELDS, *spec_module.INDICATOR_FIELDS,
