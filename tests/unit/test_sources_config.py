@@ -9,6 +9,7 @@ import pytest
 
 from ioc.config import DEFAULT_TILE_URL, ROOT, ConfigError, load_settings
 from ioc.sources import ConfigurationError, load_sources, parse_sources
+from ioc.registry import registry
 
 GOOD = """
 [[sources]]
@@ -76,9 +77,16 @@ def test_good_file_gives_one_spec_per_table_with_options(tmp_path: Path) -> None
 def test_no_file_means_the_default_simulator_alone() -> None:
     specs = load_sources(None)
 
-    # one simulator per connected family (each family adds its own); feedback's comes first
-    assert [s.type for s in specs] == ["simulator"] * len(specs)
-    assert len({s.family for s in specs}) == len(specs)
+    # one simulator per connected family (each family adds its own); feedback's comes first; then
+    # the files of published values a family ships (the indicators' CSV), read as real data
+    simulators = [s for s in specs if s.type == "simulator"]
+    published = [s for s in specs if s.type != "simulator"]
+    assert specs == simulators + published
+    assert len({s.family for s in simulators}) == len(simulators) == len(registry().families)
+    assert [(s.name, s.type, s.every_seconds) for s in published] == [
+        (f"{f.code}-published", "file", 86400) for f in registry().families if f.published is not None]
+    assert all(s.path is not None and s.path.is_file() for s in published)
+    assert "indicators-published" in {s.name for s in published}
     assert (specs[0].name, specs[0].type, specs[0].family, specs[0].every_seconds) == (
         "feedback-simulator", "simulator", "feedback", 5)
     assert specs[0].url is None and specs[0].path is None and specs[0].options == {}
