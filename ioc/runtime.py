@@ -57,17 +57,39 @@ def needs_backfill(ctx: Context, spec: SourceSpec) -> bool:
         return get_meta(conn, f"backfilled:{spec.name}") is None
 
 
-def backfill_simulators(ctx: Context) -> int:
+def backfill_simulators(ctx: Context, *, background: bool = False) -> int:
     """First start of a deployment whose sources include simulators: write their history once
-    (remembered in ``meta``, so later starts skip it). Returns the records stored."""
-    total = 0
-    for spec in simulator_sources(ctx):
-        if needs_backfill(ctx, spec):
-            log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
-            stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
-            log.info("stored %d simulated %s records", stored, spec.family)
-            total += stored
+    (remembered in ``meta``, so later starts skip it). Returns the records stored.
+
+    ``background``: the history of systems declared by spec files (a few hundred thousand
+    simulated events) is written by a thread after this returns, so ``python app.py`` answers as
+    soon as the four families' history is in; their pages show what is stored meanwhile, and the
+    log says when each is done."""
+    from ioc.registry import registry
+
+    pending = [s for s in simulator_sources(ctx) if needs_backfill(ctx, s)]
+    later = [s for s in pending if background and getattr(registry().get(s.family), "spec", None) is not None]
+    total = sum(_backfill_logged(ctx, s) for s in pending if s not in later)
+    if later:
+        threading.Thread(target=_backfill_in_background, args=(ctx, later), name="ioc-backfill", daemon=True).start()
     return total
+
+
+def _backfill_logged(ctx: Context, spec: SourceSpec) -> int:
+    log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
+    stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
+    log.info("stored %d simulated %s records", stored, spec.family)
+    return stored
+
+
+def _backfill_in_background(ctx: Context, specs: list[SourceSpec]) -> None:
+    for spec in specs:
+        if _cancel.is_set():
+            return
+        try:
+            _backfill_logged(ctx, spec)
+        except Exception:  # noqa: BLE001 - one system's history never stops the others' (nor the app)
+            log.exception("backfill of %s failed; the next start tries again", spec.name)
 
 
 def start_embedded(ctx: Context) -> None:
@@ -81,7 +103,7 @@ def start_embedded(ctx: Context) -> None:
         return
     if not _started.acquire(blocking=False):
         return
-    backfill_simulators(ctx)
+    backfill_simulators(ctx, background=True)
     if ctx.settings.embedded_scheduler:
         from ioc.scheduler import build_scheduler
 
