@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ioc.config import DEFAULT_TILE_URL, ROOT, ConfigError, load_settings
-from ioc.sources import ConfigurationError, load_sources, parse_sources
 from ioc.registry import registry
+from ioc.sources import ConfigurationError, load_sources, parse_sources
 
 GOOD = """
 [[sources]]
