@@ -48,7 +48,7 @@ def family_of(spec: SystemSpec) -> Family:
         collectors=(file_collector_for(spec), simulator_for(spec)),
         simulator_every_s=spec.simulated_every_s,
         pages=(Page(spec.code, f"/{spec.code}", partial(web("callbacks.systems:page"), spec.code),
-                    f"sys_{spec.code}_nav"),),
+                    f"sys_{spec.code}_nav", nav_group="systems"),),
         register_callbacks=partial(web("callbacks.systems:register"), spec.code),
         overview_tiles=tuple(tile_key(spec, name) for name in spec.overview),
         tile_placeholders=partial(web("layouts.systems:tile_placeholders"), spec.code),

@@ -55,6 +55,7 @@ class Page:
     title_key: str  # i18n key of its navigation label and tab title
     nav: bool = True  # listed in the header navigation
     nav_class: str = ""  # extra class of its navigation link
+    nav_group: str = ""  # links of one group share a menu in the header (i18n key ``nav_group_<group>``)
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,26 @@ def nav_class(active: bool, extra: str = "") -> str:
     return " ".join(c for c in ("nav-link", extra, "active" if active else "") if c)
 
 
-def nav_links(pages: Sequence[Any], lang: str) -> list[dcc.Link]:
-    """A link per page (``name``, ``path``, ``title_key``, ``nav_class``), in the given order."""
-    return [dcc.Link(t(p.title_key, lang), href=nav_href(p.path, lang), id=nav_id(p.name),
-                     className=nav_class(False, p.nav_class)) for p in pages]
+def nav_links(pages: Sequence[Any], lang: str) -> list[Any]:
+    """A link per page (``name``, ``path``, ``title_key``, ``nav_class``), in the given order;
+    the pages of a ``nav_group`` (the systems declared by spec files: a dozen links would not fit
+    a header) share a menu where the first of them stands (``details``: no script to open it)."""
+    out: list[Any] = []
+    groups: dict[str, list[Any]] = {}
+    for p in pages:
+        link = dcc.Link(t(p.title_key, lang), href=nav_href(p.path, lang), id=nav_id(p.name),
+                        className=nav_class(False, p.nav_class))
+        group = getattr(p, "nav_group", "")
+        if not group:
+            out.append(link)
+            continue
+        if group not in groups:
+            groups[group] = []
+            out.append(html.Details([html.Summary(t(f"nav_group_{group}", lang), className="nav-link nav-summary"),
+                                     html.Div(groups[group], className="nav-menu")],
+                                    className=f"nav-group nav-group-{group}", id=f"nav-group-{group}"))
+        groups[group].append(link)
+    return out
 
 
 def account_box(name: str, role: str | None, signed_in: bool, lang: str, csrf: str = "", here: str = "/",
