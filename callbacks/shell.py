@@ -17,7 +17,7 @@ from ioc.i18n import resolve_lang, t
 from ioc.registry import registry
 from layouts import ids
 from layouts import shell as shell_layout
-from layouts.shell import nav_class, nav_href, nav_id
+from layouts.shell import nav_class, nav_group_id, nav_href, nav_id
 
 
 def url_lang(search: str | None) -> str | None:
@@ -58,6 +58,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     pages = [p for p in registry().pages if p.nav]
     outputs = [Output(nav_id(p.name), prop) for p in pages for prop in ("children", "href", "className")]
+    groups = list(dict.fromkeys(p.nav_group for p in pages if p.nav_group))  # their menus' titles
+    outputs += [Output(nav_group_id(g), "children") for g in groups]
     outputs += [Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className")]
     if ctx.simulated:
         outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
@@ -71,6 +73,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     def shell_texts(pathname: str | None, search: str | None, stored: str | None):  # noqa: ANN202
         lang = resolve_lang(url_lang(search), stored, default=ctx.settings.lang)
         out = [value for p in pages for value in nav_entry(p, pathname, lang)]
+        out += [t(f"nav_group_{g}", lang) for g in groups]
         out += [
             t("product_long", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),

@@ -9,6 +9,7 @@ masked, hidden or shown in clear as the reader's exposure says, and cached per e
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,11 +27,15 @@ from ioc.kpi.periods import Period, default_period
 from ioc.privacy import hide_frame, mask_frame
 from ioc.registry import registry
 from ioc.store.db import utcnow
+from ioc.systems.records import SIMULATED
 from ioc.systems.spec import SystemSpec
 from layouts import systems_shaping as shaping
 from layouts.components import tile
 from layouts.shaping import period_unit_names, series_freq
 from layouts.systems import file_stem
+
+#: how far back the Overview's indicator card looks (indices are yearly, published late; a period is at most 20 years)
+INDICATORS_SINCE_YEARS = 15
 
 LATEST_ROWS = 200
 TITLE_COLUMNS = ("title",)
@@ -144,6 +149,20 @@ def export(ctx: Context, spec: SystemSpec, key: str, sel: Selection, lang: str) 
     return frame, export_filename(file_stem(spec, key), sel.start, sel.end)
 
 
+def _value_period(spec: SystemSpec, kpi: Any, history: pd.DataFrame) -> tuple[str | None, bool]:
+    """The period of the row an indicator KPI's value comes from (the latest with a value, or
+    with a rank for a rank), and whether a simulator wrote it."""
+    ref = spec.kpi(kpi.kpi) if kpi.type == "change" else kpi
+    if history.empty or not ref.indicator:
+        return None, False
+    need = "rank" if ref.type == "rank" else "value"
+    rows = history[(history["indicator"] == ref.indicator) & history[need].notna()]
+    if rows.empty:
+        return None, False
+    last = rows.iloc[-1]
+    return str(last["period"]), str(last["citation"] or "").strip().lower() == SIMULATED
+
+
 def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
     """The system at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
     (``<code>_<kpi>`` of the spec's ``overview``), and today's events (events specs) or the
@@ -151,17 +170,30 @@ def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[
     spec = spec_of(code)
     today = local_today(ctx)
     filters = kpis.filters_for(spec)
-    sel = Selection.of(filters, default_period(today))
     names = tuple(k.removeprefix(f"{code}_") for k in keys)
-    values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
-    tiles = [tile(s, lang) for s in shaping.kpi_tiles(spec, values, lang, names)]
     if spec.kind == "indicator":
+        # Indices are published once a year, months after it ends: the card shows each one's latest
+        # value whenever it was published, with its period (and "simulated" for a simulated one).
+        sel = Selection.of(filters, Period(date(today.year - INDICATORS_SINCE_YEARS, 1, 1), today + timedelta(days=1)))
+        values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
         table = views.indicator_table(ctx.engine, spec, sel)
+        with ctx.engine.connect() as conn:
+            history = kpis.indicator_values(conn, spec, sel.period.start, sel.period.end)
+        tiles = []
+        for made in shaping.kpi_tiles(spec, values, lang, names):
+            period, simulated = _value_period(spec, spec.kpi(made.key.removeprefix(f"{code}_")), history)
+            if period:
+                sub = period + (f" · {t('simulated', lang)}" if simulated else "")
+                made = dataclasses.replace(made, sub=sub)
+            tiles.append(tile(made, lang))
         periods = sorted((start, period) for start, period in zip(table["period_start"], table["period"], strict=True)
                          if isinstance(period, str) and period)  # the latest period's name, e.g. 2026-Q3
         note = (t("systems_ov_latest_period", lang, period=periods[-1][1]) if periods
                 else t("systems_ov_no_period", lang))
         return tiles, note
+    sel = Selection.of(filters, default_period(today))
+    values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
+    tiles = [tile(s, lang) for s in shaping.kpi_tiles(spec, values, lang, names)]
     today_sel = Selection.of(filters, Period(today, today + timedelta(days=1)))
     counted = views.trend(ctx.engine, spec, today_sel, "day")
     return tiles, t("systems_ov_today", lang, n=fmt_int(float(counted["n"].sum()), lang), day=fmt_date(today, lang))

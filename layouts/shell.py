@@ -25,6 +25,11 @@ def nav_id(page: str) -> str:
     return f"nav-{page}"
 
 
+def nav_group_id(group: str) -> str:
+    """The title of navigation group ``group``'s menu."""
+    return f"nav-group-{group}-title"
+
+
 def nav_class(active: bool, extra: str = "") -> str:
     return " ".join(c for c in ("nav-link", extra, "active" if active else "") if c)
 
@@ -44,7 +49,8 @@ def nav_links(pages: Sequence[Any], lang: str) -> list[Any]:
             continue
         if group not in groups:
             groups[group] = []
-            out.append(html.Details([html.Summary(t(f"nav_group_{group}", lang), className="nav-link nav-summary"),
+            out.append(html.Details([html.Summary(t(f"nav_group_{group}", lang), id=nav_group_id(group),
+                                                  className="nav-link nav-summary"),
                                      html.Div(groups[group], className="nav-menu")],
                                     className=f"nav-group nav-group-{group}", id=f"nav-group-{group}"))
         groups[group].append(link)

@@ -105,7 +105,22 @@ def kpi_text(spec: SystemSpec, kpi: Kpi, value: float | None, lang: str) -> str:
         return f"{fmt_number(value, lang, 1)}{t(f'systems_per_{per}', lang)}"
     if kpi.type in ("median", "p90"):
         return _with_unit(fmt_number(value, lang, 1), _unit_text(kpi, spec, lang))
-    return _with_unit(fmt_number(value, lang, _decimals(value)), _unit_text(kpi, spec, lang))
+    compact = _compact(value, lang)
+    return _with_unit(compact or fmt_number(value, lang, _decimals(value)), _unit_text(kpi, spec, lang))
+
+
+#: from here a sum or a value is shown in millions or billions (a tile holds about 12 characters)
+COMPACT_FROM = 1e7
+
+
+def _compact(value: float, lang: str) -> str | None:
+    """``44,30 tỷ`` / ``44.30 bn`` for a large number (None below :data:`COMPACT_FROM`)."""
+    if abs(value) < COMPACT_FROM:
+        return None
+    for scale, key, decimals in ((1e9, "traffic_billion", 2), (1e6, "traffic_million", 1)):
+        if abs(value) >= scale:
+            return f"{fmt_number(value / scale, lang, decimals)}{NBSP}{t(key, lang)}"
+    return None
 
 
 def _direction(spec: SystemSpec, kpi: Kpi) -> str | None:
