@@ -43,9 +43,10 @@ def family_label(code: str, lang: str) -> str:
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The wall's layout: a panel per declared family; ``?rotate=`` may name any page."""
+    """The wall's layout: a panel per family on the wall (:attr:`ioc.family.Family.on_wall`);
+    ``?rotate=`` may name any page."""
     reg = registry()
-    return wall_layout.layout(ctx.settings, ctx.simulated, reg.codes, reg.page_paths(), lang_pref, **params)
+    return wall_layout.layout(ctx.settings, ctx.simulated, reg.wall_codes, reg.page_paths(), lang_pref, **params)
 
 
 def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
@@ -112,7 +113,7 @@ def alerts_view(ctx: Context, lang: str) -> tuple[list[Any], list[Any], int]:
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
-    for family in registry().codes:
+    for family in registry().wall_codes:
         follow_versions(app, ids.wall_version(family), (family,))
         _register_panel(app, ctx, family)
 

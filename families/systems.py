@@ -55,6 +55,7 @@ def family_of(spec: SystemSpec) -> Family:
         summary=partial(web("callbacks.systems_data:summary"), spec.code),
         rebuild=partial(store.rebuild, spec) if spec.kind == "events" else None,
         spec=spec,
+        on_wall=spec.wall,
         published=published if (published := spec.path.with_suffix(".csv")).is_file() else None,
     )
 

@@ -61,7 +61,7 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest``, ``rebuild``, ``spec`` and ``published`` is required: ``tests/unit/test_family_registry.py``
+    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published`` and ``on_wall`` is required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
@@ -92,6 +92,8 @@ class Family:
     # a file of published values shipped with the family (CSV/XLSX its file collector reads): the
     # default sources import it ("<code>-published"); a sources file names it as a "file" source
     published: Any = None
+    # its panel is on the operations wall's grid (every family's panel can be shown by a playlist)
+    on_wall: bool = True
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -118,7 +120,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild", "spec", "published"}
+        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

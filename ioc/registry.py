@@ -46,6 +46,11 @@ class Registry:
     def codes(self) -> tuple[str, ...]:
         return tuple(f.code for f in self.families)
 
+    @property
+    def wall_codes(self) -> tuple[str, ...]:
+        """The families whose panel is on the operations wall's grid."""
+        return tuple(f.code for f in self.families if f.on_wall)
+
     def family(self, code: str) -> Family:
         """The family ``code``; KeyError naming the known ones otherwise."""
         try:

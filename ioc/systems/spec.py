@@ -189,6 +189,7 @@ class SystemSpec:
     simulation: Simulation
     path: Path
     simulated_every_s: int = 60
+    wall: bool = False  # its panel is on the operations wall's grid (beside the four families')
 
     def dimension(self, name: str) -> Dimension:
         return next(d for d in self.dimensions if d.name == name)
@@ -398,7 +399,7 @@ def load_spec(path: Path | str) -> SystemSpec:
 
 
 TOP_KEYS = ("code", "kind", "label", "nav", "description", "sources", "fields", "value", "dimensions",
-            "indicators", "kpis", "alerts", "panels", "overview", "ranking", "simulation")
+            "indicators", "kpis", "alerts", "panels", "overview", "ranking", "wall", "simulation")
 
 
 def parse_spec(data: dict[str, Any], path: Path, text: str = "") -> SystemSpec:
@@ -487,8 +488,11 @@ def parse_spec(data: dict[str, Any], path: Path, text: str = "") -> SystemSpec:
     if "ranking" in panels and ranking is None:
         raise r.fail("panels", "a ranking panel needs ranking = \"<KPI name>\"")
     simulation, every = _simulation(r, data.get("simulation", {}), kind, dims, fields_map)
+    wall = data.get("wall", False)
+    if not isinstance(wall, bool):
+        raise r.fail("wall", "expected true or false")
     return SystemSpec(code, kind, label, description, nav, sources, fields_map, tuple(dimensions), kpis, alerts,
-                      panels, overview, ranking, value, value_unit, simulation, path, every)
+                      panels, overview, ranking, value, value_unit, simulation, path, every, wall)
 
 
 def _kpis(r: _Reader, value: Any, kind: str, dims: dict[str, Dimension], fields_map: dict[str, str]

@@ -23,7 +23,7 @@ from ioc.store.schema_alerts import alert_acks
 from ioc.store.schema_environment import alerts
 from tests.browser.harness import ConsoleLog, RunningApp, shot
 
-FAMILIES = registry().codes  # a panel per declared family
+FAMILIES = registry().wall_codes  # a panel per family on the wall
 
 
 def wait_wall_ready(page: Page) -> None:
