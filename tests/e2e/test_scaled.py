@@ -37,7 +37,7 @@ def deployment(pg_url: str, tmp_path: Path) -> Iterator[dict]:
     redis.Redis.from_url(REDIS_URL).flushdb()
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        '[[sources]]\nname = "sim"\ntype = "simulator"\nevery_seconds = 1\nreports_per_minute = 600\n',
+        '[[sources]]\nname = "sim"\ntype = "simulator"\nevery_seconds = 1\nreports_per_minute = 120\n',
         encoding="utf-8",
     )
     env = {**os.environ, "IOC_DATABASE_URL": pg_url, "IOC_REDIS_URL": REDIS_URL, "IOC_SOURCES": str(sources),
