@@ -199,22 +199,24 @@ def history(spec: SystemSpec, seed: int, start: date, end: date, now: datetime, 
 
 
 def _periods(frequency: str, start: date, end: date) -> Iterator[str]:
-    """Labels of the periods of ``frequency`` that end by ``end`` and start on or after ``start``."""
-    year, month = start.year, start.month
+    """Labels of the periods of ``frequency`` that ended in ``(start, end]`` (a period ends on
+    the day after its last, exclusive)."""
+    year, month = start.year, (1 if frequency == "year" else start.month)
+    if frequency == "quarter":
+        month = 3 * ((month - 1) // 3) + 1
+    step = {"year": 12, "quarter": 3, "month": 1}[frequency]
     while True:
         if frequency == "year":
-            label, first = f"{year}", date(year, 1, 1)
+            label = f"{year}"
         elif frequency == "quarter":
-            q = (month - 1) // 3 + 1
-            label, first = f"{year}-Q{q}", date(year, 3 * q - 2, 1)
+            label = f"{year}-Q{(month - 1) // 3 + 1}"
         else:
-            label, first = f"{year}-{month:02d}", date(year, month, 1)
-        _text, _freq, period_start, period_end = parse_period(label)
+            label = f"{year}-{month:02d}"
+        _text, _freq, _period_start, period_end = parse_period(label)
         if period_end > end:
             return
-        if period_start >= start or first >= start:
+        if period_end > start:
             yield label
-        step = {"year": 12, "quarter": 3, "month": 1}[frequency]
         month += step
         while month > 12:
             month -= 12
@@ -223,7 +225,7 @@ def _periods(frequency: str, start: date, end: date) -> Iterator[str]:
 
 def indicator_history(spec: SystemSpec, seed: int, start: date, end: date) -> list[IndicatorRecord]:
     """Simulated values of the indicators listed in ``simulation.indicators`` for the periods
-    that ended in [start, end), marked simulated."""
+    that ended in ``(start, end]``, marked simulated."""
     out = []
     for code, (level, drift) in spec.simulation.indicators.items():
         term = spec.dimension("indicator").term(code)

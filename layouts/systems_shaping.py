@@ -134,20 +134,19 @@ def _direction(spec: SystemSpec, kpi: Kpi) -> str | None:
 def kpi_state(spec: SystemSpec, kpi: Kpi, value: float | None) -> str:
     """The tile's light: against the target (``good`` at or beyond it in the better direction,
     ``warn`` within 5 % of it, 5 points for a share, ``bad`` beyond that); a change by its sign
-    and the direction (``good`` when it moved the better way); ``info`` otherwise."""
+    and the direction (``good`` when it moved the better way); ``none`` without a value; ``info``
+    otherwise."""
     direction = _direction(spec, kpi)
+    if _missing(value):
+        return "none"
     if kpi.type == "change":
         if direction is None:
             return "info"
-        if _missing(value):
-            return "none"
         if value == 0:
             return "info"
         return "good" if (value > 0) == (direction == "higher") else "bad"
     if kpi.target is None or direction is None:
         return "info"
-    if _missing(value):
-        return "none"
     band = TARGET_BAND if kpi.type == "share" else TARGET_BAND * abs(kpi.target)
     gap = (value - kpi.target) if direction == "higher" else (kpi.target - value)
     eps = 1e-9
