@@ -4,7 +4,8 @@
   stored as ``<system>/<source name>`` so that two systems' files of the same name never meet;
   ``d1``..``d3`` hold the codes of the spec's dimensions in their order; ``duration_h`` the
   handling time in hours (from ``handled`` − ``time`` or given);
-- ``system_rollup``: counts, value sums, handling-time sums and histogram per local day ('d')
+- ``system_rollup``: counts (all, with a value, with a handling time, with a position), value
+  sums, handling-time sums and histogram per local day ('d')
   and month ('m') × system × commune × district-level unit × d1 × d2 × d3; ``system_rollup_all``
   the same city-wide (no unit), which a year of KPIs without a unit filter reads;
 - ``system_indicators``: one value per (system, indicator, period, unit) of an ``indicator``
@@ -51,7 +52,7 @@ system_events = sa.Table(
 
 SYSTEM_DIMS = ("system", "commune_code", "district_code", *DIM_COLUMNS)
 SYSTEM_ALL_DIMS = ("system", *DIM_COLUMNS)
-SYSTEM_COUNTS = ("n", "value_n", "dur_n")
+SYSTEM_COUNTS = ("n", "value_n", "dur_n", "loc_n")  # loc_n: events with a position (the map's count)
 SYSTEM_SUMS = ("value_sum", "dur_sum")
 
 

@@ -75,11 +75,13 @@ def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
     value = frame["value"].to_numpy(dtype="float64")
     dur = frame["duration_h"].to_numpy(dtype="float64")
     has_value, has_dur = ~np.isnan(value), ~np.isnan(dur)
+    located = ~np.isnan(frame["lat"].to_numpy(dtype="float64"))
     base = pd.DataFrame(
         {"bucket": day.to_numpy()}
         | {dim: frame[dim].to_numpy() for dim in ss.SYSTEM_DIMS}
         | {"n": np.ones(len(frame), dtype="int64"), "value_n": has_value.astype("int64"),
-           "dur_n": has_dur.astype("int64"), "value_sum": np.where(has_value, value, 0.0),
+           "dur_n": has_dur.astype("int64"), "loc_n": located.astype("int64"),
+           "value_sum": np.where(has_value, value, 0.0),
            "dur_sum": np.where(has_dur, dur, 0.0)}
     )
     keys = ["bucket", *ss.SYSTEM_DIMS]
@@ -110,7 +112,8 @@ def ingest_events(engine: Engine, code: str, source: str, frame: pd.DataFrame, t
     if frame.empty:
         return IngestResult()
     frame = normalise(frame.assign(system=code))
-    frame = frame.sort_values("updated_at", kind="stable").drop_duplicates("external_id", keep="last")
+    if not frame["external_id"].is_unique:  # the same id twice in a batch: its latest version only
+        frame = frame.sort_values("updated_at", kind="stable").drop_duplicates("external_id", keep="last")
     stored = stored_source(code, source)
     with engine.begin() as conn:
         bulk.advisory_lock(conn, f"ingest:{code}")
