@@ -169,11 +169,18 @@ def _register_events(app: dash.Dash, ctx: Context, spec: SystemSpec, filters: li
             *values, _version, lang = args
             lang = page_lang(ctx, lang)
             sel = selection(*values)
-            frame, total = data.map_points(ctx, spec, sel)
-            geojson = shaping.map_geojson(spec, frame, data.unit_names(ctx, sel), ctx.tz, lang)
-            shown = len(geojson["features"])
-            note = (t("systems_map_capped", lang, n=fmt_int(shown, lang), m=fmt_int(total, lang)) if total > shown
-                    else t("systems_map_note", lang, n=fmt_int(shown, lang)))
+
+            def drawn() -> tuple[dict, str]:
+                frame, total = data.map_points(ctx, spec, sel)
+                geojson = shaping.map_geojson(spec, frame, data.unit_names(ctx, sel), ctx.tz, lang)
+                shown = len(geojson["features"])
+                note = (t("systems_map_capped", lang, n=fmt_int(shown, lang), m=fmt_int(total, lang))
+                        if total > shown else t("systems_map_note", lang, n=fmt_int(shown, lang)))
+                return geojson, note
+
+            # a few thousand popups take a second to write: once per data version, view, language
+            # and exposure for every screen and worker
+            geojson, note = ctx.query(code, "map-geojson", (sel, access.exposure(ctx.settings).level, lang), drawn)
             return geojson, note
 
         @access.callback(app, Can.READ, Output(view.sid(code, "map-units"), "data"), Input(ids.PAGE_LANG, "data"))

@@ -34,6 +34,9 @@ from layouts.components import tile
 from layouts.shaping import period_unit_names, series_freq
 from layouts.systems import file_stem
 
+#: the most recent events drawn on a system's map (each carries its popup; IOC_MAP_MAX_POINTS
+#: lowers it): 2,000 keep the page settled within 2 s on a year of a million events
+MAP_POINTS = 2000
 #: how far back the Overview's indicator card looks (indices are yearly, published late; a period is at most 20 years)
 INDICATORS_SINCE_YEARS = 15
 
@@ -96,7 +99,8 @@ def latest(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame
 def map_points(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, int]:
     seen = access.exposure(ctx.settings)
     frame, total = ctx.query(spec.code, "map", (sel, seen.level),
-                             lambda: views.map_points(ctx.engine, spec, sel, ctx.tz, ctx.settings.map_max_points))
+                             lambda: views.map_points(ctx.engine, spec, sel, ctx.tz,
+                                                      min(ctx.settings.map_max_points, MAP_POINTS)))
     return _seen(frame, seen), total
 
 
