@@ -29,6 +29,7 @@ from ioc.store.db import bump_version, load_calendar, utcnow
 from ioc.store.ingest import (
     IngestResult,
     apply_rollup_deltas,
+    normalised,
     read_times,
     stored_chunks,
     stored_versions,
@@ -68,18 +69,9 @@ def records_frame(records: Iterable[FeedbackRecord]) -> pd.DataFrame:
 
 
 def normalise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for col in ("district_code", "commune_code"):  # placed by the store on ingest
-        if col not in frame:
-            frame[col] = ""
-    for col in TIME_COLUMNS:
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
-    for col in ("lat", "lon"):
-        frame[col] = pd.to_numeric(frame[col]).astype("float64")
-    for col in ("category_code", "category_name", "description", "address", "unit_code", "district_code",
-                "commune_code", "channel",
-                "status", "handling_unit", "external_id"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
+    frame = normalised(frame, TIME_COLUMNS, ("lat", "lon"),
+                       ("category_code", "category_name", "description", "address", "unit_code", "district_code",
+                        "commune_code", "channel", "status", "handling_unit", "external_id"))
     frame["rating"] = frame["rating"].astype(object).where(frame["rating"].notna(), None)
     return frame
 

@@ -38,6 +38,24 @@ class IngestResult:
         return self.inserted + self.updated
 
 
+def normalised(frame: pd.DataFrame, times: Sequence[str], floats: Sequence[str], texts: Sequence[str]
+               ) -> pd.DataFrame:
+    """A copy of a batch with the column types the store writes: ``times`` as datetime64[us],
+    ``floats`` as float64, ``texts`` as objects with '' for missing; the placement columns the
+    store fills on ingest (district and current commune) added empty when absent."""
+    frame = frame.copy()
+    for col in ("district_code", "commune_code"):  # placed by the store on ingest
+        if col not in frame:
+            frame[col] = ""
+    for col in times:
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
+    for col in floats:
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    for col in texts:
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
+    return frame
+
+
 def bulk_date(conn: Connection, value: date) -> object:
     """A rollup bucket (local date) as the raw driver wants it."""
     return value.isoformat() if conn.dialect.name == "sqlite" else value

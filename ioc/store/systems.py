@@ -26,7 +26,14 @@ from ioc.domain.local_time import local_naive
 from ioc.store import bulk
 from ioc.store import schema_systems as ss
 from ioc.store.db import bump_version, utcnow
-from ioc.store.ingest import IngestResult, apply_rollup_deltas, read_times, stored_chunks, stored_versions
+from ioc.store.ingest import (
+    IngestResult,
+    apply_rollup_deltas,
+    normalised,
+    read_times,
+    stored_chunks,
+    stored_versions,
+)
 from ioc.store.places import place_in_store
 from ioc.store.table_builders import HIST_COLUMNS
 from ioc.systems.records import SIMULATED, EventRecord, IndicatorRecord
@@ -54,17 +61,7 @@ def events_frame(code: str, records: Iterable[EventRecord]) -> pd.DataFrame:
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for col in ("district_code", "commune_code"):  # placed by the store on ingest
-        if col not in frame:
-            frame[col] = ""
-    for col in TIME_COLUMNS:
-        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
-    for col in ("lat", "lon", "value", "duration_h"):
-        frame[col] = pd.to_numeric(frame[col]).astype("float64")
-    for col in TEXT_COLUMNS:
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
-    return frame
+    return normalised(frame, TIME_COLUMNS, ("lat", "lon", "value", "duration_h"), TEXT_COLUMNS)
 
 
 def contributions(frame: pd.DataFrame, tz: ZoneInfo, sign: int) -> pd.DataFrame:
