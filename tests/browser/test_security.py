@@ -27,6 +27,16 @@ DRAWN = {
     "/alerts": ["#al-active"],
     "/audit": [".page-audit .banner-error"],  # an anonymous viewer is refused: the refusal is the page
 }
+# The systems declared by spec files: their tiles, charts, grids and map, as their panels say (the
+# map's container: the simulated history of these systems is still being written in the background).
+for _family in registry().families:
+    if _family.spec is not None:
+        _spec = _family.spec
+        DRAWN[f"/{_spec.code}"] = (
+            [f"#sys-{_spec.code}-tiles .tile[data-value]", ".js-plotly-plot .main-svg"]
+            + ([".sys-ind-table"] if _spec.kind == "indicator" else
+               ([".ag-header-cell"] if {"latest", "by_unit"} & set(_spec.panels) else [])
+               + ([".leaflet-container"] if "map" in _spec.panels else [])))
 # Maps whose markers open a popup (HTML with inline styles, built by the server).
 POPUPS = ("/feedback", "/traffic")
 COLLECT = """document.addEventListener('securitypolicyviolation', e => {
