@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from ioc.kpi.feedback import KPI_NAMES, FeedbackFilter, feedback_kpis
 from ioc.kpi.periods import Period
+from ioc.registry import registry
 from ioc.store import schema_feedback
 from ioc.store.db import make_engine, utcnow
 
@@ -204,7 +205,11 @@ def test_rebuild_rollups_runs_every_family_that_declares_a_rebuild_and_changes_n
     result = ioc(simulated_db, "rebuild-rollups")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[1] for line in lines] == ["feedback", "traffic", "admin"]  # environment has no rebuild
+    # environment has no rebuild, nor have indicator specs; every events spec has one
+    rebuilt = [f.code for f in registry().families if f.rebuild is not None]
+    assert rebuilt[:3] == ["feedback", "traffic", "admin"]
+    assert set(rebuilt[3:]) == {f.code for f in registry().families if f.spec is not None and f.spec.kind == "events"}
+    assert [line.split()[1] for line in lines] == rebuilt
     assert re.fullmatch(r"rebuilt feedback from [1-9]\d* records \(local time Asia/Ho_Chi_Minh\)", lines[0])
     assert json.loads(ioc(simulated_db, *args).stdout) == before
 
