@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 _started = threading.Lock()
 _scheduler = None
 _cancel = threading.Event()  # the embedded scheduler's shutdown event (set as the process exits)
+_backfill_thread: threading.Thread | None = None  # the spec systems' first-start history, if being written
 
 
 def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
@@ -71,8 +72,20 @@ def backfill_simulators(ctx: Context, *, background: bool = False) -> int:
     later = [s for s in pending if background and getattr(registry().get(s.family), "spec", None) is not None]
     total = sum(_backfill_logged(ctx, s) for s in pending if s not in later)
     if later:
-        threading.Thread(target=_backfill_in_background, args=(ctx, later), name="ioc-backfill", daemon=True).start()
+        global _backfill_thread
+        _backfill_thread = threading.Thread(target=_backfill_in_background, args=(ctx, later), name="ioc-backfill",
+                                            daemon=True)
+        _backfill_thread.start()
     return total
+
+
+def wait_for_backfill(timeout_s: float | None = None) -> bool:
+    """Wait until the background backfill (if any) is done; False if it is still running."""
+    thread = _backfill_thread
+    if thread is None:
+        return True
+    thread.join(timeout_s)
+    return not thread.is_alive()
 
 
 def _backfill_logged(ctx: Context, spec: SourceSpec) -> int:

@@ -216,11 +216,13 @@ def fresh_runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A process that has not started anything yet; whatever starts is shut down afterwards."""
     monkeypatch.setattr(runtime, "_started", threading.Lock())
     monkeypatch.setattr(runtime, "_scheduler", None)
+    monkeypatch.setattr(runtime, "_backfill_thread", None)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
     yield
     if runtime._scheduler is not None and runtime._scheduler.running:
         runtime._scheduler.shutdown(wait=True)
+    runtime.wait_for_backfill(120)  # nothing writes to the test's store once it is gone
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
@@ -253,9 +255,11 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     first = runtime._scheduler
     stored = _simulated_reports(ctx)
     runtime.start_embedded(ctx)
+    assert runtime.wait_for_backfill(120)  # the spec systems' history is written in the background
 
+    simulators = runtime.simulator_sources(ctx)
     assert builds == [1]
-    assert backfills == [1] * len(ctx.sources)  # each default simulator (one per family), once
+    assert backfills == [1] * len(simulators)  # each default simulator (one per family), once
     assert runtime._scheduler is first
     assert first.running
     assert sorted(job.id for job in first.get_jobs()) == sorted([*(s.name for s in ctx.sources), ALERTS_JOB,
@@ -269,7 +273,7 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     assert oldest >= utcnow() - timedelta(days=32)
     # the backfill is each simulator's first successful collection: the tiles are fresh at once
     backfill_runs = {h.name: h for h in runs.source_health(ctx.engine)}
-    for spec in ctx.sources:
+    for spec in simulators:
         health = backfill_runs[spec.name]
         assert health.last_success_at is not None and health.last_success_at >= utcnow() - timedelta(minutes=5), spec
     with ctx.engine.connect() as conn:
@@ -285,14 +289,16 @@ def test_a_restart_on_a_store_with_history_does_not_backfill_again(
     ctx = build_context(load_settings(env))
     backfills = _counting(monkeypatch, runtime, "backfill_source")
     runtime.start_embedded(ctx)
+    assert runtime.wait_for_backfill(120)
     stored = _simulated_reports(ctx)
     assert stored > 0
     assert runtime._scheduler is None  # IOC_EMBEDDED_SCHEDULER=0
 
     monkeypatch.setattr(runtime, "_started", threading.Lock())  # a new process on the same store
     runtime.start_embedded(ctx)
+    assert runtime.wait_for_backfill(120)
 
-    assert backfills == [1] * len(ctx.sources)
+    assert backfills == [1] * len(runtime.simulator_sources(ctx))
     assert _simulated_reports(ctx) == stored
 
 
@@ -311,6 +317,7 @@ def test_the_reloader_parent_starts_nothing(tmp_path: Path, fresh_runtime: None,
 
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")  # the child that serves requests
     runtime.start_embedded(ctx)
+    assert runtime.wait_for_backfill(120)
 
-    assert (builds, backfills) == ([1], [1] * len(ctx.sources))
+    assert (builds, backfills) == ([1], [1] * len(runtime.simulator_sources(ctx)))
     assert runtime._scheduler is not None and runtime._scheduler.running

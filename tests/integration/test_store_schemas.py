@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ioc.domain.units import UnitMap
 from ioc.registry import registry
-from ioc.store import schema, schema_access, schema_alerts
+from ioc.store import schema, schema_access, schema_alerts, schema_systems
 from ioc.store.db import init_db, make_engine, store_schemas
 
 
@@ -30,6 +30,10 @@ def test_init_db_seeds_a_new_store_with_the_given_schema_modules(tmp_path) -> No
 
 def test_the_store_is_made_of_the_registered_families_schemas() -> None:
     schemas = store_schemas()
-    assert schemas == (*(f.tables for f in registry().families), schema_alerts, schema_access)  # the platform's last
+    # each code-written family's own module, then the platform's: alerts, accounts, and the tables
+    # every spec-declared system shares (once, however many specs)
+    own = tuple(dict.fromkeys(f.tables for f in registry().families if f.spec is None))
+    assert schemas == (*own, schema_alerts, schema_access, schema_systems)
+    assert all(f.tables is schema_systems for f in registry().families if f.spec is not None)
     assert [m.__name__ for m in schemas[:2]] == ["ioc.store.schema_feedback", "ioc.store.schema_traffic"]
     assert all(callable(getattr(m, "seed", None)) for m in schemas[:2])  # categories; fine schedule
