@@ -27,7 +27,6 @@ from ioc.kpi.periods import Period, default_period
 from ioc.privacy import hide_frame, mask_frame
 from ioc.registry import registry
 from ioc.store.db import utcnow
-from ioc.systems.records import SIMULATED
 from ioc.systems.spec import SystemSpec
 from layouts import systems_shaping as shaping
 from layouts.components import tile
@@ -153,20 +152,6 @@ def export(ctx: Context, spec: SystemSpec, key: str, sel: Selection, lang: str) 
     return frame, export_filename(file_stem(spec, key), sel.start, sel.end)
 
 
-def _value_period(spec: SystemSpec, kpi: Any, history: pd.DataFrame) -> tuple[str | None, bool]:
-    """The period of the row an indicator KPI's value comes from (the latest with a value, or
-    with a rank for a rank), and whether a simulator wrote it."""
-    ref = spec.kpi(kpi.kpi) if kpi.type == "change" else kpi
-    if history.empty or not ref.indicator:
-        return None, False
-    need = "rank" if ref.type == "rank" else "value"
-    rows = history[(history["indicator"] == ref.indicator) & history[need].notna()]
-    if rows.empty:
-        return None, False
-    last = rows.iloc[-1]
-    return str(last["period"]), str(last["citation"] or "").strip().lower() == SIMULATED
-
-
 def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
     """The system at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
     (``<code>_<kpi>`` of the spec's ``overview``), and today's events (events specs) or the
@@ -181,11 +166,10 @@ def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[
         sel = Selection.of(filters, Period(date(today.year - INDICATORS_SINCE_YEARS, 1, 1), today + timedelta(days=1)))
         values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
         table = views.indicator_table(ctx.engine, spec, sel)
-        with ctx.engine.connect() as conn:
-            history = kpis.indicator_values(conn, spec, sel.period.start, sel.period.end)
+        periods_of = views.kpi_periods(ctx.engine, spec, sel, names)
         tiles = []
         for made in shaping.kpi_tiles(spec, values, lang, names):
-            period, simulated = _value_period(spec, spec.kpi(made.key.removeprefix(f"{code}_")), history)
+            period, simulated = periods_of.get(made.key.removeprefix(f"{code}_"), (None, False))
             if period:
                 sub = period + (f" · {t('simulated', lang)}" if simulated else "")
                 made = dataclasses.replace(made, sub=sub)

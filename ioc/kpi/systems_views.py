@@ -265,3 +265,24 @@ def indicator_series(engine: Engine, spec: SystemSpec, sel: Selection, unit: str
     frame = frame.assign(simulated=np.asarray([str(c or "").strip().lower() == SIMULATED for c in frame["citation"]],
                                               dtype=bool))
     return frame[["indicator", "period", "period_start", "value", "target", "simulated"]].reset_index(drop=True)
+
+
+def kpi_periods(engine: Engine, spec: SystemSpec, sel: Selection, names: tuple[str, ...]
+                ) -> dict[str, tuple[str, bool]]:
+    """For each indicator KPI of ``names``: the period its value comes from (the latest starting
+    in the selection with a value, or with a rank for a rank; a change: its KPI's) and whether a
+    simulator wrote it. KPIs without such a row are left out."""
+    with engine.connect() as conn:
+        history = indicator_values(conn, spec, sel.period.start, sel.period.end)
+    out: dict[str, tuple[str, bool]] = {}
+    for name in names:
+        kpi = spec.kpi(name)
+        ref = spec.kpi(kpi.kpi) if kpi.type == "change" and kpi.kpi else kpi
+        if history.empty or not ref.indicator:
+            continue
+        need = "rank" if ref.type == "rank" else "value"
+        rows = history[(history["indicator"] == ref.indicator) & history[need].notna()]
+        if len(rows):
+            last = rows.iloc[-1]
+            out[name] = (str(last["period"]), str(last["citation"] or "").strip().lower() == SIMULATED)
+    return out

@@ -18,6 +18,7 @@ from ioc.domain.histogram import HIST_MAX_RELATIVE_ERROR
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.systems import filters_for, kpis
+from ioc.kpi.systems_views import kpi_periods
 from ioc.store import schema_systems as ss
 from ioc.store.systems import count_events, ingest, rebuild
 from ioc.systems.records import SIMULATED, IndicatorRecord, parse_period, validate_event
@@ -205,6 +206,12 @@ def test_indicator_values_and_their_kpis(engine: Engine, tmp_path: Path) -> None
     year = Period(date(2023, 1, 1), date(2024, 1, 1))
     got = kpis(engine, spec, Selection.of(filters_for(spec), year), TZ, NOW)
     assert got == {"pci": 66.5, "pci_rank": 9, "pci_change": 2.5, "revenue": 4500.0}
+    # the period each value comes from (the Overview's tiles say it), and whether it is simulated
+    assert ingest(spec, engine, "sim", [_value("pci", "2024", 70.0, citation=SIMULATED)], TZ).inserted == 1
+    since = Selection.of(filters_for(spec), Period(date(2020, 1, 1), date(2026, 1, 1)))
+    assert kpi_periods(engine, spec, since, ("pci", "pci_rank", "pci_change", "revenue")) == {
+        "pci": ("2024", True), "pci_rank": ("2023", False), "pci_change": ("2024", True),
+        "revenue": ("2023-Q4", False)}
     # a simulated value never replaces a published one; a corrected publication does
     assert ingest(spec, engine, "sim", [_value("pci", "2023", 99.0, citation=SIMULATED)], TZ).unchanged == 1
     assert ingest(spec, engine, "published.csv", [_value("pci", "2023", 67.0, 9)], TZ).updated == 1
@@ -213,4 +220,4 @@ def test_indicator_values_and_their_kpis(engine: Engine, tmp_path: Path) -> None
     early = kpis(engine, spec, Selection.of(filters_for(spec), Period(date(2020, 1, 1), date(2021, 1, 1))), TZ, NOW)
     assert early == {"pci": None, "pci_rank": None, "pci_change": None, "revenue": None}
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM system_indicators")).scalar_one() == 4
+        assert conn.execute(text("SELECT count(*) FROM system_indicators")).scalar_one() == 5
