@@ -242,12 +242,18 @@ if __name__ == "__main__":
 
     from ioc.config import ConfigError
     from ioc.context import context
+    from ioc.registry import registry
     from ioc.runtime import start_embedded
+    from ioc.systems.spec import SpecError
 
     try:
+        registry()  # the families, and the systems' spec files validated
         ctx = context()
     except ConfigError as exc:  # a setting we cannot use (e.g. a public address without IOC_SECRET_KEY): one line
         print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except SpecError as exc:  # a system spec file that does not validate (IOC_SYSTEMS): one line
+        print(f"error: {exc.full}", file=sys.stderr)
         sys.exit(2)
     start_embedded(ctx)
     create_app(ctx).run(host=ctx.settings.host, port=ctx.settings.port, debug=False,

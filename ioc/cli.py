@@ -598,6 +598,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ioc.systems.spec import SpecError
+
+    try:
+        return _main(argv)
+    except SpecError as exc:  # a system spec file that does not validate (IOC_SYSTEMS): one line
+        print(f"error: {exc.full}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -55,6 +55,11 @@ class SpecError(ValueError):
         at = f"{Path(path).name}:{line}" if line else Path(path).name
         super().__init__(f"{at}: {where}: {reason}" if where else f"{at}: {reason}")
 
+    @property
+    def full(self) -> str:
+        """The message with the file's whole path (for the one line a start that stops prints)."""
+        return f"{self.path.parent}/{self}"
+
 
 @dataclass(frozen=True)
 class Label:

@@ -162,3 +162,19 @@ def test_an_xlsx_file_and_the_change_once_the_previous_period_is_covered(tmp_pat
     january = ioc(db, "kpi", "lights", "--from", "2026-01-04", "--to", "2026-02-01", "--json")
     assert json.loads(january.stdout)["median_fix"] == histogram(3.0)  # J1: 3 h
     assert json.loads(january.stdout)["lamps"] == 2 + 1.5 + 50
+
+
+def test_a_spec_that_does_not_validate_stops_the_cli_and_the_app_with_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "systems"
+    folder.mkdir()
+    text = (SYSTEMS / "lights.toml").read_text(encoding="utf-8").replace('type = "median"', 'type = "mean"')
+    (folder / "lights.toml").write_text(text, encoding="utf-8")
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if 'type = "mean"' in row)
+    expected = f"error: {folder}/lights.toml:{line}: kpis[3].type: 'mean' is not one of:"
+    env = {**os.environ, "IOC_SYSTEMS": str(folder), "IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}",
+           "IOC_PORT": "9"}
+    for args in (["-m", "ioc", "sources"], ["app.py"]):
+        done = subprocess.run([sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()] and done.stderr.startswith(expected), \
+            done.stderr
