@@ -370,7 +370,10 @@ def test_a_run_cut_short_by_its_budget_resumes_from_its_last_complete_window(
         if outcome.status == "ok":
             break
         assert outcome.error.endswith("limit of 5 requests per run reached")
-    assert untils == sorted(untils) and len(set(untils)) == len(untils)  # each run moved on
+    # each run moved on; a last run that found nothing left may end where the one before it did
+    # (the watermark is to the second: both can end in the same one)
+    moved = untils if inserted[-1] else untils[:-1]
+    assert untils == sorted(untils) and len(set(moved)) == len(moved)
     assert outcome.status == "ok"
     assert sorted(snapshot(ctx, "o311")) == sorted(f"D{d}" for d in range(1, 10))
     assert sum(inserted) == 9  # nothing skipped, nothing stored twice
