@@ -7,6 +7,7 @@ the filter bar, asks :mod:`callbacks.systems_data` and hands the result to a pur
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -29,11 +30,18 @@ from layouts import systems_shaping as shaping
 from layouts.components import tile
 from layouts.shaping import unit_labels_geojson, unit_options
 
+#: an indicator page without a period shows this many whole years before the current one
+INDICATOR_YEARS = 5
+
 
 def page(code: str, ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function for system ``code`` (today: the local date)."""
     spec = data.spec_of(code)
     today = local_today(ctx)
+    if spec.kind == "indicator" and not params.get("from") and not params.get("to"):
+        # yearly indices come out months after their year: a year's view would show none of them
+        params = {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01",
+                  "to": (today + timedelta(days=1)).isoformat()}
     codes = data.dimension_codes(ctx, spec, today) if any(d.open for d in spec.dimensions) else {}
     return view.layout(spec, ctx.settings, today, lang_pref, units(ctx), codes, **params)
 
