@@ -83,8 +83,10 @@ case "${1:-}" in
     venv
     mkdir -p test-artifacts/tmp
     export TMPDIR="$ROOT/test-artifacts/tmp"
+    # one pytest-xdist worker per core, at most 4 (each browser worker starts its own app and Chromium)
+    workers="${IOC_TEST_WORKERS:-$(n=$(nproc); [ "$n" -gt 4 ] && n=4; echo "$n")}"
     set +e
-    "$VENV/bin/python" -m pytest --basetemp="$ROOT/test-artifacts/pytest" "$@"
+    "$VENV/bin/python" -m pytest -n "$workers" --dist loadgroup --basetemp="$ROOT/test-artifacts/pytest" "$@"
     code=$?
     set -e
     if [ "$code" = 5 ]; then echo "no tests were collected" >&2; exit 1; fi

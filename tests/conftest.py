@@ -26,8 +26,30 @@ PG_USER = os.environ.get("IOC_TEST_PG_USER", "postgres")
 PG_ADMIN_DB = os.environ.get("IOC_TEST_PG_ADMIN_DB", "test")  # any existing database to connect to
 
 
+# Modules that use the shared Redis at 127.0.0.1:6379 (its pub/sub channel is server-wide) or run
+# the whole scaled deployment: under pytest-xdist they run one after another, on one worker.
+SHARED_REDIS = {
+    "tests/integration/test_notify.py",
+    "tests/integration/test_cache.py",
+    "tests/e2e/test_scaled.py",
+    "tests/e2e/test_wall_live.py",
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs the PostgreSQL server at 127.0.0.1:5432 (never skipped)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for ``pytest -n N --dist loadgroup`` (scripts/dev.sh test): a module's tests stay on one
+    worker (a browser module shares one app and its data), and the modules that share Redis or
+    start the scaled deployment share one worker. Without xdist the marks change nothing."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        module = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group("shared-redis" if module in SHARED_REDIS else module))
 
 
 def _admin_connection() -> psycopg.Connection:
