@@ -43,7 +43,8 @@ def page(code: str, ctx: Context, lang_pref: str | None = None, **params: Any) -
         params = {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01",
                   "to": (today + timedelta(days=1)).isoformat()}
     codes = data.dimension_codes(ctx, spec, today) if any(d.open for d in spec.dimensions) else {}
-    return view.layout(spec, ctx.settings, today, lang_pref, units(ctx), codes, **params)
+    return view.layout(spec, ctx.settings, today, lang_pref, units(ctx), codes,
+                       version=ctx.notifier.versions().get(code) or 0, **params)
 
 
 def register(code: str, app: dash.Dash, ctx: Context) -> None:

@@ -51,10 +51,16 @@ def spec_of(code: str) -> SystemSpec:
     return spec
 
 
+def _clock_ttl(ctx: Context, sel: Selection) -> float:
+    """How long a KPI read stays cached: rates and the "change" of a period that is not over
+    depend on the clock (10 s); a past period's do not (the usual 30 s, and any ingest clears it)."""
+    return 10.0 if sel.period.utc_bounds(ctx.tz)[1] > utcnow() else 30.0
+
+
 def page_kpis(ctx: Context, spec: SystemSpec, sel: Selection) -> dict[str, float | None]:
-    """Every KPI of ``spec`` over ``sel`` (the same function as ``python -m ioc kpi <code>``);
-    short TTL: rates and the "change" depend on the clock."""
-    return ctx.query(spec.code, "kpis", sel, lambda: kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow()), 10.0)
+    """Every KPI of ``spec`` over ``sel`` (the same function as ``python -m ioc kpi <code>``)."""
+    return ctx.query(spec.code, "kpis", sel, lambda: kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow()),
+                     _clock_ttl(ctx, sel))
 
 
 def trend(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, str]:
@@ -68,7 +74,8 @@ def by_dimension(ctx: Context, spec: SystemSpec, sel: Selection, name: str, lang
 
 
 def by_unit(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:
-    return ctx.query(spec.code, "units", sel, lambda: views.by_unit(ctx.engine, spec, sel, ctx.tz, utcnow()), 10.0)
+    return ctx.query(spec.code, "units", sel, lambda: views.by_unit(ctx.engine, spec, sel, ctx.tz, utcnow()),
+                     _clock_ttl(ctx, sel))
 
 
 def ranking(ctx: Context, spec: SystemSpec, sel: Selection) -> pd.DataFrame:

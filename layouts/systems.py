@@ -226,9 +226,14 @@ def _filters(spec: SystemSpec, query: Selection, today: date, lang: str, units: 
 
 def layout(spec: SystemSpec, settings: Any, today: date, lang_pref: str | None = None,
            unit_map: UnitMap | None = None, dim_codes: Mapping[str, Sequence[str]] | None = None,
-           **params: Any) -> html.Div:
+           version: int = 0, **params: Any) -> html.Div:
     """The page of ``spec`` for the query string ``params`` (``today`` local); ``unit_map``: the
-    store's units (default: the shipped ones); ``dim_codes``: codes seen of open dimensions."""
+    store's units (default: the shipped ones); ``dim_codes``: codes seen of open dimensions;
+    ``version``: the system's live data version as the page is built.
+
+    The version store starts with ``version``: the panels' callbacks run once as the page
+    appears. Empty, it would be filled from the live versions as the page appears, and that
+    would first re-sync the filter bar's period (a server round trip the panels wait for)."""
     units = unit_map or UnitMap.default()
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
     query, problems = parse_query(spec, params, today)
@@ -241,7 +246,7 @@ def layout(spec: SystemSpec, settings: Any, today: date, lang_pref: str | None =
         [
             dcc.Location(id=sid(code, "url"), refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
-            dcc.Store(id=sid(code, "version")),
+            dcc.Store(id=sid(code, "version"), data=version),
             dcc.Download(id=sid(code, "download")),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge(code, "page-fresh"),

@@ -59,6 +59,11 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _text(value: object) -> str:
+    """A stored text as shown: '' for none (None, or NaN in a pandas string column)."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA else str(value)
+
+
 def _unit_text(kpi: Kpi, spec: SystemSpec, lang: str) -> str:
     """What follows a KPI's number: its own unit, else its indicator's, else hours for handling
     times, else the spec's value unit for sums and latest values."""
@@ -222,7 +227,7 @@ def unit_rows(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str], l
 def unit_export(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str], lang: str,
                 kpis: tuple[Kpi, ...]) -> pd.DataFrame:
     """The by-unit CSV: unit code and name, then each KPI's raw number (shares as 0–1)."""
-    out = pd.DataFrame({t("systems_col_unit_code", lang): [str(c or "") for c in frame["commune_code"]],
+    out = pd.DataFrame({t("systems_col_unit_code", lang): [_text(c) for c in frame["commune_code"]],
                         t("systems_col_unit", lang): [unit_name(names, c, lang) for c in frame["commune_code"]]})
     for k in kpis:
         out[k.label(lang)] = pd.to_numeric(frame[k.name], errors="coerce").to_numpy()
@@ -239,21 +244,38 @@ def latest_rows(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str],
     if frame.empty:
         return []
     local = _local(frame, "occurred_at", tz)
+    sort, shown = local.dt.strftime("%Y-%m-%d %H:%M:%S").tolist(), local.dt.strftime("%d/%m/%Y %H:%M").tolist()
+    places = [unit_name(names, _text(c) or _text(u), lang) for c, u in zip(frame["commune_code"], frame["unit_code"], strict=True)]
+    values, hours = _floats(frame["value"]), _floats(frame["duration_h"])
+    labels = {dim.name: _labels(dim, frame[dim.column], lang) for dim in spec.dimensions}
     rows = []
-    for (_, r), when in zip(frame.iterrows(), local, strict=True):
-        row = {"id": str(r["external_id"]), "time_sort": when.strftime("%Y-%m-%d %H:%M:%S"),
-               "time_txt": when.strftime("%d/%m/%Y %H:%M"),
-               "unit": unit_name(names, r["commune_code"] or r["unit_code"], lang),
-               "value": None if _missing(r["value"]) else float(r["value"]),
-               "value_txt": DASH if _missing(r["value"]) else fmt_number(float(r["value"]), lang,
-                                                                       _decimals(float(r["value"]))),
-               "hours": None if _missing(r["duration_h"]) else float(r["duration_h"]),
-               "hours_txt": DASH if _missing(r["duration_h"]) else fmt_number(float(r["duration_h"]), lang, 1),
-               "title": str(r["title"] or "")}
-        for dim in spec.dimensions:
-            row[dim.name] = code_label(dim, str(r[dim.column] or ""), lang)
+    for i, (ext, title) in enumerate(zip(frame["external_id"].tolist(), frame["title"].tolist(), strict=True)):
+        value, hour = values[i], hours[i]
+        row = {"id": str(ext), "time_sort": sort[i], "time_txt": shown[i], "unit": places[i], "value": value,
+               "value_txt": DASH if value is None else fmt_number(value, lang, _decimals(value)),
+               "hours": hour, "hours_txt": DASH if hour is None else fmt_number(hour, lang, 1),
+               "title": _text(title)}
+        for name, texts in labels.items():
+            row[name] = texts[i]
         rows.append(row)
     return rows
+
+
+def _floats(column: pd.Series) -> list[float | None]:
+    """A column's values as floats, ``None`` where missing."""
+    return [None if _missing(v) else float(v) for v in column.tolist()]
+
+
+def _labels(dim: Dimension, codes: pd.Series, lang: str) -> list[str]:
+    """Each code's label (looked up once per distinct code)."""
+    seen: dict[str, str] = {}
+    out = []
+    for c in codes.tolist():
+        key = _text(c)
+        if key not in seen:
+            seen[key] = code_label(dim, key, lang)
+        out.append(seen[key])
+    return out
 
 
 def latest_export(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str], tz: ZoneInfo,
@@ -263,18 +285,18 @@ def latest_export(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str
     out = pd.DataFrame({
         t("systems_col_id", lang): frame["external_id"].astype(str).to_numpy(),
         t("systems_col_time", lang): [w.strftime("%Y-%m-%d %H:%M") for w in local],
-        t("systems_col_unit_code", lang): [str(c or "") for c in frame["commune_code"]],
-        t("systems_col_unit", lang): [unit_name(names, c or u, lang)
+        t("systems_col_unit_code", lang): [_text(c) for c in frame["commune_code"]],
+        t("systems_col_unit", lang): [unit_name(names, _text(c) or _text(u), lang)
                                       for c, u in zip(frame["commune_code"], frame["unit_code"], strict=True)],
     })
     for dim in spec.dimensions:
-        out[dim.label(lang)] = [code_label(dim, str(c or ""), lang) for c in frame[dim.column]]
+        out[dim.label(lang)] = [code_label(dim, _text(c), lang) for c in frame[dim.column]]
     if "value" in spec.fields:
         out[spec.value(lang) if spec.value else t("systems_col_value", lang)] = frame["value"].to_numpy()
     if {"handled", "duration_hours"} & set(spec.fields):
         out[t("systems_col_hours", lang)] = frame["duration_h"].to_numpy()
     if "title" in spec.fields:
-        out[t("systems_col_title", lang)] = frame["title"].astype(str).to_numpy()
+        out[t("systems_col_title", lang)] = [_text(v) for v in frame["title"]]
     return out
 
 
@@ -294,24 +316,26 @@ def map_geojson(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str],
     dimension's code (marker colour) and an escaped popup."""
     if frame.empty:
         return {"type": "FeatureCollection", "features": []}
-    local = _local(frame, "occurred_at", tz).dt.strftime("%d/%m/%Y %H:%M")
+    local = _local(frame, "occurred_at", tz).dt.strftime("%d/%m/%Y %H:%M").tolist()
     first = spec.dimensions[0] if spec.dimensions else None
+    head = f'<div class="pp"><div class="pp-h">{_esc(spec.label(lang))}</div>'
+    places = [_esc(unit_name(names, _text(c) or _text(u), lang)) for c, u in zip(frame["commune_code"], frame["unit_code"], strict=True)]
+    # each dimension's line, written once per distinct code
+    lines = [[f"<div><span>{_esc(dim.label(lang))}:</span> {_esc(text)}</div>" for text in _labels(dim, frame[dim.column], lang)]
+             for dim in spec.dimensions]
+    colour = [_text(c) for c in frame[first.column].tolist()] if first else None
     features = []
-    for (_, r), when in zip(frame.iterrows(), local, strict=True):
-        if _missing(r["lat"]) or _missing(r["lon"]):
+    for i, (lat, lon, title, ext) in enumerate(zip(frame["lat"].tolist(), frame["lon"].tolist(), frame["title"].tolist(),
+                                                   frame["external_id"].tolist(), strict=True)):
+        if _missing(lat) or _missing(lon):
             continue
-        lines = [f'<div class="pp"><div class="pp-h">{_esc(spec.label(lang))}</div>',
-                 f"<div>{_esc(when)} · {_esc(unit_name(names, r['commune_code'] or r['unit_code'], lang))}</div>"]
-        for dim in spec.dimensions:
-            lines.append(f"<div><span>{_esc(dim.label(lang))}:</span> "
-                         f"{_esc(code_label(dim, str(r[dim.column] or ''), lang))}</div>")
-        if r["title"]:
-            lines.append(f"<p>{_esc(r['title'])}</p>")
-        lines.append(f'<div class="pp-id">{_esc(r["external_id"])}</div></div>')
+        popup = [head, f"<div>{_esc(local[i])} · {places[i]}</div>", *(dim_lines[i] for dim_lines in lines)]
+        if _text(title):
+            popup.append(f"<p>{_esc(title)}</p>")
+        popup.append(f'<div class="pp-id">{_esc(ext)}</div></div>')
         features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [round(float(r["lon"]), 5),
-                                                                       round(float(r["lat"]), 5)]},
-                         "properties": {"s": str(r[first.column] or "") if first else "", "popup": "".join(lines)}})
+                         "geometry": {"type": "Point", "coordinates": [round(float(lon), 5), round(float(lat), 5)]},
+                         "properties": {"s": colour[i] if colour else "", "popup": "".join(popup)}})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -106,6 +106,30 @@ def test_lights_page_shows_the_exact_kpis_and_the_filter_bar_changes_them(system
     console.assert_clean()
 
 
+def test_a_page_load_asks_each_panel_once(systems_app: RunningApp, page: Page, console: ConsoleLog) -> None:
+    """The page's version store comes with the layout (callbacks.common.seed_versions): its
+    panels are asked for at once and once, not again when the browser copies the live version."""
+    asked: list[str] = []
+
+    def on_request(request) -> None:  # noqa: ANN001
+        if "/_dash-update-component" in request.url:
+            asked.append(json.loads(request.post_data or "{}").get("output", ""))
+
+    page.on("request", on_request)
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&lang=en"))
+    _tiles(page, LIGHTS_TILES, LIGHTS)
+    expect(page.locator("#sys-lights-latest-note")).to_contain_text("5 of 5 events")
+    expect(page.locator("#sys-lights-map-note")).to_have_text("2 events with a position")
+    page.wait_for_timeout(1500)  # a second round would have been asked by now
+    panels = {"tiles": "sys-lights-tiles.children", "charts": "sys-lights-chart-trend.figure",
+              "units": "sys-lights-units.rowData", "latest": "sys-lights-latest.rowData",
+              "map": "sys-lights-map-layer.data"}
+    counts = {name: sum(output in o for o in asked) for name, output in panels.items()}
+    assert counts == dict.fromkeys(panels, 1), asked
+    assert not [o for o in asked if "sys-lights-preset.value" in o], asked  # the period is not re-synced on load
+    console.assert_clean()
+
+
 def test_indicator_page_shows_values_ranks_changes_and_the_simulated_mark(systems_app: RunningApp, page: Page,
                                                                           console: ConsoleLog) -> None:
     page.goto(systems_app.url("/scores?from=2020-01-01&to=2021-01-01&lang=vi"))
