@@ -170,7 +170,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     Pages, navigation and callbacks come from the family registry (:mod:`ioc.registry`), in
     its order: nothing here names a family."""
-    from callbacks import access, alerts, audit, overview, shell, signin, wall
+    from callbacks import access, alerts, audit, cap, overview, shell, signin, wall
     from layouts import ids
     from layouts import shell as shell_layout
 
@@ -205,6 +205,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     # to compress than they save.
     app.server.config["COMPRESS_MIN_SIZE"] = 4096
     _api_routes(app.server, ctx)
+    cap.register(app.server, ctx)
     # Page layouts are registered globally by Dash; they look the context up per request.
     for page in reg.pages:
         dash.register_page(page.name, path=page.path, name=page.name, title=_page_title(page.title_key),

@@ -52,6 +52,8 @@ ROUTE_RULES: dict[str, Can] = {
     "api_versions": Can.READ,
     "api_live": Can.READ,  # source errors only for roles that may see operations (ioc.live)
     "healthz": Can.PUBLIC,  # ok or not, nothing else
+    "cap_alerts": Can.READ,  # the alerts as CAP 1.2 (callbacks/cap.py): source errors only for operations
+    "cap_alert": Can.READ,
     "signin": Can.PUBLIC,
     "signin_wall": Can.PUBLIC,
     "signin_oidc": Can.PUBLIC,

@@ -440,6 +440,13 @@ def current_alerts(engine: Engine, now: datetime | None = None, limit: int | Non
     return found if limit is None else found[:limit]
 
 
+def alert_by_id(engine: Engine, alert_id: int) -> Alert | None:
+    """One episode by its id (None: no such alert)."""
+    with engine.connect() as conn:
+        found = _alerts(conn, conn.execute(_select().where(alerts.c.id == alert_id)).all())
+    return found[0] if found else None
+
+
 def recent_alerts(engine: Engine, since: datetime, until: datetime | None = None, family: str | None = None,
                   limit: int = 500) -> list[Alert]:
     """Episodes overlapping [since, until) (naive UTC; until default: open-ended), ended ones too, newest first."""

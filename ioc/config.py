@@ -6,6 +6,7 @@ Every setting is listed in the README table; nothing else in the code reads ``os
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +88,13 @@ def _liveness(env: dict[str, str]) -> dict[str, float]:
     return {"run_heartbeat_s": beat, "run_lease_s": lease}
 
 
+def _cap_sender(env: Mapping[str, str]) -> str:
+    value = (env.get("IOC_CAP_SENDER") or "ioc.hue").strip()
+    if not value or any(c.isspace() or c in ",<&" for c in value):
+        raise ConfigError(f"IOC_CAP_SENDER={value!r}: a CAP sender id has no spaces, commas, '<' or '&'")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -149,6 +157,8 @@ class Settings:
     oidc_role_claim: str = "ioc_role"
     oidc_default_role: str = "viewer"
     oidc_label: str = "SSO"
+    # the sender of the alerts as CAP 1.2 (GET /cap/alerts.xml): no spaces, commas, '<' or '&'
+    cap_sender: str = "ioc.hue"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -257,6 +267,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         port=_int(env, "IOC_PORT", 8050),
         max_request_bytes=int(_at_least(env, "IOC_MAX_REQUEST_BYTES", 1024 * 1024, 1024)),
         show_plates=_bool(env, "IOC_SHOW_PLATES", False),
+        cap_sender=_cap_sender(env),
         alerts_every_s=int(_at_least(env, "IOC_ALERTS_EVERY_SECONDS", 60, 0)),
         alert_failures_high=int(_at_least(env, "IOC_ALERT_FAILURES_HIGH", 3, 1)),
         alert_overdue_min_count=int(_at_least(env, "IOC_ALERT_OVERDUE_MIN_COUNT", 10, 1)),
