@@ -206,3 +206,13 @@ def test_an_rss_feed_gives_its_links_and_a_lone_message_is_a_feed_of_one() -> No
     assert [a.identifier for a in read_document(STORM).alerts] == ["vn.nchmf.2026.TC.0012"]
     with pytest.raises(CapError, match=r"^document: <html> is neither a CAP <alert> nor an Atom or RSS feed$"):
         read_document("<html><body>Not found</body></html>")
+
+
+def test_the_cap_sender_id_is_checked_at_start() -> None:
+    from ioc.config import ConfigError, load_settings
+
+    assert load_settings({}).cap_sender == "ioc.hue"
+    assert load_settings({"IOC_CAP_SENDER": "ioc.hue.gov.vn"}).cap_sender == "ioc.hue.gov.vn"
+    for bad in ("ioc hue", "ioc,hue", "a<b", "a&b"):
+        with pytest.raises(ConfigError, match=r"^IOC_CAP_SENDER=.*: a CAP sender id has no spaces"):
+            load_settings({"IOC_CAP_SENDER": bad})
