@@ -26,7 +26,7 @@ from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.admin_shaping import TILE_KEYS
 from layouts.admin_units import admin_unit_options, level_options, level_problem
-from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, tile
+from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, grid_locale, tile
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.figures import BAD, GOOD, WARN
@@ -115,7 +115,7 @@ def _grid(grid_id: str, columns: list[dict], row_id: str, lang: str, page_size: 
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": [page_size, 50, 151], "animateRows": False,
                          "enableCellTextSelection": True, "domLayout": "autoHeight", "tooltipShowDelay": 400,
-                         "localeText": {"noRowsToShow": t("admin_no_rows", lang)}, **options},
+                         "localeText": grid_locale(lang, t("admin_no_rows", lang)), **options},
         style={"width": "100%"},
     )
 

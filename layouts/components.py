@@ -14,6 +14,20 @@ from layouts.shaping import SourceRow, Tile
 STATE_ICONS = {"good": "✔", "warn": "▲", "bad": "✖", "none": "–"}
 
 
+#: AG Grid's own texts (pager, page size, filter menus) that the catalogues translate (``grid_<key>``)
+GRID_TEXTS = ("page", "of", "to", "more", "pageSizeSelectorLabel", "ariaPageSizeSelectorLabel", "firstPage",
+              "previousPage", "nextPage", "lastPage", "loadingOoo", "filterOoo", "equals", "notEqual", "blank",
+              "notBlank", "empty", "lessThan", "greaterThan", "lessThanOrEqual", "greaterThanOrEqual", "inRange",
+              "inRangeStart", "inRangeEnd", "contains", "notContains", "startsWith", "endsWith", "before", "after",
+              "andCondition", "orCondition", "applyFilter", "resetFilter", "clearFilter", "cancelFilter")
+
+
+def grid_locale(lang: str, no_rows: str) -> dict[str, str]:
+    """An AG Grid's ``localeText`` in ``lang``: the pager reads "Trang 1 / 3", "1 – 15 / 39" on a
+    Vietnamese page, never the grid's English; ``no_rows``: what an empty grid says."""
+    return {**{key: t(f"grid_{key}", lang) for key in GRID_TEXTS}, "noRowsToShow": no_rows}
+
+
 def tile(spec: Tile, lang: str) -> html.Div:
     """One KPI tile. The state is given as icon + text (never colour alone); the raw value sits
     in ``data-value`` so browser tests can compare it with the CLI."""

@@ -21,7 +21,7 @@ from ioc.domain.aqi import CATEGORIES
 from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, fresh_badge
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale
 from layouts.controls import LONG_LIST_HEIGHT, dropdown_labels
 from layouts.environment_figures import category_label, text_colour
 from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
@@ -140,7 +140,7 @@ def _alerts_grid(lang: str) -> dag.AgGrid:
         rowClassRules={"env-alert-active": "params.data.active"},
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 10,
                          "paginationPageSizeSelector": [10, 25, 100], "animateRows": False, "domLayout": "autoHeight",
-                         "enableCellTextSelection": True, "localeText": {"noRowsToShow": t("env_alert_none", lang)}},
+                         "enableCellTextSelection": True, "localeText": grid_locale(lang, t("env_alert_none", lang))},
         style={"width": "100%"},
     )
 

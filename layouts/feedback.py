@@ -17,7 +17,7 @@ from ioc.i18n import status_label, t
 from ioc.kpi.feedback import CATEGORY, FEEDBACK_FILTERS
 from ioc.kpi.filters import Selection
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, fresh_badge, tile_placeholders
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale, tile_placeholders
 from layouts.controls import FilterBar, filter_bar
 from layouts.exports import FILE_STEMS
 from layouts.figures import BG, CARD, GRID, TEXT
@@ -126,7 +126,7 @@ def _grid(lang: str) -> dag.AgGrid:
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 15,
                          "paginationPageSizeSelector": [15, 50, 100], "animateRows": False,
                          "enableCellTextSelection": True, "tooltipShowDelay": 400, "domLayout": "autoHeight",
-                         "localeText": {"noRowsToShow": t("no_data", lang)}},
+                         "localeText": grid_locale(lang, t("no_data", lang))},
         style={"width": "100%"},
     )
 

@@ -26,7 +26,7 @@ from ioc.kpi.systems import filters_for
 from ioc.kpi.systems_views import unit_kpis
 from ioc.systems.spec import SystemSpec
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, fresh_badge
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, POINT_TO_LAYER, UNIT_LABEL
 from layouts.query import parse_lang
@@ -101,7 +101,7 @@ def _grid(grid_id: str, columns: list[dict], lang: str, page_size: int = 15, row
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": page_size,
                          "paginationPageSizeSelector": [15, 50, 100], "animateRows": False,
                          "enableCellTextSelection": True, "tooltipShowDelay": 400, "domLayout": "autoHeight",
-                         "localeText": {"noRowsToShow": t("no_data", lang)}},
+                         "localeText": grid_locale(lang, t("no_data", lang))},
         style={"width": "100%"})
 
 

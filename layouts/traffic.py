@@ -25,7 +25,7 @@ from ioc.i18n import t
 from ioc.kpi.filters import Problem, Selection, parse_params
 from ioc.kpi.traffic import TRAFFIC_FILTERS
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, fresh_badge
+from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.query import parse_lang
@@ -140,7 +140,7 @@ def _grid(lang: str) -> dag.AgGrid:
         dashGridOptions={"theme": GRID_THEME, "pagination": True, "paginationPageSize": 15,
                          "paginationPageSizeSelector": [15, 50, 100], "animateRows": False,
                          "enableCellTextSelection": True, "tooltipShowDelay": 400, "domLayout": "autoHeight",
-                         "localeText": {"noRowsToShow": t("no_data", lang)}},
+                         "localeText": grid_locale(lang, t("no_data", lang))},
         style={"width": "100%"},
     )
 

@@ -127,6 +127,13 @@ def test_a_page_load_asks_each_panel_once(systems_app: RunningApp, page: Page, c
     counts = {name: sum(output in o for o in asked) for name, output in panels.items()}
     assert counts == dict.fromkeys(panels, 1), asked
     assert not [o for o in asked if "sys-lights-preset.value" in o], asked  # the period is not re-synced on load
+
+    # In Vietnamese the grids' own texts are Vietnamese too (the pager, the page size).
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&lang=vi"))
+    latest = page.locator(".sys-card-latest")
+    expect(latest.locator(".ag-paging-row-summary-panel")).to_have_text(re.compile(r"^\s*1\s*–\s*5\s*/\s*5\s*$"))
+    expect(latest.locator(".ag-paging-description")).to_have_text(re.compile(r"^\s*Trang\s*1\s*/\s*1\s*$"))
+    expect(latest.locator(".ag-paging-page-size")).to_contain_text("Số dòng mỗi trang")
     console.assert_clean()
 
 
