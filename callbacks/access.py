@@ -327,3 +327,21 @@ def install(app: dash.Dash) -> None:
         if endpoint == UPDATE_ENDPOINT:
             check_callback(app)
         return None
+
+
+def readable_alert(alert: Any) -> Any:
+    """``alert`` (an :class:`ioc.alerts.Alert`) as this request's reader may see it: a failing
+    source's error text only for roles that see operations, as on ``/api/live``."""
+    import dataclasses
+
+    details = getattr(alert, "details", None)
+    if not isinstance(details, dict) or "error" not in details or principal().may(Can.OPERATIONS):
+        return alert
+    return dataclasses.replace(alert, details={k: v for k, v in details.items() if k != "error"})
+
+
+def alert_line(alert: Any, lang: str, tz: Any = None) -> str:
+    """The ticker's line of ``alert`` for this request's reader (:func:`readable_alert`)."""
+    from ioc.i18n_alerts import describe
+
+    return describe(readable_alert(alert), lang, tz)

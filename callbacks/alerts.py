@@ -36,7 +36,6 @@ def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
 
 
 def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool) -> html.Table | html.Div:
-    from ioc.i18n_alerts import describe
 
     if not alerts:
         return html.Div(t("alerts_none", lang), className="empty-note")
@@ -52,7 +51,7 @@ def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool)
                               className="btn btn-ack")
         else:
             ack = html.Span("–", className="muted")
-        cells = [html.Td(_severity(a, lang)), html.Td(family_label(a.family, lang)), html.Td(describe(a, lang), className="alert-what"),
+        cells = [html.Td(_severity(a, lang)), html.Td(family_label(a.family, lang)), html.Td(access.alert_line(a, lang), className="alert-what"),
                  html.Td(fmt_local_datetime(a.started_at, ctx.tz, lang), className="num")]
         if not with_buttons:
             cells.append(html.Td(fmt_local_datetime(a.ended_at, ctx.tz, lang) if a.ended_at else t("alerts_ongoing", lang),

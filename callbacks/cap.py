@@ -12,12 +12,11 @@ operations, as on ``/api/live``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import flask
 
-from ioc.access import Can
+from callbacks.access import readable_alert as _readable
 from ioc.context import Context
 from ioc.store.db import utcnow
 
@@ -33,15 +32,6 @@ def publisher(ctx: Context, base_url: str) -> Any:
                      sender_name={lang: f"{t('product_long', lang)} ({t('product', lang)})" for lang in ("vi", "en")},
                      base_url=base_url, tz=ctx.tz,
                      simulated_families=frozenset(s.family for s in ctx.sources if s.type == "simulator"))
-
-
-def _readable(alert: Any) -> Any:
-    """``alert`` as this request's reader may see it (a source's error only for operations)."""
-    from callbacks.access import principal
-
-    if principal().may(Can.OPERATIONS) or "error" not in alert.details:
-        return alert
-    return dataclasses.replace(alert, details={k: v for k, v in alert.details.items() if k != "error"})
 
 
 def _xml(body: bytes, mimetype: str) -> flask.Response:

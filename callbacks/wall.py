@@ -50,7 +50,6 @@ def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
 
 
 def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
-    from ioc.i18n_alerts import describe
 
     items = []
     for alert in alerts[:TICKER_MAX]:
@@ -63,7 +62,7 @@ def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
                                      **{"aria-hidden": "true"}), t(f"severity_{alert.level}", lang)],
                           className="sev-label"),
                 html.Span(family_label(alert.family, lang), className="alert-family"),
-                html.Span(describe(alert, lang), className="alert-text"),
+                html.Span(access.alert_line(alert, lang), className="alert-text"),
                 html.Span(t("wall_alert_since", lang, time=since), className="alert-since"),
                 html.Span(("✓ " if alert.acked_by else "○ ") + ack,
                           className="alert-ack" + (" acked" if alert.acked_by else "")),
@@ -75,9 +74,7 @@ def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:
 
 
 def stage_block(stage: Any, ctx: Context, lang: str) -> list[Any]:
-    from ioc.i18n_alerts import describe
-
-    reasons = [describe(a, lang) for a in stage.reasons[:2]]
+    reasons = [access.alert_line(a, lang) for a in stage.reasons[:2]]
     if len(stage.reasons) > 2:
         reasons.append(t("wall_stage_more", lang, n=len(stage.reasons) - 2))
     return [

@@ -309,6 +309,23 @@ def test_viewers_do_not_read_source_errors(app: Any, public: Context) -> None:
     seen_by_leader = json.dumps(leader.get("/api/live").get_json())
     assert "refused by upstream" in seen_by_leader and "refused by upstream" not in seen_by_viewer
 
+    # The same on the alerts page and in the CAP feed: the alert is there, its error only for leaders.
+    from ioc.alerts import evaluate
+    from ioc.store.db import utcnow
+
+    evaluate(public.engine, public.settings, utcnow(), sources=[SRC.name])
+    page = callback_payload(app, output_key(app, ids.AL_ACTIVE),
+                            inputs=[{"id": ids.AL_VERSION, "property": "data", "value": "x"},
+                                    {"id": ids.AL_REFRESH, "property": "data", "value": 0},
+                                    {"id": ids.PAGE_LANG, "property": "data", "value": "en"}])
+    for path, send in (("/_dash-update-component", lambda c: c.post("/_dash-update-component", json=page)),
+                       ("/cap/alerts.xml", lambda c: c.get("/cap/alerts.xml"))):
+        by_viewer, by_leader = send(viewer), send(leader)
+        assert by_viewer.status_code == by_leader.status_code == 200, path
+        assert "hue-open311" in by_viewer.get_data(as_text=True), path
+        assert "refused by upstream" in by_leader.get_data(as_text=True), path
+        assert "refused by upstream" not in by_viewer.get_data(as_text=True), path
+
 
 # --- unmasking ---------------------------------------------------------------------------------
 
