@@ -138,6 +138,22 @@ def _page_layout(page: Page) -> Any:
     return layout
 
 
+def _not_found_layout(pages: Any) -> Any:
+    """The layout for an address no page holds (:mod:`layouts.not_found`), in the reader's language."""
+
+    def layout(lang_pref: str | None = None, **params: Any) -> Any:
+        from layouts import ids
+        from layouts.not_found import not_found
+
+        try:
+            path = dash.callback_context.inputs.get(f"{ids.PAGES_LOCATION}.pathname") or ""
+        except Exception:  # noqa: BLE001 - outside a callback
+            path = flask.request.path if flask.has_request_context() else ""
+        return not_found(_ctx().settings, pages, str(path), lang_pref if isinstance(lang_pref, str) else None, params)
+
+    return layout
+
+
 def _session_secret(ctx: Context) -> str:
     """``IOC_SECRET_KEY``, or (bound to loopback without one) the store's own key
     (:func:`ioc.accounts.stored_session_key`), so every worker signs cookies alike."""
@@ -210,6 +226,8 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     for page in reg.pages:
         dash.register_page(page.name, path=page.path, name=page.name, title=_page_title(page.title_key),
                            layout=_page_layout(page))
+    dash.register_page("not_found_404", path="/_not-found", name="not_found_404", title=_page_title("notfound_title"),
+                       layout=_not_found_layout(reg.pages))
 
     def app_shell() -> Any:
         from ioc.access import Can

@@ -169,6 +169,16 @@ def parse_local(text: str) -> datetime:
     return datetime.strptime(text, "%d/%m/%Y %H:%M")
 
 
+def hue_newest_iso() -> str:
+    """A time for a report that must stay among the Overview's latest (its list holds the 12
+    newest) while the live simulator adds reports "now" around it: up to 20 minutes ahead (within
+    the 1-day clock-skew tolerance of imports), but never past today in Huế (the list shows the
+    last 30 local days)."""
+    now = datetime.now(HUE_TZ)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=HUE_TZ)
+    return hue_local_iso(max(timedelta(0), min(timedelta(minutes=20), midnight - now - timedelta(minutes=1))))
+
+
 def hue_local_iso(delta: timedelta = timedelta(0)) -> str:
     """Now (+ delta) in Huế, ISO 8601 with its offset: what a CSV import converts to UTC."""
     return (datetime.now(HUE_TZ) + delta).replace(microsecond=0).isoformat()

@@ -34,6 +34,7 @@ from tests.browser.pages import (
     en_int,
     grid_column,
     hue_local_iso,
+    hue_newest_iso,
     hue_today,
     parse_local,
     read_tiles,
@@ -110,7 +111,7 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
     expect(row.locator(".pill-run-ok")).to_have_text("Thành công", timeout=15_000)
 
     # Latest reports and the 30-day chart are filled.
-    expect(page.locator("#ov-recent .recent-item").first).to_be_visible()
+    expect(page.locator("#ov-recent .recent-item").first).to_be_visible(timeout=15_000)
     page.wait_for_selector("#ov-chart-daily .main-svg .trace", state="attached")
 
     # The header clock shows Huế time although the browser runs in UTC.
@@ -283,6 +284,23 @@ def test_bad_url_parameter_is_reported_and_the_page_still_works(page: Page, app:
     console.assert_clean()
 
 
+def test_an_address_without_a_page_says_so_in_the_readers_language_with_the_way_back(
+        page: Page, app: RunningApp, console: ConsoleLog) -> None:
+    page.goto(app.url("/khong-co?lang=vi"))
+    expect(page.locator("h1.page-title")).to_have_text("Không tìm thấy trang")
+    expect(page.locator(".notfound-text")).to_have_text("Không có trang nào ở địa chỉ /khong-co.")
+    expect(page).to_have_title("IOC Huế · Không tìm thấy trang")
+    expect(page.locator(".notfound-pages a", has_text="Phản ánh hiện trường")).to_have_count(1)
+    shot(page, "not-found-vi")
+    page.locator(".notfound-back").click()
+    expect(page.locator("h1.page-title")).not_to_have_text("Không tìm thấy trang")
+    page.goto(app.url("/nope/deeper?lang=en&path=x&pages=y"))  # parameters named like the builder's own change nothing
+    expect(page.locator("h1.page-title")).to_have_text("Page not found")
+    expect(page.locator(".notfound-back")).to_have_text("← Back to the Overview")
+    expect(page.locator(".notfound-back")).to_have_attribute("href", "/?lang=en")
+    console.assert_clean()
+
+
 # 6 ------------------------------------------------------------------------------------------
 
 
@@ -408,7 +426,7 @@ def test_citizen_text_is_shown_as_text(page: Page, app: RunningApp, console: Con
          "address": XSS_ADDRESS, "unit_code": HUE_CITY[0], "lat": HUE_CITY[2], "lon": HUE_CITY[3],
          "channel": "web", "handling_unit": "UBND <script>window.__xss=2</script>"},
         # the same text received just now in Phú Lộc (its marker stays apart), for the Overview's latest reports
-        {"external_id": external_id + "-new", "received_at": hue_local_iso(timedelta(seconds=-30)),
+        {"external_id": external_id + "-new", "received_at": hue_newest_iso(),
          "status": "received", "category_code": category, "description": XSS_TEXT, "address": XSS_ADDRESS,
          "unit_code": PHU_LOC[0], "lat": PHU_LOC[2], "lon": PHU_LOC[3], "channel": "web"},
     ])
@@ -458,13 +476,13 @@ def test_latest_reports_include_reports_without_coordinates(page: Page, app: Run
     of the latest reports (it is only absent from the map)."""
     external_id = f"NOLOC-{uuid.uuid4().hex[:8]}"
     app.import_feedback([{
-        "external_id": external_id, "received_at": hue_local_iso(timedelta(seconds=-20)), "status": "received",
+        "external_id": external_id, "received_at": hue_newest_iso(), "status": "received",
         "category_code": "lighting", "description": "Đèn đường hỏng (không có tọa độ)",
         "address": "Kiệt 12 Phan Đình Phùng, Huế", "unit_code": HUE_CITY[0], "channel": "hotline",
     }])
     app.sign_in(page, "operator")
     page.goto(app.url("/"))
-    expect(page.locator("#ov-recent .recent-item").first).to_be_visible()
+    expect(page.locator("#ov-recent .recent-item").first).to_be_visible(timeout=15_000)
     expect(page.locator(f"#ov-recent .recent-item[data-id='{external_id}'] .recent-desc")).to_have_text(
         "Đèn đường hỏng (không có tọa độ)")
     console.assert_clean()

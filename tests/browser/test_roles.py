@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.harness import ConsoleLog, RunningApp, shot
-from tests.browser.pages import hue_local_iso
+from tests.browser.pages import hue_newest_iso
 from tests.browser.test_pages import HUE_CITY
 
 PHONE = "0905 123 456"
@@ -26,7 +26,7 @@ DESCRIPTION = f"Cột đèn đổ chắn đường, gọi tôi {PHONE} hoặc la
 def report(app: RunningApp) -> str:
     """A fresh report (received now in Huế) whose text holds personal data; its id."""
     external_id = f"role-{uuid.uuid4().hex[:8]}"
-    outcome = app.import_feedback([{"external_id": external_id, "received_at": hue_local_iso(), "status": "received",
+    outcome = app.import_feedback([{"external_id": external_id, "received_at": hue_newest_iso(), "status": "received",
                                     "category_code": "lighting", "category_name": "Chiếu sáng",
                                     "description": DESCRIPTION, "address": "12 Lê Lợi", "unit_code": HUE_CITY[0],
                                     "lat": str(HUE_CITY[2]), "lon": str(HUE_CITY[3]), "channel": "hue_s"}])
@@ -36,7 +36,7 @@ def report(app: RunningApp) -> str:
 
 def recent_text(page: Page, external_id: str) -> str:
     item = page.locator(f"#ov-recent .recent-item[data-id='{external_id}']")
-    expect(item).to_have_count(1)
+    expect(item).to_have_count(1, timeout=15_000)  # under a loaded machine the list may take a while
     return item.locator(".recent-desc").inner_text()
 
 
