@@ -17,7 +17,7 @@ strict, so a warning that cannot be trusted is refused with where and why, never
 
 Feeds: an Atom feed (RFC 4287) or RSS 2.0 channel whose entries embed a CAP ``<alert>`` (Atom
 ``content`` of type ``application/cap+xml``) or link to one (Atom ``link`` or RSS ``link``):
-:func:`read_feed` returns both. XML is parsed with ``defusedxml`` (no DTDs, no entities: a hostile
+:func:`read_document` returns both. XML is parsed with ``defusedxml`` (no DTDs, no entities: a hostile
 document cannot expand or reach files).
 """
 
@@ -385,11 +385,6 @@ def read_document(data: bytes | str) -> Feed:
     if name == "rss":
         return _rss(root)
     raise CapError("document", f"<{name}> is neither a CAP <alert> nor an Atom or RSS feed")
-
-
-def read_feed(data: bytes | str) -> Feed:
-    """Alias of :func:`read_document` for a feed URL's body."""
-    return read_document(data)
 
 
 def _atom(root: Element) -> Feed:

@@ -125,7 +125,7 @@ def _info(publisher: Publisher, alert: Any, lang: str, code: str, stations: Mapp
     _sub(info, "urgency", "Immediate" if alert.rank >= 4 else "Expected")
     _sub(info, "severity", SEVERITY.get(alert.level, "Unknown"))
     _sub(info, "certainty", "Observed")
-    _sub(info, "eventCode").extend(_value_pair("IOC", f"{alert.family}.{alert.kind}"))
+    _pair(info, "eventCode", "IOC", f"{alert.family}.{alert.kind}")
     started = cap_time(alert.started_at, publisher.tz)
     _sub(info, "effective", started)
     _sub(info, "onset", started)
@@ -139,12 +139,6 @@ def _info(publisher: Publisher, alert: Any, lang: str, code: str, stations: Mapp
         _pair(info, "parameter", key, value)
     info.append(_area(alert, lang, stations, units))
     return info
-
-
-def _value_pair(key: str, value: str) -> list[ET.Element]:
-    name, val = ET.Element(f"{{{CAP_NS}}}valueName"), ET.Element(f"{{{CAP_NS}}}value")
-    name.text, val.text = key, value
-    return [name, val]
 
 
 def _area(alert: Any, lang: str, stations: Mapping[str, tuple[float, float]], units: Mapping[str, str]) -> ET.Element:
