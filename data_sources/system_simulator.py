@@ -42,6 +42,7 @@ from ioc.systems.records import SIMULATED, IndicatorRecord, parse_period
 from ioc.systems.spec import SystemSpec
 
 MAX_LIFE_DAYS = 60  # an event still open after this is left as it stands
+BACKFILL_CHUNK_DAYS = 14  # days of history per batch (one write transaction each)
 Z90 = 1.2815515655446004  # the standard normal's 0.9 quantile
 TRANSITIONS = ("occurred_at", "handled_at")
 
@@ -260,9 +261,11 @@ def simulator_for(spec: SystemSpec) -> type[Collector]:
                 records = indicator_history(spec, seed, start, today + timedelta(days=1))
                 yield Batch(records=records, fetched=len(records))
                 return
-            for chunk_start in range(0, days + 1, 61):
+            # Two weeks per batch: each batch is one write transaction, and on SQLite a long one
+            # keeps every other writer (a sign-in's audit line, the live feeds) waiting.
+            for chunk_start in range(0, days + 1, BACKFILL_CHUNK_DAYS):
                 first = start + timedelta(days=chunk_start)
-                last = min(first + timedelta(days=61), today + timedelta(days=1))
+                last = min(first + timedelta(days=BACKFILL_CHUNK_DAYS), today + timedelta(days=1))
                 frame = history(spec, seed, first, last, now, self.ctx.tz)
                 yield Batch(records=frame, fetched=len(frame))
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -97,9 +98,20 @@ class RunningApp:
         page.goto(self.url(f"/signin?next={next_path}"))
         page.locator("input[name=name]").fill(name)
         page.locator("input[name=password]").fill(password)
-        page.locator(".signin-form button[type=submit]").click()
-        page.wait_for_url(lambda url: "/signin" not in url)
+        self.submit_form(page, leaving="/signin")
         return name
+
+    def submit_form(self, page: Any, leaving: str, timeout_ms: float = 45_000) -> None:
+        """Submit the page's sign-in-style form and wait until the browser has left ``leaving``.
+        The wait is long: on SQLite the POST's audit line waits for any write under way (on a
+        first start, the spec systems' history is written in the background). A page still there
+        fails with what it says and the app's log."""
+        page.locator(".signin-form button[type=submit]").click()
+        try:
+            page.wait_for_url(lambda url: leaving not in url, timeout=timeout_ms)
+        except PlaywrightTimeoutError:
+            pytest.fail(f"still on {page.url} {timeout_ms / 1000:.0f} s after submitting; the page says:\n"
+                        f"{page.locator('body').inner_text()[:800]}\napp log:\n{self.log_tail()}", pytrace=False)
 
     def kpis(self, start: Any = None, end: Any = None, **filters: str | None) -> dict[str, Any]:
         """``python -m ioc kpi feedback [--from START --to END] [--district …] --json``."""

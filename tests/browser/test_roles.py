@@ -89,8 +89,7 @@ def test_an_analyst_unmasks_with_a_reason_and_the_admin_reads_it_in_the_audit(br
     assert "/unmask" in page.url
     shot(page, "role-analyst-unmask-form")
     page.locator("textarea[name=reason]").fill("Xác minh phản ánh theo yêu cầu của Sở")
-    page.locator(".signin-form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/unmask" not in url)
+    app.submit_form(page, leaving="/unmask")
     expect(page.locator(".account-unmasked")).to_contain_text("Đang hiện dữ liệu cá nhân đến")
     assert PHONE in recent_text(page, report)
     shot(page, "role-analyst-unmasked")
