@@ -1,6 +1,8 @@
 /* IOC Huế dashboard: browser-side helpers (served locally from assets/, no CDN).
  *
  * - dashExtensions.ioc.pointToLayer: report markers coloured by status (dash-leaflet).
+ * - dashExtensions.ioc.clusterToLayer: cluster bubbles with their count grouped as the page's
+ *   language writes numbers (1.234 / 1,234), not supercluster's "1.2k".
  * - dash_clientside.ioc.switchLang: the language switch (keeps the filters in the URL).
  * - the live poll (GET /api/live), freshness badges, the outage banner, kiosk mode, wall
  *   rotation and self-reload: see "live" below.
@@ -26,6 +28,20 @@
         weight: 1.5,
         fillColor: colours[status] || "#9e9e9e",
         fillOpacity: 0.95,
+      });
+    },
+    clusterToLayer: function (feature, latlng) {
+      var props = feature.properties || {}, n = props.point_count || 0, hideout = {};
+      for (var i = 2; i < arguments.length; i++) {  // dash-leaflet appends its context (the layer's props)
+        if (arguments[i] && arguments[i].hideout) { hideout = arguments[i].hideout; }
+      }
+      var lng = hideout.lang === "en" || hideout.lang === "vi" ? hideout.lang : lang();
+      var size = n < 100 ? "small" : (n < 1000 ? "medium" : "large");  // dash-leaflet's own classes
+      var inner = document.createElement("div"), span = document.createElement("span");
+      span.textContent = n.toLocaleString(lng === "en" ? "en-US" : "vi-VN");
+      inner.appendChild(span);
+      return L.marker(latlng, {
+        icon: L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) }),
       });
     },
     unitLabel: function (feature, latlng) {
@@ -436,12 +452,15 @@
     });
   }
   // a clock that Dash has just (re-)rendered is empty until the next tick: fill it at once,
-  // so a page never shows a blank clock for up to a second; and kiosk mode applies as soon as
-  // the shell (with the config: which path is the wall) is in the page, before it is painted
+  // so a page never shows a blank clock for up to a second; tiles that a callback has just
+  // replaced have no freshness line yet: write it before they are painted (else the line
+  // "✓ Updated" blinks out for up to a second after every update); and kiosk mode applies as
+  // soon as the shell (with the config: which path is the wall) is in the page
   new MutationObserver(function () {
     if (!kiosk.ready && config() !== NO_CONFIG) { onLocation(); }
     var blank = document.querySelectorAll("[data-clock]:empty");
     if (blank.length) { renderClocks(blank); }
+    if (document.querySelector("[data-family] .tile:not([data-fresh-text])")) { renderFresh(); }
   }).observe(document.documentElement, { childList: true, subtree: true });
 
   /* Unit names on the maps: where two would overlap at the current zoom, the later one (the

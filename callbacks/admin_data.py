@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 
 from callbacks.common import local_today, unit_names
-from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_int, fmt_local_datetime, t
@@ -32,6 +31,7 @@ from layouts.admin_shaping import (
     level_label,
     score_frame,
 )
+from layouts.exports import export_filename
 from layouts.shaping import series_freq
 
 PROCEDURE_TOP = 12
@@ -102,9 +102,9 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     span = (query.start, query.end)
     if key == "levels":
         labels = {lv: level_label(lv, lang) for lv in levels_between(query.start, query.end)}
-        return levels_figure(frame, labels, ctx.settings.target_on_time, lang, freq, revision, span)
+        return levels_figure(frame, labels, ctx.settings.target_on_time, lang, freq, revision, span, local_today(ctx))
     if key == "online":
-        return online_figure(frame, ONLINE_TARGET, lang, freq, revision, span)
+        return online_figure(frame, ONLINE_TARGET, lang, freq, revision, span, local_today(ctx))
     if key == "score":
         return score_figure(frame, lang, revision)
     return breakdown_figure(frame, ctx.settings.target_on_time, lang, uirevision=revision)

@@ -127,7 +127,8 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: EnvQuery, l
     if key == "pollutants":
         return figs.pollutant_figure(frame, lang, revision)
     if key == "calendar":
-        return figs.calendar_figure(frame, lang, local_today(ctx), CALENDAR_WEEKS, revision)
+        today = local_today(ctx)
+        return figs.calendar_figure(frame, lang, today, CALENDAR_WEEKS, revision, today)
     if key == "completeness":
         return figs.completeness_figure(frame, lang, revision)
     raise KeyError(key)

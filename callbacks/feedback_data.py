@@ -13,7 +13,6 @@ import plotly.graph_objects as go
 
 from callbacks import access
 from callbacks.common import local_today, units
-from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.domain.units import UnitMap
 from ioc.i18n import fmt_int, t
@@ -29,7 +28,7 @@ from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
 from ioc.store.db import utcnow
 from layouts.components import tile
-from layouts.exports import FILE_STEMS, breakdown_export, reports_export, series_export
+from layouts.exports import FILE_STEMS, breakdown_export, export_filename, reports_export, series_export
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
 from layouts.shaping import area_choices, feedback_tiles, label_breakdown, period_unit_names, series_freq
 
@@ -89,7 +88,7 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     revision = f"{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
     if key == "trend":
         return trend_figure(frame, ctx.settings.target_satisfaction, lang, series_freq(query.period), revision,
-                            span=(query.start, query.end))
+                            span=(query.start, query.end), today=local_today(ctx))
     if key == "channel":
         return channel_figure(frame, lang, revision)
     return breakdown_figure(frame, lang, colour=ACCENT if key == "district" else BAR, uirevision=revision)

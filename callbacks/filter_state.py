@@ -13,7 +13,7 @@ Control values in, plain values out:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,7 +21,6 @@ import pandas as pd
 from dash import dcc, no_update
 
 from ioc.kpi.filters import PERIOD, Filter, Problem, Selection, parse_params
-from ioc.kpi.periods import FilterError, parse_date
 from layouts.components import error_banner
 from layouts.exports import csv_text
 from layouts.query import match_preset, preset_dates
@@ -31,13 +30,13 @@ DEFAULT_PRESET = "365"
 
 
 def checked_controls(filters: Sequence[Filter], today: date, start: Any, last_day: Any,
-                     *values: Any) -> tuple[Selection, list[Problem]]:
+                     *values: Any, known: Mapping[str, Iterable[str]] | None = None) -> tuple[Selection, list[Problem]]:
     """The controls' values as a validated selection, and the values that could not be used
     (what the page's banner names): ``start`` / ``last_day`` as the date picker gives them (the
-    last day *included*), ``values`` one per non-period filter in declaration order. Bad or
-    missing dates fall back to the default period, bad values to "all" (the URL parser's rules)."""
+    last day *included*, as the URL's ``to``), ``values`` one per non-period filter in
+    declaration order; ``known``: by filter name, the codes the page lists. Bad or missing dates
+    fall back to the default period's, bad values to "all" (the URL parser's rules)."""
     params: dict[str, object] = {}
-    problems: list[Problem] = []  # the period's first, as the URL parser reports them
     wrong_type: list[Problem] = []
     for f, value in zip([f for f in filters if f.kind != "period"], values, strict=False):
         # A dropdown sends a string (a multi-select a list of them); anything else is not a
@@ -46,21 +45,18 @@ def checked_controls(filters: Sequence[Filter], today: date, start: Any, last_da
                                       and all(isinstance(v, str) for v in value)):
             params[f.url_key] = value
         elif value is not None:
-            wrong_type.append(Problem(f.url_key, str(value)[:80], "reason_choice", f.default_text))
-    if start and last_day:
-        try:
-            end = parse_date(str(last_day)[:10], "to") + timedelta(days=1)
-            params.update({"from": str(start)[:10], "to": end.isoformat()})
-        except (FilterError, OverflowError):  # 9999-12-31 has no next day: the default period
-            problems.append(Problem("to", str(last_day)[:80], "reason_date", "default_period"))
-    selection, found = parse_params(filters, params, today)
-    return selection, problems + wrong_type + found
+            wrong_type.append(Problem(f.url_key, str(value)[:80], "reason_choice", f.default_text, f.label))
+    if start and last_day:  # the URL's ``from`` / ``to`` are the picker's days, both included
+        params.update({"from": str(start)[:10], "to": str(last_day)[:10]})
+    selection, found = parse_params(filters, params, today, known)
+    dates = [p for p in found if p.param in ("from", "to")]  # the period's first, as the URL parser reports them
+    return selection, dates + wrong_type + [p for p in found if p not in dates]
 
 
 def selection_from_controls(filters: Sequence[Filter], today: date, start: Any, last_day: Any,
-                            *values: Any) -> Selection:
+                            *values: Any, known: Mapping[str, Iterable[str]] | None = None) -> Selection:
     """The validated selection of :func:`checked_controls`."""
-    return checked_controls(filters, today, start, last_day, *values)[0]
+    return checked_controls(filters, today, start, last_day, *values, known=known)[0]
 
 
 def url_search(filters: Sequence[Filter], today: date, lang: str, start: str | None, last_day: str | None,
@@ -70,11 +66,11 @@ def url_search(filters: Sequence[Filter], today: date, lang: str, start: str | N
 
 
 def url_and_banner(filters: Sequence[Filter], today: date, lang: str, start: Any, last_day: Any,
-                   *values: Any) -> tuple:
+                   *values: Any, known: Mapping[str, Iterable[str]] | None = None) -> tuple:
     """What the controls change: the URL's query string (the selection used), and the page's
     banner as (lines, class name, role) naming the values that could not be used; the banner is
     left as it is (:data:`KEEP`) when every value was good, so the page's report of its URL stays."""
-    selection, problems = checked_controls(filters, today, start, last_day, *values)
+    selection, problems = checked_controls(filters, today, start, last_day, *values, known=known)
     if not problems:
         return selection.search(lang), KEEP, KEEP, KEEP
     banner = error_banner([p.message(lang) for p in problems])
@@ -114,11 +110,6 @@ def period_sync(trigger: str, preset: str | None, start: str | None, last_day: s
     period = selection_from_controls((PERIOD,), today, start, last_day).period
     matched = match_preset(period.start, period.end, today)
     return (matched if matched != preset else KEEP), KEEP, KEEP, *keep_values
-
-
-def export_filename(stem: str, start: date, end: date) -> str:
-    """``<stem>_<from>_<to>.csv`` for the period [from, to)."""
-    return f"{stem}_{start}_{end}.csv"
 
 
 def csv_download(frame: pd.DataFrame, filename: str) -> dict[str, Any]:

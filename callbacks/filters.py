@@ -41,7 +41,7 @@ def bar_selection(bar: FilterBar, ctx: Context, start: str | None, last_day: str
     """The bar's controls (dates, then its filters in declaration order) as a validated
     selection; "today" is the local date of ``ctx``. A family binds its bar:
     ``query_from_controls = partial(bar_selection, BAR)``."""
-    return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values)
+    return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values, known=bar.known)
 
 
 def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: str | None = None) -> None:
@@ -71,7 +71,8 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
                      *control_inputs(bar), State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
     def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
         *values, lang = rest
-        return url_and_banner(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values)
+        return url_and_banner(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values,
+                              known=bar.known)
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],

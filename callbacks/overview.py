@@ -23,7 +23,7 @@ from ioc.store.db import utcnow
 from ioc.store.runs import source_health
 from layouts import ids, overview
 from layouts.components import recent_list, sources_table
-from layouts.exports import csv_text, series_export
+from layouts.exports import csv_text, export_filename, series_export
 from layouts.figures import trend_figure
 from layouts.overview import DAILY_DAYS, RECENT_ROWS
 from layouts.query import parse_lang
@@ -82,7 +82,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
                                      reveal_text=seen.reveal_text)
         latest = seen.apply(latest)
         figure = trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
-                              span=(period.start, period.end))
+                              span=(period.start, period.end), today=local_today(ctx))
         return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), figure
 
     @access.callback(app, Can.REPORT,
@@ -96,7 +96,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
             return dash.no_update
         lang = page_lang(ctx, lang)
         period, series = daily_series(ctx)
-        filename = f"phan-anh_30-ngay_{period.start}_{period.end}.csv"
+        filename = export_filename("phan-anh_30-ngay", period.start, period.end)
         audit_download(ctx, access.principal(), filename, len(series), records=False)
         return dcc.send_string(csv_text(series_export(series, lang)), filename, type="text/csv")
 

@@ -7,7 +7,6 @@ the filter bar, asks :mod:`callbacks.systems_data` and hands the result to a pur
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -40,8 +39,7 @@ def page(code: str, ctx: Context, lang_pref: str | None = None, **params: Any) -
     today = local_today(ctx)
     if spec.kind == "indicator" and not params.get("from") and not params.get("to"):
         # yearly indices come out months after their year: a year's view would show none of them
-        params = {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01",
-                  "to": (today + timedelta(days=1)).isoformat()}
+        params = {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01", "to": today.isoformat()}
     codes = data.dimension_codes(ctx, spec, today) if any(d.open for d in spec.dimensions) else {}
     return view.layout(spec, ctx.settings, today, lang_pref, units(ctx), codes,
                        version=ctx.notifier.versions().get(code) or 0, **params)
@@ -96,8 +94,9 @@ def _register_indicators(app: dash.Dash, ctx: Context, spec: SystemSpec, filters
         out = [view.indicator_table(rows, lang), note]
         if charts:
             series = data.indicator_series(ctx, spec, sel)
+            today = local_today(ctx)
             out += [figures.indicator_figure(series[series["indicator"] == term.code], term, lang,
-                                             f"{code}-{term.code}{sel.search()}") for term in spec.indicators]
+                                             f"{code}-{term.code}{sel.search()}", today) for term in spec.indicators]
         return out
 
 
@@ -123,7 +122,8 @@ def _register_events(app: dash.Dash, ctx: Context, spec: SystemSpec, filters: li
             out: list = []
             if "trend" in panels:
                 series, freq = data.trend(ctx, spec, sel)
-                out += [figures.events_trend_figure(series, lang, freq, (sel.start, sel.end), f"trend{revision}"),
+                out += [figures.events_trend_figure(series, lang, freq, (sel.start, sel.end), f"trend{revision}",
+                                                   local_today(ctx)),
                         t(f"freq_{freq}", lang)]
             out += [figures.dimension_figure(data.by_dimension(ctx, spec, sel, d.name, lang), lang,
                                              f"dim-{d.name}{revision}") for d in dims]

@@ -17,7 +17,6 @@ import pandas as pd
 
 from callbacks import access
 from callbacks.common import local_today, units
-from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi import systems as kpis
@@ -30,6 +29,7 @@ from ioc.store.db import utcnow
 from ioc.systems.spec import SystemSpec
 from layouts import systems_shaping as shaping
 from layouts.components import tile
+from layouts.exports import export_filename
 from layouts.shaping import period_unit_names, series_freq
 from layouts.systems import file_stem
 

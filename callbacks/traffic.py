@@ -54,7 +54,7 @@ def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an i
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    return traffic_layout(ctx.settings, local_today(ctx), lang_pref, **params)
+    return traffic_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place for the page's callbacks
@@ -105,7 +105,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
             if k == "district" and not shows_district_ranking(units(ctx), query.start):
                 figures.append(dash.no_update)  # the card is hidden: no district level in the period
                 continue
-            figures.append(data.chart_figure(k, data.chart_frame(ctx, k, query), query, lang, names))
+            figures.append(data.chart_figure(k, data.chart_frame(ctx, k, query), query, lang, names, local_today(ctx)))
         return figures
 
     @access.callback(app, Can.READ, Output(ids.TR_GRID, "rowData"), Output(ids.TR_GRID_NOTE, "children"), *AFTER_TOP,

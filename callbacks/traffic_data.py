@@ -6,7 +6,7 @@ pure builders of :mod:`layouts.traffic_figures` and :mod:`layouts.traffic_shapin
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from callbacks import access
 from callbacks.common import local_today, units
-from callbacks.filter_state import export_filename
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi.filters import Selection
@@ -30,6 +29,7 @@ from ioc.kpi.traffic_views import (
 )
 from ioc.store.schema_traffic import traffic_cameras
 from layouts.components import tile
+from layouts.exports import export_filename
 from layouts.shaping import series_freq
 from layouts.traffic import FILE_STEMS
 from layouts.traffic_figures import (
@@ -78,8 +78,9 @@ def chart_frame(ctx: Context, key: str, query: Selection) -> pd.DataFrame:
 
 
 def chart_figure(key: str, frame: pd.DataFrame, query: Selection, lang: str,
-                 names: dict[str, str] | None = None) -> go.Figure:
-    """Chart ``key``'s figure; ``names``: unit names of the period (the rankings by unit)."""
+                 names: dict[str, str] | None = None, today: date | None = None) -> go.Figure:
+    """Chart ``key``'s figure; ``names``: unit names of the period (the rankings by unit);
+    ``today`` (local): the fines' bucket holding it is drawn as provisional."""
     revision = f"tr-{key}{query.search(lang)}"  # zoom and legend toggles survive live updates of this view
     if key in ("commune", "district"):
         return unit_figure(frame, names or {}, lang, UNIT_COLOUR if key == "commune" else DISTRICT_COLOUR, revision)
@@ -89,7 +90,7 @@ def chart_figure(key: str, frame: pd.DataFrame, query: Selection, lang: str,
         return type_figure(frame, lang, revision)
     if key == "vehicle":
         return vehicle_figure(frame, lang, revision)
-    return fines_figure(frame, lang, series_freq(query.period), (query.start, query.end), revision)
+    return fines_figure(frame, lang, series_freq(query.period), (query.start, query.end), revision, today)
 
 
 def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -154,14 +155,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def _period(args: argparse.Namespace, tz: Any) -> Period:
+    """``--from`` / ``--to``: the first and the last local date, both included (as a page's
+    ``?from=…&to=…``); the period is [from, to + 1 day). Default: the last 365 days, today included."""
     from ioc.kpi.periods import default_period
     from ioc.store.db import utcnow
 
     default = default_period(to_local(utcnow(), tz).date())  # "today" in IOC_TIMEZONE, not the machine's
     try:
         start = parse_date(args.date_from, "--from") if args.date_from else default.start
-        end = parse_date(args.date_to, "--to") if args.date_to else default.end
-        return Period(start, end)
+        last = parse_date(args.date_to, "--to") if args.date_to else default.end - timedelta(days=1)
+        if last < start:
+            raise FilterError(f"--to {last} is before --from {start} (both days are included)")
+        return Period(start, last + timedelta(days=1))
     except FilterError as exc:
         raise CliError(str(exc)) from None
 
@@ -182,7 +187,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(kpis, ensure_ascii=False, default=str))
     else:
-        print(f"{args.family} KPIs for {period.start} → {period.end} (exclusive), local time {ctx.tz}")
+        print(f"{args.family} KPIs for {period.start} → {period.end - timedelta(days=1)} (both included), "
+              f"local time {ctx.tz}")
         for key, value in kpis.items():
             print(f"  {key:<26} {_fmt(value)}")
     return 0
@@ -530,10 +536,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only this family (default: every configured simulator)")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("kpi", help="the KPI set of a family for a period of local dates [from, to)")
+    p = sub.add_parser("kpi", help="the KPI set of a family for local dates from FROM to TO, both included "
+                       "(as a page's ?from=…&to=…)")
     p.add_argument("family", choices=families)
-    p.add_argument("--from", dest="date_from", help="first local date, YYYY-MM-DD (default: 364 days ago)")
-    p.add_argument("--to", dest="date_to", help="local date after the last, YYYY-MM-DD (default: tomorrow)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="first local date included (default: 364 days ago)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                   help="last local date included (default: today); --from 2026-12-02 --to 2026-12-02 is that one day")
     for name, takers in _filter_names().items():
         p.add_argument(f"--{name}", help=f"filter of {', '.join(takers)}")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI name")

@@ -25,11 +25,14 @@ from layouts.figures import (
     axis_edge,
     base_layout,
     bucket_ms,
+    count_axis,
     date_ticks,
     empty_figure,
+    percent_ticks,
     plotly_text,
     shorten,
 )
+from layouts.provisional import add_line, bar_marker, hover_notes, running, shade
 
 LEVEL_COLOURS = {"province": "#a78bfa", "district": ACCENT, "commune": "#34d399"}
 UNMEASURED = "#334155"
@@ -68,70 +71,71 @@ def provisional(part: pd.DataFrame) -> np.ndarray:
 
 
 def levels_figure(series: pd.DataFrame, labels: dict[str, str], target: float, lang: str, freq: str,
-                  uirevision: str | None = None, span: tuple[date, date] | None = None) -> go.Figure:
-    """On-time rate per level over time (one line per ``key``) against the target."""
+                  uirevision: str | None = None, span: tuple[date, date] | None = None,
+                  today: date | None = None) -> go.Figure:
+    """On-time rate per level over time (one line per ``key``) against the target. Periods still
+    running on ``today`` (local) or with too many dossiers open are drawn as provisional."""
     if series.empty or series["resolved"].sum() == 0:
         return empty_figure(t("no_data", lang), lang)
     fig = go.Figure()
-    provisional_from = None
+    flagged: set = set()
+    open_share = False  # some period is provisional because its dossiers are still open
     for level in (lv for lv in ("province", "district", "commune") if lv in labels):  # the period's levels
         part = series[series["key"] == level]
         if part.empty:
             continue
         name = labels.get(level, level)
-        flags = provisional(part)
-        if flags.any():
-            first = part["bucket"][flags].min()
-            provisional_from = first if provisional_from is None else min(provisional_from, first)
-        notes = [fmt_int(n, lang) + (" · " + t("admin_series_provisional_point", lang,
-                                                share=fmt_pct(o / r, lang, 0)) if p else "")
-                 for n, o, r, p in zip(part["resolved"], part["in_progress"], part["received"], flags, strict=True)]
-        fig.add_scatter(x=part["bucket"], y=part["on_time_rate"], name=name, mode="lines+markers",
-                        line=dict(color=LEVEL_COLOURS[level], width=3),
-                        marker=dict(size=[9 if p else 5 for p in flags],
-                                    symbol=["circle-open" if p else "circle" for p in flags]),
-                        customdata=notes,
-                        hovertemplate="%{y:.1%} (%{customdata})<extra>" + plotly_text(name) + "</extra>")
+        still_open = provisional(part)
+        flags = still_open | running(part["bucket"], freq, today)
+        open_share = open_share or bool(still_open.any())
+        flagged.update(part["bucket"][flags])
+        notes = [" · " + (t("admin_series_provisional_point", lang, share=fmt_pct(o / r, lang, 0)) if s
+                          else t("provisional", lang)) if p else ""
+                 for o, r, s, p in zip(part["in_progress"], part["received"], still_open, flags, strict=True)]
+        add_line(fig, part["bucket"], part["on_time_rate"], flags, name=name, lang=lang, notes=notes,
+                 line=dict(color=LEVEL_COLOURS[level], width=3), marker=dict(size=5),
+                 customdata=[fmt_int(n, lang) for n in part["resolved"]],
+                 hovertemplate="%{y:.1%} (%{customdata})<extra>" + plotly_text(name) + "</extra>")
     _target_line(fig, target, lang)
-    if provisional_from is not None:  # recent periods: only the fastest dossiers are resolved yet
-        half = pd.Timedelta(milliseconds=bucket_ms(freq) / 2)
-        fig.add_vrect(x0=provisional_from - half, x1=series["bucket"].max() + half, fillcolor="rgba(148, 163, 184, .12)",
-                      line_width=0, layer="below",
-                      annotation=dict(text=t("admin_series_provisional", lang,
-                                             share=fmt_pct(PROVISIONAL_OPEN_SHARE, lang, 0)),
-                                      font=dict(color=MUTED, size=11), xanchor="right"),
-                      annotation_position="top left")  # the text ends where the shading starts
-    low = min(target, float(series["on_time_rate"].min(skipna=True))) - 0.02
+    # recent periods: only the fastest dossiers are resolved yet, or the period is not over
+    shade(fig, series["bucket"], series["bucket"].isin(flagged), freq, lang,
+          text=t("admin_series_provisional", lang, share=fmt_pct(PROVISIONAL_OPEN_SHARE, lang, 0)) if open_share
+          else None)
+    low = max(0.0, min(target, float(series["on_time_rate"].min(skipna=True))) - 0.02)
     base_layout(fig, lang, uirevision, hovermode="x unified",
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED)),
-                margin=dict(l=8, r=8, t=28, b=8), yaxis=dict(tickformat=".0%", range=[max(0.0, low), 1.005]),
+                margin=dict(l=8, r=8, t=28, b=8),
+                yaxis=dict(range=[low, 1.005], **percent_ticks(low, 1.005, lang)),
                 xaxis=_time_axis(freq, lang, span))
     return fig
 
 
 def online_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uirevision: str | None = None,
-                  span: tuple[date, date] | None = None) -> go.Figure:
-    """Dossiers received (bars, right axis), the online and full-process shares against the target."""
+                  span: tuple[date, date] | None = None, today: date | None = None) -> go.Figure:
+    """Dossiers received (bars, right axis), the online and full-process shares against the
+    target; the period holding ``today`` (local) is drawn as provisional."""
     if series.empty or series["received"].sum() == 0:
         return empty_figure(t("no_data", lang), lang)
     x = series["bucket"]
+    flags = running(x, freq, today)
+    received = t("admin_series_received", lang)
     fig = go.Figure()
-    fig.add_bar(x=x, y=series["received"], name=t("admin_series_received", lang), yaxis="y2",
-                marker=dict(color="rgba(59,130,246,0.35)"), width=bucket_ms(freq) * 0.8,
-                hovertemplate="%{y:,.0f}<extra>" + t("admin_series_received", lang) + "</extra>")
-    fig.add_scatter(x=x, y=series["online_rate"], name=t("admin_series_online", lang), mode="lines+markers",
-                    line=dict(color=GOOD, width=3), marker=dict(size=5),
-                    hovertemplate="%{y:.1%}<extra>" + t("admin_series_online", lang) + "</extra>")
-    fig.add_scatter(x=x, y=series["full_process_online_rate"], name=t("admin_series_full_process", lang),
-                    mode="lines", line=dict(color=ACCENT, width=2),
-                    hovertemplate="%{y:.1%}<extra>" + t("admin_series_full_process", lang) + "</extra>")
+    fig.add_bar(x=x, y=series["received"], name=received, yaxis="y2",
+                marker=bar_marker(flags, "rgba(59,130,246,0.35)"), width=bucket_ms(freq) * 0.8,
+                customdata=hover_notes(flags, lang), hovertemplate="%{y:,.0f}%{customdata}<extra>" + received + "</extra>")
+    add_line(fig, x, series["online_rate"], flags, name=t("admin_series_online", lang), lang=lang,
+             line=dict(color=GOOD, width=3), marker=dict(size=5),
+             hovertemplate="%{y:.1%}<extra>" + t("admin_series_online", lang) + "</extra>")
+    add_line(fig, x, series["full_process_online_rate"], flags, name=t("admin_series_full_process", lang), lang=lang,
+             mode="lines", line=dict(color=ACCENT, width=2),
+             hovertemplate="%{y:.1%}<extra>" + t("admin_series_full_process", lang) + "</extra>")
     _target_line(fig, target, lang)
+    shade(fig, x, flags, freq, lang)
     peak = float(series["received"].max()) or 1.0
     base_layout(fig, lang, uirevision, hovermode="x unified", bargap=0.15,
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED)),
-                margin=dict(l=8, r=8, t=28, b=8), yaxis=dict(tickformat=".0%", range=[0, 1.0]),
-                yaxis2=dict(overlaying="y", side="right", showgrid=False, range=[0, peak * 2.4], tickformat=",d",
-                            color=MUTED, nticks=4),
+                margin=dict(l=8, r=8, t=28, b=8), yaxis=dict(range=[0, 1.0], **percent_ticks(0, 1.0, lang)),
+                yaxis2=count_axis(peak, peak * 2.4, received),
                 xaxis=_time_axis(freq, lang, span))
     return fig
 

@@ -138,6 +138,10 @@ def unit_text(row: Mapping[str, Any], lang: str) -> str:
     return t("admin_unit_formerly", lang, name=name, former=former) if isinstance(former, str) and former else name
 
 
+#: the ranking's counts: numbers for sorting, ``<name>_txt`` grouped as the language writes them
+COUNT_COLUMNS = ("received", "resolved", "late", "overdue")
+
+
 def ranking_rows(ranking: pd.DataFrame, lang: str, target: float) -> list[dict[str, Any]]:
     """Rows of the ranking grid: numbers for sorting, ``*_txt`` for display; names stay text."""
     rows = []
@@ -145,10 +149,10 @@ def ranking_rows(ranking: pd.DataFrame, lang: str, target: float) -> list[dict[s
         rate, prev, change = _num(r["on_time_rate"]), _num(r["on_time_rate_prev"]), _num(r["change"])
         rank = None if pd.isna(r["rank"]) else int(r["rank"])
         rows.append({
-            "code": str(r["code"]), "rank": rank, "rank_txt": "–" if rank is None else str(rank),
+            "code": str(r["code"]), "rank": rank, "rank_txt": fmt_int(rank, lang),
             "unit": unit_text(r, lang), "level": level_label(r["level"] or "", lang),
-            "received": int(r["received"]), "resolved": int(r["resolved"]), "late": int(r["late"]),
-            "overdue": int(r["overdue"]),
+            **{k: int(r[k]) for k in COUNT_COLUMNS},
+            **{f"{k}_txt": fmt_int(r[k], lang) for k in COUNT_COLUMNS},
             "on_time": rate, "on_time_txt": fmt_pct(rate, lang),
             "prev_txt": fmt_pct(prev, lang),
             "change": None if change is None else round(change * 100, 2),

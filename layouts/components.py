@@ -91,10 +91,13 @@ def csv_button(key: str, lang: str, button_type: str = ids.CSV_BUTTON) -> html.B
 
 
 def error_banner(messages: list[str]) -> html.Div:
+    """The page's banner of URL parameters it ignored (amber: the page works, with a default
+    in their place), one line per parameter; hidden when there are none. The lines are text
+    children, so a value from the URL is shown, never interpreted as markup."""
     if not messages:
         return html.Div(id=ids.PAGE_ERRORS, className="banner-hidden")
     return html.Div([html.Div(m, className="banner-line") for m in messages], id=ids.PAGE_ERRORS,
-                    className="banner banner-error", role="alert")
+                    className="banner banner-warn", role="alert")
 
 
 def recent_list(rows: list[dict], lang: str) -> html.Div | html.Ol:

@@ -27,7 +27,9 @@ class FilterBar:
     """A page's filter bar: the family's filters and the prefix of its components' ids.
 
     ``classes``: extra class names of a filter's field (by filter name); ``labels``: option
-    labels ``(code, lang) → text`` where the page words them otherwise than the declaration.
+    labels ``(code, lang) → text`` where the page words them otherwise than the declaration;
+    ``known``: by filter name, the codes the page lists for a filter without a static
+    vocabulary (a value sent for it that is not one of them is named and ignored).
     """
 
     family: str
@@ -35,6 +37,7 @@ class FilterBar:
     prefix: str
     classes: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, Callable[[str, str], str]] = field(default_factory=dict, compare=False)
+    known: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     def id(self, part: str) -> str:
         """``preset``, ``dates``, ``reset``, ``url``, ``period-note`` or a filter's URL key."""

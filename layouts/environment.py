@@ -28,7 +28,7 @@ from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
 from layouts.feedback import GRID_THEME
 from layouts.figures import empty_figure, graph_config
 from layouts.query import parse_lang
-from layouts.shaping import unit_options
+from layouts.shaping import unit_filter_codes, unit_options
 
 EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 STATION_MARKER = {"variable": "dashExtensions.iocEnv.stationMarker"}
@@ -189,7 +189,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: U
            **params: Any) -> html.Div:
     """The page for ``?range=…&station=…&calendar=…&unit=…&lang=…`` (``today`` local)."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    query, problems = parse_env_query(params)
+    query, problems = parse_env_query(params, unit_filter_codes(unit_map or UnitMap.default()))
     if lang_problem:
         problems.append(lang_problem)
     return html.Div(

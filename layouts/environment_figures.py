@@ -17,7 +17,8 @@ import plotly.graph_objects as go
 from ioc.domain.air_quality import PARAMETER_LABELS
 from ioc.domain.aqi import CATEGORIES
 from ioc.i18n import fmt_pct, t
-from layouts.figures import CARD, GRID, MUTED, TEXT, base_layout, empty_figure, plotly_text
+from layouts import provisional
+from layouts.figures import CARD, GRID, MUTED, TEXT, base_layout, empty_figure, percent_ticks, plotly_text
 
 LINE_COLOURS = ["#38bdf8", "#f472b6", "#a3e635", "#fbbf24", "#c084fc", "#2dd4bf", "#fb7185", "#e2e8f0"]
 POLLUTANT_COLOURS = {"pm25": "#38bdf8", "pm10": "#a78bfa", "o3_1h": "#fbbf24", "co": "#94a3b8", "so2": "#f472b6",
@@ -124,10 +125,12 @@ def _colourscale() -> list[list[object]]:
 
 
 def calendar_figure(frame: pd.DataFrame, lang: str, end: date, weeks: int = 53,
-                    uirevision: str | None = None) -> go.Figure:
+                    uirevision: str | None = None, today: date | None = None) -> go.Figure:
     """Daily AQI as a calendar: a column per week (Monday first), a row per weekday.
 
     ``frame``: day (date), aqi (nullable), category; the calendar ends with ``end``'s week.
+    ``today`` (local): its daily AQI holds the hours so far only, so its cell is outlined dotted
+    and said provisional (in its hover and above the calendar).
     """
     last_monday = end - timedelta(days=end.weekday())
     first_monday = last_monday - timedelta(weeks=weeks - 1)
@@ -138,11 +141,12 @@ def calendar_figure(frame: pd.DataFrame, lang: str, end: date, weeks: int = 53,
         if d < first_monday or d > end:
             continue
         col, wd = (d - first_monday).days // 7, d.weekday()
+        note = provisional.hover_notes([d == today], lang)[0]
         if pd.notna(row.aqi):
             z[wd, col] = float(row.aqi)
-            text[wd, col] = f"{d:%d/%m/%Y}: {int(row.aqi)} · {category_label(row.category, lang)}"
+            text[wd, col] = f"{d:%d/%m/%Y}: {int(row.aqi)} · {category_label(row.category, lang)}{note}"
         else:
-            text[wd, col] = f"{d:%d/%m/%Y}: {t('env_no_aqi', lang)}"
+            text[wd, col] = f"{d:%d/%m/%Y}: {t('env_no_aqi', lang)}{note}"
     if np.isnan(z).all():
         return empty_figure(t("no_data", lang), lang)
     x = [first_monday + timedelta(weeks=i) for i in range(weeks)]
@@ -151,7 +155,15 @@ def calendar_figure(frame: pd.DataFrame, lang: str, end: date, weeks: int = 53,
         z=z, x=x, y=days, customdata=text, zmin=0, zmax=500, colorscale=_colourscale(), xgap=2, ygap=2,
         hovertemplate="%{customdata}<extra></extra>", showscale=False,
     ))
-    base_layout(fig, lang, uirevision, margin=dict(l=8, r=8, t=8, b=8),
+    marked = today is not None and first_monday <= today <= end
+    if marked:
+        monday = pd.Timestamp(x[(today - first_monday).days // 7])
+        fig.add_shape(type="rect", xref="x", yref="y", x0=monday - pd.Timedelta(days=3.5),
+                      x1=monday + pd.Timedelta(days=3.5), y0=today.weekday() - 0.5, y1=today.weekday() + 0.5,
+                      line=dict(color=TEXT, width=2, dash="dot"), fillcolor="rgba(0,0,0,0)")
+        fig.add_annotation(text=t("provisional_period", lang), xref="paper", yref="paper", x=1, y=1, xanchor="right",
+                           yanchor="bottom", showarrow=False, font=dict(color=MUTED, size=11))
+    base_layout(fig, lang, uirevision, margin=dict(l=8, r=8, t=24 if marked else 8, b=8),
                 yaxis=dict(autorange="reversed", showgrid=False, title=None),
                 xaxis=dict(showgrid=False, title=None, tickformat="%m/%Y" if lang != "en" else "%b %Y",
                            dtick="M1", ticklabelmode="period"),
@@ -179,6 +191,6 @@ def completeness_figure(frame: pd.DataFrame, lang: str, uirevision: str | None =
                 legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED),
                             traceorder="normal"),
                 margin=dict(l=8, r=70, t=28, b=8),
-                xaxis=dict(range=[0, 1], tickformat=".0%", title=None, gridcolor=GRID),
+                xaxis=dict(range=[0, 1], title=None, gridcolor=GRID, **percent_ticks(0, 1, lang, most=5)),
                 yaxis=dict(autorange="reversed", title=None))
     return fig

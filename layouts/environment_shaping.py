@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -75,8 +75,10 @@ def _values(params: Mapping[str, object], name: str) -> list[str]:
     return out
 
 
-def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[Problem]]:
-    """Validate ``?range=7d&station=…&calendar=…&unit=…``; a bad value falls back and is reported."""
+def parse_env_query(params: Mapping[str, object],
+                    known_units: Iterable[str] | None = None) -> tuple[EnvQuery, list[Problem]]:
+    """Validate ``?range=7d&station=…&calendar=…&unit=…``; a bad value falls back and is
+    reported; a ``unit`` must be one of ``known_units`` (when given)."""
     problems: list[Problem] = []
     query = EnvQuery()
     ranges = _values(params, "range")
@@ -98,6 +100,9 @@ def parse_env_query(params: Mapping[str, object]) -> tuple[EnvQuery, list[Proble
     unit = _values(params, "unit") or _values(params, "district")
     if unit and not _CODE.match(unit[-1]):
         problems.append(Problem("unit", unit[-1][:80], "reason_code", "default_all"))
+        unit = []
+    elif unit and known_units is not None and unit[-1] not in set(known_units):
+        problems.append(Problem("unit", unit[-1][:80], "reason_choice", "default_all", "unit_filter"))
         unit = []
     return replace(query, stations=tuple(dict.fromkeys(stations)), calendar=cal[-1] if cal else None,
                    unit=unit[-1] if unit else None), problems

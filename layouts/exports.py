@@ -10,6 +10,7 @@ and rates are ratios between 0 and 1.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -47,9 +48,11 @@ def csv_text(frame: pd.DataFrame) -> str:
     return "\ufeff" + safe.to_csv(index=False, lineterminator="\r\n")
 
 
-def export_filename(key: str, start: object, end: object) -> str:
-    """``phan-anh_theo-dia-ban_2025-11-27_2026-11-27.csv`` (period [start, end))."""
-    return f"{FILE_STEMS.get(key, 'phan-anh_' + key)}_{start}_{end}.csv"
+def export_filename(stem: str, start: date, end: date) -> str:
+    """``<stem>_<first day>_<last day>.csv`` for the period of local dates [start, end): the
+    days the page shows (``phan-anh_theo-dia-ban_2025-12-04_2026-12-03.csv``), as the URL's
+    ``from`` / ``to`` and the date picker read them."""
+    return f"{stem}_{start.isoformat()}_{(end - timedelta(days=1)).isoformat()}.csv"
 
 
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:

@@ -22,12 +22,14 @@ from layouts.controls import FilterBar, filter_bar
 from layouts.exports import FILE_STEMS
 from layouts.figures import BG, CARD, GRID, TEXT
 from layouts.query import parse_feedback_query, parse_lang
-from layouts.shaping import area_choices, unit_notes, unit_options
+from layouts.shaping import area_choices, unit_filter_codes, unit_notes, unit_options
 
 TILE_KEYS = ("received", "processed_rate", "on_time_rate", "overdue", "satisfaction_rate", "rated_share",
              "median_resolution_hours", "p90_resolution_hours")
 EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 POINT_TO_LAYER = {"variable": "dashExtensions.ioc.pointToLayer"}
+#: cluster bubbles whose count is grouped as the page's language writes numbers (assets/ioc.js)
+CLUSTER_TO_LAYER = {"variable": "dashExtensions.ioc.clusterToLayer"}
 UNIT_LABEL = {"variable": "dashExtensions.ioc.unitLabel"}
 GRID_THEME = {"function": (
     f"themeQuartz.withParams({{backgroundColor: '{CARD}', foregroundColor: '{TEXT}', "
@@ -37,7 +39,8 @@ GRID_THEME = {"function": (
 )}
 
 
-BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb", classes={"unit": "filter-unit"})
+BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb", classes={"unit": "filter-unit"},
+                known={"category": tuple(CATEGORIES)})
 
 
 def _filters(query: Selection, today: date, lang: str, units: UnitMap) -> html.Div:
@@ -87,7 +90,8 @@ def _map_card(settings: Any, lang: str) -> html.Section:
                                        interactive=False), name="unit-labels", style={"zIndex": 350}),
                     dl.GeoJSON(id=ids.FB_MAP_LAYER, data=EMPTY_GEOJSON, cluster=True, zoomToBoundsOnClick=True,
                                superClusterOptions={"radius": 56, "maxZoom": 15},
-                               pointToLayer=POINT_TO_LAYER, hideout={"colours": STATUS_COLOURS}),
+                               pointToLayer=POINT_TO_LAYER, clusterToLayer=CLUSTER_TO_LAYER,
+                               hideout={"colours": STATUS_COLOURS, "lang": lang}),
                     dl.ScaleControl(position="bottomleft", imperial=False),
                 ],
                 id=ids.FB_MAP, center=list(HUE_CENTRE), zoom=10, style={"height": "100%", "width": "100%"},
@@ -137,7 +141,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: U
     older ``district=`` is read as ``unit``); ``unit_map``: the store's units (default: the shipped ones)."""
     units = unit_map or UnitMap.default()
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    query, problems = parse_feedback_query(params, today)
+    query, problems = parse_feedback_query(params, today, unit_filter_codes(units))
     if lang_problem:
         problems.append(lang_problem)
     return html.Div(

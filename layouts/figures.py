@@ -9,6 +9,7 @@ that come from data (unit names, handling units, source category names) are esca
 from __future__ import annotations
 
 import html
+import math
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -16,6 +17,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from ioc.i18n import fmt_pct, t
+from layouts import provisional
 
 BG = "#0d1520"
 CARD = "#121c2b"
@@ -81,31 +83,35 @@ def empty_figure(message: str, lang: str) -> go.Figure:
 
 
 def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uirevision: str | None = None,
-                 span: tuple[date, date] | None = None) -> go.Figure:
+                 span: tuple[date, date] | None = None, today: date | None = None) -> go.Figure:
     """Reports received (bars, right axis) and satisfaction rate (line) against its target.
 
     ``span`` (local dates [start, end)) fixes the time axis to the whole period, so a sparse
-    series is not stretched across the plot.
+    series is not stretched across the plot. The bucket holding ``today`` (local) is drawn as
+    provisional (:mod:`layouts.provisional`).
     """
     if series.empty or series["received"].sum() == 0:
         return empty_figure(t("no_data", lang), lang)
     x = series["bucket"]
+    flags = provisional.running(x, freq, today)
+    notes = provisional.hover_notes(flags, lang)
     fig = go.Figure()
     fig.add_bar(x=x, y=series["received"], name=t("series_received", lang), yaxis="y2",
-                marker=dict(color="rgba(59,130,246,0.45)"), width=bucket_ms(freq) * 0.8,
-                hovertemplate="%{y:,.0f}<extra>" + t("series_received", lang) + "</extra>")
-    fig.add_scatter(x=x, y=series["satisfaction_rate"], name=t("series_satisfaction", lang), mode="lines+markers",
-                    line=dict(color=GOOD, width=3), marker=dict(size=5), connectgaps=False,
-                    hovertemplate="%{y:.1%}<extra>" + t("series_satisfaction", lang) + "</extra>")
-    fig.add_scatter(x=x, y=series["on_time_rate"], name=t("series_on_time", lang), mode="lines",
-                    line=dict(color=ACCENT, width=2), visible="legendonly",
-                    hovertemplate="%{y:.1%}<extra>" + t("series_on_time", lang) + "</extra>")
+                marker=provisional.bar_marker(flags, "rgba(59,130,246,0.45)"), width=bucket_ms(freq) * 0.8,
+                customdata=notes, hovertemplate="%{y:,.0f}%{customdata}<extra>" + t("series_received", lang) + "</extra>")
+    provisional.add_line(fig, x, series["satisfaction_rate"], flags, name=t("series_satisfaction", lang), lang=lang,
+                         line=dict(color=GOOD, width=3), marker=dict(size=5),
+                         hovertemplate="%{y:.1%}<extra>" + t("series_satisfaction", lang) + "</extra>")
+    provisional.add_line(fig, x, series["on_time_rate"], flags, name=t("series_on_time", lang), lang=lang, mode="lines",
+                         line=dict(color=ACCENT, width=2), visible="legendonly",
+                         hovertemplate="%{y:.1%}<extra>" + t("series_on_time", lang) + "</extra>")
     fig.add_hline(y=target, line=dict(color=TARGET, width=1.5, dash="dash"),
                   annotation=dict(text=f"{t('series_target', lang)} {fmt_pct(target, lang, 0)}",
                                   font=dict(color=TARGET, size=12), bgcolor=CARD),
                   annotation_position="bottom left")
+    provisional.shade(fig, x, flags, freq, lang)
     rates = pd.concat([series["satisfaction_rate"], series["on_time_rate"]]).dropna()
-    low = min(target, float(rates.min()) if len(rates) else target) - 0.05
+    low = max(0.0, min(target, float(rates.min()) if len(rates) else target) - 0.05)
     peak = float(series["received"].max()) or 1.0
     base_layout(
         fig, lang, uirevision,
@@ -113,15 +119,51 @@ def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uire
         bargap=0.15,
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(color=MUTED)),
         margin=dict(l=8, r=8, t=28, b=8),
-        yaxis=dict(tickformat=".0%", range=[max(0.0, low), 1.005], title=None),
+        yaxis=dict(range=[low, 1.005], title=None, **percent_ticks(low, 1.005, lang)),
         # bars use the lower part of the plot so the rate line stays readable above them
-        yaxis2=dict(overlaying="y", side="right", showgrid=False, range=[0, peak * 2.2], title=None,
-                    tickformat=",d", color=MUTED, **_count_ticks(peak)),
+        yaxis2=count_axis(peak, peak * 2.2, t("series_received", lang)),
         xaxis=dict(title=None, tickformat=date_ticks(freq, lang),
                    hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
                    range=None if span is None else [axis_edge(span[0], freq, -1), axis_edge(span[1], freq, 0)]),
     )
     return fig
+
+
+def nice_ticks(peak: float, target: int = 4) -> list[int]:
+    """Round tick values (1, 2 or 5 × 10^k apart) from 0 to just above ``peak``."""
+    raw = peak / target
+    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [int(step * i) for i in range(int(peak // step) + 2)]
+
+
+def count_axis(peak: float, top: float, title: str) -> dict:
+    """A secondary (right) axis of counts from 0 to ``top``: its title, and round ticks (``nice_ticks``
+    of ``peak``) that the separators of :func:`base_layout` group as the language does."""
+    ticks = [v for v in nice_ticks(max(peak, 1.0)) if v <= top]
+    return dict(overlaying="y", side="right", showgrid=False, range=[0, top], color=MUTED, tickmode="array",
+                tickvals=ticks, tickformat=",d", title=axis_title(title))
+
+
+def axis_title(text: str) -> dict:
+    """An axis title in the muted colour, small (secondary axes say what they count)."""
+    return dict(text=plotly_text(text), font=dict(color=MUTED, size=12), standoff=6)
+
+
+#: steps of percent ticks (as ratios), the finest first
+_PERCENT_STEPS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5)
+
+
+def percent_ticks(low: float, high: float, lang: str, most: int = 7) -> dict:
+    """Ticks of a ratio axis from ``low`` to ``high`` written as the tiles write percentages
+    (``95 %`` in Vietnamese, ``95%`` in English: Plotly's ``.0%`` cannot put the space in), at
+    the finest round step that gives at most ``most`` ticks."""
+    span = max(high - low, 1e-9)
+    step = next((s for s in _PERCENT_STEPS if span / s <= most - 1), 1.0)
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    values = [round(k * step, 6) for k in range(first, last + 1)]
+    decimals = 1 if step < 0.01 else 0
+    return dict(tickmode="array", tickvals=values, ticktext=[fmt_pct(v, lang, decimals) for v in values])
 
 
 def breakdown_figure(frame: pd.DataFrame, lang: str, colour: str = BAR, max_label: int = 30,
@@ -178,7 +220,7 @@ def _count_ticks(peak: float) -> dict:
 
 def bucket_ms(freq: str) -> float:
     """A bucket's length in ms: bar widths on a date axis (a lone bar is otherwise 1 ms wide)."""
-    return {"day": 1, "week": 7, "month": 30.4}[freq] * 86_400_000
+    return provisional.BUCKET_DAYS[freq] * 86_400_000
 
 
 def date_ticks(freq: str, lang: str) -> str:

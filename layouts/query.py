@@ -6,10 +6,13 @@ Each family declares its filters once (``FEEDBACK_FILTERS``, ``TRAFFIC_FILTERS``
 ``ADMIN_FILTERS`` in its KPI module); :func:`ioc.kpi.filters.parse_params` reads a page's
 parameters into a :class:`~ioc.kpi.filters.Selection` and
 :meth:`~ioc.kpi.filters.Selection.search` writes them back. ``from`` and ``to`` are local
-dates and the period is [from, to), exactly like ``python -m ioc kpi feedback --from … --to …``
-and the KPI layer, so a link and a CLI call with the same values give the same figures. A bad
-parameter never breaks the page: it falls back to its default and is reported as a
-:class:`Problem` naming the parameter. Here: the language, the period presets, and the
+dates, both included (the first and the last day the page shows: ``?from=2026-12-02&to=2026-12-02``
+is that one day), exactly like ``python -m ioc kpi feedback --from … --to …``, the date picker,
+the period note and the CSV file names, so a link and a CLI call with the same values give the
+same figures; inside, the period is [from, to + 1 day). A bad parameter never breaks the page:
+it falls back to its default and is reported as a :class:`Problem` naming the parameter and the
+value; a code that is well formed but not one the filter knows (``?category=zzz``, a unit not
+on the map) is such a parameter too. Here: the language, the period presets, and the
 per-family shorthands the tests and older callers use.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from ioc.domain.feedback import CATEGORIES
 from ioc.i18n import LANGS
 from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.kpi.feedback import FEEDBACK_FILTERS
@@ -31,9 +35,14 @@ def param(params: Mapping[str, object], name: str) -> str | None:
 
 
 
-def parse_feedback_query(params: Mapping[str, object], today: date) -> tuple[Selection, list[Problem]]:
-    """The Feedback page's parameters (``today`` local; default: the last 365 days)."""
-    return parse_params(FEEDBACK_FILTERS, params, today)
+def parse_feedback_query(params: Mapping[str, object], today: date,
+                         known_units: Iterable[str] | None = None) -> tuple[Selection, list[Problem]]:
+    """The Feedback page's parameters (``today`` local; default: the last 365 days); a
+    ``category`` must be one of the page's categories, a ``unit`` one of ``known_units`` (when given)."""
+    known: dict[str, Iterable[str]] = {"category": tuple(CATEGORIES)}
+    if known_units is not None:
+        known["unit"] = known_units
+    return parse_params(FEEDBACK_FILTERS, params, today, known)
 
 
 def parse_admin_query(params: Mapping[str, object], today: date,
@@ -57,7 +66,8 @@ PRESETS = ("7", "30", "90", "365", "month", "year")
 
 
 def preset_dates(preset: str, today: date) -> tuple[date, date] | None:
-    """[start, end) of a named period ending today (local dates); None for 'custom'."""
+    """[start, end) of a named period ending today (local dates; ``end`` the day after the
+    last, as periods are held inside); None for 'custom'."""
     end = today + timedelta(days=1)
     if preset in ("7", "30", "90", "365"):
         return end - timedelta(days=int(preset)), end

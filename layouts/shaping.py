@@ -173,6 +173,14 @@ def unit_options(units: UnitMap, start: date, end: date, lang: str, seen_codes: 
     return options
 
 
+def unit_filter_codes(units: UnitMap) -> frozenset[str]:
+    """The codes the unit filter takes from a URL: the current communes (any period, history
+    mapped to them) and the district-level units of any time (old ``?district=`` links; for a
+    period past a unit's end the page says so). Anything else is reported, not shown."""
+    return frozenset(u.code for u in units.current_communes() if u.administrative) | frozenset(
+        u.code for u in units.units if u.level == "district")
+
+
 def spans_change(units: UnitMap, start: date, end: date) -> bool:
     """Whether local dates ``[start, end)`` hold days on both sides of the unit map's change."""
     return start < units.changeover < end

@@ -1,6 +1,6 @@
 """The page of a spec-declared system (path ``/<code>``), built from its spec's ``panels``.
 
-``?from=2026-01-01&to=2026-04-01&unit=19753&<dimension>=<code>&lang=en`` — the filters are the
+``?from=2026-01-01&to=2026-03-31&unit=19753&<dimension>=<code>&lang=en`` — the filters are the
 spec's (:func:`ioc.kpi.systems.filters_for`): the period, the unit and one per dimension for an
 ``events`` spec, the period alone for an ``indicator`` spec. A bad parameter falls back to its
 default and is reported by name. Every component id starts with ``sys-<code>-`` (several
@@ -11,7 +11,7 @@ Overview and the wall. The layout builds the skeleton from data handed in; the c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,7 +20,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from ioc.domain.units import HUE_CENTRE, UnitMap
-from ioc.i18n import t
+from ioc.i18n import fmt_int, t
 from ioc.kpi.filters import Problem, Selection, parse_params
 from ioc.kpi.systems import filters_for
 from ioc.kpi.systems_views import unit_kpis
@@ -28,9 +28,9 @@ from ioc.systems.spec import SystemSpec
 from layouts import ids
 from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale
 from layouts.controls import FilterBar, filter_bar
-from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, POINT_TO_LAYER, UNIT_LABEL
+from layouts.feedback import CLUSTER_TO_LAYER, EMPTY_GEOJSON, GRID_THEME, POINT_TO_LAYER, UNIT_LABEL
 from layouts.query import parse_lang
-from layouts.shaping import unit_options
+from layouts.shaping import unit_filter_codes, unit_options
 from layouts.systems_shaping import code_label, marker_colours
 
 #: CSVs that list events (one row per event, with its title): exports, analysts only
@@ -88,9 +88,11 @@ def tile_placeholders(code: str, keys: tuple[str, ...], lang: str) -> list[html.
             for k in keys]
 
 
-def parse_query(spec: SystemSpec, params: Mapping[str, object], today: date) -> tuple[Selection, list[Problem]]:
-    """The page's parameters (``today`` local; default period: the last 365 days)."""
-    return parse_params(filters_for(spec), params, today)
+def parse_query(spec: SystemSpec, params: Mapping[str, object], today: date,
+                known_units: Iterable[str] | None = None) -> tuple[Selection, list[Problem]]:
+    """The page's parameters (``today`` local; default period: the last 365 days); a ``unit``
+    must be one of ``known_units`` (when given), a closed dimension's code one of its terms."""
+    return parse_params(filters_for(spec), params, today, None if known_units is None else {"unit": known_units})
 
 
 def _grid(grid_id: str, columns: list[dict], lang: str, page_size: int = 15, row_id: str = "params.data.id"
@@ -166,7 +168,7 @@ def _map_card(spec: SystemSpec, settings: Any, lang: str) -> html.Section:
                             interactive=False), name="unit-labels", style={"zIndex": 350}),
          dl.GeoJSON(id=sid(spec.code, "map-layer"), data=EMPTY_GEOJSON, cluster=True, zoomToBoundsOnClick=True,
                     superClusterOptions={"radius": 56, "maxZoom": 15}, pointToLayer=POINT_TO_LAYER,
-                    hideout={"colours": marker_colours(spec)}),
+                    clusterToLayer=CLUSTER_TO_LAYER, hideout={"colours": marker_colours(spec), "lang": lang}),
          dl.ScaleControl(position="bottomleft", imperial=False)],
         id=sid(spec.code, "map"), center=list(HUE_CENTRE), zoom=10, style={"height": "100%", "width": "100%"},
     ), className="map-wrap")
@@ -236,7 +238,7 @@ def layout(spec: SystemSpec, settings: Any, today: date, lang_pref: str | None =
     would first re-sync the filter bar's period (a server round trip the panels wait for)."""
     units = unit_map or UnitMap.default()
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    query, problems = parse_query(spec, params, today)
+    query, problems = parse_query(spec, params, today, unit_filter_codes(units))
     if lang_problem:
         problems.append(lang_problem)
     code = spec.code
@@ -269,7 +271,7 @@ def ranking_list(rows: list[dict], kpi: str, lang: str) -> html.Div | html.Ol:
     if not rows:
         return html.Div(t("no_data", lang), className="empty-note")
     return html.Ol([
-        html.Li([html.Span("–" if r.get("rank") is None else str(r["rank"]), className="sys-rank-no"),
+        html.Li([html.Span(fmt_int(r.get("rank"), lang), className="sys-rank-no"),
                  html.Span(r["unit"], className="sys-rank-unit", title=r["unit"]),
                  html.Span(r[kpi], className="sys-rank-value")],
                 className="sys-rank-item", **{"data-unit": r["unit_code"], "data-value": "" if r[f"{kpi}_raw"] is None

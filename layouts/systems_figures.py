@@ -24,6 +24,7 @@ from layouts.figures import (
     plotly_text,
     shorten,
 )
+from layouts.provisional import NOTE_MARGIN, add_line, bar_marker, hover_notes, running, shade
 
 SIMULATED_MARKER = "circle-open"
 
@@ -34,15 +35,19 @@ def _ticks(peak: float) -> dict:
 
 
 def events_trend_figure(frame: pd.DataFrame, lang: str, freq: str, span: tuple[date, date],
-                        uirevision: str | None = None) -> go.Figure:
-    """Events per bucket (bars) over the whole period ``span`` (local dates [start, end))."""
+                        uirevision: str | None = None, today: date | None = None) -> go.Figure:
+    """Events per bucket (bars) over the whole period ``span`` (local dates [start, end)); the
+    bucket holding ``today`` (local) is drawn as provisional."""
     if frame.empty or not frame["n"].sum():
         return empty_figure(t("no_data", lang), lang)
     name = t("systems_series_events", lang)
-    fig = go.Figure(go.Bar(x=frame["bucket"], y=frame["n"], name=name, marker=dict(color=BAR),
-                           width=bucket_ms(freq) * 0.8, hovertemplate="%{y:,.0f}<extra>" + name + "</extra>"))
+    flags = running(frame["bucket"], freq, today)
+    fig = go.Figure(go.Bar(x=frame["bucket"], y=frame["n"], name=name, marker=bar_marker(flags, BAR),
+                           width=bucket_ms(freq) * 0.8, customdata=hover_notes(flags, lang),
+                           hovertemplate="%{y:,.0f}%{customdata}<extra>" + name + "</extra>"))
+    shade(fig, frame["bucket"], flags, freq, lang)
     peak = float(frame["n"].max())
-    base_layout(fig, lang, uirevision, bargap=0.15, margin=dict(l=8, r=8, t=12, b=8),
+    base_layout(fig, lang, uirevision, bargap=0.15, margin=dict(l=8, r=8, t=NOTE_MARGIN if flags.any() else 12, b=8),
                 yaxis=dict(title=None, tickformat=",d", **_ticks(peak)),
                 xaxis=dict(title=None, tickformat=date_ticks(freq, lang),
                            hoverformat="%d/%m/%Y" if freq != "month" else "%m/%Y",
@@ -67,21 +72,26 @@ def dimension_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = No
     return fig
 
 
-def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str | None = None) -> go.Figure:
+def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str | None = None,
+                     today: date | None = None) -> go.Figure:
     """One indicator's values per period (``frame``: its rows of
     :func:`ioc.kpi.systems_views.indicator_series`): a line, hollow markers on simulated values,
-    and its target (the rows' plan, else the spec's) as a dashed line."""
+    and its target (the rows' plan, else the spec's) as a dashed line. A period still running on
+    ``today`` (local) is drawn as provisional."""
     rows = frame[frame["value"].notna()]
     if rows.empty:
         return empty_figure(t("no_data", lang), lang)
     unit = term.unit(lang) if term.unit is not None else ""
+    starts = pd.to_datetime(rows["period_start"])
+    freq = term.frequency or "year"
+    flags = running(starts, freq, today)
     symbols = ["circle-open" if s else "circle" for s in rows["simulated"]]
     texts = [f"{p}{' · ' + t('systems_simulated', lang) if s else ''}" for p, s in zip(rows["period"], rows["simulated"],
                                                                                        strict=True)]
-    fig = go.Figure(go.Scatter(
-        x=pd.to_datetime(rows["period_start"]), y=rows["value"], mode="lines+markers", name=plotly_text(term.label(lang)),
-        line=dict(color=ACCENT, width=2.5), marker=dict(size=9, symbol=symbols, line=dict(width=2, color=ACCENT)),
-        customdata=texts, hovertemplate="%{customdata}: %{y:,.2f} " + plotly_text(unit) + "<extra></extra>"))
+    fig = go.Figure()
+    add_line(fig, starts, rows["value"], flags, name=plotly_text(term.label(lang)), lang=lang,
+             line=dict(color=ACCENT, width=2.5), marker=dict(size=9, symbol=symbols, line=dict(width=2, color=ACCENT)),
+             customdata=texts, hovertemplate="%{customdata}: %{y:,.2f} " + plotly_text(unit) + "<extra></extra>")
     targets = rows["target"].dropna()
     target = float(targets.iloc[-1]) if len(targets) else term.target
     if target is not None:
@@ -90,6 +100,7 @@ def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str
                                                        f"{fmt_number(target, lang, 1)}"),
                                       font=dict(color=MUTED, size=11)),
                       annotation_position="bottom left")
-    base_layout(fig, lang, uirevision, showlegend=False, margin=dict(l=8, r=8, t=10, b=8),
-                yaxis=dict(title=None), xaxis=dict(title=None, tickformat="%Y" if term.frequency == "year" else "%m/%Y"))
+    shade(fig, starts, flags, freq, lang)
+    base_layout(fig, lang, uirevision, showlegend=False, margin=dict(l=8, r=8, t=NOTE_MARGIN if flags.any() else 10, b=8),
+                yaxis=dict(title=None, tickformat=",~f"), xaxis=dict(title=None, tickformat="%Y" if term.frequency == "year" else "%m/%Y"))
     return fig

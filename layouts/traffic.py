@@ -1,18 +1,19 @@
 """Traffic page (path "/traffic"): filters from the URL, KPI tiles, camera map, hour × weekday
 heatmap, breakdowns by type and vehicle class, fines issued vs collected, latest violations.
 
-``?from=2025-01-01&to=2026-01-01&unit=19753&type=red_light&vehicle=car&channel=camera&lang=en``
+``?from=2025-01-01&to=2025-12-31&unit=19753&type=red_light&vehicle=car&channel=camera&lang=en``
 — ``unit`` is a current commune (Huế's 40 since 1 July 2025, earlier records mapped to them) or,
 for periods before that day, a district-level unit of the time (``district=`` is still read);
 the rankings are by current commune and, for periods before 1 July 2025, by district-level
-unit; a notice says when the period spans the change. ``from``/``to`` are local dates, the period is [from, to), exactly like ``python -m ioc kpi
-traffic``. A bad parameter never breaks the page: it falls back to its default and is reported
-by name. The layout builds the skeleton; :mod:`callbacks.traffic` fills it.
+unit; a notice says when the period spans the change. ``from``/``to`` are the first and the
+last local date, both included (the period is [from, to + 1 day)), exactly like ``python -m ioc
+kpi traffic --from --to``. A bad parameter never breaks the page: it falls back to its default
+and is named with its value on the page's banner. The layout builds the skeleton; :mod:`callbacks.traffic` fills it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,7 @@ from layouts.components import chart_card, csv_button, error_banner, fresh_badge
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
 from layouts.query import parse_lang
-from layouts.shaping import unit_notes, unit_options
+from layouts.shaping import unit_filter_codes, unit_notes, unit_options
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TILE_KEYS,
@@ -54,9 +55,11 @@ BAR = FilterBar("traffic", TRAFFIC_FILTERS, "tr", classes={"violation_type": "fi
                 labels={"channel": channel_text})
 
 
-def parse_traffic_query(params: Mapping[str, object], today: date) -> tuple[Selection, list[Problem]]:
-    """Validate the page's query parameters (``today`` local; default: the last 365 days)."""
-    return parse_params(TRAFFIC_FILTERS, params, today)
+def parse_traffic_query(params: Mapping[str, object], today: date,
+                        known_units: Iterable[str] | None = None) -> tuple[Selection, list[Problem]]:
+    """Validate the page's query parameters (``today`` local; default: the last 365 days); a
+    ``unit`` must be one of ``known_units`` (when given)."""
+    return parse_params(TRAFFIC_FILTERS, params, today, None if known_units is None else {"unit": known_units})
 
 
 def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
@@ -150,10 +153,12 @@ def _card(key: str, title_key: str, lang: str, extra: str = "") -> html.Section:
                       graph_id=ids.tr_chart(key), button_type=ids.TR_CSV_BUTTON)
 
 
-def layout(settings: Any, today: date, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The page for the query string ``params`` (``today`` is the local date)."""
+def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: UnitMap | None = None,
+           **params: Any) -> html.Div:
+    """The page for the query string ``params`` (``today`` is the local date; ``unit_map``: the
+    store's units, which a ``unit`` in the URL must be one of; default: the shipped ones)."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    query, problems = parse_traffic_query(params, today)
+    query, problems = parse_traffic_query(params, today, unit_filter_codes(unit_map or UnitMap.default()))
     if lang_problem:
         problems.append(lang_problem)
     return html.Div(

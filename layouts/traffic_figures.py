@@ -19,7 +19,19 @@ import plotly.graph_objects as go
 
 from ioc.i18n import fmt_int, fmt_local_datetime, fmt_pct, fmt_vnd, t
 from ioc.privacy import display_plate
-from layouts.figures import CARD, GOOD, MUTED, TEXT, base_layout, empty_figure, plotly_text
+from layouts import provisional
+from layouts.figures import (
+    CARD,
+    GOOD,
+    MUTED,
+    TEXT,
+    axis_title,
+    base_layout,
+    empty_figure,
+    nice_ticks,
+    percent_ticks,
+    plotly_text,
+)
 from layouts.traffic_shaping import (
     NO_TYPE_COLOUR,
     TYPE_COLOURS,
@@ -130,23 +142,28 @@ def _bucket_days(freq: str) -> float:
 
 
 def fines_figure(series: pd.DataFrame, lang: str, freq: str, span: tuple[date, date] | None = None,
-                 uirevision: str | None = None) -> go.Figure:
-    """Fines issued vs collected (VND) per bucket of detection date, and the collection rate."""
+                 uirevision: str | None = None, today: date | None = None) -> go.Figure:
+    """Fines issued vs collected (VND) per bucket of detection date, and the collection rate
+    (right axis); the bucket holding ``today`` (local) is drawn as provisional."""
     if series.empty or series["fines_issued_vnd"].sum() == 0:
         return empty_figure(t("no_data", lang), lang)
     x = series["bucket"]
+    flags = provisional.running(x, freq, today)
+    notes = provisional.hover_notes(flags, lang)
     width = _bucket_days(freq) * 86_400_000 * 0.4
     offset = width / 2
     fig = go.Figure()
     for col, name, colour, shift in (("fines_issued_vnd", "traffic_series_issued", ISSUED, -offset),
                                      ("fines_collected_vnd", "traffic_series_collected", COLLECTED, offset)):
-        texts = [fmt_vnd(v, lang) for v in series[col]]
+        texts = [fmt_vnd(v, lang) + n for v, n in zip(series[col], notes, strict=True)]
         fig.add_bar(x=x + pd.to_timedelta(shift, unit="ms"), y=series[col], name=t(name, lang), width=width,
-                    marker=dict(color=colour), customdata=texts,
+                    marker=provisional.bar_marker(flags, colour), customdata=texts,
                     hovertemplate="%{customdata}<extra>" + t(name, lang) + "</extra>")
-    fig.add_scatter(x=x, y=series["collection_rate"], name=t("traffic_kpi_collection_rate", lang), yaxis="y2",
-                    mode="lines+markers", line=dict(color=TEXT, width=2, dash="dot"), marker=dict(size=4),
-                    hovertemplate="%{y:.1%}<extra>" + t("traffic_kpi_collection_rate", lang) + "</extra>")
+    rate = t("traffic_kpi_collection_rate", lang)
+    provisional.add_line(fig, x, series["collection_rate"], flags, name=rate, lang=lang, yaxis="y2",
+                         line=dict(color=TEXT, width=2), marker=dict(size=4),
+                         hovertemplate="%{y:.1%}<extra>" + rate + "</extra>")
+    provisional.shade(fig, x, flags, freq, lang)
     peak = float(series["fines_issued_vnd"].max()) or 1.0
     ticks = nice_ticks(peak)
     base_layout(
@@ -155,20 +172,12 @@ def fines_figure(series: pd.DataFrame, lang: str, freq: str, span: tuple[date, d
         margin=dict(l=8, r=8, t=28, b=8),
         yaxis=dict(title=None, range=[0, max(ticks[-1], peak * 1.1)], tickvals=ticks,
                    ticktext=[fmt_vnd_compact(v, lang, tick=True) for v in ticks]),
-        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickvals=[0, 0.25, 0.5, 0.75, 1.0],
-                    tickformat=".0%", showgrid=False, color=MUTED),
+        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], showgrid=False, color=MUTED,
+                    title=axis_title(rate), **percent_ticks(0, 1.0, lang, most=5)),
         xaxis=dict(title=None, tickformat="%d/%m" if freq == "day" else ("%b %Y" if lang == "en" else "%m/%Y"),
                    range=None if span is None else [_edge(span[0], freq, -1), _edge(span[1], freq, 0)]),
     )
     return fig
-
-
-def nice_ticks(peak: float, target: int = 4) -> list[int]:
-    """Round tick values (1, 2 or 5 × 10^k apart) from 0 to just above ``peak``."""
-    raw = peak / target
-    power = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return [int(step * i) for i in range(int(peak // step) + 2)]
 
 
 def _edge(day: date, freq: str, sign: int) -> str:

@@ -5,7 +5,10 @@ DISTRICT, CATEGORY, FEEDBACK_CHANNEL)``). Everything else is derived from that t
 
 - the URL: :func:`parse_params` reads ``?from=…&to=…&district=…`` into a :class:`Selection`
   and a list of :class:`Problem` (a bad value falls back to its default and is reported by
-  name; the page never breaks), and :meth:`Selection.search` writes it back;
+  name; the page never breaks), and :meth:`Selection.search` writes it back. ``from`` and
+  ``to`` are the first and the *last* local date shown (``to`` included, as the date picker,
+  the period note, the CSV file names and ``python -m ioc kpi --to`` read it); inside, a
+  period is the half-open ``[from, to + 1 day)``;
 - the CLI: ``kpi FAMILY --<name> VALUE`` (``Filter.name`` is the flag and the dict key),
   checked with :meth:`Filter.parse`, which raises :class:`FilterError` naming the key and the
   bad value;
@@ -38,7 +41,7 @@ REASONS = {
     "reason_code": "is not a code (letters, digits, '_', '.', '-'; at most 64)",
     "reason_choice": "is not one of {choices}",
     "reason_date": "is not a date from 2000 to 2100 (expected YYYY-MM-DD)",
-    "reason_order": "must be after from",
+    "reason_order": "is before from",
     "reason_order_from": "is after the default end",
     "reason_too_long": "gives a period longer than 20 years",
 }
@@ -50,7 +53,10 @@ class BadFilterValue(FilterError):
 
     def __init__(self, key: str, value: object, reason: str, choices: Sequence[str] = ()) -> None:
         self.key, self.value, self.reason = key, value, reason
-        text = REASONS.get(reason, reason).format(choices=", ".join(choices))
+        if reason == "reason_choice" and not choices:  # checked against codes handed in from data
+            text = "is not a known value"
+        else:
+            text = REASONS.get(reason, reason).format(choices=", ".join(choices))
         super().__init__(f"{key}: {value!r} {text}")
 
 
@@ -102,7 +108,8 @@ class Filter:
 
     def parse(self, raw: Any, known: Iterable[str] | None = None) -> Any:
         """The value of ``raw`` (a string, or for ``multi`` a list or comma-separated string,
-        for ``period`` a ``(from, to)`` pair or ``"from/to"``); ``None`` when empty.
+        for ``period`` a ``(from, to)`` pair or ``"from/to"``, ``to`` the last day included);
+        ``None`` when empty.
 
         Raises :class:`BadFilterValue` (a :class:`FilterError`) naming the key and the value.
         ``known``: codes the value must be one of besides ``choices`` (e.g. the units in the store).
@@ -129,11 +136,11 @@ class Filter:
         if isinstance(raw, str):
             raw = raw.split("/", 1) if "/" in raw else (raw, "")
         start_raw, end_raw = raw
-        start, end = _date(start_raw, "from"), _date(end_raw, "to")
-        if end <= start:
+        start, last = _date(start_raw, "from"), _date(end_raw, "to")
+        if last < start:
             raise BadFilterValue("to", str(end_raw), "reason_order")
         try:
-            return Period(start, end)
+            return Period(start, last + timedelta(days=1))
         except FilterError:
             raise BadFilterValue("from", str(start_raw), "reason_too_long") from None
 
@@ -147,9 +154,9 @@ class Filter:
         return value
 
     def serialise(self, value: Any) -> str:
-        """The value as text: ``parse(serialise(v)) == v``."""
+        """The value as text: ``parse(serialise(v)) == v`` (a period: ``first/last day``)."""
         if self.kind == "period":
-            return f"{value.start.isoformat()}/{value.end.isoformat()}"
+            return f"{value.start.isoformat()}/{last_day(value).isoformat()}"
         if self.kind == "multi":
             return ",".join(value)
         return str(value)
@@ -158,8 +165,8 @@ class Filter:
         """The query-string parameters of ``value`` (none for ``None``)."""
         if value is None or value == ():
             return []
-        if self.kind == "period":
-            return [("from", value.start.isoformat()), ("to", value.end.isoformat())]
+        if self.kind == "period":  # ``to``: the last day included
+            return [("from", value.start.isoformat()), ("to", last_day(value).isoformat())]
         if self.kind == "multi":
             return [(self.url_key, v) for v in value]
         return [(self.url_key, str(value))]
@@ -263,8 +270,8 @@ class Selection:
 
     @property
     def last_day(self) -> date:
-        """The last local date included (what a date picker shows)."""
-        return self.period.end - timedelta(days=1)
+        """The last local date included (what the date picker, the URL's ``to`` and the file names show)."""
+        return last_day(self.period)
 
     def shifted(self, period: Period) -> Selection:
         """The same filters over another period."""
@@ -286,21 +293,44 @@ class Selection:
         return "?" + urlencode(params)
 
 
+SHOWN_VALUE = 40  # characters of a refused value the banner repeats (then "…")
+
+
 @dataclass(frozen=True)
 class Problem:
-    """A URL parameter we could not use: its name, what it said, why (an i18n key), and the
-    default used instead (an i18n key ``default_…`` or a value)."""
+    """A URL parameter we could not use: its name, what it said, why (an i18n key), the
+    default used instead (an i18n key ``default_…`` or a value), and ``what``: the i18n key of
+    the filter's label, when the value is not one of its vocabulary ("no such category")."""
 
     param: str
     value: str
     reason: str
     default: str
+    what: str = ""
 
     def message(self, lang: str) -> str:
+        """«Bỏ qua tham số category=zzz: không có lĩnh vực này. Đang dùng: tất cả.» (plain
+        text: the page renders it as text, so a value cannot inject markup)."""
         from ioc.i18n import t
 
         default = t(self.default, lang) if self.default.startswith("default_") else self.default
-        return t("bad_param", lang, name=self.param, value=self.value, reason=t(self.reason, lang), default=default)
+        if self.reason == "reason_choice" and self.what:
+            reason = t("reason_no_such", lang, what=_lower_first(t(self.what, lang)))
+        else:
+            reason = t(self.reason, lang)
+        return t("bad_param", lang, name=self.param, value=shown_value(self.value), reason=reason, default=default)
+
+
+def shown_value(value: str) -> str:
+    """A refused value as the banner repeats it: control characters and runs of blanks as one
+    space, at most :data:`SHOWN_VALUE` characters (then "…")."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(value)).split())
+    return text if len(text) <= SHOWN_VALUE else text[:SHOWN_VALUE - 1] + "…"
+
+
+def _lower_first(label: str) -> str:
+    """"Lĩnh vực" → "lĩnh vực" for the middle of a sentence; an acronym ("TTHC") stays."""
+    return label[:1].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
 
 
 def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today: date | None = None,
@@ -318,9 +348,10 @@ def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today:
         if f.kind == "period":
             period = _url_period(params, today, problems)
             continue
-        raw = params.get(f.url_key)
-        for alias in f.url_aliases:  # an older link
-            raw = params.get(alias) if raw is None else raw
+        raw, key = params.get(f.url_key), f.url_key
+        for alias in f.url_aliases:  # an older link (a problem names the parameter as it was given)
+            if raw is None and params.get(alias) is not None:
+                raw, key = params.get(alias), alias
         value = f.default
         if f.kind == "multi":
             good = []
@@ -328,21 +359,23 @@ def parse_params(filters: Sequence[Filter], params: Mapping[str, object], today:
                 try:
                     good.append(f.parse(item, (known or {}).get(f.name)))
                 except BadFilterValue as exc:
-                    problems.append(Problem(f.url_key, str(exc.value)[:80], exc.reason, f.default_text))
+                    problems.append(Problem(key, str(exc.value)[:80], exc.reason, f.default_text, f.label))
             value = tuple(dict.fromkeys(v for g in good if g for v in g)) or f.default
         elif single_value(raw) is not None:
             try:
                 value = f.parse(raw, (known or {}).get(f.name))
             except BadFilterValue as exc:
-                problems.append(Problem(f.url_key, str(exc.value)[:80], exc.reason, f.default_text))
+                problems.append(Problem(key, str(exc.value)[:80], exc.reason, f.default_text, f.label))
         if value is not None and value != ():
             values[f.name] = value
     return Selection(period, tuple(values.items()), tuple(filters)), problems
 
 
 def _url_period(params: Mapping[str, object], today: date | None, problems: list[Problem]) -> Period:
+    """``from`` / ``to`` (both included) as the period [from, to + 1 day); what is missing or
+    bad comes from the default period (the last 365 days, today included)."""
     default = default_period(today or date.today())
-    start, end = default.start, default.end
+    start, last = default.start, last_day(default)
     raw_from, raw_to = single_value(params.get("from")), single_value(params.get("to"))
     for key, raw in (("from", raw_from), ("to", raw_to)):
         if raw is None:
@@ -351,9 +384,10 @@ def _url_period(params: Mapping[str, object], today: date | None, problems: list
             value = parse_date(raw, key)
         except FilterError:
             problems.append(Problem(key, raw[:80], "reason_date",
-                                    (default.start if key == "from" else default.end).isoformat()))
+                                    (default.start if key == "from" else last_day(default)).isoformat()))
             continue
-        start, end = (value, end) if key == "from" else (start, value)
+        start, last = (value, last) if key == "from" else (start, value)
+    end = last + timedelta(days=1)
     try:
         return Period(start, end)
     except FilterError:
@@ -385,6 +419,11 @@ def parse_cli(filters: Sequence[Filter], given: Mapping[str, object]) -> dict[st
         if value is not None:
             out[f.name] = value
     return out
+
+
+def last_day(period: Period) -> date:
+    """The last local date of ``period`` (its exclusive end − 1 day): the ``to`` a person reads."""
+    return period.end - timedelta(days=1)
 
 
 def _frozen(value: Any) -> Any:

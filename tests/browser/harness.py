@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,10 +115,11 @@ class RunningApp:
                         f"{page.locator('body').inner_text()[:800]}\napp log:\n{self.log_tail()}", pytrace=False)
 
     def kpis(self, start: Any = None, end: Any = None, **filters: str | None) -> dict[str, Any]:
-        """``python -m ioc kpi feedback [--from START --to END] [--district …] --json``."""
+        """``python -m ioc kpi feedback [--from START --to LAST] [--unit …] --json`` for the period
+        [start, end) (dates): ``--to`` is its last day, included."""
         args = ["kpi", "feedback", "--json"]
         if start is not None:
-            args += ["--from", str(start), "--to", str(end)]
+            args += ["--from", str(start), "--to", str(end - timedelta(days=1))]
         for name, value in filters.items():
             if value is not None:
                 args += [f"--{name}", value]

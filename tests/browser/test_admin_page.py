@@ -12,6 +12,7 @@ reported; English works; the Overview shows the admin tiles.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
@@ -33,9 +34,10 @@ LEVEL_NAMES = {"province": "Cấp tỉnh", "commune": "Cấp xã"}  # the levels
 
 
 def period() -> tuple[Any, Any]:
-    """The 60 local days before today."""
+    """The 60 local days before today: the first and the last day, both included (as the URL's
+    ``from`` / ``to`` and ``kpi --from --to`` read them)."""
     today = hue_today()
-    return today - timedelta(days=60), today
+    return today - timedelta(days=60), today - timedelta(days=1)
 
 
 def cli(app: RunningApp, start: Any, end: Any, **filters: str) -> dict[str, Any]:
@@ -102,7 +104,8 @@ def test_tiles_levels_and_score_equal_the_cli(page: Page, app: RunningApp, conso
         assert abs(float(card.get_attribute("data-value")) - want) < 0.002, (level, want)
         assert card.get_attribute("data-state") == ("good" if want >= 0.95 else "warn" if want >= 0.90 else "bad")
     page.wait_for_selector("#ad-chart-levels .main-svg .trace", state="attached")
-    assert page.locator("#ad-chart-levels .scatterlayer .trace").count() == 2
+    # one legend entry per level (a level's provisional weeks are extra traces of its group)
+    assert page.locator("#ad-chart-levels .legend .traces").count() == 2
 
     # The 766 groups: transparency cannot be measured from dossiers and says so.
     page.wait_for_selector("#ad-chart-score .main-svg .trace", state="attached")
@@ -131,6 +134,25 @@ def test_ranking_map_and_queue(page: Page, app: RunningApp, console: ConsoleLog)
     header.click()
     header.click()
     expect(row0).to_have_attribute("row-id", "46.TTPVHCC")
+    # its counts are grouped as Vietnamese writes them (a year of the city's centre: > 1.000)
+    received = row0.locator("[col-id='received']").inner_text()
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})+", received), received
+
+    # The online chart: the week still running is hatched and shaded «Tạm tính», the dossiers'
+    # right axis says what it counts, and its percentages read like the tiles (70 %, not 70%).
+    page.wait_for_selector("#ad-chart-online .main-svg .trace", state="attached")
+    online = page.evaluate("""() => {
+        const c = document.querySelector('#ad-chart-online'), texts = sel => [...c.querySelectorAll(sel)]
+            .map(t => t.textContent);
+        return {notes: texts('.annotation-text'), y2title: texts('.g-y2title text'), y2: texts('.y2tick text'),
+                y: texts('.ytick text'), hatched: [...c.querySelectorAll('.barlayer .point path')]
+                    .filter(p => (p.getAttribute('style') || '').includes('url(')).length};
+    }""")
+    assert "Tạm tính (kỳ chưa kết thúc)" in online["notes"] and online["hatched"] == 1, online
+    assert online["y2title"] == ["Hồ sơ tiếp nhận"] and "80\u00a0%" in online["y"], online
+    counts = [int(v.replace(".", "")) for v in online["y2"]]
+    steps = {b - a for a, b in itertools.pairwise(counts)}
+    assert counts[0] == 0 and len(steps) == 1 and str(steps.pop()).rstrip("0") in ("1", "2", "5"), online
 
     # The 41 centres in force on the map (positions always drawn), sized by volume.
     page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 41",
@@ -173,7 +195,7 @@ def test_filters_live_in_the_url_and_bad_parameters_are_reported(page: Page, app
                                                                   console: ConsoleLog) -> None:
     start, end = period()
     open_admin(page, app, **{"from": str(start), "to": str(end), "level": "ward"})
-    expect(page.locator("#page-errors")).to_contain_text("Tham số 'level' không hợp lệ: 'ward'")
+    expect(page.locator("#page-errors")).to_contain_text("Bỏ qua tham số level=ward: không có cấp này")
     page.locator("#ad-level").click()
     # only the levels of the period are offered (no district level since 1 July 2025)
     options = page.locator(".dash-dropdown-option")
@@ -205,7 +227,7 @@ def test_filters_live_in_the_url_and_bad_parameters_are_reported(page: Page, app
 
 def test_a_period_spanning_the_change_has_three_levels_and_says_so(page: Page, app: RunningApp,
                                                                      console: ConsoleLog) -> None:
-    open_admin(page, app, **{"from": "2025-06-01", "to": "2025-08-01", "lang": "en"})
+    open_admin(page, app, **{"from": "2025-06-01", "to": "2025-07-31", "lang": "en"})
     expect(page.locator("#ad-period-note")).to_contain_text("This period spans 1 July 2025")
     expect(page.locator("#ad-level-cards .ad-level-card")).to_have_count(3)
     page.locator("#ad-level").click()
@@ -214,7 +236,7 @@ def test_a_period_spanning_the_change_has_three_levels_and_says_so(page: Page, a
     # the map: the centres in force on the period's last day (after the change)
     page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 41",
                            timeout=30_000)
-    open_admin(page, app, **{"from": "2025-03-01", "to": "2025-04-01", "lang": "en"})
+    open_admin(page, app, **{"from": "2025-03-01", "to": "2025-03-31", "lang": "en"})
     expect(page.locator("#ad-period-note")).not_to_contain_text("spans")
     # before the change: the provincial centre and the nine district centres
     page.wait_for_function("document.querySelectorAll('#ad-map path.leaflet-interactive').length === 10",

@@ -33,8 +33,7 @@ RANGE_DAYS = {"24h": 2, "7d": 7, "30d": 30}
 def cli_kpis(app: RunningApp, range_: str) -> dict[str, Any]:
     today = hue_today()
     start = today - timedelta(days=RANGE_DAYS[range_] - 1)
-    return json.loads(app.cli("kpi", "environment", "--from", str(start), "--to", str(today + timedelta(days=1)),
-                              "--json").stdout)
+    return json.loads(app.cli("kpi", "environment", "--from", str(start), "--to", str(today), "--json").stdout)
 
 
 def expected_tiles(k: dict[str, Any]) -> dict[str, str]:
@@ -135,9 +134,8 @@ def test_range_in_url_and_english(page: Page, app: RunningApp, console: ConsoleL
 def test_bad_parameter_is_reported_and_the_page_works(page: Page, app: RunningApp, console: ConsoleLog):
     open_page(page, app, "?range=99y&station=<x>")
     banner = page.locator("#page-errors")
-    expect(banner).to_contain_text("'range'")
-    expect(banner).to_contain_text("99y")
-    expect(banner).to_contain_text("'station'")
+    expect(banner).to_contain_text("Bỏ qua tham số range=99y")
+    expect(banner).to_contain_text("Bỏ qua tham số station=<x>")
     expect(page.locator("#env-range input[value='7d']")).to_be_checked()
     tiles_equal_cli(page, app, "7d")
     console.assert_clean()

@@ -58,6 +58,11 @@ def past_period(days: int = 60) -> tuple[date, date]:
     return today - timedelta(days=days), today
 
 
+def url_period(start: date, end: date) -> dict[str, str]:
+    """The URL's ``from`` / ``to`` of the period [start, end): its first and last day, both included."""
+    return {"from": start.isoformat(), "to": (end - timedelta(days=1)).isoformat()}
+
+
 def feedback_url(app: RunningApp, **params: str) -> str:
     return app.url("/feedback" + (f"?{urlencode(params)}" if params else ""))
 
@@ -128,7 +133,7 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
 
 def check_feedback_tiles_equal_cli(page: Page, app: RunningApp, unit: str | None) -> None:
     start, end = past_period(60)
-    params = {"from": start.isoformat(), "to": end.isoformat()}
+    params = url_period(start, end)
     if unit:
         params["unit"] = unit
     page.goto(feedback_url(app, **params))
@@ -171,7 +176,7 @@ def test_feedback_tiles_equal_cli_for_an_explicit_period(page: Page, app: Runnin
 
 def test_map_charts_and_sortable_overdue_grid(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     start, end = past_period(60)
-    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat()}))
+    page.goto(feedback_url(app, **url_period(start, end)))
     wait_feedback_ready(page)
 
     # Map: one Leaflet container, clustered report markers, the 40 communes' names drawn as text.
@@ -227,7 +232,7 @@ def test_map_charts_and_sortable_overdue_grid(page: Page, app: RunningApp, conso
 def test_filter_lives_in_the_url_and_a_reload_reproduces_the_view(page: Page, app: RunningApp,
                                                                   console: ConsoleLog) -> None:
     start, end = past_period(45)
-    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat()}))
+    page.goto(feedback_url(app, **url_period(start, end)))
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
     all_received = int(read_tiles(page, FB_TILES)["received"].raw)
 
@@ -240,7 +245,7 @@ def test_filter_lives_in_the_url_and_a_reload_reproduces_the_view(page: Page, ap
     option.click()
     page.wait_for_url(re.compile(r"[?&]unit=19753(&|$)"))
     params = search_params(page)
-    assert params["from"] == start.isoformat() and params["to"] == end.isoformat(), params
+    assert (params["from"], params["to"]) == (start.isoformat(), (end - timedelta(days=1)).isoformat()), params
     expect(page.locator("#fb-unit-value")).to_have_text("Phường Phú Xuân")
     tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, start, end, unit="19753")
     assert 0 < cli["received"] < all_received
@@ -267,9 +272,9 @@ def test_bad_url_parameter_is_reported_and_the_page_still_works(page: Page, app:
                                                                 console: ConsoleLog) -> None:
     page.goto(feedback_url(app, **{"from": "2026-13-01"}))
     banner = page.locator("#page-errors")
-    expect(banner).to_have_class(re.compile(r"\bbanner-error\b"))
+    expect(banner).to_have_class(re.compile(r"\bbanner-warn\b"))
     expect(banner).to_have_attribute("role", "alert")
-    expect(banner).to_contain_text("Tham số 'from' không hợp lệ: '2026-13-01'")
+    expect(banner).to_contain_text("Bỏ qua tham số from=2026-13-01: không phải ngày dạng YYYY-MM-DD")
     expect(banner.locator(".banner-line")).to_have_count(1)
 
     # The default period (last 365 days, today included) is used instead, everywhere.
@@ -281,6 +286,53 @@ def test_bad_url_parameter_is_reported_and_the_page_still_works(page: Page, app:
     assert page.locator("#fb-overdue-grid .ag-row").count() > 0
 
     shot(page, "feedback-bad-from-parameter")
+    console.assert_clean()
+
+
+def test_one_day_and_unknown_filter_values_are_named_on_an_amber_banner(page: Page, app: RunningApp,
+                                                                       console: ConsoleLog) -> None:
+    """``?from=D&to=D`` is day D everywhere (picker, period note, tiles = ``kpi --from D --to D``);
+    ``?category=zzz`` and ``?district=999`` are named on the amber banner, in vi and en, and
+    ignored: the dropdowns show "all", never the bad value. A value with markup stays text."""
+    day = hue_today() - timedelta(days=1)  # a day that is over: the live feed cannot move it
+    params = {"from": day.isoformat(), "to": day.isoformat(), "category": "zzz", "district": "999"}
+    page.goto(feedback_url(app, **params))
+    banner = page.locator("#page-errors")
+    expect(banner).to_have_class(re.compile(r"\bbanner-warn\b"))
+    expect(banner).to_have_attribute("role", "alert")
+    expect(banner.locator(".banner-line")).to_have_text([
+        "Bỏ qua tham số district=999: không có xã, phường này. Đang dùng: tất cả.",
+        "Bỏ qua tham số category=zzz: không có lĩnh vực này. Đang dùng: tất cả.",
+    ])
+    wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
+    expect(page.locator("#fb-period-note")).to_have_text(f"{dmy(day)} – {dmy(day)}")
+    expect(page.locator("#fb-dates")).to_have_value(dmy(day))
+    expect(page.locator("#fb-dates-end-date")).to_have_value(dmy(day))
+    expect(page.locator("#fb-preset-value")).to_have_text("Tùy chọn")
+    expect(page.locator("#fb-category-value")).to_have_text("Tất cả")  # the placeholder, not "zzz"
+    expect(page.locator("#fb-unit-value")).to_have_text("Tất cả xã, phường")
+    _tiles, cli = tiles_match_cli(page, app, FB_TILES, FEEDBACK_TILES, day, day + timedelta(days=1))
+    assert 0 < cli["received"] < int(app.kpis(day - timedelta(days=6), day + timedelta(days=1))["received"])
+    shot(page, "feedback-one-day-unknown-values-vi")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(feedback_url(app, **params, lang="en"))
+    expect(banner.locator(".banner-line")).to_have_text([
+        "Ignored district=999: no such commune / ward. Using: all.",
+        "Ignored category=zzz: no such category. Using: all.",
+    ])
+    wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
+    expect(page.locator("#fb-period-note")).to_have_text(f"{dmy(day)} – {dmy(day)}")
+    box = banner.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # wraps on a phone
+    shot(page, "feedback-one-day-unknown-values-en-390x844")
+
+    page.set_viewport_size(WALL)
+    page.goto(feedback_url(app, category='<img src=x onerror="window.__xss=1">' + "z" * 60))
+    expect(banner.locator(".banner-line")).to_have_text(
+        'Bỏ qua tham số category=<img src=x onerror="window.__xss=1">zzz…: mã không đúng định dạng. '
+        "Đang dùng: tất cả.")
+    assert banner.locator("img").count() == 0 and page.evaluate("window.__xss") is None
     console.assert_clean()
 
 
@@ -345,18 +397,18 @@ def test_english_labels_and_number_format(page: Page, app: RunningApp, console: 
 
     # The VI/EN switch keeps the filters in the URL.
     start, end = past_period(30)
-    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat(), "unit": "19753"}))
+    page.goto(feedback_url(app, **url_period(start, end), unit="19753"))
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
     assert read_tiles(page, FB_TILES)["received"].label == "Tiếp nhận"
     page.locator("#lang-en").click()
     page.wait_for_url(re.compile(r"lang=en"))
     params = search_params(page)
-    assert (params["from"], params["to"], params["unit"]) == (start.isoformat(), end.isoformat(), "19753")
+    assert (params["from"], params["to"], params["unit"]) == (start.isoformat(), (end - timedelta(days=1)).isoformat(),
+                                                              "19753")
     expect(page.locator(f"{FB_TILES} .tile[data-kpi='received'] .tile-label")).to_have_text("Received")
     expect(page.locator("#nav-feedback")).to_have_text("Field feedback")
     # An old link (?district=474) still opens: the district of before, noted as ended for this period.
-    page.goto(feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat(), "district": "474",
-                                   "lang": "en"}))
+    page.goto(feedback_url(app, **url_period(start, end), district="474", lang="en"))
     wait_tiles_loaded(page, FB_TILES, FEEDBACK_TILES)
     expect(page.locator("#fb-unit-note")).to_contain_text("District-level units ended on 1 July 2025")
     expect(page.locator("#fb-unit-value")).to_contain_text("Quận Thuận Hóa")
@@ -498,7 +550,7 @@ def _bottoms(page: Page, selector: str) -> list[float]:
 
 def test_wall_and_laptop_sizes(page: Page, app: RunningApp, console: ConsoleLog) -> None:
     start, end = past_period(60)
-    fb = feedback_url(app, **{"from": start.isoformat(), "to": end.isoformat()})
+    fb = feedback_url(app, **url_period(start, end))
     for size in (WALL, LAPTOP):
         label = f"{size['width']}x{size['height']}"
         page.set_viewport_size(size)

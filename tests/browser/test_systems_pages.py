@@ -74,7 +74,7 @@ def _tiles(page: Page, container: str, spec) -> dict:  # noqa: ANN001
 
 def test_lights_page_shows_the_exact_kpis_and_the_filter_bar_changes_them(systems_app: RunningApp, page: Page,
                                                                           console: ConsoleLog) -> None:
-    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&lang=en"))
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-03-31&lang=en"))
     tiles = _tiles(page, LIGHTS_TILES, LIGHTS)
     assert tiles["lights_reports"].raw == "5.0" and tiles["lights_reports"].text == "5"
     assert tiles["lights_dark_share"].raw == "0.6" and tiles["lights_dark_share"].text == "60.0%"
@@ -100,8 +100,8 @@ def test_lights_page_shows_the_exact_kpis_and_the_filter_bar_changes_them(system
     expect(page.locator("#sys-lights-ranking .sys-rank-item").first).to_have_attribute("data-unit", "19774")
 
     # A bad value is reported by name and falls back to all.
-    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&status=lost&lang=en"))
-    expect(page.locator("#page-errors")).to_contain_text("status")
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-03-31&status=lost&lang=en"))
+    expect(page.locator("#page-errors")).to_contain_text("Ignored status=lost:")
     assert _tiles(page, LIGHTS_TILES, LIGHTS)["lights_reports"].raw == "5.0"
     console.assert_clean()
 
@@ -116,7 +116,7 @@ def test_a_page_load_asks_each_panel_once(systems_app: RunningApp, page: Page, c
             asked.append(json.loads(request.post_data or "{}").get("output", ""))
 
     page.on("request", on_request)
-    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&lang=en"))
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-03-31&lang=en"))
     _tiles(page, LIGHTS_TILES, LIGHTS)
     expect(page.locator("#sys-lights-latest-note")).to_contain_text("5 of 5 events")
     expect(page.locator("#sys-lights-map-note")).to_have_text("2 events with a position")
@@ -129,7 +129,7 @@ def test_a_page_load_asks_each_panel_once(systems_app: RunningApp, page: Page, c
     assert not [o for o in asked if "sys-lights-preset.value" in o], asked  # the period is not re-synced on load
 
     # In Vietnamese the grids' own texts are Vietnamese too (the pager, the page size).
-    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-04-01&lang=vi"))
+    page.goto(systems_app.url("/lights?from=2021-03-01&to=2021-03-31&lang=vi"))
     latest = page.locator(".sys-card-latest")
     expect(latest.locator(".ag-paging-row-summary-panel")).to_have_text(re.compile(r"^\s*1\s*–\s*5\s*/\s*5\s*$"))
     expect(latest.locator(".ag-paging-description")).to_have_text(re.compile(r"^\s*Trang\s*1\s*/\s*1\s*$"))
@@ -139,7 +139,7 @@ def test_a_page_load_asks_each_panel_once(systems_app: RunningApp, page: Page, c
 
 def test_indicator_page_shows_values_ranks_changes_and_the_simulated_mark(systems_app: RunningApp, page: Page,
                                                                           console: ConsoleLog) -> None:
-    page.goto(systems_app.url("/scores?from=2020-01-01&to=2021-01-01&lang=vi"))
+    page.goto(systems_app.url("/scores?from=2020-01-01&to=2020-12-31&lang=vi"))
     tiles = _tiles(page, SCORES_TILES, SCORES)
     assert tiles["scores_par_latest"].raw == "84.5" and tiles["scores_par_latest"].text == "84,5\u00a0điểm"
     assert tiles["scores_par_change"].raw == "4.5" and tiles["scores_par_change"].text.startswith("+4,5")

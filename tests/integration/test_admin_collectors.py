@@ -304,7 +304,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
     assert json.loads(result.stdout) | {"error": None} == {"source": "import:hs.csv", "status": "ok", "fetched": 4,
                                                           "inserted": 3, "updated": 0, "unchanged": 0, "rejected": 1,
                                                           "error": None, "also_under": {}}
-    result = ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-03-01", "--level", "commune", "--json")
+    result = ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-02-28", "--level", "commune", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert (out["received"], out["resolved"], out["early"], out["late"], out["on_time_rate"]) == (2, 1, 1, 0, 1.0)
@@ -316,7 +316,7 @@ def test_cli_import_and_kpi_json_match_the_kpi_layer(tmp_path: Path) -> None:
     engine.dispose()
     assert {k: out[k] for k in kpis if k not in ("overdue", "score_766")} == {
         k: v for k, v in kpis.items() if k not in ("overdue", "score_766")}
-    unit = json.loads(ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-03-01", "--unit", "46.TTPVHCC",
+    unit = json.loads(ioc(db, "kpi", "admin", "--from", "2026-02-01", "--to", "2026-02-28", "--unit", "46.TTPVHCC",
                           "--json").stdout)
     assert (unit["received"], unit["late"]) == (1, 1)
 

@@ -340,8 +340,35 @@ def test_crafted_filter_values_are_named_on_the_pages_banner(client: Any) -> Non
     changed = response.get_json()["response"]
     assert changed["fb-url"]["search"].startswith("?from=") and "unit=" not in changed["fb-url"]["search"]
     banner = changed["page-errors"]
-    assert (banner["className"], banner["role"]) == ("banner banner-error", "alert")
+    assert (banner["className"], banner["role"]) == ("banner banner-warn", "alert")
     lines = [line["props"]["children"] for line in banner["children"]]
     assert len(lines) == 2, lines
-    assert lines[0].startswith("Parameter 'to' is not valid: '9999-12-31'")
-    assert lines[1].startswith("Parameter 'unit' is not valid")
+    assert lines[0].startswith("Ignored to=9999-12-31: not a date")
+    assert lines[1].startswith("Ignored unit=")
+
+
+def _url_callback(client: Any, values: dict[str, Any], lang: str) -> dict:
+    output = next(o for o in json.loads(client.get("/_dash-dependencies").get_data(as_text=True))
+                  if o["output"].startswith("..fb-url.search..."))["output"]
+    body = {"output": output, "outputs": split_callback_id(output),
+            "inputs": [{"id": k.split(".")[0], "property": k.split(".")[1], "value": v} for k, v in values.items()],
+            "state": [{"id": "page-lang", "property": "data", "value": lang}],
+            "changedPropIds": ["fb-dates.end_date"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    return response.get_json()["response"]
+
+
+def test_one_day_picked_is_one_day_in_the_url_and_a_crafted_category_is_named(client: Any) -> None:
+    """The picker's first and last day are the URL's from and to (both included); a category
+    the page does not list is named on the banner, in the page's language, and left out of the URL."""
+    values = {"fb-dates.start_date": "2026-11-02", "fb-dates.end_date": "2026-11-02", "fb-unit.value": None,
+              "fb-category.value": None, "fb-channel.value": "web"}
+    changed = _url_callback(client, values, "vi")
+    assert changed["fb-url"]["search"] == "?from=2026-11-02&to=2026-11-02&channel=web&lang=vi"
+    assert "page-errors" not in changed  # every value good: the page's banner is left as it is
+
+    changed = _url_callback(client, {**values, "fb-category.value": "zzz"}, "vi")
+    assert changed["fb-url"]["search"] == "?from=2026-11-02&to=2026-11-02&channel=web&lang=vi"
+    lines = [line["props"]["children"] for line in changed["page-errors"]["children"]]
+    assert lines == ["Bỏ qua tham số category=zzz: không có lĩnh vực này. Đang dùng: tất cả."]

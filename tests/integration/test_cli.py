@@ -77,7 +77,8 @@ def test_kpi_json_equals_the_in_process_kpis(simulated_db: Path) -> None:
     flt = FeedbackFilter(Period(start, end))
     before = feedback_kpis(engine, flt, TZ, utcnow())
 
-    result = ioc(simulated_db, "kpi", "feedback", "--from", str(start), "--to", str(end), "--json")
+    # --to is the last day included: today, for the period [start, tomorrow)
+    result = ioc(simulated_db, "kpi", "feedback", "--from", str(start), "--to", str(local_today()), "--json")
 
     after = feedback_kpis(engine, flt, TZ, utcnow())
     engine.dispose()
@@ -99,7 +100,7 @@ def test_kpi_unit_filters(simulated_db: Path) -> None:
     """``--unit`` takes a current commune (19753, Phường Phú Xuân: its reports of every date); the
     old flag ``--district`` still works and takes the same values."""
     start, end = local_today() - timedelta(days=30), local_today() + timedelta(days=1)
-    args = ("kpi", "feedback", "--from", str(start), "--to", str(end), "--json")
+    args = ("kpi", "feedback", "--from", str(start), "--to", str(local_today()), "--json")
 
     everything = json.loads(ioc(simulated_db, *args).stdout)
     result = ioc(simulated_db, *args, "--unit", "19753")
@@ -131,10 +132,10 @@ def test_kpi_default_period_is_in_the_configured_time_zone(tmp_path: Path) -> No
 
     today_after = datetime.now(UTC).astimezone(zone).date()
     assert result.returncode == 0, result.stderr
-    match = re.search(r"KPIs for (\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d)", result.stdout)
-    start, end = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
-    assert end in {today_before + timedelta(days=1), today_after + timedelta(days=1)}
-    assert end - start == timedelta(days=365)
+    match = re.search(r"KPIs for (\d{4}-\d\d-\d\d) → (\d{4}-\d\d-\d\d) \(both included\)", result.stdout)
+    start, last = date.fromisoformat(match.group(1)), date.fromisoformat(match.group(2))
+    assert last in {today_before, today_after}  # the zone's today, included
+    assert last - start == timedelta(days=364)
 
 
 @pytest.mark.parametrize("bad", ["2024-02-30", "30/01/2024", "yesterday"])
@@ -147,12 +148,29 @@ def test_a_bad_from_date_is_a_one_line_error_naming_from(tmp_path: Path, bad: st
     assert result.stdout == ""
 
 
-def test_to_not_after_from_is_an_error(tmp_path: Path) -> None:
-    same = ioc(tmp_path / "x.sqlite", "kpi", "feedback", "--from", "2024-03-01", "--to", "2024-03-01")
-    backwards = ioc(tmp_path / "x.sqlite", "kpi", "feedback", "--from", "2024-03-02", "--to", "2024-03-01")
+def test_to_is_the_last_day_included_and_before_from_is_an_error(simulated_db: Path) -> None:
+    """``--from D --to D`` is day D (as a page's ``?from=D&to=D``); ``--to`` before ``--from`` is
+    a one-line error naming both."""
+    day = local_today() - timedelta(days=3)
+    engine = make_engine(f"sqlite:///{simulated_db}")
+    one_day = feedback_kpis(engine, FeedbackFilter(Period(day, day + timedelta(days=1))), TZ, utcnow())
+    engine.dispose()
+    same = ioc(simulated_db, "kpi", "feedback", "--from", str(day), "--to", str(day), "--json")
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["received"] == one_day.received > 0
+    text = ioc(simulated_db, "kpi", "feedback", "--from", str(day), "--to", str(day))
+    assert f"feedback KPIs for {day} → {day} (both included)" in text.stdout
 
-    assert "must be after" in one_line_error(same)
-    assert "must be after" in one_line_error(backwards)
+    backwards = ioc(simulated_db, "kpi", "feedback", "--from", "2024-03-02", "--to", "2024-03-01")
+    assert "--to 2024-03-01 is before --from 2024-03-02" in one_line_error(backwards)
+
+
+def test_kpi_help_says_both_days_are_included(tmp_path: Path) -> None:
+    result = ioc(tmp_path / "x.sqlite", "kpi", "--help")
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "last local date included (default: today)" in flat
+    assert "first local date included" in flat
 
 
 def test_collect_an_unknown_source_is_an_error(tmp_path: Path) -> None:

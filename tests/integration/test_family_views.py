@@ -71,9 +71,51 @@ def test_pages_build_in_both_languages_and_name_a_bad_parameter(ctx: Context, fa
         bad = page.layout(ctx, None, **{key: value, "lang": "xx"})
         [banner] = [c for c in _walk(bad) if getattr(c, "id", None) == "page-errors"]
         lines = [line.children for line in banner.children]
-        assert banner.className == "banner banner-error" and len(lines) == 2, lines
-        assert any(f"'{key}'" in line and value in line for line in lines), lines
-        assert any("lang" in line and "xx" in line for line in lines), lines
+        assert banner.className == "banner banner-warn" and len(lines) == 2, lines
+        assert any(f"{key}={value}" in line for line in lines), lines
+        assert any("lang=xx" in line for line in lines), lines
+
+
+def _by_id(component: Any, id_: str) -> Any:
+    [found] = [c for c in _walk(component) if getattr(c, "id", None) == id_]
+    return found
+
+
+def test_one_day_and_values_the_page_does_not_know_on_the_feedback_page(ctx: Context) -> None:
+    """``?from=D&to=D`` is day D (an old bookmark with from == to included); ``?category=zzz``
+    and ``?district=999`` are named on the amber banner in the page's language, ignored (the
+    filters show all), and neither reaches a dropdown."""
+    [page] = registry().family("feedback").pages
+    day = local_today(ctx) - timedelta(days=1)
+    for lang, lines in (("vi", ["Bỏ qua tham số district=999: không có xã, phường này. Đang dùng: tất cả.",
+                                "Bỏ qua tham số category=zzz: không có lĩnh vực này. Đang dùng: tất cả."]),
+                        ("en", ["Ignored district=999: no such commune / ward. Using: all.",
+                                "Ignored category=zzz: no such category. Using: all."])):
+        built = page.layout(ctx, None, **{"from": day.isoformat(), "to": day.isoformat(), "category": "zzz",
+                                          "district": "999", "lang": lang})
+        banner = _by_id(built, "page-errors")
+        assert (banner.className, banner.role) == ("banner banner-warn", "alert")
+        assert [line.children for line in banner.children] == lines
+        dates = _by_id(built, "fb-dates")
+        assert (dates.start_date, dates.end_date) == (day.isoformat(), day.isoformat())  # that one day
+        for control, bad in (("fb-category", "zzz"), ("fb-unit", "999")):
+            dropdown = _by_id(built, control)
+            assert dropdown.value is None and bad not in {o["value"] for o in dropdown.options}, control
+        assert _by_id(built, "fb-unit").options and _by_id(built, "fb-category").options
+
+    good = page.layout(ctx, None, **{"from": day.isoformat(), "to": day.isoformat(), "category": "lighting"})
+    assert _by_id(good, "page-errors").className == "banner-hidden"
+    assert _by_id(good, "fb-category").value == "lighting"
+
+
+@pytest.mark.parametrize(("family", "unit_id"), [("traffic", "tr-unit"), ("environment", "env-unit")])
+def test_a_unit_not_on_the_map_is_named_and_ignored(ctx: Context, family: str, unit_id: str) -> None:
+    page = registry().family(family).pages[0]
+    built = page.layout(ctx, None, unit="abc", lang="en")
+    lines = [line.children for line in _by_id(built, "page-errors").children]
+    assert lines == ["Ignored unit=abc: no such commune / ward. Using: all."]
+    assert _by_id(built, unit_id).value is None
+    assert _by_id(page.layout(ctx, None, unit="19753"), "page-errors").className == "banner-hidden"
 
 
 def _period(ctx: Context) -> Period:
@@ -93,6 +135,8 @@ def test_exports_give_the_chart_table_and_a_dated_file_name(ctx: Context, export
     assert len(frame) > 0 and len(frame.columns) >= 2
     assert filename.startswith(stem) and filename.endswith(".csv")
     assert re.search(r"\d{4}-\d{2}-\d{2}", filename)
+    # named by the days shown: the period [today − 20, tomorrow) ends with today, not tomorrow
+    assert filename.endswith(f"_{local_today(ctx).isoformat()}.csv"), filename
 
 
 def test_the_calendar_defaults_to_the_worst_station_that_has_a_daily_aqi(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SYSTEMS = REPO / "tests" / "data" / "systems"
-FEBRUARY = ("--from", "2026-02-01", "--to", "2026-03-01")
+FEBRUARY = ("--from", "2026-02-01", "--to", "2026-02-28")  # both days included
 NAMES = ["reports", "dark_share", "lamps", "median_fix", "per_day", "reports_change", "last_lamps"]
 HEADER = "ticket,reported,fixed,commune,lat,lon,lamps,note,fault,state"
 # row 1 is the header; the handling time (fixed − reported) in hours is in the comment
@@ -124,7 +124,7 @@ def test_kpis_with_filters(imported: Path, flags: tuple[str, ...], expected: dic
     (("--from", "2026-02-30"), "error: --from"),
 ])
 def test_a_bad_flag_value_is_a_clear_error(imported: Path, flags: tuple[str, ...], message: str) -> None:
-    args = [*FEBRUARY, *flags] if flags[0] != "--from" else ["--to", "2026-03-01", *flags]
+    args = [*FEBRUARY, *flags] if flags[0] != "--from" else ["--to", "2026-02-28", *flags]
     result = ioc(imported, "kpi", "lights", "--json", *args)
     assert result.returncode == 2 and result.stdout == ""
     assert "Traceback" not in result.stderr
@@ -159,7 +159,7 @@ def test_an_xlsx_file_and_the_change_once_the_previous_period_is_covered(tmp_pat
     assert kpi(db)["reports_change"] == 6.0 - 3.0
     assert kpi(db, "--unit", "19753")["reports_change"] == 3.0 - 2.0
     assert kpi(db, "--fault", "dark")["reports_change"] == 4.0 - 1.0
-    january = ioc(db, "kpi", "lights", "--from", "2026-01-04", "--to", "2026-02-01", "--json")
+    january = ioc(db, "kpi", "lights", "--from", "2026-01-04", "--to", "2026-01-31", "--json")
     assert json.loads(january.stdout)["median_fix"] == histogram(3.0)  # J1: 3 h
     assert json.loads(january.stdout)["lamps"] == 2 + 1.5 + 50
 

@@ -273,7 +273,7 @@ def test_cli_import_then_kpis_as_json(tmp_path: Path) -> None:
     imported = ioc("import", "traffic", str(path), "--quiet", "--json")
     assert imported.returncode == 0, imported.stderr
     assert json.loads(imported.stdout)["inserted"] == 3
-    result = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--json")
+    result = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-01-31", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "violations": 3, "by_type": {"red_light": 2, "wrong_way": 1}, "by_vehicle": {"car": 2, "motorbike": 1},
@@ -281,9 +281,9 @@ def test_cli_import_then_kpis_as_json(tmp_path: Path) -> None:
         "median_hours_to_notice": 33.5,  # F2 32 h 50 min, F1 33 h 30 min, F3 38 h
         "satisfaction_rate": 1.0, "fine_out_of_range": 1, "invalid_plates": 0,
         "top_cameras": [{"camera": "HUE-J01", "name": "Ngã tư Lê Lợi – Hùng Vương", "violations": 2}]}
-    unit = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--unit", "478", "--json")
+    unit = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-01-31", "--unit", "478", "--json")
     assert json.loads(unit.stdout)["violations"] == 1
-    district = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-02-01", "--district", "478", "--json")
+    district = ioc("kpi", "traffic", "--from", "2024-12-01", "--to", "2025-01-31", "--district", "478", "--json")
     assert json.loads(district.stdout)["violations"] == 1  # the old flag is still read
     bad = ioc("kpi", "traffic", "--category", "parking", "--json")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --category: 'parking' is not one of red_light, signs_markings")

@@ -16,18 +16,19 @@ TODAY = date(2026, 11, 27)
 
 
 def test_query_parameters_are_validated_and_reported() -> None:
-    query, problems = parse_admin_query({"from": "2026-01-01", "to": "2026-07-01", "level": "district",
+    query, problems = parse_admin_query({"from": "2026-01-01", "to": "2026-06-30", "level": "district",
                                          "unit": "474"}, TODAY, {"474", "474.01"})
     assert (query.start, query.end, query.level, query.unit, problems) == (
-        date(2026, 1, 1), date(2026, 7, 1), "district", "474", [])
-    assert query.search("en") == "?from=2026-01-01&to=2026-07-01&level=district&unit=474&lang=en"
+        date(2026, 1, 1), date(2026, 7, 1), "district", "474", [])  # 'to': the last day, included
+    assert query.search("en") == "?from=2026-01-01&to=2026-06-30&level=district&unit=474&lang=en"
 
     query, problems = parse_admin_query({"level": "ward", "unit": "999", "to": "2025-01-01"}, TODAY, {"474"})
     assert (query.level, query.unit) == (None, None)
     assert [(p.param, p.value, p.reason) for p in problems] == [
         ("to", "2025-01-01", "reason_order"), ("level", "ward", "reason_choice"), ("unit", "999", "reason_choice")]
     assert (query.start, query.end) == (date(2025, 11, 28), date(2026, 11, 28))  # the default 365 days
-    assert "Tham số 'level' không hợp lệ: 'ward'" in problems[1].message("vi")
+    assert problems[1].message("vi") == "Bỏ qua tham số level=ward: không có cấp này. Đang dùng: tất cả."
+    assert problems[2].message("en") == "Ignored unit=999: no such one-stop unit. Using: all."
 
 
 def test_tiles_states_against_the_targets() -> None:
@@ -91,13 +92,25 @@ def test_recent_weeks_with_many_open_dossiers_are_drawn_as_provisional() -> None
     labels = {"province": "Cấp tỉnh", "district": "Cấp huyện"}
     # the last week still has 60 of its 100 dossiers open: its 100 % is the fast ones only
     fig = levels_figure(_level_series(open_last=60), labels, 0.95, "vi", "week")
-    for trace in fig.data:
-        assert list(trace.marker.symbol) == ["circle", "circle", "circle-open"]
-        assert "tạm tính, 60\xa0% còn đang xử lý" in trace.customdata[2] and "tạm tính" not in trace.customdata[1]
+    # per level (layouts.provisional.add_line): the settled line, its dotted continuation, and
+    # hollow markers on the provisional week whose hover says how much is still open
+    assert [(tr.name, tr.mode, tr.line.dash) for tr in fig.data] == [
+        (name, m, d) for name in ("Cấp tỉnh", "Cấp huyện")
+        for m, d in (("lines+markers", None), ("lines", "dot"), ("markers", None))]
+    for settled, dotted, marks in (fig.data[0:3], fig.data[3:6]):
+        assert list(settled.y) == [0.95, 0.95, None] and list(dotted.y) == [None, 0.95, 1.0]
+        assert marks.marker.symbol == "circle-open" and list(marks.y) == [1.0]
+        assert list(marks.customdata) == ["40 · tạm tính, 60\xa0% còn đang xử lý"]
+        assert "tạm tính" not in settled.customdata[1]
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]
     assert len(shaded) == 1 and pd.Timestamp(shaded[0].x0) < pd.Timestamp("2026-10-19") < pd.Timestamp(shaded[0].x1)
     assert any("Tạm tính: còn > 5\xa0% hồ sơ đang xử lý" in (a.text or "") for a in fig.layout.annotations)
     # 5 of 100 open is not over the share: a complete-enough week, nothing shaded
     fig = levels_figure(_level_series(open_last=5), labels, 0.95, "en", "week")
-    assert all(list(tr.marker.symbol) == ["circle"] * 3 for tr in fig.data)
+    assert [tr.mode for tr in fig.data] == ["lines+markers"] * 2 and all(None not in tr.y for tr in fig.data)
     assert not [s for s in fig.layout.shapes if s.type == "rect"]
+    # the same week while it is still running (today inside it) is provisional all the same
+    fig = levels_figure(_level_series(open_last=5), labels, 0.95, "en", "week", today=date(2026, 10, 21))
+    assert [tr.mode for tr in fig.data] == ["lines+markers", "lines", "markers"] * 2
+    assert list(fig.data[2].customdata) == ["95 · provisional"]
+    assert any(a.text == "Provisional (period not over)" for a in fig.layout.annotations)

@@ -133,3 +133,18 @@ def test_the_commune_filter_is_in_the_url_and_an_old_district_link_is_read() -> 
     assert parse({"district": "479"})[0].unit == "479"
     query, problems = parse({"unit": "<b>"})
     assert query.unit is None and [(p.param, p.reason) for p in problems] == [("unit", "reason_code")]
+
+
+def test_a_unit_not_on_the_map_is_named_and_ignored() -> None:
+    """``?unit=abc``: well formed, but no commune or district has that code."""
+    from ioc.domain.units import UnitMap
+    from layouts.environment_shaping import parse_env_query as parse
+    from layouts.shaping import unit_filter_codes
+
+    known = unit_filter_codes(UnitMap.default())
+    assert {"19975", "479"} <= known and "abc" not in known
+    query, problems = parse({"unit": "abc", "range": "7d"}, known)
+    assert query.unit is None and query.range == "7d"
+    assert [p.message("vi") for p in problems] == ["Bỏ qua tham số unit=abc: không có xã, phường này. Đang dùng: tất cả."]
+    assert [p.message("en") for p in problems] == ["Ignored unit=abc: no such commune / ward. Using: all."]
+    assert parse({"unit": "19975"}, known) == (parse({"unit": "19975"})[0], [])

@@ -103,7 +103,7 @@ def _find(component, component_id: str):  # noqa: ANN001, ANN202
 
 
 def test_the_page_for_a_spanning_period_says_so_and_lists_the_districts_of_then() -> None:
-    page = layout(SETTINGS, TODAY, "vi", UNITS, **{"from": "2025-01-01", "to": "2026-01-01", "district": "474"})
+    page = layout(SETTINGS, TODAY, "vi", UNITS, **{"from": "2025-01-01", "to": "2025-12-31", "district": "474"})
     note = _find(page, ids.FB_UNIT_NOTE)
     texts = [p.children for p in note.children]
     assert texts == [t("unit_map_change_note", "vi"), t("unit_district_after_note", "vi")]
@@ -114,9 +114,9 @@ def test_the_page_for_a_spanning_period_says_so_and_lists_the_districts_of_then(
 
 
 def test_the_page_after_the_change_has_no_notice_and_only_communes() -> None:
-    page = layout(SETTINGS, TODAY, "en", UNITS, **{"from": "2026-01-01", "to": "2026-02-01"})
+    page = layout(SETTINGS, TODAY, "en", UNITS, **{"from": "2026-01-01", "to": "2026-01-31"})
     assert _find(page, ids.FB_UNIT_NOTE).children == []
     values = [o["value"] for o in _find(page, ids.FB_UNIT).options if not o.get("disabled")]
     assert len(values) == 40 and all(len(v) == 5 for v in values)
-    before = layout(SETTINGS, TODAY, "en", UNITS, **{"from": "2024-01-01", "to": "2025-01-01"})
+    before = layout(SETTINGS, TODAY, "en", UNITS, **{"from": "2024-01-01", "to": "2024-12-31"})
     assert [o["disabled"] for o in _find(before, ids.FB_AREA_BY).options] == [False, False]

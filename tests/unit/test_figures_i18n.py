@@ -294,20 +294,20 @@ def test_trend_bucket_size_follows_the_period(days: int, freq: str) -> None:
 
 def test_good_query_gives_the_filter() -> None:
     query, problems = parse_feedback_query(
-        {"from": "2026-01-01", "to": "2026-11-27", "unit": "19753", "category": "lighting", "channel": "hue_s"},
+        {"from": "2026-01-01", "to": "2026-11-26", "unit": "19753", "category": "lighting", "channel": "hue_s"},
         TODAY)
     assert problems == []
-    assert (query.period.start, query.period.end) == (date(2026, 1, 1), date(2026, 11, 27))
+    assert (query.period.start, query.period.end) == (date(2026, 1, 1), date(2026, 11, 27))  # 'to' included
     assert (query.unit, query.category, query.channel) == ("19753", "lighting", "hue_s")
     assert query.last_day == date(2026, 11, 26)
-    assert query.search("en") == ("?from=2026-01-01&to=2026-11-27&unit=19753&category=lighting&channel=hue_s"
+    assert query.search("en") == ("?from=2026-01-01&to=2026-11-26&unit=19753&category=lighting&channel=hue_s"
                                   "&lang=en")
 
 
 def test_an_old_district_link_still_gives_the_filter() -> None:
-    query, problems = parse_feedback_query({"from": "2024-01-01", "to": "2025-01-01", "district": "474"}, TODAY)
+    query, problems = parse_feedback_query({"from": "2024-01-01", "to": "2024-12-31", "district": "474"}, TODAY)
     assert problems == [] and query.unit == "474" and query.dims() == {"district_code": "474"}
-    assert query.search("vi") == "?from=2024-01-01&to=2025-01-01&unit=474&lang=vi"
+    assert query.search("vi") == "?from=2024-01-01&to=2024-12-31&unit=474&lang=vi"
 
 
 def test_missing_params_give_the_last_365_days_and_everything() -> None:
@@ -319,19 +319,19 @@ def test_missing_params_give_the_last_365_days_and_everything() -> None:
 
 
 def test_bad_date_is_reported_by_name_and_falls_back() -> None:
-    query, problems = parse_feedback_query({"from": "2026-13-01", "to": "2026-11-27"}, TODAY)
+    query, problems = parse_feedback_query({"from": "2026-13-01", "to": "2026-11-26"}, TODAY)
     assert query.start == date(2025, 11, 27) and query.end == date(2026, 11, 27)
     assert [(p.param, p.value) for p in problems] == [("from", "2026-13-01")]
-    assert problems[0].message("vi") == ("Tham số 'from' không hợp lệ: '2026-13-01' (cần ngày dạng YYYY-MM-DD, "
-                                         "từ năm 2000 đến 2100). Đang dùng mặc định: 2025-11-27.")
-    assert problems[0].message("en").startswith("Parameter 'from' is not valid: '2026-13-01'")
+    assert problems[0].message("vi") == ("Bỏ qua tham số from=2026-13-01: không phải ngày dạng YYYY-MM-DD "
+                                         "từ năm 2000 đến 2100. Đang dùng: 2025-11-27.")
+    assert problems[0].message("en").startswith("Ignored from=2026-13-01: not a date YYYY-MM-DD")
 
 
 def test_reversed_period_blames_to() -> None:
     query, problems = parse_feedback_query({"from": "2026-11-20", "to": "2026-11-01"}, TODAY)
     assert [(p.param, p.reason) for p in problems] == [("to", "reason_order")]
     assert (query.start, query.end) == (date(2025, 11, 27), date(2026, 11, 27))
-    assert "'to'" in problems[0].message("vi")
+    assert problems[0].message("vi").startswith("Bỏ qua tham số to=2026-11-01: trước ngày bắt đầu")
 
 
 def test_from_after_the_default_end_blames_from() -> None:
@@ -343,8 +343,7 @@ def test_bad_codes_and_channels_are_reported_and_dropped() -> None:
     query, problems = parse_feedback_query({"unit": "<b>", "channel": "fax", "category": "lighting"}, TODAY)
     assert (query.unit, query.channel, query.category) == (None, None, "lighting")
     assert [(p.param, p.reason) for p in problems] == [("unit", "reason_code"), ("channel", "reason_choice")]
-    assert problems[1].message("en") == ("Parameter 'channel' is not valid: 'fax' (not a known value). "
-                                         "Using the default: all.")
+    assert problems[1].message("en") == "Ignored channel=fax: no such channel. Using: all."
 
 
 def test_unknown_unit_code_is_a_valid_filter() -> None:

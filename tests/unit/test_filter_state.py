@@ -12,7 +12,6 @@ from callbacks.filter_state import (
     KEEP,
     clicked_chart,
     csv_download,
-    export_filename,
     period_sync,
     selection_from_controls,
     url_search,
@@ -21,6 +20,7 @@ from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.kpi.feedback import FEEDBACK_FILTERS
 from ioc.kpi.traffic import TRAFFIC_FILTERS
 from layouts.controls import FilterBar
+from layouts.exports import export_filename
 
 TODAY = date(2026, 11, 27)
 
@@ -29,12 +29,17 @@ def test_controls_give_the_selection_and_the_url() -> None:
     sel = selection_from_controls(FEEDBACK_FILTERS, TODAY, "2026-01-01", "2026-01-31", "19753", None, "web")
     assert (sel.start, sel.end, sel.last_day) == (date(2026, 1, 1), date(2026, 2, 1), date(2026, 1, 31))
     assert (sel.unit, sel.category, sel.channel) == ("19753", None, "web")
+    # the URL's ``to`` is the picker's last day (included), not the day after
     assert url_search(FEEDBACK_FILTERS, TODAY, "vi", "2024-01-01", "2024-12-31", "474", None, None) == (
-        "?from=2024-01-01&to=2025-01-01&unit=474&lang=vi")
+        "?from=2024-01-01&to=2024-12-31&unit=474&lang=vi")
     assert url_search(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01T00:00:00", "2026-01-31", None, "red_light", None,
-                      "camera") == "?from=2026-01-01&to=2026-02-01&type=red_light&channel=camera&lang=en"
+                      "camera") == "?from=2026-01-01&to=2026-01-31&type=red_light&channel=camera&lang=en"
     assert url_search(ADMIN_FILTERS, TODAY, "vi", "2026-01-01", "2026-06-30", "district", "474") == (
-        "?from=2026-01-01&to=2026-07-01&level=district&unit=474&lang=vi")
+        "?from=2026-01-01&to=2026-06-30&level=district&unit=474&lang=vi")
+    # one day picked: from == to, that day
+    one = selection_from_controls(FEEDBACK_FILTERS, TODAY, "2026-11-02", "2026-11-02", None, None, None)
+    assert (one.start, one.end) == (date(2026, 11, 2), date(2026, 11, 3))
+    assert one.search() == "?from=2026-11-02&to=2026-11-02"
 
 
 def test_bad_or_missing_controls_fall_back() -> None:
@@ -68,8 +73,11 @@ def test_a_live_notice_rolls_a_rolling_preset_over_midnight_only() -> None:
 
 def test_csv_download_rows_and_file_name() -> None:
     frame = pd.DataFrame({"Mã": ["474", "=cmd()"], "n": [3, 4]})
+    # the period [1 Jan, 1 Feb): the file is named by its first and last day, as the picker shows them
     data = csv_download(frame, export_filename("phan-anh_theo-dia-ban", date(2026, 1, 1), date(2026, 2, 1)))
-    assert data["filename"] == "phan-anh_theo-dia-ban_2026-01-01_2026-02-01.csv" and data["type"] == "text/csv"
+    assert data["filename"] == "phan-anh_theo-dia-ban_2026-01-01_2026-01-31.csv" and data["type"] == "text/csv"
+    assert export_filename("vi-pham_gio-thu", date(2026, 12, 2), date(2026, 12, 3)) == (
+        "vi-pham_gio-thu_2026-12-02_2026-12-02.csv")  # one day
     lines = data["content"].lstrip("\ufeff").splitlines()
     assert lines == ["Mã,n", "474,3", "'=cmd(),4"]  # formulas neutralised
 
@@ -131,13 +139,11 @@ def test_bad_control_values_are_named_on_the_banner_and_good_ones_leave_it() -> 
 
     search, lines, class_name, role = url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "9999-12-31",
                                                      None, "no-such-type", None, None)
-    assert search == "?from=2025-11-28&to=2026-11-28&lang=en"  # the default period, every type
-    assert (class_name, role) == ("banner banner-error", "alert")
+    assert search == "?from=2026-01-01&to=2026-11-27&lang=en"  # the default last day (today), every type
+    assert (class_name, role) == ("banner banner-warn", "alert")
     assert [line.children for line in lines] == [
-        "Parameter 'to' is not valid: '9999-12-31' (expected a date YYYY-MM-DD, from 2000 to 2100). "
-        "Using the default: the last 12 months.",
-        lines[1].children,
+        "Ignored to=9999-12-31: not a date YYYY-MM-DD from 2000 to 2100. Using: 2026-11-27.",
+        "Ignored type=no-such-type: no such violation. Using: all.",
     ]
-    assert lines[1].children.startswith("Parameter 'type' is not valid: 'no-such-type'")
     assert url_and_banner(TRAFFIC_FILTERS, TODAY, "en", "2026-01-01", "2026-01-31", None, "red_light", None, None)[
         1:] == (KEEP, KEEP, KEEP)
