@@ -58,7 +58,7 @@ def register(server: flask.Flask, ctx: Context) -> None:
         pub = publisher(ctx, flask.request.host_url)
         wanted = cap_export.parse_identifier(pub, identifier)
         found = alerts.alert_by_id(ctx.engine, wanted[0]) if wanted else None
-        if found is None or (wanted[1] and found.ended_at is None):
+        if found is None or not cap_export.exportable(found) or (wanted[1] and found.ended_at is None):
             return flask.Response(f"no CAP message {identifier!r} here (expected {pub.sender}.alert.<id>"
                                   "[.cancel], a Cancel only once the alert ended)\n", status=404, mimetype="text/plain")
         return _xml(cap_export.document(pub, _readable(found), ctx.engine, cancel=wanted[1]), CAP_TYPE)

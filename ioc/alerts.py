@@ -131,6 +131,7 @@ def evaluate(engine: Engine, settings: Settings, now: datetime | None = None, *,
         findings += _overdue_findings(conn, now, th)
         findings += _traffic_findings(conn, now, settings.tz, th)
         findings += _spec_findings(conn, _spec_rules(), now, settings.tz)
+        findings += _family_findings(conn, now)
         counts = _sync(conn, findings, ends, now)
         version = bump_version(conn, FAMILY) if any(counts.values()) else None
     return {**counts, "active": len(findings), "version": version, "at": iso_utc(now)}
@@ -274,6 +275,54 @@ def spec_window_statement(code: str, start: datetime, end: datetime) -> Select:
             .group_by(e.c.d1, e.c.d2, e.c.d3))
 
 
+def _family_kinds() -> tuple[str, ...]:
+    from ioc.registry import registry
+
+    return tuple(kind for f in registry().families if f.alert_rules is not None for kind in f.alert_rules.kinds)
+
+
+def replay(engine: Engine, start: datetime, end: datetime, step: timedelta = timedelta(hours=1),
+           families: Collection[str] | None = None) -> dict[str, int]:
+    """Evaluate the rules of the families whose findings can be computed for any past moment
+    (:attr:`ioc.family.AlertRules.replayable`: warnings, rivers) at every ``step`` from
+    ``start`` to ``end`` (naive UTC), so that history written at once (a first start's
+    simulated year, an import of past observations) has the alerts it would have raised, each
+    with its start and end. ``families``: only theirs (default: every replayable family's). One
+    transaction per day of steps. Returns the rows opened and closed, and the steps evaluated."""
+    from ioc.registry import registry
+
+    owners = [f.alert_rules for f in registry().families if f.alert_rules is not None and f.alert_rules.replayable
+              and (families is None or f.code in families)]
+    kinds = tuple(k for r in owners for k in r.kinds)
+    totals = {"opened": 0, "updated": 0, "closed": 0, "steps": 0}
+    if not owners or end <= start:
+        return totals
+    at = start
+    while at <= end:
+        with engine.begin() as conn:
+            bulk.advisory_lock(conn, "alerts:evaluate")
+            stop = min(end, at + timedelta(days=1))
+            changed = 0
+            while at <= stop:
+                found = [f for r in owners for f in r.find(conn, at)]
+                counts = _sync(conn, found, {}, at, managed=kinds, past=True)
+                changed += sum(counts.values())
+                for name, n in counts.items():
+                    totals[name] += n
+                totals["steps"] += 1
+                at += step
+            if changed:
+                bump_version(conn, FAMILY)
+    return totals
+
+
+def _family_findings(conn: Connection, now: datetime) -> list[Finding]:
+    """What the families that declare alert rules of their own (:attr:`ioc.family.Family.alert_rules`) find."""
+    from ioc.registry import registry
+
+    return [found for f in registry().families if f.alert_rules is not None for found in f.alert_rules.find(conn, now)]
+
+
 def _spec_findings(conn: Connection, specs: list[Any], now: datetime, tz: ZoneInfo) -> list[Finding]:
     out: list[Finding] = []
     for spec in specs:
@@ -315,12 +364,21 @@ def _end_of(row: Any, ends: dict[str, datetime], now: datetime) -> datetime:
     elif row.kind == "spec_rule":  # the end of the last window the rule held in
         window_end = json.loads(row.details or "{}").get("window_end_utc")
         end = datetime.fromisoformat(window_end) if window_end else now
+    elif json.loads(row.details or "{}").get("ends_utc"):  # a family's rule that knows its end (a warning's expiry)
+        end = datetime.fromisoformat(json.loads(row.details)["ends_utc"])
     return max(row.started_at, min(end, now))
 
 
-def _sync(conn: Connection, findings: list[Finding], ends: dict[str, datetime], now: datetime) -> dict[str, int]:
-    active = conn.execute(select(alerts).where(alerts.c.kind.in_(rules.MANAGED_KINDS), alerts.c.ended_at.is_(None))
-                          .order_by(alerts.c.started_at)).all()
+def _sync(conn: Connection, findings: list[Finding], ends: dict[str, datetime], now: datetime,
+          managed: tuple[str, ...] | None = None, past: bool = False) -> dict[str, int]:
+    """Write ``findings`` as the active alerts of the ``managed`` kinds at ``now``. ``past``: a
+    replay of an earlier moment, which leaves alone the episodes that started after it (the
+    live evaluation's)."""
+    managed = managed or (*rules.MANAGED_KINDS, *_family_kinds())
+    stmt = select(alerts).where(alerts.c.kind.in_(managed), alerts.c.ended_at.is_(None))
+    if past:
+        stmt = stmt.where(alerts.c.started_at <= now)
+    active = conn.execute(stmt.order_by(alerts.c.started_at)).all()
     by_key = {(r.family, r.kind, r.key): r for r in active}  # a duplicate (never expected) ends below
     stray = [r for r in active if by_key[(r.family, r.kind, r.key)] is not r]
     opened = updated = 0

@@ -15,7 +15,10 @@ Each alert episode (:class:`ioc.alerts.Alert`) is one CAP message:
 - ``severity`` from the alert's level (info → Minor, warning → Moderate, high → Severe,
   critical and emergency → Extreme), ``urgency`` Immediate from critical up, else Expected;
   ``certainty`` Observed (measured, not forecast);
-- ``category`` by family (environment → Env, traffic → Transport, a source's failure → Infra,
+- official warnings read from another sender's CAP (kind ``cap_warning``) are left out: they
+  are that sender's messages, and republishing them would echo between two IOCs;
+- ``category`` by family (environment → Env, traffic → Transport, flood → Met, vessels →
+  Safety, a source's failure → Infra,
   others → Other); parameters ``IOC_FAMILY``, ``IOC_KIND``, ``IOC_LEVEL`` and ``IOC_KEY``;
 - ``area``: a station's position as a 2 km circle, a commune by its code (geocode
   ``VN_ADMIN_CODE``), else the whole city (code 46, Huế).
@@ -46,7 +49,18 @@ STATION_RADIUS_KM = 2.0
 CITY_CODE = "46"  # Huế (GSO code of the former Thừa Thiên Huế province)
 LANGUAGES = (("vi", "vi-VN"), ("en", "en-US"))
 SEVERITY = {"info": "Minor", "warning": "Moderate", "high": "Severe", "critical": "Extreme", "emergency": "Extreme"}
-CATEGORY = {"environment": "Env", "traffic": "Transport"}
+CATEGORY = {"environment": "Env", "traffic": "Transport", "flood": "Met", "vessels": "Safety"}
+#: alert kinds that are someone else's CAP message already (an official warning read from a
+#: feed): never published again under the IOC's sender, or two IOCs reading each other's feeds
+#: would echo every warning back and forth as new messages
+NOT_REPUBLISHED = frozenset({"cap_warning"})
+
+
+def exportable(alert: Any) -> bool:
+    """Whether ``alert`` is published in the IOC's CAP feed (see :data:`NOT_REPUBLISHED`)."""
+    return alert.kind not in NOT_REPUBLISHED
+
+
 SOURCE_KINDS = ("source_failed", "source_stale")
 HEADLINE_MAX = 160  # CAP: "should be less than 160 characters"
 
@@ -188,7 +202,7 @@ def feed(publisher: Publisher, alerts: list[Any], engine: Engine, now: datetime,
     author = ET.SubElement(root, f"{{{ATOM_NS}}}author")
     ET.SubElement(author, f"{{{ATOM_NS}}}name").text = publisher.sender_name.get("vi") or publisher.sender
     ET.SubElement(root, f"{{{ATOM_NS}}}link", rel="self", href=self_url, type="application/atom+xml")
-    for alert in alerts:
+    for alert in (a for a in alerts if exportable(a)):
         cap = message(publisher, alert, stations, units)
         ended = alert.ended_at is not None
         entry = ET.SubElement(root, f"{{{ATOM_NS}}}entry")

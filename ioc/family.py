@@ -40,6 +40,19 @@ Kpis = Callable[[Engine, Period, dict[str, str], ZoneInfo, datetime], dict[str, 
 Summary = Callable[[Any, str, tuple[str, ...]], tuple[list[Any], str]]
 
 
+@dataclass(frozen=True)
+class AlertRules:
+    """Alert rules a family evaluates itself with the others (:func:`ioc.alerts.evaluate`):
+    ``kinds`` are the alert kinds it owns (their open rows end when no longer found), ``find``
+    returns the :class:`ioc.domain.alert_rules.Finding`\\ s holding at ``now`` (naive UTC)."""
+
+    kinds: tuple[str, ...]
+    find: Callable[[Any, datetime], list[Any]]  # (connection, now) → findings
+    # ``find`` works for any past moment from the stored history (not only for now), so a
+    # history written at once can be replayed into alerts (:func:`ioc.alerts.replay`)
+    replayable: bool = False
+
+
 class UnsupportedFilter(ValueError):
     """A filter the family's KPIs do not take; the message names it."""
 
@@ -61,7 +74,8 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published`` and ``on_wall`` is required: ``tests/unit/test_family_registry.py``
+    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall`` and ``alert_rules`` is
+    required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
@@ -94,6 +108,8 @@ class Family:
     published: Any = None
     # its panel is on the operations wall's grid (every family's panel can be shown by a playlist)
     on_wall: bool = True
+    # alert rules of its own, evaluated with the others on the alerts cadence (None: none)
+    alert_rules: AlertRules | None = None
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -120,7 +136,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall"}
+        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ioc.cap import SEVERITIES as CAP_SEVERITIES
 from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, has, t
 
 #: VN_AQI pollutant codes (env_aqi_hourly.dominant) as a ticker names them
@@ -87,7 +88,54 @@ def describe(alert: Any, lang: str, tz: ZoneInfo | None = None) -> str:
                  n=fmt_int(n, lang), m=fmt_int(m, lang))
     if kind == "spec_rule":
         return _spec_rule_line(alert.family, alert.key, d, lang)
+    if kind == "cap_warning":
+        return _cap_line(d, lang, tz)
+    if alert.family == "flood":
+        return _flood_line(kind, name, d, lang)
+    if kind in ("vessel_silent", "vessel_outside"):
+        vessel = f"{d.get('vessel')} ({alert.key})" if d.get("vessel") else alert.key
+        hours = _int(d.get("hours"))
+        if kind == "vessel_outside":
+            return t("alert_vessel_outside", lang, vessel=vessel)
+        if hours is not None and hours >= 48:  # past 10 days (level high) the vessel must be back in port
+            key = "alert_vessel_must_return" if alert.level == "high" else "alert_vessel_silent_days"
+            return t(key, lang, vessel=vessel, days=fmt_int(hours // 24, lang))
+        return t("alert_vessel_silent", lang, vessel=vessel, hours=fmt_int(hours, lang)) if hours is not None \
+            else t("alert_kind_vessel_silent", lang)
     return t("alert_generic", lang, family=alert.family, kind=kind, key=name)
+
+
+def _flood_line(kind: str, key: str, d: dict[str, Any], lang: str) -> str:
+    """A river above an alarm level (with its rise), very heavy rain, or a gauge silent during a flood."""
+    station = str(d.get("station") or key.split("/")[0])
+    if kind == "flood_level" and _float(d.get("level_m")) is not None:
+        rate = _float(d.get("rise_m_per_h"))
+        rise = "" if rate is None or abs(rate) < 0.005 else \
+            t("alert_flood_rise" if rate > 0 else "alert_flood_fall", lang, rate=fmt_number(abs(rate), lang, 2))
+        return t("alert_flood_level", lang, river=str(d.get("river") or ""), station=station,
+                 level=fmt_number(_float(d.get("level_m")), lang, 2), alarm=str(d.get("alarm") or ""),
+                 alarm_m=fmt_number(_float(d.get("alarm_m")), lang, 2), rise=rise)
+    if kind == "heavy_rain" and _float(d.get("rain_24h_mm")) is not None:
+        return t("alert_heavy_rain", lang, station=station, mm=fmt_number(_float(d.get("rain_24h_mm")), lang, 0),
+                 threshold=fmt_number(_float(d.get("threshold_mm")), lang, 0))
+    if kind == "station_silent" and _int(d.get("hours")) is not None:
+        return t("alert_station_silent", lang, station=station, hours=fmt_int(_int(d.get("hours")), lang))
+    return t(f"alert_kind_{kind}", lang) if has(f"alert_kind_{kind}") else t("alert_generic", lang, family="flood",
+                                                                           kind=kind, key=key)
+
+
+def _cap_line(d: dict[str, Any], lang: str, tz: ZoneInfo | None) -> str:
+    """An official warning: its event (in ``lang`` when the message had it), area, CAP severity
+    and, when known, the end of its validity."""
+    event = str((d.get("event_en") if lang == "en" else None) or d.get("event") or d.get("event_en") or "CAP")
+    severity = t(f"cap_severity_{d.get('severity')}", lang) if d.get("severity") in CAP_SEVERITIES else \
+        t("cap_severity_Unknown", lang)
+    values = {"event": event, "area": str(d.get("area") or t("alert_where_city", lang)), "severity": severity}
+    try:
+        until = datetime.fromisoformat(str(d["ends_utc"]))
+    except (KeyError, TypeError, ValueError):
+        return t("alert_cap_warning_open", lang, **values)
+    return t("alert_cap_warning", lang, until=fmt_local_datetime(until, tz or DEFAULT_TZ, lang), **values)
 
 
 def _spec_rule_line(system: str, rule: str, d: dict[str, Any], lang: str) -> str:

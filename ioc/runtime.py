@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from datetime import timedelta
+from typing import Any
 
 from ioc.context import Context
 from ioc.heartbeat import Heartbeat
 from ioc.sources import SourceSpec
-from ioc.store.db import get_meta, set_meta
+from ioc.store.db import get_meta, set_meta, utcnow
 
 log = logging.getLogger(__name__)
 _started = threading.Lock()
@@ -43,10 +45,27 @@ def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int
         raise
     runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, None)
     stored = outcome.counts["inserted"] + outcome.counts["updated"]
+    _replay_alerts(ctx, spec, days)
     with ctx.engine.begin() as conn:
         set_meta(conn, f"backfilled:{spec.name}", str(days))
     ctx.notifier.publish(spec.family, db_versions(ctx.engine).get(spec.family, 0))
     return stored
+
+
+def _replay_alerts(ctx: Context, spec: SourceSpec, days: int) -> None:
+    """A family whose alert rules can be evaluated for past moments gets the alerts its new
+    history would have raised (:func:`ioc.alerts.replay`): a fresh install's Alerts page then
+    shows the simulated year's floods and warnings, each with its start and end."""
+    from ioc.alerts import replay
+    from ioc.registry import registry
+
+    family = registry().get(spec.family)
+    if family is None or family.alert_rules is None or not family.alert_rules.replayable:
+        return
+    now = utcnow()
+    counts = replay(ctx.engine, now - timedelta(days=days), now, families=(spec.family,))
+    log.info("replayed %s's alert rules over %d days: %d alerts opened, %d ended", spec.family, days,
+             counts["opened"], counts["closed"])
 
 
 def simulator_sources(ctx: Context, family: str | None = None) -> list[SourceSpec]:
@@ -63,13 +82,14 @@ def backfill_simulators(ctx: Context, *, background: bool = False) -> int:
     (remembered in ``meta``, so later starts skip it). Returns the records stored.
 
     ``background``: the history of systems declared by spec files (a few hundred thousand
-    simulated events) is written by a thread after this returns, so ``python app.py`` answers as
+    simulated events) and of the families with alert rules of their own (:func:`_in_background`)
+    is written by a thread after this returns, so ``python app.py`` answers as
     soon as the four families' history is in; their pages show what is stored meanwhile, and the
     log says when each is done."""
     from ioc.registry import registry
 
     pending = [s for s in simulator_sources(ctx) if needs_backfill(ctx, s)]
-    later = [s for s in pending if background and getattr(registry().get(s.family), "spec", None) is not None]
+    later = [s for s in pending if background and _in_background(registry().get(s.family))]
     total = sum(_backfill_logged(ctx, s) for s in pending if s not in later)
     if later:
         global _backfill_thread
@@ -77,6 +97,13 @@ def backfill_simulators(ctx: Context, *, background: bool = False) -> int:
                                             daemon=True)
         _backfill_thread.start()
     return total
+
+
+def _in_background(family: Any) -> bool:
+    """Families whose history a first start writes after answering: the systems declared by
+    spec files, and the families with alert rules of their own (warnings, rivers, vessels),
+    whose history is replayed into alerts as well."""
+    return family is not None and (family.spec is not None or family.alert_rules is not None)
 
 
 def wait_for_backfill(timeout_s: float | None = None) -> bool:
