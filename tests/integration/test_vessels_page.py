@@ -1,0 +1,197 @@
+"""The fishing-vessels page's layout and callbacks on a store the vessels simulator filled (14
+days, as ``python -m ioc simulate --family vessels --days 14``) plus a CAP flood warning in force
+over Huế. The callbacks are called as registered (their Dash and access wrappers peeled off),
+inside a request whose reader is set, so the role rule of issue #12 is tested as the server
+applies it: operators see each vessel, viewers and wall screens the totals only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import dash
+import flask
+import pytest
+
+from callbacks import vessels as page_callbacks
+from callbacks.access import Principal
+from ioc.access import Role
+from ioc.cap import read_alert
+from ioc.config import load_settings
+from ioc.context import Context, build_context
+from ioc.runtime import backfill_source, simulator_sources
+from ioc.store import vessels as store
+from ioc.store import warnings as warnings_store
+from ioc.store.db import utcnow
+from layouts import vessels as view
+from tests.cap_samples import cap_message
+
+
+def _walk(component: Any) -> list[Any]:
+    out = [component]
+    children = component if isinstance(component, list | tuple) else getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
+        if not isinstance(child, str | int | float):
+            out += _walk(child)
+    return out
+
+
+def _texts(component: Any) -> str:
+    parts = []
+    for c in _walk(component):
+        children = c if isinstance(c, str) else getattr(c, "children", None)
+        if isinstance(children, str | int | float):
+            parts.append(str(children))
+        elif isinstance(children, list | tuple):
+            parts += [str(x) for x in children if isinstance(x, str | int | float)]
+    return " ".join(parts)
+
+
+def _ids(component: Any) -> set[str]:
+    return {c.id for c in _walk(component) if isinstance(getattr(c, "id", None), str)}
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> Context:
+    path: Path = tmp_path_factory.mktemp("vessels-page") / "store.sqlite"
+    context = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{path}"}))
+    [spec] = simulator_sources(context, "vessels")
+    assert backfill_source(context, spec, 14, 2023) > 0
+    sent = (utcnow() - timedelta(hours=1)).replace(microsecond=0, tzinfo=UTC)
+    warnings_store.ingest(context.engine, "kttv-hue", [read_alert(cap_message("vs.flood", sent,
+                                                                              expires=sent + timedelta(hours=7)))])
+    return context
+
+
+@pytest.fixture(scope="module")
+def app(ctx: Context) -> dash.Dash:
+    dash_app = dash.Dash(__name__)
+    page_callbacks.register(dash_app, ctx)
+    return dash_app
+
+
+def body(app: dash.Dash, output: str) -> Callable[..., Any]:
+    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
+    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
+    function = entry["callback"]
+    while hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    return function
+
+
+@contextmanager
+def reader(app: dash.Dash, role: str) -> Iterator[None]:
+    """A request whose reader has ``role`` (as callbacks.access resolves it from a session)."""
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        flask.g.ioc_principal = Principal(role, f"{role}-user", role, user_id=1)
+        yield
+
+
+def test_the_page_builds_in_both_languages_with_the_zone_and_no_vessel(ctx: Context) -> None:
+    vi, en = page_callbacks.page(ctx, None), page_callbacks.page(ctx, "en")
+    assert _ids(vi) == _ids(en)
+    assert {"vs-tiles", "vs-map", "vs-markers", "vs-ports", "vs-track", "vs-grid", "vs-detail", "vs-privacy",
+            "vs-version", "vs-selected", "vs-zone", "page-lang"} <= _ids(vi)
+    assert "Giám sát tàu cá" in _texts(vi) and "Fishing vessel monitoring" in _texts(en)
+    [zone] = [c for c in _walk(vi) if getattr(c, "id", None) == "vs-zone"]
+    assert zone.positions[0][0] == [17.0, 107.0]  # the boundary's first point, as lat, lon
+    [markers] = [c for c in _walk(vi) if getattr(c, "id", None) == "vs-markers"]
+    assert markers.data == view.EMPTY_GEOJSON  # the layout holds no vessel: the callbacks decide per reader
+    legend = [getattr(c, "data-state", None) for c in _walk(vi) if getattr(c, "className", None) == "legend-item"]
+    assert legend[:4] == ["at_sea", "in_port", "silent_6h", "silent_10d"]
+    bad = page_callbacks.page(ctx, None, lang="xx")
+    [banner] = [c for c in _walk(bad) if getattr(c, "id", None) == "page-errors"]
+    assert "lang=xx" in _texts(banner)
+
+
+def test_an_operator_sees_every_vessel_on_the_map_and_in_the_table(ctx: Context, app: dash.Dash) -> None:
+    with reader(app, Role.OPERATOR):
+        (tiles, markers, ports, map_note, counts, privacy, privacy_hidden, rows, grid_note, table_hidden,
+         detail_hidden) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "vi")
+    expected = page_callbacks.page_kpis(ctx)
+    by_key = {getattr(tile, "data-kpi"): tile for tile in tiles}
+    assert list(by_key) == ["at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"]
+    for key in by_key:
+        assert getattr(by_key[key], "data-value") == repr(expected[key]), key
+    # the flood warning is in force over the city: every vessel at sea is at sea during it
+    assert expected["warnings_in_force"] == 1 and expected["at_sea_in_warning"] == expected["at_sea"] > 0
+    assert "1 cảnh báo chính thức đang hiệu lực" in _texts(by_key["at_sea_in_warning"])
+    latest = store.latest_positions(ctx.engine)
+    assert len(rows) == len(markers["features"]) == len(latest) == expected["vessels"] == 180
+    assert {r["id"] for r in rows} == set(latest["vessel_id"])
+    assert (privacy_hidden, table_hidden, detail_hidden, privacy) == (True, False, False, "")
+    assert map_note == "180 tàu có vị trí · Dữ liệu mô phỏng" and grid_note.startswith("180 tàu")
+    states = {r["state"] for r in rows}
+    assert {"at_sea", "in_port"} <= states
+    silent = [r for r in rows if r["state"].startswith("silent")]
+    assert len(silent) == expected["silent_6h"] and rows[:len(silent)] == silent  # the silent ones first
+    assert sum(r["outside"] for r in rows) == expected["outside_zone"]
+    assert sum(r["state"] == "in_port" for r in rows) == expected["in_port"]
+    counted = {getattr(li, "data-state"): int(li.children[2].children) for li in counts.children}
+    assert counted["in_port"] == expected["in_port"] and counted["outside"] == expected["outside_zone"]
+    in_ports = sum(int(_texts(p).split(": ")[1].split()[0]) for p in ports)
+    assert in_ports == expected["in_port"]
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.WALL])
+def test_viewers_and_wall_screens_see_totals_only(ctx: Context, app: dash.Dash, role: str) -> None:
+    with reader(app, Role.OPERATOR):
+        operator = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en")
+    with reader(app, role):
+        (tiles, markers, ports, map_note, counts, privacy, privacy_hidden, rows, grid_note, table_hidden,
+         detail_hidden) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en")
+        track, detail = body(app, "vs-track.children")(operator[7][0]["id"], "vessels:1,warnings:1", "en")
+        viewport = body(app, "vs-map.viewport")(operator[7][0]["id"])
+    assert markers == view.EMPTY_GEOJSON and rows == [] and track == [] and viewport is dash.no_update
+    assert (privacy_hidden, table_hidden, detail_hidden, grid_note) == (False, True, True, "")
+    assert "personal and commercial data" in privacy and "personal and commercial data" in _texts(detail)
+    assert operator[7][0]["id"] not in _texts(detail) + map_note + _texts(ports) + _texts(counts)
+    # the same totals as the operator's
+    assert [getattr(t, "data-value") for t in tiles] == [getattr(t, "data-value") for t in operator[0]]
+    assert _texts(counts) == _texts(operator[4]) and _texts(ports) == _texts(operator[2])
+    assert map_note == "180 vessels with a position (totals only) · Simulated data"
+
+
+def test_a_click_or_a_row_selects_a_vessel_and_nothing_else_does() -> None:
+    feature = {"type": "Feature", "properties": {"id": "TTH-90001-TS", "state": "at_sea"}}
+    assert page_callbacks.chosen_vessel(view.MARKERS, feature, None) == "TTH-90001-TS"
+    assert page_callbacks.chosen_vessel(view.GRID, None, [{"id": "TTH-90002-TS"}]) == "TTH-90002-TS"
+    assert page_callbacks.chosen_vessel(view.GRID, feature, []) is None
+    assert page_callbacks.chosen_vessel(view.MARKERS, {"properties": "x"}, None) is None
+    assert page_callbacks.chosen_vessel(view.MARKERS, {"properties": {"id": 5}}, None) is None
+    assert page_callbacks.chosen_vessel("other", feature, [{"id": "TTH-90002-TS"}]) is None
+    assert page_callbacks.chosen_vessel(view.GRID, None, [{"id": "X" * 500}]) == "X" * 32
+
+
+def test_an_operator_sees_the_selected_vessels_three_day_track(ctx: Context, app: dash.Dash) -> None:
+    with reader(app, Role.OPERATOR):
+        rows = body(app, "vs-tiles.children")("v", "vi")[7]
+        at_sea = next(r for r in rows if r["state"] == "at_sea")
+        track, detail = body(app, "vs-track.children")(at_sea["id"], "v", "vi")
+        nothing, hint = body(app, "vs-track.children")(None, "v", "vi")
+        unknown, note = body(app, "vs-track.children")("TTH-NONE", "v", "vi")
+        viewport = body(app, "vs-map.viewport")(at_sea["id"])
+        stay = body(app, "vs-map.viewport")("TTH-NONE")
+    now = utcnow()
+    stored = store.track(ctx.engine, at_sea["id"], now - timedelta(days=3), now + timedelta(seconds=1))
+    [line] = [c for c in track if type(c).__name__ == "Polyline"]
+    assert line.positions == [[r.lat, r.lon] for r in stored] and len(stored) > 10
+    [ring] = [c for c in track if getattr(c, "className", "") == "vs-selected-ring"]
+    assert ring.center == [at_sea["lat"], at_sea["lon"]]
+    shown = _texts(detail)
+    assert at_sea["id"] in shown and at_sea["name"] in shown and f"{len(stored)} báo cáo" in shown
+    assert getattr(detail, "data-vessel") == at_sea["id"]
+    assert nothing == [] and "Chọn một tàu" in _texts(hint)
+    assert unknown == [] and "TTH-NONE" in _texts(note)
+    assert viewport == {"center": [at_sea["lat"], at_sea["lon"]], "zoom": view.FOCUS_ZOOM, "transition": "flyTo"}
+    assert stay is dash.no_update
+
+
+def test_the_overview_summary_gives_the_declared_tiles(ctx: Context) -> None:
+    tiles, note = page_callbacks.summary(ctx, "vi", ("at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"))
+    assert [getattr(t, "data-kpi") for t in tiles] == ["at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"]
+    assert note.startswith("180 tàu đăng ký") and note.endswith("Dữ liệu mô phỏng")
+    assert [getattr(t, "data-kpi") for t in view.tile_placeholders(("silent_6h",), "en")] == ["silent_6h"]
