@@ -125,12 +125,14 @@ def findings(conn: Connection, now: datetime) -> list[Finding]:
 
 
 def latest_positions(engine: Engine) -> pd.DataFrame:
-    """Every vessel's newest report with its registry entry (the map's rows)."""
-    stmt = select(vessel_latest, vessels.c.name, vessels.c.length_m, vessels.c.port) \
+    """Every vessel's newest report with its registry entry and the source that registered it
+    (the map's rows; a simulated source's rows are labelled as such)."""
+    stmt = select(vessel_latest, vessels.c.name, vessels.c.length_m, vessels.c.port, vessels.c.source) \
         .select_from(vessel_latest.outerjoin(vessels, vessels.c.vessel_id == vessel_latest.c.vessel_id))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    return pd.DataFrame([r._asdict() for r in rows], columns=[*vessel_latest.c.keys(), "name", "length_m", "port"])
+    return pd.DataFrame([r._asdict() for r in rows],
+                        columns=[*vessel_latest.c.keys(), "name", "length_m", "port", "source"])
 
 
 def track(engine: Engine, vessel_id: str, start: datetime, end: datetime, limit: int = 5000) -> list[Any]:
