@@ -51,16 +51,8 @@ def per_vessel_allowed() -> bool:
 
 
 def simulated_sources(ctx: Context) -> frozenset[str]:
-    """Names of the sources whose reports are simulated: the configured sources of a simulated
-    collector, and the default simulator (``python -m ioc simulate`` writes under its name)."""
-    reg = registry()
-
-    def simulated(kind: str) -> bool:
-        return bool(getattr(reg.find_collector(kind, rules.FAMILY), "simulated", False))
-
-    names = {s.name for s in ctx.sources if s.family == rules.FAMILY and simulated(s.type)}
-    names |= {s["name"] for s in reg.default_sources() if s["family"] == rules.FAMILY and simulated(s["type"])}
-    return frozenset(names)
+    """Names of the sources whose records here are simulated (labelled on the page)."""
+    return registry().simulated_source_names(rules.FAMILY, ctx.sources)
 
 
 def family_simulated(ctx: Context) -> bool:

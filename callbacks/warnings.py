@@ -40,16 +40,8 @@ MESSAGES_MAX = 500  # rows of the table (a year of a provincial station's messag
 
 
 def simulated_sources(ctx: Context) -> frozenset[str]:
-    """Names of the sources whose messages are simulated: the configured sources of a simulated
-    collector, and the default simulator (``python -m ioc simulate`` writes under its name)."""
-    reg = registry()
-
-    def simulated(kind: str) -> bool:
-        return bool(getattr(reg.find_collector(kind, "warnings"), "simulated", False))
-
-    names = {s.name for s in ctx.sources if s.family == "warnings" and simulated(s.type)}
-    names |= {s["name"] for s in reg.default_sources() if s["family"] == "warnings" and simulated(s["type"])}
-    return frozenset(names)
+    """Names of the sources whose records here are simulated (labelled on the page)."""
+    return registry().simulated_source_names("warnings", ctx.sources)
 
 
 def page_kpis(ctx: Context, period: Period) -> dict[str, Any]:

@@ -92,6 +92,18 @@ class Registry:
                 return cls
         return None
 
+    def simulated_source_names(self, family: str, configured: Any = ()) -> frozenset[str]:
+        """Names of ``family``'s sources whose records are simulated: the ``configured`` sources
+        (:class:`ioc.sources.SourceSpec`) of a simulated collector, and the default simulator
+        (``python -m ioc simulate`` writes under its name). Pages label such records."""
+
+        def simulated(kind: str) -> bool:
+            return bool(getattr(self.find_collector(kind, family), "simulated", False))
+
+        names = {s.name for s in configured if s.family == family and simulated(s.type)}
+        names |= {s["name"] for s in self.default_sources() if s["family"] == family and simulated(s["type"])}
+        return frozenset(names)
+
     def default_sources(self) -> list[dict[str, Any]]:
         """Without a sources file: each family's simulator at its own cadence, and the published
         values a family ships (:attr:`ioc.family.Family.published`), read again once a day."""
