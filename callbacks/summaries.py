@@ -10,8 +10,11 @@ from ioc.context import Context
 from ioc.registry import registry
 
 
-def cached_summary(ctx: Context, family: str, lang: str, ttl_s: float = 30.0) -> Any:
+def cached_summary(ctx: Context, family: str, lang: str, ttl_s: float = 30.0, wall: bool = False) -> Any:
     """A family's summary, computed once per data version, language and ``ttl_s`` for every
-    screen and worker (200 wall screens asking at once cost one computation)."""
+    screen and worker (200 wall screens asking at once cost one computation). ``wall``: its wall
+    panel's tiles (:attr:`ioc.family.Family.wall_tiles`, when it declares them)."""
     declared = registry().family(family)
+    if wall and declared.wall_tiles:
+        return ctx.query(family, "wall-summary", lang, lambda: declared.summary(ctx, lang, declared.wall_tiles), ttl_s)
     return ctx.query(family, "summary", lang, lambda: declared.summary(ctx, lang, declared.overview_tiles), ttl_s)

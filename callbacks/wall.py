@@ -139,4 +139,4 @@ def _register_panel(app: dash.Dash, ctx: Context, family: str) -> None:
         State(ids.PAGE_LANG, "data"),
     )
     def panel(_version: str | None, _tick: int, lang: str | None):  # noqa: ANN202
-        return cached_summary(ctx, family, page_lang(ctx, lang))
+        return cached_summary(ctx, family, page_lang(ctx, lang), wall=True)

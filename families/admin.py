@@ -24,6 +24,7 @@ FAMILY = Family(
     pages=(Page("admin", "/admin", web("callbacks.admin:page"), "admin_nav"),),
     register_callbacks=web("callbacks.admin:register"),
     overview_tiles=("received", "on_time_rate", "overdue", "online_rate", "score_766"),
+    wall_tiles=("received", "on_time_rate", "overdue", "online_rate"),
     tile_placeholders=web("layouts.admin:tile_placeholders"),
     summary=web("callbacks.admin_data:summary"),
     rebuild=store.rebuild,  # local-time deadlines, buckets and rollups

@@ -24,6 +24,7 @@ FAMILY = Family(
     pages=(Page("feedback", "/feedback", web("callbacks.feedback:page"), "nav_feedback"),),
     register_callbacks=web("callbacks.feedback:register"),
     overview_tiles=("received", "processed_rate", "on_time_rate", "satisfaction_rate", "overdue"),
+    wall_tiles=("received", "on_time_rate", "satisfaction_rate", "overdue"),
     tile_placeholders=web("layouts.components:tile_placeholders"),
     summary=web("callbacks.feedback_data:summary"),
     rebuild=store.rebuild_rollups,

@@ -74,8 +74,8 @@ class Page:
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall`` and ``alert_rules`` is
-    required: ``tests/unit/test_family_registry.py``
+    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall``, ``alert_rules`` and
+    ``wall_tiles`` is required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
@@ -110,6 +110,9 @@ class Family:
     on_wall: bool = True
     # alert rules of its own, evaluated with the others on the alerts cadence (None: none)
     alert_rules: AlertRules | None = None
+    # the tiles of its wall panel when not all of ``overview_tiles``: a wall of six panels has
+    # room for four tiles each at reading size (empty: ``overview_tiles``)
+    wall_tiles: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -136,7 +139,7 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules"}
+        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules", "wall_tiles"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}
