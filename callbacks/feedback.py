@@ -18,9 +18,11 @@ from callbacks.feedback_data import OVERDUE_ROWS, area_breakdown, chart_figure, 
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
+from ioc.domain.feedback import CATEGORIES
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
 from ioc.store.db import utcnow
+from ioc.store.feedback import stored_categories
 from layouts import ids
 from layouts.components import tile
 from layouts.exports import FILE_STEMS
@@ -53,13 +55,21 @@ query_from_controls = partial(bar_selection, BAR)
 # CSVs that list records, not a chart's numbers: exports (analysts), not reports (the map's reports and the overdue list: one row per citizen report (text, address))
 RECORD_EXPORTS = frozenset(("map", "overdue"))
 
+def known_categories(ctx: Context) -> tuple[str, ...]:
+    """The category codes a filter may name: the shipped ones and those of stored reports (an
+    Open311 server's own service codes, an imported file's), read once per data version."""
+    return ctx.query("feedback", "categories", None,
+                     lambda: tuple(dict.fromkeys((*CATEGORIES, *stored_categories(ctx.engine)))), 300.0)
+
+
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function: today is the local date of ``ctx``'s time zone."""
-    return feedback_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), **params)
+    return feedback_layout(ctx.settings, local_today(ctx), lang_pref, units(ctx), known_categories(ctx), **params)
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
-    register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION)
+    register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION,
+                        known=lambda c: {"category": known_categories(c)})
     register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
                       lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
                                                           controls[-1]), FILE_STEMS,

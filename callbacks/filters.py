@@ -28,6 +28,16 @@ from layouts.controls import FilterBar
 
 # (key, lang, *states) → (frame, filename): a family's export of chart ``key``
 Export = Callable[..., tuple[Any, str]]
+# context → by filter name, codes known only from the store (e.g. the categories of stored reports)
+KnownFromStore = Callable[[Context], dict[str, tuple[str, ...]]]
+_from_store: dict[str, KnownFromStore] = {}
+
+
+def known_codes(bar: FilterBar, ctx: Context) -> dict[str, tuple[str, ...]]:
+    """The codes each of ``bar``'s filters accepts: its static ones and those its family reads
+    from the store (:func:`register_filter_bar`'s ``known``)."""
+    extra = _from_store.get(bar.family)
+    return {**bar.known, **(extra(ctx) if extra else {})}
 
 
 def control_inputs(bar: FilterBar, kind: type = Input) -> list:
@@ -41,12 +51,17 @@ def bar_selection(bar: FilterBar, ctx: Context, start: str | None, last_day: str
     """The bar's controls (dates, then its filters in declaration order) as a validated
     selection; "today" is the local date of ``ctx``. A family binds its bar:
     ``query_from_controls = partial(bar_selection, BAR)``."""
-    return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values, known=bar.known)
+    return selection_from_controls(bar.filters, local_today(ctx), start, last_day, *values,
+                                   known=known_codes(bar, ctx))
 
 
-def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: str | None = None) -> None:
+def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: str | None = None,
+                        known: KnownFromStore | None = None) -> None:
     """Presets ⇄ dates ⇄ reset, and controls → URL, for ``bar``. ``version``: the store of the
-    family's data version, when a rolling preset should roll over at local midnight."""
+    family's data version, when a rolling preset should roll over at local midnight; ``known``:
+    the codes some filters accept that only the store knows (read per call, cached by the caller)."""
+    if known is not None:
+        _from_store[bar.family] = known
     n_values = len(bar.control_ids)
     triggers = {bar.id("preset"): "preset", bar.id("dates"): "dates", bar.id("reset"): "reset"}
     if version:
@@ -72,7 +87,7 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
     def filters_to_url(start, last_day, *rest):  # noqa: ANN001, ANN202
         *values, lang = rest
         return url_and_banner(bar.filters, local_today(ctx), page_lang(ctx, lang), start, last_day, *values,
-                              known=bar.known)
+                              known=known_codes(bar, ctx))
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],

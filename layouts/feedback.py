@@ -39,8 +39,9 @@ GRID_THEME = {"function": (
 )}
 
 
-BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb", classes={"unit": "filter-unit"},
-                known={"category": tuple(CATEGORIES)})
+# the category codes the filter bar accepts are the shipped ones and those the store holds
+# (callbacks.feedback binds them per data version: ``known_categories``)
+BAR = FilterBar("feedback", FEEDBACK_FILTERS, "fb", classes={"unit": "filter-unit"})
 
 
 def _filters(query: Selection, today: date, lang: str, units: UnitMap) -> html.Div:
@@ -136,12 +137,13 @@ def _grid(lang: str) -> dag.AgGrid:
 
 
 def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: UnitMap | None = None,
-           **params: Any) -> html.Div:
+           categories: tuple[str, ...] | None = None, **params: Any) -> html.Div:
     """The page for ``?from=…&to=…&unit=…&category=…&channel=…&lang=…`` (``today`` local; the
-    older ``district=`` is read as ``unit``); ``unit_map``: the store's units (default: the shipped ones)."""
+    older ``district=`` is read as ``unit``); ``unit_map``: the store's units (default: the shipped ones);
+    ``categories``: the category codes a ``?category=`` may name (default: the shipped ones)."""
     units = unit_map or UnitMap.default()
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
-    query, problems = parse_feedback_query(params, today, unit_filter_codes(units))
+    query, problems = parse_feedback_query(params, today, unit_filter_codes(units), categories)
     if lang_problem:
         problems.append(lang_problem)
     return html.Div(

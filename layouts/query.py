@@ -36,10 +36,13 @@ def param(params: Mapping[str, object], name: str) -> str | None:
 
 
 def parse_feedback_query(params: Mapping[str, object], today: date,
-                         known_units: Iterable[str] | None = None) -> tuple[Selection, list[Problem]]:
+                         known_units: Iterable[str] | None = None,
+                         known_categories: Iterable[str] | None = None) -> tuple[Selection, list[Problem]]:
     """The Feedback page's parameters (``today`` local; default: the last 365 days); a
-    ``category`` must be one of the page's categories, a ``unit`` one of ``known_units`` (when given)."""
-    known: dict[str, Iterable[str]] = {"category": tuple(CATEGORIES)}
+    ``category`` must be one of ``known_categories`` (default: the shipped ones; the page adds
+    those the store holds, e.g. an Open311 server's own service codes), a ``unit`` one of
+    ``known_units`` (when given)."""
+    known: dict[str, Iterable[str]] = {"category": tuple(CATEGORIES if known_categories is None else known_categories)}
     if known_units is not None:
         known["unit"] = known_units
     return parse_params(FEEDBACK_FILTERS, params, today, known)

@@ -14,6 +14,7 @@ callbacks (:mod:`callbacks.vessels`) decide per request. Every id starts with ``
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import dash_ag_grid as dag
@@ -229,14 +230,21 @@ def _table_card(lang: str) -> html.Section:
 
 
 def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The page for ``?lang=…`` (other parameters are ignored: the page has no filter)."""
+    """The page for ``?lang=…``. The page shows the fleet now and has no filter bar; a period
+    given anyway (``?from=…&to=…``) is checked like every page's, so a bad one is named."""
+    from ioc.kpi.filters import parse_params
+    from ioc.kpi.vessels import VESSEL_FILTERS
+
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
+    _period, problems = parse_params(VESSEL_FILTERS, {k: v for k, v in params.items() if k != "lang"},
+                                     datetime.now(settings.tz).date())
+    messages = [p.message(lang) for p in problems] + ([lang_problem.message(lang)] if lang_problem else [])
     return html.Div(
         [
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=VERSION),
             dcc.Store(id=SELECTED),
-            error_banner([lang_problem.message(lang)] if lang_problem else []),
+            error_banner(messages),
             fresh_badge("vessels", "page-fresh"),
             html.Div([html.H1(t("vs_title", lang), className="page-title vs-title"),
                       html.P(t("vs_intro", lang), className="vs-intro")], className="vs-head"),

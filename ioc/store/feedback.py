@@ -234,3 +234,12 @@ def ingest_records(engine: Engine, source: str, records: Iterable[FeedbackRecord
     """The family's ingest: validated records (or their frame) upserted with their rollups."""
     frame = records if isinstance(records, pd.DataFrame) else records_frame(records)
     return ingest(engine, source, frame, tz, calendar)
+
+
+def stored_categories(engine: Engine) -> tuple[str, ...]:
+    """The category codes the store holds reports of (from the city-wide rollup: a few thousand
+    rows, not the reports), sorted."""
+    from ioc.store.schema_feedback import feedback_rollup_all
+
+    with engine.connect() as conn:
+        return tuple(sorted(r[0] for r in conn.execute(select(feedback_rollup_all.c.category_code).distinct())))

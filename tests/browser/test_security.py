@@ -26,6 +26,10 @@ DRAWN = {
     "/admin": [".js-plotly-plot .main-svg", ".leaflet-container"],
     "/alerts": ["#al-active"],
     "/audit": [".page-audit .banner-error"],  # an anonymous viewer is refused: the refusal is the page
+    "/warnings": ["#wn-tiles .tile[data-value]", ".leaflet-container", ".ag-header-cell"],
+    "/flood": ["#fl-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-row"],
+    # an anonymous viewer gets the fleet's counts, never a vessel's position or row
+    "/vessels": ["#vs-tiles .tile[data-value]", ".leaflet-container"],
 }
 # The systems declared by spec files: their tiles, charts, grids and map, as their panels say (the
 # map's container: the simulated history of these systems is still being written in the background).
