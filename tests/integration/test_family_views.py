@@ -22,6 +22,8 @@ from ioc.kpi.traffic import TrafficFilter
 from ioc.registry import registry
 from ioc.runtime import backfill_source, simulator_sources
 from layouts.environment_shaping import EnvQuery
+from tests.component_tree import ids as _ids
+from tests.component_tree import walk as _walk
 
 FAMILIES = registry().families
 #: A refused value of each family page's own URL parameter.
@@ -37,20 +39,6 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Context:
     for spec in simulator_sources(context):
         assert backfill_source(context, spec, 20, 2023) > 0, spec.name
     return context
-
-
-def _walk(component: Any) -> list[Any]:
-    """``component`` and everything below it (Dash components, lists)."""
-    out = [component]
-    children = getattr(component, "children", None) if not isinstance(component, list | tuple) else component
-    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
-        if not isinstance(child, str | int | float):
-            out += _walk(child)
-    return out
-
-
-def _ids(component: Any) -> set[str]:
-    return {c.id for c in _walk(component) if isinstance(getattr(c, "id", None), str)}
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)

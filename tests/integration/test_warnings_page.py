@@ -25,32 +25,11 @@ from ioc.store import warnings as store
 from ioc.store.db import utcnow
 from layouts import warnings as view
 from tests.cap_samples import cap_message, reference
+from tests.component_tree import ids as _ids
+from tests.component_tree import texts as _texts
+from tests.component_tree import walk as _walk
 
 SENDER = "kttv.hue.gov.vn"
-
-
-def _walk(component: Any) -> list[Any]:
-    out = [component]
-    children = component if isinstance(component, list | tuple) else getattr(component, "children", None)
-    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
-        if not isinstance(child, str | int | float):
-            out += _walk(child)
-    return out
-
-
-def _texts(component: Any) -> str:
-    parts = []
-    for c in _walk(component):
-        children = c if isinstance(c, str) else getattr(c, "children", None)
-        if isinstance(children, str | int | float):
-            parts.append(str(children))
-        elif isinstance(children, list | tuple):
-            parts += [str(x) for x in children if isinstance(x, str | int | float)]
-    return " ".join(parts)
-
-
-def _ids(component: Any) -> set[str]:
-    return {c.id for c in _walk(component) if isinstance(getattr(c, "id", None), str)}
 
 
 @pytest.fixture(scope="module")
