@@ -274,6 +274,15 @@ if __name__ == "__main__":
     except SpecError as exc:  # a system spec file that does not validate (IOC_SYSTEMS): one line
         print(f"error: {exc.full}", file=sys.stderr)
         sys.exit(2)
+    # One line per step on the terminal; each request's line only with IOC_ACCESS_LOG=1 (a wall of
+    # screens polling every few seconds would bury the steps)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for quiet in ("apscheduler", "alembic", "dash"):
+        logging.getLogger(quiet).setLevel(logging.WARNING)
+    if os.environ.get("IOC_ACCESS_LOG", "") not in ("1", "true", "yes"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    log.info("store ready: %s", ctx.engine.url.render_as_string(hide_password=True))
     start_embedded(ctx)
-    create_app(ctx).run(host=ctx.settings.host, port=ctx.settings.port, debug=False,
-                        dev_tools_disable_version_check=True)
+    app = create_app(ctx)
+    log.info("dashboard: http://%s:%d/ (Ctrl+C stops it)", ctx.settings.host, ctx.settings.port)
+    app.run(host=ctx.settings.host, port=ctx.settings.port, debug=False, dev_tools_disable_version_check=True)

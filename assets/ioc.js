@@ -260,6 +260,13 @@
     } else if (LIVE.degraded) {
       kind = "degraded";
       message = "\u26A0 " + fmt(text("live_banner_degraded"), { e: LIVE.degraded });
+    } else if (LIVE.backfill && !LIVE.backfill.finished) {
+      // a first start writing its simulated history: how far, and about how long is left
+      kind = "backfill";
+      var b = LIVE.backfill, eta = b.eta_s === null || b.eta_s === undefined ? "" :
+        " " + fmt(text("live_banner_backfill_eta"), { m: String(Math.max(1, Math.ceil(b.eta_s / 60))) });
+      message = "\u25D4 " + fmt(text("live_banner_backfill"), { p: String(b.percent), d: String((b.done || []).length),
+                                                              n: String((b.sources || []).length) }) + eta;
     }
     setAttr(el, "data-kind", kind);
     setText(el, message);
@@ -281,6 +288,7 @@
     LIVE.offset = data.now - Date.now();
     LIVE.sources = data.sources || [];
     LIVE.degraded = data.degraded || null;
+    LIVE.backfill = data.backfill || null;
     LIVE.lastOk = Date.now();
     // a redeploy: reload (at most once a minute); meanwhile keep applying what the server says
     if (data.build && LIVE.build && data.build !== LIVE.build) { reload("redeploy"); }
@@ -375,27 +383,44 @@
    * The choice is kept for the tab (sessionStorage), because pages rewrite their query string
    * with their filters; ?kiosk=0 leaves it. ?rotate=wall,traffic,…&every=30 (or the
    * deployment's IOC_WALL_PLAYLIST on /wall) rotates through pages at that interval; the names
-   * are the config's rotation names, their paths its page map.
+   * are the config's rotation names, their paths its page map. A bad playlist or interval is
+   * not used (the wall's note names it, layouts/wall.py): the deployment's defaults stand.
    */
   var kiosk = { on: false, rotate: [], every: 30, timer: null, key: "", ready: false };
+  /* A parameter as the server reads it (layouts/query.py param): the last of repeated ones, trimmed. */
+  function lastParam(p, name) {
+    var all = p.getAll(name);
+    return all.length ? all[all.length - 1].trim() : null;
+  }
+  /* The rules of layouts/wall.py (parse_rotation), which names a refused value on the wall: a
+   * playlist is two or more known names, else it is not used at all (never half used); an
+   * interval is whole seconds from 5 to 3600, else the deployment's default. */
+  function playlist(raw) {
+    var names = config().rotation;
+    var list = String(raw || "").split(",").map(function (s) { return s.trim().toLowerCase(); })
+      .filter(function (s) { return s !== ""; });
+    return list.length >= 2 && list.every(function (s) { return names.indexOf(s) >= 0; }) ? list : null;
+  }
+  function rotationSeconds(raw) {
+    var text = String(raw === undefined || raw === null ? "" : raw).trim();
+    var s = /^[0-9]{1,5}$/.test(text) ? parseInt(text, 10) : NaN;
+    return s >= 5 && s <= 3600 ? s : Math.max(5, parseInt(cfg("rotate-s", "30"), 10) || 30);
+  }
   function readKiosk() {
     var p = new URLSearchParams(window.location.search);
     var saved = {};
     try { saved = JSON.parse(window.sessionStorage.getItem("ioc-kiosk") || "{}") || {}; } catch (e) { saved = {}; }
-    var flag = p.get("kiosk");
+    var flag = (lastParam(p, "kiosk") || "").toLowerCase();
     var onWall = onWallPage();
     if (flag === "0" || flag === "false") { saved = {}; } else if (flag === "1" || flag === "true" || onWall) { saved.on = true; }
-    if (p.get("rotate") !== null) { saved.rotate = p.get("rotate"); }
-    if (p.get("every") !== null) { saved.every = p.get("every"); }
-    if (onWall && !saved.rotate && cfg("rotate", "")) { saved.rotate = cfg("rotate", ""); }
+    if (p.get("rotate") !== null) { saved.rotate = lastParam(p, "rotate"); }
+    if (p.get("every") !== null) { saved.every = lastParam(p, "every"); }
+    if (onWall && !playlist(saved.rotate) && cfg("rotate", "")) { saved.rotate = cfg("rotate", ""); }
     window.sessionStorage.setItem("ioc-kiosk", JSON.stringify(saved));
     kiosk.on = !!saved.on;
     kiosk.ready = config() !== NO_CONFIG;  // until the shell is rendered, every tick reads again
-    var names = config().rotation;
-    kiosk.rotate = String(saved.rotate || "").split(",").map(function (s) { return s.trim().toLowerCase(); })
-      .filter(function (s) { return names.indexOf(s) >= 0; });
-    var every = parseInt(saved.every || cfg("rotate-s", "30"), 10);
-    kiosk.every = Math.min(3600, Math.max(5, isNaN(every) ? 30 : every));
+    kiosk.rotate = playlist(saved.rotate) || [];
+    kiosk.every = rotationSeconds(saved.every);
     document.documentElement.classList.toggle("kiosk", kiosk.on);
   }
   function onWallPage() {

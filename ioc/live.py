@@ -18,6 +18,7 @@ which keeps 200 polling screens from turning into 200 queries a second.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -26,12 +27,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ioc.store.db import get_meta
 from ioc.store.runs import SourceHealth, source_health
 
 ROOT = Path(__file__).resolve().parents[1]
 FRESHNESS_TTL_S = 2.0
 #: Worst first: the order in which a family's sources decide its state.
 STATE_ORDER = ("never", "stale", "late", "ok")
+PROGRESS_KEY = "backfill:progress"  # meta key of the first start's history (ioc.runtime.Progress)
 _CODE_DIRS = ("ioc", "families", "layouts", "callbacks", "data_sources", "assets")
 
 
@@ -84,6 +87,21 @@ def family_freshness(sources: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
     return out
 
 
+def backfill_state(engine: Any, previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``backfill``: the first start's simulated history (:class:`ioc.runtime.Progress`:
+    ``percent``, ``eta_s``, ``done``, ``sources``, ``finished``), so every screen shows a banner
+    while it is written; null on stores that never had one. A finished state is final: later
+    polls do not read it again."""
+    if previous is not None and previous.get("finished"):
+        return previous
+    with engine.connect() as conn:
+        raw = get_meta(conn, PROGRESS_KEY)
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:  # written by this code only; a damaged value just hides the banner
+        return None
+
+
 class LiveStatus:
     """Builds the ``/api/live`` payload for one process."""
 
@@ -91,6 +109,7 @@ class LiveStatus:
         self._ctx = ctx
         self._lock = threading.Lock()
         self._sources: list[dict[str, Any]] = []
+        self._backfill: dict[str, Any] | None = None
         self._expires = 0.0
 
     def sources(self, now: datetime) -> list[dict[str, Any]]:
@@ -99,8 +118,14 @@ class LiveStatus:
                 configured = {s.name for s in self._ctx.sources}
                 self._sources = [source_entry(h, now) for h in source_health(self._ctx.engine)
                                  if h.name in configured]
+                self._backfill = backfill_state(self._ctx.engine, self._backfill)
                 self._expires = time.monotonic() + FRESHNESS_TTL_S
             return self._sources
+
+    def backfill(self) -> dict[str, Any] | None:
+        """The first start's history while it is being written (see :func:`backfill_state`)."""
+        with self._lock:
+            return self._backfill
 
     def payload(self, errors: bool = True) -> dict[str, Any]:
         """``errors``: whether the reader may see sources' error texts (else a failing source
@@ -116,4 +141,5 @@ class LiveStatus:
             "degraded": self._ctx.notifier.degraded,
             "sources": sources,
             "families": family_freshness(sources),
+            "backfill": self.backfill(),
         }

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
 from ioc.context import Context
 from ioc.heartbeat import Heartbeat
+from ioc.live import PROGRESS_KEY
 from ioc.sources import SourceSpec
 from ioc.store.db import get_meta, set_meta, utcnow
 
@@ -17,7 +20,7 @@ log = logging.getLogger(__name__)
 _started = threading.Lock()
 _scheduler = None
 _cancel = threading.Event()  # the embedded scheduler's shutdown event (set as the process exits)
-_backfill_thread: threading.Thread | None = None  # the spec systems' first-start history, if being written
+_backfill_thread: threading.Thread | None = None  # the first start's history, while being written
 
 
 def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int:
@@ -79,30 +82,37 @@ def needs_backfill(ctx: Context, spec: SourceSpec) -> bool:
 
 def backfill_simulators(ctx: Context, *, background: bool = False) -> int:
     """First start of a deployment whose sources include simulators: write their history once
-    (remembered in ``meta``, so later starts skip it). Returns the records stored.
+    (remembered in ``meta``, so later starts skip it). Returns the records stored (0 when it
+    goes to the background).
 
-    ``background``: the history of systems declared by spec files (a few hundred thousand
-    simulated events) and of the families with alert rules of their own (:func:`_in_background`)
-    is written by a thread after this returns, so ``python app.py`` answers as
-    soon as the four families' history is in; their pages show what is stored meanwhile, and the
-    log says when each is done."""
+    ``background`` (``python app.py``): the whole history is written by a thread after this
+    returns, so the dashboard answers within seconds of starting on an empty store; the four
+    families of :data:`FIRST` come first, the spec systems and the families with alert rules of
+    their own (whose history is also replayed into alerts) after them. Pages show what is stored
+    meanwhile; the progress (sources done, percent, time left) is in ``meta`` (:class:`Progress`),
+    so every worker's ``/api/live`` carries it to the screens' banner, and in the log."""
     from ioc.registry import registry
 
     pending = [s for s in simulator_sources(ctx) if needs_backfill(ctx, s)]
-    later = [s for s in pending if background and _in_background(registry().get(s.family))]
-    total = sum(_backfill_logged(ctx, s) for s in pending if s not in later)
-    if later:
-        global _backfill_thread
-        _backfill_thread = threading.Thread(target=_backfill_in_background, args=(ctx, later), name="ioc-backfill",
-                                            daemon=True)
-        _backfill_thread.start()
-    return total
+    if not pending:
+        return 0
+    # the families an operator opens first, then the rest in declaration order
+    pending.sort(key=lambda s: _in_background(registry().get(s.family)))
+    first = [s.name for s in pending if not _in_background(registry().get(s.family))]
+    progress = Progress(ctx, [s.name for s in pending], first)
+    if not background:
+        return sum(_backfill_logged(ctx, s, progress) for s in pending)
+    global _backfill_thread
+    _backfill_thread = threading.Thread(target=_backfill_in_background, args=(ctx, pending, progress),
+                                        name="ioc-backfill", daemon=True)
+    _backfill_thread.start()
+    return 0
 
 
 def _in_background(family: Any) -> bool:
-    """Families whose history a first start writes after answering: the systems declared by
-    spec files, and the families with alert rules of their own (warnings, rivers, vessels),
-    whose history is replayed into alerts as well."""
+    """Families whose history comes after the others' on a first start: the systems declared
+    by spec files, and the families with alert rules of their own (warnings, rivers, vessels,
+    cameras), whose history is replayed into alerts as well."""
     return family is not None and (family.spec is not None or family.alert_rules is not None)
 
 
@@ -115,21 +125,80 @@ def wait_for_backfill(timeout_s: float | None = None) -> bool:
     return not thread.is_alive()
 
 
-def _backfill_logged(ctx: Context, spec: SourceSpec) -> int:
-    log.info("first start: backfilling %d days of simulated %s", ctx.settings.backfill_days, spec.family)
-    stored = backfill_source(ctx, spec, ctx.settings.backfill_days, ctx.settings.simulator_seed)
-    log.info("stored %d simulated %s records", stored, spec.family)
+class Progress:
+    """The first start's history, source by source, for the screens and the terminal.
+
+    Stored as JSON in ``meta`` under :data:`ioc.live.PROGRESS_KEY` (read by :func:`ioc.live.backfill_state` for
+    ``/api/live``): ``sources`` (names, in order), ``done`` (names written), ``current`` (the
+    source being written), ``started`` (epoch ms UTC), ``percent`` (sources done over sources),
+    ``eta_s`` (time left estimated from the mean time per source so far; null before the first
+    is done), ``finished``, and ``first``: the sources of the families an operator opens first
+    (feedback, traffic, environment, administrative services), written before the others. Percent counts sources, not records: a simulator's history is
+    one stream whose length it does not announce, and an honest coarse figure beats a precise
+    guess."""
+
+    def __init__(self, ctx: Context, sources: list[str], first: list[str] | None = None):
+        self._ctx = ctx
+        self.sources = sources
+        self.first = first or []
+        self.done: list[str] = []
+        self.started = time.monotonic()
+        self.started_ms = int(time.time() * 1000)
+        self.current: str | None = None
+        self._save()  # before the thread starts: a screen or a test never sees "no history pending"
+
+    def state(self) -> dict[str, Any]:
+        elapsed = time.monotonic() - self.started
+        left = len(self.sources) - len(self.done)
+        eta = round(elapsed / len(self.done) * left) if self.done else None
+        return {"sources": self.sources, "first": self.first, "done": self.done, "current": self.current, "started": self.started_ms,
+                "percent": round(100 * len(self.done) / len(self.sources)), "eta_s": eta, "finished": left == 0}
+
+    def begin(self, name: str) -> None:
+        self.current = name
+        self._save()
+
+    def end(self, name: str) -> None:
+        self.done.append(name)
+        self.current = None
+        state = self._save()
+        eta = "" if state["eta_s"] is None or state["finished"] else f", about {state['eta_s']} s left"
+        log.info("history: %d of %d sources (%d %%)%s", len(self.done), len(self.sources), state["percent"], eta)
+
+    def _save(self) -> dict[str, Any]:
+        state = self.state()
+        try:
+            with self._ctx.engine.begin() as conn:
+                set_meta(conn, PROGRESS_KEY, json.dumps(state))
+        except Exception:  # noqa: BLE001 - the banner is a courtesy; the history matters
+            log.warning("could not record the backfill's progress", exc_info=True)
+        return state
+
+
+def _backfill_logged(ctx: Context, spec: SourceSpec, progress: Progress | None = None) -> int:
+    if progress is not None:
+        progress.begin(spec.name)
+    days = ctx.settings.backfill_days
+    log.info("first start: writing %d days of simulated %s history (%s)", days, spec.family, spec.name)
+    began = time.monotonic()
+    try:
+        stored = backfill_source(ctx, spec, days, ctx.settings.simulator_seed)
+    finally:
+        if progress is not None:
+            progress.end(spec.name)
+    log.info("stored %d simulated %s records in %.1f s", stored, spec.family, time.monotonic() - began)
     return stored
 
 
-def _backfill_in_background(ctx: Context, specs: list[SourceSpec]) -> None:
+def _backfill_in_background(ctx: Context, specs: list[SourceSpec], progress: Progress) -> None:
     for spec in specs:
         if _cancel.is_set():
             return
         try:
-            _backfill_logged(ctx, spec)
+            _backfill_logged(ctx, spec, progress)
         except Exception:  # noqa: BLE001 - one system's history never stops the others' (nor the app)
             log.exception("backfill of %s failed; the next start tries again", spec.name)
+    log.info("first start: the simulated history is complete")
 
 
 def start_embedded(ctx: Context) -> None:

@@ -23,7 +23,8 @@ BROWSER_STRINGS = (
     "live", "live_degraded", "live_offline",
     "live_fresh_ok", "live_fresh_late", "live_fresh_stale", "live_fresh_never", "live_fresh_none",
     "live_fresh_error", "live_fresh_family",
-    "live_banner_offline", "live_banner_database", "live_banner_degraded",
+    "live_banner_offline", "live_banner_database", "live_banner_degraded", "live_banner_backfill",
+    "live_banner_backfill_eta",
     "ago_s", "ago_min", "ago_h", "ago_hmin",
 )
 

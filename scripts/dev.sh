@@ -73,7 +73,9 @@ start_services() {
 case "${1:-}" in
   run)
     venv
-    "$VENV/bin/python" -m ioc db upgrade  # the store's schema first (creates a new store)
+    say "store: python -m ioc db upgrade (creates a new store, or brings an old one to this version)"
+    "$VENV/bin/python" -m ioc db upgrade
+    say "dashboard: python app.py (on a first start the simulated history is written in the background; the screens show its progress)"
     exec "$VENV/bin/python" app.py
     ;;
   test)

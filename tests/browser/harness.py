@@ -180,11 +180,32 @@ def shot(page: Page, name: str, full_page: bool = False) -> Path:
 
 
 
+def wait_for_history(running: RunningApp, store: Path, deadline: float) -> None:
+    """Until the first families' simulated history is stored (``first`` of the progress record
+    of ioc.runtime.Progress, read from the SQLite store), or the app has none to write."""
+    import sqlite3
+
+    while store.exists():
+        try:
+            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
+        except sqlite3.Error:
+            row = None
+        state = json.loads(row[0]) if row else None
+        if state is None or state.get("finished") or set(state.get("first", [])) <= set(state.get("done", [])):
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"the first families' history was not written within {STARTUP_TIMEOUT_S} s: {state}; log:\n"
+                        f"{running.log_tail()}", pytrace=False)
+        time.sleep(0.25)
+
+
 @contextmanager
-def start_app(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+def start_app(work: Path, extra_env: dict[str, str] | None = None, *, history: bool = True) -> Iterator[RunningApp]:
     """``python app.py`` with embedded defaults (the live simulator as the only source,
     in-process scheduler) on a throw-away SQLite file in ``work``, plus ``extra_env`` (e.g.
-    ``IOC_SYSTEMS``); stopped on exit."""
+    ``IOC_SYSTEMS``); stopped on exit. ``history``: wait until the first families' simulated
+    history is stored too (else only until the app answers)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
     env.update({
@@ -217,6 +238,10 @@ def start_app(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[R
                 pytest.fail(f"app.py did not answer GET /healthz with 200 within {STARTUP_TIMEOUT_S} s; log:\n"
                             f"{running.log_tail()}", pytrace=False)
             time.sleep(0.25)
+        # The app answers within seconds and writes its simulated history in the background; the
+        # tests read the four first families' (the others' pages wait for their data themselves)
+        if history:
+            wait_for_history(running, work / "app.sqlite", deadline)
         yield running
     finally:
         proc.terminate()

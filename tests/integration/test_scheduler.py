@@ -3,6 +3,7 @@ settings, and the embedded start (once per process, backfill on first start only
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,11 +19,12 @@ import ioc.scheduler as scheduler_mod
 from ioc import registry
 from ioc.config import load_settings
 from ioc.context import Context, build_context
+from ioc.live import PROGRESS_KEY
 from ioc.notify import LocalNotifier
 from ioc.scheduler import ALERTS_JOB, AUDIT_JOB, SWEEP_JOB, build_scheduler, release_lock, run_job, try_lock
 from ioc.sources import Batch, Collector, SourceSpec
 from ioc.store import runs, schema, schema_feedback
-from ioc.store.db import init_db, make_engine, utcnow
+from ioc.store.db import get_meta, init_db, make_engine, utcnow
 
 LOCKS = schema.job_locks
 HOUR = timedelta(hours=1)
@@ -253,9 +255,8 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
 
     runtime.start_embedded(ctx)
     first = runtime._scheduler
-    stored = _simulated_reports(ctx)
     runtime.start_embedded(ctx)
-    assert runtime.wait_for_backfill(120)  # the spec systems' history is written in the background
+    assert runtime.wait_for_backfill(120)  # the whole history is written in the background
 
     simulators = runtime.simulator_sources(ctx)
     assert builds == [1]
@@ -266,8 +267,20 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
                                                                  SWEEP_JOB, AUDIT_JOB])
     assert all(job.kwargs == {"cancel": runtime._cancel} for job in first.get_jobs() if job.func is run_job)
     assert "feedback-simulator" in [job.id for job in first.get_jobs()]
+    with ctx.engine.connect() as conn:
+        feedback_run = conn.execute(select(schema.collector_runs).where(
+            schema.collector_runs.c.source == "feedback-simulator").order_by(schema.collector_runs.c.id)).mappings().first()
+        state = json.loads(get_meta(conn, PROGRESS_KEY))
+    # the backfill is the source's first run (the live runs, which start at once, come after it)
+    stored = feedback_run["inserted"]
+    assert feedback_run["status"] == "ok" and _simulated_reports(ctx) >= stored
     # 31 local days at ≈ 26 reports a day (≈ 34 in the October–November flood season).
     assert 500 <= stored <= 1400
+    # the four families an operator opens first were written first, then the others; all done
+    assert state["first"] == state["sources"][:4] == [f"{f}-simulator" for f in ("feedback", "traffic", "environment",
+                                                                                  "admin")]
+    assert (state["finished"], state["percent"], state["done"]) == (True, 100, state["sources"])
+    assert sorted(state["sources"]) == sorted(s.name for s in simulators)
     with ctx.engine.connect() as conn:
         oldest = conn.execute(select(func.min(schema_feedback.feedback_reports.c.received_at))).scalar_one()
     assert oldest >= utcnow() - timedelta(days=32)
@@ -276,10 +289,6 @@ def test_start_embedded_twice_starts_one_scheduler_and_backfills_once(
     for spec in simulators:
         health = backfill_runs[spec.name]
         assert health.last_success_at is not None and health.last_success_at >= utcnow() - timedelta(minutes=5), spec
-    with ctx.engine.connect() as conn:
-        feedback_run = conn.execute(select(schema.collector_runs).where(
-            schema.collector_runs.c.source == "feedback-simulator").order_by(schema.collector_runs.c.id)).mappings().first()
-    assert feedback_run["status"] == "ok" and feedback_run["inserted"] == stored
 
 
 def test_a_restart_on_a_store_with_history_does_not_backfill_again(

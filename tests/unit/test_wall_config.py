@@ -44,7 +44,7 @@ def test_rotation_parameters_from_the_url() -> None:
     assert (rotate, every) == (None, None)
     assert [(p.param, p.value, p.reason) for p in problems] == [
         ("rotate", "wall,nowhere", "reason_pages"), ("every", "3", "reason_every")]
-    assert problems[1].message("en") == "Ignored every=3: expected seconds from 5 to 3600. Using: 30 seconds."
+    assert problems[1].message("en") == "Ignored every=3: expected whole seconds from 5 to 3600. Using: 30 seconds."
     assert parse_rotation({"every": "3601"}, PAGES)[2][0].param == "every"
     assert parse_rotation({"every": "x"}, PAGES)[2][0].param == "every"
 
