@@ -8,6 +8,7 @@ wall screens work on a closed network.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -23,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ioc import web_security
 from ioc.context import Context
-from ioc.family import Page
-from ioc.live import LiveStatus, build_id
+from ioc.family import Family, Page
+from ioc.live import LiveStatus, build_id, simulator_speed
 from ioc.privacy import install_log_masking
 from ioc.registry import registry
 from ioc.secrets import install_log_redaction
@@ -129,11 +130,24 @@ def page_params(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k not in reserved and k.isidentifier() and isinstance(v, str | list)}
 
 
-def _page_layout(page: Page) -> Any:
-    """A registered page's layout function: its declaration's builder, given this request's Context."""
+def _page_layout(page: Page, family: Family | None = None) -> Any:
+    """A registered page's layout function: its declaration's builder, given this request's
+    Context, with the panels it keeps in kiosk mode marked (:mod:`layouts.kiosk`; the page's own
+    ``kiosk_panels``, else its ``family``'s)."""
+    panels = page.kiosk_panels or (family.kiosk_panels if family else ())
 
     def layout(lang_pref: str | None = None, **params: Any) -> Any:
-        return page.layout(_ctx(), lang_pref if isinstance(lang_pref, str) else None, **page_params(params))
+        ctx = _ctx()
+        lang_pref = lang_pref if isinstance(lang_pref, str) else None
+        root = page.layout(ctx, lang_pref, **page_params(params))
+        if not panels:
+            return root
+        from ioc.i18n import t
+        from layouts.kiosk import arrange
+        from layouts.query import parse_lang
+
+        lang = parse_lang(params, lang_pref, ctx.settings.lang)[0]
+        return arrange(root, panels, family.label(lang) if family else t(page.title_key, lang))
 
     return layout
 
@@ -223,9 +237,10 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     _api_routes(app.server, ctx)
     cap.register(app.server, ctx)
     # Page layouts are registered globally by Dash; they look the context up per request.
+    owners = {p.name: f for f in reg.families for p in f.pages}
     for page in reg.pages:
         dash.register_page(page.name, path=page.path, name=page.name, title=_page_title(page.title_key),
-                           layout=_page_layout(page))
+                           layout=_page_layout(page, owners.get(page.name)))
     dash.register_page("not_found_404", path="/_not-found", name="not_found_404", title=_page_title("notfound_title"),
                        layout=_not_found_layout(reg.pages))
 
@@ -233,8 +248,9 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
         from ioc.access import Can
 
         reader = access.principal()
+        speed = simulator_speed(ctx.engine, ctx.settings.simulator_speed) if ctx.simulated else 1.0
         return shell_layout.layout(ctx.settings, ctx.simulated, ctx.notifier.versions(), build_id(), reg.pages,
-                                   can=[c.value for c in Can if reader.may(c)])
+                                   can=[c.value for c in Can if reader.may(c)], sim_speed=speed)
 
     app.layout = app_shell
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
@@ -256,15 +272,29 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    """``python app.py [--speed N]``: every other setting is an environment variable (README,
+    Configuration)."""
+    from ioc.config import add_speed_argument
+
+    parser = argparse.ArgumentParser(prog="python app.py", description="The IOC Huế dashboard on embedded "
+                                     "defaults: web server, scheduler and simulators in one process.")
+    add_speed_argument(parser)
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
     import sys
 
-    from ioc.config import ConfigError
+    from ioc.config import ConfigError, use_simulator_speed
     from ioc.context import context
     from ioc.registry import registry
     from ioc.runtime import start_embedded
     from ioc.systems.spec import SpecError
 
+    arguments = _arguments(sys.argv[1:])  # a bad --speed: argparse's one line, exit 2
+    if arguments.speed is not None:
+        use_simulator_speed(arguments.speed)
     try:
         registry()  # the families, and the systems' spec files validated
         ctx = context()
@@ -282,6 +312,8 @@ if __name__ == "__main__":
     if os.environ.get("IOC_ACCESS_LOG", "") not in ("1", "true", "yes"):
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     log.info("store ready: %s", ctx.engine.url.render_as_string(hide_password=True))
+    if ctx.simulated and ctx.settings.simulator_speed > 1:
+        log.info("live simulators at %g × the city's pace (--speed / IOC_SIMULATOR_SPEED)", ctx.settings.simulator_speed)
     start_embedded(ctx)
     app = create_app(ctx)
     log.info("dashboard: http://%s:%d/ (Ctrl+C stops it)", ctx.settings.host, ctx.settings.port)

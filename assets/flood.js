@@ -4,7 +4,8 @@
  * (0, I, II, III; "–" without a recent level) on the level's colour; a rain gauge a circle in a
  * neutral colour, its size from the 24-hour rain, showing the millimetres. The tooltip gives the
  * station's name and the lines the server wrote (level, alarm values, rise, rain, last time).
- * Every text from the data goes in through textContent (never as HTML).
+ * Every text from the data goes in through textContent (never as HTML). Sizes follow a kiosk
+ * screen's scale (window.iocScale, assets/scale.js).
  */
 (function () {
   "use strict";
@@ -14,7 +15,7 @@
     stationMarker: function (feature, latlng) {
       var p = feature.properties || {};
       var rain = p.kind === "rain";
-      var size = rain ? 2 * (p.radius || 8) : 40;
+      var size = (rain ? 2 * (p.radius || 8) : 40) * (window.iocScale ? window.iocScale() : 1);
       var el = document.createElement("div");
       el.className = rain ? "fl-marker fl-marker-rain" : "fl-marker fl-marker-river";
       el.textContent = p.label || "–";

@@ -7,6 +7,7 @@
  * - the live poll (GET /api/live), freshness badges, the outage banner, kiosk mode, wall
  *   rotation and self-reload: see "live" below.
  * - the header clock ticks in the deployment's time zone (data-tz), not the browser's.
+ * (Sizes at a kiosk screen's scale: assets/scale.js.)
  *
  * Everything these scripts need from the server (page map, rotation names, freshness factors,
  * component ids, UI strings in both languages) comes from the shell root's data-config
@@ -37,11 +38,13 @@
       }
       var lng = hideout.lang === "en" || hideout.lang === "vi" ? hideout.lang : lang();
       var size = n < 100 ? "small" : (n < 1000 ? "medium" : "large");  // dash-leaflet's own classes
+      var k = window.iocScale ? window.iocScale() : 1;  // assets/scale.js
       var inner = document.createElement("div"), span = document.createElement("span");
       span.textContent = n.toLocaleString(lng === "en" ? "en-US" : "vi-VN");
       inner.appendChild(span);
       return L.marker(latlng, {
-        icon: L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) }),
+        icon: L.divIcon({ html: inner, className: "marker-cluster marker-cluster-" + size,
+                          iconSize: L.point(40 * k, 40 * k) }),
       });
     },
     unitLabel: function (feature, latlng) {

@@ -5,6 +5,8 @@
  * watch zone gets a thick magenta ring; in port it is small and muted. The tooltip is built
  * only when hovered, its text set through textContent (never as HTML). The server sends the
  * colours and texts: no copy of a rule lives here.
+ *
+ * dash_clientside.iocVessels.rowPage: the table's page holding the vessel selected.
  */
 (function () {
   "use strict";
@@ -30,6 +32,27 @@
         return tip;
       }, { direction: "top", offset: [0, -6] });
       return marker;
+    },
+  };
+
+  // The page of the vessels' table that holds the vessel selected (callbacks/vessels.py): the
+  // grid's own sort, filter and page size decide it. Returns the page for the grid's
+  // paginationGoTo, or no_update (already shown, no grid yet, a vessel the table does not list).
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.iocVessels = {
+    rowPage: function (vesselId) {
+      var noUpdate = window.dash_clientside.no_update;
+      var api = null;
+      try {
+        api = window.dash_ag_grid.getApi("vs-grid");
+      } catch (e) {
+        return noUpdate; // the grid is not drawn yet: its first page is the one shown anyway
+      }
+      if (typeof vesselId !== "string" || !api || api.isDestroyed()) return noUpdate;
+      var node = api.getRowNode(vesselId);
+      if (!node || typeof node.rowIndex !== "number") return noUpdate;
+      var page = Math.floor(node.rowIndex / api.paginationGetPageSize());
+      return page === api.paginationGetCurrentPage() ? noUpdate : page;
     },
   };
 })();

@@ -14,6 +14,7 @@ from ioc.access import Can
 from ioc.context import Context
 from ioc.family import Page
 from ioc.i18n import resolve_lang, t
+from ioc.live import simulator_speed
 from ioc.registry import registry
 from layouts import ids
 from layouts import shell as shell_layout
@@ -79,7 +80,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
         ]
         if ctx.simulated:
-            out += [t("simulated", lang), t("simulated_title", lang)]
+            out += list(shell_layout.sim_badge_texts(lang, simulator_speed(ctx.engine, ctx.settings.simulator_speed)))
         return out
 
     @access.callback(app, Can.READ, Output(ids.ACCOUNT, "children"),

@@ -11,6 +11,14 @@ and track go only to readers who may see personal data (:attr:`callbacks.access.
 masked or clear: operators and up). Viewers and wall screens get the tiles and the aggregate
 counts; the markers, the table's rows and the track are never computed for them, and the page
 says why. The check is made on the server in each callback, for each request.
+
+**A link to a vessel** (``?vessel=TTH-90012-TS``): the layout keeps the registration in
+:data:`layouts.vessels.LINK`; the fleet callback, once it has the fleet, hands it on to
+:data:`layouts.vessels.LINKED` for a reader who may see it and the fleet holds, names it in the
+banner when the fleet does not, and ignores it for the others (whose page already says why).
+A vessel chosen in any of the three ways (map, table, link) is selected the same way: its
+registration in :data:`layouts.vessels.SELECTED` (its track and details, the map flown to it),
+its row selected in the table and the table's page turned to it, ``?vessel=`` in the address.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, html
+from dash import ClientsideFunction, Input, Output, State, html
 
 from callbacks import access
 from callbacks.common import follow_versions, local_today, page_lang, text
@@ -29,6 +37,7 @@ from ioc.context import Context
 from ioc.domain import vessels as rules
 from ioc.i18n import fmt_int, fmt_number, t
 from ioc.kpi import vessels as kpis
+from ioc.kpi.filters import Problem
 from ioc.kpi.periods import Period
 from ioc.registry import registry
 from ioc.store import vessels as store
@@ -36,6 +45,7 @@ from ioc.store.db import utcnow
 from layouts import ids
 from layouts import vessels as view
 from layouts import vessels_shaping as shaping
+from layouts.components import error_banner
 
 KPI_TTL_S = 10.0  # silences grow with the clock, not only with new reports
 TRACK_MAX_REPORTS = 5000  # 3 days of 5-minute reports is 864: the cap only guards a flood of bad data
@@ -128,38 +138,61 @@ def register(app: dash.Dash, ctx: Context) -> None:
         Output(view.GRID_NOTE, "children"),
         Output(view.TABLE_CARD, "hidden"),
         Output(view.DETAIL_CARD, "hidden"),
+        Output(view.LINK, "data"),
+        Output(view.LINKED, "data"),
+        Output(ids.PAGE_ERRORS, "children", allow_duplicate=True),
+        Output(ids.PAGE_ERRORS, "className", allow_duplicate=True),
+        Output(ids.PAGE_ERRORS, "role", allow_duplicate=True),
         Input(view.VERSION, "data"),
         State(ids.PAGE_LANG, "data"),
+        State(view.LINK, "data"),
+        State(ids.PAGE_ERRORS, "children"),
         prevent_initial_call=True,
     )
-    def fleet(_version, lang):  # noqa: ANN001, ANN202
+    def fleet(_version, lang, link, banner):  # noqa: ANN001, ANN202
         """Tiles, the counts and the ports for everyone; markers and rows only for a reader who
-        may see individual vessels."""
+        may see individual vessels; the vessel a link names, once (module docstring)."""
         lang = page_lang(ctx, lang)
         frame = latest_frame(ctx)
         rows = shaping.vessel_rows(frame, utcnow(), ctx.tz, lang, simulated_sources(ctx))
         counts = shaping.state_counts(rows)
         ports = view.port_layers(shaping.port_items(frame), lang)
         sim = f" · {t('vs_simulated', lang)}" if family_simulated(ctx) else ""
-        if not per_vessel_allowed():
+        allowed = per_vessel_allowed()
+        linked, problem = follow_link(link, rows, allowed)
+        outcome = (None if link is not None else dash.no_update, linked or dash.no_update,
+                   *(banner_with(banner, problem.message(lang)) if problem else (dash.no_update,) * 3))
+        if not allowed:
             note = t("vs_map_note_hidden", lang, n=fmt_int(len(rows), lang)) + sim
             return (tiles(ctx, lang), view.EMPTY_GEOJSON, ports, note, view.counts_list(counts, lang),
-                    t("vs_privacy_hidden", lang), False, [], "", True, True)
+                    t("vs_privacy_hidden", lang), False, [], "", True, True, *outcome)
         note = t("vs_map_note", lang, n=fmt_int(len(rows), lang)) + sim
         grid_note = t("vs_grid_note", lang, n=fmt_int(len(rows), lang)) + sim
         return (tiles(ctx, lang), shaping.positions_geojson(rows, lang), ports, note, view.counts_list(counts, lang),
-                "", True, rows, grid_note, False, False)
+                "", True, rows, grid_note, False, False, *outcome)
 
+    # One callback both reads and sets the table's selection (Dash allows that loop only
+    # within a callback): a vessel chosen on the map or by the link selects its row too.
     @access.callback(app, Can.READ,
         Output(view.SELECTED, "data"),
+        Output(view.GRID, "selectedRows"),
+        Output(view.URL, "search"),
         Input(view.MARKERS, "clickData"),
         Input(view.GRID, "selectedRows"),
+        Input(view.LINKED, "data"),
+        State(view.SELECTED, "data"),
+        State(view.URL, "search"),
         prevent_initial_call=True,
     )
-    def select(clicked, selected_rows):  # noqa: ANN001, ANN202
-        """The vessel clicked on the map or chosen in the table (its registration)."""
-        chosen = chosen_vessel(dash.ctx.triggered_id, clicked, selected_rows)
-        return chosen if chosen else dash.no_update
+    def select(clicked, selected_rows, linked, current, search):  # noqa: ANN001, ANN202
+        """The vessel clicked on the map, chosen in the table or named by the link: selected,
+        its row selected in the table, its registration in the address."""
+        return choose(dash.ctx.triggered_id, clicked, selected_rows, linked, text(current), text(search))
+
+    # The table's page holding the vessel selected: the grid's own sort and page size decide
+    # which it is, so the browser finds it (assets/vessels.js).
+    app.clientside_callback(ClientsideFunction("iocVessels", "rowPage"), Output(view.GRID, "paginationGoTo"),
+                            Input(view.SELECTED, "data"), prevent_initial_call=True)
 
     @access.callback(app, Can.READ,
         Output(view.TRACK, "children"),
@@ -202,16 +235,62 @@ def focus_viewport(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"center": [row["lat"], row["lon"]], "zoom": view.FOCUS_ZOOM, "transition": "flyTo"}
 
 
-def chosen_vessel(trigger: Any, clicked: Any, selected_rows: Any) -> str | None:
-    """The registration of the vessel a click on the map (``clicked``: the GeoJSON feature) or
-    a row chosen in the table (``selected_rows``) names, whichever ``trigger`` says fired;
-    None for anything else the browser sends."""
+def chosen_vessel(trigger: Any, clicked: Any, selected_rows: Any, linked: Any = None) -> str | None:
+    """The registration of the vessel a click on the map (``clicked``: the GeoJSON feature), a
+    row chosen in the table (``selected_rows``) or the link (``linked``) names, whichever
+    ``trigger`` says fired; None for anything else the browser sends (the table's selection as
+    the page itself set it, ``{"ids": […]}``, included: that vessel is selected already)."""
     chosen = None
     if trigger == view.MARKERS and isinstance(clicked, dict) and isinstance(clicked.get("properties"), dict):
         chosen = text(clicked["properties"].get("id"))
     elif trigger == view.GRID and isinstance(selected_rows, list) and selected_rows and isinstance(selected_rows[0], dict):
         chosen = text(selected_rows[0].get("id"))
-    return chosen[:32] if chosen else None
+    elif trigger == view.LINKED:
+        chosen = text(linked)
+    return chosen[:shaping.MAX_REGISTRATION] if chosen else None
+
+
+def choose(trigger: Any, clicked: Any, selected_rows: Any, linked: Any, current: str | None,
+           search: str | None) -> tuple[Any, ...]:
+    """What the select callback sets when ``trigger`` fired (:func:`chosen_vessel`): the
+    selected vessel, the table's selection (not when the table itself was clicked), and the
+    address's query string ``search`` with ``?vessel=``
+    (:func:`layouts.vessels_shaping.vessel_search`). Nothing when the table names the vessel
+    selected already (``current``: the grid reporting the selection the page made; a marker
+    clicked again flies the map back to it), nor for a reader who may not see individual
+    vessels, whatever the browser sends."""
+    vessel_id = chosen_vessel(trigger, clicked, selected_rows, linked)
+    from_table = trigger == view.GRID
+    if not vessel_id or (from_table and vessel_id == current) or not per_vessel_allowed():
+        return (dash.no_update,) * 3
+    return (vessel_id, dash.no_update if from_table else {"ids": [vessel_id]}, shaping.vessel_search(search, vessel_id))
+
+
+def follow_link(link: Any, rows: list[dict[str, Any]], allowed: bool) -> tuple[str | None, Problem | None]:
+    """What the link's registration ``link`` (:data:`layouts.vessels.LINK`, as the browser sends
+    it back) does once the fleet ``rows`` are known: (the vessel to select, the problem to name
+    in the banner). Nothing for a reader who may not see individual vessels (``allowed``
+    False), whatever it names: their page says why already, and whether a registration is in
+    the fleet is itself not theirs to learn."""
+    vessel_id, problem = shaping.parse_vessel_param({shaping.VESSEL_PARAM: link if isinstance(link, str) else None})
+    if not allowed or (vessel_id is None and problem is None):
+        return None, None
+    if problem is not None:
+        return None, problem
+    if any(r["id"] == vessel_id for r in rows):
+        return vessel_id, None
+    return None, shaping.unknown_vessel(vessel_id)
+
+
+def banner_with(children: Any, line: str) -> tuple[list[Any], str, str]:
+    """The page's banner (children, class name, role) with ``line`` added to the lines it shows
+    (``children`` as the browser sends them back; anything but a banner's lines is dropped)."""
+    items = children if isinstance(children, list) else [children]
+    lines = [item["props"]["children"] for item in items
+             if isinstance(item, dict) and isinstance(item.get("props"), dict)
+             and isinstance(item["props"].get("children"), str)]
+    banner = error_banner(list(dict.fromkeys([*lines, line])))
+    return banner.children, banner.className, "alert"
 
 
 def html_note(message: str) -> html.Div:

@@ -19,6 +19,7 @@ from callbacks.summaries import cached_summary
 from ioc.access import Can
 from ioc.context import Context
 from ioc.i18n import fmt_local_datetime, t
+from ioc.live import simulator_speed
 from ioc.registry import registry
 from layouts import ids
 from layouts import wall as wall_layout
@@ -46,7 +47,9 @@ def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> html.Div:
     """The wall's layout: a panel per family on the wall (:attr:`ioc.family.Family.on_wall`);
     ``?rotate=`` may name any page."""
     reg = registry()
-    return wall_layout.layout(ctx.settings, ctx.simulated, reg.wall_codes, reg.page_paths(), lang_pref, **params)
+    speed = simulator_speed(ctx.engine, ctx.settings.simulator_speed) if ctx.simulated else 1.0
+    return wall_layout.layout(ctx.settings, ctx.simulated, reg.wall_codes, reg.page_paths(), lang_pref,
+                              sim_speed=speed, **params)
 
 
 def alert_items(alerts: list[Any], ctx: Context, lang: str) -> list[html.Div]:

@@ -321,7 +321,12 @@ def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCale
 
 class AdminSimulator(Collector):
     """Simulated one-stop dossiers. Options: ``seed`` (default 2023; the backfill uses
-    ``IOC_SIMULATOR_SEED``), ``dossiers_per_year`` (default 1,000,000, province-wide)."""
+    ``IOC_SIMULATOR_SEED``), ``dossiers_per_year`` (default 1,000,000, province-wide).
+
+    The live feed plays the history's own plan on: the same dossiers, new ones arriving and
+    open ones moving at the city's pace (≈ 3,800 a working day, a few a minute in office hours).
+    ``IOC_SIMULATOR_SPEED`` does not apply: the feed already moves every minute, and × 60 would
+    plan ≈ 230,000 dossiers a day (≈ 4 s and 120 MB a day's plan) and follow each for 100 days."""
 
     type = "simulator"
     family = "admin"

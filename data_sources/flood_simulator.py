@@ -38,7 +38,7 @@ BASE = {"kim_long": 0.4, "phu_oc": 0.8}
 RIVER_OF = {"flood_huong": "kim_long", "flood_bo": "phu_oc"}
 
 
-def _episodes(seed: int, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, str, str]]:
+def flood_episodes(seed: int, first: date, last: date, tz: ZoneInfo) -> list[tuple[datetime, str, str]]:
     """(sent, event code, final severity) of the warnings started on local days [first, last)."""
     out = []
     day = first
@@ -74,8 +74,8 @@ def observations(seed: int, start: datetime, end: datetime, tz: ZoneInfo) -> lis
     t_abs = (hours - np.datetime64("2020-01-01T00:00", "us")).astype("timedelta64[s]").astype(float) / 3600.0
     months = np.array([h.astype(datetime).month for h in hours])
     rainy = months >= 9
-    episodes = _episodes(seed, local_date(first_hour, tz) - timedelta(days=4), local_date(end, tz) + timedelta(days=1),
-                         tz)
+    episodes = flood_episodes(seed, local_date(first_hour, tz) - timedelta(days=4),
+                              local_date(end, tz) + timedelta(days=1), tz)
     out: list[rules.FloodObservation] = []
     utc_days = (hours.astype("datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(int)
     hour_of_day = ((hours - hours.astype("datetime64[D]")).astype("timedelta64[h]").astype(int))

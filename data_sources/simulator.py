@@ -10,6 +10,10 @@ always gives the same history. Each planned report carries its whole life (recei
 verified → assigned → in progress → resolved/rejected → rated); what is emitted is its state
 as of *now*. The live source re-emits a report whenever one of its transitions falls inside
 the run's window, so reports close on screen as simulated time passes.
+
+The live feed keeps the city's pace: each local day it receives what a day of the history
+receives (:func:`live_day_rate`: the same ≈ 26 a day, with the same weekday, holiday and
+flood-season shape), times ``IOC_SIMULATOR_SPEED`` (1 by default) for demonstrations.
 """
 
 from __future__ import annotations
@@ -94,6 +98,9 @@ def _season(day: date) -> float:
 
 
 def _day_rate(day: date, calendar: WorkCalendar, yearly: float) -> float:
+    """Reports expected on local ``day`` in a province receiving ``yearly`` a year: fewer at
+    weekends (× 0.65) and on holidays (× 0.5), more on working days (× 1.14), × 1.3 in the
+    October–November flood season."""
     base = yearly / 365.0
     if day.weekday() >= 5:
         base *= 0.65
@@ -223,9 +230,21 @@ def history(seed: int, start: date, end: date, now: datetime, calendar: WorkCale
     return concat_nonempty(state_at(plan, now) for plan in plans if not plan.empty)
 
 
+def live_day_rate(day: date, calendar: WorkCalendar, speed: float = 1.0,
+                  reports_per_minute: float | None = None) -> float:
+    """Reports the live feed is expected to receive on local ``day``: a day of the history's
+    (:data:`YEARLY_REPORTS` a year, shaped by :func:`_day_rate`) times ``speed`` (the
+    simulators' speed-up, ≥ 1); or, when a sources file gives ``reports_per_minute``, that
+    fixed rate × 1,440 minutes (the speed does not apply to an explicit rate)."""
+    if reports_per_minute is not None:
+        return float(reports_per_minute) * 1440
+    return _day_rate(day, calendar, YEARLY_REPORTS) * speed
+
+
 class FeedbackSimulator(Collector):
-    """Live simulated feed. Options: ``seed`` (default 2023), ``reports_per_minute`` (the live
-    rate, default 6 — faster than reality so a newcomer sees the dashboard move)."""
+    """Live simulated feed at the city's pace (:func:`live_day_rate`). Options: ``seed``
+    (default 2023), ``reports_per_minute`` (a fixed live rate instead of the city's pace, e.g.
+    for a load test); the pace is multiplied by ``IOC_SIMULATOR_SPEED`` / ``--speed``."""
 
     type = "simulator"
     family = "feedback"
@@ -240,10 +259,11 @@ class FeedbackSimulator(Collector):
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
         seed = int(self.spec.option("seed", 2023))
-        per_day = float(self.spec.option("reports_per_minute", 6)) * 1440
-        tz = self.ctx.tz
+        fixed = self.spec.option("reports_per_minute")
+        speed, calendar, tz = self.ctx.simulator_speed, self.ctx.calendar, self.ctx.tz
 
         def plan_day(day: date) -> pd.DataFrame:
-            return _plan_day(seed, day, per_day, "LIVE", self.ctx.calendar, str(tz))
+            rate = live_day_rate(day, calendar, speed, None if fixed is None else float(fixed))
+            return _plan_day(seed, day, rate, "LIVE", calendar, str(tz))
 
         yield live_batch(self.spec, tz, watermark, MAX_LIFE_DAYS, "received_at", plan_day, changed_between)

@@ -12,8 +12,9 @@ frequency, marked "simulated" in their citation; a
 simulated value never replaces a published one (:func:`ioc.store.systems.ingest_indicators`).
 
 Each local day is planned from (seed, system, day) with its own generator, so the history
-written on first start and the live feed that follow agree event for event. The UI labels the
-data simulated whenever a simulator runs.
+written on first start and the live feed that follow agree event for event. The live feed
+keeps the spec's pace (``per_day``), times ``IOC_SIMULATOR_SPEED`` (1 by default) for
+demonstrations. The UI labels the data simulated whenever a simulator runs.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ from ioc.systems.spec import SystemSpec
 
 MAX_LIFE_DAYS = 60  # an event still open after this is left as it stands
 BACKFILL_CHUNK_DAYS = 14  # days of history per batch (one write transaction each)
+# Rows of live day plans kept per system between runs: every day of its life at the city's pace
+# (≈ 60 × 550), about a week of a ×60 demonstration; older days are planned again when asked.
+LIVE_PLAN_ROWS = 200_000
 Z90 = 1.2815515655446004  # the standard normal's 0.9 quantile
 TRANSITIONS = ("occurred_at", "handled_at")
 
@@ -186,6 +190,24 @@ def state_at(plan: pd.DataFrame, now: datetime) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+class _LivePlans:
+    """A system's live day plans kept between runs (a run asks for every day of the last
+    :data:`MAX_LIFE_DAYS`): planned once, dropped oldest day first beyond :data:`LIVE_PLAN_ROWS`.
+    One per system; its source's runs never overlap (one job instance at a time)."""
+
+    def __init__(self) -> None:
+        self._plans: dict[tuple[int, date, str, float], pd.DataFrame] = {}
+
+    def get(self, spec: SystemSpec, seed: int, day: date, tz: ZoneInfo, per_day: float) -> pd.DataFrame:
+        key = (seed, day, tz.key, per_day)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = plan_with_snapshots(spec, seed, day, tz, "LIVE", per_day)
+            while len(self._plans) > 1 and sum(len(f) for f in self._plans.values()) > LIVE_PLAN_ROWS:
+                del self._plans[min(self._plans, key=lambda k: k[1])]
+        return plan
+
+
 def history(spec: SystemSpec, seed: int, start: date, end: date, now: datetime, tz: ZoneInfo) -> pd.DataFrame:
     """Simulated events of local days [start, end), as they stand at ``now``."""
     frames = []
@@ -244,9 +266,12 @@ def indicator_history(spec: SystemSpec, seed: int, start: date, end: date) -> li
 def simulator_for(spec: SystemSpec) -> type[Collector]:
     """The simulated source of ``spec`` (the embedded default runs it)."""
 
+    live_plans = _LivePlans()
+
     class SystemSimulator(Collector):
-        """Live simulated feed. Options: ``seed`` (default 2023); ``per_day`` (events a day,
-        default the spec's ``simulation.per_day``, the city's pace)."""
+        """Live simulated feed at the spec's pace (``simulation.per_day`` events a day) times
+        ``IOC_SIMULATOR_SPEED``. Options: ``seed`` (default 2023); ``per_day`` (a fixed number
+        of events a day instead of the spec's pace; the speed does not apply to it)."""
 
         type = "simulator"
         family = spec.code
@@ -278,10 +303,11 @@ def simulator_for(spec: SystemSpec) -> type[Collector]:
                 records = indicator_history(spec, seed, date(today.year - 1, 1, 1), today + timedelta(days=1))
                 yield Batch(records=records, fetched=len(records), watermark=today.isoformat())
                 return
-            per_day = float(self.spec.option("per_day", spec.simulation.per_day))
+            fixed = self.spec.option("per_day")
+            per_day = spec.simulation.per_day * self.ctx.simulator_speed if fixed is None else float(fixed)
 
             def plan(day: date) -> pd.DataFrame:
-                return plan_with_snapshots(spec, seed, day, tz, "LIVE", per_day)
+                return live_plans.get(spec, seed, day, tz, per_day)
 
             def changed(frame: pd.DataFrame, since: datetime, now: datetime) -> pd.DataFrame:
                 return changed_between(frame, TRANSITIONS, since, now, state_at)

@@ -1,23 +1,47 @@
 """Simulated traffic violations — SIMULATED DATA ONLY.
 
-Fiction calibrated on published figures (domain.md §1, §4): 36 cameras at real junctions of
-Huế and along National Road 1A (:mod:`data_sources.traffic_sim_cameras`) detecting ≈ 320
-violations a day, plus citizen reports through Hue-S at the published pace (3,068 traffic
-reports in H1 2023 ≈ 17 a day, 93.8 % satisfied, ≈ 96,500 VND of fines per report). The UI
-labels the dashboard "simulated" whenever a simulator is a configured source.
+Fiction calibrated on published figures (domain.md §1, §4); the basis of each rate:
+
+- **Cameras**: 36 at real junctions of Huế and along National Road 1A
+  (:mod:`data_sources.traffic_sim_cameras`) detecting ≈ 2 violations per camera a day, ≈ 72 a
+  day and ≈ 25,500 a year for the network (:data:`CAMERA_PER_DAY`). Basis: Yên Bái's nine
+  camera points detected ≈ 3,500 violations from 3 January to 19 July 2023 (Lao Động, July
+  2023), ≈ 2 per point per day; nationwide the cameras caught "over 300,000" vehicles in a
+  year (VTV), a few thousand per province. (Before: ≈ 9 per camera a day, 113,000 a year.)
+- **Notices**: 94 % of camera detections become a notice (6 % dismissed on review; Yên Bái
+  sent 3,478 notices for its ≈ 3,500). The fine is drawn inside the legal range of the decree
+  in force on the violation's *local* date, usually the middle (:func:`_fines`): for this mix
+  ≈ 1.8 M VND a notice under Decree 100/2019 + 123/2021 (2023–2024) and ≈ 4.2 M under
+  Decree 168/2024 (from 2025), which raised red-light and wrong-way fines three- to six-fold.
+- **Payment**: 35 % of camera notices are paid (:data:`PAY_SHARE_CAMERA`, an assumption
+  reasoned from published shares): Hồ Chí Minh City's first camera year (2004–05) saw 60,000 of
+  231,000 mailed notices paid (26 %), and press reports spoke of 5–6 payers in 100 recorded
+  violators; online payment through the National Public Service Portal and the refusal of
+  periodic inspection to cars with an unresolved notice have raised it since. The camera side
+  then issues ≈ 42 billion VND a year of fines under the old decree and ≈ 98 billion under
+  Decree 168, of which ≈ 15 and ≈ 35 billion are collected (before: 113,000 detections, 190
+  and 444 billion issued, 137 and 320 billion collected).
+- **Citizens** report through Hue-S: ≈ 3,050 a year (:data:`CITIZEN_PER_DAY`, fewer at
+  weekends), the traffic-violation third of the field-feedback simulator's 9,500 a year (the
+  seed's 3,068 of 9,143, which :mod:`data_sources.simulator` reads as a year's pace), so
+  the traffic page and the feedback page tell the same story; 93.8 % of the ratings are
+  satisfied or acceptable, as published. Citizen reports lead to fines rarely and to small
+  ones: the published 296,050,000 VND for 3,068 reports is ≈ 96,500 VND a report, which
+  :data:`CITIZEN_FINED_SHARE` reproduces at the 2023 ranges (≈ 300 million VND a year; ≈ 950
+  million under Decree 168). (Before: ≈ 5,900 a year and 530–630 million VND.)
+
+The UI labels the dashboard "simulated" whenever a simulator is a configured source.
 
 - Mix by hour: red light and wrong lanes peak at the rush hours (7–8 h, 17–18 h), speeding
   at night on QL1A, helmets in the day.
-- Fines are drawn inside the legal range of the decree in force on the violation's *local*
-  date (usually the middle of the range, as the law prescribes), so a history spanning 2024
-  and 2025 uses both decrees. A small share are data errors to flag: fines out of range
-  (0.6 %: a digit too many or too few) and unreadable plates (1.2 %: OCR mistakes).
-- Lives: verification (hours), notice (≈ 1–2 days later), payment (≈ 72 % pay, days to weeks
-  later); 6 % of camera detections are dismissed.
+- A small share are data errors to flag: fines out of range (0.6 %: a digit too many or too
+  few) and unreadable plates (1.2 %: OCR mistakes).
+- Lives: verification (hours), notice (≈ 1–2 days later), payment (days to weeks later).
 
 Violations are planned per local day with a generator seeded by (seed, day); what is emitted
 is each violation's state as of *now*, and the live source re-emits a violation whenever one
-of its transitions falls inside the run's window (so fines get paid on screen).
+of its transitions falls inside the run's window (so fines get paid on screen). The live feed
+keeps the history's pace (≈ 80 violations a day), times ``IOC_SIMULATOR_SPEED`` (1 by default).
 """
 
 from __future__ import annotations
@@ -38,6 +62,7 @@ from data_sources.simulation import (
     local_days,
     place_on_day,
 )
+from data_sources.simulator import CATEGORY_WEIGHTS, YEARLY_REPORTS
 from data_sources.traffic_sim_cameras import CAMERAS
 from ioc.domain.local_time import utcnow
 from ioc.domain.traffic import ViolationType, default_schedule
@@ -46,14 +71,15 @@ from ioc.sources import Batch, Collector
 
 V = ViolationType
 TYPES = [str(v) for v in V]
-CITIZEN_PER_DAY = 3_068 / 181  # H1 2023
-CAMERA_PER_DAY = sum(c.daily_rate for c in CAMERAS)
+# the field-feedback simulator's traffic-violation third: ≈ 8.7 a day (≈ 3,050 a year after the weekend dip)
+CITIZEN_PER_DAY = CATEGORY_WEIGHTS["traffic_violation"] / sum(CATEGORY_WEIGHTS.values()) * YEARLY_REPORTS / 365
+CAMERA_PER_DAY = sum(c.daily_rate for c in CAMERAS)  # ≈ 72
 YEARLY_VIOLATIONS = round(365 * (CAMERA_PER_DAY + CITIZEN_PER_DAY))
-CITIZEN_FINED_SHARE = 0.077  # ≈ 96,500 VND of fines per citizen report at the 2023 ranges
+CITIZEN_FINED_SHARE = 0.075  # ≈ 96,500 VND of fines per citizen report at the 2023 ranges
 OUT_OF_RANGE_SHARE = 0.006
 INVALID_PLATE_SHARE = 0.012
 CAMERA_DISMISSED, CITIZEN_DISMISSED = 0.06, 0.05
-PAY_SHARE_CAMERA, PAY_SHARE_CITIZEN = 0.72, 0.80
+PAY_SHARE_CAMERA, PAY_SHARE_CITIZEN = 0.35, 0.80
 RATED_SHARE = 0.70
 RATING_P = (0.80, 0.138, 0.062)  # satisfied, acceptable, dissatisfied: 93.8 % satisfied
 MAX_LIFE_DAYS = 60
@@ -285,9 +311,19 @@ def history(seed: int, start: date, end: date, now: datetime, tz_name: str,
     return concat_nonempty(state_at(plan, now) for plan in plans if not plan.empty)
 
 
+def live_scale(speed: float = 1.0, violations_per_minute: float | None = None) -> float:
+    """The live feed's volume as a multiple of the history's (≈ 80 violations a day, cameras
+    and citizens alike): ``speed`` (the simulators' speed-up, ≥ 1); or, when a sources file
+    gives ``violations_per_minute``, that fixed rate (the speed does not apply to it)."""
+    if violations_per_minute is not None:
+        return float(violations_per_minute) * 1440 / (CAMERA_PER_DAY + CITIZEN_PER_DAY)
+    return speed
+
+
 class TrafficSimulator(Collector):
-    """Live simulated violations. Options: ``seed`` (default 2023), ``violations_per_minute``
-    (the live rate, default 4 — faster than reality so the dashboard visibly moves)."""
+    """Live simulated violations at the city's pace (:func:`live_scale`). Options: ``seed``
+    (default 2023), ``violations_per_minute`` (a fixed live rate instead of the city's pace);
+    the pace is multiplied by ``IOC_SIMULATOR_SPEED`` / ``--speed``."""
 
     type = "simulator"
     family = "traffic"
@@ -305,7 +341,8 @@ class TrafficSimulator(Collector):
 
     def batches(self, watermark: str | None) -> Iterator[Batch]:
         seed = int(self.spec.option("seed", 2023))
-        scale = float(self.spec.option("violations_per_minute", 4)) * 1440 / (CAMERA_PER_DAY + CITIZEN_PER_DAY)
+        fixed = self.spec.option("violations_per_minute")
+        scale = live_scale(self.ctx.simulator_speed, None if fixed is None else float(fixed))
         tz = self.ctx.tz
 
         def plan_day(day: date) -> pd.DataFrame:

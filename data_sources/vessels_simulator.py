@@ -103,6 +103,7 @@ class VesselsSimulator(Collector):
     """Simulated fleet (see the module docstring). Options: ``seed`` (default 2023), ``now``."""
 
     type = "simulator"
+    history_days = HISTORY_DAYS
     family = "vessels"
     simulated = True
 

@@ -10,6 +10,10 @@ summer brings thunderstorms. A local day starts a warning with probability
 sent between 06:00 and 18:00 local time, in force 12–36 hours; a third are upgraded by an
 Update 6–12 hours later (one severity step up) and a fifth are cancelled early by a Cancel. Each day is
 planned from the seed alone, so the same seed gives the same year.
+
+Each message carries two ``info`` blocks, ``vi-VN`` and ``en-US``, as the national centre's
+bulletins do: event, headline, area, description and instruction each written in its language
+(the descriptions start by saying the data are simulated).
 """
 
 from __future__ import annotations
@@ -47,19 +51,46 @@ class Event:
     area_en: str
     circle: tuple[float, float, float] | None  # lat, lon, radius km; None: the whole city
     rainy: bool  # a rainy-season event (else a summer one)
+    description_vi: str  # the situation, without the "simulated" opening (SIMULATED)
+    description_en: str
+    instruction_vi: str
+    instruction_en: str
 
 
 EVENTS = (
-    Event("heavy_rain", "Mưa lớn", "Heavy rain", "Moderate", "Likely", "Thành phố Huế", "Huế city", None, True),
+    Event("heavy_rain", "Mưa lớn", "Heavy rain", "Moderate", "Likely", "Thành phố Huế", "Huế city", None, True,
+          "Mưa vừa, mưa to, có nơi mưa rất to; lượng mưa 24 giờ phổ biến 100–200 mm.",
+          "Moderate to heavy rain, very heavy in places; 24-hour rainfall mostly 100–200 mm.",
+          "Đề phòng ngập úng ở vùng trũng, lũ quét và sạt lở đất ở vùng núi.",
+          "Beware of flooding in low-lying areas, and of flash floods and landslides in the mountains."),
     Event("flood_huong", "Lũ trên sông Hương", "Flood on the Hương river", "Severe", "Likely",
-          "Sông Hương tại Kim Long", "Hương river at Kim Long", (16.4617, 107.5589, 12.0), True),
+          "Sông Hương tại Kim Long", "Hương river at Kim Long", (16.4617, 107.5589, 12.0), True,
+          "Mực nước sông Hương tại Kim Long đang lên, có khả năng vượt mức báo động II.",
+          "The Hương river at Kim Long is rising and may exceed alarm level II.",
+          "Theo dõi mực nước; chuẩn bị sơ tán người dân vùng trũng ven sông.",
+          "Watch the water level; prepare to evacuate residents of low-lying riverside areas."),
     Event("flood_bo", "Lũ trên sông Bồ", "Flood on the Bồ river", "Severe", "Likely", "Sông Bồ tại Phú Ốc",
-          "Bồ river at Phú Ốc", (16.5390, 107.4720, 12.0), True),
+          "Bồ river at Phú Ốc", (16.5390, 107.4720, 12.0), True,
+          "Mực nước sông Bồ tại Phú Ốc đang lên, có khả năng vượt mức báo động II.",
+          "The Bồ river at Phú Ốc is rising and may exceed alarm level II.",
+          "Theo dõi mực nước; chuẩn bị sơ tán người dân vùng trũng ven sông.",
+          "Watch the water level; prepare to evacuate residents of low-lying riverside areas."),
     Event("storm", "Áp thấp nhiệt đới", "Tropical depression", "Severe", "Possible", "Vùng biển và đất liền Huế",
-          "Huế's sea and land", None, True),
+          "Huế's sea and land", None, True,
+          "Áp thấp nhiệt đới trên Biển Đông có khả năng mạnh lên; gió mạnh cấp 6–7, giật cấp 9, biển động.",
+          "A tropical depression over the East Sea may strengthen; winds of force 6–7, gusts of force 9, "
+          "rough sea.",
+          "Tàu thuyền không ra khơi; tàu đang hoạt động trên biển khẩn trương vào nơi tránh trú.",
+          "Vessels must not put to sea; those at sea must make for shelter at once."),
     Event("thunderstorm", "Dông, lốc, sét", "Thunderstorms, whirlwinds and lightning", "Moderate", "Possible",
-          "Thành phố Huế", "Huế city", None, False),
+          "Thành phố Huế", "Huế city", None, False,
+          "Chiều và tối có dông, kèm theo lốc, sét, mưa đá và gió giật mạnh.",
+          "Thunderstorms in the afternoon and evening, with whirlwinds, lightning, hail and strong gusts.",
+          "Không trú dưới cây cao, cột điện; chằng chống nhà cửa.",
+          "Do not shelter under tall trees or power poles; secure roofs."),
 )
+#: what every simulated description starts with, in each language
+SIMULATED = {"vi": "Dữ liệu mô phỏng.", "en": "Simulated data."}
 
 
 def _utc(day: date, hour: float, tz) -> datetime:  # noqa: ANN001 - a ZoneInfo
@@ -79,7 +110,8 @@ def _info(lang: str, event: Event, severity: str, urgency: str, sent: datetime, 
                 severity=severity, certainty=event.certainty, effective=sent, onset=sent, expires=expires,
                 sender_name="Mô phỏng — Đài KTTV" if vi else "Simulated hydro-meteorological station",
                 headline=(f"[Mô phỏng] Cảnh báo {name[0].lower()}{name[1:]}" if vi else f"[Simulated] {name} warning"),
-                description=NOTE, areas=(area,))
+                description=f"{SIMULATED[lang]} {event.description_vi if vi else event.description_en}",
+                instruction=event.instruction_vi if vi else event.instruction_en, areas=(area,))
 
 
 def _message(identifier: str, sent: datetime, msg_type: str, infos: tuple[Info, ...],

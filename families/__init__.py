@@ -19,7 +19,7 @@ from families.systems import spec_families
 from ioc.registry import Registry
 
 #: One line per family, in navigation order.
-FAMILY_MODULES = ("feedback", "traffic", "environment", "admin", "warnings", "flood", "vessels")
+FAMILY_MODULES = ("feedback", "traffic", "cameras", "environment", "admin", "warnings", "flood", "vessels")
 
 REGISTRY = Registry(
     # the families written as code, then the systems declared by spec files (families/systems.py)

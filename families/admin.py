@@ -27,5 +27,7 @@ FAMILY = Family(
     wall_tiles=("received", "on_time_rate", "overdue", "online_rate"),
     tile_placeholders=web("layouts.admin:tile_placeholders"),
     summary=web("callbacks.admin_data:summary"),
+    # on a wall (kiosk mode): the tiles, the three levels, the map of units, the 766 score
+    kiosk_panels=("ad-tiles", "ad-chart-levels", "ad-map", "ad-chart-score"),
     rebuild=store.rebuild,  # local-time deadlines, buckets and rollups
 )

@@ -7,9 +7,13 @@ from data_sources.json_mapping import JsonMappingCollector
 from families.web import web
 from ioc.family import Page
 
-PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview"),)
+# on a wall (kiosk mode; ids of layouts/ids.py): the first family's card, its latest records and
+# 30 days; the city's stage and the active alerts
+PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview",
+                     kiosk_panels=("ov-lead", "ov-recent", "ov-chart-daily")),)
 PAGES_AFTER = (
-    Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts"),
+    Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts",
+         kiosk_panels=("al-stage", "al-active")),
     Page("wall", "/wall", web("callbacks.wall:page"), "wall_title", nav=False),
     # administrators only (the page and its callback check; the link shows for them alone)
     Page("audit", "/audit", web("callbacks.audit:page"), "audit_nav", nav_class="nav-admin"),

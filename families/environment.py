@@ -26,5 +26,7 @@ FAMILY = Family(
     overview_tiles=("worst_station", "reporting_stations", "active_alerts", "exceedance_days"),
     tile_placeholders=web("layouts.environment:tile_placeholders"),
     summary=web("callbacks.environment_data:summary"),
+    # on a wall (kiosk mode): the tiles, the stations' map, the AQI now and open alerts, the series
+    kiosk_panels=("env-tiles", "env-map", "env-now", "env-chart-series"),
     alerts_on_ingest=True,  # station episodes (no data, bad air) are written with the observations
 )

@@ -27,5 +27,7 @@ FAMILY = Family(
     wall_tiles=("received", "on_time_rate", "satisfaction_rate", "overdue"),
     tile_placeholders=web("layouts.components:tile_placeholders"),
     summary=web("callbacks.feedback_data:summary"),
+    # on a wall (kiosk mode): the tiles, the map of reports, the trend and the categories
+    kiosk_panels=("fb-tiles", "fb-map", "fb-chart-trend", "fb-chart-category"),
     rebuild=store.rebuild_rollups,
 )

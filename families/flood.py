@@ -27,5 +27,9 @@ FAMILY = Family(
     overview_tiles=("highest_alarm", "stations_at_alarm", "max_rain_24h", "reporting_stations"),
     tile_placeholders=web("layouts.flood:tile_placeholders"),
     summary=web("callbacks.flood:summary"),
+    # on a wall (kiosk mode): the tiles, the stations' map and a hydrograph per river station
+    # (layouts/flood.py: one per river station with alarm levels)
+    kiosk_panels=("fl-tiles", "fl-map", *(f"fl-hydro-{s.station_id}" for s in rules.stations().values()
+                                          if s.kind == "river" and s.levels)),
     alert_rules=AlertRules(kinds=rules.KINDS, find=store.findings, replayable=True),
 )

@@ -32,6 +32,25 @@ def tile_key(spec: SystemSpec, kpi: str) -> str:
     return f"{spec.code}_{kpi}"
 
 
+def kiosk_panels(spec: SystemSpec) -> tuple[str, ...]:
+    """The panels of ``spec``'s page kept on a wall (kiosk mode), by the ids layouts/systems.py
+    gives them (``sys-<code>-<part>``): its tiles, then up to three cells: its map and trend, as
+    many breakdowns as fit, its ranking; for indicators (a tile each), the first three series, or
+    the table when the page draws none."""
+
+    def ids(*parts: str) -> list[str]:
+        return [f"sys-{spec.code}-{part}" for part in parts]
+
+    tiles = ids("tiles") if "tiles" in spec.panels else []
+    if spec.kind != "events":
+        series = [f"chart-ind-{term.code}" for term in spec.indicators][:3] if "trend" in spec.panels else []
+        return (*tiles, *ids(*(series or ["indicators"])))
+    cells = [part for part, panel in (("map", "map"), ("chart-trend", "trend")) if panel in spec.panels]
+    ranking = ["ranking"] if "ranking" in spec.panels and spec.ranking else []
+    dims = [f"chart-dim-{d.name}" for d in spec.dimensions] if "by_category" in spec.panels else []
+    return (*tiles, *ids(*cells, *dims[:max(0, 3 - len(cells) - len(ranking))], *ranking))
+
+
 def family_of(spec: SystemSpec) -> Family:
     """The family of one validated spec."""
     strings = spec.strings()
@@ -57,6 +76,7 @@ def family_of(spec: SystemSpec) -> Family:
         spec=spec,
         on_wall=spec.wall,
         published=published if (published := spec.path.with_suffix(".csv")).is_file() else None,
+        kiosk_panels=kiosk_panels(spec),
     )
 
 

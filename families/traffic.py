@@ -20,10 +20,12 @@ FAMILY = Family(
     filters=kpis.TRAFFIC_FILTERS,
     collectors=(TrafficFileCollector, TrafficSimulator),
     simulator_every_s=10,
-    pages=(Page("traffic", "/traffic", web("callbacks.traffic:page"), "traffic_nav"),),
+    pages=(Page("traffic", "/traffic", web("callbacks.traffic:page"), "traffic_nav", nav_group="cameras"),),
     register_callbacks=web("callbacks.traffic:register"),
     overview_tiles=("violations", "fines_issued_vnd", "collection_rate", "fine_out_of_range"),
     tile_placeholders=web("layouts.traffic:tile_placeholders"),
     summary=web("callbacks.traffic_data:summary"),
+    # on a wall (kiosk mode): the tiles, the cameras' map, the hour × weekday heatmap, the fines
+    kiosk_panels=("tr-tiles", "tr-map", "tr-chart-heatmap", "tr-chart-fines"),
     rebuild=store.rebuild,
 )

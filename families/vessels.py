@@ -27,6 +27,8 @@ FAMILY = Family(
     overview_tiles=("at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"),
     tile_placeholders=web("layouts.vessels:tile_placeholders"),
     summary=web("callbacks.vessels:summary"),
+    # on a wall (kiosk mode): the tiles, the fleet's map, the counts by state
+    kiosk_panels=("vs-tiles", "vs-map", "vs-counts"),
     alert_rules=AlertRules(kinds=rules.KINDS, find=store.findings),
     on_wall=False,  # its alerts reach the wall's ticker and stage; its page holds the fleet
 )

@@ -33,5 +33,7 @@ FAMILY = Family(
     overview_tiles=("in_force", "worst_in_force", "issued", "cancelled"),
     tile_placeholders=web("layouts.warnings:tile_placeholders"),
     summary=web("callbacks.warnings:summary"),
+    # on a wall (kiosk mode): the tiles, the map of the areas warned, the warnings in force
+    kiosk_panels=("wn-tiles", "wn-map", "wn-in-force"),
     alert_rules=AlertRules(kinds=(rules.KIND,), find=store.findings, replayable=True),
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ioc.cli_access import AccessCliError
-from ioc.config import ConfigError, settings
+from ioc.config import ConfigError, add_speed_argument, settings, use_simulator_speed
 from ioc.domain.local_time import utcnow
 from ioc.kpi.periods import FilterError, Period, parse_date, to_local
 from ioc.privacy import install_log_masking
@@ -197,6 +197,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from ioc.scheduler import build_scheduler, stop_scheduler
 
+    if args.speed is not None:
+        use_simulator_speed(args.speed)
     ctx = _context()
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     if args.backfill:
@@ -207,6 +209,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
               flush=True)
     print(f"scheduler: {len(ctx.sources)} source(s): {', '.join(s.name for s in ctx.sources)}; "
           f"alerts every {ctx.settings.alerts_every_s} s (0: off)", flush=True)
+    if ctx.simulated and ctx.settings.simulator_speed > 1:
+        print(f"scheduler: live simulators at {ctx.settings.simulator_speed:g} × the city's pace", flush=True)
     cancel = threading.Event()  # this process's shutdown: every running collector sees it
     scheduler = build_scheduler(ctx, blocking=True, cancel=cancel)
 
@@ -551,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scheduler", help="run the scheduler alone (production)")
     p.add_argument("--backfill", action="store_true",
                    help="first write the simulated history of simulator sources (once per deployment)")
+    add_speed_argument(p)
     p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("rebuild-rollups", help="recompute what depends on the time zone (rollup buckets, local deadlines) from raw records, every family")

@@ -5,6 +5,8 @@ Every setting is listed in the README table; nothing else in the code reads ``os
 
 from __future__ import annotations
 
+import argparse
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = ROOT / "var" / "ioc.sqlite"
 DEFAULT_TILE_URL = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+SIMULATOR_SPEED_ENV = "IOC_SIMULATOR_SPEED"
 
 
 class ConfigError(ValueError):
@@ -88,6 +91,48 @@ def _liveness(env: dict[str, str]) -> dict[str, float]:
     return {"run_heartbeat_s": beat, "run_lease_s": lease}
 
 
+def parse_simulator_speed(raw: str, where: str = SIMULATOR_SPEED_ENV) -> float:
+    """The live simulators' pace as a multiple of the city's (``IOC_SIMULATOR_SPEED`` or
+    ``--speed``): a finite number ≥ 1; 1 is the pace of the simulated history (e.g. ≈ 26 field
+    reports a day), 60 an hour of the city's records every minute. ConfigError naming ``where``
+    and the value otherwise."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 1:
+        raise ConfigError(f"{where}={raw!r}: the live simulators' speed must be a number ≥ 1 "
+                          "(1 = the city's own pace, 60 = an hour of records every minute)")
+    return value
+
+
+def _simulator_speed(env: Mapping[str, str]) -> float:
+    raw = env.get(SIMULATOR_SPEED_ENV)
+    return 1.0 if raw is None or raw.strip() == "" else parse_simulator_speed(raw.strip())
+
+
+def _speed_argument(raw: str) -> float:
+    try:
+        return parse_simulator_speed(raw, "--speed")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_speed_argument(parser: argparse.ArgumentParser) -> None:
+    """``--speed N`` on a command that runs the live simulators (``python app.py``,
+    ``python -m ioc scheduler``); apply it with :func:`use_simulator_speed`."""
+    parser.add_argument("--speed", type=_speed_argument, metavar="N",
+                        help="run the live simulators N times faster than the city's pace, for demonstrations "
+                             f"(a number ≥ 1; default {SIMULATOR_SPEED_ENV} or 1); the screens say so")
+
+
+def use_simulator_speed(speed: float) -> None:
+    """A command line's ``--speed``: it overrides ``IOC_SIMULATOR_SPEED`` for this process, and
+    :func:`settings` is read again with it."""
+    os.environ[SIMULATOR_SPEED_ENV] = repr(float(speed))
+    settings.cache_clear()
+
+
 def _cap_sender(env: Mapping[str, str]) -> str:
     value = (env.get("IOC_CAP_SENDER") or "ioc.hue").strip()
     if not value or any(c.isspace() or c in ",<&" for c in value):
@@ -124,6 +169,9 @@ class Settings:
     backfill_days: int = 365
     embedded_scheduler: bool = True
     simulator_seed: int = 2023
+    # the live simulators' pace as a multiple of the city's (IOC_SIMULATOR_SPEED, --speed): 1 keeps
+    # a day's live records like any day of the simulated history; more, for demonstrations
+    simulator_speed: float = 1.0
     host: str = "127.0.0.1"
     port: int = 8050
     # the largest request body the web server reads (bytes); larger bodies get 413 (ioc/web_security.py)
@@ -263,6 +311,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         backfill_days=_int(env, "IOC_BACKFILL_DAYS", 365),
         embedded_scheduler=_bool(env, "IOC_EMBEDDED_SCHEDULER", True),
         simulator_seed=_int(env, "IOC_SIMULATOR_SEED", 2023),
+        simulator_speed=_simulator_speed(env),
         host=env.get("IOC_HOST") or "127.0.0.1",
         port=_int(env, "IOC_PORT", 8050),
         max_request_bytes=int(_at_least(env, "IOC_MAX_REQUEST_BYTES", 1024 * 1024, 1024)),

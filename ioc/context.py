@@ -64,7 +64,8 @@ class Context:
             budget.cancel = cancel
         return CollectorContext(tz=self.tz, calendar=calendar, units=units,
                                 http_timeout_s=cfg.http_timeout_s,
-                                page_cap=cfg.open311_page_cap, progress=progress, budget=budget)
+                                page_cap=cfg.open311_page_cap, progress=progress, budget=budget,
+                                simulator_speed=cfg.simulator_speed)
 
 
 def build_context(cfg: Settings) -> Context:

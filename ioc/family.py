@@ -69,14 +69,23 @@ class Page:
     nav: bool = True  # listed in the header navigation
     nav_class: str = ""  # extra class of its navigation link
     nav_group: str = ""  # links of one group share a menu in the header (i18n key ``nav_group_<group>``)
+    # the panels this page keeps in kiosk mode, for a page that is not a family's (the Overview,
+    # the alerts): see :attr:`Family.kiosk_panels`; a family's pages take their family's
+    kiosk_panels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Family:
     """One data family, declared once (see the module docstring). Every field but
-    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall``, ``alert_rules`` and
-    ``wall_tiles`` is required: ``tests/unit/test_family_registry.py``
-    fails for a declared family that lacks a part."""
+    ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall``, ``alert_rules``,
+    ``wall_tiles`` and ``kiosk_panels`` is required: ``tests/unit/test_family_registry.py``
+    fails for a declared family that lacks a part.
+
+    ``kiosk_panels`` are the page's most important panels, in reading order: in kiosk mode
+    (``?kiosk=1``, a wall's rotation) the page shows them alone, laid out to fill one screen
+    (:mod:`layouts.kiosk`), and hides the rest. Each is named by the id of a component in it
+    (the tiles' row, a graph, a map, a list): the card holding that component is the panel, or
+    the component itself when no card holds it. Empty: the page is shown whole, and scrolls."""
 
     code: str  # store, URLs, CLI and catalogue name: lowercase ASCII
     # --- core: tables, records, KPIs
@@ -113,6 +122,8 @@ class Family:
     # the tiles of its wall panel when not all of ``overview_tiles``: a wall of six panels has
     # room for four tiles each at reading size (empty: ``overview_tiles``)
     wall_tiles: tuple[str, ...] = ()
+    # the panels its pages keep in kiosk mode, by the id of a component in each (see above)
+    kiosk_panels: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -139,7 +150,8 @@ class Family:
 
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
-        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules", "wall_tiles"}
+        optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules", "wall_tiles",
+                    "kiosk_panels"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

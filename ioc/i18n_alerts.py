@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ioc.cap import SEVERITIES as CAP_SEVERITIES
-from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, has, t
+from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, fmt_pct, has, t
 
 #: VN_AQI pollutant codes (env_aqi_hourly.dominant) as a ticker names them
 POLLUTANTS: dict[str, tuple[str, str]] = {
@@ -102,7 +102,36 @@ def describe(alert: Any, lang: str, tz: ZoneInfo | None = None) -> str:
             return t(key, lang, vessel=vessel, days=fmt_int(hours // 24, lang))
         return t("alert_vessel_silent", lang, vessel=vessel, hours=fmt_int(hours, lang)) if hours is not None \
             else t("alert_kind_vessel_silent", lang)
+    if alert.family == "cameras" and kind in ("camera_offline", "cameras_offline_share", "camera_event"):
+        return _camera_line(kind, alert.key, d, lang)
     return t("alert_generic", lang, family=alert.family, kind=kind, key=name)
+
+
+def _camera_line(kind: str, key: str, d: dict[str, Any], lang: str) -> str:
+    """A camera offline (minutes, hours or days), many cameras offline at once, or an AI event."""
+    from ioc.domain.cameras import EVENT_LABELS, label
+
+    name = str(d.get("camera") or "")
+    code = str(d.get("camera_code") or key)
+    camera = f"{name} ({code})" if name and name != code else code
+    if kind == "camera_offline" and _int(d.get("minutes")) is not None:
+        minutes = _int(d.get("minutes")) or 0
+        if minutes < 120:
+            return t("alert_camera_offline_min", lang, camera=camera, n=fmt_int(minutes, lang))
+        if minutes < 48 * 60:
+            return t("alert_camera_offline_h", lang, camera=camera, n=fmt_int(minutes // 60, lang))
+        return t("alert_camera_offline_days", lang, camera=camera, n=fmt_int(minutes // (24 * 60), lang))
+    if kind == "cameras_offline_share" and _int(d.get("offline")) is not None and _int(d.get("cameras")):
+        n, total = _int(d.get("offline")) or 0, _int(d.get("cameras")) or 1
+        return t("alert_cameras_offline_share", lang, n=fmt_int(n, lang), total=fmt_int(total, lang),
+                 pct=fmt_pct(n / total, lang))
+    if kind == "camera_event" and d.get("event"):
+        event = label(EVENT_LABELS, str(d["event"]), lang)
+        confidence = _float(d.get("confidence"))
+        if confidence is None:
+            return t("alert_camera_event", lang, event=event, camera=camera)
+        return t("alert_camera_event_confidence", lang, event=event, camera=camera, pct=fmt_pct(confidence, lang, 0))
+    return t(f"alert_kind_{kind}", lang)
 
 
 def _flood_line(kind: str, key: str, d: dict[str, Any], lang: str) -> str:

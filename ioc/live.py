@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import threading
 import time
@@ -27,7 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ioc.store.db import get_meta
+from sqlalchemy.exc import SQLAlchemyError
+
+from ioc.store.db import get_meta, set_meta
 from ioc.store.runs import SourceHealth, source_health
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +38,7 @@ FRESHNESS_TTL_S = 2.0
 #: Worst first: the order in which a family's sources decide its state.
 STATE_ORDER = ("never", "stale", "late", "ok")
 PROGRESS_KEY = "backfill:progress"  # meta key of the first start's history (ioc.runtime.Progress)
+SPEED_KEY = "simulator:speed"  # meta key: the live simulators' speed-up, as their scheduler last started
 _CODE_DIRS = ("ioc", "families", "layouts", "callbacks", "data_sources", "assets")
 
 
@@ -100,6 +104,26 @@ def backfill_state(engine: Any, previous: dict[str, Any] | None) -> dict[str, An
         return json.loads(raw) if raw else None
     except ValueError:  # written by this code only; a damaged value just hides the banner
         return None
+
+
+def record_simulator_speed(engine: Any, speed: float) -> None:
+    """Remember the speed-up the live simulators run at (``IOC_SIMULATOR_SPEED``), written by
+    the scheduler that runs them, so every web process labels the screens alike, including
+    gunicorn workers beside a ``python -m ioc scheduler --speed N``."""
+    with engine.begin() as conn:
+        set_meta(conn, SPEED_KEY, repr(float(speed)))
+
+
+def simulator_speed(engine: Any, default: float = 1.0) -> float:
+    """The speed-up recorded by :func:`record_simulator_speed`; ``default`` (this process's own
+    setting) if no scheduler recorded one or the store cannot say."""
+    try:
+        with engine.connect() as conn:
+            raw = get_meta(conn, SPEED_KEY)
+        value = float(raw) if raw else default
+    except (SQLAlchemyError, ValueError):  # a label is no reason to fail a page
+        return default
+    return value if math.isfinite(value) and value >= 1 else default
 
 
 class LiveStatus:

@@ -48,7 +48,9 @@ def backfill_source(ctx: Context, spec: SourceSpec, days: int, seed: int) -> int
         raise
     runs.finish_run(ctx.engine, outcome.run_id, outcome.status, outcome.counts, None)
     stored = outcome.counts["inserted"] + outcome.counts["updated"]
-    _replay_alerts(ctx, spec, days)
+    # a simulator that keeps a shorter history than asked (vessels' tracks, cameras' heartbeats)
+    # says so: only that span has anything to replay
+    _replay_alerts(ctx, spec, min(days, collector.history_days))
     with ctx.engine.begin() as conn:
         set_meta(conn, f"backfilled:{spec.name}", str(days))
     ctx.notifier.publish(spec.family, db_versions(ctx.engine).get(spec.family, 0))

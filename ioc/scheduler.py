@@ -233,10 +233,14 @@ def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Even
     source job (set it, then ``shutdown(wait=True)``: see :func:`stop_scheduler`).
 
     Building it frees the locks of dead processes of this host and marks orphaned runs at once,
-    before the first tick."""
+    before the first tick, and records the simulators' speed-up for the screens' label."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
     release_orphaned_locks(ctx.engine)
     sweep(ctx)
+    if any(s.type == "simulator" for s in ctx.sources):
+        from ioc.live import record_simulator_speed
+
+        record_simulator_speed(ctx.engine, ctx.settings.simulator_speed)
     scheduler = cls(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
     start = datetime.now(UTC)
     for i, spec in enumerate(ctx.sources):

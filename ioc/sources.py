@@ -151,6 +151,8 @@ class CollectorContext:
     page_cap: int = 1000
     progress: Callable[[int, int | None], None] | None = None
     budget: RunBudget = field(default_factory=RunBudget)  # one per run (see ioc.context)
+    # simulators: the live pace as a multiple of the city's (IOC_SIMULATOR_SPEED; 1 = the history's)
+    simulator_speed: float = 1.0
 
 
 class Collector(ABC):
@@ -161,6 +163,9 @@ class Collector(ABC):
     simulated: ClassVar[bool] = False
     #: What its ``[[sources]]`` table must give: "url" (an http(s) address) and/or "path".
     requires: ClassVar[tuple[str, ...]] = ()
+    #: Simulators: the most days of history :meth:`backfill` writes, however many it is asked
+    #: for (tracks and heartbeats keep weeks, not years); alerts are replayed over that span only.
+    history_days: ClassVar[int] = 100 * 366
 
     def __init__(self, spec: SourceSpec, ctx: CollectorContext):
         self.spec = spec

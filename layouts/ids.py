@@ -47,6 +47,7 @@ def overview_card(family: Any, part: str) -> dict[str, Any]:
 
 
 
+OV_LEAD = "ov-lead"                 # the first family's card, across the page
 OV_HEALTH_INTERVAL = "ov-health-interval"
 OV_RECENT = "ov-recent"
 OV_DAILY = "ov-chart-daily"

@@ -29,9 +29,9 @@ class FamilyCard:
     placeholders: list[Any]
 
 
-def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Section:
+def family_card(card: FamilyCard, lang: str, extra_class: str = "", card_id: str | None = None) -> html.Section:
     """A family's card: name, note, link to its page and its tiles (filled by the callbacks of
-    :mod:`callbacks.overview` when the family's data version moves)."""
+    :mod:`callbacks.overview` when the family's data version moves); ``card_id``: its id."""
     return html.Section(
         [
             html.Header([
@@ -44,7 +44,7 @@ def family_card(card: FamilyCard, lang: str, extra_class: str = "") -> html.Sect
                      className=f"tiles tiles-{len(card.placeholders)}"),
         ],
         className=f"card family-card family-on {extra_class}".strip(),
-        **{"data-family": card.code, "data-connected": "true"},
+        **{"data-family": card.code, "data-connected": "true"}, **({"id": card_id} if card_id else {}),
     )
 
 
@@ -59,7 +59,7 @@ def layout(settings: Any, cards: list[FamilyCard], lang_pref: str | None = None,
             dcc.Download(id=ids.OV_DOWNLOAD),
             error_banner([problem.message(lang)] if problem else []),
             html.H1(t("overview_title", lang), className="page-title"),
-            family_card(cards[0], lang, "family-lead"),
+            family_card(cards[0], lang, "family-lead", ids.OV_LEAD),
             html.Div(
                 [
                     html.Section([

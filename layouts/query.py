@@ -65,14 +65,15 @@ def parse_lang(params: Mapping[str, object], *fallbacks: str | None) -> tuple[st
     return fallback, Problem("lang", raw[:20], "reason_choice", fallback)
 
 
-PRESETS = ("7", "30", "90", "365", "month", "year")
+# 3 days: a flood's rise and fall (the rivers page's default period)
+PRESETS = ("3", "7", "30", "90", "365", "month", "year")
 
 
 def preset_dates(preset: str, today: date) -> tuple[date, date] | None:
     """[start, end) of a named period ending today (local dates; ``end`` the day after the
     last, as periods are held inside); None for 'custom'."""
     end = today + timedelta(days=1)
-    if preset in ("7", "30", "90", "365"):
+    if preset in ("3", "7", "30", "90", "365"):
         return end - timedelta(days=int(preset)), end
     if preset == "month":
         return today.replace(day=1), end

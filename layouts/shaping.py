@@ -60,6 +60,17 @@ def tile_state(value: float | None, target: float | None, band: float = 0.05) ->
     return "bad"
 
 
+def as_number(value: Any) -> float | None:
+    """A frame cell as a float; None for a missing value (None, NA, NaN) or one that is not a number."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
+
+
 @dataclass(frozen=True)
 class Tile:
     key: str

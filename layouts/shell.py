@@ -11,9 +11,19 @@ from urllib.parse import quote
 import dash
 from dash import dcc, html
 
-from ioc.i18n import fmt_local_datetime, t
+from ioc.i18n import fmt_local_datetime, fmt_number, t
 from layouts import ids
 from layouts.browser import browser_config_json
+
+
+def sim_badge_texts(lang: str, speed: float = 1.0) -> tuple[str, str]:
+    """The SIMULATED badge's text and tooltip; a speed-up of the live simulators (``speed`` > 1,
+    ``IOC_SIMULATOR_SPEED``) is said on it: "DỮ LIỆU MÔ PHỎNG ×60", "SIMULATED DATA ×2.5"."""
+    if speed <= 1:
+        return t("simulated", lang), t("simulated_title", lang)
+    decimals = 0 if float(speed).is_integer() else 1 if float(speed * 10).is_integer() else 2
+    times = fmt_number(speed, lang, decimals)
+    return t("simulated_speed", lang, speed=times), t("simulated_speed_title", lang, speed=times)
 
 
 def nav_href(path: str, lang: str) -> str:
@@ -80,7 +90,7 @@ def account_box(name: str, role: str | None, signed_in: bool, lang: str, csrf: s
 
 
 def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str = "",
-           pages: Sequence[Any] = (), can: Sequence[str] = ()) -> html.Div:
+           pages: Sequence[Any] = (), can: Sequence[str] = (), sim_speed: float = 1.0) -> html.Div:
     """The app's layout. ``versions`` seeds the live store so the first poll finds no change;
     ``pages`` are every registered page in order (``name``, ``path``, ``title_key``, ``nav``,
     ``nav_class``): those with ``nav`` are linked in the header, all are in the browser's page map.
@@ -90,13 +100,14 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
     one later means a redeploy: reload), the scheduled reload of kiosk screens, the wall's
     default playlist and rotation interval. ``can``: what the reader may do (``ioc.access.Can``
     values), on ``data-can`` so the stylesheet hides controls they may not use (the server
-    refuses them anyway)."""
+    refuses them anyway). ``sim_speed``: the live simulators' speed-up, said on the SIMULATED
+    badge when above 1."""
     lang = settings.lang
     now = datetime.now(UTC).replace(tzinfo=None)
     right = []
     if simulated:
-        right.append(html.Span(t("simulated", lang), id=ids.SIM_BADGE, className="badge badge-sim",
-                               title=t("simulated_title", lang)))
+        text, title = sim_badge_texts(lang, sim_speed)
+        right.append(html.Span(text, id=ids.SIM_BADGE, className="badge badge-sim", title=title))
     right += [
         html.Span([html.Span(className="live-dot"), html.Span(t("live", lang), id=ids.LIVE_TEXT, className="live-text"),
                    html.Span("", id=ids.LIVE_UPDATED, className="live-updated")],

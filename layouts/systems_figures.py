@@ -101,6 +101,9 @@ def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str
                                       font=dict(color=MUTED, size=11)),
                       annotation_position="bottom left")
     shade(fig, starts, flags, freq, lang)
+    # a yearly series: a tick a year (between them Plotly put mid-year ticks, each labelled with its year)
+    xaxis = (dict(title=None, tickformat="%Y", dtick="M12") if term.frequency == "year"
+             else dict(title=None, tickformat="%m/%Y"))
     base_layout(fig, lang, uirevision, showlegend=False, margin=dict(l=8, r=8, t=NOTE_MARGIN if flags.any() else 10, b=8),
-                yaxis=dict(title=None, tickformat=",~f"), xaxis=dict(title=None, tickformat="%Y" if term.frequency == "year" else "%m/%Y"))
+                yaxis=dict(title=None, tickformat=",~f"), xaxis=xaxis)
     return fig

@@ -10,6 +10,12 @@ readers who may see personal data (masked or in clear: operators and up) get the
 table's rows and the tracks; viewers and wall screens get the tiles and the aggregate counts,
 and a note saying why. The layout is the same for every reader and holds no vessel; the
 callbacks (:mod:`callbacks.vessels`) decide per request. Every id starts with ``vs-``.
+
+``?vessel=TTH-90012-TS`` selects that vessel once the fleet is loaded, as a click would (its
+row, its track, the map on it), and a vessel selected writes ``?vessel=`` into the address, so
+the link can be shared. For a reader who may not see individual vessels it is ignored (the
+page's note says why); a value no registration can be, or one the fleet does not hold, is named
+in the banner.
 """
 
 from __future__ import annotations
@@ -27,7 +33,15 @@ from layouts import ids
 from layouts.components import error_banner, fresh_badge, grid_locale
 from layouts.feedback import GRID_THEME
 from layouts.query import parse_lang
-from layouts.vessels_shaping import OUTSIDE_COLOUR, STATE_COLOURS, STATES, TRACK_COLOUR, VesselTile, zone_positions
+from layouts.vessels_shaping import (
+    OUTSIDE_COLOUR,
+    STATE_COLOURS,
+    STATES,
+    TRACK_COLOUR,
+    VesselTile,
+    parse_vessel_param,
+    zone_positions,
+)
 
 TILE_KEYS = ("at_sea", "silent_6h", "outside_zone", "at_sea_in_warning")
 TILE_LABELS = {"at_sea": "vs_kpi_at_sea", "silent_6h": "vs_kpi_silent_6h", "outside_zone": "vs_kpi_outside",
@@ -36,6 +50,9 @@ VERSION_FAMILIES = ("vessels", "warnings")  # vessels at sea during a warning fo
 STATE_ICONS = {"good": "✔", "warn": "▲", "bad": "✖"}
 VERSION = "vs-version"  # dcc.Store: "vessels:V,warnings:W" (callbacks.common.follow_versions)
 SELECTED = "vs-selected"  # dcc.Store: the registration of the vessel selected
+URL = "vs-url"  # dcc.Location(refresh=False): ?vessel= of the vessel selected, for a link to share
+LINK = "vs-link"  # dcc.Store: the registration ?vessel= named, until the fleet callback has applied it
+LINKED = "vs-linked"  # dcc.Store: the vessel the link selects (set once, for a reader who may see it)
 TILES = "vs-tiles"
 MAP = "vs-map"
 MARKERS = "vs-markers"  # dl.GeoJSON: the vessels' latest positions (drawn by assets/vessels.js)
@@ -230,21 +247,26 @@ def _table_card(lang: str) -> html.Section:
 
 
 def layout(settings: Any, lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The page for ``?lang=…``. The page shows the fleet now and has no filter bar; a period
-    given anyway (``?from=…&to=…``) is checked like every page's, so a bad one is named."""
+    """The page for ``?lang=…&vessel=…``. The page shows the fleet now and has no filter bar; a
+    period given anyway (``?from=…&to=…``) is checked like every page's, so a bad one is named.
+    ``vessel``: the registration to select (:data:`LINK`), checked here as a registration only."""
     from ioc.kpi.filters import parse_params
     from ioc.kpi.vessels import VESSEL_FILTERS
 
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
     _period, problems = parse_params(VESSEL_FILTERS, {k: v for k, v in params.items() if k != "lang"},
                                      datetime.now(settings.tz).date())
-    messages = [p.message(lang) for p in problems] + ([lang_problem.message(lang)] if lang_problem else [])
+    linked, vessel_problem = parse_vessel_param(params)
+    problems += [p for p in (vessel_problem, lang_problem) if p is not None]
     return html.Div(
         [
+            dcc.Location(id=URL, refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=VERSION),
             dcc.Store(id=SELECTED),
-            error_banner(messages),
+            dcc.Store(id=LINK, data=linked),
+            dcc.Store(id=LINKED),
+            error_banner([p.message(lang) for p in problems]),
             fresh_badge("vessels", "page-fresh"),
             html.Div([html.H1(t("vs_title", lang), className="page-title vs-title"),
                       html.P(t("vs_intro", lang), className="vs-intro")], className="vs-head"),

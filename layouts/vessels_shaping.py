@@ -11,6 +11,10 @@ States (one per vessel, from its latest report at ``now``, naive UTC):
 
 Being outside the watch zone is a flag beside the state, not a state: a vessel may be silent
 and outside at once.
+
+A link may name the vessel to select, ``?vessel=TTH-90012-TS`` (:func:`parse_vessel_param`,
+:func:`vessel_search`): the page selects it once the fleet is loaded, for a reader who may see
+individual vessels, as a click would.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from ioc.domain import vessels as rules
 from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, t
+from ioc.kpi.filters import Problem, single_value
+from layouts.shaping import as_number
 
 STATES = ("at_sea", "in_port", "silent_6h", "silent_10d")
 #: map and table colours of the states (each is also named in text: colour is never alone)
@@ -33,6 +40,8 @@ STATE_COLOURS = {"at_sea": "#38bdf8", "in_port": "#64748b", "silent_6h": "#f59e0
 OUTSIDE_COLOUR = "#e879f9"
 TRACK_COLOUR = "#f8fafc"  # white: apart from every state's colour
 TRACK_DAYS = 3
+VESSEL_PARAM = "vessel"  # ?vessel=<registration>: the vessel a shared link selects
+MAX_REGISTRATION = 32  # characters of a registration, as the registry keeps them (ioc.domain.vessels)
 
 
 @dataclass(frozen=True)
@@ -69,18 +78,42 @@ def ago_text(quiet: timedelta, lang: str) -> str:
     return t("vs_ago_d", lang, n=fmt_int(minutes // (24 * 60), lang))
 
 
+def parse_vessel_param(params: Mapping[str, object]) -> tuple[str | None, Problem | None]:
+    """The registration a link names (``?vessel=TTH-90012-TS``; repeated: the last), stripped;
+    ``(None, None)`` without one. A value no registration can be (more than
+    :data:`MAX_REGISTRATION` characters, or control characters) is ``(None, problem)``. Whether
+    the fleet holds it is known only from data (:func:`unknown_vessel`)."""
+    raw = single_value(params.get(VESSEL_PARAM))
+    if raw is None:
+        return None, None
+    if len(raw) > MAX_REGISTRATION or not raw.isprintable():
+        return None, Problem(VESSEL_PARAM, raw[:80], "vs_reason_registration", "default_vessel_none")
+    return raw, None
+
+
+def unknown_vessel(vessel_id: str) -> Problem:
+    """The banner's line for a link naming a registration the fleet does not hold."""
+    return Problem(VESSEL_PARAM, vessel_id[:80], "reason_choice", "default_vessel_none", "vs_col_id")
+
+
+def vessel_search(search: str | None, vessel_id: str) -> str:
+    """The page's query string (``?…`` as ``location.search`` gives it) naming ``vessel_id`` as
+    ``vessel``: the link that reopens the page on that vessel. Every other parameter is kept in
+    its order, ``vessel`` where it was (else last); a query string naming it already is returned
+    as it is, so opening a link does not add a step to the browser's history."""
+    pairs = parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+    named = [v for k, v in pairs if k == VESSEL_PARAM]
+    if named and named[-1].strip() == vessel_id and search:
+        return search
+    at = next((i for i, (k, _v) in enumerate(pairs) if k == VESSEL_PARAM), len(pairs))
+    kept = [(k, v) for k, v in pairs if k != VESSEL_PARAM]
+    return "?" + urlencode([*kept[:at], (VESSEL_PARAM, vessel_id), *kept[at:]])
+
+
 def port_names() -> dict[str, str]:
     return {p.port_id: p.name for p in rules.ports()}
 
 
-def _number(value: Any) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
 
 
 def vessel_rows(latest: pd.DataFrame, now: datetime, tz: ZoneInfo, lang: str,
@@ -96,7 +129,7 @@ def vessel_rows(latest: pd.DataFrame, now: datetime, tz: ZoneInfo, lang: str,
     for r in latest.to_dict("records"):
         at = pd.Timestamp(r["at"]).to_pydatetime()
         state = vessel_state(r.get("port_id") or "", min(at, now), now)
-        length, speed = _number(r.get("length_m")), _number(r.get("speed_kn"))
+        length, speed = as_number(r.get("length_m")), as_number(r.get("speed_kn"))
         home = r.get("port") or ""
         name = r.get("name") if isinstance(r.get("name"), str) else ""
         rows.append({

@@ -31,6 +31,7 @@ from ioc.kpi.filters import Problem, shown_value
 from layouts import ids
 from layouts.components import fresh_badge
 from layouts.query import param, parse_lang
+from layouts.shell import sim_badge_texts
 
 TICK_MS = 60_000  # overdue counts and today's figures move with the clock, not only with data
 
@@ -148,9 +149,11 @@ def unknown_stage(lang: str) -> html.Div:
 
 
 def layout(settings: Any, simulated: bool, families: Sequence[str], pages: Collection[str],
-           lang_pref: str | None = None, **params: Any) -> html.Div:
-    """The wall: a panel per family of ``families``; ``?rotate=`` may name any of ``pages``."""
+           lang_pref: str | None = None, sim_speed: float = 1.0, **params: Any) -> html.Div:
+    """The wall: a panel per family of ``families``; ``?rotate=`` may name any of ``pages``;
+    ``sim_speed``: the live simulators' speed-up, said on the SIMULATED badge."""
     lang, lang_problem = parse_lang(params, lang_pref, settings.lang)
+    sim_text, sim_title = sim_badge_texts(lang, sim_speed)
     kiosk_problem = parse_kiosk_flag(params)
     rotate, every, problems = parse_rotation(params, pages, settings.wall_playlist, settings.wall_rotate_s)
     problems = [p for p in (lang_problem, kiosk_problem) if p] + problems
@@ -167,8 +170,8 @@ def layout(settings: Any, simulated: bool, families: Sequence[str], pages: Colle
                         html.Div("IOC", className="brand-mark", **{"aria-hidden": "true"}),
                         html.Div([html.Div(t("product", lang), className="wall-brand-name"),
                                   html.Div(t("wall_title", lang), className="wall-brand-sub"),
-                                  *([html.Span(t("simulated", lang), className="badge badge-sim wall-sim",
-                                               title=t("simulated_title", lang))] if simulated else [])]),
+                                  *([html.Span(sim_text, className="badge badge-sim wall-sim", title=sim_title)]
+                                    if simulated else [])]),
                     ], className="wall-brand"),
                     # the live stage and, laid over it while the server is lost, "unknown"
                     html.Div([

@@ -20,7 +20,7 @@ from dash import dcc, html
 
 from ioc.cap import SEVERITIES
 from ioc.domain.units import HUE_CENTRE
-from ioc.i18n import t
+from ioc.i18n import LANGS, t
 from ioc.kpi.filters import Problem, Selection, parse_params
 from ioc.kpi.warnings import WARNINGS_FILTERS
 from layouts import ids
@@ -106,6 +106,17 @@ def area_layers(shapes: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
+def message_text(text: str, text_lang: Any, lang: str, class_name: str) -> html.P:
+    """A long text of a message (description, instruction) as text, marked with the language it
+    is in (``lang`` attribute); one not in the page's language ``lang`` (the message has none
+    in it) says so before the text."""
+    written = text_lang if text_lang in LANGS else lang
+    children: list[Any] = [text]
+    if written != lang:
+        children.insert(0, html.Span(t(f"wn_text_in_{written}", lang), className="wn-text-lang", lang=lang))
+    return html.P(children, className=class_name, lang=written)
+
+
 def in_force_list(items: list[dict[str, Any]], lang: str) -> html.Div | html.Ol:
     """The warnings in force, most severe first: severity (named), event, area, until when,
     the alert level it raises; an exercise, a test or simulated data said so."""
@@ -127,7 +138,8 @@ def in_force_list(items: list[dict[str, Any]], lang: str) -> html.Div | html.Ol:
         if r["level"]:
             body.append(html.Div(r["level"], className="wn-if-level"))
         if r["instruction"]:
-            body.append(html.Details([html.Summary(t("wn_instruction", lang)), html.P(r["instruction"])],
+            body.append(html.Details([html.Summary(t("wn_instruction", lang)),
+                                      message_text(r["instruction"], r["instruction_lang"], lang, "wn-if-text")],
                                      className="wn-if-instruction"))
         out.append(html.Li([html.Span(r["severity_label"], className="wn-sev",
                                       style={"background": r["colour"], "color": r["text_colour"]}),
@@ -202,7 +214,8 @@ def messages_grid(lang: str) -> dag.AgGrid:
 
 
 def detail(row: Mapping[str, Any] | None, lang: str) -> html.Div:
-    """The full text of the selected message (headline, description, instruction, identity)."""
+    """The full text of the selected message (headline, description, instruction, identity),
+    from its table row (:func:`layouts.warnings_shaping.message_rows`) as the grid holds it."""
     if not row:
         return html.Div(t("wn_detail_hint", lang), className="empty-note")
     def line(key: str, value: Any) -> html.Div:
@@ -215,7 +228,8 @@ def detail(row: Mapping[str, Any] | None, lang: str) -> html.Div:
         parts.append(html.P(str(row["headline"]), className="wn-detail-headline"))
     for key, field in (("wn_description", "description"), ("wn_instruction", "instruction")):
         if row.get(field):
-            parts += [html.H4(t(key, lang)), html.P(str(row[field]), className="wn-detail-text")]
+            parts += [html.H4(t(key, lang)),
+                      message_text(str(row[field]), row.get(f"{field}_lang"), lang, "wn-detail-text")]
     parts += [line("wn_col_sent", row.get("sent", "")), line("wn_col_type", row.get("type_label", "")),
               line("wn_col_status", row.get("status_label", "")), line("wn_col_severity", row.get("severity_label", "")),
               line("wn_col_expires", row.get("expires", ""))]

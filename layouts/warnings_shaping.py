@@ -3,7 +3,10 @@ table, the list of warnings in force and the areas drawn on the map.
 
 Rows come in as plain dicts of the ``cap_warnings`` columns (naive UTC times). Texts of a
 message (event, area, description) came from a sender: they are handed on as text, never as
-markup. Colours always come with their name (a CAP severity, an alert level and its stage).
+markup. A message's texts are shown in the page's language when it has them so; a long text
+(description, instruction) it has only in the other language is shown in that one, with its
+language beside it (:func:`message_text`). Colours always come with their name (a CAP
+severity, an alert level and its stage).
 """
 
 from __future__ import annotations
@@ -70,6 +73,19 @@ def pick(row: Mapping[str, Any], field: str, lang: str) -> str:
     if lang == "en" and row.get(f"{field}_en"):
         return str(row[f"{field}_en"])
     return str(row.get(field) or row.get(f"{field}_en") or "")
+
+
+def message_text(row: Mapping[str, Any], field: str, lang: str) -> tuple[str, str]:
+    """A long text of the message (``description``, ``instruction``) for a page in ``lang`` and
+    the language it is written in: the message's own text in ``lang`` when it has one, else
+    its text in the other language (the English page shows the Vietnamese text of a message
+    without an English info, and says so); ``("", lang)`` when it has neither."""
+    other = "vi" if lang == "en" else "en"
+    columns = {"vi": field, "en": f"{field}_en"}
+    for text_lang in (lang, other):
+        if row.get(columns[text_lang]):
+            return str(row[columns[text_lang]]), text_lang
+    return "", lang
 
 
 def utc_from_iso(value: str | None) -> datetime | None:
@@ -157,7 +173,9 @@ def message_rows(rows: list[Mapping[str, Any]], tz: ZoneInfo, lang: str, now: da
                  enders: Mapping[tuple[str, str], str] | None = None) -> list[dict[str, Any]]:
     """The table's rows (one per CAP message, in the order given): local times as text beside
     sortable ISO keys, coded values in ``lang``, what ended it, whether it concerns the city,
-    whether it is in force at ``now`` (naive UTC) and whether it came from a simulated source.
+    whether it is in force at ``now`` (naive UTC) and whether it came from a simulated source;
+    its description and instruction in ``lang`` when the message has them so, with the language
+    each is in (:func:`message_text`).
     ``enders``: ``(sender, identifier) → msgType`` of the messages that may end others."""
     enders = enders or {}
     out = []
@@ -166,6 +184,8 @@ def message_rows(rows: list[Mapping[str, Any]], tz: ZoneInfo, lang: str, now: da
         colour, text_colour = severity_colour(severity)
         ended_kind, ended = ended_text(r, enders, tz, lang)
         simulated = r.get("source") in simulated_sources
+        description, description_lang = message_text(r, "description", lang)
+        instruction, instruction_lang = message_text(r, "instruction", lang)
         out.append({
             "id": str(r["id"]),
             "sent": fmt_local_datetime(r["sent"], tz, lang), "sent_sort": _iso(r["sent"]),
@@ -187,9 +207,9 @@ def message_rows(rows: list[Mapping[str, Any]], tz: ZoneInfo, lang: str, now: da
             "in_force": in_force_at(r, now),
             "sender": r.get("sender") or "", "identifier": r.get("identifier") or "",
             "simulated": simulated, "source_label": t("wn_simulated", lang) if simulated else (r.get("sender") or ""),
-            "description": r.get("description") or "", "instruction": r.get("instruction") or "",
-            "tooltip": "\n".join(x for x in (pick(r, "headline", lang), r.get("description") or "",
-                                              r.get("instruction") or "") if x)[:600],
+            "description": description, "description_lang": description_lang,
+            "instruction": instruction, "instruction_lang": instruction_lang,
+            "tooltip": "\n".join(x for x in (pick(r, "headline", lang), description, instruction) if x)[:600],
         })
     return out
 
@@ -247,6 +267,7 @@ def in_force_items(rows: list[Mapping[str, Any]], tz: ZoneInfo, lang: str,
     for r in rows:
         severity = r.get("severity") or "Unknown"
         colour, text_colour = severity_colour(severity)
+        instruction, instruction_lang = message_text(r, "instruction", lang)
         level = rules.level_for(severity, r.get("urgency") or "Unknown", r.get("certainty") or "Unknown")
         out.append({
             "id": str(r["id"]), "event": pick(r, "event", lang) or t("wn_no_event", lang),
@@ -258,7 +279,7 @@ def in_force_items(rows: list[Mapping[str, Any]], tz: ZoneInfo, lang: str,
             "since": t("wn_since", lang, time=fmt_local_datetime(r.get("onset") or r["sent"], tz, lang)),
             "status": r.get("status"), "status_label": t(f"cap_status_{r.get('status')}", lang),
             "in_city": bool(r.get("in_city")), "simulated": r.get("source") in simulated_sources,
-            "instruction": r.get("instruction") or "",
+            "instruction": instruction, "instruction_lang": instruction_lang,
         })
     return out
 

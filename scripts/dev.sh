@@ -2,6 +2,7 @@
 # One entry point for a fresh Debian machine (Python ≥ 3.11):
 #   scripts/dev.sh run    install what the dashboard needs, upgrade the store's schema
 #                         (python -m ioc db upgrade), then run it on http://127.0.0.1:8050
+#                         (arguments go to app.py: `scripts/dev.sh run --speed 60`)
 #   scripts/dev.sh test   install what the tests need (Chromium, PostgreSQL, Redis included),
 #                         start the services if they are down, and run the whole suite
 #   scripts/dev.sh prod   the scaled deployment on one machine: PostgreSQL + Redis (started if
@@ -72,11 +73,12 @@ start_services() {
 
 case "${1:-}" in
   run)
+    shift
     venv
     say "store: python -m ioc db upgrade (creates a new store, or brings an old one to this version)"
     "$VENV/bin/python" -m ioc db upgrade
     say "dashboard: python app.py (on a first start the simulated history is written in the background; the screens show its progress)"
-    exec "$VENV/bin/python" app.py
+    exec "$VENV/bin/python" app.py "$@"  # e.g. --speed 60 (README, Configuration)
     ;;
   test)
     shift
@@ -126,7 +128,7 @@ case "${1:-}" in
       --keep-alive 10 --timeout 120 --graceful-timeout 20 --access-logfile - 'app:create_server()'
     ;;
   *)
-    echo "usage: scripts/dev.sh run | test [pytest args] | prod" >&2
+    echo "usage: scripts/dev.sh run [--speed N] | test [pytest args] | prod" >&2
     exit 2
     ;;
 esac

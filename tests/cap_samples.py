@@ -21,8 +21,11 @@ def cap_message(identifier: str, sent: datetime, *, sender: str = "kttv.hue.gov.
                 certainty: str = "Likely", expires: datetime | None = None, polygon: str | None = HUE_POLYGON,
                 circle: str | None = None, geocode: str | None = None, references: str = "",
                 event: str = "Lũ trên sông Hương", event_en: str = "Flood on the Hương river",
-                area: str = "Sông Hương tại Kim Long") -> str:
-    """One CAP 1.2 message (vi and en infos) as XML text."""
+                area: str = "Sông Hương tại Kim Long", description: str = "Mực nước vượt báo động",
+                description_en: str = "Water above alarm level", instruction: str = "",
+                instruction_en: str = "", english: bool = True) -> str:
+    """One CAP 1.2 message (vi and, unless not ``english``, en infos) as XML text; an empty
+    instruction is left out."""
     shapes = "".join([f"<polygon>{polygon}</polygon>" if polygon else "",
                       f"<circle>{circle}</circle>" if circle else "",
                       f"<geocode><valueName>VN_ADMIN_CODE</valueName><value>{geocode}</value></geocode>"
@@ -30,18 +33,20 @@ def cap_message(identifier: str, sent: datetime, *, sender: str = "kttv.hue.gov.
     ends = f"<expires>{cap_time(expires)}</expires>" if expires else ""
     refs = f"<references>{references}</references>" if references else ""
 
-    def info(lang: str, name: str, desc: str) -> str:
+    def info(lang: str, name: str, desc: str, instr: str) -> str:
+        instruction_xml = f"<instruction>{escape(instr)}</instruction>" if instr else ""
         return (f"<info><language>{lang}</language><category>Met</category><event>{escape(name)}</event>"
                 f"<urgency>{urgency}</urgency><severity>{severity}</severity><certainty>{certainty}</certainty>"
                 f"<onset>{cap_time(sent)}</onset>{ends}<headline>{escape(name)}</headline>"
-                f"<description>{escape(desc)}</description>"
+                f"<description>{escape(desc)}</description>{instruction_xml}"
                 f"<area><areaDesc>{escape(area)}</areaDesc>{shapes}</area></info>")
 
     return ('<?xml version="1.0" encoding="UTF-8"?>'
             '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">'
             f"<identifier>{identifier}</identifier><sender>{sender}</sender><sent>{cap_time(sent)}</sent>"
             f"<status>{status}</status><msgType>{msg_type}</msgType><scope>Public</scope>{refs}"
-            f"{info('vi-VN', event, 'Mực nước vượt báo động')}{info('en-US', event_en, 'Water above alarm level')}"
+            f"{info('vi-VN', event, description, instruction)}"
+            f"{info('en-US', event_en, description_en, instruction_en) if english else ''}"
             "</alert>")
 
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ioc.domain.alert_rules import Finding
-from ioc.domain.records import RecordError, parse_timestamp, text_field
+from ioc.domain.records import RecordError, number_field, parse_timestamp, text_field
 
 FAMILY = "flood"
 KINDS = ("flood_level", "heavy_rain", "station_silent")
@@ -97,19 +97,6 @@ class FloodObservation:
     updated_at: datetime
 
 
-def _number(raw: dict[str, Any], key: str, lo: float, hi: float) -> float | None:
-    value = raw.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()) or value != value:
-        return None
-    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
-        value = value.replace(",", ".")  # Vietnamese decimal comma
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RecordError(key, f"not a number: {value!r}") from None
-    if not lo <= number <= hi:
-        raise RecordError(key, f"{number:g} is outside {lo:g}…{hi:g}")
-    return number
 
 
 def validate_observation(raw: dict[str, Any], naive_tz: Any = None) -> FloodObservation:
@@ -122,8 +109,8 @@ def validate_observation(raw: dict[str, Any], naive_tz: Any = None) -> FloodObse
     observed = parse_timestamp(raw.get("observed_at"), "observed_at", naive_tz or UTC)
     if observed.minute or observed.second or observed.microsecond:
         raise RecordError("observed_at", f"{raw.get('observed_at')!r} is not on the hour (observations are hourly)")
-    level = _number(raw, "water_level_m", -MAX_LEVEL_M, MAX_LEVEL_M)
-    rain = _number(raw, "rain_mm", 0.0, MAX_RAIN_MM_H)
+    level = number_field(raw, "water_level_m", -MAX_LEVEL_M, MAX_LEVEL_M)
+    rain = number_field(raw, "rain_mm", 0.0, MAX_RAIN_MM_H)
     if level is None and rain is None:
         raise RecordError("water_level_m", "missing (give water_level_m, rain_mm or both)")
     updated_raw = raw.get("updated_at")

@@ -111,6 +111,26 @@ def text_field(raw: dict[str, Any], key: str, limit: int, required: bool = False
 DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
+def number_field(raw: dict[str, Any], key: str, lo: float, hi: float, required: bool = False) -> float | None:
+    """The number at ``raw[key]`` within ``[lo, hi]`` (None when empty and not ``required``).
+    A text with one comma and no point is read with the Vietnamese decimal comma ("1,5" = 1.5).
+    Raises :class:`RecordError` naming the field: missing, not a number, or out of range."""
+    value = raw.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()) or value != value:
+        if required:
+            raise RecordError(key, "missing")
+        return None
+    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+        value = value.replace(",", ".")  # Vietnamese decimal comma
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RecordError(key, f"not a number: {value!r}") from None
+    if not lo <= number <= hi:
+        raise RecordError(key, f"{number:g} is outside {lo:g}…{hi:g}")
+    return number
+
+
 def parse_dmy(value: Any) -> datetime | None:
     """``dd/mm/yyyy [HH:MM[:SS]]`` → a naive datetime (no time zone is implied); None when
     ``value`` is not text of that form. Raises ``ValueError`` for an impossible date (31/02)."""

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from ioc.domain.alert_rules import Finding
-from ioc.domain.records import RecordError, parse_timestamp, text_field
+from ioc.domain.records import number_field, parse_timestamp, text_field
 
 FAMILY = "vessels"
 KINDS = ("vessel_silent", "vessel_outside")
@@ -142,21 +142,6 @@ class Position:
     course_deg: float | None = None
 
 
-def _float(raw: dict[str, Any], key: str, lo: float, hi: float, required: bool = False) -> float | None:
-    value = raw.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()) or value != value:
-        if required:
-            raise RecordError(key, "missing")
-        return None
-    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
-        value = value.replace(",", ".")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RecordError(key, f"not a number: {value!r}") from None
-    if not lo <= number <= hi:
-        raise RecordError(key, f"{number:g} is outside {lo:g}…{hi:g}")
-    return number
 
 
 def validate_position(raw: dict[str, Any], naive_tz: Any = None) -> Position:
@@ -164,8 +149,8 @@ def validate_position(raw: dict[str, Any], naive_tz: Any = None) -> Position:
     ``speed_kn`` (0–60), ``course_deg`` (0–360) optional. Raises :class:`RecordError`."""
     return Position(text_field(raw, "vessel_id", 32, required=True, truncate=False),
                     parse_timestamp(raw.get("at"), "at", naive_tz or UTC),
-                    _float(raw, "lat", -90, 90, True), _float(raw, "lon", -180, 180, True),  # type: ignore[arg-type]
-                    _float(raw, "speed_kn", 0, 60), _float(raw, "course_deg", 0, 360))
+                    number_field(raw, "lat", -90, 90, True), number_field(raw, "lon", -180, 180, True),  # type: ignore[arg-type]
+                    number_field(raw, "speed_kn", 0, 60), number_field(raw, "course_deg", 0, 360))
 
 
 def silence_level(last_at: datetime, now: datetime) -> str | None:

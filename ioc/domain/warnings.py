@@ -1,10 +1,11 @@
 """Official warnings (CAP 1.2) as the city sees them: what is stored of a message, whether it
 concerns Huế, and which alert level it raises (pure: no I/O).
 
-**Stored.** One row per message (:mod:`ioc.store.schema_warnings`): its identity, the texts of
-its Vietnamese ``info`` (else the first) and English one, the severity, urgency and certainty of
-its most severe ``info``, the earliest ``onset`` and the latest ``expires`` (none if one of its
-infos has none), and every area as GeoJSON.
+**Stored.** One row per message (:mod:`ioc.store.schema_warnings`): its identity, the texts
+(event, headline, description, instruction) of its Vietnamese ``info`` (else the first) and of
+its English one (none: ""), the severity, urgency and certainty of its most severe ``info``,
+the earliest ``onset`` and the latest ``expires`` (none if one of its infos has none), and
+every area as GeoJSON.
 
 **Concerns the city** (``in_city``) when one of its areas
 
@@ -133,6 +134,7 @@ def message_row(alert: CapAlert, known_codes: Callable[[str], bool]) -> dict[str
         "event": (vi.event if vi else "")[:MAX_TEXT], "event_en": (en.event if en else "")[:MAX_TEXT],
         "headline": (vi.headline if vi else "")[:MAX_TEXT], "headline_en": (en.headline if en else "")[:MAX_TEXT],
         "description": vi.description if vi else "", "instruction": vi.instruction if vi else "",
+        "description_en": en.description if en else "", "instruction_en": en.instruction if en else "",
         "severity": worst.severity if worst else "Unknown", "urgency": worst.urgency if worst else "Unknown",
         "certainty": worst.certainty if worst else "Unknown",
         "onset": naive_utc(min(onsets)) if onsets else None,

@@ -103,13 +103,16 @@ def hour_weekday(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
 
 
 def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
-    """Every camera (in the unit, when filtered: its current commune, or the district-level unit
-    it lay in) with its violations in ``flt``, its main
-    violation type and its counts per type; cameras without violations have 0 and no type."""
+    """Every traffic camera (in the unit, when filtered: its current commune, or the district-level
+    unit it lay in) with its violations in ``flt``, its main violation type and its counts per
+    type; cameras without violations have 0 and no type. The registry holds every camera of the
+    city (the ``cameras`` family): a security or flood camera is listed only when it has
+    violations in the period."""
     stmt = (select(C.c.camera_code, C.c.violation_type, summed(C.c.violations))
             .where(bucket_clause(C, flt.period), *dim_clauses(flt, C))
             .group_by(C.c.camera_code, C.c.violation_type))
-    cams = select(CAM)
+    with_violations = select(C.c.camera_code).where(bucket_clause(C, flt.period)).distinct()
+    cams = select(CAM).where((CAM.c.purpose == "traffic") | CAM.c.code.in_(with_violations))
     if flt.unit:
         # a camera stands where it was registered (its current commune; a district-level unit of then,
         # if registered before 1 July 2025); it also belongs to the unit when its violations there do

@@ -1,7 +1,9 @@
 """Traffic violations: tables on the shared metadata, and their seed (the fine schedule).
 
 - ``traffic_cameras``: cameras are data (a deployment edits them; a camera first seen in a
-  source's records is registered with ``generated = true``).
+  source's records is registered with ``generated = true``). The name is historical: it is the
+  registry of **every** camera of the city, which the ``cameras`` family shares
+  (:mod:`ioc.store.schema_cameras`); ``purpose`` is traffic | security | flood.
 - ``traffic_fine_schedule``: legal fine ranges (VND) by violation type × vehicle class ×
   decree period, seeded from ``ioc/domain/fine_schedule.csv``; editable.
 - ``traffic_violations``: one row per (source, external_id), with the ingest-time flags:
@@ -51,6 +53,7 @@ traffic_cameras = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("source", sa.String(64), nullable=False, default=""),  # who registered it
     sa.Column("generated", sa.Boolean, nullable=False, default=False),
+    sa.Column("purpose", sa.String(16), nullable=False, server_default="traffic"),
 )
 
 traffic_fine_schedule = sa.Table(

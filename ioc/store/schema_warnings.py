@@ -1,8 +1,10 @@
 """Official warnings received as CAP 1.2 messages (``cap_warnings``), one row per message.
 
 A message is keyed by CAP's own identity, ``(sender, identifier)``: the same message read again
-from another feed or file is the same row. Times are naive UTC. The texts are those of the
-message's Vietnamese ``info`` (else its first) and of its English one when it has one; the
+from another feed or file is the same row. Times are naive UTC. The texts (``event``,
+``headline``, ``description``, ``instruction``) are those of the message's Vietnamese ``info``
+(else its first), and the ``*_en`` ones those of its English ``info`` ("" when it has none:
+the English page then shows the Vietnamese text, marked as such); the
 ``severity``/``urgency``/``certainty`` are those of its most severe ``info``. ``areas`` is a
 GeoJSON FeatureCollection of every area's polygons and circles (circles as points with a
 ``radius_m`` property), ``area_desc`` their ``areaDesc``\\ s. ``in_city``: one of its areas
@@ -38,6 +40,8 @@ cap_warnings = sa.Table(
     sa.Column("headline_en", sa.String(MAX_TEXT), nullable=False, default=""),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("instruction", sa.Text, nullable=False, default=""),
+    sa.Column("description_en", sa.Text, nullable=False, default=""),  # since 0009_cap_english
+    sa.Column("instruction_en", sa.Text, nullable=False, default=""),
     sa.Column("severity", sa.String(16), nullable=False),
     sa.Column("urgency", sa.String(16), nullable=False),
     sa.Column("certainty", sa.String(16), nullable=False),

@@ -29,8 +29,8 @@ from ioc.store.ingest import IngestResult
 from ioc.store.schema_warnings import cap_warnings
 
 COMPARED = ("sent", "status", "msg_type", "scope", "category", "event", "event_en", "headline", "headline_en",
-            "description", "instruction", "severity", "urgency", "certainty", "onset", "expires", "area_desc",
-            "areas", "in_city", "refs")
+            "description", "instruction", "description_en", "instruction_en", "severity", "urgency", "certainty",
+            "onset", "expires", "area_desc", "areas", "in_city", "refs")
 
 
 def _known_codes() -> Any:

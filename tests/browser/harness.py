@@ -31,6 +31,12 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--di
 WALL = {"width": 1920, "height": 1080}
 LAPTOP = {"width": 1366, "height": 768}
 STARTUP_TIMEOUT_S = 90
+# The live simulators' speed-up in the test app (IOC_SIMULATOR_SPEED). At the city's pace the
+# feed receives ≈ 26 field reports and ≈ 80 violations a day: nothing would move while a module
+# runs. × 60 (an hour of the city every minute: ≈ 1 report and ≈ 3 violations a minute, a few
+# system events) keeps the live feed, its version moves and the pages' live updates exercised, as
+# the old fast default did; the SIMULATED badge then reads "… ×60".
+SIMULATOR_SPEED = 60
 # Map tiles come from OpenStreetMap by default and cannot load offline: those failures are expected.
 TILE_URL = re.compile(r"^https?://([a-z0-9-]+\.)*tile\.openstreetmap\.org/", re.IGNORECASE)
 CSV_COLUMNS = ("external_id", "received_at", "status", "category_code", "category_name", "description", "address",
@@ -141,6 +147,20 @@ class RunningApp:
         with urllib.request.urlopen(self.url("/api/versions"), timeout=10) as resp:
             return json.load(resp)["versions"]
 
+    def wait_for_history(self, *families: str, timeout_s: float = 240) -> None:
+        """Until the simulated history of ``families`` is written (a first start writes it in the
+        background: the four first families before the app is handed to a test, the others after)."""
+        deadline = time.monotonic() + timeout_s
+        wanted = {f"{family}-simulator" for family in families}
+        while True:
+            state = history_state(self.work_dir / "app.sqlite")
+            if state is None or state.get("finished") or wanted <= set(state.get("done", [])):
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"the history of {', '.join(families)} was not written within {timeout_s} s: {state}; "
+                            f"log:\n{self.log_tail()}", pytrace=False)
+            time.sleep(0.5)
+
     def log_tail(self) -> str:
         return tail(self.log_path)
 
@@ -180,18 +200,26 @@ def shot(page: Page, name: str, full_page: bool = False) -> Path:
 
 
 
-def wait_for_history(running: RunningApp, store: Path, deadline: float) -> None:
-    """Until the first families' simulated history is stored (``first`` of the progress record
-    of ioc.runtime.Progress, read from the SQLite store), or the app has none to write."""
+def history_state(store: Path) -> dict[str, Any] | None:
+    """The first start's progress record (ioc.runtime.Progress) read from the SQLite store; None
+    when there is none (a store that needed no history) or it cannot be read yet."""
     import sqlite3
 
-    while store.exists():
-        try:
-            with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
-                row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
-        except sqlite3.Error:
-            row = None
-        state = json.loads(row[0]) if row else None
+    if not store.exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
+    except sqlite3.Error:
+        return None
+    return json.loads(row[0]) if row else None
+
+
+def wait_for_history(running: RunningApp, store: Path, deadline: float) -> None:
+    """Until the first families' simulated history is stored (``first`` of the progress record),
+    or the app has none to write."""
+    while True:
+        state = history_state(store)
         if state is None or state.get("finished") or set(state.get("first", [])) <= set(state.get("done", [])):
             return
         if time.monotonic() > deadline:
@@ -214,6 +242,7 @@ def start_app(work: Path, extra_env: dict[str, str] | None = None, *, history: b
         "IOC_PORT": str(port),
         "IOC_BACKFILL_DAYS": "120",
         "IOC_LIVE_POLL_MS": "1000",
+        "IOC_SIMULATOR_SPEED": str(SIMULATOR_SPEED),
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     })

@@ -48,6 +48,7 @@ def tiles_equal_cli(page: Page, app: RunningApp, start: Any, last: Any) -> dict[
 
 
 def open_page(page: Page, app: RunningApp, query: str = "") -> None:
+    app.wait_for_history("flood")  # written in the background after the four first families
     page.goto(app.url("/flood" + query))
     wait_tiles_loaded(page, TILES, TILE_KEYS)
     page.wait_for_selector("#fl-grid .ag-center-cols-container .ag-row")

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from playwright.sync_api import Page, expect
 
 from ioc.registry import registry
-from tests.browser.harness import LAPTOP, WALL, ConsoleLog, RunningApp, shot
+from tests.browser.harness import LAPTOP, SIMULATOR_SPEED, WALL, ConsoleLog, RunningApp, shot
 from tests.browser.pages import (
     FEEDBACK_TILES,
     HOUR_KPIS,
@@ -107,8 +107,10 @@ def test_overview_loads_in_vietnamese(page: Page, app: RunningApp, console: Cons
     expect(page.locator(".family-card .card-title")).to_have_text([f.label("vi") for f in families])
     expect(page.locator(".family-card[data-family='feedback']")).to_have_class(re.compile(r"\bfamily-lead\b"))
 
-    # The simulator is the only source: the label says so, and the health list shows it running.
-    expect(page.locator("#sim-badge")).to_have_text("DỮ LIỆU MÔ PHỎNG")
+    # The simulator is the only source: the label says so, with the test app's speed-up (issue 17),
+    # and the health list shows it running.
+    expect(page.locator("#sim-badge")).to_have_text(f"DỮ LIỆU MÔ PHỎNG ×{SIMULATOR_SPEED}")
+    expect(page.locator("#sim-badge")).to_have_attribute("title", re.compile(rf"nhanh gấp {SIMULATOR_SPEED} lần"))
     row = page.locator("#ov-sources tr[data-source='feedback-simulator']")
     expect(row).to_contain_text("simulator")
     expect(row).to_contain_text("Phản ánh hiện trường")
@@ -361,7 +363,7 @@ def test_english_labels_and_number_format(page: Page, app: RunningApp, console: 
     expect(page.locator("h1.page-title")).to_have_text("Operations overview")
     expect(page.locator("#nav-overview")).to_have_text("Overview")
     expect(page.locator("#nav-feedback")).to_have_text("Field feedback")
-    expect(page.locator("#sim-badge")).to_have_text("SIMULATED DATA")
+    expect(page.locator("#sim-badge")).to_have_text(f"SIMULATED DATA ×{SIMULATOR_SPEED}")
     expect(page.locator("#lang-en")).to_have_class(re.compile(r"\bactive\b"))
     expect(page.locator(".family-card .card-title")).to_have_text([f.label("en") for f in registry().families])
     wait_tiles_loaded(page, OV_TILES, OVERVIEW_TILES)

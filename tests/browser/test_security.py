@@ -30,6 +30,7 @@ DRAWN = {
     "/flood": ["#fl-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-row"],
     # an anonymous viewer gets the fleet's counts, never a vessel's position or row
     "/vessels": ["#vs-tiles .tile[data-value]", ".leaflet-container"],
+    "/cameras": ["#cam-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-header-cell"],
 }
 # The systems declared by spec files: their tiles, charts, grids and map, as their panels say (the
 # map's container: the simulated history of these systems is still being written in the background).

@@ -93,6 +93,7 @@ def tiles_equal_cli(page: Page, app: RunningApp, start: Any = None, last: Any = 
 
 
 def open_page(page: Page, app: RunningApp, query: str = "") -> None:
+    app.wait_for_history("warnings")  # written in the background after the four first families
     page.goto(app.url("/warnings" + query))
     wait_tiles_loaded(page, TILES, TILE_KEYS)
     page.wait_for_selector("#wn-grid .ag-center-cols-container .ag-row")

@@ -28,6 +28,7 @@ import pytest
 from tests.browser.harness import CSV_COLUMNS, ROOT, free_port, tail
 
 BOOT_TIMEOUT_S = 90
+SIMULATOR_SPEED = 300  # IOC_SIMULATOR_SPEED of every process of the deployment (see Deployment.create)
 
 
 def stop_process(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
@@ -125,7 +126,12 @@ class Deployment:
         change under the test's feet whenever someone edits a file."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("IOC_")}
         env.update({"IOC_DATABASE_URL": database_url, "IOC_REDIS_URL": redis_url, "IOC_EMBEDDED_SCHEDULER": "0",
-                    "IOC_BUILD_ID": build, "PYTHONUNBUFFERED": "1"})
+                    "IOC_BUILD_ID": build, "PYTHONUNBUFFERED": "1",
+                    # The wall tests watch the feedback tiles move and stop the scheduler in the middle
+                    # of a run of its simulator: a feed of ≈ 6 reports a minute (the city's ≈ 26 a
+                    # day × 300), not one an hour. Shared by the web and scheduler processes, so the
+                    # screens' SIMULATED badge says the same speed as the feed.
+                    "IOC_SIMULATOR_SPEED": str(SIMULATOR_SPEED)})
         if poll_ms is not None:
             env["IOC_LIVE_POLL_MS"] = str(poll_ms)
         if sources_toml is not None:

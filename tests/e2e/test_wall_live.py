@@ -46,8 +46,7 @@ SOURCES_TOML = f"""
 name = "{SOURCE}"
 type = "simulator"
 every_seconds = {CADENCE_S}
-reports_per_minute = 6
-"""
+"""  # at the city's pace × the deployment's IOC_SIMULATOR_SPEED (tests/e2e/deploy.py)
 RECEIVED = "#wall-tiles-feedback .tile[data-kpi=received]"
 BADGE = "[data-fresh-badge=feedback]"
 BANNER = "#live-banner"

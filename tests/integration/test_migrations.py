@@ -9,7 +9,7 @@ schema's format (reflected from the database, never from the live metadata), and
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,10 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from ioc import cli
+from ioc.cap import read_alert
 from ioc.config import settings
 from ioc.domain.units import UnitMap
 from ioc.store import migrate
+from ioc.store import warnings as warnings_store
 from ioc.store.db import init_db, make_engine
+from tests.cap_samples import cap_message
 
 BASELINE = migrate.BASELINE
 UTC_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh, the default IOC_TIMEZONE
@@ -488,5 +491,42 @@ def test_the_alert_ids_revision_keeps_the_alerts_and_never_gives_an_id_again(sto
                 "SELECT a.id, k.acked_by FROM alerts a LEFT JOIN alert_acks k ON k.alert_id = a.id "
                 "WHERE a.key = 'src-new'").one()
         assert new_id > ids[-1] and acked is None
+    finally:
+        engine.dispose()
+
+
+def test_the_cap_english_revision_keeps_the_warnings_and_a_new_import_fills_their_english_texts(
+        store_url: str) -> None:
+    """0009_cap_english: a warning stored at 0008 keeps its row, with "" as its English
+    description and instruction; the same message imported again (it has an English info) gets
+    them, in place."""
+    sent = datetime(2026, 10, 20, 1, 0)
+    engine = make_engine(store_url)
+    try:
+        assert migrate.upgrade(engine, "0008_cameras") == (None, "0008_cameras")
+        insert(engine, "cap_warnings", [{
+            "source": "kttv-hue", "sender": "kttv.hue.gov.vn", "identifier": "m1", "sent": sent, "status": "Actual",
+            "msg_type": "Alert", "scope": "Public", "category": "Met", "event": "Lũ trên sông Hương",
+            "event_en": "Flood on the Hương river", "headline": "Lũ trên sông Hương",
+            "headline_en": "Flood on the Hương river", "description": "Mực nước vượt báo động", "instruction": "",
+            "severity": "Severe", "urgency": "Expected", "certainty": "Likely", "onset": sent, "expires": None,
+            "area_desc": "Sông Hương tại Kim Long", "areas": "{}", "in_city": True, "ended_at": None,
+            "ended_by": None, "refs": "", "updated_at": sent, "ingested_at": sent}])
+
+        def stored() -> list[tuple[Any, ...]]:
+            with engine.connect() as conn:
+                return [tuple(r) for r in conn.exec_driver_sql(
+                    "SELECT id, identifier, description, instruction, description_en, instruction_en "
+                    "FROM cap_warnings ORDER BY id")]
+
+        assert migrate.upgrade(engine) == ("0008_cameras", migrate.head())
+        [(row_id, *texts)] = stored()
+        assert texts == ["m1", "Mực nước vượt báo động", "", "", ""]
+
+        message = read_alert(cap_message("m1", sent.replace(tzinfo=UTC), instruction="Sơ tán vùng trũng",
+                                         instruction_en="Evacuate low-lying areas"))
+        assert warnings_store.ingest(engine, "kttv-hue", [message]).updated == 1
+        assert stored() == [(row_id, "m1", "Mực nước vượt báo động", "Sơ tán vùng trũng", "Water above alarm level",
+                             "Evacuate low-lying areas")]
     finally:
         engine.dispose()

@@ -89,7 +89,7 @@ def test_the_page_builds_in_both_languages_with_the_zone_and_no_vessel(ctx: Cont
 def test_an_operator_sees_every_vessel_on_the_map_and_in_the_table(ctx: Context, app: dash.Dash) -> None:
     with reader(app, Role.OPERATOR):
         (tiles, markers, ports, map_note, counts, privacy, privacy_hidden, rows, grid_note, table_hidden,
-         detail_hidden) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "vi")
+         detail_hidden, *_link) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "vi", None, None)
     expected = page_callbacks.page_kpis(ctx)
     by_key = {getattr(tile, "data-kpi"): tile for tile in tiles}
     assert list(by_key) == ["at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"]
@@ -118,10 +118,10 @@ def test_an_operator_sees_every_vessel_on_the_map_and_in_the_table(ctx: Context,
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.WALL])
 def test_viewers_and_wall_screens_see_totals_only(ctx: Context, app: dash.Dash, role: str) -> None:
     with reader(app, Role.OPERATOR):
-        operator = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en")
+        operator = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en", None, None)
     with reader(app, role):
         (tiles, markers, ports, map_note, counts, privacy, privacy_hidden, rows, grid_note, table_hidden,
-         detail_hidden) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en")
+         detail_hidden, *_link) = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en", None, None)
         track, detail = body(app, "vs-track.children")(operator[7][0]["id"], "vessels:1,warnings:1", "en")
         viewport = body(app, "vs-map.viewport")(operator[7][0]["id"])
     assert markers == view.EMPTY_GEOJSON and rows == [] and track == [] and viewport is dash.no_update
@@ -147,7 +147,7 @@ def test_a_click_or_a_row_selects_a_vessel_and_nothing_else_does() -> None:
 
 def test_an_operator_sees_the_selected_vessels_three_day_track(ctx: Context, app: dash.Dash) -> None:
     with reader(app, Role.OPERATOR):
-        rows = body(app, "vs-tiles.children")("v", "vi")[7]
+        rows = body(app, "vs-tiles.children")("v", "vi", None, None)[7]
         at_sea = next(r for r in rows if r["state"] == "at_sea")
         track, detail = body(app, "vs-track.children")(at_sea["id"], "v", "vi")
         nothing, hint = body(app, "vs-track.children")(None, "v", "vi")
@@ -174,3 +174,120 @@ def test_the_overview_summary_gives_the_declared_tiles(ctx: Context) -> None:
     assert [getattr(t, "data-kpi") for t in tiles] == ["at_sea", "silent_6h", "outside_zone", "at_sea_in_warning"]
     assert note.startswith("180 tàu đăng ký") and note.endswith("Dữ liệu mô phỏng")
     assert [getattr(t, "data-kpi") for t in view.tile_placeholders(("silent_6h",), "en")] == ["silent_6h"]
+
+
+# --- a link to a vessel: ?vessel=<registration> -----------------------------------------------
+
+LINKED_VESSEL = "TTH-90012-TS"  # the simulator's fleet is TTH-90000-TS … TTH-90179-TS
+
+
+def store_data(layout: Any, store_id: str) -> Any:
+    [store] = [c for c in _walk(layout) if getattr(c, "id", None) == store_id]
+    return getattr(store, "data", None)
+
+
+def banner_of(layout: Any) -> Any:
+    [banner] = [c for c in _walk(layout) if getattr(c, "id", None) == "page-errors"]
+    return banner
+
+
+def as_sent_back(banner: Any) -> list[dict[str, Any]] | None:
+    """The banner's children as the browser sends them back in a callback's State."""
+    children = getattr(banner, "children", None)
+    return [c.to_plotly_json() for c in children] if isinstance(children, list) else children
+
+
+def test_the_layout_keeps_the_registration_a_link_names_and_names_one_no_registration_can_be(ctx: Context) -> None:
+    good = page_callbacks.page(ctx, None, vessel=f" {LINKED_VESSEL} ")
+    assert store_data(good, view.LINK) == LINKED_VESSEL and store_data(good, view.LINKED) is None
+    assert banner_of(good).className == "banner-hidden"
+    assert {view.URL, view.LINK, view.LINKED} <= _ids(good)
+    bad = page_callbacks.page(ctx, "en", vessel="X" * 40)
+    assert store_data(bad, view.LINK) is None
+    assert _texts(banner_of(bad)).startswith("Ignored vessel=XXXXXXXX") and "not a vessel registration" in _texts(bad)
+    both = page_callbacks.page(ctx, "en", vessel="\u0007", lang="xx")  # each bad parameter on its own line
+    assert [_texts(line) for line in banner_of(both).children] == [
+        "Ignored vessel=: not a vessel registration (at most 32 characters, no control characters). "
+        "Using: no vessel selected.",
+        "Ignored lang=xx: not a known value. Using: en."]
+
+
+def fleet_link(app: dash.Dash, role: str, link: Any, banner: Any = None, lang: str = "en") -> tuple[Any, ...]:
+    """The fleet callback's last five outputs (link, linked, banner children, class, role) for
+    a reader with ``role`` whose page holds ``link``; and its rows."""
+    with reader(app, role):
+        out = body(app, "vs-tiles.children")("vessels:1,warnings:1", lang, link, banner)
+    return out[-5:], out[7]
+
+
+def test_an_operator_opening_a_link_gets_that_vessel_selected_as_a_click_would(ctx: Context, app: dash.Dash) -> None:
+    (link, linked, *banner), rows = fleet_link(app, Role.OPERATOR, LINKED_VESSEL)
+    assert (link, linked, banner) == (None, LINKED_VESSEL, [dash.no_update] * 3)  # applied once, then emptied
+    row = next(r for r in rows if r["id"] == LINKED_VESSEL)
+    with reader(app, Role.OPERATOR):
+        chosen = page_callbacks.choose(view.LINKED, None, None, linked, None, "?lang=vi")
+        clicked = page_callbacks.choose(view.MARKERS, {"properties": {"id": LINKED_VESSEL}}, None, None,
+                                        LINKED_VESSEL, "?lang=vi")  # clicked again: selected again (the map flies)
+        from_table = page_callbacks.choose(view.GRID, None, [{"id": LINKED_VESSEL}], None, None,
+                                           "?vessel=TTH-90001-TS")
+        echoed = page_callbacks.choose(view.GRID, None, [{"id": LINKED_VESSEL}], None, LINKED_VESSEL, "?lang=vi")
+        track, detail = body(app, "vs-track.children")(linked, "v", "vi")
+        viewport = body(app, "vs-map.viewport")(linked)
+    # the link selects it as a click on the map does: the vessel, its row, the address
+    assert chosen == clicked == (LINKED_VESSEL, {"ids": [LINKED_VESSEL]}, f"?lang=vi&vessel={LINKED_VESSEL}")
+    # a row clicked in the table is selected already: only the vessel and the address change
+    assert from_table == (LINKED_VESSEL, dash.no_update, f"?vessel={LINKED_VESSEL}")
+    # the grid reporting the selection the page made changes nothing
+    assert echoed == (dash.no_update,) * 3
+    assert getattr(detail, "data-vessel") == LINKED_VESSEL
+    [ring] = [c for c in track if getattr(c, "className", "") == "vs-selected-ring"]
+    assert ring.center == [row["lat"], row["lon"]]
+    assert viewport == {"center": [row["lat"], row["lon"]], "zoom": view.FOCUS_ZOOM, "transition": "flyTo"}
+
+
+def test_without_a_link_the_fleet_leaves_the_selection_and_the_banner_alone(app: dash.Dash) -> None:
+    (link, linked, *banner), _rows = fleet_link(app, Role.OPERATOR, None)
+    assert [link, linked, *banner] == [dash.no_update] * 5
+
+
+def test_a_link_to_a_vessel_not_in_the_fleet_is_named_beside_the_pages_other_problems(ctx: Context,
+                                                                                      app: dash.Dash) -> None:
+    shown = page_callbacks.page(ctx, "en", vessel="TTH-99999-TS", lang="xx")
+    (link, linked, children, class_name, role), _rows = fleet_link(app, Role.OPERATOR, "TTH-99999-TS",
+                                                                   as_sent_back(banner_of(shown)))
+    assert (link, linked, class_name, role) == (None, dash.no_update, "banner banner-warn", "alert")
+    assert [line.children for line in children] == [
+        "Ignored lang=xx: not a known value. Using: en.",
+        "Ignored vessel=TTH-99999-TS: no such registration. Using: no vessel selected."]
+    (_l, _v, alone, _c, _r), _rows = fleet_link(app, Role.OPERATOR, "TTH-99999-TS", None, "vi")
+    assert [line.children for line in alone] == [
+        "Bỏ qua tham số vessel=TTH-99999-TS: không có số đăng ký này. Đang dùng: không chọn tàu nào."]
+    # what the browser sends back as the banner is read for its lines only
+    (_l, _v, junk, _c, _r), _rows = fleet_link(app, Role.OPERATOR, "TTH-99999-TS", [{"props": {"children": 7}}, "x"])
+    assert len(junk) == 1
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.WALL])
+def test_a_reader_who_may_not_see_vessels_gets_the_link_ignored_with_the_usual_note(app: dash.Dash, role: str) -> None:
+    for name in (LINKED_VESSEL, "TTH-99999-TS"):  # known or not: nothing tells them which
+        (link, linked, *banner), rows = fleet_link(app, role, name)
+        assert (link, linked, banner, rows) == (None, dash.no_update, [dash.no_update] * 3, [])
+    with reader(app, role):
+        out = body(app, "vs-tiles.children")("vessels:1,warnings:1", "en", LINKED_VESSEL, None)
+        chosen = page_callbacks.choose(view.LINKED, None, None, LINKED_VESSEL, None, "?lang=en")
+    assert "personal and commercial data" in out[5] and out[6] is False  # the privacy note, shown
+    assert chosen == (dash.no_update,) * 3  # a forged request selects nothing and writes no address
+
+
+def test_the_link_follows_the_registration_rules_whatever_the_browser_sends_back() -> None:
+    rows = [{"id": LINKED_VESSEL}]
+    assert page_callbacks.follow_link(LINKED_VESSEL, rows, True) == (LINKED_VESSEL, None)
+    assert page_callbacks.follow_link(None, rows, True) == (None, None)
+    for junk in (7, ["TTH-90012-TS"], {"a": 1}, ""):
+        assert page_callbacks.follow_link(junk, rows, True) == (None, None)
+    vessel, problem = page_callbacks.follow_link("Q" * 50, rows, True)
+    assert vessel is None and problem.reason == "vs_reason_registration"
+    assert page_callbacks.follow_link("Q" * 50, rows, False) == (None, None)
+    assert page_callbacks.chosen_vessel(view.LINKED, None, None, LINKED_VESSEL) == LINKED_VESSEL
+    assert page_callbacks.chosen_vessel(view.LINKED, None, None, 12) is None
+    assert page_callbacks.chosen_vessel(view.GRID, None, {"ids": [LINKED_VESSEL]}) is None  # the page's own selection

@@ -181,3 +181,51 @@ def test_without_a_warning_in_force_the_map_says_so(tmp_path: Path) -> None:
     assert getattr(tiles[1], "data-state") == "none" and getattr(tiles[2], "data-value") == "1"
     rows, _ = body(dash_app, "wn-grid.rowData")(start, last, None, "en")
     assert [r["identifier"] for r in rows] == ["gone"] and not rows[0]["in_force"]
+
+
+def test_the_english_page_shows_the_english_description_and_instruction(tmp_path: Path) -> None:
+    """A message with an English info: its English description and instruction on the English
+    page (table, detail, list in force), its Vietnamese ones on the Vietnamese page; a message
+    without one: its Vietnamese texts on the English page, marked as such."""
+    context = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{tmp_path / 'en.sqlite'}"}))
+    sent = (utcnow() - timedelta(hours=1)).replace(microsecond=0, tzinfo=UTC)
+    store.ingest(context.engine, "kttv-hue", [read_alert(m) for m in (
+        cap_message("en.flood", sent, expires=sent + timedelta(hours=6),
+                    description="Mực nước sông Hương tại Kim Long vượt báo động II và đang lên.",
+                    description_en="The Hương river at Kim Long is above alarm level II and rising.",
+                    instruction="Người dân vùng trũng ven sông chủ động sơ tán.",
+                    instruction_en="Residents of low-lying riverside areas should evacuate."),
+        cap_message("vi.rain", sent - timedelta(minutes=5), expires=sent + timedelta(hours=6), english=False,
+                    event="Mưa lớn", description="Mưa to đến rất to.", instruction="Đề phòng ngập úng."))])
+    dash_app = dash.Dash(__name__)
+    page_callbacks.register(dash_app, context)
+    start, last, _ = _period(context, 7)
+
+    rows, _ = body(dash_app, "wn-grid.rowData")(start, last, None, "en")
+    by_id = {r["identifier"]: r for r in rows}
+    flood, rain = by_id["en.flood"], by_id["vi.rain"]
+    assert (flood["event"], flood["description"], flood["instruction"]) == (
+        "Flood on the Hương river", "The Hương river at Kim Long is above alarm level II and rising.",
+        "Residents of low-lying riverside areas should evacuate.")
+    assert (rain["event"], rain["description"], rain["description_lang"]) == ("Mưa lớn", "Mưa to đến rất to.", "vi")
+    detail = body(dash_app, "wn-detail.children")([flood], "en")
+    assert "The Hương river at Kim Long is above alarm level II and rising." in _texts(detail)
+    assert "Mực nước" not in _texts(detail) and "In Vietnamese" not in _texts(detail)
+    [text, _instruction] = [c for c in _walk(body(dash_app, "wn-detail.children")([rain], "en"))
+                            if getattr(c, "className", None) == "wn-detail-text"]
+    assert text.lang == "vi" and _texts(text.children[0]) == "In Vietnamese (the message has no English text):"
+    assert text.children[1] == "Mưa to đến rất to."
+
+    *_, listing = body(dash_app, "wn-tiles.children")(start, last, None, "en")
+    listed = {getattr(item, "data-id"): [c for c in _walk(item) if getattr(c, "className", None) == "wn-if-text"]
+              for item in listing.children}
+    assert [(p.lang, p.children) for p in listed[str(flood["id"])]] == [
+        ("en", ["Residents of low-lying riverside areas should evacuate."])]
+    [vi_text] = listed[str(rain["id"])]
+    assert vi_text.lang == "vi" and vi_text.children[1] == "Đề phòng ngập úng."
+
+    vi_rows, _ = body(dash_app, "wn-grid.rowData")(start, last, None, "vi")
+    vi_flood = next(r for r in vi_rows if r["identifier"] == "en.flood")
+    assert (vi_flood["description"], vi_flood["instruction"], vi_flood["description_lang"]) == (
+        "Mực nước sông Hương tại Kim Long vượt báo động II và đang lên.",
+        "Người dân vùng trũng ven sông chủ động sơ tán.", "vi")

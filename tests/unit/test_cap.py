@@ -90,6 +90,31 @@ def test_a_storm_warning_is_read_whole() -> None:
     assert alert.expires() == datetime(2026, 10, 29, 14, tzinfo=VN)
 
 
+# The same bulletin with the English info as complete as the Vietnamese one (NCHMF's English
+# bulletins carry their own description and instruction).
+STORM_EN_TEXTS = (
+    "<description>At 13:00 the centre of the typhoon was near 16.9°N, 109.8°E. Winds force 12, "
+    "gusts force 15.</description>\n"
+    "    <instruction>Evacuate low-lying areas; vessels to take shelter.</instruction>\n"
+    "    <web>https://nchmf.gov.vn/en/</web>")
+
+
+def test_each_language_of_a_bulletin_keeps_its_own_description_and_instruction() -> None:
+    alert = read_alert(_replace("<headline>Typhoon No. 12 heading for Huế – Quảng Trị</headline>",
+                                "<headline>Typhoon No. 12 heading for Huế – Quảng Trị</headline>\n    "
+                                + STORM_EN_TEXTS))
+    vi, en = alert.info("vi"), alert.info("en")
+    assert (vi.language, vi.description, vi.instruction) == (
+        "vi-VN", "Hồi 13 giờ, vị trí tâm bão ở khoảng 16,9°N; 109,8°E. Gió mạnh cấp 12 & giật cấp 15.",
+        "Di dời dân khỏi vùng trũng; tàu thuyền vào nơi tránh trú.")
+    assert (en.language, en.description, en.instruction, en.web) == (
+        "en-US", "At 13:00 the centre of the typhoon was near 16.9°N, 109.8°E. Winds force 12, gusts force 15.",
+        "Evacuate low-lying areas; vessels to take shelter.", "https://nchmf.gov.vn/en/")
+    # the bulletin as first written: its English info has no description or instruction
+    plain = read_alert(STORM).info("en")
+    assert (plain.description, plain.instruction) == ("", "")
+
+
 def test_active_until_every_info_expired_and_only_actual_alerts_or_updates() -> None:
     alert = read_alert(STORM)
     assert alert.active(datetime(2026, 10, 29, 6, 59, tzinfo=UTC))

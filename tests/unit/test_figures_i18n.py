@@ -369,3 +369,6 @@ def test_presets() -> None:
     assert preset_dates("custom", TODAY) is None
     assert match_preset(date(2025, 11, 27), date(2026, 11, 27), TODAY) == "365"
     assert match_preset(date(2026, 1, 2), date(2026, 11, 27), TODAY) == "custom"
+    # the rivers page's default period, the last 3 days, is a preset of its own, not "custom"
+    assert preset_dates("3", TODAY) == (date(2026, 11, 24), date(2026, 11, 27))
+    assert match_preset(date(2026, 11, 24), date(2026, 11, 27), TODAY) == "3"

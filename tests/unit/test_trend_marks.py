@@ -213,3 +213,9 @@ def test_the_admin_ranking_counts_are_grouped(lang: str, received: str, rank: st
     (row,) = ranking_rows(ranking, lang, 0.95)
     assert (row["received"], row["received_txt"], row["rank_txt"]) == (147_747, received, rank)
     assert row["late_txt"] == ("1.234" if lang == "vi" else "1,234") and row["overdue_txt"] == "12"
+
+
+def test_a_yearly_indicator_has_a_tick_a_year() -> None:
+    """Not Plotly's mid-year ticks, which a narrow chart (a wall's cell) labelled 2023, 2023, 2024, 2024."""
+    fig = _indicator(None)
+    assert (fig.layout.xaxis.dtick, fig.layout.xaxis.tickformat) == ("M12", "%Y")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -121,3 +122,54 @@ def test_tiles_states_and_texts() -> None:
     assert (tiles["silent_6h"].value, tiles["silent_6h"].sub) == ("3", "trong đó 1 tàu quá 10 ngày")
     assert (tiles["at_sea_in_warning"].value, tiles["at_sea_in_warning"].raw) == ("1.120", 1120)
     assert {s.key: s.state for s in shaping.tiles({**calm, "silent_6h": 2}, "en")}["silent_6h"] == "warn"
+
+
+@pytest.mark.parametrize(("params", "vessel"), [
+    ({"vessel": "TTH-90012-TS"}, "TTH-90012-TS"),
+    ({"vessel": "  TTH-90012-TS "}, "TTH-90012-TS"),  # as a link pasted with blanks
+    ({"vessel": ["TTH-90001-TS", "TTH-90012-TS"]}, "TTH-90012-TS"),  # repeated: the last, like every parameter
+    ({"vessel": "Q" * 32}, "Q" * 32),  # the registry's longest
+    ({"vessel": ""}, None), ({"vessel": "   "}, None), ({}, None), ({"lang": "en"}, None),
+])
+def test_a_link_names_a_registration(params: dict, vessel: str | None) -> None:
+    assert shaping.parse_vessel_param(params) == (vessel, None)
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("Q" * 33, "Q" * 33),  # one character more than a registration holds
+    ("TTH-9\u00000012", "TTH-9 0012"),  # a control character: shown as a blank, never as itself
+    ("TTH\n90012", "TTH 90012"),
+])
+def test_a_value_no_registration_can_be_is_named_in_both_languages(value: str, shown: str) -> None:
+    vessel, problem = shaping.parse_vessel_param({"vessel": value})
+    assert vessel is None and problem is not None
+    assert problem.message("vi") == (f"Bỏ qua tham số vessel={shown}: không phải số đăng ký tàu (tối đa 32 ký tự, "
+                                     "không có ký tự điều khiển). Đang dùng: không chọn tàu nào.")
+    assert problem.message("en") == (f"Ignored vessel={shown}: not a vessel registration (at most 32 characters, "
+                                     "no control characters). Using: no vessel selected.")
+
+
+def test_a_registration_the_fleet_does_not_hold_is_named() -> None:
+    problem = shaping.unknown_vessel("TTH-99999-TS")
+    assert problem.message("vi") == ("Bỏ qua tham số vessel=TTH-99999-TS: không có số đăng ký này. "
+                                     "Đang dùng: không chọn tàu nào.")
+    assert problem.message("en") == "Ignored vessel=TTH-99999-TS: no such registration. Using: no vessel selected."
+
+
+@pytest.mark.parametrize(("search", "expected"), [
+    (None, "?vessel=TTH-90012-TS"),
+    ("", "?vessel=TTH-90012-TS"),
+    ("?lang=en", "?lang=en&vessel=TTH-90012-TS"),
+    ("?vessel=TTH-90001-TS&lang=en&kiosk=1", "?vessel=TTH-90012-TS&lang=en&kiosk=1"),  # replaced in place
+    ("?lang=vi&vessel=A&vessel=B&kiosk=1", "?lang=vi&vessel=TTH-90012-TS&kiosk=1"),
+    ("?lang=vi&vessel=TTH-90012-TS", "?lang=vi&vessel=TTH-90012-TS"),  # named already: as it is
+    ("?vessel=TTH%2D90012%2DTS", "?vessel=TTH%2D90012%2DTS"),  # however it was written
+])
+def test_selecting_a_vessel_writes_it_into_the_address(search: str | None, expected: str) -> None:
+    assert shaping.vessel_search(search, "TTH-90012-TS") == expected
+
+
+def test_a_registration_with_blanks_or_slashes_is_written_as_a_link_reads_it_back() -> None:
+    search = shaping.vessel_search("?lang=vi", "QNa 9/1 TS")
+    assert search == "?lang=vi&vessel=QNa+9%2F1+TS"
+    assert shaping.parse_vessel_param(parse_qs(search[1:])) == ("QNa 9/1 TS", None)

@@ -6,8 +6,11 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from layouts import warnings as view
 from layouts import warnings_shaping as shaping
+from tests.component_tree import walk
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 10, 20, 3, 0)  # naive UTC: 10:00 in Huế
@@ -115,3 +118,51 @@ def test_in_force_items_name_the_alert_level_only_for_actual_city_warnings() -> 
 def test_version_key_is_the_one_the_browser_writes() -> None:
     assert view.version_key({"warnings": 4, "alerts": 9, "feedback": 1}) == "warnings:4,alerts:9"
     assert view.version_key({}) == "warnings:0,alerts:0"
+
+
+ENGLISH = {"description_en": "Water rising", "instruction_en": "Evacuate"}
+
+
+@pytest.mark.parametrize(("extra", "lang", "description", "instruction"), [
+    (ENGLISH, "en", ("Water rising", "en"), ("Evacuate", "en")),
+    (ENGLISH, "vi", ("Mực nước lên", "vi"), ("Sơ tán", "vi")),
+    ({}, "en", ("Mực nước lên", "vi"), ("Sơ tán", "vi")),  # no English info: the Vietnamese text
+    ({"description_en": "Water rising", "instruction_en": ""}, "en", ("Water rising", "en"), ("Sơ tán", "vi")),
+    ({"description": "", "description_en": "Water rising"}, "vi", ("Water rising", "en"), ("Sơ tán", "vi")),
+    ({"description": "", "instruction": ""}, "en", ("", "en"), ("", "en")),
+])
+def test_a_long_text_in_the_pages_language_else_in_the_other_and_which_it_is(
+        extra: dict, lang: str, description: tuple, instruction: tuple) -> None:
+    r = row("a", **extra)
+    assert shaping.message_text(r, "description", lang) == description
+    assert shaping.message_text(r, "instruction", lang) == instruction
+
+
+def test_the_english_page_shows_the_english_texts_and_marks_a_vietnamese_one() -> None:
+    both, vi_only = row("a", **ENGLISH), row("bb")
+    rows = {r["identifier"]: r for r in shaping.message_rows([both, vi_only], HUE, "en", NOW)}
+    a, b = rows["a"], rows["bb"]
+    assert (a["description"], a["description_lang"], a["instruction"], a["instruction_lang"]) == (
+        "Water rising", "en", "Evacuate", "en")
+    assert a["tooltip"] == "Water rising\nEvacuate"
+    assert (b["description"], b["description_lang"], b["instruction_lang"]) == ("Mực nước lên", "vi", "vi")
+    english = view.detail(a, "en")
+    texts = [c for c in walk(english) if getattr(c, "className", None) == "wn-detail-text"]
+    assert [(p.lang, p.children) for p in texts] == [("en", ["Water rising"]), ("en", ["Evacuate"])]
+    marked = [c for c in walk(view.detail(b, "en")) if getattr(c, "className", None) == "wn-detail-text"]
+    assert [p.lang for p in marked] == ["vi", "vi"]
+    mark, text = marked[0].children
+    assert (mark.children, mark.lang, text) == (
+        "In Vietnamese (the message has no English text):", "en", "Mực nước lên")
+    # a language the browser sends back that is none of the page's: taken as the page's own
+    forged = next(c for c in walk(view.detail({**a, "description_lang": "<b>"}, "en"))
+                  if getattr(c, "className", None) == "wn-detail-text")
+    assert forged.lang == "en" and forged.children == ["Water rising"]
+
+
+def test_the_list_in_force_gives_the_instruction_in_the_pages_language_or_marks_it() -> None:
+    items = shaping.in_force_items([row("a", **ENGLISH), row("bb")], HUE, "en")
+    assert [(i["instruction"], i["instruction_lang"]) for i in items] == [("Evacuate", "en"), ("Sơ tán", "vi")]
+    listed = [c for c in walk(view.in_force_list(items, "en")) if getattr(c, "className", None) == "wn-if-text"]
+    assert [(p.lang, len(p.children)) for p in listed] == [("en", 1), ("vi", 2)]
+    assert listed[1].children[0].children == "In Vietnamese (the message has no English text):"

@@ -62,6 +62,18 @@ def test_a_message_is_stored_with_both_languages_its_worst_info_and_its_shapes()
     assert far["in_city"] is False and far["expires"] is None
 
 
+def test_the_english_info_keeps_its_own_description_and_instruction() -> None:
+    both = read_alert(cap_message("m1", T0, instruction="Sơ tán vùng trũng ven sông",
+                                  instruction_en="Evacuate low-lying riverside areas"))
+    row = rules.message_row(both, KNOWN)
+    assert (row["description"], row["instruction"], row["description_en"], row["instruction_en"]) == (
+        "Mực nước vượt báo động", "Sơ tán vùng trũng ven sông", "Water above alarm level",
+        "Evacuate low-lying riverside areas")
+    vi_only = rules.message_row(read_alert(cap_message("m2", T0, english=False, instruction="Sơ tán")), KNOWN)
+    assert (vi_only["event_en"], vi_only["description_en"], vi_only["instruction_en"]) == ("", "", "")
+    assert (vi_only["description"], vi_only["instruction"]) == ("Mực nước vượt báo động", "Sơ tán")
+
+
 def _row(**kw: object) -> SimpleNamespace:
     base = {"id": 7, "status": "Actual", "msg_type": "Alert", "in_city": True, "severity": "Severe",
             "urgency": "Expected", "certainty": "Likely", "sent": datetime(2026, 10, 20, 1),
@@ -96,6 +108,18 @@ def test_the_simulated_year_has_its_warnings_in_the_rainy_season_and_every_level
               for i in m.infos[:1]}
     assert {"warning", "high", "critical"} <= levels
     assert all(m.sender == SENDER and "mô phỏng" in m.note.lower() for m in year)
+    # two infos, as the national centre's bulletins: each text in its own language, simulated said so
+    assert all([i.language for i in m.infos] == ["vi-VN", "en-US"] for m in year)
+    flood = next(m for m in alerts if m.identifier.endswith("flood_huong"))
+    vi, en = flood.infos
+    assert vi.description == ("Dữ liệu mô phỏng. Mực nước sông Hương tại Kim Long đang lên, có khả năng vượt mức "
+                              "báo động II.")
+    assert en.description == "Simulated data. The Hương river at Kim Long is rising and may exceed alarm level II."
+    assert (vi.instruction, en.instruction) == (
+        "Theo dõi mực nước; chuẩn bị sơ tán người dân vùng trũng ven sông.",
+        "Watch the water level; prepare to evacuate residents of low-lying riverside areas.")
+    stored = rules.message_row(flood, KNOWN)
+    assert (stored["description_en"], stored["instruction_en"]) == (en.description, en.instruction)
     for m in year:  # an update or a cancel names the message it follows, sent before it
         for ref in m.references:
             assert ref.identifier in {x.identifier for x in year} and ref.sent < m.sent
