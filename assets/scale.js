@@ -28,9 +28,9 @@
     return Array.isArray(value) ? value.map(function (v) { return typeof v === "number" ? v * k : v; }) : value;
   }
   /* A copy of `value` (a figure's data or layout, under the key `parent`) with every length in
-   * pixels times k: font sizes, marker sizes, line widths (not a bar's width: data units),
-   * margins and pads, tick lengths, standoffs, offsets. Arrays of plain values (the data) are
-   * shared, not copied. */
+   * pixels times k: font sizes (those written in a text's own style too), marker sizes, line
+   * widths (not a bar's width: data units), margins and pads, tick lengths, standoffs, offsets.
+   * Arrays of plain values (the data) are shared, not copied. */
   function scaledFigure(value, k, parent) {
     if (Array.isArray(value)) {
       return value.some(function (v) { return v && typeof v === "object"; })
@@ -40,9 +40,12 @@
     var out = {};
     Object.keys(value).forEach(function (key) {
       var v = value[key];
-      if ((key === "size" && (/font$/i.test(parent) || parent === "marker")) || (key === "width" && /line$/i.test(parent))
+      if ((key === "size" && (/font$/i.test(parent) || parent === "marker"))
+          || (key === "width" && /line$/i.test(parent))
           || parent === "margin" || parent === "pad" || PIXEL_KEYS.indexOf(key) >= 0) {
         out[key] = times(v, k);
+      } else if (typeof v === "string" && v.indexOf("font-size:") >= 0) {  // a text's own sizes (<span style=…>)
+        out[key] = v.replace(/font-size:\s*([0-9.]+)px/g, function (_m, px) { return "font-size:" + px * k + "px"; });
       } else {
         out[key] = scaledFigure(v, k, key);
       }
@@ -112,8 +115,8 @@
     var setStyle = leaflet.Path.prototype.setStyle, setRadius = leaflet.CircleMarker.prototype.setRadius;
     leaflet.Path.prototype.setStyle = function (style) {
       var k = scale();
-      return setStyle.call(this, style && style.weight && k !== 1 ? leaflet.extend({}, style, { weight: style.weight * k })
-        : style);
+      var scaled = style && style.weight && k !== 1 ? leaflet.extend({}, style, { weight: style.weight * k }) : style;
+      return setStyle.call(this, scaled);
     };
     leaflet.CircleMarker.prototype.setRadius = function (radius) {
       return setRadius.call(this, this instanceof leaflet.Circle ? radius : radius * scale());
@@ -169,7 +172,7 @@
       fitTileValues();
     });
   }
-  new MutationObserver(refresh).observe(document.documentElement,
-                                        { attributes: true, attributeFilter: ["class"], childList: true, subtree: true });
+  new MutationObserver(refresh).observe(document.documentElement, { attributes: true, attributeFilter: ["class"],
+                                                                    childList: true, subtree: true });
   window.addEventListener("resize", refresh);
 })();
