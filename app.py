@@ -314,7 +314,9 @@ if __name__ == "__main__":
     log.info("store ready: %s", ctx.engine.url.render_as_string(hide_password=True))
     if ctx.simulated and ctx.settings.simulator_speed > 1:
         log.info("live simulators at %g × the city's pace (--speed / IOC_SIMULATOR_SPEED)", ctx.settings.simulator_speed)
-    start_embedded(ctx)
+    # the app first: the first start's history, written by a thread, would otherwise compete with
+    # building it for the interpreter (measured: 5.7 s to the first answer instead of ~3 s)
     app = create_app(ctx)
+    start_embedded(ctx)
     log.info("dashboard: http://%s:%d/ (Ctrl+C stops it)", ctx.settings.host, ctx.settings.port)
     app.run(host=ctx.settings.host, port=ctx.settings.port, debug=False, dev_tools_disable_version_check=True)
