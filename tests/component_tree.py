@@ -30,3 +30,12 @@ def texts(component: Any) -> str:
 def ids(component: Any) -> set[str]:
     """The string ids below ``component``."""
     return {c.id for c in walk(component) if isinstance(getattr(c, "id", None), str)}
+
+
+def body(app: Any, output: str) -> Any:
+    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
+    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
+    function = entry["callback"]
+    while hasattr(function, "__wrapped__"):
+        function = function.__wrapped__
+    return function

@@ -7,7 +7,7 @@ map and every table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from ioc.runtime import backfill_source, simulator_sources
 from ioc.store import cameras as store
 from ioc.store.db import utcnow
 from layouts import cameras as view
+from tests.component_tree import body
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts as _texts
 from tests.component_tree import walk as _walk
@@ -85,15 +86,6 @@ def registered(ctx: Context) -> dash.Dash:
     dash_app = dash.Dash(__name__)
     page_callbacks.register(dash_app, ctx)
     return dash_app
-
-
-def body(app: dash.Dash, output: str) -> Callable[..., Any]:
-    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
-    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
-    function = entry["callback"]
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
 
 
 @contextmanager

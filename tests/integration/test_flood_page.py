@@ -5,7 +5,6 @@ Long rising through level III now, 90 days of history). The callbacks are called
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from ioc.runtime import backfill_source, simulator_sources
 from ioc.store import floods as store
 from ioc.store.db import utcnow
 from layouts import flood as view
+from tests.component_tree import body
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts as _texts
 from tests.component_tree import walk as _walk
@@ -76,15 +76,6 @@ def _app(ctx: Context) -> dash.Dash:
     app = dash.Dash(__name__)
     page_callbacks.register(app, ctx)
     return app
-
-
-def body(app: dash.Dash, output: str) -> Callable[..., Any]:
-    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
-    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
-    function = entry["callback"]
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
 
 
 def _days(ctx: Context, days: int) -> tuple[str, str, Period]:

@@ -6,7 +6,7 @@ applies it: operators see each vessel, viewers and wall screens the totals only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ from ioc.store import warnings as warnings_store
 from ioc.store.db import utcnow
 from layouts import vessels as view
 from tests.cap_samples import cap_message
+from tests.component_tree import body
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts as _texts
 from tests.component_tree import walk as _walk
@@ -50,15 +51,6 @@ def app(ctx: Context) -> dash.Dash:
     dash_app = dash.Dash(__name__)
     page_callbacks.register(dash_app, ctx)
     return dash_app
-
-
-def body(app: dash.Dash, output: str) -> Callable[..., Any]:
-    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
-    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
-    function = entry["callback"]
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
 
 
 @contextmanager

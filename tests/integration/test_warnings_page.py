@@ -5,10 +5,8 @@ are called as registered (their Dash and access wrappers peeled off), without a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import Any
 
 import dash
 import pytest
@@ -25,6 +23,7 @@ from ioc.store import warnings as store
 from ioc.store.db import utcnow
 from layouts import warnings as view
 from tests.cap_samples import cap_message, reference
+from tests.component_tree import body
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts as _texts
 from tests.component_tree import walk as _walk
@@ -61,15 +60,6 @@ def app(ctx: Context) -> dash.Dash:
     dash_app = dash.Dash(__name__)
     page_callbacks.register(dash_app, ctx)
     return dash_app
-
-
-def body(app: dash.Dash, output: str) -> Callable[..., Any]:
-    """The function registered for the callback whose outputs include ``output`` (``id.prop``)."""
-    [entry] = [v for k, v in app.callback_map.items() if output in k and "callback" in v]
-    function = entry["callback"]
-    while hasattr(function, "__wrapped__"):
-        function = function.__wrapped__
-    return function
 
 
 def _period(ctx: Context, days: int = 400) -> tuple[str, str, Period]:
