@@ -21,6 +21,7 @@ from ioc.context import Context
 from ioc.domain.feedback import CATEGORIES
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.feedback import feedback_breakdown, feedback_kpis, overdue_count
+from ioc.kpi.filters import StoreCodes
 from ioc.store.db import utcnow
 from ioc.store.feedback import stored_categories
 from layouts import ids
@@ -55,11 +56,14 @@ query_from_controls = partial(bar_selection, BAR)
 # CSVs that list records, not a chart's numbers: exports (analysts), not reports (the map's reports and the overdue list: one row per citizen report (text, address))
 RECORD_EXPORTS = frozenset(("map", "overdue"))
 
-def known_categories(ctx: Context) -> tuple[str, ...]:
+def known_categories(ctx: Context) -> StoreCodes:
     """The category codes a filter may name: the shipped ones and those of stored reports (an
-    Open311 server's own service codes, an imported file's), read once per data version."""
-    return ctx.query("feedback", "categories", None,
-                     lambda: tuple(dict.fromkeys((*CATEGORIES, *stored_categories(ctx.engine)))), 300.0)
+    Open311 server's own service codes, an imported file's), read once per data version, and
+    read again before a code is refused (the page may see a new version up to a refresh late)."""
+    def fresh() -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*CATEGORIES, *stored_categories(ctx.engine))))
+
+    return StoreCodes(ctx.query("feedback", "categories", None, fresh, 300.0), fresh)
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:

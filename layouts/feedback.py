@@ -4,6 +4,7 @@ overdue queue. The layout validates the query string and builds the skeleton; ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -137,7 +138,7 @@ def _grid(lang: str) -> dag.AgGrid:
 
 
 def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: UnitMap | None = None,
-           categories: tuple[str, ...] | None = None, **params: Any) -> html.Div:
+           categories: Iterable[str] | None = None, **params: Any) -> html.Div:
     """The page for ``?from=…&to=…&unit=…&category=…&channel=…&lang=…`` (``today`` local; the
     older ``district=`` is read as ``unit``); ``unit_map``: the store's units (default: the shipped ones);
     ``categories``: the category codes a ``?category=`` may name (default: the shipped ones)."""

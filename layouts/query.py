@@ -42,7 +42,7 @@ def parse_feedback_query(params: Mapping[str, object], today: date,
     ``category`` must be one of ``known_categories`` (default: the shipped ones; the page adds
     those the store holds, e.g. an Open311 server's own service codes), a ``unit`` one of
     ``known_units`` (when given)."""
-    known: dict[str, Iterable[str]] = {"category": tuple(CATEGORIES if known_categories is None else known_categories)}
+    known: dict[str, Iterable[str]] = {"category": CATEGORIES if known_categories is None else known_categories}
     if known_units is not None:
         known["unit"] = known_units
     return parse_params(FEEDBACK_FILTERS, params, today, known)

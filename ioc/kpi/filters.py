@@ -126,7 +126,7 @@ class Filter:
             raise BadFilterValue(self.url_key, text[:80], "reason_code")
         if self.choices is not None and text not in self.choices:
             raise BadFilterValue(self.url_key, text, "reason_choice", self.choices)
-        if known is not None and text not in set(known):
+        if known is not None and text not in (known if isinstance(known, StoreCodes) else set(known)):
             raise BadFilterValue(self.url_key, text, "reason_choice")
         return text
 
@@ -291,6 +291,26 @@ class Selection:
         if lang:
             params.append(("lang", lang))
         return "?" + urlencode(params)
+
+
+@dataclass(frozen=True)
+class StoreCodes:
+    """Codes a filter accepts that only the store knows: a cached list, and the fresh read it
+    comes from, made again before a value is refused. A file imported a moment ago names a
+    category the cached list (kept per data version, which a page may see up to a refresh
+    late) has not seen yet; the link that names it must not fall back to "all"."""
+
+    cached: tuple[str, ...]
+    fresh: Callable[[], Iterable[str]]
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.cached)
+
+    def __len__(self) -> int:
+        return len(self.cached)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.cached or code in set(self.fresh())
 
 
 SHOWN_VALUE = 40  # characters of a refused value the banner repeats (then "…")

@@ -10,7 +10,17 @@ import pytest
 from ioc.kpi.admin import ADMIN_FILTERS, AdminFilter
 from ioc.kpi.environment import ENVIRONMENT_FILTERS
 from ioc.kpi.feedback import CATEGORY, FEEDBACK_CHANNEL, FEEDBACK_FILTERS, FeedbackFilter
-from ioc.kpi.filters import PERIOD, UNIT, BadFilterValue, Filter, Problem, Selection, parse_cli, parse_params
+from ioc.kpi.filters import (
+    PERIOD,
+    UNIT,
+    BadFilterValue,
+    Filter,
+    Problem,
+    Selection,
+    StoreCodes,
+    parse_cli,
+    parse_params,
+)
 from ioc.kpi.periods import FilterError, Period
 from ioc.kpi.traffic import TRAFFIC_FILTERS, VEHICLE_CLASS, VIOLATION_TYPE, TrafficFilter
 
@@ -47,6 +57,27 @@ def test_empty_values_are_none_and_known_codes_are_checked() -> None:
     assert UNIT.parse(["474", "479"]) == "479"  # a repeated parameter: the last
     with pytest.raises(BadFilterValue, match="unit: '999' is not a known value"):
         UNIT.parse("999", known={"474"})
+
+
+def test_codes_from_the_store_are_read_again_before_a_value_is_refused() -> None:
+    """A cached vocabulary may lag a file imported a moment ago: a code it lacks is looked up in
+    the store (the fresh read) before it is refused; a code in the cache costs no read."""
+    store = ["lighting"]
+    reads: list[int] = []
+
+    def fresh() -> tuple[str, ...]:
+        reads.append(1)
+        return tuple(store)
+
+    codes = StoreCodes(("lighting",), fresh)
+    assert CATEGORY.parse("lighting", codes) == "lighting" and not reads
+    store.append("live_probe")  # imported after the cache was filled
+    assert CATEGORY.parse("live_probe", codes) == "live_probe" and len(reads) == 1
+    with pytest.raises(BadFilterValue, match="category: 'zzz' is not a known value"):
+        CATEGORY.parse("zzz", codes)
+    sel, problems = parse_params(FEEDBACK_FILTERS, {"category": "live_probe"}, TODAY, {"category": codes})
+    assert sel.category == "live_probe" and problems == []
+    assert list(codes) == ["lighting"] and len(codes) == 1  # the options list what the cache holds
 
 
 def test_a_period_runs_from_its_first_to_its_last_day_both_included() -> None:
