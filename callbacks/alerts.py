@@ -15,7 +15,7 @@ from callbacks.wall import SEVERITY_ICONS, alert_versions, family_label, stage_b
 from ioc import audit
 from ioc.access import Can
 from ioc.context import Context
-from ioc.i18n import fmt_local_datetime, t
+from ioc.i18n import fmt_int, fmt_local_datetime, t
 from ioc.store.db import utcnow
 from layouts import alerts as alerts_layout
 from layouts import ids
@@ -39,8 +39,7 @@ def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool)
 
     if not alerts:
         return html.Div(t("alerts_none", lang), className="empty-note")
-    head = ["alerts_col_severity", "alerts_col_family", "alerts_col_what", "alerts_col_started"]
-    head += ["alerts_col_ack"] if with_buttons else ["alerts_col_ended", "alerts_col_ack"]
+    head = ["alerts_col_severity", "alerts_col_family", "alerts_col_what", "alerts_col_started", "alerts_col_ack"]
     rows = []
     for a in alerts:
         if a.acked_by:
@@ -53,14 +52,30 @@ def alerts_table(alerts: list[Any], ctx: Context, lang: str, with_buttons: bool)
             ack = html.Span("–", className="muted")
         cells = [html.Td(_severity(a, lang)), html.Td(family_label(a.family, lang)), html.Td(access.alert_line(a, lang), className="alert-what"),
                  html.Td(fmt_local_datetime(a.started_at, ctx.tz, lang), className="num")]
-        if not with_buttons:
-            cells.append(html.Td(fmt_local_datetime(a.ended_at, ctx.tz, lang) if a.ended_at else t("alerts_ongoing", lang),
-                                 className="num"))
         cells.append(html.Td(ack))
         rows.append(html.Tr(cells, **{"data-alert": str(a.id), "data-acked": "1" if a.acked_by else "0",
                                       "data-rank": str(a.rank)}))
     return html.Table([html.Thead(html.Tr([html.Th(t(k, lang)) for k in head])), html.Tbody(rows)],
                       className="table alerts-table")
+
+
+def history_rows(alerts: list[Any], ctx: Context, lang: str) -> list[dict[str, Any]]:
+    """The history grid's rows: texts formatted here (the reader's language and time zone), the
+    times also as ISO values to sort on, the severity's rank for its colour and order."""
+    rows = []
+    for a in alerts:
+        ack = (t("alerts_acked", lang, who=a.acked_by, time=fmt_local_datetime(a.acked_at, ctx.tz, lang))
+               if a.acked_by else "–")
+        rows.append({
+            "id": str(a.id), "rank": int(a.rank), "acked": bool(a.acked_by),
+            "severity": f"{SEVERITY_ICONS.get(a.rank, '●')} {t(f'severity_{a.level}', lang)}",
+            "family": family_label(a.family, lang), "what": access.alert_line(a, lang),
+            "started_at": a.started_at.isoformat(), "started": fmt_local_datetime(a.started_at, ctx.tz, lang),
+            "ended_at": a.ended_at.isoformat() if a.ended_at else "9999",
+            "ended": fmt_local_datetime(a.ended_at, ctx.tz, lang) if a.ended_at else t("alerts_ongoing", lang),
+            "ack": ack, "ack_note": a.ack_note or "",
+        })
+    return rows
 
 
 def register(app: dash.Dash, ctx: Context) -> None:
@@ -71,7 +86,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
 
     @access.callback(app, Can.READ,
         Output(ids.AL_STAGE, "children"), Output(ids.AL_STAGE, "className"),
-        Output(ids.AL_ACTIVE, "children"), Output(ids.AL_ACTIVE_NOTE, "children"), Output(ids.AL_HISTORY, "children"),
+        Output(ids.AL_ACTIVE, "children"), Output(ids.AL_ACTIVE_NOTE, "children"), Output(ids.AL_HISTORY, "rowData"),
+        Output(ids.AL_HISTORY_NOTE, "children"),
         Input(ids.AL_VERSION, "data"), Input(ids.AL_REFRESH, "data"), Input(ids.PAGE_LANG, "data"),
     )
     def render(_version: str | None, _refresh: int | None, lang: str | None):  # noqa: ANN202
@@ -84,7 +100,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return (stage_block(stage, ctx, lang), f"wall-stage alerts-stage stage-{stage.level}",
                 alerts_table(active, ctx, lang, with_buttons=access.principal().may(Can.ACKNOWLEDGE)),
                 t("alerts_active_note", lang, n=len(active), unacked=unacked),
-                alerts_table(history, ctx, lang, with_buttons=False))
+                history_rows(history, ctx, lang), t("alerts_history_note", lang, n=fmt_int(len(history), lang)))
 
     @access.callback(app, Can.ACKNOWLEDGE,
         Output(ids.AL_MESSAGE, "children"), Output(ids.AL_MESSAGE, "className"), Output(ids.AL_REFRESH, "data"),
