@@ -28,6 +28,7 @@ from layouts.figures import (
     count_axis,
     date_ticks,
     empty_figure,
+    level_line,
     percent_ticks,
     plotly_text,
     shorten,
@@ -53,9 +54,8 @@ def _time_axis(freq: str, lang: str, span: tuple[date, date] | None) -> dict:
 
 
 def _target_line(fig: go.Figure, target: float, lang: str) -> None:
-    fig.add_hline(y=target, line=dict(color=TARGET, width=1.5, dash="dash"),
-                  annotation=dict(text=t("admin_series_target", lang, value=fmt_pct(target, lang, 0)),
-                                  font=dict(color=TARGET, size=12)), annotation_position="bottom left")
+    level_line(fig, target, dict(color=TARGET, width=1.5, dash="dash"),
+               t("admin_series_target", lang, value=fmt_pct(target, lang, 0)), dict(color=TARGET, size=12))
 
 
 #: A period whose dossiers are still more than this share open has an on-time rate of the fast

@@ -62,6 +62,18 @@ def base_layout(fig: go.Figure, lang: str, uirevision: str | None = None, **kwar
     return fig
 
 
+def level_line(fig: go.Figure, y: float, line: dict, text: str, font: dict, position: str = "bottom left",
+               **label: object) -> None:
+    """A horizontal line across the plot at ``y`` with its label at one end (``position``: "bottom
+    left", "bottom right", "top left", "top right"), drawn as ``fig.add_hline`` draws it but as
+    one shape and one annotation: ``add_hline`` checks the subplot grid and validates the whole
+    layout on each call (about 7 ms a line, most of a small chart's build)."""
+    vertical, side = position.split()
+    fig.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, line=line)
+    fig.add_annotation(text=text, font=font, showarrow=False, xref="x domain", x=0 if side == "left" else 1,
+                       xanchor=side, yref="y", y=y, yanchor="top" if vertical == "bottom" else "bottom", **label)
+
+
 def graph_config(filename: str) -> dict:
     """dcc.Graph config: PNG download from the modebar with a meaningful file name."""
     return {
@@ -105,10 +117,8 @@ def trend_figure(series: pd.DataFrame, target: float, lang: str, freq: str, uire
     provisional.add_line(fig, x, series["on_time_rate"], flags, name=t("series_on_time", lang), lang=lang, mode="lines",
                          line=dict(color=ACCENT, width=2), visible="legendonly",
                          hovertemplate="%{y:.1%}<extra>" + t("series_on_time", lang) + "</extra>")
-    fig.add_hline(y=target, line=dict(color=TARGET, width=1.5, dash="dash"),
-                  annotation=dict(text=f"{t('series_target', lang)} {fmt_pct(target, lang, 0)}",
-                                  font=dict(color=TARGET, size=12), bgcolor=CARD),
-                  annotation_position="bottom left")
+    level_line(fig, target, dict(color=TARGET, width=1.5, dash="dash"),
+               f"{t('series_target', lang)} {fmt_pct(target, lang, 0)}", dict(color=TARGET, size=12), bgcolor=CARD)
     provisional.shade(fig, x, flags, freq, lang)
     rates = pd.concat([series["satisfaction_rate"], series["on_time_rate"]]).dropna()
     low = max(0.0, min(target, float(rates.min()) if len(rates) else target) - 0.05)

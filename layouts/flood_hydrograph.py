@@ -17,7 +17,18 @@ from typing import Any
 import plotly.graph_objects as go
 
 from ioc.i18n import t
-from layouts.figures import ACCENT, CARD, MUTED, TEXT, axis_title, base_layout, empty_figure, nice_ticks, plotly_text
+from layouts.figures import (
+    ACCENT,
+    CARD,
+    MUTED,
+    TEXT,
+    axis_title,
+    base_layout,
+    empty_figure,
+    level_line,
+    nice_ticks,
+    plotly_text,
+)
 from layouts.flood_shaping import Hydrograph, alarm_colours, alarm_line_label, metres, rise_text
 
 RAIN_BAR = "rgba(56,189,248,0.45)"
@@ -51,10 +62,9 @@ def hydrograph_figure(station: Mapping[str, Any], graph: Hydrograph, lang: str,
                     hovertemplate="%{y:,.2f} m<extra>" + plotly_text(level_name) + "</extra>")
     for i, value in enumerate(levels, start=1):
         colour = alarm_colours(i)[0]
-        fig.add_hline(y=value, line=dict(color=colour, width=1.5, dash="dash"),
-                      annotation=dict(text=plotly_text(alarm_line_label(i, value, lang)), font=dict(color=colour, size=12),
-                                      bgcolor=CARD, borderpad=1),
-                      annotation_position="bottom right")
+        level_line(fig, value, dict(color=colour, width=1.5, dash="dash"),
+                   plotly_text(alarm_line_label(i, value, lang)), dict(color=colour, size=12), "bottom right",
+                   bgcolor=CARD, borderpad=1)
     if graph.peak_m is not None and graph.peak_at is not None:
         at = graph.peak_at if not daily else graph.peak_at.replace(hour=12, minute=0)
         fig.add_annotation(x=at, y=graph.peak_m, yref="y", ax=0, ay=-26, arrowcolor=TEXT, arrowwidth=1,

@@ -133,7 +133,9 @@ def shade(fig: go.Figure, starts: Sequence[Any] | pd.Series, flags: Sequence[boo
     starts = pd.to_datetime(pd.Series(list(starts)))
     half = pd.Timedelta(days=BUCKET_DAYS[freq] / 2)
     x0 = starts[flags].min() - half
-    fig.add_vrect(x0=x0, x1=starts[flags].max() + half, fillcolor=FILL, line_width=0, layer="below")
+    # a shape, not add_vrect (which validates the whole layout again: a few ms a chart)
+    fig.add_shape(type="rect", xref="x", x0=x0, x1=starts[flags].max() + half, yref="y domain", y0=0, y1=1,
+                  fillcolor=FILL, line_width=0, layer="below")
     fig.add_annotation(text=text or t("provisional_period", lang), font=dict(color=NOTE_COLOUR, size=11),
                        xref="x", x=x0, xanchor="right", yref="paper", y=1, yanchor="bottom", showarrow=False)
 

@@ -21,6 +21,7 @@ from layouts.figures import (
     bucket_ms,
     date_ticks,
     empty_figure,
+    level_line,
     plotly_text,
     shorten,
 )
@@ -95,11 +96,9 @@ def indicator_figure(frame: pd.DataFrame, term: Term, lang: str, uirevision: str
     targets = rows["target"].dropna()
     target = float(targets.iloc[-1]) if len(targets) else term.target
     if target is not None:
-        fig.add_hline(y=target, line=dict(color=TARGET, width=1.2, dash="dash"),
-                      annotation=dict(text=plotly_text(f"{t('systems_target_short', lang)} "
-                                                       f"{fmt_number(target, lang, 1)}"),
-                                      font=dict(color=MUTED, size=11)),
-                      annotation_position="bottom left")
+        level_line(fig, target, dict(color=TARGET, width=1.2, dash="dash"),
+                   plotly_text(f"{t('systems_target_short', lang)} {fmt_number(target, lang, 1)}"),
+                   dict(color=MUTED, size=11))
     shade(fig, starts, flags, freq, lang)
     # a yearly series: a tick a year (between them Plotly put mid-year ticks, each labelled with its year)
     xaxis = (dict(title=None, tickformat="%Y", dtick="M12") if term.frequency == "year"
