@@ -72,8 +72,10 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Context:
     path: Path = tmp_path_factory.mktemp("fuzz") / "store.sqlite"
     context = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{path}"}))
     for spec in simulator_sources(context):
-        # official warnings come a few a month in the rainy season, none on most days: a year of them
-        days = 365 if spec.family == "warnings" else 3
+        # official warnings come a few a month in the rainy season, none on most days, and the
+        # published indicators once a month, quarter or year (a 3-day window holds a month's end
+        # only at the turn of a month): more than a year of both
+        days = 400 if spec.family in ("warnings", "indicators") else 3
         assert backfill_source(context, spec, days, 2023) > 0, spec.name
     broken = SourceSpec(name="fuzz-broken", type="open311", family="feedback", every_seconds=60,
                         url="http://open311.test")
