@@ -199,11 +199,12 @@ def _esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def popup_html(cam: dict, latest: pd.DataFrame, tz: ZoneInfo, lang: str, show_plates: bool) -> str:
+def popup_html(cam: dict, latest: pd.DataFrame | list[dict], tz: ZoneInfo, lang: str, show_plates: bool) -> str:
     """A camera's Leaflet popup: its name, kind, road, violations in the period, main type and
-    latest violations. Leaflet renders popup strings as HTML, so every value is escaped here."""
+    latest violations (a frame, or its records). Leaflet renders popup strings as HTML, so every
+    value is escaped here."""
     items = []
-    for r in latest.to_dict("records"):
+    for r in latest if isinstance(latest, list) else latest.to_dict("records"):
         fine = r.get("fine_vnd")
         parts = [fmt_local_datetime(r["detected_at"], tz, lang), type_text(r["violation_type"], lang),
                  vehicle_text(r["vehicle_class"], lang),
@@ -239,9 +240,12 @@ def camera_geojson(summary: pd.DataFrame, latest: pd.DataFrame, tz: ZoneInfo, la
     located = summary[summary["lat"].notna() & summary["lon"].notna()]
     peak = int(located["violations"].max()) if len(located) else 0
     features = []
+    by_camera: dict[str, list[dict]] = {}  # each camera's latest violations, split once
+    for record in latest.to_dict("records"):
+        by_camera.setdefault(record["camera_code"], []).append(record)
     # the biggest first, so smaller markers are drawn on top and stay clickable
     for cam in located.sort_values(["violations", "code"], ascending=[False, True]).to_dict("records"):
-        mine = latest[latest["camera_code"] == cam["code"]] if len(latest) else latest
+        mine = by_camera.get(cam["code"], [])
         features.append({
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(float(cam["lon"]), 5), round(float(cam["lat"]), 5)]},

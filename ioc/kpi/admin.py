@@ -40,6 +40,7 @@ from ioc.i18n import t
 from ioc.kpi.filters import PERIOD, Filter, Selection
 from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema
+from ioc.store.frames import rows_frame
 from ioc.store.schema_admin import (
     ADMIN_MEASURES,
     OPEN_SQL,
@@ -160,7 +161,7 @@ def rollup_sums(engine: Engine, flt: Selection, by: str | None = None) -> pd.Dat
         stmt = stmt.group_by(table.c[by])
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    return pd.DataFrame.from_records(rows, columns=[*(["key"] if by else []), *ADMIN_MEASURES])
+    return rows_frame(rows, [*(["key"] if by else []), *ADMIN_MEASURES])
 
 
 def open_clauses(flt: Selection, tz: ZoneInfo) -> list[Any]:
@@ -239,7 +240,7 @@ def procedure_sums(engine: Engine, flt: Selection, by: str, tz: ZoneInfo) -> pd.
         stmt = select(table.c[by].label("key"), *sum_columns(table)).where(*where).group_by(table.c[by])
         with engine.connect() as conn:
             rows = conn.execute(stmt).all()
-        return pd.DataFrame.from_records(rows, columns=["key", *ADMIN_MEASURES])
+        return rows_frame(rows, ["key", *ADMIN_MEASURES])
     from ioc.store.admin_derive import contributions, normalise
 
     lo, hi = flt.period.utc_bounds(tz)
@@ -251,7 +252,7 @@ def procedure_sums(engine: Engine, flt: Selection, by: str, tz: ZoneInfo) -> pd.
     stmt = select(*(D.c[c] for c in columns)).where(*(D.c[c] == v for c, v in dims.items()), *hint,
                                                      D.c.received_at >= lo, D.c.received_at < hi)
     with engine.connect() as conn:
-        raw = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=columns)
+        raw = rows_frame(conn.execute(stmt).all(), columns)
     if raw.empty:
         return pd.DataFrame(columns=["key", *ADMIN_MEASURES])
     for col in ("fee_required", "paid_online", "digitised"):

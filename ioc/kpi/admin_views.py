@@ -43,6 +43,7 @@ from ioc.kpi.periods import FilterError, Period, to_local
 from ioc.kpi.rollups import bucket_clause, check_freq, resample_days
 from ioc.store import schema
 from ioc.store.db import load_units
+from ioc.store.frames import rows_frame
 from ioc.store.schema_admin import ADMIN_MEASURES, admin_procedures, admin_rollup
 
 BREAKDOWNS = {"level": "level", "unit": "unit_code", "field": "field", "procedure": "procedure_code"}
@@ -144,7 +145,7 @@ def admin_series(engine: Engine, flt: Selection, freq: str = "month", by: str | 
     stmt = select(*keys, *sum_columns(table)).where(*where).group_by(*keys)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["bucket", *(["key"] if by else []), *ADMIN_MEASURES])
+    frame = rows_frame(rows, ["bucket", *(["key"] if by else []), *ADMIN_MEASURES])
     frame = resample_days(frame, freq, ["bucket", *(["key"] if by else [])], ADMIN_MEASURES)
     return with_rates(frame.sort_values(["bucket", *(["key"] if by else [])]).reset_index(drop=True))
 
@@ -184,7 +185,7 @@ def open_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, cale
             .select_from(D.outerjoin(P, P.c.code == D.c.procedure_code))
             .where(*open_clauses(flt, tz), *window).order_by(D.c.effective_due_at, D.c.external_id).limit(limit))
     with engine.connect() as conn:
-        frame = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=[*QUEUE_COLUMNS, "procedure_name"])
+        frame = rows_frame(conn.execute(stmt).all(), [*QUEUE_COLUMNS, "procedure_name"])
     frame["procedure_name"] = frame["procedure_name"].fillna(frame["procedure_code"])
     for col in ("received_at", "due_at", "effective_due_at"):
         frame[col] = pd.to_datetime(frame[col])

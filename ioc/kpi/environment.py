@@ -40,6 +40,7 @@ from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import summed
 from ioc.store.environment_aqi import last_whole_hour
+from ioc.store.frames import result_frame, rows_frame
 from ioc.store.ingest import read_times
 from ioc.store.schema_environment import alerts, env_aqi_daily, env_aqi_hourly, env_observations, env_stations
 
@@ -90,7 +91,7 @@ def stations_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
     if flt.station:
         stmt = stmt.where(env_stations.c.station_id == flt.station)
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=list(env_stations.c.keys()))
+        frame = result_frame(conn.execute(stmt), list(env_stations.c.keys()))
     return read_times(frame, ["first_hour", "last_hour", "updated_at"])
 
 
@@ -103,7 +104,7 @@ def hourly_aqi(engine: Engine, station_ids: list[str], lo: datetime, hi: datetim
                                          env_aqi_hourly.c.hour <= hi)
             .order_by(env_aqi_hourly.c.station_id, env_aqi_hourly.c.hour))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=cols)
+        frame = result_frame(conn.execute(stmt), cols)
     return read_times(frame, ["hour"])
 
 
@@ -127,7 +128,7 @@ def daily_aqi(engine: Engine, station_ids: list[str], start: date, end: date) ->
                                         env_aqi_daily.c.day < end)
             .order_by(env_aqi_daily.c.station_id, env_aqi_daily.c.day))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=cols)
+        frame = result_frame(conn.execute(stmt), cols)
     frame["day"] = pd.to_datetime(frame["day"]).dt.date
     return frame
 
@@ -147,7 +148,7 @@ def daily_sums(engine: Engine, flt: Selection, station_ids: list[str]) -> pd.Dat
             .where(d.c.day >= flt.period.start, d.c.day < flt.period.end, *_station_clause(flt, station_ids, d.c.station_id))
             .group_by(d.c.station_id))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["station_id", *cols, "exceedance_days"])
+        frame = rows_frame(conn.execute(stmt).all(), ["station_id", *cols, "exceedance_days"])
     frame = frame[frame["station_id"].isin(station_ids)].set_index("station_id")
     return frame.reindex(station_ids).fillna(0).astype("int64")
 
@@ -213,7 +214,7 @@ def alert_history(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int = 200
                    alerts.c.started_at < hi, or_(alerts.c.ended_at.is_(None), alerts.c.ended_at > lo))
             .order_by(alerts.c.started_at.desc()).limit(limit))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=cols)
+        frame = result_frame(conn.execute(stmt), cols)
     frame = read_times(frame, ["started_at", "ended_at"])
     frame["station"] = frame["key"].map(dict(zip(stations["station_id"], stations["name"], strict=True)))
     return frame

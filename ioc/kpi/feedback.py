@@ -38,6 +38,7 @@ from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, ratio, resample_days, summed
 from ioc.privacy import mask_frame
 from ioc.store import schema_feedback
+from ioc.store.frames import result_frame, rows_frame
 
 R = schema_feedback.feedback_rollup
 RA = schema_feedback.feedback_rollup_all
@@ -154,7 +155,7 @@ def _raw_frame(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["status", "rating", "received_at", "due_at", "resolved_at"])
+    frame = rows_frame(rows, ["status", "rating", "received_at", "due_at", "resolved_at"])
     for col in ("received_at", "due_at", "resolved_at"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
@@ -215,7 +216,7 @@ def feedback_breakdown(engine: Engine, flt: Selection, by: str) -> pd.DataFrame:
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["key", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame = rows_frame(rows, ["key", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
     frame = frame[frame["received"] > 0]
     return _with_rates(frame).sort_values("received", ascending=False, kind="stable").reset_index(drop=True)
 
@@ -232,7 +233,7 @@ def feedback_series(engine: Engine, flt: Selection, freq: str = "week") -> pd.Da
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["bucket", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
+    frame = rows_frame(rows, ["bucket", *schema_feedback.FEEDBACK_COUNTS, "res_hours_sum"])
     return _with_rates(resample_days(frame, freq))
 
 
@@ -255,7 +256,7 @@ def overdue_queue(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime, l
         .limit(limit)
     )
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+        frame = result_frame(conn.execute(stmt))
     if frame.empty:
         return pd.DataFrame(columns=["source", "external_id", "category_code", "category_name", "description",
                                      "address", "unit_code", "handling_unit", "status", "channel", "received_at",
@@ -282,7 +283,7 @@ def map_reports(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int,
         .limit(limit)
     )
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+        frame = result_frame(conn.execute(stmt))
         total = int(conn.execute(select(func.count()).select_from(T).where(*where)).scalar_one())
     return mask_frame(frame, reveal_text=reveal_text), total
 

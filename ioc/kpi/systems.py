@@ -37,6 +37,7 @@ from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause
 from ioc.store import schema_systems as ss
+from ioc.store.frames import rows_frame
 from ioc.store.table_builders import HIST_COLUMNS
 from ioc.systems.spec import Kpi, SystemSpec
 
@@ -227,8 +228,8 @@ def indicator_values(conn: Connection, spec: SystemSpec, start: date | None = No
     rows = conn.execute(select(t.c.indicator, t.c.period, t.c.frequency, t.c.period_start, t.c.value, t.c.target,
                                t.c.rank, t.c.rank_of, t.c.citation, t.c.source)
                         .where(and_(*terms)).order_by(t.c.period_start, t.c.indicator)).all()
-    frame = pd.DataFrame(rows, columns=["indicator", "period", "frequency", "period_start", "value", "target",
-                                        "rank", "rank_of", "citation", "source"])
+    frame = rows_frame(rows, ["indicator", "period", "frequency", "period_start", "value", "target",
+                       "rank", "rank_of", "citation", "source"])
     if not frame.empty:
         frame["period_start"] = pd.to_datetime(frame["period_start"]).dt.date
     return frame

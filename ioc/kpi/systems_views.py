@@ -31,6 +31,7 @@ from ioc.kpi.filters import Selection
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days
 from ioc.kpi.systems import SECONDS, indicator_values
 from ioc.store import schema_systems as ss
+from ioc.store.frames import rows_frame
 from ioc.store.table_builders import HIST_COLUMNS
 from ioc.systems.records import SIMULATED
 from ioc.systems.spec import Kpi, SystemSpec
@@ -61,7 +62,7 @@ def trend(engine: Engine, spec: SystemSpec, sel: Selection, freq: str) -> pd.Dat
             .where(table.c.system == spec.code, *day_rows(table, sel.period), *_terms(table, sel))
             .group_by(table.c.bucket).order_by(table.c.bucket))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=["bucket", *TREND_MEASURES])
+        frame = rows_frame(conn.execute(stmt).all(), ["bucket", *TREND_MEASURES])
     for m in TREND_MEASURES:
         frame[m] = pd.to_numeric(frame[m]).fillna(0)
     frame = resample_days(frame, freq, measures=TREND_MEASURES)
@@ -75,7 +76,7 @@ def _period_rows(engine: Engine, spec: SystemSpec, sel: Selection, keys: tuple[s
             .where(table.c.system == spec.code, bucket_clause(table, sel.period), *_terms(table, sel))
             .group_by(*(table.c[k] for k in keys)))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=[*keys, *measures])
+        frame = rows_frame(conn.execute(stmt).all(), [*keys, *measures])
     for m in measures:
         frame[m] = pd.to_numeric(frame[m]).fillna(0)
     return frame
@@ -193,7 +194,7 @@ def _events(engine: Engine, spec: SystemSpec, sel: Selection, tz: ZoneInfo, limi
     stmt = (select(*(t.c[c] for c in EVENT_COLUMNS)).where(*terms)
             .order_by(t.c.occurred_at.desc(), t.c.id.desc()).limit(limit))
     with engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(stmt).all(), columns=list(EVENT_COLUMNS))
+        frame = rows_frame(conn.execute(stmt).all(), list(EVENT_COLUMNS))
     total = len(frame)
     if total >= limit:  # how many there are: from the rollups (a count over the raw rows reads a year of them)
         measure = "loc_n" if located else "n"

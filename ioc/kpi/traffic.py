@@ -52,6 +52,7 @@ from ioc.kpi.filters import PERIOD, UNIT, Filter, Selection
 from ioc.kpi.periods import Period
 from ioc.kpi.rollups import bucket_clause, ratio, summed
 from ioc.store import schema_traffic as st
+from ioc.store.frames import rows_frame
 
 R = st.traffic_rollup
 RA = st.traffic_rollup_all
@@ -155,7 +156,7 @@ def _rollup_frame(engine: Engine, flt: Selection) -> pd.DataFrame:
             .group_by(table.c.violation_type, table.c.vehicle_class))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=["violation_type", "vehicle_class", *SUMMED, "citizen"])
+    frame = rows_frame(rows, ["violation_type", "vehicle_class", *SUMMED, "citizen"])
     for col in (*SUMMED, "citizen"):
         frame[col] = [_plain(v) for v in frame[col]]
     return frame
@@ -184,7 +185,7 @@ def _notice_hours_raw(engine: Engine, flt: Selection, tz: ZoneInfo) -> np.ndarra
         rows = conn.execute(stmt).all()
     if not rows:
         return np.array([], dtype="float64")
-    frame = pd.DataFrame.from_records(rows, columns=["detected_at", "notice_sent_at"])
+    frame = rows_frame(rows, ["detected_at", "notice_sent_at"])
     return ((pd.to_datetime(frame["notice_sent_at"]) - pd.to_datetime(frame["detected_at"]))
             .dt.total_seconds() / 3600.0).to_numpy()
 
@@ -233,7 +234,7 @@ def raw_frame(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
                                                          *dim_clauses(flt, T))
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=list(RAW_COLUMNS))
+    frame = rows_frame(rows, list(RAW_COLUMNS))
     for col in ("detected_at", "notice_sent_at"):
         frame[col] = pd.to_datetime(frame[col])
     frame["fine_vnd"] = pd.to_numeric(frame["fine_vnd"]).astype("float64")

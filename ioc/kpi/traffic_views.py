@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, union_all
 
 from ioc.domain.units import unit_column
 from ioc.kpi.filters import Selection
 from ioc.kpi.rollups import bucket_clause, check_freq, day_rows, resample_days, summed
 from ioc.kpi.traffic import CAM, C, R, T, dim_clauses, rollup_table
 from ioc.privacy import mask_frame
+from ioc.store.frames import rows_frame
 from ioc.store.schema_traffic import traffic_hour_rollup as H
 
 BREAKDOWNS = {"type": "violation_type", "vehicle": "vehicle_class", "commune": "commune_code",
@@ -33,7 +34,7 @@ VIOLATION_FIELDS = ("external_id", "source", "detected_at", "camera_code", "unit
 
 
 def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=columns)
+    frame = rows_frame(rows, columns)
     for col in columns:
         if col not in ("key", "bucket") and col in SERIES_MEASURES:
             frame[col] = pd.to_numeric(frame[col]).fillna(0).astype("int64")
@@ -86,7 +87,7 @@ def hour_weekday(engine: Engine, flt: Selection, tz: ZoneInfo) -> pd.DataFrame:
         with engine.connect() as conn:
             rows = conn.execute(stmt).all()
         if rows:
-            frame = pd.DataFrame.from_records(rows, columns=["bucket", "hour", "n"])
+            frame = rows_frame(rows, ["bucket", "hour", "n"])
             weekday = pd.to_datetime(frame["bucket"]).dt.day_of_week.to_numpy()
             np.add.at(grid, (weekday, frame["hour"].astype("int64").to_numpy()),
                       pd.to_numeric(frame["n"]).astype("int64").to_numpy())
@@ -120,7 +121,7 @@ def camera_summary(engine: Engine, flt: Selection) -> pd.DataFrame:
                 .distinct())
         cams = cams.where((CAM.c[unit_column(flt.unit)] == flt.unit) | CAM.c.code.in_(seen))
     with engine.connect() as conn:
-        counts = pd.DataFrame.from_records(conn.execute(stmt).all(), columns=["code", "violation_type", "violations"])
+        counts = rows_frame(conn.execute(stmt).all(), ["code", "violation_type", "violations"])
         cameras = pd.DataFrame([dict(r) for r in conn.execute(cams).mappings()],
                                columns=[c.name for c in CAM.columns])
     counts["violations"] = pd.to_numeric(counts["violations"]).astype("int64")
@@ -141,7 +142,7 @@ def _violations(engine: Engine, stmt: Any, reveal_text: bool = False, reveal_pla
     revealed (:func:`ioc.privacy.mask_frame`)."""
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-    frame = pd.DataFrame.from_records(rows, columns=list(VIOLATION_FIELDS))
+    frame = rows_frame(rows, list(VIOLATION_FIELDS))
     frame["detected_at"] = pd.to_datetime(frame["detected_at"])
     for col in ("fine_vnd", "fine_min_vnd", "fine_max_vnd"):
         frame[col] = pd.array(pd.to_numeric(frame[col]), dtype="Float64").astype("Int64")
@@ -159,17 +160,27 @@ def latest_violations(engine: Engine, flt: Selection, tz: ZoneInfo, limit: int =
     return _violations(engine, stmt, reveal_text, reveal_plates)
 
 
+CAMERA_BATCH = 200  # cameras per statement (SQLite allows 500 parts in a compound SELECT)
+
+
 def latest_by_camera(engine: Engine, flt: Selection, tz: ZoneInfo, codes: list[str],
                      per_camera: int = 5, *, reveal_text: bool = False, reveal_plates: bool = False) -> pd.DataFrame:
     """The ``per_camera`` most recent violations of each camera in ``codes`` within ``flt``;
     plates and addresses masked unless revealed."""
     lo, hi = flt.period.utc_bounds(tz)
-    frames = []
-    for code in codes:
-        stmt = (select(*[T.c[c] for c in VIOLATION_FIELDS])
-                .where(T.c.camera_code == code, T.c.detected_at >= lo, T.c.detected_at < hi, *dim_clauses(flt, T))
-                .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(per_camera))
-        frames.append(_violations(engine, stmt, reveal_text, reveal_plates))
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else _violations(engine, select(
-        *[T.c[c] for c in VIOLATION_FIELDS]).where(T.c.id < 0))
+    columns = [T.c[c] for c in VIOLATION_FIELDS]
+    # One statement per CAMERA_BATCH cameras: a UNION ALL of each camera's own latest rows (each
+    # part an index range scan), not a query per camera (36 round trips and frames: 0.5 s).
+    parts = [select(*columns).where(T.c.camera_code == code, T.c.detected_at >= lo, T.c.detected_at < hi,
+                                    *dim_clauses(flt, T))
+             .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(per_camera).subquery(f"c{i}")
+             for i, code in enumerate(dict.fromkeys(codes))]
+    if not parts:
+        return _violations(engine, select(*columns).where(T.c.id < 0), reveal_text, reveal_plates)
+    frames = [_violations(engine, union_all(*(select(part) for part in parts[i:i + CAMERA_BATCH])),
+                          reveal_text, reveal_plates) for i in range(0, len(parts), CAMERA_BATCH)]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    order = {code: i for i, code in enumerate(dict.fromkeys(codes))}  # cameras in the order asked, newest first
+    return (frame.assign(_order=frame["camera_code"].map(order))
+            .sort_values(["_order", "detected_at"], ascending=[True, False], kind="stable", ignore_index=True)
+            .drop(columns="_order"))

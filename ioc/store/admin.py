@@ -34,6 +34,7 @@ from ioc.store.admin_derive import (
     normalise,
 )
 from ioc.store.db import bump_version, get_meta, load_calendar, sql_ts, utcnow
+from ioc.store.frames import result_frame
 from ioc.store.ingest import IngestResult, apply_rollup_deltas, read_times, stored_chunks, stored_versions
 from ioc.store.places import place_in_store
 from ioc.store.schema_admin import (
@@ -65,8 +66,7 @@ def ensure_seeded(conn: Connection) -> None:
 
 def load_procedures(conn: Connection) -> pd.DataFrame:
     """The catalogue indexed by procedure code."""
-    rows = conn.execute(select(admin_procedures)).mappings().all()
-    frame = pd.DataFrame(rows, columns=[c.name for c in admin_procedures.columns])
+    frame = result_frame(conn.execute(select(admin_procedures)), [c.name for c in admin_procedures.columns])
     return frame.set_index("code")
 
 

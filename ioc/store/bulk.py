@@ -16,6 +16,8 @@ from pandas.api.types import infer_dtype
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
+from ioc.store.frames import rows_frame
+
 
 def placeholder(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
@@ -231,7 +233,7 @@ def select_by_keys(
         else:
             sql = f"SELECT {cols} FROM {table} WHERE source = %s AND external_id = ANY(%s)"
             found.extend(conn.exec_driver_sql(sql, (source, part)).fetchall())
-    return pd.DataFrame.from_records(found, columns=list(columns))
+    return rows_frame(found, list(columns))
 
 
 def advisory_lock(conn: Connection, name: str) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection
 from ioc.domain.air_quality import FAMILY, PARAMETERS, EnvObservation, EnvRecords, EnvStation
 from ioc.store import bulk
 from ioc.store.db import bump_version, load_units, sql_ts, utcnow
+from ioc.store.frames import plain, rows_frame
 from ioc.store.ingest import IngestResult, read_times
 from ioc.store.schema_environment import env_stations
 
@@ -72,11 +73,6 @@ def split_records(records: Any) -> tuple[list[EnvStation], pd.DataFrame]:
     return stations, observations_frame(obs)
 
 
-def plain(result: Any) -> list[tuple]:
-    """A result's rows as plain tuples (pandas probes Row objects attribute by attribute: slow)."""
-    return [tuple(r) for r in result]
-
-
 def in_list(conn: Connection, values: Sequence[Any]) -> str:
     ph = bulk.placeholder(conn)
     return "(" + ", ".join([ph] * len(values)) + ")"
@@ -92,7 +88,7 @@ def load_observations(conn: Connection, stations: Sequence[str], lo: datetime, h
            f"AND parameter IN {in_list(conn, PARAMETERS)} AND hour >= {ph} AND hour < {ph} "
            "ORDER BY station_id, parameter, hour")
     rows = plain(conn.exec_driver_sql(sql, (*stations, *PARAMETERS, sql_ts(conn, lo), sql_ts(conn, hi))))
-    frame = pd.DataFrame.from_records(rows, columns=list(columns))
+    frame = rows_frame(rows, list(columns))
     frame = read_times(frame, [c for c in ("hour", "updated_at") if c in columns])
     for col in ("value", "value_ugm3"):
         if col in frame:

@@ -28,7 +28,8 @@ from ioc.domain.aqi_series import DAILY_COLUMNS, HOURLY_COLUMNS, daily_aqi_frame
 from ioc.environment_alerts import KINDS, SILENCE_HOURS, bad_air_episodes, no_data_episodes
 from ioc.store import bulk
 from ioc.store.db import json_dumps, sql_date, sql_ts, utcnow
-from ioc.store.environment import OBS_COLUMNS, in_list, load_observations, plain
+from ioc.store.environment import OBS_COLUMNS, in_list, load_observations
+from ioc.store.frames import plain, rows_frame
 from ioc.store.ingest import read_times
 
 H = timedelta(hours=1)
@@ -118,7 +119,7 @@ def _stored_alerts(conn: Connection, started_from: datetime) -> pd.DataFrame:
         "SELECT id, kind, key, severity, started_at, ended_at, details FROM alerts "
         f"WHERE family = {ph} AND kind IN {in_list(conn, KINDS)} AND started_at >= {ph}",
         (FAMILY, *KINDS, sql_ts(conn, started_from))))
-    frame = pd.DataFrame.from_records(rows, columns=["id", "kind", "key", "severity", "started_at", "ended_at",
+    frame = rows_frame(rows, ["id", "kind", "key", "severity", "started_at", "ended_at",
                                                      "details"])
     return read_times(frame, ["started_at", "ended_at"])
 

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from ioc.store import bulk
+from ioc.store.frames import rows_frame
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,6 @@ def stored_chunks(conn: Connection, table: str, columns: Sequence[str], chunk: i
         rows = conn.exec_driver_sql(sql, (last_id,)).fetchall()
         if not rows:
             return
-        frame = pd.DataFrame.from_records(rows, columns=list(columns))
+        frame = rows_frame(rows, list(columns))
         last_id = int(frame["id"].iloc[-1])
         yield frame

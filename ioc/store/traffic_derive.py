@@ -27,6 +27,7 @@ from ioc.domain.traffic_records import RECORD_FIELDS, TrafficRecord
 from ioc.domain.units import UnitMap
 from ioc.store import schema_traffic as st
 from ioc.store.db import load_units
+from ioc.store.frames import rows_frame
 from ioc.store.places import place_frame
 
 TIME_COLUMNS = ("detected_at", "verified_at", "notice_sent_at", "paid_at", "updated_at")
@@ -74,7 +75,7 @@ def load_references(conn: Connection) -> References:
         rows = conn.execute(select(st.traffic_fine_schedule)).mappings().all()
     cams = conn.execute(select(st.traffic_cameras.c.code, st.traffic_cameras.c.unit_code,
                                st.traffic_cameras.c.lat, st.traffic_cameras.c.lon)).all()
-    cameras = pd.DataFrame.from_records(cams, columns=["code", "unit_code", "lat", "lon"])
+    cameras = rows_frame(cams, ["code", "unit_code", "lat", "lon"])
     return References(FineSchedule.from_rows(rows), cameras, load_units(conn))
 
 

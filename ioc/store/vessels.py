@@ -17,6 +17,7 @@ from ioc.domain.calendar import WorkCalendar
 from ioc.domain.local_time import utcnow
 from ioc.store import bulk
 from ioc.store.db import bump_version
+from ioc.store.frames import rows_frame
 from ioc.store.ingest import IngestResult, read_times
 from ioc.store.schema_vessels import vessel_latest, vessel_positions, vessels
 
@@ -60,9 +61,9 @@ def ingest(engine: Engine, source: str, records: Any, tz: ZoneInfo | None = None
         registry_changed = _upsert_registry(conn, batch.vessels, source, now)
         if len(frame):
             first, last = frame["at"].min().to_pydatetime(), frame["at"].max().to_pydatetime()
-            stored = pd.DataFrame(conn.execute(
+            stored = rows_frame(conn.execute(
                 select(vessel_positions.c.vessel_id, vessel_positions.c.at)
-                .where(vessel_positions.c.at >= first, vessel_positions.c.at <= last)).all(), columns=["vessel_id", "at"])
+                .where(vessel_positions.c.at >= first, vessel_positions.c.at <= last)).all(), ["vessel_id", "at"])
             if len(stored):
                 stored = read_times(stored, ["at"])
                 known = frame.merge(stored.assign(_seen=True), on=["vessel_id", "at"], how="left")["_seen"].fillna(False)
