@@ -41,9 +41,12 @@ OV_SOURCES = "ov-sources"
 
 def overview_card(family: Any, part: str) -> dict[str, Any]:
     """A family card's component on the Overview (a pattern-matching id: one callback serves
-    every family's card): ``tiles``, ``sub`` (its note) or ``version`` (dcc.Store: the family's
-    data version, for its card alone). ``family`` is a code, or ``dash.MATCH``."""
+    every family's card): ``tiles`` or ``sub`` (its note). ``family`` is a code, or ``dash.ALL``."""
     return {"type": f"ov-{part}", "family": family}
+
+
+OV_VERSIONS = "ov-versions"         # every family's live version as one key ("feedback:3,traffic:9,…")
+OV_SHOWN = "ov-shown"               # {family: the version its card shows}
 
 
 

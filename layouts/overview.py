@@ -30,7 +30,7 @@ class FamilyCard:
 
 
 def family_card(card: FamilyCard, lang: str, extra_class: str = "", card_id: str | None = None) -> html.Section:
-    """A family's card: name, note, link to its page and its tiles (filled by the callbacks of
+    """A family's card: name, note, link to its page and its tiles (filled by
     :mod:`callbacks.overview` when the family's data version moves); ``card_id``: its id."""
     return html.Section(
         [
@@ -39,7 +39,6 @@ def family_card(card: FamilyCard, lang: str, extra_class: str = "", card_id: str
                 html.Span(id=ids.overview_card(card.code, "sub"), className="card-note"),
                 dcc.Link(t("open_details", lang), href=f"{card.path}?lang={lang}", className="btn btn-link"),
             ], className="card-head"),
-            dcc.Store(id=ids.overview_card(card.code, "version")),
             html.Div(card.placeholders, id=ids.overview_card(card.code, "tiles"),
                      className=f"tiles tiles-{len(card.placeholders)}"),
         ],
@@ -55,6 +54,8 @@ def layout(settings: Any, cards: list[FamilyCard], lang_pref: str | None = None,
     return html.Div(
         [
             dcc.Store(id=ids.PAGE_LANG, data=lang),
+            dcc.Store(id=ids.OV_VERSIONS),  # every family's live version, as one key
+            dcc.Store(id=ids.OV_SHOWN, data={}),  # the version each card shows
             dcc.Interval(id=ids.OV_HEALTH_INTERVAL, interval=HEALTH_REFRESH_MS, n_intervals=0),
             dcc.Download(id=ids.OV_DOWNLOAD),
             error_banner([problem.message(lang)] if problem else []),
