@@ -87,29 +87,14 @@ case "${1:-}" in
     venv
     mkdir -p test-artifacts/tmp
     export TMPDIR="$ROOT/test-artifacts/tmp"
-    # pytest-xdist workers (IOC_TEST_WORKERS=N sets both): the unit, integration and e2e modules on
-    # every core, at most 4; then the browser modules one worker per two cores (a browser worker runs
-    # its own app, its live simulator and Chromium; on 2 cores two of them at once made timed
-    # browser checks flake). Arguments (a module, -k …) run as one pytest with the browser's count.
-    cores=$(nproc)
-    all_cores="${IOC_TEST_WORKERS:-$(n=$cores; [ "$n" -gt 4 ] && n=4; echo "$n")}"
-    half_cores="${IOC_TEST_WORKERS:-$(n=$(( cores / 2 )); [ "$n" -lt 1 ] && n=1; [ "$n" -gt 4 ] && n=4; echo "$n")}"
-    run_pytest() {  # workers basetemp pytest-args...
-      local workers=$1 base=$2; shift 2
-      local parallel=()
-      [ "$workers" -gt 1 ] && parallel=(-n "$workers" --dist loadgroup)
-      "$VENV/bin/python" -m pytest "${parallel[@]}" --basetemp="$ROOT/test-artifacts/$base" "$@"
-    }
+    # pytest-xdist workers: one per two cores, at most 4 (a browser worker runs its own app, its live
+    # simulator and Chromium; on 2 cores two of them at once made timed browser checks flake)
+    workers="${IOC_TEST_WORKERS:-$(n=$(( $(nproc) / 2 )); [ "$n" -lt 1 ] && n=1; [ "$n" -gt 4 ] && n=4; echo "$n")}"
     set +e
-    if [ $# -gt 0 ]; then
-      run_pytest "$half_cores" pytest "$@"; code=$?
-    else
-      say "unit, integration and e2e tests on $all_cores worker(s)"
-      run_pytest "$all_cores" pytest --ignore=tests/browser tests; code=$?
-      say "browser tests on $half_cores worker(s)"
-      run_pytest "$half_cores" pytest-browser tests/browser; browser=$?
-      [ "$code" = 0 ] && code=$browser
-    fi
+    parallel=()
+    [ "$workers" -gt 1 ] && parallel=(-n "$workers" --dist loadgroup)
+    "$VENV/bin/python" -m pytest "${parallel[@]}" --basetemp="$ROOT/test-artifacts/pytest" "$@"
+    code=$?
     set -e
     if [ "$code" = 5 ]; then echo "no tests were collected" >&2; exit 1; fi
     exit "$code"
