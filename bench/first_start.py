@@ -18,10 +18,8 @@ Prints the figures of every run and their median.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,6 +29,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from ioc.runtime import stored_progress  # noqa: E402
 
 
 def answers(url: str) -> bool:
@@ -39,15 +39,6 @@ def answers(url: str) -> bool:
             return resp.status == 200
     except OSError:
         return False
-
-
-def progress(store: Path) -> dict | None:
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
-    except sqlite3.Error:
-        return None
-    return json.loads(row[0]) if row else None
 
 
 def free_port() -> int:
@@ -76,7 +67,7 @@ def one_run(days: int, timeout_s: float) -> dict[str, float | None]:
                         figures["healthz_s"] = now
                     if figures["healthz_s"] is not None and figures["overview_s"] is None and answers(base + "/"):
                         figures["overview_s"] = time.monotonic() - started
-                    state = progress(store) if store.exists() else None
+                    state = stored_progress(store)
                     if state and figures["first_families_s"] is None and set(state["first"]) <= set(state["done"]):
                         figures["first_families_s"] = now
                     if state and state.get("finished"):

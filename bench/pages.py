@@ -22,10 +22,8 @@ of the last callback answer. Prints a table with each page against the targets.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -35,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from ioc.runtime import stored_progress  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 QUIET_MS = 600
 WARM_TARGET_S, FIRST_TARGET_S = 1.5, 3.0
@@ -64,15 +64,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def history_done(store: Path) -> bool:
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
-    except sqlite3.Error:
-        return False
-    return bool(row) and json.loads(row[0]).get("finished", False)
 
 
 def settle(page, start_ms: float) -> float:  # noqa: ANN001 - a Playwright page
@@ -120,7 +111,7 @@ def main() -> None:
         app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             began = time.monotonic()
-            while not (history_done(args.store) and _answers(base + "/healthz")):
+            while not ((stored_progress(args.store) or {}).get("finished") and _answers(base + "/healthz")):
                 if app.poll() is not None or time.monotonic() - began > 900:
                     sys.exit(f"app.py did not start or write its history; see {log_path}")
                 time.sleep(1)

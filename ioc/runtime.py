@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from ioc.context import Context
@@ -242,3 +243,19 @@ def _stop_at_exit(scheduler, cancel: threading.Event) -> None:  # noqa: ANN001
         atexit.register(stop)
     else:
         register(stop)
+
+
+def stored_progress(store: Path | str) -> dict[str, Any] | None:
+    """The first start's progress record (:class:`Progress`) read from a SQLite store file by
+    another process (a test or a bench watching the app), read-only so it never takes the
+    app's write lock; None when there is none yet or the file cannot be read yet."""
+    import sqlite3
+
+    if not Path(store).exists():
+        return None
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (PROGRESS_KEY,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return json.loads(row[0]) if row else None

@@ -23,6 +23,8 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from ioc.runtime import stored_progress
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -154,7 +156,7 @@ class RunningApp:
         deadline = time.monotonic() + timeout_s
         wanted = {f"{family}-simulator" for family in families}
         while True:
-            state = history_state(self.work_dir / "app.sqlite")
+            state = stored_progress(self.work_dir / "app.sqlite")
             if state is None or state.get("finished") or (wanted and wanted <= set(state.get("done", []))):
                 return
             if time.monotonic() > deadline:
@@ -201,26 +203,12 @@ def shot(page: Page, name: str, full_page: bool = False) -> Path:
 
 
 
-def history_state(store: Path) -> dict[str, Any] | None:
-    """The first start's progress record (ioc.runtime.Progress) read from the SQLite store; None
-    when there is none (a store that needed no history) or it cannot be read yet."""
-    import sqlite3
-
-    if not store.exists():
-        return None
-    try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
-    except sqlite3.Error:
-        return None
-    return json.loads(row[0]) if row else None
-
 
 def wait_for_history(running: RunningApp, store: Path, deadline: float) -> None:
     """Until the first families' simulated history is stored (``first`` of the progress record),
     or the app has none to write."""
     while True:
-        state = history_state(store)
+        state = stored_progress(store)
         if state is None or state.get("finished") or set(state.get("first", [])) <= set(state.get("done", [])):
             return
         if time.monotonic() > deadline:

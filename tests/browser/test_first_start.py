@@ -6,14 +6,13 @@ here (no timings in tests); this checks the order of things, which is what makes
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, expect
 
+from ioc.runtime import stored_progress
 from tests.browser.harness import WALL, ConsoleLog, RunningApp, shot, start_app
 
 
@@ -25,10 +24,9 @@ def fresh_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
 
 
 def progress(app: RunningApp) -> dict:
-    with sqlite3.connect(f"file:{app.work_dir / 'app.sqlite'}?mode=ro", uri=True, timeout=5) as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = 'backfill:progress'").fetchone()
-    assert row is not None, "the first start recorded no progress of its history"
-    return json.loads(row[0])
+    state = stored_progress(app.work_dir / "app.sqlite")
+    assert state is not None, "the first start recorded no progress of its history"
+    return state
 
 
 def test_the_app_answers_while_its_history_is_still_being_written(fresh_app: RunningApp) -> None:
