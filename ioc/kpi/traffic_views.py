@@ -169,18 +169,18 @@ def latest_by_camera(engine: Engine, flt: Selection, tz: ZoneInfo, codes: list[s
     plates and addresses masked unless revealed."""
     lo, hi = flt.period.utc_bounds(tz)
     columns = [T.c[c] for c in VIOLATION_FIELDS]
+    order = {code: i for i, code in enumerate(dict.fromkeys(codes))}  # cameras in the order asked
     # One statement per CAMERA_BATCH cameras: a UNION ALL of each camera's own latest rows (each
     # part an index range scan), not a query per camera (36 round trips and frames: 0.5 s).
     parts = [select(*columns).where(T.c.camera_code == code, T.c.detected_at >= lo, T.c.detected_at < hi,
                                     *dim_clauses(flt, T))
              .order_by(T.c.detected_at.desc(), T.c.id.desc()).limit(per_camera).subquery(f"c{i}")
-             for i, code in enumerate(dict.fromkeys(codes))]
+             for i, code in enumerate(order)]
     if not parts:
         return _violations(engine, select(*columns).where(T.c.id < 0), reveal_text, reveal_plates)
     frames = [_violations(engine, union_all(*(select(part) for part in parts[i:i + CAMERA_BATCH])),
                           reveal_text, reveal_plates) for i in range(0, len(parts), CAMERA_BATCH)]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-    order = {code: i for i, code in enumerate(dict.fromkeys(codes))}  # cameras in the order asked, newest first
     return (frame.assign(_order=frame["camera_code"].map(order))
             .sort_values(["_order", "detected_at"], ascending=[True, False], kind="stable", ignore_index=True)
             .drop(columns="_order"))
