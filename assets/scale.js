@@ -159,6 +159,20 @@
     });
   }
 
+  /* A responsive chart whose box changed after it was drawn (a kiosk grid's row above it grew when
+   * its tiles were filled: the box shrinks, the drawing does not) is drawn again at its box's size.
+   * Only a difference of more than 2 px counts, so a redraw that fits ends the loop. */
+  function fitCharts() {
+    if (!window.Plotly || !window.Plotly.Plots) { return; }
+    document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+      var full = gd._fullLayout, ctx = gd._context;
+      if (!full || !ctx || !ctx.responsive || !gd.clientWidth || !gd.clientHeight) { return; }
+      if (Math.abs(full.width - gd.clientWidth) > 2 || Math.abs(full.height - gd.clientHeight) > 2) {
+        window.Plotly.Plots.resize(gd);
+      }
+    });
+  }
+
   /* Kiosk mode turned on or off (html.kiosk), a window resized, tiles drawn anew. */
   var pending = false;
   function refresh() {
@@ -170,6 +184,7 @@
       hookLeaflet(window.L);
       rescaleCharts();
       fitTileValues();
+      fitCharts();
     });
   }
   new MutationObserver(refresh).observe(document.documentElement, { attributes: true, attributeFilter: ["class"],

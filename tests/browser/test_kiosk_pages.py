@@ -101,13 +101,20 @@ SCREEN = """() => {
 }"""
 
 
+def fits(chart: dict) -> bool:
+    """Whether a chart is drawn at its box's size (to 2 px)."""
+    left, top, right, bottom = chart["box"]
+    return abs(chart["svg"][0] - (right - left)) <= 2 and abs(chart["svg"][1] - (bottom - top)) <= 2
+
+
 def read_screen(page: Page) -> dict:
     """:data:`SCREEN` once the panels are filled, read again while a chart is being redrawn (the
-    live feed updates them: a redraw briefly has no tick labels)."""
+    live feed updates them: a redraw briefly has no tick labels) or resized (a row above it grew
+    when its tiles were filled: the chart is drawn again at its new size a moment later)."""
     for _ in range(20):
         page.wait_for_function(FILLED, timeout=90_000)
         screen = page.evaluate(SCREEN)
-        if all(chart["ticks"] for chart in screen["charts"]):
+        if all(chart["ticks"] and fits(chart) for chart in screen["charts"]):
             return screen
         page.wait_for_timeout(250)
     return screen
@@ -147,8 +154,7 @@ def test_a_kiosk_page_shows_its_panels_on_one_screen(browser: Browser, history: 
         assert screen["strays"] == [], (name, screen["strays"])
         # each chart drawn at its box's size, at the screen's scale, every tick label inside the box
         for chart in screen["charts"]:
-            left, top, right, bottom = chart["box"]
-            assert abs(chart["svg"][0] - (right - left)) <= 2 and abs(chart["svg"][1] - (bottom - top)) <= 2, chart
+            assert fits(chart), chart
             assert chart["font"] == TEMPLATE_FONT * SCALE[size], (chart["id"], chart["font"])
             outside = [t for t in chart["ticks"] if not inside(t["box"], chart["box"])]
             assert chart["ticks"] and not outside, (chart["id"], outside or "no tick labels")
