@@ -427,8 +427,9 @@
     document.documentElement.classList.toggle("kiosk", kiosk.on);
   }
   function onWallPage() {
-    var wall = config().pages.wall;
-    return !!wall && window.location.pathname.indexOf(wall) === 0;
+    var wall = config().pages.wall, path = window.location.pathname;
+    // the wall itself or a path under it, not a page whose path only starts with the same letters (the e-wallet)
+    return !!wall && (path === wall || path.indexOf(wall.replace(/\/$/, "") + "/") === 0);
   }
   function pageName(path) {
     var name = null, pages = config().pages;

@@ -61,7 +61,8 @@ def register(app: dash.Dash, ctx: Context) -> None:
     outputs = [Output(nav_id(p.name), prop) for p in pages for prop in ("children", "href", "className")]
     groups = list(dict.fromkeys(p.nav_group for p in pages if p.nav_group))  # their menus' titles
     outputs += [Output(nav_group_id(g), "children") for g in groups]
-    outputs += [Output(ids.PRODUCT_SUB, "children"), Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className")]
+    outputs += [Output(ids.PRODUCT_SUB, "children"), Output(ids.NAV_TOGGLE_TEXT, "children"),
+                Output(ids.LANG_VI, "className"), Output(ids.LANG_EN, "className")]
     if ctx.simulated:
         outputs += [Output(ids.SIM_BADGE, "children"), Output(ids.SIM_BADGE, "title")]
 
@@ -76,7 +77,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
         out = [value for p in pages for value in nav_entry(p, pathname, lang)]
         out += [t(f"nav_group_{g}", lang) for g in groups]
         out += [
-            t("product_long", lang),
+            t("product_long", lang), t("phone_menu", lang),
             "lang-btn" + (" active" if lang == "vi" else ""), "lang-btn" + (" active" if lang == "en" else ""),
         ]
         if ctx.simulated:

@@ -19,6 +19,8 @@ NAV_LOCATION = "nav-location"       # dcc.Location(refresh="callback-nav"): the 
 LANG_VI = "lang-vi"
 LANG_EN = "lang-en"
 NAV = "shell-nav"
+NAV_TOGGLE = "shell-nav-toggle"  # the menu button of a narrow header (assets/menu.js opens the nav)
+NAV_TOGGLE_TEXT = "shell-nav-toggle-text"
 CLOCK = "shell-clock"
 ACCOUNT = "account"
 # the audit page (administrators)

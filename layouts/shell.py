@@ -67,6 +67,16 @@ def nav_links(pages: Sequence[Any], lang: str) -> list[Any]:
     return out
 
 
+def nav_toggle(lang: str) -> html.Button:
+    """The menu button of a header too narrow for its links (phones, laptops: assets/phone.css):
+    it opens and closes the navigation in the browser (assets/menu.js keeps ``aria-expanded``),
+    with no server round trip; on a wide screen it is not shown."""
+    return html.Button([html.Span(className="nav-toggle-icon", **{"aria-hidden": "true"}),
+                        html.Span(t("phone_menu", lang), id=ids.NAV_TOGGLE_TEXT, className="nav-toggle-text")],
+                       id=ids.NAV_TOGGLE, type="button", className="nav-toggle",
+                       **{"aria-expanded": "false", "aria-controls": ids.NAV})
+
+
 def account_box(name: str, role: str | None, signed_in: bool, lang: str, csrf: str = "", here: str = "/",
                 unmask: bool = False, unmasked_until: str | None = None) -> list[Any]:
     """The header's account area: who reads (name and role), sign-out (a POST form with its CSRF
@@ -139,6 +149,7 @@ def layout(settings: Any, simulated: bool, versions: dict[str, int], build: str 
                         html.Div([html.Div(t("product", lang), className="brand-name"),
                                   html.Div(t("product_long", lang), id=ids.PRODUCT_SUB, className="brand-sub")]),
                     ], className="brand"),
+                    nav_toggle(lang),
                     html.Nav(nav_links([p for p in pages if p.nav], lang), id=ids.NAV, className="nav"),
                     html.Div(right, className="topbar-right"),
                 ],
