@@ -10,7 +10,10 @@ from ioc.family import Page
 # on a wall (kiosk mode; ids of layouts/ids.py): the first family's card, its latest records and
 # 30 days; the city's stage and the active alerts
 PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview",
-                     kiosk_panels=("ov-lead", "ov-recent", "ov-chart-daily")),)
+                     kiosk_panels=("ov-lead", "ov-recent", "ov-chart-daily")),
+                # one record by its id, or a plate's violations (plates follow the reader's role)
+                Page("search", "/search", web("callbacks.search:page"), "search_nav", nav_class="nav-search",
+                     kiosk_panels=("search-form", "search-results")))
 PAGES_AFTER = (
     Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts",
          kiosk_panels=("al-stage", "al-active")),

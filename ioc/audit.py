@@ -20,7 +20,7 @@ from ioc.store.schema_access import MAX_NAME, audit_log
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "acknowledge", "export", "report", "unmask", "unmasked_view", "user_add",
            "user_disable", "user_enable", "user_reset", "user_role", "token_add", "token_revoke", "source_change",
-           "audit_prune", "denied")
+           "audit_prune", "denied", "search")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from layouts.components import error_banner
 from layouts.query import parse_lang
 
 ACTION_CHOICES = ("", "sign_in", "sign_in_failed", "acknowledge", "export", "report", "unmask", "unmasked_view", "user_add",
-                  "user_disable", "user_reset", "user_role", "token_add", "token_revoke", "audit_prune")
+                  "user_disable", "user_reset", "user_role", "token_add", "token_revoke", "audit_prune",
+                  "search")
 DAY_CHOICES = (1, 7, 30, 365)
 
 

@@ -26,6 +26,7 @@ DRAWN = {
     "/admin": [".js-plotly-plot .main-svg", ".leaflet-container"],
     "/alerts": ["#al-active"],
     "/audit": [".page-audit .banner-error"],  # an anonymous viewer is refused: the refusal is the page
+    "/search": [".search-note .banner"],  # an empty box: the hint under it
     "/warnings": ["#wn-tiles .tile[data-value]", ".leaflet-container", ".ag-header-cell"],
     "/flood": ["#fl-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-row"],
     # an anonymous viewer gets the fleet's counts, never a vessel's position or row
