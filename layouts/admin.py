@@ -26,6 +26,7 @@ from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.admin_shaping import TILE_KEYS
 from layouts.admin_units import admin_unit_options, level_options, level_problem
+from layouts.compare_shaping import CompareLine
 from layouts.components import STATE_ICONS, chart_card, csv_button, error_banner, fresh_badge, grid_locale, tile
 from layouts.controls import FilterBar, filter_bar
 from layouts.feedback import EMPTY_GEOJSON, GRID_THEME, UNIT_LABEL
@@ -40,10 +41,11 @@ FILE_STEMS = {"levels": "tthc_dung-han-theo-cap", "online": "tthc_truc-tuyen", "
               "queue": "tthc_qua-han-sap-den-han", "map": "tthc_trung-tam-mot-cua"}
 
 
-def admin_tile(spec: Tile, lang: str) -> html.Div:
-    """A KPI tile (:func:`layouts.components.tile`) with an id of its own on pages that also
-    show other families' tiles."""
-    div = tile(spec, lang)
+def admin_tile(spec: Tile, lang: str, compare: list[CompareLine] | None = None,
+               provisional: tuple[str, str] | None = None) -> html.Div:
+    """A KPI tile (:func:`layouts.components.tile`, with its comparisons when given) with an id
+    of its own on pages that also show other families' tiles."""
+    div = tile(spec, lang, compare, provisional)
     div.id = f"tile-admin-{spec.key}"
     return div
 

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from ioc.i18n import t
 from layouts import ids
+from layouts.compare_shaping import CompareLine
 from layouts.figures import empty_figure, graph_config
 from layouts.shaping import SourceRow, Tile
 
@@ -28,9 +29,12 @@ def grid_locale(lang: str, no_rows: str) -> dict[str, str]:
     return {**{key: t(f"grid_{key}", lang) for key in GRID_TEXTS}, "noRowsToShow": no_rows}
 
 
-def tile(spec: Tile, lang: str) -> html.Div:
+def tile(spec: Tile, lang: str, compare: list[CompareLine] | None = None,
+         provisional: tuple[str, str] | None = None) -> html.Div:
     """One KPI tile. The state is given as icon + text (never colour alone); the raw value sits
-    in ``data-value`` so browser tests can compare it with the CLI."""
+    in ``data-value`` so browser tests can compare it with the CLI. ``compare``: the lines of its
+    changes against earlier periods, under the sub-text (``provisional``: their note, text and
+    title, when the period is still running)."""
     meta = []
     if spec.state in STATE_ICONS:
         meta.append(html.Span([html.Span(STATE_ICONS[spec.state], className="tile-icon", **{"aria-hidden": "true"}),
@@ -43,12 +47,29 @@ def tile(spec: Tile, lang: str) -> html.Div:
             html.Div(spec.value, className="tile-value"),
             html.Div(meta, className="tile-meta"),
             html.Div(spec.sub, className="tile-sub"),
+            *([compare_block(compare, provisional)] if compare else []),
         ],
         id=f"tile-{spec.key}",
         className=f"tile tile-{spec.state}",
         title=f"{spec.label}: {spec.value}",
         **{"data-kpi": spec.key, "data-value": "" if spec.raw is None else repr(spec.raw), "data-state": spec.state},
     )
+
+
+def compare_block(lines: list[CompareLine], provisional: tuple[str, str] | None = None) -> html.Div:
+    """A tile's comparisons, one line each: arrow (the sign) and text, coloured by tone (good
+    green, bad red, neutral grey); the change in ``data-change`` (points or percent) for tests."""
+    children = [
+        html.Div([html.Span(line.arrow, className="cmp-arrow", **{"aria-hidden": "true"}) if line.arrow else None,
+                  html.Span(line.text, className="cmp-text")],
+                 className=f"cmp-line cmp-{line.tone}", title=line.title,
+                 **{"data-cmp": line.which, "data-tone": line.tone,
+                    "data-change": "" if line.value is None else repr(line.value)})
+        for line in lines
+    ]
+    if provisional and any(line.which != "snapshot" for line in lines):  # a count at now is not provisional
+        children.append(html.Div(provisional[0], className="cmp-provisional", title=provisional[1]))
+    return html.Div(children, className="tile-compare")
 
 
 def fresh_badge(family: str, extra_class: str = "") -> html.Span:

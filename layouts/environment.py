@@ -21,7 +21,8 @@ from ioc.domain.aqi import CATEGORIES
 from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from layouts import ids
-from layouts.components import chart_card, csv_button, error_banner, fresh_badge, grid_locale
+from layouts.compare_shaping import CompareLine
+from layouts.components import chart_card, compare_block, csv_button, error_banner, fresh_badge, grid_locale
 from layouts.controls import LONG_LIST_HEIGHT, dropdown_labels
 from layouts.environment_figures import category_label, text_colour
 from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
@@ -42,13 +43,15 @@ TILE_LABELS = {"worst_station": "env_kpi_worst", "reporting_stations": "env_kpi_
                "bad_hours": "env_kpi_bad_hours", "completeness_overall": "env_kpi_completeness"}
 
 
-def env_tile(spec: EnvTile) -> html.Div:
-    """A KPI tile; the AQI tile carries its category colour (with the category named in text)."""
+def env_tile(spec: EnvTile, compare: list[CompareLine] | None = None,
+             provisional: tuple[str, str] | None = None) -> html.Div:
+    """A KPI tile; the AQI tile carries its category colour (with the category named in text);
+    ``compare``: its changes against earlier periods (:func:`layouts.components.compare_block`)."""
     style = {"borderLeftColor": spec.colour} if spec.colour else None
     value_style = {"color": spec.colour} if spec.colour else None
     return html.Div(
         [html.Div(spec.label, className="tile-label"), html.Div(spec.value, className="tile-value", style=value_style),
-         html.Div(spec.sub, className="tile-sub")],
+         html.Div(spec.sub, className="tile-sub"), *([compare_block(compare, provisional)] if compare else [])],
         id=f"tile-env-{spec.key}", className=f"tile tile-{spec.state}", style=style, title=f"{spec.label}: {spec.value}",
         **{"data-kpi": spec.key, "data-value": "" if spec.raw is None else repr(spec.raw), "data-state": spec.state},
     )

@@ -26,7 +26,7 @@ over the indexed open set. The QĐ 766 score is :func:`ioc.domain.admin.score_76
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,6 +65,14 @@ UNIT = Filter("unit", "admin_unit", column="unit_code", column_of=unit_filter_co
 ADMIN_FILTERS = (PERIOD, LEVEL, UNIT)
 # AdminFilter(period, level=…, unit=…): dossiers received in the period, of one level and/or unit
 AdminFilter = partial(Selection.of, ADMIN_FILTERS)
+
+
+def history_start(engine: Engine) -> date | None:
+    """The first local day of stored dossiers (the rollup's first day bucket; None when empty):
+    earlier periods before it are not compared (:mod:`ioc.kpi.compare`)."""
+    table = admin_rollup
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(table.c.bucket)).where(table.c.grain == "d")).scalar()
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from ioc.kpi.admin import (
     AdminFilter,
     D,
     admin_kpis,
+    history_start,
     inputs_766,
     open_clauses,
     overdue_by,
@@ -38,6 +39,7 @@ from ioc.kpi.admin import (
     sum_columns,
     with_rates,
 )
+from ioc.kpi.compare import covered, elapsed_part
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import FilterError, Period, to_local
 from ioc.kpi.rollups import bucket_clause, check_freq, resample_days
@@ -86,7 +88,9 @@ def unit_ranking(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
     """The one-stop units in force during the period (of the level filtered, or the unit
     filtered), ranked by on-time rate (then fewer late, then more received), with their QĐ 766
     score, the previous period of equal length and the change in points (``change`` = on-time
-    rate now − before, a ratio difference). A unit is a GSO code: its name is that of its version
+    rate now − before, a ratio difference; for a period still running, the same number of days of
+    the previous one; ``prev_covered`` false and no previous figures when the
+    stored history does not cover the previous period entirely, see :mod:`ioc.kpi.compare`). A unit is a GSO code: its name is that of its version
     in force last in the period (``former_names``: other names it bore in the period). Units
     with fewer than ``min_resolved`` resolved dossiers get no rank; units not in force during the
     period are not listed (their dossiers, if any, are not ranked)."""
@@ -100,7 +104,13 @@ def unit_ranking(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
     elif flt.unit:
         in_force = [p for p in in_force if p.code == flt.unit]
     current = admin_breakdown(engine, flt, tz, now, "unit").set_index("key")
-    previous = with_rates(rollup_sums(engine, flt.shifted(flt.period.previous()), "unit_code")).set_index("key")
+    # a running period against the same number of days of the previous one (ioc.kpi.compare)
+    before = elapsed_part(flt.period, flt.period.previous(), to_local(now, tz).date())
+    # a previous period the history does not cover entirely is not compared (issue 16: 2,352
+    # dossiers against the 8 of the history's first day drew a red −3 points)
+    prev_covered = covered(history_start(engine), before)
+    previous = with_rates(rollup_sums(engine, flt.shifted(before), "unit_code")).set_index("key") \
+        if prev_covered else pd.DataFrame(columns=["received", "on_time_rate"], dtype="float64")
     codes = pd.Index([p.code for p in in_force], dtype=object)
     out = pd.DataFrame(index=codes)
     out["name"] = [p.unit.name for p in in_force]
@@ -121,8 +131,10 @@ def unit_ranking(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime,
         measured.append(score.measured_max_points if sums["received"] else 0)
     out["score_766"] = pd.Series(scores, index=codes, dtype="float64")
     out["score_766_max"] = pd.Series(measured, index=codes, dtype="int64")
-    out["received_prev"] = previous["received"].reindex(codes).fillna(0).astype("int64")
+    out["received_prev"] = previous["received"].reindex(codes).fillna(0).astype("int64") if prev_covered else \
+        pd.Series(pd.NA, index=codes, dtype="Int64")
     out["on_time_rate_prev"] = previous["on_time_rate"].reindex(codes).astype("float64")
+    out["prev_covered"] = prev_covered
     out["change"] = out["on_time_rate"] - out["on_time_rate_prev"]
     out = out.rename_axis("code").reset_index()
     rankable = out["resolved"] >= min_resolved

@@ -246,6 +246,13 @@ def _quality(stations: pd.DataFrame, sums: pd.DataFrame, flt: Selection, tz: Zon
                                        "completeness"])
 
 
+def history_start(engine: Engine) -> date | None:
+    """The first local day with a daily VN_AQI stored (None when none): earlier periods before it
+    are not compared (:mod:`ioc.kpi.compare`)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(env_aqi_daily.c.day))).scalar()
+
+
 def environment_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime) -> EnvironmentKpis:
     """The environment KPI set for ``flt`` (``now`` naive UTC)."""
     moment = as_of(flt.period, tz, now)

@@ -36,7 +36,7 @@ rollup with one; ``top_cameras`` from the camera rollup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -214,6 +214,13 @@ def top_cameras(engine: Engine, flt: Selection, limit: int = TOP_CAMERAS) -> lis
         codes = [r[0] for r in rows]
         names = dict(conn.execute(select(CAM.c.code, CAM.c.name).where(CAM.c.code.in_(codes))).all()) if codes else {}
     return [{"camera": code, "name": names.get(code, code), "violations": int(n)} for code, n in rows]
+
+
+def history_start(engine: Engine) -> date | None:
+    """The first local day of stored violations (the province-wide rollup's first day bucket;
+    None when empty): earlier periods before it are not compared (:mod:`ioc.kpi.compare`)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(RA.c.bucket)).where(RA.c.grain == "d")).scalar()
 
 
 def traffic_kpis(engine: Engine, flt: Selection, tz: ZoneInfo, now: datetime | None = None) -> TrafficKpis:
