@@ -1,0 +1,305 @@
+"""Exports through URLs (issue #16): ``GET /export/<page>/<panel>.<csv|xlsx|png>?<the page's
+filters>&lang=…`` on a real app over a SQLite store every family's simulator filled, signed in
+by role over plain HTTP (a dashboard bound to a public address: every request needs a session).
+
+The URL and the page's CSV button go through the same export function: the same file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import struct
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from callbacks.access import forget_cached
+from callbacks.export_routes import declared
+from ioc import accounts, audit
+from ioc.access import Role
+from ioc.config import load_settings
+from ioc.context import Context, build_context
+from ioc.registry import registry
+from ioc.runtime import backfill_source, simulator_sources
+from layouts import ids
+
+PASSWORD = "correct horse battery staple"
+PEOPLE = {role: f"{role}-user" for role in (Role.VIEWER, Role.LEADER, Role.ANALYST)}
+BOM = "\ufeff"
+#: the family pages without CSV buttons (a live picture of vessels and warnings, no period's table)
+NO_EXPORTS = {"vessels", "warnings"}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Context]:
+    """The app over a store with 20 days of every simulator (the published indicators: 400),
+    bound as on a public address, one account per role."""
+    path: Path = tmp_path_factory.mktemp("exports") / "store.sqlite"
+    ctx = build_context(load_settings({"IOC_DATABASE_URL": f"sqlite:///{path}", "IOC_HOST": "0.0.0.0",
+                                       "IOC_SECRET_KEY": "k" * 48}))
+    for spec in simulator_sources(ctx):
+        assert backfill_source(ctx, spec, 400 if spec.family == "indicators" else 20, 2023) > 0, spec.name
+    for role, name in PEOPLE.items():
+        accounts.add_user(ctx.engine, name, role, PASSWORD)
+    forget_cached()
+    from app import create_app
+
+    return create_app(ctx), ctx
+
+
+@pytest.fixture(scope="module")
+def app(served: tuple[Any, Context]) -> Any:
+    return served[0]
+
+
+@pytest.fixture(scope="module")
+def ctx(served: tuple[Any, Context]) -> Context:
+    return served[1]
+
+
+def signed_in(app: Any, role: str | None) -> FlaskClient:
+    client = app.server.test_client()
+    if role is None:
+        return client
+    page = client.get("/signin").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    answer = client.post("/signin", data={"name": PEOPLE[role], "password": PASSWORD, "csrf": csrf, "next": "/"})
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:200]
+    return client
+
+
+@pytest.fixture(scope="module")
+def analyst(app: Any) -> FlaskClient:
+    return signed_in(app, Role.ANALYST)
+
+
+def rows(body: bytes) -> list[list[str]]:
+    text = body.decode("utf-8")
+    assert text.startswith(BOM), text[:40]
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def filename(answer: Any) -> str:
+    return re.search(r'filename="([^"]+)"', answer.headers["Content-Disposition"]).group(1)
+
+
+def family_pages() -> list[str]:
+    return [p.name for f in registry().families for p in f.pages if p.name not in NO_EXPORTS]
+
+
+# --- what answers -------------------------------------------------------------------------------
+
+
+def test_every_family_page_with_csv_buttons_declares_its_panels(app: Any) -> None:
+    assert sorted(declared(app.server)) == sorted(family_pages())
+    feedback = declared(app.server)["feedback"]
+    assert set(feedback.panels) == set(ids.EXPORT_KEYS) and feedback.record_keys == {"map", "overdue"}
+
+
+@pytest.mark.parametrize("page", family_pages())
+def test_every_panel_answers_csv_in_both_languages_with_labels(app: Any, analyst: FlaskClient, page: str) -> None:
+    exports = declared(app.server)[page]
+    assert exports.panels
+    for panel in exports.panels:
+        files = {}
+        for lang in ("vi", "en"):
+            answer = analyst.get(f"/export/{page}/{panel}.csv?lang={lang}")
+            assert answer.status_code == 200, (page, panel, answer.get_data(as_text=True)[:300])
+            assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+            assert filename(answer).endswith(".csv")
+            text = answer.get_data(as_text=True)
+            # no float noise (19.259659755315536), no Python booleans, no header left a code
+            assert not re.search(r"\d\.\d{7,}", text), (page, panel, lang)
+            assert not re.search(r"(^|,)(True|False)(,|\r?$)", text, re.M), (page, panel, lang)
+            cells = text.split("\n", 1)[-1]  # (a header may name a day: "before 01/07/2025")
+            assert not re.search(r"\b\d\d/\d\d/\d{4}\b", cells), (page, panel, lang)  # dates in ISO 8601
+            files[lang] = rows(answer.data)
+            assert not [h for h in files[lang][0] if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)], files[lang][0]
+        # the same file name and the same shape in both languages; the headers in each one's words
+        assert len(files["vi"]) == len(files["en"]) and len(files["vi"][0]) == len(files["en"][0])
+        assert files["vi"][0] != files["en"][0], (page, panel, files["vi"][0])
+
+
+def test_the_url_and_the_csv_button_give_the_same_file(app: Any, analyst: FlaskClient) -> None:
+    from tests.integration.test_access import callback_payload, output_key
+
+    trigger = {"chart": "category", "type": ids.CSV_BUTTON}
+    payload = callback_payload(app, output_key(app, ids.FB_DOWNLOAD),
+                               inputs=[[{"id": trigger, "property": "n_clicks", "value": 1}]],
+                               changed=[json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
+    values = {(ids.FB_DATES, "start_date"): "2026-11-20", (ids.FB_DATES, "end_date"): "2026-12-02",
+              (ids.PAGE_LANG, "data"): "en"}
+    payload["state"] = [{"id": s["id"], "property": s["property"], "value": values.get((s["id"], s["property"]))}
+                        for s in app.callback_map[payload["output"]]["state"]]
+    answer = analyst.post("/_dash-update-component", json=payload)
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    button = answer.get_json()["response"][ids.FB_DOWNLOAD]["data"]
+    url = analyst.get("/export/feedback/category.csv?from=2026-11-20&to=2026-12-02&lang=en")
+    assert url.status_code == 200
+    assert filename(url) == button["filename"] == "phan-anh_theo-linh-vuc_2026-11-20_2026-12-02.csv"
+    assert url.get_data(as_text=True) == button["content"]
+
+
+def test_the_filters_are_the_pages_own_parameters(analyst: FlaskClient) -> None:
+    everything = rows(analyst.get("/export/feedback/category.csv?lang=en").data)
+    code = everything[1][0]
+    one = rows(analyst.get(f"/export/feedback/category.csv?lang=en&category={code}").data)
+    assert [r[0] for r in one[1:]] == [code]
+    assert [float(v) for v in one[1][2:]] == [float(v) for v in everything[1][2:]]  # a lone 1.0 may be written 1
+    # the older key of the unit filter, as the page reads it
+    by_district = analyst.get("/export/traffic/type.csv?district=19753&lang=en")
+    assert by_district.status_code == 200
+    assert sum(int(r[2]) for r in rows(by_district.data)[1:]) < sum(
+        int(r[2]) for r in rows(analyst.get("/export/traffic/type.csv?lang=en").data)[1:])
+    # a view setting of the page: the admin queue shows the overdue dossiers or those due soon
+    soon = rows(analyst.get("/export/admin/queue.csv?lang=en").data)
+    late = rows(analyst.get("/export/admin/queue.csv?lang=en&queue=overdue").data)
+    assert {r[1] for r in soon[1:]} <= {"Due within 2 working days"}
+    assert {r[1] for r in late[1:]} <= {"Overdue"} and len(late) > 1
+
+
+def test_coded_values_come_out_as_labels(analyst: FlaskClient) -> None:
+    queue = rows(analyst.get("/export/admin/queue.csv?lang=en&queue=overdue").data)
+    status = queue[0].index("Status")
+    assert {r[status] for r in queue[1:]} <= {"Newly received", "In progress", "Supplement requested"}
+    assert rows(analyst.get("/export/admin/queue.csv?lang=vi&queue=overdue").data)[1][status] in (
+        "Mới tiếp nhận", "Đang xử lý", "Yêu cầu bổ sung")
+    ranking = rows(analyst.get("/export/admin/ranking.csv?lang=en").data)
+    assert {r[ranking[0].index("Level")] for r in ranking[1:]} <= {"Commune", "Province", "District"}, ranking[:3]
+    recent = rows(analyst.get("/export/traffic/recent.csv?lang=en").data)
+    flag = recent[0].index("Fine check")
+    assert {r[flag] for r in recent[1:]} <= {"Within the legal range", "Below the legal range",
+                                             "Above the legal range", "Not checked", "No fine recorded"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", recent[1][recent[0].index("Detected")])
+    score = rows(analyst.get("/export/admin/score.csv?lang=en").data)
+    assert {r[score[0].index("Measured")] for r in score[1:]} <= {"Yes", "No"}
+    vi = rows(analyst.get("/export/admin/score.csv").data)  # the default language is Vietnamese
+    assert {r[vi[0].index("Đo được")] for r in vi[1:]} <= {"Có", "Không"}
+
+
+def test_numbers_are_numbers_and_times_iso(analyst: FlaskClient) -> None:
+    uptime = rows(analyst.get("/export/cameras/uptime.csv?lang=en").data)
+    assert all(0 <= float(r[uptime[0].index("Uptime (%)")]) <= 100 for r in uptime[1:]) and len(uptime) > 1
+    events = rows(analyst.get("/export/cameras/events.csv?lang=en").data)
+    assert all(0 <= float(r[events[0].index("Confidence (0–1)")]) <= 1 for r in events[1:] if r[6])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", events[1][0]), events[1]
+    stations = rows(analyst.get("/export/flood/stations.csv?lang=en").data)
+    kim_long = next(r for r in stations[1:] if r[0] == "Kim Long")
+    assert float(kim_long[stations[0].index("Level I")]) == 1.0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", kim_long[stations[0].index("Last observation")])
+    overdue = rows(analyst.get("/export/feedback/overdue.csv?lang=en").data)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", overdue[1][overdue[0].index("Received")])
+
+
+# --- who may ------------------------------------------------------------------------------------
+
+
+def test_reports_need_report_and_records_need_export(app: Any) -> None:
+    anonymous, viewer = signed_in(app, None), signed_in(app, Role.VIEWER)
+    leader, analyst = signed_in(app, Role.LEADER), signed_in(app, Role.ANALYST)
+    assert anonymous.get("/export/feedback/category.csv").status_code == 401
+    assert viewer.get("/export/feedback/category.csv").status_code == 403
+    assert leader.get("/export/feedback/category.csv").status_code == 200
+    refused = leader.get("/export/feedback/overdue.csv")
+    assert refused.status_code == 403 and "overdue" in refused.get_data(as_text=True)
+    assert leader.get("/export/traffic/recent.csv").status_code == 403
+    assert analyst.get("/export/feedback/overdue.csv").status_code == 200
+    # personal data masked for an analyst who has not unmasked: plates end in "**"
+    recent = rows(analyst.get("/export/traffic/recent.csv?lang=en").data)
+    plates = [r[recent[0].index("Plate")] for r in recent[1:] if r[recent[0].index("Plate")]]
+    assert plates and all("*" in p for p in plates), plates[:3]
+
+
+def test_every_export_is_written_to_the_audit_trail(app: Any, ctx: Context) -> None:
+    leader, analyst = signed_in(app, Role.LEADER), signed_in(app, Role.ANALYST)
+    before = len(audit.entries(ctx.engine))
+    report = leader.get("/export/feedback/trend.csv?from=2026-11-01&to=2026-11-30")
+    export = analyst.get("/export/feedback/overdue.csv")
+    assert report.status_code == export.status_code == 200
+    entries = audit.entries(ctx.engine)
+    assert len(entries) == before + 2
+    new = sorted(entries, key=lambda e: e.id)[-2:]
+    assert [(e.actor, e.action, e.target) for e in new] == [
+        (PEOPLE[Role.LEADER], "report", "phan-anh_xu-huong_2026-11-01_2026-11-30.csv"),
+        (PEOPLE[Role.ANALYST], "export", filename(export))]
+    done = new[1]
+    assert done.action == "export" and done.detail["personal"] == "masked"
+    assert done.detail["rows"] == len(rows(export.data)) - 1
+
+
+# --- what is refused ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("address", "named"), [
+    ("/export/feedback/category.csv?from=31/02/2026", ("from", "31/02/2026")),
+    ("/export/feedback/category.csv?from=2026-12-01&to=2026-11-01", ("to", "2026-11-01")),
+    ("/export/feedback/category.csv?category=zzz", ("category", "zzz")),
+    ("/export/feedback/category.csv?district=99999", ("district", "99999")),
+    ("/export/feedback/district.csv?area=province", ("area", "province")),
+    ("/export/admin/queue.csv?queue=later", ("queue", "later")),
+    ("/export/environment/stations.csv?range=9y", ("range", "9y")),
+    ("/export/traffic/type.csv?lang=fr", ("lang", "fr")),
+])
+def test_a_bad_filter_value_is_400_naming_the_parameter_and_the_value(analyst: FlaskClient, address: str,
+                                                                        named: tuple[str, str]) -> None:
+    answer = analyst.get(address)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400, text
+    assert f"'{named[0]}'" in text and named[1] in text, text
+
+
+@pytest.mark.parametrize(("address", "named"), [
+    ("/export/nowhere/trend.csv", "'nowhere'"),
+    ("/export/feedback/nothing.csv", "'nothing'"),
+    ("/export/feedback/trend.pdf", "'pdf'"),
+    ("/export/feedback/trend", "'trend'"),
+    ("/export/feedback/map.png", "map"),
+])
+def test_an_unknown_page_panel_or_format_is_404_naming_it(analyst: FlaskClient, address: str, named: str) -> None:
+    answer = analyst.get(address)
+    assert answer.status_code == 404 and named in answer.get_data(as_text=True), answer.get_data(as_text=True)
+
+
+# --- XLSX and PNG -------------------------------------------------------------------------------
+
+
+def _renderer_exists(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def test_xlsx_reads_back_with_labels_and_numbers(analyst: FlaskClient) -> None:
+    answer = analyst.get("/export/feedback/category.csv?lang=en&from=2026-11-20&to=2026-12-02".replace(".csv", ".xlsx"))
+    if not _renderer_exists("layouts.xlsx"):
+        assert answer.status_code == 404 and "not available" in answer.get_data(as_text=True)
+        return
+    import openpyxl
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert filename(answer) == "phan-anh_theo-linh-vuc_2026-11-20_2026-12-02.xlsx"
+    book = openpyxl.load_workbook(io.BytesIO(answer.data))
+    table = book.worksheets[0]
+    header = [c.value for c in table[1]]
+    assert header[:3] == ["Code", "Name", "Received"]
+    first = [c.value for c in table[2]]
+    rate = first[header.index("On-time rate")]  # a percentage cell: the header no longer says "(0–1)"
+    assert isinstance(first[0], str) and isinstance(first[2], int) and isinstance(rate, int | float) and 0 <= rate <= 1
+    about = " ".join(str(c.value) for row in book.worksheets[-1].iter_rows() for c in row if c.value is not None)
+    assert "2026-11-20" in about and "2026-12-02" in about
+
+
+def test_png_is_the_chart_at_print_size(analyst: FlaskClient) -> None:
+    answer = analyst.get("/export/feedback/trend.png?lang=en")
+    if not _renderer_exists("layouts.print_figure"):
+        assert answer.status_code == 404 and "not available" in answer.get_data(as_text=True)
+        return
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.headers["Content-Type"] == "image/png" and filename(answer).endswith(".png")
+    assert answer.data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", answer.data[16:24])
+    assert (width, height) == (1600, 900)
