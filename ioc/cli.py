@@ -194,6 +194,31 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """A brief of every family's KPIs for --from … --to … as a PDF or an XLSX (ioc/brief.py)."""
+    from ioc.brief import BriefError, collect_brief, make_report
+    from ioc.store.db import utcnow
+
+    out = Path(args.out)
+    if out.is_dir():
+        raise CliError(f"--out {out}: a directory; give the file to write, e.g. {out / ('brief.' + args.format)}")
+    if not out.parent.is_dir():
+        raise CliError(f"--out {out}: no such directory {out.parent}")
+    ctx = _context()
+    period = _period(args, ctx.tz)
+    lang = args.lang or ctx.settings.lang
+    filters = {name: getattr(args, name) for name in _filter_names()}
+    try:
+        brief = collect_brief(ctx.engine, ctx.settings, period, filters, simulated=ctx.simulated, now=utcnow())
+        data = make_report(brief, args.format, lang)
+    except BriefError as exc:
+        raise CliError(str(exc)) from None
+    out.write_bytes(data)
+    print(f"{out}: {args.format} brief for {period.start} → {period.end - timedelta(days=1)} (both included), "
+          f"{lang}, {len(data)} bytes")
+    return 0
+
+
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from ioc.scheduler import build_scheduler, stop_scheduler
 
@@ -551,6 +576,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(f"--{name}", help=f"filter of {', '.join(takers)}")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by KPI name")
     p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser("report", help="a brief of every family's KPIs against their targets, for local dates "
+                       "FROM to TO (both included), as PDF or XLSX")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="first local date included (default: 364 days ago)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last local date included (default: today)")
+    p.add_argument("--format", choices=("pdf", "xlsx"), default="pdf")
+    p.add_argument("--lang", choices=("vi", "en"), help="language of the brief (default: IOC_LANG)")
+    p.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    for name, takers in _filter_names().items():
+        p.add_argument(f"--{name}", help=f"filter of {', '.join(takers)} (the other families are not filtered)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("scheduler", help="run the scheduler alone (production)")
     p.add_argument("--backfill", action="store_true",

@@ -207,6 +207,19 @@ class Settings:
     oidc_label: str = "SSO"
     # the sender of the alerts as CAP 1.2 (GET /cap/alerts.xml): no spaces, commas, '<' or '&'
     cap_sender: str = "ioc.hue"
+    # briefs (ioc/brief.py): the scheduler writes a daily and a weekly PDF brief to brief_dir
+    # (None: no brief job) at brief_hour local time, in each of brief_langs, and mails them to
+    # brief_to through the SMTP server when smtp_host is set (smtp_tls: starttls, ssl or none)
+    brief_dir: Path | None = None
+    brief_langs: tuple[str, ...] = ("vi",)
+    brief_hour: int = 6
+    brief_to: tuple[str, ...] = ()
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+    smtp_tls: str = "starttls"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -268,6 +281,34 @@ def _access(env: dict[str, str], host: str) -> dict[str, object]:
     )
 
 
+def _briefs(env: dict[str, str]) -> dict[str, object]:
+    """The brief job's folder, languages and hour, and the SMTP server that mails the briefs;
+    ConfigError for a bad language, hour, TLS mode, or recipients without a server."""
+    folder = env.get("IOC_BRIEF_DIR") or None
+    langs = tuple(x.strip().lower() for x in (env.get("IOC_BRIEF_LANG") or "vi").split(",") if x.strip())
+    bad = [x for x in langs if x not in ("vi", "en")]
+    if bad or not langs:
+        raise ConfigError(f"IOC_BRIEF_LANG={env.get('IOC_BRIEF_LANG')!r}: vi, en or vi,en")
+    hour = _int(env, "IOC_BRIEF_HOUR", 6)
+    if not 0 <= hour <= 23:
+        raise ConfigError(f"IOC_BRIEF_HOUR={hour!r}: an hour of the day, 0 to 23 (local time)")
+    to = tuple(x.strip() for x in (env.get("IOC_BRIEF_TO") or "").split(",") if x.strip())
+    bad = [x for x in to if "@" not in x]
+    if bad:
+        raise ConfigError(f"IOC_BRIEF_TO: {bad[0]!r} is not an e-mail address")
+    host = env.get("IOC_SMTP_HOST") or None
+    tls = (env.get("IOC_SMTP_TLS") or "starttls").lower()
+    if tls not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"IOC_SMTP_TLS={tls!r}: starttls, ssl or none")
+    sender = env.get("IOC_SMTP_FROM") or env.get("IOC_SMTP_USER") or None
+    if host and to and not sender:
+        raise ConfigError("IOC_SMTP_FROM: the briefs' sender address is needed to mail them")
+    return dict(brief_dir=Path(folder) if folder else None, brief_langs=langs, brief_hour=hour, brief_to=to,
+                smtp_host=host, smtp_port=_int(env, "IOC_SMTP_PORT", 465 if tls == "ssl" else 587),
+                smtp_user=env.get("IOC_SMTP_USER") or None, smtp_password=env.get("IOC_SMTP_PASSWORD") or None,
+                smtp_from=sender, smtp_tls=tls)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``env`` (default: ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -317,6 +358,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_request_bytes=int(_at_least(env, "IOC_MAX_REQUEST_BYTES", 1024 * 1024, 1024)),
         show_plates=_bool(env, "IOC_SHOW_PLATES", False),
         cap_sender=_cap_sender(env),
+        **_briefs(env),
         alerts_every_s=int(_at_least(env, "IOC_ALERTS_EVERY_SECONDS", 60, 0)),
         alert_failures_high=int(_at_least(env, "IOC_ALERT_FAILURES_HIGH", 3, 1)),
         alert_overdue_min_count=int(_at_least(env, "IOC_ALERT_OVERDUE_MIN_COUNT", 10, 1)),

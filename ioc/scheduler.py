@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, text
 
 from ioc.context import Context
@@ -226,10 +227,27 @@ def prune_audit(ctx: Context) -> str:
     return locked_job(ctx, AUDIT_JOB, AUDIT_EVERY_S, "audit retention", prune)
 
 
+def run_brief_job(ctx: Context) -> str:
+    """The daily (and on Mondays the weekly) brief (:mod:`ioc.brief_jobs`), under a job lock:
+    'ok', 'locked' or 'failed' (:func:`locked_job`, which logs the failure)."""
+
+    def write_and_mail() -> None:
+        from ioc.brief_jobs import run_briefs
+
+        run_briefs(ctx, utcnow())
+
+    return locked_job(ctx, BRIEF_JOB, BRIEF_LOCK_EVERY_S, "briefs", write_and_mail)
+
+
+BRIEF_JOB = "job:briefs"
+BRIEF_LOCK_EVERY_S = 3600  # the lock's due rule: a second tick within 48 minutes is skipped
+
+
 def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Event | None = None) -> BaseScheduler:
     """A scheduler with one interval job per configured source, the alerts job every
     ``IOC_ALERTS_EVERY_SECONDS`` unless that is 0 (not started), and the orphan sweep every
-    minute (at most every half lease), the audit trail's retention daily. ``cancel``: this process's shutdown event, handed to every
+    minute (at most every half lease), the audit trail's retention daily, and the briefs daily at
+    ``IOC_BRIEF_HOUR`` local time when ``IOC_BRIEF_DIR`` is set. ``cancel``: this process's shutdown event, handed to every
     source job (set it, then ``shutdown(wait=True)``: see :func:`stop_scheduler`).
 
     Building it frees the locks of dead processes of this host and marks orphaned runs at once,
@@ -263,6 +281,11 @@ def build_scheduler(ctx: Context, blocking: bool = False, cancel: threading.Even
         sweep, "interval", seconds=sweep_every, args=[ctx], id=SWEEP_JOB, name="orphaned runs",
         misfire_grace_time=max(30, int(sweep_every)), coalesce=True, max_instances=1,
     )
+    if ctx.settings.brief_dir is not None:
+        scheduler.add_job(
+            run_brief_job, CronTrigger(hour=ctx.settings.brief_hour, minute=5, timezone=ctx.tz), args=[ctx],
+            id=BRIEF_JOB, name="briefs", misfire_grace_time=3 * 3600, coalesce=True, max_instances=1,
+        )
     if ctx.settings.audit_retention_days > 0:
         scheduler.add_job(
             prune_audit, "interval", seconds=AUDIT_EVERY_S, args=[ctx], id=AUDIT_JOB, name="audit retention",

@@ -1,0 +1,297 @@
+"""Briefs: every family's KPIs for a chosen period, as a PDF or an XLSX (issue #16).
+
+The data of a brief (:func:`collect_brief`) is read here, from each family's own KPI set
+(``family.kpis``: the one definition the pages and ``python -m ioc kpi`` use too), the TTHC
+units' ranking and two trend series. The report itself is laid out by the web layer's pure
+builder :mod:`layouts.brief` (HTML, and the KPI rows of the XLSX); the core loads it by name,
+as :mod:`ioc.registry` loads the composition package, so ``ioc`` never imports ``layouts``.
+
+The PDF is Chromium's print-to-PDF of that HTML (:class:`PdfPrinter`, playwright with the
+machine's ``/usr/bin/chromium``, the browser the browser tests already use): the report is the
+same HTML, CSS and Plotly charts as the pages, with no second layout engine to keep in step.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from ioc.kpi.periods import Period, to_local
+
+log = logging.getLogger(__name__)
+
+#: The web layer's report builder, loaded by name: ``render_html(brief, lang) -> str`` and
+#: ``kpi_frame(brief, lang) -> DataFrame``.
+RENDERER = "layouts.brief"
+FORMATS = ("pdf", "xlsx")
+#: the Chromium the browser tests use (Debian's package); playwright drives it
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: units ranked at each end of the TTHC ranking
+RANKED = 5
+
+
+class BriefError(ValueError):
+    """A brief that cannot be made as asked (bad format, filter, language); the message says why."""
+
+
+@dataclass(frozen=True)
+class FamilyBrief:
+    """One family's KPI set for the brief's period. ``applied``: the brief's filters it took;
+    ``ignored``: those it does not take (its KPIs are for the whole province)."""
+
+    code: str
+    kpis: dict[str, Any]
+    applied: dict[str, Any] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    error: str | None = None  # its KPIs could not be read (the brief still goes out)
+    # the comparisons (ioc.kpi.compare): the earlier periods and the family's first stored day,
+    # and its KPI sets over them (None: not covered by the history, not computed); ``bases``
+    # None for a family without comparison rules
+    bases: Any = None
+    history_start: date | None = None
+    previous: dict[str, Any] | None = None
+    year: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What a brief reports, in no language yet. Times are naive UTC; ``today`` is local."""
+
+    period: Period
+    filters: dict[str, str]
+    generated_at: datetime
+    tz: ZoneInfo
+    today: date
+    simulated: bool
+    families: tuple[FamilyBrief, ...]
+    targets: Mapping[str, float]  # the settings' targets: target_on_time, target_processed, …
+    feedback_series: pd.DataFrame
+    admin_series: pd.DataFrame
+    admin_ranking: pd.DataFrame
+    freq: str  # bucket of the two series: day, week or month
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day (included)."""
+        return self.period.end - timedelta(days=1)
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the period reaches today or later: its last figures are still incomplete."""
+        return self.period.end > self.today
+
+    def family(self, code: str) -> FamilyBrief | None:
+        return next((f for f in self.families if f.code == code), None)
+
+
+def series_freq(period: Period) -> str:
+    """Bucket of the brief's trend charts: days up to two months, weeks up to ~15 months, else months."""
+    days = (period.end - period.start).days
+    return "day" if days <= 62 else "week" if days <= 460 else "month"
+
+
+def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mapping[str, str | None], *,
+                  simulated: bool, now: datetime, families: Any = None) -> Brief:
+    """Read a brief for ``period`` (local dates) with ``filters`` (CLI filter name → value,
+    e.g. ``{"unit": "46"}``) applied to every family that takes them. ``now``: naive UTC.
+    Raises :class:`BriefError` for a filter no family takes, or a bad value of one."""
+    from ioc.family import UnsupportedFilter
+    from ioc.kpi.admin import AdminFilter
+    from ioc.kpi.admin_views import admin_series, unit_ranking
+    from ioc.kpi.feedback import FeedbackFilter, feedback_series
+    from ioc.kpi.periods import FilterError
+    from ioc.registry import registry
+
+    tz = settings.tz
+    given = {k: v for k, v in filters.items() if v not in (None, "")}
+    fams = tuple(families if families is not None else registry().families)
+    unknown = [k for k in given if not any(k in f.flags for f in fams)]
+    if unknown:
+        raise BriefError(f"no family takes the filter --{unknown[0]}")
+    out = []
+    parsed_by_code: dict[str, dict[str, Any]] = {}
+    for fam in fams:
+        taken = {k: v for k, v in given.items() if k in fam.flags}
+        try:
+            parsed = fam.check_filters(taken)
+        except (UnsupportedFilter, FilterError) as exc:
+            raise BriefError(str(exc)) from None
+        parsed_by_code[fam.code] = parsed
+        try:
+            kpis = fam.kpis(engine, period, parsed, tz, now)
+            error = None
+        except FilterError as exc:  # a filter value the family's KPIs refuse (an unknown unit)
+            raise BriefError(f"{fam.code}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - one family's failure must not lose the others' brief
+            log.exception("brief: the KPIs of %s failed", fam.code)
+            kpis, error = {}, f"{type(exc).__name__}: {exc}"
+        earlier = _earlier(engine, fam, period, parsed, tz, now) if error is None else {}
+        out.append(FamilyBrief(fam.code, kpis, taken, tuple(k for k in given if k not in taken), error, **earlier))
+    freq = series_freq(period)
+    codes = {f.code for f in fams}
+    fb = adm = rank = pd.DataFrame()
+    if "feedback" in codes:
+        fb = feedback_series(engine, FeedbackFilter(period, **_dims(parsed_by_code["feedback"])), freq)
+    if "admin" in codes:
+        flt = AdminFilter(period, **_dims(parsed_by_code["admin"]))
+        adm = admin_series(engine, flt, freq)
+        rank = unit_ranking(engine, flt, tz, now)
+    return Brief(period=period, filters=given, generated_at=now, tz=tz, today=to_local(now, tz).date(),
+                 simulated=simulated, families=tuple(out),
+                 targets={k: getattr(settings, k) for k in ("target_on_time", "target_processed",
+                                                             "target_satisfaction")},
+                 feedback_series=fb, admin_series=adm, admin_ranking=rank, freq=freq)
+
+
+def _history_starts() -> dict[str, Callable[[Engine], date | None]]:
+    """Family code → its first stored local day, for the families the comparisons cover (the
+    same functions the pages' comparisons use)."""
+    from ioc.kpi import admin, environment, feedback, traffic
+
+    return {"feedback": feedback.first_received, "admin": admin.history_start, "traffic": traffic.history_start,
+            "environment": environment.history_start}
+
+
+def _earlier(engine: Engine, fam: Any, period: Period, parsed: Mapping[str, Any], tz: ZoneInfo,
+             now: datetime) -> dict[str, Any]:
+    """The family's KPI sets over the previous period and the same period a year before, each
+    only when its stored history covers it (:func:`ioc.kpi.compare.baselines`)."""
+    from ioc.kpi.compare import RULES, baselines
+
+    first_day = _history_starts().get(fam.code)
+    if fam.code not in RULES or first_day is None:
+        return {}
+    start = first_day(engine)
+    bases = baselines(period, to_local(now, tz).date(), start)
+    previous = fam.kpis(engine, bases.previous, dict(parsed), tz, now) if bases.previous_covered else None
+    year = fam.kpis(engine, bases.year_before, dict(parsed), tz, now) if bases.year_covered else None
+    return {"bases": bases, "history_start": start, "previous": previous, "year": year}
+
+
+def _dims(parsed: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in parsed.items() if k != "period"}
+
+
+def renderer() -> Any:
+    """The web layer's report builder (:data:`RENDERER`)."""
+    return importlib.import_module(RENDERER)
+
+
+def plotly_js_path() -> Path:
+    """The plotly.min.js the plotly package ships (the charts' script in the printed page)."""
+    import plotly
+
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+
+class PdfPrinter:
+    """Chromium, started once, printing report pages to A4 PDFs (use as a context manager; the
+    scheduler prints several briefs with one browser). Each page is written to a temporary
+    file and opened from there, so Chromium reads plotly.min.js as a file: 4.6 MB of inline
+    script would cross the DevTools connection and be parsed from a string each time."""
+
+    def __init__(self, timeout_s: float = 60.0) -> None:
+        self.timeout_ms = timeout_s * 1000
+        self._pw: Any = None
+        self._browser: Any = None
+
+    def __enter__(self) -> PdfPrinter:
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        try:
+            self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        except Exception:
+            self._pw.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._browser.close()
+        finally:
+            self._pw.stop()
+
+    def print_brief(self, brief: Brief, lang: str) -> bytes:
+        """``brief`` in ``lang`` as a PDF (the page waits for its charts: ``window.briefReady``)."""
+        html = renderer().render_html(brief, lang, plotly_src=plotly_js_path().as_uri())
+        return self.print_html(html)
+
+    def print_html(self, html: str) -> bytes:
+        with tempfile.TemporaryDirectory(prefix="ioc-brief-") as tmp:
+            path = Path(tmp) / "brief.html"
+            path.write_text(html, encoding="utf-8")
+            page = self._browser.new_page()
+            try:
+                page.goto(path.as_uri(), wait_until="load", timeout=self.timeout_ms)
+                page.wait_for_function("window.briefReady === true", timeout=self.timeout_ms)
+                page.emulate_media(media="print")
+                return page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            finally:
+                page.close()
+
+
+def xlsx_of(frame: pd.DataFrame, meta: Mapping[str, Any], lang: str, sheet_title: str) -> bytes:
+    """The KPI rows as a workbook: the shared XLSX writer (``layouts.xlsx``) when there is one,
+    else a plain openpyxl sheet with a frozen header, filters and a sheet of the brief's facts."""
+    try:
+        shared = importlib.import_module("layouts.xlsx")
+    except ImportError:
+        shared = None
+    if shared is not None and hasattr(shared, "xlsx_bytes"):
+        return shared.xlsx_bytes(frame, meta, lang, sheet_title)
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title[:31]
+    ws.append([str(c) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in row])
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    for i, col in enumerate(frame.columns, start=1):
+        width = max([len(str(col)), *(len(str(v)) for v in frame[col].head(200))]) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(60, width)
+    info = wb.create_sheet("info")
+    for key, value in meta.items():
+        info.append([str(key), value if isinstance(value, int | float | str | bool) else str(value)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def make_report(brief: Brief, fmt: str, lang: str) -> bytes:
+    """The brief as ``fmt`` (pdf or xlsx) in ``lang`` (vi or en)."""
+    if fmt not in FORMATS:
+        raise BriefError(f"format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if lang not in ("vi", "en"):
+        raise BriefError(f"language {lang!r}: use vi or en")
+    layout = renderer()
+    if fmt == "pdf":
+        with PdfPrinter() as printer:
+            return printer.print_brief(brief, lang)
+    frame = layout.kpi_frame(brief, lang)
+    return xlsx_of(frame, layout.meta(brief, lang), lang, layout.sheet_title(lang))
+
+
+def report_filename(kind: str, period: Period, lang: str, fmt: str) -> str:
+    """``brief-daily_2026-12-02_vi.pdf``, ``brief-weekly_2026-11-23_2026-11-29_en.xlsx``."""
+    last = period.end - timedelta(days=1)
+    span = period.start.isoformat() if last == period.start else f"{period.start.isoformat()}_{last.isoformat()}"
+    return f"brief-{kind}_{span}_{lang}.{fmt}"
