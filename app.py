@@ -200,7 +200,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     Pages, navigation and callbacks come from the family registry (:mod:`ioc.registry`), in
     its order: nothing here names a family."""
-    from callbacks import access, alerts, audit, cap, overview, shell, signin, wall
+    from callbacks import access, alerts, audit, cap, export_routes, overview, search, shell, signin, wall
     from layouts import ids
     from layouts import shell as shell_layout
 
@@ -236,6 +236,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     app.server.config["COMPRESS_MIN_SIZE"] = 4096
     _api_routes(app.server, ctx)
     cap.register(app.server, ctx)
+    export_routes.register(app.server, ctx)  # /export/<page>/<panel>.<fmt>: the pages declare their panels
     # Page layouts are registered globally by Dash; they look the context up per request.
     owners = {p.name: f for f in reg.families for p in f.pages}
     for page in reg.pages:
@@ -254,7 +255,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     app.layout = app_shell
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
-                     wall.register, alerts.register, audit.register):
+                     wall.register, alerts.register, audit.register, search.register):
         register(app, ctx)
     # last: the policy hashes the inline scripts, clientside callbacks included
     return app

@@ -19,11 +19,13 @@ from dash import Input, Output, State, html
 from callbacks import access
 from callbacks import admin_data as data
 from callbacks.common import follow_versions, local_today, page_lang, unit_rows, units
+from callbacks.export_routes import Choice, PanelUrls, bar_states
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
 from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_date, fmt_int, fmt_number, fmt_pct, t
+from ioc.kpi.compare import elapsed_part
 from layouts import ids
 from layouts.admin import BAR, FILE_STEMS, QUEUE_STATES, admin_tile, centre_marker_layer, level_card
 from layouts.admin import layout as admin_layout
@@ -36,6 +38,7 @@ from layouts.admin_shaping import (
     ranking_rows,
 )
 from layouts.admin_units import admin_unit_options, centre_labels_geojson, level_options, period_note
+from layouts.query import parse_admin_query
 
 FILTERS = control_inputs(BAR)
 FILTER_STATES = control_inputs(BAR, State)
@@ -53,6 +56,8 @@ query_from_controls = partial(bar_selection, BAR)
 
 # CSVs that list records, not a chart's numbers: exports (analysts), not reports (the overdue / due-soon queue: one row per dossier)
 RECORD_EXPORTS = frozenset(("queue",))
+# the queue shown, by URL (``/export/admin/queue.csv?queue=overdue``; the page's toggle)
+QUEUE = Choice("queue", QUEUE_STATES, QUEUE_STATES[0], "xp_queue", "admin_state_{}")
 
 def _names_list(frame: pd.DataFrame, lang: str) -> list[html.Li]:
     """Best or worst units as a list: name as text, on-time rate."""
@@ -84,7 +89,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_download(app, ctx, ids.AD_DOWNLOAD, ids.AD_CSV_BUTTON, [*FILTER_STATES, State(ids.AD_QUEUE_STATE, "value")],
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
                                                                queue_state(controls[-1])), FILE_STEMS,
-                      record_keys=RECORD_EXPORTS)
+                      record_keys=RECORD_EXPORTS, urls=PanelUrls(
+                          "admin", "admin", bar_states(BAR, QUEUE, parse=lambda c, params, today: parse_admin_query(
+                              params, today, page_data(c)["known_units"])),
+                          lambda key, lang, *controls: data.figure(ctx, key, query_from_controls(ctx, *controls[:-1]),
+                                                                   lang), ids.AD_CHART_KEYS))
 
     @access.callback(app, Can.READ, Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
                   Output(ids.AD_PERIOD_NOTE, "children"), *LIVE, prevent_initial_call=True)
@@ -92,7 +101,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         lang = page_lang(ctx, lang)
         query = query_from_controls(ctx, start, last_day, level, unit)
         kpis, counts = data.page_kpis(ctx, query)
-        tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang)]
+        specs = admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang)
+        cmp = data.tile_comparisons(ctx, query, lang, specs)
+        tiles = [admin_tile(s, lang, cmp.of(s.key), cmp.provisional) for s in specs]
         cards = [level_card(c) for c in level_cards(data.by_level(ctx, query), ctx.settings.target_on_time, lang,
                                                     levels_between(query.start, query.end))]
         return tiles, cards, period_note(query, lang)
@@ -126,9 +137,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
         query = query_from_controls(ctx, start, last_day, level, unit)
         frame = data.chart_frame(ctx, "ranking", query, lang)
         best, worst = best_worst(frame)
-        before = query.period.previous()
-        note = t("admin_ranking_note", lang, n=fmt_int(len(frame), lang), start=fmt_date(before.start, lang),
-                 end=fmt_date(before.end - timedelta(days=1), lang))
+        before = elapsed_part(query.period, query.period.previous(), local_today(ctx))  # as unit_ranking
+        dates = dict(start=fmt_date(before.start, lang), end=fmt_date(before.end - timedelta(days=1), lang))
+        covered = bool(frame["prev_covered"].all()) if "prev_covered" in frame else True
+        note = t("admin_ranking_note" if covered else "cmp_ranking_not_covered", lang, n=fmt_int(len(frame), lang),
+                 **dates)
         return (ranking_rows(frame, lang, ctx.settings.target_on_time), note, _names_list(best, lang),
                 _names_list(worst, lang))
 

@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 
 from callbacks.common import local_today, unit_names
+from callbacks.compare_data import TileCompare, tile_compare
 from ioc.context import Context
 from ioc.domain.admin_units import levels_between
-from ioc.i18n import fmt_int, fmt_local_datetime, t
-from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis
+from ioc.i18n import fmt_int, t
+from ioc.kpi.admin import AdminFilter, AdminKpis, admin_kpis, history_start
 from ioc.kpi.admin_views import admin_breakdown, admin_series, due_counts, one_stop_centres, open_queue, unit_ranking
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
@@ -31,8 +32,9 @@ from layouts.admin_shaping import (
     level_label,
     score_frame,
 )
+from layouts.export_cells import code_label, local_iso
 from layouts.exports import export_filename
-from layouts.shaping import series_freq
+from layouts.shaping import Tile, series_freq
 
 PROCEDURE_TOP = 12
 FIELD_TOP = 12
@@ -58,6 +60,19 @@ def page_kpis(ctx: Context, query: Selection) -> tuple[AdminKpis, dict[str, int]
     """The KPI set of the view and the open counts (overdue, due soon) at now."""
     now = utcnow()
     return admin_kpis(ctx.engine, query, ctx.tz, now), due_counts(ctx.engine, query, ctx.tz, now, calendar(ctx))
+
+
+def tile_comparisons(ctx: Context, query: Selection, lang: str, specs: list[Tile]) -> TileCompare:
+    """The tiles' changes against the previous period and the same period a year before (the
+    open counts, counted at now, are not compared)."""
+    keys = tuple(s.key for s in specs)
+
+    def values_for(earlier: Selection) -> dict:
+        kpis = admin_kpis(ctx.engine, earlier, ctx.tz, utcnow())
+        return {s.key: s.raw for s in admin_tiles(kpis, 0, ctx.settings.target_on_time, "en", keys)}
+
+    return tile_compare(ctx, "admin", query, lang, {s.key: s.raw for s in specs}, values_for,
+                        lambda: history_start(ctx.engine))
 
 
 def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
@@ -110,6 +125,11 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     return breakdown_figure(frame, ctx.settings.target_on_time, lang, uirevision=revision)
 
 
+def figure(ctx: Context, key: str, query: Selection, lang: str) -> go.Figure:
+    """Chart ``key``'s figure as the page draws it (the printable PNG of its export URL)."""
+    return chart_figure(ctx, key, chart_frame(ctx, key, query, lang), query, lang)
+
+
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in RATE_COLUMNS:
@@ -118,18 +138,56 @@ def _rates(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: a breakdown column → the i18n key of its header (rates: ratios 0–1, said in the header)
+_HEADERS = {"received": "admin_col_received", "resolved": "admin_col_resolved", "early": "admin_col_early",
+            "on_time": "admin_col_on_time_n", "late": "admin_col_late", "in_progress": "admin_col_in_progress",
+            "overdue": "admin_col_overdue", "on_time_rate": "admin_kpi_on_time_rate",
+            "online_rate": "admin_kpi_online_rate", "full_process_online_rate": "admin_kpi_full_process_online_rate",
+            "online_payment_rate": "admin_kpi_online_payment_rate", "digitised_rate": "admin_kpi_digitised_rate",
+            "satisfaction_rate": "admin_kpi_satisfaction_rate", "rank": "admin_col_rank", "level": "admin_col_level",
+            "former_names": "xp_admin_former_names", "received_prev": "xp_admin_received_prev",
+            "on_time_rate_prev": "xp_admin_on_time_rate_prev", "change": "admin_col_change",
+            "score_766": "admin_col_score", "score_766_max": "admin_col_max_points", "name": "admin_col_unit",
+            "code": "col_code", "key": "col_code", "label": "col_name", "bucket": "col_period",
+            "lat": "admin_col_lat", "lon": "admin_col_lon"}
+
+
+def _header(column: str, lang: str) -> str:
+    """A column's header in ``lang``; a rate says it is a ratio (0–1)."""
+    text = t(_HEADERS[column], lang) if column in _HEADERS else column
+    return f"{text} (0–1)" if column in RATE_COLUMNS and column != "change" else text
+
+
+def _labelled_levels(frame: pd.DataFrame, lang: str, column: str = "level") -> pd.DataFrame:
+    """Level codes (``province``, ``commune``…) as their names."""
+    if column not in frame:
+        return frame
+    out = frame.copy()
+    out[column] = [level_label(str(v), lang) if isinstance(v, str) and v else v for v in out[column]]
+    return out
+
+
+def dossier_status_label(code: str, lang: str) -> str:
+    """A dossier's status (``in_progress``…) in ``lang``; an unknown code as it is."""
+    return code_label("xp_dossier_status", code, lang)
+
+
 def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The CSV table of chart or grid ``key`` (the same frame as on screen). Rates are ratios
-    (0–1) with a dot decimal; times are local."""
-    h = {"key": t("col_code", lang), "label": t("col_name", lang), "bucket": t("col_period", lang),
-         **{c: c for c in BREAKDOWN_COLUMNS}}
+    """The CSV table of chart or grid ``key`` (the same frame as on screen): headers and codes in
+    ``lang``, rates as ratios (0–1) with a dot decimal, times local (ISO 8601)."""
+    def named(out: pd.DataFrame) -> pd.DataFrame:
+        return out.rename(columns={c: _header(c, lang) for c in out.columns})
+
     if key in ("levels", "online"):
         out = frame.copy()
         out["bucket"] = pd.to_datetime(out["bucket"]).dt.strftime("%Y-%m-%d")
         cols = ["bucket", *(["key"] if "key" in out else []), *[c for c in BREAKDOWN_COLUMNS if c in out]]
-        return _rates(out[cols]).rename(columns=h)
+        out = _rates(out[cols])
+        if "key" in out:  # the level of each line
+            out = _labelled_levels(out, lang, "key").rename(columns={"key": "level"})
+        return named(out)
     if key in ("field", "procedure"):
-        return _rates(frame[["key", "label", *BREAKDOWN_COLUMNS]]).rename(columns=h)
+        return named(_rates(frame[["key", "label", *BREAKDOWN_COLUMNS]]))
     if key == "score":
         return frame.rename(columns={"code": t("col_code", lang), "label": t("admin_col_group", lang),
                                      "max_points": t("admin_col_max_points", lang),
@@ -140,7 +198,7 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
                 "score_766_max"]
         out = _rates(frame[cols])
         out["score_766"] = out["score_766"].round(2)
-        return out.rename(columns={"name": t("admin_col_unit", lang), "code": t("col_code", lang)})
+        return named(_labelled_levels(out, lang))
     if key == "queue":
         names = unit_names(ctx)
         return pd.DataFrame({
@@ -148,19 +206,15 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str) -> pd.D
                 [t(f"admin_state_{s}", lang) for s in frame["state"]],
             t("admin_col_procedure", lang): frame["procedure_name"], t("col_code", lang): frame["procedure_code"],
             t("admin_col_unit", lang): [names.get(u, u) for u in frame["unit_code"]],
-            t("admin_col_status", lang): frame["status"],
-            t("admin_col_received_at", lang): [fmt_local_datetime(v.to_pydatetime(), ctx.tz, lang)
-                                               for v in frame["received_at"]],
-            t("admin_col_due", lang): [fmt_local_datetime(v.to_pydatetime(), ctx.tz, lang)
-                                       for v in frame["effective_due_at"]],
+            t("admin_col_status", lang): [dossier_status_label(str(s), lang) for s in frame["status"]],
+            t("admin_col_received_at", lang): [local_iso(v.to_pydatetime(), ctx.tz) for v in frame["received_at"]],
+            t("admin_col_due", lang): [local_iso(v.to_pydatetime(), ctx.tz) for v in frame["effective_due_at"]],
             t("admin_col_left", lang): (frame["hours_left"] / 24).round(3),
         })
     if key == "map":
-        return _rates(frame[["code", "name", "level", "lat", "lon", "received", "resolved", "late", "overdue",
-                             "on_time_rate"]]).rename(columns={"lat": t("admin_col_lat", lang),
-                                                               "lon": t("admin_col_lon", lang)})
+        return named(_labelled_levels(_rates(frame[["code", "name", "level", "lat", "lon", "received", "resolved",
+                                                    "late", "overdue", "on_time_rate"]]), lang))
     raise KeyError(key)
-
 
 
 def export(ctx: Context, key: str, query: Selection, lang: str, queue_state: str = "due_soon") -> tuple[pd.DataFrame, str]:

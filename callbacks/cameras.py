@@ -23,6 +23,7 @@ from dash import Input, Output, State
 
 from callbacks import access
 from callbacks.common import follow_versions, local_today, page_lang, text, unit_names, units
+from callbacks.export_routes import PanelUrls, bar_states
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -37,7 +38,7 @@ from ioc.store.db import utcnow
 from layouts import cameras as view
 from layouts import cameras_shaping as shaping
 from layouts import ids
-from layouts.shaping import series_freq, unit_options
+from layouts.shaping import series_freq, unit_filter_codes, unit_options
 
 KPI_TTL_S = 10.0  # "now" moves with the clock: a camera goes offline without any new record
 EVENTS_SHOWN = 500  # the latest events table: newest first, at most this many
@@ -194,6 +195,13 @@ def events_view(ctx: Context, sel: Selection, lang: str) -> tuple:
     return figure, chart_note, rows, t(grid_key, lang, n=fmt_int(len(rows), lang)) + _sim(lang, rows)
 
 
+def figure(ctx: Context, key: str, lang: str, sel: Selection) -> Any:
+    """Chart ``key``'s figure as the page draws it (the printable PNG of its export URL)."""
+    if key != "events_daily":
+        raise KeyError(key)
+    return events_view(ctx, sel, lang)[0]
+
+
 def uptime_view(ctx: Context, sel: Selection, lang: str) -> tuple:
     rows = uptime_rows(ctx, sel, lang)
     below = sum(1 for r in rows if r["below"])
@@ -214,16 +222,18 @@ def export(ctx: Context, key: str, lang: str, sel: Selection) -> tuple[pd.DataFr
                         columns=[t(label, lang) for label in columns.values()]), name
 
 
+# the tables' columns as the CSV writes them: times in ISO 8601 (local), numbers as numbers
+# (hours, a percentage, a ratio), the headers saying the unit
 EXPORT_COLUMNS = {
     "offline": {"code": "cam_col_code", "name": "cam_col_name", "purpose_label": "cam_col_type",
-                "state_label": "cam_col_state", "unit": "cam_col_unit", "last_seen": "cam_col_offline_since",
-                "offline_for": "cam_col_offline_for"},
-    "events": {"time": "cam_col_time", "kind_label": "cam_col_event", "code": "cam_col_code",
+                "state_label": "cam_col_state", "unit": "cam_col_unit", "last_seen_iso": "cam_col_offline_since",
+                "offline_hours": "xp_cam_col_offline_for_h"},
+    "events": {"time_iso": "cam_col_time", "kind_label": "cam_col_event", "code": "cam_col_code",
                "camera": "cam_col_camera", "purpose_label": "cam_col_type", "unit": "cam_col_unit",
-               "confidence_text": "cam_col_confidence", "review_label": "cam_col_review", "id": "cam_col_id"},
+               "confidence": "xp_cam_col_confidence", "review_label": "cam_col_review", "id": "cam_col_id"},
     "uptime": {"code": "cam_col_code", "name": "cam_col_name", "purpose_label": "cam_col_type", "unit": "cam_col_unit",
-               "uptime": "cam_col_uptime", "offline": "cam_col_offline_total", "outages": "cam_col_outages",
-               "observed": "cam_col_observed"},
+               "uptime_pct": "xp_cam_col_uptime_pct", "offline_hours": "xp_cam_col_offline_total_h",
+               "outages": "cam_col_outages", "observed_hours": "xp_cam_col_observed_h"},
 }
 
 
@@ -261,7 +271,12 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, view.BAR, version=view.VERSION)
     register_download(app, ctx, view.DOWNLOAD, view.CSV_BUTTON, control_inputs(view.BAR, State),
                       lambda key, lang, *controls: export(ctx, key, lang, selection(ctx, *controls)),
-                      view.FILE_STEMS, record_keys=view.RECORD_EXPORTS)
+                      view.FILE_STEMS, record_keys=view.RECORD_EXPORTS, urls=PanelUrls(
+                          "cameras", rules.FAMILY,
+                          bar_states(view.BAR, parse=lambda c, params, today: view.parse_query(
+                              params, today, unit_filter_codes(units(c)))),
+                          lambda key, lang, *controls: figure(ctx, key, lang, selection(ctx, *controls)),
+                          ("events_daily",)))
     after = [*control_inputs(view.BAR), Input(view.VERSION, "data"), State(ids.PAGE_LANG, "data")]
 
     @access.callback(app, Can.READ, Output(view.TILES, "children"), Output(view.BAR.id("period-note"), "children"),

@@ -18,6 +18,7 @@ from dash import Input, Output, State, html
 from callbacks import access
 from callbacks import environment_data as data
 from callbacks.common import counter, follow_versions, local_today, page_lang, text, texts, units
+from callbacks.export_routes import BadParameter, PanelUrls, UrlView
 from callbacks.filters import register_download
 from ioc.access import Can
 from ioc.context import Context
@@ -40,6 +41,24 @@ def query_from_controls(range_: str | None, stations: list[str] | None, calendar
     default; a value of the wrong type counts as none)."""
     return parse_env_query({"range": text(range_, ""), "station": texts(stations), "calendar": text(calendar, ""),
                             "unit": text(unit, "")})[0]
+
+
+def url_view(ctx: Context, params: Any, lang: str) -> UrlView:
+    """``/export/environment/…?range=…&station=…&calendar=…&unit=…``: the page's parameters as
+    its controls' values (a value the page would refuse is a :class:`BadParameter`)."""
+    from layouts.shaping import unit_filter_codes
+
+    query, problems = parse_env_query(params, unit_filter_codes(units(ctx)))
+    if problems:
+        raise BadParameter.of(problems[0])
+    about = {t("xp_about_range", lang): query.range}
+    if query.stations:
+        about[t("xp_about_stations", lang)] = ", ".join(query.stations)
+    if query.calendar:
+        about[t("xp_about_calendar", lang)] = query.calendar
+    if query.unit:
+        about[t("unit_filter", lang)] = query.unit
+    return UrlView([query.range, list(query.stations), query.calendar, query.unit], about)
 
 
 def station_list(rows: list[dict], lang: str) -> html.Div | html.Ol:
@@ -103,7 +122,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, ids.ENV_VERSION, ("environment",))
 
     register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
-                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang), FILE_STEMS)
+                      lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang), FILE_STEMS,
+                      urls=PanelUrls("environment", "environment", url_view,
+                                     lambda key, lang, *controls: data.figure(ctx, key, query_from_controls(*controls),
+                                                                              lang), ids.ENV_CHART_KEYS))
 
     @access.callback(app, Can.READ,
         Output(ids.ENV_URL, "search"),
@@ -150,7 +172,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         options = [{"label": r["name"], "value": r["id"]} for r in sorted(now.rows, key=lambda r: r["name"])]
         active = data.active_alert_rows(ctx, kpis, lang)
         chosen = data.calendar_station(ctx, query, now)
-        return ([env_tile(spec) for spec in tiles(kpis, lang) if spec.key in TILE_KEYS],
+        specs = [spec for spec in tiles(kpis, lang) if spec.key in TILE_KEYS]
+        cmp = data.tile_comparisons(ctx, query, lang, specs)
+        return ([env_tile(spec, cmp.of(spec.key), cmp.provisional) for spec in specs],
                 stations_geojson(now.rows, lang), station_list(now.rows, lang), active_list(active, lang), note,
                 options, options, chosen if chosen != calendar else dash.no_update, counter(ready) + 1)
 

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from callbacks.common import local_today
+from callbacks.compare_data import TileCompare, tile_compare
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi import environment as env
@@ -50,6 +51,19 @@ def env_filter(ctx: Context, query: EnvQuery) -> env.EnvFilter:
 def page_kpis(ctx: Context, query: EnvQuery) -> env.EnvironmentKpis:
     """The KPI set over the range's local days (the same function as ``kpi environment``)."""
     return env.environment_kpis(ctx.engine, env_filter(ctx, query), ctx.tz, utcnow())
+
+
+def tile_comparisons(ctx: Context, query: EnvQuery, lang: str, specs: list[shaping.EnvTile]) -> TileCompare:
+    """The tiles' changes against the previous period and the same period a year before (the
+    "now" tiles, taken at the period's end, are not compared)."""
+    keys = {s.key for s in specs}
+
+    def values_for(earlier: env.EnvFilter) -> dict:
+        kpis = env.environment_kpis(ctx.engine, earlier, ctx.tz, utcnow())
+        return {s.key: s.raw for s in shaping.tiles(kpis, "en") if s.key in keys}
+
+    return tile_compare(ctx, "environment", env_filter(ctx, query), lang, {s.key: s.raw for s in specs}, values_for,
+                        lambda: env.history_start(ctx.engine))
 
 
 def stations_now(ctx: Context, lang: str, kpis: env.EnvironmentKpis | None = None,
@@ -132,6 +146,12 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: EnvQuery, l
     if key == "completeness":
         return figs.completeness_figure(frame, lang, revision)
     raise KeyError(key)
+
+
+def figure(ctx: Context, key: str, query: EnvQuery, lang: str) -> go.Figure:
+    """Chart ``key``'s figure as the page draws it (the printable PNG of its export URL)."""
+    now = stations_now(ctx, lang)
+    return chart_figure(ctx, key, chart_frame(ctx, key, query, lang, now), query, lang, now)
 
 
 def chart_export(key: str, frame: pd.DataFrame, lang: str, now: StationsNow) -> pd.DataFrame:

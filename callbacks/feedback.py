@@ -14,7 +14,17 @@ from dash import Input, Output, State
 
 from callbacks import access
 from callbacks.common import counter, local_today, page_lang, text, units
-from callbacks.feedback_data import OVERDUE_ROWS, area_breakdown, chart_figure, chart_frame, export, map_data
+from callbacks.export_routes import Choice, PanelUrls, bar_states
+from callbacks.feedback_data import (
+    OVERDUE_ROWS,
+    area_breakdown,
+    chart_figure,
+    chart_frame,
+    export,
+    figure,
+    map_data,
+    tile_comparisons,
+)
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -29,12 +39,14 @@ from layouts.components import tile
 from layouts.exports import FILE_STEMS
 from layouts.feedback import BAR, TILE_KEYS, area_toggle, unit_note
 from layouts.feedback import layout as feedback_layout
+from layouts.query import parse_feedback_query
 from layouts.shaping import (
     feedback_tiles,
     map_geojson,
     map_note,
     overdue_rows,
     series_freq,
+    unit_filter_codes,
     unit_labels_geojson,
     unit_notes,
     unit_options,
@@ -55,6 +67,8 @@ query_from_controls = partial(bar_selection, BAR)
 
 # CSVs that list records, not a chart's numbers: exports (analysts), not reports (the map's reports and the overdue list: one row per citizen report (text, address))
 RECORD_EXPORTS = frozenset(("map", "overdue"))
+# the "by area" chart's grouping by URL (``/export/feedback/district.csv?area=district``; the page's toggle)
+AREA_BY = Choice("area", ("commune", "district"), "commune", "xp_area_by", "area_by_{}")
 
 def known_categories(ctx: Context) -> StoreCodes:
     """The category codes a filter may name: the shipped ones and those of stored reports (an
@@ -64,6 +78,11 @@ def known_categories(ctx: Context) -> StoreCodes:
         return tuple(dict.fromkeys((*CATEGORIES, *stored_categories(ctx.engine))))
 
     return StoreCodes(ctx.query("feedback", "categories", None, fresh, 300.0), fresh)
+
+
+def url_selection(ctx: Context, params: Any, today: Any) -> Any:
+    """The page's parameters read as the page reads them (units of the map, categories of the store)."""
+    return parse_feedback_query(params, today, unit_filter_codes(units(ctx)), known_categories(ctx))
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
@@ -77,7 +96,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
     register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
                       lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
                                                           controls[-1]), FILE_STEMS,
-                      record_keys=RECORD_EXPORTS)
+                      record_keys=RECORD_EXPORTS, urls=PanelUrls(
+                          "feedback", "feedback", bar_states(BAR, AREA_BY, parse=url_selection),
+                          lambda key, lang, *controls: figure(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
+                                                              controls[-1]), ids.CHART_KEYS))
 
     @access.callback(app, Can.READ, Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
                   State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)
@@ -97,7 +119,9 @@ def register(app: dash.Dash, ctx: Context) -> None:
         query = query_from_controls(ctx, start, last_day, unit, category, channel)
         kpis = ctx.query("feedback", "kpis", query, lambda: feedback_kpis(ctx.engine, query, ctx.tz, utcnow()), 10)
         note = f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}"
-        return [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)], note
+        specs = feedback_tiles(kpis, ctx.settings, lang, TILE_KEYS)
+        cmp = tile_comparisons(ctx, query, lang, specs)
+        return [tile(spec, lang, cmp.of(spec.key), cmp.provisional) for spec in specs], note
 
     @access.callback(app, Can.READ,
         Output(ids.FB_MAP_LAYER, "data"),

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 
 from callbacks import access
 from callbacks.common import local_today, units
+from callbacks.compare_data import TileCompare, tile_compare
 from ioc.context import Context
 from ioc.domain.units import UnitMap
 from ioc.i18n import fmt_int, t
@@ -21,6 +22,7 @@ from ioc.kpi.feedback import (
     feedback_breakdown,
     feedback_kpis,
     feedback_series,
+    first_received,
     map_reports,
     overdue_queue,
 )
@@ -30,7 +32,7 @@ from ioc.store.db import utcnow
 from layouts.components import tile
 from layouts.exports import FILE_STEMS, breakdown_export, export_filename, reports_export, series_export
 from layouts.figures import ACCENT, BAR, breakdown_figure, channel_figure, trend_figure
-from layouts.shaping import area_choices, feedback_tiles, label_breakdown, period_unit_names, series_freq
+from layouts.shaping import Tile, area_choices, feedback_tiles, label_breakdown, period_unit_names, series_freq
 
 HANDLING_TOP = 15
 OVERDUE_ROWS = 500
@@ -74,6 +76,18 @@ def _chart_frame(ctx: Context, key: str, query: Selection, lang: str, unit_map: 
     raise KeyError(key)
 
 
+def tile_comparisons(ctx: Context, query: Selection, lang: str, specs: list[Tile]) -> TileCompare:
+    """The tiles' changes against the previous period and the same period a year before."""
+    keys = tuple(s.key for s in specs)
+
+    def values_for(earlier: Selection) -> dict:
+        kpis = feedback_kpis(ctx.engine, earlier, ctx.tz, utcnow())
+        return {s.key: s.raw for s in feedback_tiles(kpis, ctx.settings, "en", keys)}
+
+    return tile_compare(ctx, "feedback", query, lang, {s.key: s.raw for s in specs}, values_for,
+                        lambda: first_received(ctx.engine))
+
+
 def map_data(ctx: Context, query: Selection) -> tuple[pd.DataFrame, int]:
     """The most recent located reports (at most ``settings.map_max_points``) and their total, with
     the personal data the reader may see (cached per level: a viewer never gets an analyst's copy)."""
@@ -92,6 +106,12 @@ def chart_figure(ctx: Context, key: str, frame: pd.DataFrame, query: Selection, 
     if key == "channel":
         return channel_figure(frame, lang, revision)
     return breakdown_figure(frame, lang, colour=ACCENT if key == "district" else BAR, uirevision=revision)
+
+
+def figure(ctx: Context, key: str, query: Selection, lang: str, area_by: str | None = None) -> go.Figure:
+    """Chart ``key``'s figure as the page draws it (the printable PNG of its export URL)."""
+    unit_map = units(ctx)
+    return chart_figure(ctx, key, chart_frame(ctx, key, query, lang, unit_map, area_by), query, lang)
 
 
 def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_map: UnitMap) -> pd.DataFrame:

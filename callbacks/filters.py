@@ -19,12 +19,14 @@ from dash import ctx as dash_ctx
 
 from callbacks import access
 from callbacks.common import local_today, page_lang
+from callbacks.export_routes import PanelUrls, declare
 from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_and_banner
 from ioc.access import Can
 from ioc.context import Context
 from ioc.kpi.filters import Selection
 from layouts import ids
 from layouts.controls import FilterBar
+from layouts.export_cells import tidy_export
 
 # (key, lang, *states) → (frame, filename): a family's export of chart ``key``
 Export = Callable[..., tuple[Any, str]]
@@ -91,7 +93,8 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
 
 
 def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
-                      export: Export, charts: Collection[str], record_keys: Collection[str] = ()) -> None:
+                      export: Export, charts: Collection[str], record_keys: Collection[str] = (),
+                      urls: PanelUrls | None = None) -> None:
     """One download callback for every CSV button of a page: ``export(key, lang, *states)``
     gives the clicked chart's frame (the same data function as the chart) and file name;
     ``charts`` are the keys of the page's buttons (a request naming another changes nothing).
@@ -99,7 +102,13 @@ def register_download(app: dash.Dash, ctx: Context, download_id: str, button_typ
     Downloads are reports (a chart's numbers: leaders, analysts, admins); the charts in
     ``record_keys`` list records (one row per report, violation or dossier) and are exports
     (analysts only). Every download is written to the audit trail with its row count and
-    whether personal data in it was masked."""
+    whether personal data in it was masked.
+
+    ``urls``: the same panels by URL (``/export/<page>/<panel>.csv``, :mod:`callbacks.export_routes`),
+    through the same ``export`` function, so a button and its URL give the same file."""
+    export = tidied(export)
+    if urls is not None:
+        declare(app, urls, export, charts, record_keys)
 
     @access.callback(app, Can.REPORT, Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
                      *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
@@ -113,6 +122,17 @@ def register_download(app: dash.Dash, ctx: Context, download_id: str, button_typ
         frame, filename = export(key, page_lang(ctx, lang), *values)
         audit_download(ctx, who, filename, len(frame), records)
         return csv_download(frame, filename)
+
+
+def tidied(export: Export) -> Export:
+    """``export`` with its table's cells made alike (:func:`layouts.export_cells.tidy_export`: yes/no
+    words, whole numbers, no float noise, ISO times), for the buttons and the URLs alike."""
+
+    def tidy(key: str, lang: str, *states: Any) -> tuple[Any, str]:
+        frame, filename = export(key, lang, *states)
+        return tidy_export(frame, lang), filename
+
+    return tidy
 
 
 def audit_download(ctx: Context, who: access.Principal, filename: str, rows: int, records: bool) -> None:

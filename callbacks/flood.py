@@ -20,6 +20,7 @@ from dash import Input, Output, State
 
 from callbacks import access
 from callbacks.common import follow_versions, local_today, page_lang
+from callbacks.export_routes import PanelUrls, bar_states
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -100,6 +101,12 @@ def hydrographs(ctx: Context, period: Period, lang: str) -> list[tuple[Any, str]
     return out
 
 
+def hydrograph(ctx: Context, station_id: str, lang: str, start: Any, last_day: Any) -> Any:
+    """River station ``station_id``'s hydrograph as the page draws it (the PNG of its export URL)."""
+    order = [s.station_id for s in view.river_stations()]
+    return hydrographs(ctx, bar_selection(view.BAR, ctx, start, last_day).period, lang)[order.index(station_id)][0]
+
+
 def export(ctx: Context, key: str, lang: str, start: Any, last_day: Any) -> tuple[pd.DataFrame, str]:
     """The CSV of ``key`` (``stations``: the table; a river station's id: its hourly
     observations over the period, local times) and its file name."""
@@ -109,11 +116,12 @@ def export(ctx: Context, key: str, lang: str, start: Any, last_day: Any) -> tupl
     name = f"{stem}_{sel.start.isoformat()}_{sel.last_day.isoformat()}.csv"
     if key == "stations":
         rows = shaping.table_rows(page_kpis(ctx, period), ctx.tz, lang, period_data(ctx, period).simulated)
+        # numbers as numbers (levels in metres), times in ISO 8601 (local)
         columns = {"name": "fl_col_station", "river": "fl_col_river", "level": "fl_col_level", "alarm_text": "fl_col_alarm",
-                   "level_i_text": "fl_col_level_i", "level_ii_text": "fl_col_level_ii",
-                   "level_iii_text": "fl_col_level_iii", "rise": "fl_col_rise_mh", "rain_24h": "fl_col_rain_24h",
-                   "peak": "fl_col_peak", "peak_at_text": "fl_col_peak_at", "hours_at_alarm": "fl_col_hours_at_alarm",
-                   "rain_total": "fl_col_rain_total", "last_text": "fl_col_last"}
+                   "level_i": "fl_col_level_i", "level_ii": "fl_col_level_ii",
+                   "level_iii": "fl_col_level_iii", "rise": "fl_col_rise_mh", "rain_24h": "fl_col_rain_24h",
+                   "peak": "fl_col_peak", "peak_at_iso": "fl_col_peak_at", "hours_at_alarm": "fl_col_hours_at_alarm",
+                   "rain_total": "fl_col_rain_total", "last_iso": "fl_col_last"}
         frame = pd.DataFrame([{t(label, lang): r[field] for field, label in columns.items()} for r in rows])
         return frame, name
     graph = shaping.hydrograph(key, period_data(ctx, period).frame, ctx.tz, max_points=10**9)
@@ -166,7 +174,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
     after = [*control_inputs(view.BAR), Input(view.VERSION, "data"), State(ids.PAGE_LANG, "data")]
     register_download(app, ctx, view.DOWNLOAD, view.CSV_BUTTON, control_inputs(view.BAR, State),
                       lambda key, lang, start, last_day: export(ctx, key, lang, start, last_day),
-                      (*view.FILE_STEMS, *(s.station_id for s in view.river_stations())))
+                      (*view.FILE_STEMS, *(s.station_id for s in view.river_stations())),
+                      urls=PanelUrls("flood", rules.FAMILY,
+                                     bar_states(view.BAR, parse=lambda _c, params, today: view.parse_query(params, today)),
+                                     lambda key, lang, start, last_day: hydrograph(ctx, key, lang, start, last_day),
+                                     tuple(s.station_id for s in view.river_stations())))
 
     @access.callback(app, Can.READ,
         Output(view.TILES, "children"), Output(view.BAR.id("period-note"), "children"),

@@ -7,6 +7,7 @@ the filter bar, asks :mod:`callbacks.systems_data` and hands the result to a pur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -16,6 +17,7 @@ from dash import Input, Output, State
 from callbacks import access
 from callbacks import systems_data as data
 from callbacks.common import follow_versions, local_today, page_lang, units
+from callbacks.export_routes import PanelUrls, bar_states
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -27,19 +29,48 @@ from layouts import systems as view
 from layouts import systems_figures as figures
 from layouts import systems_shaping as shaping
 from layouts.components import tile
-from layouts.shaping import unit_labels_geojson, unit_options
+from layouts.shaping import unit_filter_codes, unit_labels_geojson, unit_options
 
 #: an indicator page without a period shows this many whole years before the current one
 INDICATOR_YEARS = 5
+
+
+def with_default_period(spec: SystemSpec, params: Mapping[str, Any], today: Any) -> Mapping[str, Any]:
+    """The page's parameters, with an indicator system's default period when none is given:
+    yearly indices come out months after their year, so a year's view would show none of them."""
+    if spec.kind == "indicator" and not params.get("from") and not params.get("to"):
+        return {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01", "to": today.isoformat()}
+    return params
+
+
+def url_parser(spec: SystemSpec) -> Any:
+    """(context, parameters, today) → the page's selection and problems, as the page reads its URL."""
+    return lambda ctx, params, today: view.parse_query(spec, with_default_period(spec, params, today), today,
+                                                       unit_filter_codes(units(ctx)))
+
+
+def figure(ctx: Context, spec: SystemSpec, key: str, sel: Any, lang: str) -> Any:
+    """Panel ``key``'s chart as the page draws it (the printable PNG of its export URL)."""
+    today = local_today(ctx)
+    if key == "trend":
+        series, freq = data.trend(ctx, spec, sel)
+        return figures.events_trend_figure(series, lang, freq, (sel.start, sel.end), f"trend{sel.search(lang)}", today)
+    if key.startswith("dim-"):
+        return figures.dimension_figure(data.by_dimension(ctx, spec, sel, key[4:], lang), lang,
+                                        f"{key}{sel.search(lang)}")
+    if key.startswith("ind-"):
+        term = next(i for i in spec.indicators if i.code == key[4:])
+        series = data.indicator_series(ctx, spec, sel)
+        return figures.indicator_figure(series[series["indicator"] == term.code], term, lang,
+                                        f"{spec.code}-{term.code}{sel.search()}", today)
+    raise KeyError(key)
 
 
 def page(code: str, ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
     """The registered page's layout function for system ``code`` (today: the local date)."""
     spec = data.spec_of(code)
     today = local_today(ctx)
-    if spec.kind == "indicator" and not params.get("from") and not params.get("to"):
-        # yearly indices come out months after their year: a year's view would show none of them
-        params = {**params, "from": f"{today.year - INDICATOR_YEARS}-01-01", "to": today.isoformat()}
+    params = with_default_period(spec, params, today)
     codes = data.dimension_codes(ctx, spec, today) if any(d.open for d in spec.dimensions) else {}
     return view.layout(spec, ctx.settings, today, lang_pref, units(ctx), codes,
                        version=ctx.notifier.versions().get(code) or 0, **params)
@@ -56,7 +87,10 @@ def register(code: str, app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, bar, version=version)
     register_download(app, ctx, view.sid(code, "download"), view.csv_type(code), states,
                       lambda key, lang, *values: data.export(ctx, spec, key, selection(*values), lang),
-                      view.chart_keys(spec), record_keys=view.RECORD_EXPORTS)
+                      view.chart_keys(spec), record_keys=view.RECORD_EXPORTS, urls=PanelUrls(
+                          code, code, bar_states(bar, parse=url_parser(spec)),
+                          lambda key, lang, *values: figure(ctx, spec, key, selection(*values), lang),
+                          [k for k in view.chart_keys(spec) if k == "trend" or k[:4] in ("dim-", "ind-")]))
 
     @access.callback(app, Can.READ, Output(view.sid(code, "tiles"), "children"), Output(bar.id("period-note"), "children"),
                      *filters, Input(version, "data"), State(ids.PAGE_LANG, "data"))

@@ -17,6 +17,7 @@ from dash import Input, Output, State
 from callbacks import access
 from callbacks import traffic_data as data
 from callbacks.common import counter, follow_versions, local_today, page_lang, text, units
+from callbacks.export_routes import PanelUrls, bar_states
 from callbacks.filters import bar_selection, control_inputs, register_download, register_filter_bar
 from ioc.access import Can
 from ioc.context import Context
@@ -24,8 +25,17 @@ from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi.traffic import traffic_kpis
 from ioc.kpi.traffic_views import traffic_breakdown
 from layouts import ids
-from layouts.shaping import unit_labels_geojson, unit_options
-from layouts.traffic import BAR, CHART_KEYS, DISTRICT_CARD, FILE_STEMS, UNIT_ID, UNIT_NOTE, unit_note
+from layouts.shaping import unit_filter_codes, unit_labels_geojson, unit_options
+from layouts.traffic import (
+    BAR,
+    CHART_KEYS,
+    DISTRICT_CARD,
+    FILE_STEMS,
+    UNIT_ID,
+    UNIT_NOTE,
+    parse_traffic_query,
+    unit_note,
+)
 from layouts.traffic import layout as traffic_layout
 from layouts.traffic_figures import camera_geojson
 from layouts.traffic_shaping import TILE_KEYS, shows_district_ranking, traffic_tiles, violation_rows
@@ -43,10 +53,10 @@ query_from_controls = partial(bar_selection, BAR)
 # CSVs that list records, not a chart's numbers: exports (analysts), not reports (the latest violations: one row per violation (plate))
 RECORD_EXPORTS = frozenset(("recent",))
 
-def tile_div(spec, lang: str):  # noqa: ANN001, ANN201 - a shared tile with an id of this family
+def tile_div(spec, lang: str, compare=None, provisional=None):  # noqa: ANN001, ANN201 - a shared tile with an id of this family
     from layouts.components import tile
 
-    div = tile(spec, lang)
+    div = tile(spec, lang, compare, provisional)
     div.id = f"tr-tile-{spec.key}"
     return div
 
@@ -63,7 +73,11 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     register_filter_bar(app, ctx, BAR)
     register_download(app, ctx, ids.TR_DOWNLOAD, ids.TR_CSV_BUTTON, FILTER_STATES,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang),
-                      FILE_STEMS, record_keys=RECORD_EXPORTS)
+                      FILE_STEMS, record_keys=RECORD_EXPORTS, urls=PanelUrls(
+                          "traffic", "traffic", bar_states(BAR, parse=lambda c, params, today: parse_traffic_query(
+                              params, today, unit_filter_codes(units(c)))),
+                          lambda key, lang, *controls: data.figure(ctx, key, query_from_controls(ctx, *controls), lang),
+                          CHART_KEYS))
 
     @access.callback(app, Can.READ, Output(ids.TR_TILES, "children"), Output(ids.TR_PERIOD_NOTE, "children"),
                   Output(UNIT_NOTE, "children"), Output(DISTRICT_CARD, "hidden"),
@@ -74,7 +88,9 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
         kpis = traffic_kpis(ctx.engine, query, ctx.tz)
         specs = traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, TILE_KEYS)
         unit_map = units(ctx)
-        return ([tile_div(s, lang) for s in specs], f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}",
+        cmp = data.tile_comparisons(ctx, query, lang, specs)
+        return ([tile_div(s, lang, cmp.of(s.key), cmp.provisional) for s in specs],
+                f"{fmt_date(query.start, lang)} – {fmt_date(query.last_day, lang)}",
                 unit_note(unit_map, query, lang), not shows_district_ranking(unit_map, query.start))
 
     @access.callback(app, Can.READ, Output(ids.TR_MAP_LAYER, "data"), Output(ids.TR_MAP_NOTE, "children"),

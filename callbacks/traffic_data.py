@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from callbacks import access
 from callbacks.common import local_today, units
+from callbacks.compare_data import TileCompare, tile_compare
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
-from ioc.kpi.traffic import TrafficFilter, traffic_kpis
+from ioc.kpi.traffic import TrafficFilter, history_start, traffic_kpis
 from ioc.kpi.traffic_views import (
     camera_summary,
     hour_weekday,
@@ -30,7 +31,7 @@ from ioc.kpi.traffic_views import (
 from ioc.store.schema_traffic import traffic_cameras
 from layouts.components import tile
 from layouts.exports import export_filename
-from layouts.shaping import series_freq
+from layouts.shaping import Tile, series_freq
 from layouts.traffic import FILE_STEMS
 from layouts.traffic_figures import (
     DISTRICT_COLOUR,
@@ -121,6 +122,11 @@ def chart_export(ctx: Context, key: str, frame: pd.DataFrame, lang: str, unit_na
                              access.exposure(ctx.settings).reveal_plates, units(ctx))
 
 
+def figure(ctx: Context, key: str, query: Selection, lang: str) -> go.Figure:
+    """Chart ``key``'s figure as the page draws it (the printable PNG of its export URL)."""
+    return chart_figure(key, chart_frame(ctx, key, query), query, lang, period_names(ctx, query), local_today(ctx))
+
+
 def period_names(ctx: Context, query: Selection) -> dict[str, str]:
     """Unit names for ``query``'s period (a reused district code named by each of its names)."""
     return period_unit_names(units(ctx), query.start, query.end)
@@ -130,6 +136,18 @@ def export(ctx: Context, key: str, query: Selection, lang: str) -> tuple[pd.Data
     """Chart or table ``key``'s CSV table and file name (``vi-pham_…_<from>_<to>.csv``)."""
     frame = chart_export(ctx, key, chart_frame(ctx, key, query), lang, period_names(ctx, query))
     return frame, export_filename(FILE_STEMS.get(key, "vi-pham_" + key), query.start, query.end)
+
+
+def tile_comparisons(ctx: Context, query: Selection, lang: str, specs: list[Tile]) -> TileCompare:
+    """The tiles' changes against the previous period and the same period a year before."""
+    keys = tuple(s.key for s in specs)
+
+    def values_for(earlier: Selection) -> dict:
+        kpis = traffic_kpis(ctx.engine, earlier, ctx.tz)
+        return {s.key: s.raw for s in traffic_tiles(kpis, ctx.settings.target_satisfaction, "en", keys)}
+
+    return tile_compare(ctx, "traffic", query, lang, {s.key: s.raw for s in specs}, values_for,
+                        lambda: history_start(ctx.engine))
 
 
 def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:

@@ -29,6 +29,7 @@ from ioc.domain.units import unit_column
 from ioc.i18n import fmt_int, fmt_local_datetime, fmt_number, fmt_pct, t
 from ioc.kpi.periods import Period, to_local
 from layouts import provisional
+from layouts.export_cells import local_iso
 from layouts.figures import axis_edge, base_layout, bucket_ms, date_ticks, empty_figure, plotly_text
 from layouts.shaping import Tile, as_number
 
@@ -147,6 +148,9 @@ def camera_rows(states: pd.DataFrame, tz: ZoneInfo, lang: str, simulated: Collec
             "last_sort": _sort_key(last, tz),
             "offline_s": NEVER_SORT if state == "never" else (0.0 if state == "online" else offline_s),
             "offline_for": "–" if state in ("online", "never") else duration_text(offline_s, lang),
+            # for the CSV: ISO local time, hours as a number
+            "last_seen_iso": local_iso(last, tz) if last else None,
+            "offline_hours": None if state in ("online", "never") else round(offline_s / 3600, 2),
             "simulated": _text(r.get("source")) in sims,
         }
         rows.append(row)
@@ -216,6 +220,10 @@ def uptime_rows(uptime: pd.DataFrame, cameras: pd.DataFrame, outages: pd.DataFra
             "below": pct < target_pct - 1e-9, "offline_s": offline_s, "offline": duration_text(offline_s, lang),
             "outages": int(counts.get(code, 0)), "outages_text": fmt_int(counts.get(code, 0), lang),
             "observed": duration_text(as_number(r.get("observed_s")), lang),
+            # for the CSV: numbers, not text (uptime in %, durations in hours)
+            "offline_hours": round(offline_s / 3600, 2),
+            "observed_hours": None if as_number(r.get("observed_s")) is None
+            else round(as_number(r.get("observed_s")) / 3600, 2),
             "simulated": _text(cam.get("source")) in sims,
         })
     rows.sort(key=lambda row: (row["uptime_pct"], -row["offline_s"], row["code"]))
@@ -245,6 +253,7 @@ def event_rows(events: pd.DataFrame, tz: ZoneInfo, lang: str, simulated: Collect
             "camera": _text(r.get("camera_name")) or code, "purpose_label": purpose_label(_text(r.get("purpose")), lang),
             "unit": names.get(commune, commune) or "–", "confidence": confidence,
             "confidence_text": fmt_pct(confidence, lang, 0) if confidence is not None else "–",
+            "time_iso": local_iso(at, tz) if at else None,  # for the CSV
             "review": review, "review_label": review_label(review, lang),
             "simulated": _text(r.get("source")) in sims,
         })

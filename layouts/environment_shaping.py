@@ -25,6 +25,7 @@ from ioc.i18n import LANGS, fmt_int, fmt_local_datetime, fmt_pct, t
 from ioc.kpi.filters import Problem
 from ioc.kpi.periods import Period
 from layouts.environment_figures import POLLUTANT_NAMES, category_label, text_colour
+from layouts.export_cells import local_iso
 
 RANGES = {"24h": 24, "7d": 7 * 24, "30d": 30 * 24}
 DEFAULT_RANGE = "7d"
@@ -263,6 +264,7 @@ def alert_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, now: datetime) -> l
             "start_sort": start.isoformat(), "end_sort": ended.isoformat() if ended else "9999",
             "end_text": fmt_local_datetime(ended, tz, lang) if ended else t("env_alert_active", lang),
             "active": ended is None, "hours": hours,
+            "start_iso": local_iso(start, tz), "end_iso": local_iso(ended, tz) if ended else None,  # for the CSV
             "duration": t("env_duration", lang, h=fmt_int(hours, lang)), "details": detail,
             "_sort": (ended is not None, -start.timestamp()),
         })
@@ -278,7 +280,7 @@ def alert_rows(frame: pd.DataFrame, tz: ZoneInfo, lang: str, now: datetime) -> l
 def series_export(frame: pd.DataFrame, names: Mapping[str, str], lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("env_col_station", lang): [names.get(s, s) for s in frame["station_id"]],
-        "station_id": frame["station_id"].tolist(),
+        t("xp_col_station_id", lang): frame["station_id"].tolist(),
         t("env_col_hour", lang): pd.to_datetime(frame["hour_local"]).dt.strftime("%Y-%m-%d %H:%M").tolist(),
         t("env_col_aqi", lang): frame["aqi"].tolist(),
         t("env_col_category", lang): [category_label(c, lang) for c in frame["category"]],
@@ -289,7 +291,7 @@ def series_export(frame: pd.DataFrame, names: Mapping[str, str], lang: str) -> p
 
 def pollutant_export(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({t("env_col_station", lang): frame["label"].tolist(),
-                         "station_id": frame["station_id"].tolist(),
+                         t("xp_col_station_id", lang): frame["station_id"].tolist(),
                          t("env_col_pollutant", lang): [POLLUTANT_NAMES.get(p, p) for p in frame["pollutant"]],
                          t("env_col_sub", lang): frame["sub"].tolist()})
 
@@ -300,12 +302,13 @@ def calendar_export(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                          t("env_col_category", lang): [category_label(c, lang) for c in frame["category"]],
                          t("env_col_dominant", lang): [POLLUTANT_NAMES.get(d, d) if isinstance(d, str) else ""
                                                         for d in frame["dominant"]],
-                         "pm25_24h": frame["pm25_24h"].tolist(), "pm10_24h": frame["pm10_24h"].tolist(),
+                         t("xp_col_pm25_24h", lang): frame["pm25_24h"].tolist(), t("xp_col_pm10_24h", lang): frame["pm10_24h"].tolist(),
                          t("env_col_epa", lang): frame["epa_pm25"].tolist()})
 
 
 def completeness_export(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("env_col_station", lang): frame["name"].tolist(), "station_id": frame["station_id"].tolist(),
+    return pd.DataFrame({t("env_col_station", lang): frame["name"].tolist(),
+                         t("xp_col_station_id", lang): frame["station_id"].tolist(),
                          t("env_col_expected", lang): frame["expected"].tolist(),
                          t("env_series_valid", lang): frame["valid"].tolist(),
                          t("env_series_flagged", lang): frame["flagged"].tolist(),
@@ -317,12 +320,13 @@ def completeness_export(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def alerts_export(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
     return pd.DataFrame({t(k, lang): [r[f] for r in rows] for k, f in (
         ("env_col_severity", "severity_label"), ("env_col_kind", "kind_label"), ("env_col_station", "station"),
-        ("env_col_start", "start"), ("env_col_end", "end"), ("env_col_duration", "duration"),
+        ("env_col_start", "start_iso"), ("env_col_end", "end_iso"), ("xp_env_col_hours", "hours"),
         ("env_col_details", "details"))})
 
 
 def stations_export(rows: list[dict[str, Any]], lang: str) -> pd.DataFrame:
-    return pd.DataFrame({t("env_col_station", lang): [r["name"] for r in rows], "station_id": [r["id"] for r in rows],
+    return pd.DataFrame({t("env_col_station", lang): [r["name"] for r in rows],
+                         t("xp_col_station_id", lang): [r["id"] for r in rows],
                          t("env_col_aqi", lang): [r["aqi"] for r in rows],
                          t("env_col_category", lang): [r["label"] for r in rows],
                          t("env_col_dominant", lang): [r["dominant"] for r in rows],

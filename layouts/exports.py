@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from ioc.domain.units import UnitMap
-from ioc.i18n import category_label, channel_label, fmt_local_datetime, status_label, t
+from ioc.i18n import category_label, channel_label, status_label, t
+from layouts.export_cells import local_iso
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 RATE_COLUMNS = ("processed_rate", "on_time_rate", "satisfaction_rate", "rated_share")
@@ -105,7 +106,7 @@ def series_export(series: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def reports_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, units: UnitMap | Mapping[str, str]) -> pd.DataFrame:
-    """Report rows (map points or the overdue queue) for CSV: local times, names for codes; the
+    """Report rows (map points or the overdue queue) for CSV: local times (ISO 8601), names for codes; the
     place as the unit in force on the receipt date (that version's name) and the current commune."""
     from layouts.shaping import unit_cells
 
@@ -125,8 +126,8 @@ def reports_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, units: UnitMap 
         t("col_commune", lang): [c["commune"] for c in cells],
         t("col_commune_code", lang): [str(u or "") for u in col("commune_code")],
         t("col_handling", lang): col("handling_unit"),
-        t("col_received", lang): [fmt_local_datetime(v, tz, lang) for v in col("received_at")],
-        t("col_due", lang): [fmt_local_datetime(v, tz, lang) for v in col("due_at")],
+        t("col_received", lang): [local_iso(v, tz) for v in col("received_at")],
+        t("col_due", lang): [local_iso(v, tz) for v in col("due_at")],
         t("col_address", lang): col("address"),
         t("col_description", lang): col("description"),
     }

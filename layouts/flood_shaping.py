@@ -20,6 +20,7 @@ import pandas as pd
 from ioc.domain import floods as rules
 from ioc.domain.stage import stage_level
 from ioc.i18n import DASH, NBSP, fmt_int, fmt_local_datetime, fmt_number, t
+from layouts.export_cells import local_iso
 
 NO_DATA_COLOUR = "#475569"  # a river station without a recent level
 NO_DATA_TEXT = "#ffffff"
@@ -241,6 +242,10 @@ def table_rows(kpis: Mapping[str, Any], tz: ZoneInfo, lang: str, simulated: Iter
             "hours_at_alarm_text": fmt_int(s.get("hours_at_alarm") or 0, lang) if river else DASH,
             "rain_total": s.get("rain_total_mm"), "rain_total_text": millimetres(s.get("rain_total_mm"), lang),
             "last_sort": s.get("last_at") or "", "last_text": _local(s.get("last_at"), tz, lang),
+            # for the CSV: alarm levels in metres as numbers, times in ISO 8601 (local)
+            **{f"level_{k}": v for k, v in zip(("i", "ii", "iii"), levels, strict=True)},
+            "peak_at_iso": local_iso(utc_from_iso(s.get("peak_at")), tz) if river and s.get("peak_at") else None,
+            "last_iso": local_iso(utc_from_iso(s.get("last_at")), tz) if s.get("last_at") else None,
         })
     rows.sort(key=lambda r: (not r["river_station"], -r["alarm"], -(r["level"] or -1e9), -(r["rain_24h"] or 0.0),
                              r["name"]))

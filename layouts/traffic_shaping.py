@@ -19,6 +19,7 @@ from ioc.domain.traffic_records import CAMERA_KIND_LABELS, CHANNEL_LABELS, STATU
 from ioc.domain.units import UnitMap
 from ioc.i18n import NBSP, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t, unit_label
 from ioc.privacy import display_plate
+from layouts.export_cells import code_label, local_iso
 from layouts.shaping import Tile, period_unit_names, tile_state  # noqa: F401 - period_unit_names: the traffic page's unit names
 
 # The unit rankings: by current commune always; by the district-level units of the time when the
@@ -268,7 +269,7 @@ def violations_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: 
     names = dict(unit_names)
     return pd.DataFrame({
         t("traffic_col_id", lang): [r["external_id"] for r in rows],
-        t("traffic_col_time", lang): [fmt_local_datetime(r["detected_at"], tz, lang) for r in rows],
+        t("traffic_col_time", lang): [local_iso(r["detected_at"], tz) for r in rows],
         t("traffic_col_where", lang): [where_text(r, camera_names, unit_names, lang) for r in rows],
         t("traffic_col_unit_code", lang): [str(r["unit_code"] or "") for r in rows],
         t("traffic_col_unit", lang): [unit_on_text(r["unit_code"], _local_day(r["detected_at"], tz), units, names, lang)
@@ -279,10 +280,10 @@ def violations_export(frame: pd.DataFrame, tz: ZoneInfo, lang: str, unit_names: 
         t("traffic_col_vehicle", lang): [vehicle_text(r["vehicle_class"], lang) for r in rows],
         t("traffic_col_plate", lang): [display_plate(r["plate_raw"], r["plate"], r["plate_status"], show_plates)
                                        for r in rows],
-        "plate_status": [r["plate_status"] for r in rows],
+        t("xp_col_plate_status", lang): [code_label("xp_plate_status", r["plate_status"], lang) for r in rows],
         t("traffic_col_status", lang): [status_text(r["status"], lang) for r in rows],
         t("traffic_col_fine", lang): [None if pd.isna(r["fine_vnd"]) else int(r["fine_vnd"]) for r in rows],
-        "fine_flag": [r["fine_flag"] for r in rows],
+        t("xp_col_fine_flag", lang): [code_label("xp_fine_flag", r["fine_flag"], lang) for r in rows],
         t("traffic_col_decree", lang): [r["decree"] or "" for r in rows],
         t("traffic_col_min", lang): [None if pd.isna(r["fine_min_vnd"]) else int(r["fine_min_vnd"]) for r in rows],
         t("traffic_col_max", lang): [None if pd.isna(r["fine_max_vnd"]) else int(r["fine_max_vnd"]) for r in rows],

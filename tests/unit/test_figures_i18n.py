@@ -123,7 +123,7 @@ def test_report_export_has_local_times_names_and_safe_text() -> None:
     assert row["Lĩnh vực"] == "Chiếu sáng công cộng"
     assert row["Đơn vị hành chính (lúc tiếp nhận)"] == "Không xác định (999)"
     assert row["Xã, phường hiện nay"] == ""
-    assert row["Tiếp nhận lúc"] == "02/01/2026 00:30"
+    assert row["Tiếp nhận lúc"] == "2026-01-02 00:30"  # local time, ISO 8601
     text = csv_text(out)
     assert "'@team" in text and "'-1 Lê Lợi" in text
 
