@@ -67,7 +67,8 @@ def compare_block(lines: list[CompareLine], provisional: tuple[str, str] | None 
                     "data-change": "" if line.value is None else repr(line.value)})
         for line in lines
     ]
-    if provisional and any(line.which != "snapshot" for line in lines):  # a count at now is not provisional
+    # provisional only next to a change shown: a count at now, or "no comparison", is not
+    if provisional and any(line.which != "snapshot" and line.value is not None for line in lines):
         children.append(html.Div(provisional[0], className="cmp-provisional", title=provisional[1]))
     return html.Div(children, className="tile-compare")
 

@@ -239,3 +239,15 @@ def test_a_snapshot_tile_gets_no_provisional_note():
     cmp = compare_sets("admin", ("overdue",), {"overdue": 4}, {"overdue": 1}, {"overdue": 0}, bases)
     block = compare_block(compare_lines(cmp["overdue"], bases, None, "vi"), provisional_note(bases, "vi"))
     assert [c.className for c in block.children] == ["cmp-line cmp-none"]
+
+
+def test_no_provisional_note_when_no_earlier_period_is_covered():
+    from layouts.components import compare_block
+
+    # a running month, but the history starts after both earlier periods: nothing is compared
+    bases = baselines(P("2026-12-01", "2027-01-01"), date(2026, 12, 3), date(2026, 11, 20))
+    cmp = compare_sets("feedback", ("on_time_rate",), {"on_time_rate": 0.95}, {"on_time_rate": 0.97},
+                       {"on_time_rate": 0.9}, bases)
+    block = compare_block(compare_lines(cmp["on_time_rate"], bases, date(2026, 11, 20), "vi"),
+                          provisional_note(bases, "vi"))
+    assert [c.className for c in block.children] == ["cmp-line cmp-none", "cmp-line cmp-none"]
