@@ -11,9 +11,9 @@ from ioc.family import Page
 # 30 days; the city's stage and the active alerts
 PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview",
                      kiosk_panels=("ov-lead", "ov-recent", "ov-chart-daily")),
-                # one record by its id, or a plate's violations (plates follow the reader's role)
-                Page("search", "/search", web("callbacks.search:page"), "search_nav", nav_class="nav-search",
-                     kiosk_panels=("search-form", "search-results")))
+                # one record by its id, or a plate's violations (plates follow the reader's role); an
+                # interactive lookup, never on a wall (kiosk mode hides its box): no kiosk panels
+                Page("search", "/search", web("callbacks.search:page"), "search_nav", nav_class="nav-search"))
 PAGES_AFTER = (
     Page("alerts", "/alerts", web("callbacks.alerts:page"), "alerts_nav", nav_class="nav-alerts",
          kiosk_panels=("al-stage", "al-active")),
