@@ -17,6 +17,7 @@ import importlib
 import logging
 import tempfile
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -206,8 +207,35 @@ class PdfPrinter:
         self.timeout_ms = timeout_s * 1000
         self._pw: Any = None
         self._browser: Any = None
+        self._thread: ThreadPoolExecutor | None = None
+
+    # Every call to Playwright runs on one thread of the printer's own: its sync API refuses a
+    # thread where an asyncio loop runs (a caller's scheduler or server, another Playwright
+    # session in the same process), and its objects belong to the thread that made them.
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._thread is None:
+            raise RuntimeError("PdfPrinter is used outside its 'with' block")
+        return self._thread.submit(fn, *args).result()
 
     def __enter__(self) -> PdfPrinter:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ioc-pdf")
+        try:
+            self._call(self._start)
+        except BaseException:
+            self._thread.shutdown(wait=True)
+            self._thread = None
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._call(self._stop)
+        finally:
+            assert self._thread is not None
+            self._thread.shutdown(wait=True)
+            self._thread = None
+
+    def _start(self) -> None:
         from playwright.sync_api import sync_playwright
 
         self._pw = sync_playwright().start()
@@ -216,9 +244,8 @@ class PdfPrinter:
         except Exception:
             self._pw.stop()
             raise
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def _stop(self) -> None:
         try:
             self._browser.close()
         finally:
@@ -230,6 +257,9 @@ class PdfPrinter:
         return self.print_html(html)
 
     def print_html(self, html: str) -> bytes:
+        return self._call(self._print_html, html)
+
+    def _print_html(self, html: str) -> bytes:
         with tempfile.TemporaryDirectory(prefix="ioc-brief-") as tmp:
             path = Path(tmp) / "brief.html"
             path.write_text(html, encoding="utf-8")
