@@ -260,8 +260,6 @@ def answer(ctx: Context, pages: Mapping[str, PageExports], page: str, file: str,
         charts = ", ".join(c for c in exports.panels if c in exports.urls.charts) or "none"
         return _text(f"panel {panel!r} of page {page!r} has no chart to draw as PNG (charts: {charts})", 404)
     renderer = _renderer(fmt)
-    if renderer is None:
-        return _text(f"{fmt.upper()} exports are not available on this server", 404)
     params = query_params(args)
     raw_lang = params.get("lang")
     lang = ctx.settings.lang if ctx.settings.lang in LANGS else "vi"
@@ -299,19 +297,16 @@ def answer(ctx: Context, pages: Mapping[str, PageExports], page: str, file: str,
     return _file(body, filename, fmt)
 
 
-def _renderer(fmt: str) -> Callable[..., Any] | None:
-    """The function writing format ``fmt`` (None: its module is not installed here)."""
+def _renderer(fmt: str) -> Callable[..., Any]:
+    """The function writing format ``fmt``."""
     if fmt == "csv":
         from layouts.exports import csv_text
 
         return lambda frame: csv_text(frame).encode("utf-8")
-    try:
-        if fmt == "xlsx":
-            from layouts.xlsx import xlsx_bytes
+    if fmt == "xlsx":
+        from layouts.xlsx import xlsx_bytes
 
-            return xlsx_bytes
-        from layouts.print_figure import figure_png
+        return xlsx_bytes
+    from layouts.print_figure import figure_png
 
-        return figure_png
-    except ImportError:
-        return None
+    return figure_png

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 #: The web layer's report builder, loaded by name: ``render_html(brief, lang) -> str`` and
 #: ``kpi_frame(brief, lang) -> DataFrame``.
 RENDERER = "layouts.brief"
+XLSX_WRITER = "layouts.xlsx"  # the web layer's workbook writer, shared with the exports
 FORMATS = ("pdf", "xlsx")
 #: the Chromium the browser tests use (Debian's package); playwright drives it
 CHROMIUM = "/usr/bin/chromium"
@@ -274,36 +275,8 @@ class PdfPrinter:
 
 
 def xlsx_of(frame: pd.DataFrame, meta: Mapping[str, Any], lang: str, sheet_title: str) -> bytes:
-    """The KPI rows as a workbook: the shared XLSX writer (``layouts.xlsx``) when there is one,
-    else a plain openpyxl sheet with a frozen header, filters and a sheet of the brief's facts."""
-    try:
-        shared = importlib.import_module("layouts.xlsx")
-    except ImportError:
-        shared = None
-    if shared is not None and hasattr(shared, "xlsx_bytes"):
-        return shared.xlsx_bytes(frame, meta, lang, sheet_title)
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet_title[:31]
-    ws.append([str(c) for c in frame.columns])
-    for row in frame.itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in row])
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for i, col in enumerate(frame.columns, start=1):
-        width = max([len(str(col)), *(len(str(v)) for v in frame[col].head(200))]) + 2
-        ws.column_dimensions[get_column_letter(i)].width = min(60, width)
-    info = wb.create_sheet("info")
-    for key, value in meta.items():
-        info.append([str(key), value if isinstance(value, int | float | str | bool) else str(value)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    """The KPI rows as a workbook, by the exports' XLSX writer (:data:`XLSX_WRITER`)."""
+    return importlib.import_module(XLSX_WRITER).xlsx_bytes(frame, meta, lang, sheet_title)
 
 
 def make_report(brief: Brief, fmt: str, lang: str) -> bytes:
