@@ -200,7 +200,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     Pages, navigation and callbacks come from the family registry (:mod:`ioc.registry`), in
     its order: nothing here names a family."""
-    from callbacks import access, alerts, audit, cap, export_routes, overview, search, shell, signin, wall
+    from callbacks import access, alerts, audit, cap, export_routes, overview, scorecard, search, shell, signin, wall
     from layouts import ids
     from layouts import shell as shell_layout
 
@@ -255,7 +255,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
 
     app.layout = app_shell
     for register in (shell.register, overview.register, *(f.register_callbacks for f in reg.families),
-                     wall.register, alerts.register, audit.register, search.register):
+                     wall.register, alerts.register, audit.register, search.register, scorecard.register):
         register(app, ctx)
     # last: the policy hashes the inline scripts, clientside callbacks included
     return app

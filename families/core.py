@@ -11,6 +11,9 @@ from ioc.family import Page
 # 30 days; the city's stage and the active alerts
 PAGES_BEFORE = (Page("overview", "/", web("callbacks.overview:page"), "nav_overview",
                      kiosk_panels=("ov-lead", "ov-recent", "ov-chart-daily")),
+                # every family's headline KPIs against their targets for a month, quarter or year (leaders);
+                # a review, not a wall page: no kiosk panels
+                Page("scorecard", "/scorecard", web("callbacks.scorecard:page"), "sc_nav", nav_class="nav-scorecard"),
                 # one record by its id, or a plate's violations (plates follow the reader's role); an
                 # interactive lookup, never on a wall (kiosk mode hides its box): no kiosk panels
                 Page("search", "/search", web("callbacks.search:page"), "search_nav", nav_class="nav-search"))

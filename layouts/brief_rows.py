@@ -189,7 +189,8 @@ class Delta:
     value: float | None
 
 
-def _delta(change: Change, lang: str) -> Delta:
+def delta_of(change: Change, lang: str) -> Delta:
+    """A change as the brief and the scorecard write it (arrow and size, or why there is none)."""
     if change.status in (Status.CHANGE, Status.FROM_ZERO):
         return Delta(f"{ARROWS[change.sign]} {amount_text(change, lang)}", change.tone, change.value)
     if change.status == Status.NOT_COMPARABLE:
@@ -208,8 +209,8 @@ def _changes(fb: Any, heads: list[Headline], lang: str) -> dict[str, tuple[Delta
         return None if kpis is None else {k: number_of(kpis.get(k), kind) for k, kind in kinds.items()}
 
     sets = compare_sets(fb.code, list(kinds), values(fb.kpis), values(fb.previous), values(fb.year), fb.bases)
-    return {key: (_delta(c.previous, lang), None if c.previous.status == Status.NOT_COMPARABLE else
-                  _delta(c.year, lang)) for key, c in sets.items()}
+    return {key: (delta_of(c.previous, lang), None if c.previous.status == Status.NOT_COMPARABLE else
+                  delta_of(c.year, lang)) for key, c in sets.items()}
 
 
 def kpi_rows(brief: Any, lang: str, families: Any = None) -> list[KpiRow]:

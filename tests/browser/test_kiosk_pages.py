@@ -27,8 +27,9 @@ from tests.browser.harness import ConsoleLog, RunningApp, shot
 SIZES = {"1080p": {"width": 1920, "height": 1080}, "4k": {"width": 3840, "height": 2160}}
 SCALE = {"1080p": 1, "4k": 2}  # the root font size over the design's 10 px (assets/wall.css)
 #: every routed page but the wall (a kiosk by construction: test_wall_page.py), the audit
-#: (administrators only) and the search (an interactive lookup): never on a wall
-PAGES = [p for p in registry().pages if p.name not in ("wall", "audit", "search")]
+#: (administrators only), the search (an interactive lookup) and the scorecard (a leader's review):
+#: never on a wall
+PAGES = [p for p in registry().pages if p.name not in ("wall", "audit", "search", "scorecard")]
 HISTORY_WAIT_S = 300
 TEMPLATE_FONT = 13  # layouts/figures.py: the dark template's font size, in px at 1080p
 

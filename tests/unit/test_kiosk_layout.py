@@ -88,11 +88,12 @@ def test_grid_tracks(cells: int, strips: int, cols: int, rows: str) -> None:
     assert grid_tracks(cells, strips) == {"--kiosk-cols": f"repeat({cols}, minmax(0, 1fr))", "--kiosk-rows": rows}
 
 
-def test_every_page_but_the_wall_the_audit_and_the_search_declares_its_kiosk_panels() -> None:
+def test_every_page_but_the_wall_the_audit_the_search_and_the_scorecard_declares_its_kiosk_panels() -> None:
     """A page without them would scroll on a wall (the browser suite opens each in kiosk mode).
-    The audit (administrators only) and the search (an interactive lookup) are never on a wall."""
+    The audit (administrators only), the search (an interactive lookup) and the scorecard (a
+    leader's review by month, quarter or year) are never on a wall."""
     reg = registry()
     owners = {p.name: f for f in reg.families for p in f.pages}
-    missing = [p.name for p in reg.pages if p.name not in ("wall", "audit", "search")
+    missing = [p.name for p in reg.pages if p.name not in ("wall", "audit", "search", "scorecard")
                and not (p.kiosk_panels or (owners[p.name].kiosk_panels if p.name in owners else ()))]
     assert missing == []

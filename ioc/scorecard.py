@@ -1,0 +1,275 @@
+"""The leaders' scorecard (issue #16): every family's headline KPIs for a month, a quarter or a
+year, with the data a leader reviews them by, in no language yet.
+
+- The KPIs, their changes against the previous period and a year before, are a brief's
+  (:func:`ioc.brief.collect_brief`): the same KPI sets, comparison rules and coverage as the pages
+  and the PDF brief, so the three never disagree.
+- **Trend**: the same KPI set over the twelve periods of the same grain ending with the chosen
+  one (:data:`SPARK_PERIODS`), for the families whose KPIs have comparison rules (a snapshot KPI,
+  counted at *now*, has no history and gets none). A period the stored history does not cover
+  entirely is left empty rather than drawn as a dip; one still running is marked provisional.
+- **Rankings** of the units for the period, best and worst, with their change against the
+  previous period: the TTHC one-stop units by on-time rate (:func:`ioc.kpi.admin_views.unit_ranking`,
+  the admin page's ranking) and the units handling citizens' reports by on-time rate.
+- **Provincial indices**: the latest published value of each Overview KPI of the ``indicator``
+  systems (PCI, PAPI, PAR INDEX, DTI ranks…) up to the period's end, with the value before it.
+
+Periods are named as the indicators' files name them: ``2026-11``, ``2026-Q4``, ``2026``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from ioc.kpi.periods import Period, to_local
+
+log = logging.getLogger(__name__)
+
+GRAINS = ("month", "quarter", "year")
+#: periods in a KPI's trend, the chosen one included
+SPARK_PERIODS = 12
+#: units shown at each end of a ranking
+RANKED = 5
+#: reports a handling unit must have processed in the period to be ranked
+MIN_PROCESSED = 20
+_KEY = re.compile(r"^(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?$")
+
+
+class ScorecardError(ValueError):
+    """A scorecard that cannot be made as asked; the message names the parameter and why."""
+
+
+@dataclass(frozen=True, order=True)
+class ScorePeriod:
+    """A month (``2026-11``), a quarter (``2026-Q4``) or a year (``2026``) of local dates."""
+
+    year: int
+    index: int  # month 1–12, quarter 1–4, or 1 for a year
+    grain: str
+
+    @classmethod
+    def parse(cls, text: str) -> ScorePeriod:
+        match = _KEY.match(str(text).strip().upper())
+        if not match:
+            raise ScorecardError(f"period {str(text)[:20]!r}: expected YYYY-MM, YYYY-Qn or YYYY")
+        year, part = int(match.group(1)), match.group(2)
+        if not 2000 <= year <= 2100:
+            raise ScorecardError(f"period {text!r}: the year is outside 2000–2100")
+        if part is None:
+            return cls(year, 1, "year")
+        if part.startswith("Q"):
+            return cls(year, int(part[1]), "quarter")
+        return cls(year, int(part), "month")
+
+    @classmethod
+    def containing(cls, day: date, grain: str) -> ScorePeriod:
+        if grain not in GRAINS:
+            raise ScorecardError(f"grain {grain!r}: expected one of {', '.join(GRAINS)}")
+        if grain == "year":
+            return cls(day.year, 1, grain)
+        if grain == "quarter":
+            return cls(day.year, (day.month - 1) // 3 + 1, grain)
+        return cls(day.year, day.month, grain)
+
+    @property
+    def per_year(self) -> int:
+        return {"month": 12, "quarter": 4, "year": 1}[self.grain]
+
+    @property
+    def key(self) -> str:
+        if self.grain == "year":
+            return f"{self.year}"
+        if self.grain == "quarter":
+            return f"{self.year}-Q{self.index}"
+        return f"{self.year}-{self.index:02d}"
+
+    @property
+    def period(self) -> Period:
+        months = 12 // self.per_year
+        first = (self.index - 1) * months  # months since January
+        start = date(self.year, first + 1, 1)
+        after = first + months
+        return Period(start, date(self.year + after // 12, after % 12 + 1, 1))
+
+    def shifted(self, steps: int) -> ScorePeriod:
+        """The period ``steps`` periods later (negative: earlier)."""
+        n = self.year * self.per_year + self.index - 1 + steps
+        return ScorePeriod(n // self.per_year, n % self.per_year + 1, self.grain)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a family's trend: its KPI set (None: the stored history does not cover the
+    period entirely, or it lies ahead) and whether it is still running."""
+
+    when: ScorePeriod
+    kpis: Mapping[str, Any] | None
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Units ranked by ``measure`` (a rate, higher better) for the period: ``frame`` has
+    ``code, name, value, change, volume, rank`` (rank 1 best; ``change`` a ratio difference, NaN without
+    a covered previous period), only the ranked units, best first; ``covered`` whether the
+    previous period is covered by the stored history."""
+
+    family: str
+    unit_kind: str  # "tthc_unit" | "handling_unit"
+    measure: str
+    frame: pd.DataFrame
+    covered: bool
+    min_volume: int
+
+    def best(self, n: int = RANKED) -> pd.DataFrame:
+        return self.frame.head(n)
+
+    def worst(self, n: int = RANKED) -> pd.DataFrame:
+        """The last ``n`` ranked (none that is already among the best), worst first."""
+        rest = self.frame.iloc[min(n, len(self.frame)):]
+        return rest.tail(n).iloc[::-1]
+
+
+@dataclass(frozen=True)
+class IndexValue:
+    """A provincial index or indicator of an ``indicator`` system: its latest published value up
+    to the period's end and the one before it (``previous``), with their periods (``2024``)."""
+
+    family: str
+    kpi: str  # the spec's KPI name
+    kind: str  # rank | latest
+    value: float | None
+    period: str | None
+    previous: float | None
+    previous_period: str | None
+    rank_of: float | None
+    direction: str  # higher | lower (a rank: lower is better)
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    when: ScorePeriod
+    brief: Any  # ioc.brief.Brief over when.period
+    trends: Mapping[str, tuple[TrendPoint, ...]]  # family code → twelve periods, oldest first
+    rankings: tuple[Ranking, ...]
+    indices: tuple[IndexValue, ...]
+
+
+def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simulated: bool, now: datetime,
+                      families: Any = None) -> Scorecard:
+    """Read the scorecard of ``when`` (``now``: naive UTC). A family whose KPIs fail is reported
+    by the brief (its row says so); its trend is left empty."""
+    from ioc.brief import _history_starts, collect_brief
+    from ioc.kpi.compare import RULES, Kind
+    from ioc.registry import registry
+
+    fams = tuple(families if families is not None else registry().families)
+    tz = settings.tz
+    today = to_local(now, tz).date()
+    brief = collect_brief(engine, settings, when.period, {}, simulated=simulated, now=now, families=fams)
+    starts = _history_starts()
+    trends: dict[str, tuple[TrendPoint, ...]] = {}
+    for fam, fb in zip(fams, brief.families, strict=True):
+        rules = RULES.get(fam.code, {})
+        if fb.error or fam.code not in starts or not any(r.kind != Kind.SNAPSHOT for r in rules.values()):
+            continue
+        start = fb.history_start
+        points = []
+        for step in range(-(SPARK_PERIODS - 1), 1):
+            p = when.shifted(step)
+            period = p.period
+            if step == 0:
+                kpis = fb.kpis
+            elif start is None or start > period.start or period.start > today:
+                kpis = None
+            else:
+                kpis = fam.kpis(engine, period, {}, tz, now)
+            points.append(TrendPoint(p, kpis, period.start <= today < period.end))
+        trends[fam.code] = tuple(points)
+    rankings = [r for r in (_admin_ranking(brief), _feedback_ranking(engine, when.period, today, fams)) if r]
+    return Scorecard(when, brief, trends, tuple(rankings), _indices(engine, when.period, fams))
+
+
+def _admin_ranking(brief: Any) -> Ranking | None:
+    frame = brief.admin_ranking
+    if frame is None or frame.empty:
+        return None
+    ranked = frame[frame["rank"].notna()]
+    out = pd.DataFrame({"code": ranked["code"].astype(str), "name": ranked["name"].astype(str), "value": ranked["on_time_rate"].astype("float64"),
+                        "change": ranked["change"].astype("float64"), "volume": ranked["resolved"].astype("int64"),
+                        "rank": ranked["rank"].astype("int64")}).reset_index(drop=True)
+    from ioc.kpi.admin_views import MIN_RESOLVED_TO_RANK
+
+    return Ranking("admin", "tthc_unit", "on_time_rate", out, bool(frame["prev_covered"].all()), MIN_RESOLVED_TO_RANK)
+
+
+def _feedback_ranking(engine: Engine, period: Period, today: date, fams: tuple[Any, ...]) -> Ranking | None:
+    """The units handling citizens' reports, by on-time rate (then fewer late, then more
+    processed), those with at least :data:`MIN_PROCESSED` processed reports; the change against
+    the previous period of equal length (its elapsed part for a running period)."""
+    if not any(f.code == "feedback" for f in fams):
+        return None
+    from ioc.kpi.compare import covered, elapsed_part
+    from ioc.kpi.feedback import FeedbackFilter, feedback_breakdown, first_received
+
+    current = feedback_breakdown(engine, FeedbackFilter(period), "handling_unit")
+    current = current[(current["processed"] >= MIN_PROCESSED) & (current["key"].astype(str) != "")]
+    before = elapsed_part(period, period.previous(), today)
+    is_covered = covered(first_received(engine), before)
+    if is_covered:
+        earlier = feedback_breakdown(engine, FeedbackFilter(before), "handling_unit").set_index("key")["on_time_rate"]
+    else:
+        earlier = pd.Series(dtype="float64")
+    late = current["processed"] - current["on_time"]
+    frame = pd.DataFrame({"code": current["key"].astype(str), "name": current["key"].astype(str), "value": current["on_time_rate"].astype("float64"),
+                          "late": late, "volume": current["processed"].astype("int64")})
+    frame = frame.sort_values(["value", "late", "volume", "code"], ascending=[False, True, False, True], kind="stable")
+    frame["change"] = frame["value"] - earlier.reindex(frame["code"]).to_numpy(dtype="float64")
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return Ranking("feedback", "handling_unit", "on_time_rate",
+                   frame[["code", "name", "value", "change", "volume", "rank"]].reset_index(drop=True), is_covered, MIN_PROCESSED)
+
+
+def _indices(engine: Engine, period: Period, fams: tuple[Any, ...]) -> tuple[IndexValue, ...]:
+    """Each Overview KPI of the ``indicator`` systems that reads a published value (a rank or the
+    latest value): its last value published for a period starting before ``period`` ends."""
+    from ioc.kpi.systems import indicator_values
+
+    out: list[IndexValue] = []
+    for fam in fams:
+        spec = getattr(fam, "spec", None)
+        if spec is None or spec.kind != "indicator":
+            continue
+        try:
+            with engine.connect() as conn:
+                history = indicator_values(conn, spec, None, period.end)
+        except Exception:  # noqa: BLE001 - one system's failure must not lose the scorecard
+            log.exception("scorecard: the indicators of %s failed", fam.code)
+            continue
+        for name in spec.overview:
+            kpi = next((k for k in spec.kpis if k.name == name), None)
+            if kpi is None or kpi.type not in ("rank", "latest"):
+                continue
+            need = "rank" if kpi.type == "rank" else "value"
+            rows = history[(history["indicator"] == kpi.indicator) & history[need].notna()] \
+                if not history.empty else history
+            rows = rows.sort_values("period_start", kind="stable") if len(rows) else rows
+            last = rows.iloc[-1] if len(rows) else None
+            before = rows.iloc[-2] if len(rows) > 1 else None
+            direction = "lower" if kpi.type == "rank" else (kpi.direction or "higher")
+            out.append(IndexValue(
+                fam.code, name, kpi.type,
+                None if last is None else float(last[need]), None if last is None else str(last["period"]),
+                None if before is None else float(before[need]), None if before is None else str(before["period"]),
+                None if last is None or "rank_of" not in rows or pd.isna(last["rank_of"]) else float(last["rank_of"]),
+                direction))
+    return tuple(out)
