@@ -40,8 +40,6 @@ FORMATS = ("pdf", "xlsx")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-#: units ranked at each end of the TTHC ranking
-RANKED = 5
 
 
 class BriefError(ValueError):
@@ -81,7 +79,7 @@ class Brief:
     targets: Mapping[str, float]  # the settings' targets: target_on_time, target_processed, …
     feedback_series: pd.DataFrame
     admin_series: pd.DataFrame
-    admin_ranking: pd.DataFrame
+    rankings: tuple[Any, ...]  # ioc.kpi.rankings.Ranking: TTHC units, units handling reports
     freq: str  # bucket of the two series: day, week or month
 
     @property
@@ -114,6 +112,7 @@ def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mappin
     from ioc.kpi.admin_views import admin_series, unit_ranking
     from ioc.kpi.feedback import FeedbackFilter, feedback_series
     from ioc.kpi.periods import FilterError
+    from ioc.kpi.rankings import handling_unit_ranking, tthc_ranking
     from ioc.registry import registry
 
     tz = settings.tz
@@ -143,18 +142,22 @@ def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mappin
         out.append(FamilyBrief(fam.code, kpis, taken, tuple(k for k in given if k not in taken), error, **earlier))
     freq = series_freq(period)
     codes = {f.code for f in fams}
-    fb = adm = rank = pd.DataFrame()
-    if "feedback" in codes:
-        fb = feedback_series(engine, FeedbackFilter(period, **_dims(parsed_by_code["feedback"])), freq)
+    fb = adm = pd.DataFrame()
+    rankings = []
+    today = to_local(now, tz).date()
     if "admin" in codes:
         flt = AdminFilter(period, **_dims(parsed_by_code["admin"]))
         adm = admin_series(engine, flt, freq)
-        rank = unit_ranking(engine, flt, tz, now)
-    return Brief(period=period, filters=given, generated_at=now, tz=tz, today=to_local(now, tz).date(),
+        rankings.append(tthc_ranking(unit_ranking(engine, flt, tz, now)))
+    if "feedback" in codes:
+        flt = FeedbackFilter(period, **_dims(parsed_by_code["feedback"]))
+        fb = feedback_series(engine, flt, freq)
+        rankings.append(handling_unit_ranking(engine, flt, today))
+    return Brief(period=period, filters=given, generated_at=now, tz=tz, today=today,
                  simulated=simulated, families=tuple(out),
                  targets={k: getattr(settings, k) for k in ("target_on_time", "target_processed",
                                                              "target_satisfaction")},
-                 feedback_series=fb, admin_series=adm, admin_ranking=rank, freq=freq)
+                 feedback_series=fb, admin_series=adm, rankings=tuple(r for r in rankings if r is not None), freq=freq)
 
 
 def _history_starts() -> dict[str, Callable[[Engine], date | None]]:

@@ -9,8 +9,8 @@ year, with the data a leader reviews them by, in no language yet.
   counted at *now*, has no history and gets none). A period the stored history does not cover
   entirely is left empty rather than drawn as a dip; one still running is marked provisional.
 - **Rankings** of the units for the period, best and worst, with their change against the
-  previous period: the TTHC one-stop units by on-time rate (:func:`ioc.kpi.admin_views.unit_ranking`,
-  the admin page's ranking) and the units handling citizens' reports by on-time rate.
+  previous period (:mod:`ioc.kpi.rankings`, the brief's too): the TTHC one-stop units and the units
+  handling citizens' reports, by on-time rate.
 - **Provincial indices**: the latest published value of each Overview KPI of the ``indicator``
   systems (PCI, PAPI, PAR INDEX, DTI ranks…) up to the period's end, with the value before it.
 
@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -37,10 +36,6 @@ log = logging.getLogger(__name__)
 GRAINS = ("month", "quarter", "year")
 #: periods in a KPI's trend, the chosen one included
 SPARK_PERIODS = 12
-#: units shown at each end of a ranking
-RANKED = 5
-#: reports a handling unit must have processed in the period to be ranked
-MIN_PROCESSED = 20
 _KEY = re.compile(r"^(\d{4})(?:-(Q[1-4]|0[1-9]|1[0-2]))?$")
 
 
@@ -117,29 +112,6 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
-class Ranking:
-    """Units ranked by ``measure`` (a rate, higher better) for the period: ``frame`` has
-    ``code, name, value, change, volume, rank`` (rank 1 best; ``change`` a ratio difference, NaN without
-    a covered previous period), only the ranked units, best first; ``covered`` whether the
-    previous period is covered by the stored history."""
-
-    family: str
-    unit_kind: str  # "tthc_unit" | "handling_unit"
-    measure: str
-    frame: pd.DataFrame
-    covered: bool
-    min_volume: int
-
-    def best(self, n: int = RANKED) -> pd.DataFrame:
-        return self.frame.head(n)
-
-    def worst(self, n: int = RANKED) -> pd.DataFrame:
-        """The last ``n`` ranked (none that is already among the best), worst first."""
-        rest = self.frame.iloc[min(n, len(self.frame)):]
-        return rest.tail(n).iloc[::-1]
-
-
-@dataclass(frozen=True)
 class IndexValue:
     """A provincial index or indicator of an ``indicator`` system: its latest published value up
     to the period's end and the one before it (``previous``), with their periods (``2024``)."""
@@ -160,7 +132,7 @@ class Scorecard:
     when: ScorePeriod
     brief: Any  # ioc.brief.Brief over when.period
     trends: Mapping[str, tuple[TrendPoint, ...]]  # family code → twelve periods, oldest first
-    rankings: tuple[Ranking, ...]
+    rankings: tuple[Any, ...]  # ioc.kpi.rankings.Ranking, the brief's
     indices: tuple[IndexValue, ...]
 
 
@@ -195,48 +167,7 @@ def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simul
                 kpis = fam.kpis(engine, period, {}, tz, now)
             points.append(TrendPoint(p, kpis, period.start <= today < period.end))
         trends[fam.code] = tuple(points)
-    rankings = [r for r in (_admin_ranking(brief), _feedback_ranking(engine, when.period, today, fams)) if r]
-    return Scorecard(when, brief, trends, tuple(rankings), _indices(engine, when.period, fams))
-
-
-def _admin_ranking(brief: Any) -> Ranking | None:
-    frame = brief.admin_ranking
-    if frame is None or frame.empty:
-        return None
-    ranked = frame[frame["rank"].notna()]
-    out = pd.DataFrame({"code": ranked["code"].astype(str), "name": ranked["name"].astype(str), "value": ranked["on_time_rate"].astype("float64"),
-                        "change": ranked["change"].astype("float64"), "volume": ranked["resolved"].astype("int64"),
-                        "rank": ranked["rank"].astype("int64")}).reset_index(drop=True)
-    from ioc.kpi.admin_views import MIN_RESOLVED_TO_RANK
-
-    return Ranking("admin", "tthc_unit", "on_time_rate", out, bool(frame["prev_covered"].all()), MIN_RESOLVED_TO_RANK)
-
-
-def _feedback_ranking(engine: Engine, period: Period, today: date, fams: tuple[Any, ...]) -> Ranking | None:
-    """The units handling citizens' reports, by on-time rate (then fewer late, then more
-    processed), those with at least :data:`MIN_PROCESSED` processed reports; the change against
-    the previous period of equal length (its elapsed part for a running period)."""
-    if not any(f.code == "feedback" for f in fams):
-        return None
-    from ioc.kpi.compare import covered, elapsed_part
-    from ioc.kpi.feedback import FeedbackFilter, feedback_breakdown, first_received
-
-    current = feedback_breakdown(engine, FeedbackFilter(period), "handling_unit")
-    current = current[(current["processed"] >= MIN_PROCESSED) & (current["key"].astype(str) != "")]
-    before = elapsed_part(period, period.previous(), today)
-    is_covered = covered(first_received(engine), before)
-    if is_covered:
-        earlier = feedback_breakdown(engine, FeedbackFilter(before), "handling_unit").set_index("key")["on_time_rate"]
-    else:
-        earlier = pd.Series(dtype="float64")
-    late = current["processed"] - current["on_time"]
-    frame = pd.DataFrame({"code": current["key"].astype(str), "name": current["key"].astype(str), "value": current["on_time_rate"].astype("float64"),
-                          "late": late, "volume": current["processed"].astype("int64")})
-    frame = frame.sort_values(["value", "late", "volume", "code"], ascending=[False, True, False, True], kind="stable")
-    frame["change"] = frame["value"] - earlier.reindex(frame["code"]).to_numpy(dtype="float64")
-    frame["rank"] = np.arange(1, len(frame) + 1)
-    return Ranking("feedback", "handling_unit", "on_time_rate",
-                   frame[["code", "name", "value", "change", "volume", "rank"]].reset_index(drop=True), is_covered, MIN_PROCESSED)
+    return Scorecard(when, brief, trends, brief.rankings, _indices(engine, when.period, fams))
 
 
 def _indices(engine: Engine, period: Period, fams: tuple[Any, ...]) -> tuple[IndexValue, ...]:

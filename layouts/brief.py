@@ -12,13 +12,22 @@ import json
 from functools import cache
 from typing import Any
 
-import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ioc.i18n import fmt_date, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, t
+from ioc.i18n import fmt_date, fmt_int, fmt_local_datetime, fmt_pct, t
 from layouts.admin_shaping import ONLINE_TARGET
-from layouts.brief_rows import Delta, KpiRow, filters_text, kpi_frame, kpi_rows, meta, period_text, sheet_title
+from layouts.brief_rows import (
+    Delta,
+    KpiRow,
+    filters_text,
+    kpi_frame,
+    kpi_rows,
+    meta,
+    period_text,
+    rank_change,
+    sheet_title,
+)
 from layouts.compare_shaping import provisional_note
 
 __all__ = ["kpi_frame", "kpi_rows", "meta", "render_html", "sheet_title"]
@@ -159,37 +168,30 @@ def _kpi_section(brief: Any, rows: list[KpiRow], lang: str) -> str:
 
 
 def _ranking_section(brief: Any, lang: str) -> str:
-    frame = brief.admin_ranking
-    if frame is None or frame.empty or "rank" not in frame:
-        return ""
-    ranked = frame[frame["rank"].notna()]
-    if ranked.empty:
-        return f"<h2>{_e(t('brief_ranking', lang))}</h2><p class=\"note\">{_e(t('brief_ranking_none', lang))}</p>"
-    from ioc.brief import RANKED
-
-    best = ranked.head(RANKED)
-    worst = ranked.tail(RANKED).iloc[::-1] if len(ranked) > RANKED else ranked.iloc[0:0]
-    worst = worst[~worst["code"].isin(best["code"])]
-    head = "".join(f"<th>{_e(t(f'brief_rank_{c}', lang))}</th>"
-                   for c in ("rank", "unit", "received", "on_time_rate", "change"))
-
-    def table(part: pd.DataFrame) -> str:
-        body = []
-        for r in part.itertuples(index=False):
-            change = r.change
-            change_text = "–" if change is None or change != change else \
-                f"{'+' if change >= 0 else '−'}{fmt_number(abs(change) * 100, lang, 1)} {t('brief_points', lang)}"
-            body.append(f"<tr><td class=\"num\">{int(r.rank)}</td><td>{_e(r.name)}</td>"
-                        f"<td class=\"num\">{fmt_int(r.received, lang)}</td>"
-                        f"<td class=\"num\">{fmt_pct(r.on_time_rate, lang)}</td>"
-                        f"<td class=\"num\">{_e(change_text)}</td></tr>")
-        return f'<table class="rank">{_cols(5)}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-
-    parts = [f"<h2>{_e(t('brief_ranking', lang))}</h2>",
-             f'<p class="note">{_e(t("brief_ranking_note", lang, n=fmt_int(len(ranked), lang)))}</p>',
-             f"<h3>{_e(t('brief_best', lang))}</h3>", table(best)]
-    if not worst.empty:
-        parts += [f"<h3>{_e(t('brief_worst', lang))}</h3>", table(worst)]
+    """Each ranking (:mod:`ioc.kpi.rankings`, the scorecard's): its best and its lowest units."""
+    parts = []
+    for ranking in brief.rankings:
+        parts.append(f"<h2>{_e(t(f'sc_ranking_{ranking.unit_kind}', lang))}</h2>")
+        frame = ranking.frame
+        note = t(f"sc_ranking_note_{ranking.unit_kind}", lang, n=fmt_int(ranking.min_volume, lang),
+                 total=fmt_int(len(frame), lang))
+        parts.append(f'<p class="note">{_e(note)}</p>')
+        if frame.empty:
+            parts.append(f'<p class="note">{_e(t("sc_ranking_empty", lang))}</p>')
+            continue
+        what = t(f"sc_volume_{ranking.unit_kind}", lang)
+        head = "".join(f"<th>{_e(t(f'sc_rank_col_{c}', lang, what=what))}</th>"
+                       for c in ("rank", "unit", "rate", "volume", "change"))
+        for which, part in (("best", ranking.best()), ("worst", ranking.worst())):
+            if part.empty:
+                continue
+            body = "".join(
+                f"<tr><td class=\"num\">{int(r.rank)}</td><td>{_e(r.name)}</td>"
+                f"<td class=\"num\">{fmt_pct(r.value, lang)}</td><td class=\"num\">{fmt_int(r.volume, lang)}</td>"
+                f"{_change_cell(rank_change(r.value, r.change, ranking.covered, lang))}</tr>"
+                for r in part.itertuples(index=False))
+            parts += [f"<h3>{_e(t(f'sc_{which}', lang))}</h3>",
+                      f'<table class="rank">{_cols(5)}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>']
     return "".join(parts)
 
 

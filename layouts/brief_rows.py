@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ioc.i18n import fmt_date, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t
-from ioc.kpi.compare import RULES, Change, Status, compare_sets
+from ioc.kpi.compare import RULES, Change, Direction, Kind, Rule, Status, compare, compare_sets
 from layouts.admin_shaping import ONLINE_TARGET
 from layouts.compare_shaping import ARROWS, amount_text
 from layouts.shaping import tile_state
@@ -196,6 +196,17 @@ def delta_of(change: Change, lang: str) -> Delta:
     if change.status == Status.NOT_COMPARABLE:
         return Delta(t("cmp_snapshot", lang), "none", None)
     return Delta(t("cmp_no_comparison", lang), "none", None)
+
+
+_RATE_UP = Rule(Kind.RATE, Direction.HIGHER)
+
+
+def rank_change(value: float, change: float, covered: bool, lang: str) -> Delta:
+    """A ranked unit's change of a rate (higher better) against the previous period: ``change``
+    the ratio difference, NaN when the unit had no rate then or the history does not cover it."""
+    if math.isnan(change) or math.isnan(value):
+        return Delta(t("cmp_no_comparison", lang), "none", None)
+    return delta_of(compare(_RATE_UP, value, value - change, covered), lang)
 
 
 def _changes(fb: Any, heads: list[Headline], lang: str) -> dict[str, tuple[Delta | None, Delta | None]]:

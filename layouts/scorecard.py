@@ -17,11 +17,11 @@ from urllib.parse import quote
 from dash import dcc, html
 
 from ioc.i18n import fmt_date, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, t
-from ioc.kpi.compare import RULES, Direction, Kind, Rule, compare
+from ioc.kpi.compare import RULES, Kind
 from ioc.kpi.filters import Problem
 from ioc.scorecard import GRAINS, SPARK_PERIODS, ScorecardError, ScorePeriod
 from layouts import ids
-from layouts.brief_rows import KpiRow, delta_of, fmt_value, kpi_rows, number_of
+from layouts.brief_rows import KpiRow, fmt_value, kpi_rows, number_of, rank_change
 from layouts.components import STATE_ICONS, error_banner
 from layouts.query import param, parse_lang
 
@@ -32,7 +32,6 @@ SC_URL = "sc-url"
 SC_SPAN = "sc-span"
 #: how many periods back the period list offers, per grain
 OFFERED = {"month": 24, "quarter": 12, "year": 6}
-_RATE_UP = Rule(Kind.RATE, Direction.HIGHER)
 _SPARK_W, _SPARK_H, _PAD = 132, 32, 3
 
 
@@ -234,18 +233,13 @@ def kpi_table(card: Any, lang: str, paths: Mapping[str, str], specs: Mapping[str
 def _rank_rows(frame: Any, lang: str, covered: bool) -> list[Any]:
     out = []
     for rec in frame.itertuples(index=False):
-        change = compare(_RATE_UP, None if math.isnan(rec.value) else rec.value,
-                         None if math.isnan(rec.value - rec.change) else rec.value - rec.change, covered) \
-            if not math.isnan(rec.change) else None
-        delta = delta_of(change, lang) if change is not None else None
-        change_text = delta.text if delta else t("cmp_no_comparison", lang)
-        tone = delta.tone if delta else "none"
+        delta = rank_change(rec.value, rec.change, covered, lang)
         out.append(html.Tr([
             html.Td(fmt_int(rec.rank, lang), className="num sc-rank"),
             html.Td(rec.name, className="sc-unit"),
             html.Td(fmt_pct(rec.value, lang), className="num"),
             html.Td(fmt_int(rec.volume, lang), className="num sc-volume"),
-            html.Td(change_text, className=f"sc-change cmp-{tone}"),
+            html.Td(delta.text, className=f"sc-change cmp-{delta.tone}"),
         ], **{"data-code": rec.code}))
     return out
 

@@ -119,11 +119,13 @@ def test_the_pdf_states_each_kpi_as_the_kpi_functions_compute_it(ctx: Context, l
         assert plain(row) in flat, row
     row = plain(f"{t('kpi_on_time_rate', lang)} {fmt_pct(fb['on_time_rate'], lang)} ≥ {fmt_pct(target, lang, 0)}")
     assert re.search(re.escape(row) + r" [✔▲✖] " + re.escape(on_target), flat), on_target
-    # the TTHC ranking's leader, as the ranking function orders the units
+    # the TTHC ranking's leader, as the ranking function orders the units: rank, name, rate, resolved
     ranking = unit_ranking(ctx.engine, AdminFilter(period), ctx.tz, utcnow())
     leader = ranking[ranking["rank"] == 1].iloc[0]
-    assert plain(f"1 {leader['name']} {fmt_int(leader['received'], lang)} {fmt_pct(leader['on_time_rate'], lang)}") \
+    assert plain(f"1 {leader['name']} {fmt_pct(leader['on_time_rate'], lang)} {fmt_int(leader['resolved'], lang)}") \
         in text.replace("\n", " ")
+    # and the units handling citizens' reports, ranked the same way (ioc.kpi.rankings)
+    assert t("sc_ranking_handling_unit", lang) in text
     # charts were drawn, the notes are there, and the period has ended: nothing provisional
     assert t("brief_charts", lang) in text and t("brief_note_simulated", lang) in text
     assert plain(t("brief_status_provisional", lang)) not in text

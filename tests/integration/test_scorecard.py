@@ -21,9 +21,10 @@ from ioc.i18n import fmt_pct, t
 from ioc.kpi.compare import elapsed_part
 from ioc.kpi.feedback import FeedbackFilter, feedback_breakdown, first_received
 from ioc.kpi.periods import Period, to_local
+from ioc.kpi.rankings import MIN_PROCESSED
 from ioc.registry import registry
 from ioc.runtime import backfill_source, simulator_sources
-from ioc.scorecard import MIN_PROCESSED, SPARK_PERIODS, ScorePeriod, collect_scorecard
+from ioc.scorecard import SPARK_PERIODS, ScorePeriod, collect_scorecard
 from ioc.store.db import utcnow
 from ioc.systems.records import parse_period
 from ioc.systems.spec import SHIPPED

@@ -12,7 +12,8 @@ import pytest
 
 from ioc.i18n import t
 from ioc.kpi.periods import Period
-from ioc.scorecard import Ranking, ScorecardError, ScorePeriod
+from ioc.kpi.rankings import Ranking
+from ioc.scorecard import ScorecardError, ScorePeriod
 from layouts.scorecard import chosen_period, period_label, period_options, span_text, sparkline
 
 
