@@ -237,6 +237,14 @@ def select_by_keys(
 
 
 def advisory_lock(conn: Connection, name: str) -> None:
-    """Serialise writers of one family for the transaction (PostgreSQL; SQLite locks the file)."""
+    """Serialise writers of one family for the transaction: PostgreSQL's advisory lock on
+    ``name``; on SQLite the file's write lock, taken now (``BEGIN IMMEDIATE``).
+
+    Call it first in the transaction. On SQLite it matters: Python's driver begins a transaction
+    only at the first INSERT or UPDATE, so an ingest's lookup of the stored keys ran outside it,
+    and a writer committing between that lookup and the insert (the live feed's first run during
+    the first start's backfill) made the insert fail on the unique (source, external_id) index."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

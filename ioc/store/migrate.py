@@ -89,11 +89,7 @@ def known(revision: str) -> bool:
 
 def lock(conn: Connection) -> None:
     """Take the schema lock for the transaction ``conn`` is in (see the module docstring)."""
-    if conn.dialect.name == "sqlite":
-        if not conn.connection.dbapi_connection.in_transaction:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        bulk.advisory_lock(conn, "schema")
+    bulk.advisory_lock(conn, "schema")  # SQLite: BEGIN IMMEDIATE, the file's write lock
 
 
 @contextmanager

@@ -204,14 +204,37 @@ def shot(page: Page, name: str, full_page: bool = False) -> Path:
 
 
 
+#: how long a store with no progress record readable is taken to mean "no history to write" (the
+#: record is written before the app answers, but a read can fail while the app holds the file)
+NO_RECORD_S = 5.0
+
+
+def backfill_failed(running: RunningApp) -> None:
+    """Fail the test when the app logged that a simulator's history could not be written (its
+    pages would show a few hours of live data as if they were the history)."""
+    failed = [line for line in tail(running.log_path, 100_000).splitlines() if "backfill of" in line and "failed" in line]
+    if failed:
+        pytest.fail(f"the app could not write a simulated history: {failed[0]}; log:\n{running.log_tail()}",
+                    pytrace=False)
+
+
 def wait_for_history(running: RunningApp, store: Path, deadline: float) -> None:
     """Until the first families' simulated history is stored (``first`` of the progress record),
-    or the app has none to write."""
+    or the app has none to write (no record for :data:`NO_RECORD_S` running)."""
+    missing_since: float | None = None
     while True:
         state = stored_progress(store)
-        if state is None or state.get("finished") or set(state.get("first", [])) <= set(state.get("done", [])):
+        now = time.monotonic()
+        if state is None:
+            missing_since = now if missing_since is None else missing_since
+            if now - missing_since >= NO_RECORD_S:
+                return
+        elif state.get("finished") or set(state.get("first", [])) <= set(state.get("done", [])):
+            backfill_failed(running)
             return
-        if time.monotonic() > deadline:
+        else:
+            missing_since = None
+        if now > deadline:
             pytest.fail(f"the first families' history was not written within {STARTUP_TIMEOUT_S} s: {state}; log:\n"
                         f"{running.log_tail()}", pytrace=False)
         time.sleep(0.25)

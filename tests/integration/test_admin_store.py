@@ -378,3 +378,40 @@ def test_a_current_commune_counts_its_commune_level_dossiers_of_both_sides(engin
     # a unit of the time by its own code: the district centre of 2024
     assert admin_kpis(engine, AdminFilter(span, unit="474"), tz, NOW).received == 1
     assert AdminFilter(span, unit="19780").dims() == {"unit_code": "19780"}
+
+
+def test_a_writer_during_the_lookup_waits_for_the_ingest(engine: Engine, tz, monkeypatch) -> None:  # noqa: ANN001
+    """Two ingests of the same dossier at once (the live feed's first run during the first
+    start's backfill): the second waits for the first's transaction, from its lookup of the
+    stored keys to its commit, then finds the dossier stored. On SQLite the lookup once ran
+    outside the transaction, the second writer committed in between, and the first's insert
+    failed on the unique (source, external_id) index."""
+    import threading
+
+    from ioc.store import admin
+
+    original = admin._fetch_existing
+    other: dict[str, object] = {}
+
+    def second_writer() -> None:
+        try:
+            other["result"] = put(engine, tz, dossier("HS-RACE"))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            other["error"] = exc
+
+    def lookup_then_let_another_write(conn, source, ids):  # noqa: ANN001, ANN202
+        found = original(conn, source, ids)
+        if "thread" not in other:
+            other["thread"] = thread = threading.Thread(target=second_writer)
+            thread.start()
+            thread.join(timeout=2)  # it must be waiting for us: it cannot finish while we hold the lock
+            other["finished_first"] = not thread.is_alive()
+        return found
+
+    monkeypatch.setattr(admin, "_fetch_existing", lookup_then_let_another_write)
+    first = put(engine, tz, dossier("HS-RACE"))
+    other["thread"].join(timeout=30)
+    assert other["finished_first"] is False, "the second writer committed inside the first's transaction"
+    assert "error" not in other, other.get("error")
+    assert (first.inserted, other["result"].inserted) == (1, 0)
+    assert count_dossiers(engine) == 1
