@@ -160,7 +160,7 @@ def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mappin
                  feedback_series=fb, admin_series=adm, rankings=tuple(r for r in rankings if r is not None), freq=freq)
 
 
-def _history_starts() -> dict[str, Callable[[Engine], date | None]]:
+def family_history_starts() -> dict[str, Callable[[Engine], date | None]]:
     """Family code → its first stored local day, for the families the comparisons cover (the
     same functions the pages' comparisons use)."""
     from ioc.kpi import admin, environment, feedback, traffic
@@ -175,7 +175,7 @@ def _earlier(engine: Engine, fam: Any, period: Period, parsed: Mapping[str, Any]
     only when its stored history covers it (:func:`ioc.kpi.compare.baselines`)."""
     from ioc.kpi.compare import RULES, baselines
 
-    first_day = _history_starts().get(fam.code)
+    first_day = family_history_starts().get(fam.code)
     if fam.code not in RULES or first_day is None:
         return {}
     start = first_day(engine)

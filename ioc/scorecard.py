@@ -140,7 +140,7 @@ def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simul
                       families: Any = None) -> Scorecard:
     """Read the scorecard of ``when`` (``now``: naive UTC). A family whose KPIs fail is reported
     by the brief (its row says so); its trend is left empty."""
-    from ioc.brief import _history_starts, collect_brief
+    from ioc.brief import collect_brief, family_history_starts
     from ioc.kpi.compare import RULES, Kind
     from ioc.registry import registry
 
@@ -148,7 +148,7 @@ def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simul
     tz = settings.tz
     today = to_local(now, tz).date()
     brief = collect_brief(engine, settings, when.period, {}, simulated=simulated, now=now, families=fams)
-    starts = _history_starts()
+    starts = family_history_starts()
     trends: dict[str, tuple[TrendPoint, ...]] = {}
     for fam, fb in zip(fams, brief.families, strict=True):
         rules = RULES.get(fam.code, {})

@@ -31,6 +31,7 @@ DRAWN = {
     "/flood": ["#fl-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-row"],
     # an anonymous viewer gets the fleet's counts, never a vessel's position or row
     "/vessels": ["#vs-tiles .tile[data-value]", ".leaflet-container"],
+    "/scorecard": [".sc-table .sc-row", ".sc-spark"],  # the KPIs' rows and their trend lines
     "/cameras": ["#cam-tiles .tile[data-value]", ".js-plotly-plot .main-svg", ".leaflet-container", ".ag-header-cell"],
 }
 # The systems declared by spec files: their tiles, charts, grids and map, as their panels say (the

@@ -119,7 +119,7 @@ def test_a_family_refuses_a_filter_it_does_not_take() -> None:
 
 
 def test_playlist_names_come_from_the_registry() -> None:
-    with pytest.raises(ConfigError, match=r"unknown page 'toy' \(known: overview, search, feedback, traffic"):
+    with pytest.raises(ConfigError, match=r"unknown page 'toy' \(known: overview, scorecard, search, feedback, traffic"):
         parse_playlist("wall,toy", "IOC_WALL_PLAYLIST")
 
 
