@@ -237,6 +237,7 @@ def create_app(ctx: Context | None = None) -> dash.Dash:
     _api_routes(app.server, ctx)
     cap.register(app.server, ctx)
     export_routes.register(app.server, ctx)  # /export/<page>/<panel>.<fmt>: the pages declare their panels
+    scorecard.register_routes(app.server, ctx)  # /scorecard/<period>.<pdf|xlsx>: the period's brief
     # Page layouts are registered globally by Dash; they look the context up per request.
     owners = {p.name: f for f in reg.families for p in f.pages}
     for page in reg.pages:

@@ -55,6 +55,7 @@ ROUTE_RULES: dict[str, Can] = {
     "cap_alerts": Can.READ,  # the alerts as CAP 1.2 (callbacks/cap.py): source errors only for operations
     "cap_alert": Can.READ,
     "export_panel": Can.REPORT,  # /export/<page>/<panel>.<fmt> (callbacks/export_routes.py): records need EXPORT
+    "scorecard_brief": Can.REPORT,  # /scorecard/<period>.<pdf|xlsx> (callbacks/scorecard.py): the period's brief
     "signin": Can.PUBLIC,
     "signin_wall": Can.PUBLIC,
     "signin_oidc": Can.PUBLIC,

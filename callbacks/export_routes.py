@@ -201,15 +201,17 @@ def _option_label(flt: Any, code: str, lang: str) -> str:
 # --- the route ---------------------------------------------------------------------------------
 
 
-def _text(message: str, status: int) -> flask.Response:
+def text_answer(message: str, status: int) -> flask.Response:
+    """A plain-text answer that is not kept by any cache (an error named for a script)."""
     response = flask.Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _file(body: bytes, filename: str, fmt: str) -> flask.Response:
-    response = flask.Response(body, mimetype=FORMATS[fmt].split(";")[0])
-    response.headers["Content-Type"] = FORMATS[fmt]
+def file_answer(body: bytes, filename: str, content_type: str) -> flask.Response:
+    """A download named ``filename``, not kept by any cache."""
+    response = flask.Response(body, mimetype=content_type.split(";")[0])
+    response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = f"attachment; filename=\"{filename}\""
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -250,34 +252,34 @@ def answer(ctx: Context, pages: Mapping[str, PageExports], page: str, file: str,
 
     exports = pages.get(page)
     if exports is None:
-        return _text(f"no page {page!r} exports panels (pages: {', '.join(sorted(pages)) or 'none'})", 404)
+        return text_answer(f"no page {page!r} exports panels (pages: {', '.join(sorted(pages)) or 'none'})", 404)
     panel, dot, fmt = file.rpartition(".")
     if not dot or fmt not in FORMATS:
-        return _text(f"no format {fmt if dot else file!r} for exports (formats: {', '.join(FORMATS)})", 404)
+        return text_answer(f"no format {fmt if dot else file!r} for exports (formats: {', '.join(FORMATS)})", 404)
     if panel not in exports.panels:
-        return _text(f"no panel {panel!r} on page {page!r} (panels: {', '.join(exports.panels)})", 404)
+        return text_answer(f"no panel {panel!r} on page {page!r} (panels: {', '.join(exports.panels)})", 404)
     if fmt == "png" and (exports.urls.figure is None or panel not in exports.urls.charts):
         charts = ", ".join(c for c in exports.panels if c in exports.urls.charts) or "none"
-        return _text(f"panel {panel!r} of page {page!r} has no chart to draw as PNG (charts: {charts})", 404)
+        return text_answer(f"panel {panel!r} of page {page!r} has no chart to draw as PNG (charts: {charts})", 404)
     renderer = _renderer(fmt)
     params = query_params(args)
     raw_lang = params.get("lang")
     lang = ctx.settings.lang if ctx.settings.lang in LANGS else "vi"
     if raw_lang is not None:
         if not isinstance(raw_lang, str) or raw_lang.strip().lower() not in LANGS:
-            return _text(str(BadParameter("lang", raw_lang, f"is not one of {', '.join(LANGS)}")), 400)
+            return text_answer(str(BadParameter("lang", raw_lang, f"is not one of {', '.join(LANGS)}")), 400)
         lang = raw_lang.strip().lower()
     records = panel in exports.record_keys
     who = access.principal()
     need = Can.EXPORT if records else Can.REPORT
     if not who.may(need):
         what = "lists records (an export)" if records else "is a report"
-        return _text(f"panel {panel!r} {what}: the {who.role or 'anonymous'} role may not download it", 403
+        return text_answer(f"panel {panel!r} {what}: the {who.role or 'anonymous'} role may not download it", 403
                      if who.role else 401)
     try:
         view = exports.urls.states(ctx, params, lang)
     except BadParameter as exc:
-        return _text(str(exc), 400)
+        return text_answer(str(exc), 400)
     frame, filename = exports.export(panel, lang, *view.states)
     filename = renamed(filename, fmt)
     source, simulated = _sources(ctx, exports.urls.family)
@@ -294,7 +296,7 @@ def answer(ctx: Context, pages: Mapping[str, PageExports], page: str, file: str,
         body = renderer(figure, title=_page_title(page, lang), subtitle=subtitle, source=source, simulated=simulated,
                         lang=lang)
     audit_download(ctx, who, filename, len(frame), records)
-    return _file(body, filename, fmt)
+    return file_answer(body, filename, FORMATS[fmt])
 
 
 def _renderer(fmt: str) -> Callable[..., Any]:

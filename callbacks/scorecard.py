@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
+import flask
 from dash import Input, Output, State, html
 
 from callbacks import access
@@ -14,6 +15,7 @@ from callbacks.common import local_today, page_lang, text
 from ioc.access import Can
 from ioc.context import Context
 from ioc.domain.local_time import utcnow
+from ioc.i18n import t
 from ioc.scorecard import GRAINS, Scorecard, ScorecardError, ScorePeriod, collect_scorecard
 from layouts import ids
 from layouts import scorecard as view
@@ -47,17 +49,21 @@ def spec_of() -> dict[str, Any]:
     return {f.code: f.spec for f in registry().families if getattr(f, "spec", None) is not None}
 
 
+def chosen(ctx: Context, key: Any) -> ScorePeriod:
+    """The period ``key`` as the control sends it; one that is not a period, or has not begun: the running month."""
+    today = local_today(ctx)
+    try:
+        when = ScorePeriod.parse(text(key, ""))
+    except ScorecardError:
+        return ScorePeriod.containing(today, "month")
+    return when if when <= ScorePeriod.containing(today, when.grain) else ScorePeriod.containing(today, "month")
+
+
 def render(ctx: Context, key: Any, lang: str) -> tuple[Any, str, str | None]:
     """(content, the period's days, the page's query string) for period ``key`` as the control
     sends it; a key that is not a period, or one not yet begun, shows the running month instead
     and says so."""
-    today = local_today(ctx)
-    try:
-        when = ScorePeriod.parse(text(key, ""))
-        if when > ScorePeriod.containing(today, when.grain):
-            raise ScorecardError(f"period {when.key!r} has not begun")
-    except ScorecardError:
-        when = ScorePeriod.containing(today, "month")
+    when = chosen(ctx, key)
     card = read_scorecard(ctx, when)
     content = view.body(card, lang, paths=page_paths(), specs=spec_of())
     return content, view.span_text(when, lang), "?" + urlencode({"period": when.key, "lang": lang})
@@ -75,6 +81,59 @@ def regrain(ctx: Context, grain: Any, key: Any, lang: str) -> tuple[list[dict[st
     return view.period_options(grain, today, lang, chosen), chosen.key
 
 
+BRIEF_ENDPOINT = "scorecard_brief"
+BRIEF_FORMATS = {"pdf": "application/pdf",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def brief_file(ctx: Context, key: str, fmt: str, args: Any) -> flask.Response:
+    """``/scorecard/<period>.<pdf|xlsx>?lang=…``: the brief of the scorecard's period (the same
+    KPI rows, changes and rankings, :mod:`ioc.brief`), for readers who may download reports;
+    audited as a report. 404 naming an unknown format, 400 naming a bad period or language."""
+    from callbacks.export_routes import BadParameter, file_answer, text_answer
+    from callbacks.filters import audit_download
+    from ioc.brief import make_report, report_filename
+    from ioc.i18n import LANGS
+
+    if fmt not in BRIEF_FORMATS:
+        return text_answer(f"no format {fmt!r} for a brief (formats: {', '.join(BRIEF_FORMATS)})", 404)
+    try:
+        when = ScorePeriod.parse(key)
+    except ScorecardError as exc:
+        return text_answer(str(exc), 400)
+    if when > ScorePeriod.containing(local_today(ctx), when.grain):
+        return text_answer(f"period {when.key!r} has not begun", 400)
+    raw = args.get("lang", ctx.settings.lang)
+    if raw.strip().lower() not in LANGS:
+        return text_answer(str(BadParameter("lang", raw, f"is not one of {', '.join(LANGS)}")), 400)
+    lang = raw.strip().lower()
+    who = access.principal()
+    if not who.may(Can.REPORT):
+        return text_answer(f"a brief is a report: the {who.role or 'anonymous'} role may not download it",
+                           403 if who.role else 401)
+    brief = read_scorecard(ctx, when).brief
+    body = make_report(brief, fmt, lang)
+    filename = report_filename(f"scorecard-{when.grain}", when.period, lang, fmt)
+    audit_download(ctx, who, filename, sum(len(f.kpis) for f in brief.families), False)
+    return file_answer(body, filename, BRIEF_FORMATS[fmt])
+
+
+def brief_links(when: ScorePeriod, lang: str) -> list[Any]:
+    """The links to the period's brief, for a reader who may download reports."""
+    if not access.principal().may(Can.REPORT):
+        return []
+    query = urlencode({"lang": lang})
+    return [html.A(t(f"sc_brief_{fmt}", lang), href=f"/scorecard/{when.key}.{fmt}?{query}", download="",
+                   className=f"btn sc-brief sc-brief-{fmt}", title=t("sc_brief_title", lang)) for fmt in BRIEF_FORMATS]
+
+
+def register_routes(server: flask.Flask, ctx: Context) -> None:
+    @server.get("/scorecard/<string:file>", endpoint=BRIEF_ENDPOINT)
+    def scorecard_brief(file: str) -> flask.Response:
+        key, dot, fmt = file.rpartition(".")
+        return brief_file(ctx, key if dot else file, fmt if dot else "", flask.request.args)
+
+
 def register(app: dash.Dash, ctx: Context) -> None:
     @access.callback(app, Can.READ, Output(view.SC_PERIOD, "options"), Output(view.SC_PERIOD, "value"),
                      Input(view.SC_GRAIN, "value"), State(view.SC_PERIOD, "value"), State(ids.PAGE_LANG, "data"),
@@ -83,7 +142,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
         return regrain(ctx, grain, key, page_lang(ctx, text(lang)))
 
     @access.callback(app, Can.READ, Output(view.SC_BODY, "children"), Output(view.SC_SPAN, "children"),
-                     Output(view.SC_URL, "search"), Input(view.SC_PERIOD, "value"), Input(ids.PAGE_LANG, "data"))
+                     Output(view.SC_URL, "search"), Output(view.SC_LINKS, "children"), Input(view.SC_PERIOD, "value"),
+                     Input(ids.PAGE_LANG, "data"))
     def show(key: Any, lang: Any):  # noqa: ANN202
-        content, span, search = render(ctx, key, page_lang(ctx, text(lang)))
-        return content, span, search or dash.no_update
+        lang = page_lang(ctx, text(lang))
+        when = chosen(ctx, key)
+        content, span, search = render(ctx, when.key, lang)
+        return content, span, search, brief_links(when, lang)

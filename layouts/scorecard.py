@@ -30,6 +30,7 @@ SC_PERIOD = "sc-period"
 SC_BODY = "sc-body"
 SC_URL = "sc-url"
 SC_SPAN = "sc-span"
+SC_LINKS = "sc-links"
 #: how many periods back the period list offers, per grain
 OFFERED = {"month": 24, "quarter": 12, "year": 6}
 _SPARK_W, _SPARK_H, _PAD = 132, 32, 3
@@ -105,6 +106,7 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, **params: A
                     dcc.Dropdown(id=SC_PERIOD, value=chosen.key, clearable=False, searchable=False,
                                  options=period_options(chosen.grain, today, lang, chosen), className="sc-period"),
                     html.Span(id=SC_SPAN, className="sc-span"),
+                    html.Span(id=SC_LINKS, className="sc-links"),
                 ], className="sc-controls card"),
             ], className="sc-top"),
             dcc.Loading(html.Div(id=SC_BODY, className="sc-body"), type="dot", delay_show=300),

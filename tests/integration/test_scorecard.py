@@ -8,16 +8,24 @@ Dates follow today: the last whole month is reviewed, its previous period lies i
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
+from callbacks.access import forget_cached
 from callbacks.scorecard import regrain, render
+from ioc import accounts, audit
+from ioc.access import Role
 from ioc.collect import import_file
 from ioc.config import load_settings
 from ioc.context import Context, build_context
-from ioc.i18n import fmt_pct, t
+from ioc.i18n import fmt_int, fmt_pct, t
 from ioc.kpi.compare import elapsed_part
 from ioc.kpi.feedback import FeedbackFilter, feedback_breakdown, first_received
 from ioc.kpi.periods import Period, to_local
@@ -211,3 +219,64 @@ def test_a_family_whose_kpis_fail_is_named_and_the_rest_still_shown(ctx: Context
     table = kpi_table(card, "en", {}, {})
     assert "The figures of traffic could not be read: RuntimeError: the store went away" in texts(table)
     assert any(getattr(c, "className", "") == "sc-row" for c in walk(table))
+
+
+# --- the period's brief by URL --------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def served(ctx: Context) -> Any:
+    """The app over the same store, bound as on a public address (every request needs a session),
+    with a leader and a viewer."""
+    public = build_context(load_settings({"IOC_DATABASE_URL": ctx.settings.database_url, "IOC_HOST": "0.0.0.0",
+                                          "IOC_SECRET_KEY": "s" * 48}))
+    for role in (Role.LEADER, Role.VIEWER):
+        accounts.add_user(public.engine, f"{role}-sc", role, PASSWORD)
+    forget_cached()
+    from app import create_app
+
+    return create_app(public)
+
+
+def client_of(app: Any, role: str | None) -> Any:
+    client = app.server.test_client()
+    if role is not None:
+        page = client.get("/signin").get_data(as_text=True)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        answer = client.post("/signin", data={"name": f"{role}-sc", "password": PASSWORD, "csrf": csrf, "next": "/"})
+        assert answer.status_code == 302, answer.get_data(as_text=True)[:200]
+    return client
+
+
+def test_a_leader_downloads_the_periods_brief_and_it_is_audited(ctx: Context, served: Any) -> None:
+    when = last_month(ctx)
+    leader = client_of(served, Role.LEADER)
+    answer = leader.get(f"/scorecard/{when.key}.pdf?lang=en")
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    assert answer.mimetype == "application/pdf"
+    name = f"brief-scorecard-month_{when.period.start.isoformat()}_{(when.period.end - timedelta(days=1)).isoformat()}_en.pdf"
+    assert f'filename="{name}"' in answer.headers["Content-Disposition"]
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(answer.data)).pages)
+    received = kpis(ctx, "feedback", when.period)["received"]
+    assert t("sc_ranking_handling_unit", "en") in text and t("sc_ranking_tthc_unit", "en") in text
+    assert f"{t('kpi_received', 'en')} {fmt_int(received, 'en')}" in text
+    [entry] = audit.entries(ctx.engine, action="report", actor=f"{Role.LEADER}-sc", limit=5)
+    assert entry.target == name and entry.role == Role.LEADER
+    book = load_workbook(io.BytesIO(leader.get(f"/scorecard/{when.key}.xlsx?lang=vi").data))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row]
+    assert t("kpi_received", "vi") in cells and received in cells
+
+
+def test_the_brief_url_names_what_it_refuses(ctx: Context, served: Any) -> None:
+    leader = client_of(served, Role.LEADER)
+    for url, status, words in (("/scorecard/2026-13.pdf", 400, "period '2026-13'"),
+                               ("/scorecard/2999-01.pdf", 400, "has not begun"),
+                               (f"/scorecard/{last_month(ctx).key}.docx", 404, "no format 'docx'"),
+                               (f"/scorecard/{last_month(ctx).key}.xlsx?lang=fr", 400, "parameter 'lang': 'fr'")):
+        answer = leader.get(url)
+        assert answer.status_code == status and words in answer.get_data(as_text=True), url
+    assert client_of(served, None).get(f"/scorecard/{last_month(ctx).key}.pdf").status_code == 401
+    refused = client_of(served, Role.VIEWER).get(f"/scorecard/{last_month(ctx).key}.pdf")
+    assert refused.status_code == 403 and "viewer role may not" in refused.get_data(as_text=True)
