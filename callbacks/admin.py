@@ -41,7 +41,6 @@ from layouts.admin_units import admin_unit_options, centre_labels_geojson, level
 from layouts.query import parse_admin_query
 
 FILTERS = control_inputs(BAR)
-FILTER_STATES = control_inputs(BAR, State)
 LIVE = [*FILTERS, Input(ids.AD_VERSION, "data"), State(ids.PAGE_LANG, "data")]
 
 
@@ -86,14 +85,15 @@ def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, ids.AD_VERSION, ("admin",))
 
     register_filter_bar(app, ctx, BAR)
-    register_download(app, ctx, ids.AD_DOWNLOAD, ids.AD_CSV_BUTTON, [*FILTER_STATES, State(ids.AD_QUEUE_STATE, "value")],
+    register_download(app, ctx, ids.AD_CSV_BUTTON, ids.AD_URL,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
                                                                queue_state(controls[-1])), FILE_STEMS,
                       record_keys=RECORD_EXPORTS, urls=PanelUrls(
                           "admin", "admin", bar_states(BAR, QUEUE, parse=lambda c, params, today: parse_admin_query(
                               params, today, page_data(c)["known_units"])),
                           lambda key, lang, *controls: data.figure(ctx, key, query_from_controls(ctx, *controls[:-1]),
-                                                                   lang), ids.AD_CHART_KEYS))
+                                                                   lang), ids.AD_CHART_KEYS),
+                      settings=[(QUEUE, ids.AD_QUEUE_STATE)])
 
     @access.callback(app, Can.READ, Output(ids.AD_TILES, "children"), Output(ids.AD_LEVEL_CARDS, "children"),
                   Output(ids.AD_PERIOD_NOTE, "children"), *LIVE, prevent_initial_call=True)

@@ -269,7 +269,7 @@ def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
 def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, view.VERSION, (rules.FAMILY,))
     register_filter_bar(app, ctx, view.BAR, version=view.VERSION)
-    register_download(app, ctx, view.DOWNLOAD, view.CSV_BUTTON, control_inputs(view.BAR, State),
+    register_download(app, ctx, view.CSV_BUTTON, view.BAR.id("url"),
                       lambda key, lang, *controls: export(ctx, key, lang, selection(ctx, *controls)),
                       view.FILE_STEMS, record_keys=view.RECORD_EXPORTS, urls=PanelUrls(
                           "cameras", rules.FAMILY,

@@ -31,8 +31,6 @@ from layouts.shaping import unit_labels_geojson
 
 NOW_LIST_MAX = 20  # Dash renders every component of a list: keep the live lists short
 ACTIVE_LIST_MAX = 12
-CONTROLS = [State(ids.ENV_RANGE, "value"), State(ids.ENV_STATIONS, "value"), State(ids.ENV_CALENDAR_STATION, "value"),
-            State(ids.ENV_UNIT, "value")]
 
 
 def query_from_controls(range_: str | None, stations: list[str] | None, calendar: str | None,
@@ -121,7 +119,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     # Only the environment family's version, and only when it changes.
     follow_versions(app, ids.ENV_VERSION, ("environment",))
 
-    register_download(app, ctx, ids.ENV_DOWNLOAD, ids.ENV_CSV_BUTTON, CONTROLS,
+    register_download(app, ctx, ids.ENV_CSV_BUTTON, ids.ENV_URL,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(*controls), lang), FILE_STEMS,
                       urls=PanelUrls("environment", "environment", url_view,
                                      lambda key, lang, *controls: data.figure(ctx, key, query_from_controls(*controls),

@@ -93,13 +93,14 @@ def page(ctx: Context, lang_pref: str | None = None, **params: Any) -> Any:
 def register(app: dash.Dash, ctx: Context) -> None:
     register_filter_bar(app, ctx, BAR, version=ids.FEEDBACK_VERSION,
                         known=lambda c: {"category": known_categories(c)})
-    register_download(app, ctx, ids.FB_DOWNLOAD, ids.CSV_BUTTON, [*FILTER_STATES, State(ids.FB_AREA_BY, "value")],
+    register_download(app, ctx, ids.CSV_BUTTON, ids.FB_URL,
                       lambda key, lang, *controls: export(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
                                                           controls[-1]), FILE_STEMS,
                       record_keys=RECORD_EXPORTS, urls=PanelUrls(
                           "feedback", "feedback", bar_states(BAR, AREA_BY, parse=url_selection),
                           lambda key, lang, *controls: figure(ctx, key, query_from_controls(ctx, *controls[:-1]), lang,
-                                                              controls[-1]), ids.CHART_KEYS))
+                                                              controls[-1]), ids.CHART_KEYS),
+                      settings=[(AREA_BY, ids.FB_AREA_BY)])
 
     @access.callback(app, Can.READ, Output(ids.FB_DATES, "max_date_allowed"), Input(ids.FEEDBACK_VERSION, "data"),
                   State(ids.FB_DATES, "max_date_allowed"), prevent_initial_call=True)

@@ -8,7 +8,7 @@ Control values in, plain values out:
 - :func:`url_search`: the query string the URL shows for them;
 - :func:`period_sync`: what a preset, edited dates, the reset button or a live notice (the
   day rolled over) change in the filter bar;
-- :func:`csv_download`: a chart's rows as the CSV download.
+- :func:`clicked_chart`: which chart's CSV button was clicked (the overview's).
 """
 
 from __future__ import annotations
@@ -17,12 +17,10 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-import pandas as pd
-from dash import dcc, no_update
+from dash import no_update
 
 from ioc.kpi.filters import PERIOD, Filter, Problem, Selection, parse_params
 from layouts.components import error_banner
-from layouts.exports import csv_text
 from layouts.query import match_preset, preset_dates
 
 KEEP = no_update  # an output left as it is
@@ -110,11 +108,6 @@ def period_sync(trigger: str, preset: str | None, start: str | None, last_day: s
     period = selection_from_controls((PERIOD,), today, start, last_day).period
     matched = match_preset(period.start, period.end, today)
     return (matched if matched != preset else KEEP), KEEP, KEEP, *keep_values
-
-
-def csv_download(frame: pd.DataFrame, filename: str) -> dict[str, Any]:
-    """The ``dcc.Download`` data of ``frame`` as CSV (BOM first, formulas neutralised)."""
-    return dcc.send_string(csv_text(frame), filename, type="text/csv")
 
 
 def clicked_chart(triggered_id: Any, clicks: Any, charts: Collection[str]) -> str | None:

@@ -1,11 +1,11 @@
 """The filter bar's callbacks, written once and registered for every family from its
 :class:`~layouts.controls.FilterBar` declaration: presets ⇄ dates (and reset), controls → URL,
-the CSV download of any chart. Each decorated callback only unpacks its
-arguments and delegates to :mod:`callbacks.filter_state` (tested directly).
+the exports of a page's panels (:func:`register_download`). Each decorated callback only unpacks
+its arguments and delegates to :mod:`callbacks.filter_state` (tested directly).
 
 Control ids stay plain strings (``fb-district``, ``tr-type``…: the pages look the same and the
-browser tests find them); the CSV buttons are pattern-matching ids (``{"type": …, "chart":
-ALL}``), one download callback per page for all its charts.
+browser tests find them); the export links are pattern-matching ids (``{"type": …, "chart": ALL,
+"format": ALL}``), one callback per page writing all their addresses.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State
+from dash import Input, Output, State
 from dash import ctx as dash_ctx
 
 from callbacks import access
 from callbacks.common import local_today, page_lang
-from callbacks.export_routes import PanelUrls, declare
-from callbacks.filter_state import clicked_chart, csv_download, period_sync, selection_from_controls, url_and_banner
+from callbacks.export_links import register_export_links
+from callbacks.export_routes import Choice, PanelUrls, declare
+from callbacks.filter_state import period_sync, selection_from_controls, url_and_banner
 from ioc.access import Can
 from ioc.context import Context
 from ioc.kpi.filters import Selection
@@ -92,36 +93,25 @@ def register_filter_bar(app: dash.Dash, ctx: Context, bar: FilterBar, version: s
                               known=known_codes(bar, ctx))
 
 
-def register_download(app: dash.Dash, ctx: Context, download_id: str, button_type: str, states: Sequence[State],
-                      export: Export, charts: Collection[str], record_keys: Collection[str] = (),
-                      urls: PanelUrls | None = None) -> None:
-    """One download callback for every CSV button of a page: ``export(key, lang, *states)``
-    gives the clicked chart's frame (the same data function as the chart) and file name;
-    ``charts`` are the keys of the page's buttons (a request naming another changes nothing).
+def register_download(app: dash.Dash, ctx: Context, button_type: str, location: str, export: Export,
+                      charts: Collection[str], record_keys: Collection[str] = (), *, urls: PanelUrls,
+                      settings: Sequence[tuple[Choice, str]] = ()) -> None:
+    """A page's exports: ``export(key, lang, *states)`` gives panel ``key``'s frame (the same data
+    function as the chart) and file name; ``charts`` are the keys of the page's panels. They answer
+    on ``/export/<page>/<panel>.csv`` (and ``.xlsx``; ``.png`` for ``urls.charts``,
+    :mod:`callbacks.export_routes`), and the page's export links (type ``button_type``) point there
+    with its current filters (its URL, ``location``), language and view settings (``settings``:
+    each :class:`~callbacks.export_routes.Choice` with the id of its control,
+    :mod:`callbacks.export_links`).
 
-    Downloads are reports (a chart's numbers: leaders, analysts, admins); the charts in
+    Downloads are reports (a chart's numbers: leaders, analysts, admins); the panels in
     ``record_keys`` list records (one row per report, violation or dossier) and are exports
-    (analysts only). Every download is written to the audit trail with its row count and
-    whether personal data in it was masked.
-
-    ``urls``: the same panels by URL (``/export/<page>/<panel>.csv``, :mod:`callbacks.export_routes`),
-    through the same ``export`` function, so a button and its URL give the same file."""
-    export = tidied(export)
-    if urls is not None:
-        declare(app, urls, export, charts, record_keys)
-
-    @access.callback(app, Can.REPORT, Output(download_id, "data"), Input({"type": button_type, "chart": ALL}, "n_clicks"),
-                     *states, State(ids.PAGE_LANG, "data"), prevent_initial_call=True)
-    def download_csv(clicks, *rest):  # noqa: ANN001, ANN202
-        key = clicked_chart(dash_ctx.triggered_id, clicks, charts)
-        if key is None:
-            return dash.no_update
-        records = key in record_keys
-        who = access.require(Can.EXPORT if records else Can.REPORT)
-        *values, lang = rest
-        frame, filename = export(key, page_lang(ctx, lang), *values)
-        audit_download(ctx, who, filename, len(frame), records)
-        return csv_download(frame, filename)
+    (analysts only). The route checks it and writes every download to the audit trail with its
+    row count and whether personal data in it was masked."""
+    panels = tuple(dict.fromkeys(charts))
+    declare(app, urls, tidied(export), panels, record_keys)
+    register_export_links(app, ctx, urls.page, button_type, location, panels,
+                          [c for c in urls.charts if c in panels] if urls.figure is not None else (), settings)
 
 
 def tidied(export: Export) -> Export:

@@ -116,13 +116,7 @@ def export(ctx: Context, key: str, lang: str, start: Any, last_day: Any) -> tupl
     name = f"{stem}_{sel.start.isoformat()}_{sel.last_day.isoformat()}.csv"
     if key == "stations":
         rows = shaping.table_rows(page_kpis(ctx, period), ctx.tz, lang, period_data(ctx, period).simulated)
-        # numbers as numbers (levels in metres), times in ISO 8601 (local)
-        columns = {"name": "fl_col_station", "river": "fl_col_river", "level": "fl_col_level", "alarm_text": "fl_col_alarm",
-                   "level_i": "fl_col_level_i", "level_ii": "fl_col_level_ii",
-                   "level_iii": "fl_col_level_iii", "rise": "fl_col_rise_mh", "rain_24h": "fl_col_rain_24h",
-                   "peak": "fl_col_peak", "peak_at_iso": "fl_col_peak_at", "hours_at_alarm": "fl_col_hours_at_alarm",
-                   "rain_total": "fl_col_rain_total", "last_iso": "fl_col_last"}
-        frame = pd.DataFrame([{t(label, lang): r[field] for field, label in columns.items()} for r in rows])
+        frame = shaping.stations_export(rows, lang)
         return frame, name
     graph = shaping.hydrograph(key, period_data(ctx, period).frame, ctx.tz, max_points=10**9)
     frame = graph.frame.rename(columns={"time": t("fl_csv_time", lang), "level_m": t("fl_csv_level", lang),
@@ -172,7 +166,7 @@ def register(app: dash.Dash, ctx: Context) -> None:
     follow_versions(app, view.VERSION, (rules.FAMILY,))
     register_filter_bar(app, ctx, view.BAR, version=view.VERSION)
     after = [*control_inputs(view.BAR), Input(view.VERSION, "data"), State(ids.PAGE_LANG, "data")]
-    register_download(app, ctx, view.DOWNLOAD, view.CSV_BUTTON, control_inputs(view.BAR, State),
+    register_download(app, ctx, view.CSV_BUTTON, view.BAR.id("url"),
                       lambda key, lang, start, last_day: export(ctx, key, lang, start, last_day),
                       (*view.FILE_STEMS, *(s.station_id for s in view.river_stations())),
                       urls=PanelUrls("flood", rules.FAMILY,

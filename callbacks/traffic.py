@@ -71,7 +71,7 @@ def register(app: dash.Dash, ctx: Context) -> None:  # noqa: C901 - one place fo
     follow_versions(app, ids.TR_VERSION, ("traffic",))
 
     register_filter_bar(app, ctx, BAR)
-    register_download(app, ctx, ids.TR_DOWNLOAD, ids.TR_CSV_BUTTON, FILTER_STATES,
+    register_download(app, ctx, ids.TR_CSV_BUTTON, ids.TR_URL,
                       lambda key, lang, *controls: data.export(ctx, key, query_from_controls(ctx, *controls), lang),
                       FILE_STEMS, record_keys=RECORD_EXPORTS, urls=PanelUrls(
                           "traffic", "traffic", bar_states(BAR, parse=lambda c, params, today: parse_traffic_query(

@@ -205,7 +205,6 @@ def layout(settings: Any, today: date, simulated: bool, known_units: set[str] | 
             dcc.Location(id=ids.AD_URL, refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=ids.AD_VERSION),
-            dcc.Download(id=ids.AD_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("admin", "page-fresh"),
             html.Div(title, className="ad-title"),

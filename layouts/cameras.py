@@ -60,7 +60,6 @@ EVENTS_GRID = "cam-events-grid"
 EVENTS_GRID_NOTE = "cam-events-grid-note"
 UPTIME_GRID = "cam-uptime-grid"
 UPTIME_NOTE = "cam-uptime-note"
-DOWNLOAD = "cam-download"
 CSV_BUTTON = "cam-csv"
 FILE_STEMS = {"events_daily": "camera_su-kien-theo-ngay", "offline": "camera_mat-ket-noi",
               "events": "camera_su-kien-moi-nhat", "uptime": "camera_thoi-gian-hoat-dong"}
@@ -251,7 +250,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, version: in
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=VERSION, data=version or 0),
             dcc.Store(id=SELECTED),
-            dcc.Download(id=DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge(rules.FAMILY, "page-fresh"),
             html.Div([html.H1(t("cam_title", lang), className="page-title cam-title"),

@@ -87,15 +87,20 @@ def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
 
 def chart_card(key: str, title: str, lang: str, filename: str, extra_class: str = "",
                note_id: str | None = None, graph_id: str | None = None,
-               button_type: str = ids.CSV_BUTTON, tools: Any = None) -> html.Section:
+               button_type: str = ids.CSV_BUTTON, tools: Any = None, links: bool = True) -> html.Section:
     """A titled card with its graph, a note line, ``tools`` (a control of the chart, e.g. how it
-    groups) and a CSV button (the chart's data)."""
+    groups) and the links to its exports (CSV, PNG, XLSX: :func:`chart_links`); ``links=False``:
+    a CSV button instead, for a page whose chart has no export URL (the overview's)."""
     head = [html.H2(title, className="card-title")]
     if note_id:
         head.append(html.Span(id=note_id, className="card-note"))
     if tools is not None:
         head.append(tools)
-    head.append(csv_button(key, lang, button_type))
+    if links:
+        head += chart_links(key, lang, button_type)
+    else:
+        head.append(html.Button(["↓ ", t("csv", lang)], id={"type": button_type, "chart": key}, className="btn btn-csv",
+                                n_clicks=0, title=t("csv_title", lang), **{"aria-label": t("csv_title", lang)}))
     return html.Section(
         [
             html.Header(head, className="card-head"),
@@ -106,10 +111,22 @@ def chart_card(key: str, title: str, lang: str, filename: str, extra_class: str 
     )
 
 
-def csv_button(key: str, lang: str, button_type: str = ids.CSV_BUTTON) -> html.Button:
-    return html.Button(["↓ ", t("csv", lang)], id={"type": button_type, "chart": key}, className="btn btn-csv",
-                       n_clicks=0,
-                       title=t("csv_title", lang), **{"aria-label": t("csv_title", lang)})
+def csv_button(key: str, lang: str, button_type: str = ids.CSV_BUTTON) -> html.A:
+    """The link to panel ``key``'s CSV (``/export/<page>/<key>.csv?…``): its ``href``, with the
+    page's filters and language, is written by :func:`callbacks.export_links.register_export_links`."""
+    return _export_link(key, "csv", ["↓ ", t("csv", lang)], t("csv_title", lang), button_type, "btn-csv")
+
+
+def chart_links(key: str, lang: str, button_type: str = ids.CSV_BUTTON) -> list[html.A]:
+    """A chart panel's export links: its CSV, then its PNG and XLSX (smaller, same style)."""
+    return [csv_button(key, lang, button_type),
+            *(_export_link(key, fmt, t(f"xb_{fmt}", lang), t(f"xb_{fmt}_title", lang), button_type, f"btn-xp btn-xp-{fmt}")
+              for fmt in ("png", "xlsx"))]
+
+
+def _export_link(key: str, fmt: str, text: Any, title: str, button_type: str, kind: str) -> html.A:
+    return html.A(text, id=ids.export_link(key, fmt, button_type), className=f"btn {kind}", download="", title=title,
+                  **{"aria-label": title, "data-format": fmt})
 
 
 def error_banner(messages: list[str]) -> html.Div:

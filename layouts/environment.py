@@ -22,7 +22,15 @@ from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import t
 from layouts import ids
 from layouts.compare_shaping import CompareLine
-from layouts.components import chart_card, compare_block, csv_button, error_banner, fresh_badge, grid_locale
+from layouts.components import (
+    chart_card,
+    chart_links,
+    compare_block,
+    csv_button,
+    error_banner,
+    fresh_badge,
+    grid_locale,
+)
 from layouts.controls import LONG_LIST_HEIGHT, dropdown_labels
 from layouts.environment_figures import category_label, text_colour
 from layouts.environment_shaping import RANGES, EnvTile, parse_env_query
@@ -112,7 +120,7 @@ def _calendar_card(lang: str, station: str | None) -> html.Section:
                 html.H2(t("env_chart_calendar", lang), className="card-title"),
                 dcc.Dropdown(id=ids.ENV_CALENDAR_STATION, options=[], value=station, clearable=False,
                              placeholder=t("env_calendar_station", lang), className="env-calendar-station"),
-                csv_button("calendar", lang, ids.ENV_CSV_BUTTON),
+                *chart_links("calendar", lang, ids.ENV_CSV_BUTTON),
             ], className="card-head"),
             dcc.Graph(id=ids.env_chart("calendar"), figure=empty_figure("", lang),
                       config=graph_config(FILE_STEMS["calendar"]), className="chart", responsive=True),
@@ -201,7 +209,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: U
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=ids.ENV_VERSION),
             dcc.Store(id=ids.ENV_TOP_READY),
-            dcc.Download(id=ids.ENV_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("environment", "page-fresh"),
             controls(query, lang, unit_map, today),

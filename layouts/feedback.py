@@ -152,7 +152,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: U
             dcc.Location(id=ids.FB_URL, refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=ids.FB_TOP_READY),
-            dcc.Download(id=ids.FB_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("feedback", "page-fresh"),
             _filters(query, today, lang, units),

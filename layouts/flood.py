@@ -45,7 +45,6 @@ MAP_LAYER = "fl-map-stations"
 MAP_NOTE = "fl-map-note"
 GRID = "fl-grid"
 GRID_NOTE = "fl-grid-note"
-DOWNLOAD = "fl-download"
 CSV_BUTTON = "fl-csv"
 STATION_MARKER = {"variable": "dashExtensions.iocFlood.stationMarker"}
 EMPTY_GEOJSON: dict[str, Any] = {"type": "FeatureCollection", "features": []}
@@ -218,7 +217,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, version: in
             dcc.Location(id=BAR.id("url"), refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=VERSION, data=version or 0),
-            dcc.Download(id=DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("flood", "page-fresh"),
             html.Div([html.H1(t("fl_title", lang), className="page-title fl-title"),

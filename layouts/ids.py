@@ -76,11 +76,10 @@ FB_MAP_UNITS = "fb-map-units"      # the current communes' names on the map (rea
 FB_MAP_NOTE = "fb-map-note"
 FB_GRID = "fb-overdue-grid"
 FB_GRID_NOTE = "fb-overdue-note"
-FB_DOWNLOAD = "fb-download"
 FB_PERIOD_NOTE = "fb-period-note"
 FB_TOP_READY = "fb-top-ready"      # dcc.Store: the map is served; the lower part may refresh now
 
-# Charts on the feedback page: graph id = "fb-chart-<key>"; CSV button = {"type": CSV_BUTTON, "chart": key}.
+# Charts on the feedback page: graph id = "fb-chart-<key>"; export links = {"type": CSV_BUTTON, "chart": key, "format": csv|png|xlsx}.
 CSV_BUTTON = "csv-button"
 CHART_KEYS = ("trend", "category", "district", "channel", "handling")
 EXPORT_KEYS = (*CHART_KEYS, "map", "overdue")
@@ -91,7 +90,12 @@ def chart(key: str) -> str:
 
 
 def csv_button(key: str, button_type: str = CSV_BUTTON) -> dict[str, str]:
-    return {"type": button_type, "chart": key}
+    return export_link(key, "csv", button_type)
+
+
+def export_link(key: str, fmt: str, button_type: str = CSV_BUTTON) -> dict[str, str]:
+    """The id of panel ``key``'s link to its export in ``fmt`` (csv, png, xlsx)."""
+    return {"type": button_type, "chart": key, "format": fmt}
 
 
 # --- traffic violations ----------------------------------------------------------------------------
@@ -114,8 +118,7 @@ TR_MAP_UNITS = "tr-map-units"
 TR_MAP_NOTE = "tr-map-note"
 TR_GRID = "tr-grid"
 TR_GRID_NOTE = "tr-grid-note"
-TR_DOWNLOAD = "tr-download"
-TR_CSV_BUTTON = "tr-csv-button"     # CSV buttons: {"type": TR_CSV_BUTTON, "chart": key}
+TR_CSV_BUTTON = "tr-csv-button"     # export links: {"type": TR_CSV_BUTTON, "chart": key, "format": …}
 TR_CHART_KEYS = ("heatmap", "type", "vehicle", "fines")
 TR_EXPORT_KEYS = (*TR_CHART_KEYS, "cameras", "recent")
 
@@ -142,8 +145,7 @@ ENV_ACTIVE = "env-active-alerts"    # the open alerts, next to the current AQI
 ENV_ALERTS = "env-alerts"
 ENV_ALERTS_NOTE = "env-alerts-note"
 ENV_COMPLETENESS_NOTE = "env-completeness-note"
-ENV_DOWNLOAD = "env-download"
-ENV_CSV_BUTTON = "env-csv-button"  # CSV buttons: {"type": ENV_CSV_BUTTON, "chart": key}
+ENV_CSV_BUTTON = "env-csv-button"  # export links: {"type": ENV_CSV_BUTTON, "chart": key, "format": …}
 ENV_CHART_KEYS = ("series", "pollutants", "calendar", "completeness")
 ENV_EXPORT_KEYS = (*ENV_CHART_KEYS, "stations", "alerts")
 
@@ -175,8 +177,7 @@ AD_WORST = "ad-worst"
 AD_QUEUE = "ad-queue-grid"
 AD_QUEUE_NOTE = "ad-queue-note"
 AD_QUEUE_STATE = "ad-queue-state"   # which part of the queue: due_soon | overdue
-AD_DOWNLOAD = "ad-download"
-AD_CSV_BUTTON = "ad-csv-button"     # CSV buttons: {"type": AD_CSV_BUTTON, "chart": key}
+AD_CSV_BUTTON = "ad-csv-button"     # export links: {"type": AD_CSV_BUTTON, "chart": key, "format": …}
 AD_CHART_KEYS = ("levels", "online", "score", "field", "procedure")
 AD_EXPORT_KEYS = (*AD_CHART_KEYS, "map", "ranking", "queue")
 

@@ -167,7 +167,6 @@ def layout(settings: Any, today: date, lang_pref: str | None = None, unit_map: U
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=ids.TR_VERSION),
             dcc.Store(id=ids.TR_TOP_READY),
-            dcc.Download(id=ids.TR_DOWNLOAD),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge("traffic", "page-fresh"),
             _filters(query, today, lang),

@@ -27,6 +27,7 @@ from ioc.context import Context, build_context
 from ioc.sources import SourceSpec
 from ioc.store import runs
 from layouts import ids
+from tests.export_links import href_callback, link_hrefs, page_links
 
 SECRET = "k" * 48
 PASSWORD = "correct horse battery staple"
@@ -115,8 +116,9 @@ def test_every_route_and_callback_declares_who_may_use_it(app: Any) -> None:
     assert set(DASH_CALLBACKS) <= set(server_side)
     needs = {k: declared_need(v, k) for k, v in server_side.items()}
     assert needs[output_key(app, ids.AL_MESSAGE)] is Can.ACKNOWLEDGE
-    assert {needs[output_key(app, i)] for i in (ids.FB_DOWNLOAD, ids.TR_DOWNLOAD, ids.AD_DOWNLOAD, ids.OV_DOWNLOAD)} \
-        == {Can.REPORT}
+    assert needs[output_key(app, ids.OV_DOWNLOAD)] is Can.REPORT
+    # the pages' export links only say where (the export route checks who may download)
+    assert {needs[href_callback(app, t)] for t in (ids.CSV_BUTTON, ids.TR_CSV_BUTTON, ids.AD_CSV_BUTTON)} == {Can.READ}
     assert len(server_side) >= 40
 
 
@@ -272,16 +274,16 @@ def test_only_an_operator_acknowledges_and_always_under_the_signed_in_name(app: 
 def test_downloads_by_role_and_every_download_is_recorded(app: Any, public: Context) -> None:
     from callbacks.feedback import RECORD_EXPORTS
 
+    links = page_links(app, public, "feedback")
+
     def download(role: str, chart: str) -> int:
+        """What the page's CSV link of ``chart`` answers a reader of ``role``."""
         client = app.server.test_client()
         sign_in(client, PEOPLE[role])
-        trigger = {"chart": chart, "type": ids.CSV_BUTTON}
-        payload = callback_payload(app, output_key(app, ids.FB_DOWNLOAD),
-                                   inputs=[[{"id": trigger, "property": "n_clicks", "value": 1}]],
-                                   changed=[json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
-        entry = app.callback_map[payload["output"]]
-        payload["state"] = [{"id": s["id"], "property": s["property"], "value": None} for s in entry["state"]]
-        return client.post("/_dash-update-component", json=payload).status_code
+        href = link_hrefs(client, app, links, "?from=2026-11-01&to=2026-11-30", "vi", {ids.FB_AREA_BY: "commune"})[
+            (chart, "csv")]
+        assert href == f"/export/feedback/{chart}.csv?from=2026-11-01&to=2026-11-30&area=commune&lang=vi"
+        return client.get(href).status_code
 
     assert "overdue" in RECORD_EXPORTS
     assert download(Role.VIEWER, "category") == 403
@@ -547,17 +549,16 @@ def test_exports_compared_across_roles(app: Any, public: Context) -> None:
 
     put_report(public.engine)
 
+    links = page_links(app, public, "feedback", "en")
+
     def overdue_csv(client: FlaskClient) -> tuple[int, str]:
-        trigger = {"chart": "overdue", "type": ids.CSV_BUTTON}
-        payload = callback_payload(app, output_key(app, ids.FB_DOWNLOAD),
-                                   inputs=[[{"id": trigger, "property": "n_clicks", "value": 1}]],
-                                   changed=[json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
-        entry = app.callback_map[payload["output"]]
-        payload["state"] = [{"id": s["id"], "property": s["property"], "value": None} for s in entry["state"]]
-        answer = client.post("/_dash-update-component", json=payload)
+        """The page's link to the overdue list's CSV, followed by ``client``."""
+        href = link_hrefs(client, app, links, "", "en", {ids.FB_AREA_BY: "commune"})[("overdue", "csv")]
+        assert href == "/export/feedback/overdue.csv?area=commune&lang=en"
+        answer = client.get(href)
         if answer.status_code != 200:
             return answer.status_code, ""
-        return 200, answer.get_json()["response"][ids.FB_DOWNLOAD]["data"]["content"]
+        return 200, answer.get_data(as_text=True)
 
     leader, analyst = app.server.test_client(), app.server.test_client()
     sign_in(leader, PEOPLE[Role.LEADER])

@@ -2,13 +2,12 @@
 filters>&lang=…`` on a real app over a SQLite store every family's simulator filled, signed in
 by role over plain HTTP (a dashboard bound to a public address: every request needs a session).
 
-The URL and the page's CSV button go through the same export function: the same file."""
+The pages' CSV, PNG and XLSX links point at these URLs with the page's filters and language."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import struct
 from pathlib import Path
@@ -26,6 +25,7 @@ from ioc.context import Context, build_context
 from ioc.registry import registry
 from ioc.runtime import backfill_source, simulator_sources
 from layouts import ids
+from tests.export_links import link_hrefs, page_links
 
 PASSWORD = "correct horse battery staple"
 PEOPLE = {role: f"{role}-user" for role in (Role.VIEWER, Role.LEADER, Role.ANALYST)}
@@ -77,6 +77,15 @@ def analyst(app: Any) -> FlaskClient:
     return signed_in(app, Role.ANALYST)
 
 
+#: a page's display text in a cell: digit groups (1,234 · 1.234.567 · 1.234,5 · 1 234), a decimal
+#: comma (0,43), a number with its unit (95 %, 3,62 m), a typographic minus or a change's arrow,
+#: a relative time (3 giờ trước, 3 hours ago)
+DISPLAY_TEXT = re.compile(
+    r"[+−-]?\d{1,3}(,\d{3})+(\.\d+)?|[+−-]?\d{1,3}(\.\d{3}){2,}(,\d+)?|[+−-]?\d{1,3}(\.\d{3})+,\d+"
+    r"|[+−-]?\d+,\d+|.*\d[\u00a0\u202f]\d.*|[+−-]?\d+([.,]\d+)?[\u00a0 ]?(%|m|mm|h|giờ|km|₫|VND)"
+    r"|−\d.*|.*[▲▼↑↓].*|\d+ (phút|giờ|ngày) trước|\d+ (minutes?|hours?|days?) ago")
+
+
 def rows(body: bytes) -> list[list[str]]:
     text = body.decode("utf-8")
     assert text.startswith(BOM), text[:40]
@@ -119,29 +128,90 @@ def test_every_panel_answers_csv_in_both_languages_with_labels(app: Any, analyst
             assert not re.search(r"\b\d\d/\d\d/\d{4}\b", cells), (page, panel, lang)  # dates in ISO 8601
             files[lang] = rows(answer.data)
             assert not [h for h in files[lang][0] if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)], files[lang][0]
+            # no display text of the page: a "–" for nothing, a number with its unit or digit groups,
+            # a change's arrow, a time as "3 giờ trước" / "3 hours ago"
+            shown = [c for r in files[lang][1:] for c in r if c in ("–", "—") or DISPLAY_TEXT.fullmatch(c)]
+            assert not shown, (page, panel, lang, shown[:5])
         # the same file name and the same shape in both languages; the headers in each one's words
         assert len(files["vi"]) == len(files["en"]) and len(files["vi"][0]) == len(files["en"][0])
         assert files["vi"][0] != files["en"][0], (page, panel, files["vi"][0])
 
 
-def test_the_url_and_the_csv_button_give_the_same_file(app: Any, analyst: FlaskClient) -> None:
-    from tests.integration.test_access import callback_payload, output_key
+# --- the pages' links ---------------------------------------------------------------------------
 
-    trigger = {"chart": "category", "type": ids.CSV_BUTTON}
-    payload = callback_payload(app, output_key(app, ids.FB_DOWNLOAD),
-                               inputs=[[{"id": trigger, "property": "n_clicks", "value": 1}]],
-                               changed=[json.dumps(trigger, separators=(",", ":"), sort_keys=True) + ".n_clicks"])
-    values = {(ids.FB_DATES, "start_date"): "2026-11-20", (ids.FB_DATES, "end_date"): "2026-12-02",
-              (ids.PAGE_LANG, "data"): "en"}
-    payload["state"] = [{"id": s["id"], "property": s["property"], "value": values.get((s["id"], s["property"]))}
-                        for s in app.callback_map[payload["output"]]["state"]]
-    answer = analyst.post("/_dash-update-component", json=payload)
-    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
-    button = answer.get_json()["response"][ids.FB_DOWNLOAD]["data"]
-    url = analyst.get("/export/feedback/category.csv?from=2026-11-20&to=2026-12-02&lang=en")
-    assert url.status_code == 200
-    assert filename(url) == button["filename"] == "phan-anh_theo-linh-vuc_2026-11-20_2026-12-02.csv"
-    assert url.get_data(as_text=True) == button["content"]
+
+@pytest.mark.parametrize("page", family_pages())
+def test_every_panel_is_linked_and_every_chart_has_png_and_xlsx_links(app: Any, ctx: Context, page: str) -> None:
+    exports = declared(app.server)[page]
+    links = page_links(app, ctx, page, "en")
+    by_format = {fmt: [link["chart"] for link in links if link["format"] == fmt] for fmt in ("csv", "png", "xlsx")}
+    assert {link["format"] for link in links} <= {"csv", "png", "xlsx"}
+    assert by_format["csv"] and len(by_format["csv"]) == len(set(by_format["csv"])), page
+    assert set(by_format["csv"]) <= set(exports.panels)
+    # a chart's PNG and XLSX links sit next to its CSV link: every chart the route draws, no other panel
+    assert sorted(by_format["png"]) == sorted(by_format["xlsx"]) == sorted(
+        c for c in exports.urls.charts if c in by_format["csv"])
+
+
+def test_the_links_carry_the_pages_filters_language_and_view_settings(app: Any, ctx: Context,
+                                                                       analyst: FlaskClient) -> None:
+    links = page_links(app, ctx, "feedback", "en", **{"from": "2026-11-20", "to": "2026-12-02"})
+    page_url = "?from=2026-11-20&to=2026-12-02&lang=vi"
+    hrefs = link_hrefs(analyst, app, links, page_url, "en", {ids.FB_AREA_BY: "commune"})
+    query = "from=2026-11-20&to=2026-12-02&area=commune&lang=en"
+    assert hrefs[("category", "csv")] == f"/export/feedback/category.csv?{query}"
+    assert hrefs[("trend", "png")] == f"/export/feedback/trend.png?{query}"
+    assert hrefs[("district", "xlsx")] == f"/export/feedback/district.xlsx?{query}"
+    assert hrefs[("overdue", "csv")] == f"/export/feedback/overdue.csv?{query}"
+    assert ("overdue", "png") not in hrefs and ("map", "xlsx") not in hrefs  # no chart: a CSV link only
+
+    # the same file as the URL the page's filters make
+    csv_answer = analyst.get(hrefs[("category", "csv")])
+    assert csv_answer.status_code == 200 and filename(csv_answer) == "phan-anh_theo-linh-vuc_2026-11-20_2026-12-02.csv"
+    assert csv_answer.data == analyst.get("/export/feedback/category.csv?from=2026-11-20&to=2026-12-02&lang=en").data
+    assert rows(csv_answer.data)[0][:3] == ["Code", "Name", "Received"]
+
+    # a filter changed on the page (its URL) and the grouping of the "by area" chart: the links follow
+    code = rows(csv_answer.data)[1][0]
+    moved = link_hrefs(analyst, app, links, f"?from=2026-11-25&to=2026-12-02&category={code}&lang=en", "vi",
+                       {ids.FB_AREA_BY: "district"})
+    query = f"from=2026-11-25&to=2026-12-02&category={code}&area=district&lang=vi"
+    assert moved[("category", "csv")] == f"/export/feedback/category.csv?{query}"
+    assert moved[("district", "png")] == f"/export/feedback/district.png?{query}"
+    one = rows(analyst.get(moved[("category", "csv")]).data)
+    assert one[0][:2] == ["Mã", "Tên"] and [r[0] for r in one[1:]] == [code]
+    picture = analyst.get(moved[("district", "png")])
+    assert picture.status_code == 200 and picture.headers["Content-Type"] == "image/png"
+    assert picture.data[:8] == b"\x89PNG\r\n\x1a\n" and len(picture.data) > 10_000
+    assert filename(picture) == "phan-anh_theo-dia-ban_2026-11-25_2026-12-02.png"
+    book = analyst.get(moved[("district", "xlsx")])
+    assert book.status_code == 200 and book.data[:2] == b"PK"
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(io.BytesIO(book.data)).sheetnames
+    assert len(sheets) == 2 and sheets[-1] == "Thông tin"
+
+
+def test_a_view_setting_outside_the_pages_url_is_read_from_its_control(app: Any, ctx: Context,
+                                                                        analyst: FlaskClient) -> None:
+    links = page_links(app, ctx, "admin")
+    hrefs = link_hrefs(analyst, app, links, "?from=2026-11-20&to=2026-12-02&queue=soon", "en",
+                       {ids.AD_QUEUE_STATE: "overdue"})
+    assert hrefs[("queue", "csv")] == "/export/admin/queue.csv?from=2026-11-20&to=2026-12-02&queue=overdue&lang=en"
+    late = rows(analyst.get(hrefs[("queue", "csv")]).data)
+    assert {r[1] for r in late[1:]} <= {"Overdue"} and len(late) > 1
+    # a value the control cannot hold is left out: the page's default, not a refused file
+    hrefs = link_hrefs(analyst, app, links, "", "en", {ids.AD_QUEUE_STATE: "<script>"})
+    assert hrefs[("queue", "csv")] == "/export/admin/queue.csv?lang=en"
+    assert analyst.get(hrefs[("queue", "csv")]).status_code == 200
+
+
+def test_a_link_naming_no_panel_of_the_page_gets_no_address(app: Any, analyst: FlaskClient) -> None:
+    crafted = [ids.export_link("category", "csv"), ids.export_link("nothing", "csv"),
+               ids.export_link("overdue", "png"), ids.export_link("category", "pdf")]
+    hrefs = link_hrefs(analyst, app, crafted, "?from=2026-11-20", "en", {ids.FB_AREA_BY: None})
+    assert hrefs == {("category", "csv"): "/export/feedback/category.csv?from=2026-11-20&lang=en",
+                     ("nothing", "csv"): None, ("overdue", "png"): None, ("category", "pdf"): None}
 
 
 def test_the_filters_are_the_pages_own_parameters(analyst: FlaskClient) -> None:
@@ -189,7 +259,17 @@ def test_numbers_are_numbers_and_times_iso(analyst: FlaskClient) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", events[1][0]), events[1]
     stations = rows(analyst.get("/export/flood/stations.csv?lang=en").data)
     kim_long = next(r for r in stations[1:] if r[0] == "Kim Long")
-    assert float(kim_long[stations[0].index("Level I")]) == 1.0
+    assert float(kim_long[stations[0].index("Level I (m)")]) == 1.0
+    # the alarm stage as its label and as a number 0–3; a rain gauge's are empty, not "–"
+    label, number = stations[0].index("Alarm level"), stations[0].index("Alarm level (0–3)")
+    level = int(kim_long[number])
+    assert 0 <= level <= 3 and kim_long[label] == ("Below alarm level I" if level == 0 else
+                                                   f"Alarm level {('I', 'II', 'III')[level - 1]}")
+    a_luoi = next(r for r in stations[1:] if r[0] == "A Lưới")
+    assert a_luoi[label] == a_luoi[number] == a_luoi[stations[0].index("River")] == ""
+    assert not any(cell in ("–", "—") for r in stations[1:] for cell in r)
+    shares = rows(analyst.get("/export/traffic/type.csv?lang=vi").data)
+    assert shares[0][3] == "Tỷ trọng (0–1)" and 0 < float(shares[1][3]) <= 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", kim_long[stations[0].index("Last observation")])
     overdue = rows(analyst.get("/export/feedback/overdue.csv?lang=en").data)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", overdue[1][overdue[0].index("Received")])

@@ -1,5 +1,5 @@
 """The filter callbacks' plain logic (callbacks.filter_state), called directly: controls → selection
-and URL, presets ⇄ dates ⇄ reset, nav links, CSV downloads."""
+and URL, presets ⇄ dates ⇄ reset, nav links, the CSV text and file names."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 from callbacks.filter_state import (
     KEEP,
     clicked_chart,
-    csv_download,
     period_sync,
     selection_from_controls,
     url_search,
@@ -20,7 +19,7 @@ from ioc.kpi.admin import ADMIN_FILTERS
 from ioc.kpi.feedback import FEEDBACK_FILTERS
 from ioc.kpi.traffic import TRAFFIC_FILTERS
 from layouts.controls import FilterBar
-from layouts.exports import export_filename
+from layouts.exports import csv_text, export_filename
 
 TODAY = date(2026, 11, 27)
 
@@ -71,15 +70,17 @@ def test_a_live_notice_rolls_a_rolling_preset_over_midnight_only() -> None:
     assert period_sync("version", "custom", "2026-11-20", "2026-11-26", TODAY, 1) == (KEEP,) * 4
 
 
-def test_csv_download_rows_and_file_name() -> None:
+def test_export_rows_and_file_name() -> None:
+    """The CSV text and file name the export URLs and the overview's button give."""
     frame = pd.DataFrame({"Mã": ["474", "=cmd()"], "n": [3, 4]})
     # the period [1 Jan, 1 Feb): the file is named by its first and last day, as the picker shows them
-    data = csv_download(frame, export_filename("phan-anh_theo-dia-ban", date(2026, 1, 1), date(2026, 2, 1)))
-    assert data["filename"] == "phan-anh_theo-dia-ban_2026-01-01_2026-01-31.csv" and data["type"] == "text/csv"
+    assert export_filename("phan-anh_theo-dia-ban", date(2026, 1, 1), date(2026, 2, 1)) == (
+        "phan-anh_theo-dia-ban_2026-01-01_2026-01-31.csv")
     assert export_filename("vi-pham_gio-thu", date(2026, 12, 2), date(2026, 12, 3)) == (
         "vi-pham_gio-thu_2026-12-02_2026-12-02.csv")  # one day
-    lines = data["content"].lstrip("\ufeff").splitlines()
-    assert lines == ["Mã,n", "474,3", "'=cmd(),4"]  # formulas neutralised
+    text = csv_text(frame)
+    assert text.startswith("\ufeff")
+    assert text.lstrip("\ufeff").splitlines() == ["Mã,n", "474,3", "'=cmd(),4"]  # formulas neutralised
 
 
 def test_clicked_chart_ignores_buttons_that_were_not_clicked() -> None:
