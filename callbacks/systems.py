@@ -81,11 +81,11 @@ def register(code: str, app: dash.Dash, ctx: Context) -> None:
     spec = data.spec_of(code)
     bar = view.bar(spec)
     selection = partial(bar_selection, bar, ctx)
-    filters, states = control_inputs(bar), control_inputs(bar, State)
+    filters = control_inputs(bar)
     version = view.sid(code, "version")
     follow_versions(app, version, (code,))
     register_filter_bar(app, ctx, bar, version=version)
-    register_download(app, ctx, view.sid(code, "download"), view.csv_type(code), states,
+    register_download(app, ctx, view.csv_type(code), view.sid(code, "url"),
                       lambda key, lang, *values: data.export(ctx, spec, key, selection(*values), lang),
                       view.chart_keys(spec), record_keys=view.RECORD_EXPORTS, urls=PanelUrls(
                           code, code, bar_states(bar, parse=url_parser(spec)),
@@ -98,7 +98,9 @@ def register(code: str, app: dash.Dash, ctx: Context) -> None:
         *values, _version, lang = args
         lang = page_lang(ctx, lang)
         sel = selection(*values)
-        shown = [tile(s, lang) for s in shaping.kpi_tiles(spec, data.page_kpis(ctx, spec, sel), lang)]
+        values = data.page_kpis(ctx, spec, sel)
+        cmp = data.tile_comparisons(ctx, spec, sel, values, lang)
+        shown = [tile(s, lang, cmp.of(s.key), cmp.note_of(s.key)) for s in shaping.kpi_tiles(spec, values, lang)]
         return shown, shaping.period_text(sel.start, sel.last_day, lang)
 
     if spec.kind == "indicator":
@@ -179,14 +181,18 @@ def _register_events(app: dash.Dash, ctx: Context, spec: SystemSpec, filters: li
             names = data.unit_names(ctx, sel)
             kpis = unit_kpis(spec)
             frame = data.by_unit(ctx, spec, sel)
+            changes = data.unit_changes(ctx, spec, sel, frame, lang)
+            cells = None if changes is None else changes.cells
             note = t("systems_units_note", lang, n=fmt_int(len(frame), lang))
             out: list = []
             if "by_unit" in panels:
-                out += [shaping.unit_rows(spec, frame, names, lang, kpis), note]
+                out += [shaping.unit_rows(spec, frame, names, lang, kpis, cells),
+                        note if changes is None else f"{note} · {changes.note}"]
             if "ranking" in panels and spec.ranking:
                 ranked = data.ranking(ctx, spec, sel)
                 ranking_kpi = spec.kpi(spec.ranking)
-                out += [view.ranking_list(shaping.unit_rows(spec, ranked, names, lang, kpis), spec.ranking, lang),
+                out += [view.ranking_list(shaping.unit_rows(spec, ranked, names, lang, kpis, cells), spec.ranking,
+                                          lang),
                         t(f"systems_better_{ranking_kpi.direction or 'higher'}", lang)]
             return out
 

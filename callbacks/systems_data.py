@@ -10,6 +10,7 @@ masked, hidden or shown in clear as the reader's exposure says, and cached per e
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,17 +22,28 @@ from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi import systems as kpis
 from ioc.kpi import systems_views as views
+from ioc.kpi.compare import Baselines, baselines, compare_sets
 from ioc.kpi.filters import Selection
 from ioc.kpi.periods import Period, default_period
+from ioc.kpi.systems_compare import (
+    compared_by_period,
+    history_starts,
+    rank_steps,
+    spec_rules,
+    unit_change_kpi,
+    unit_previous,
+)
 from ioc.privacy import hide_frame, mask_frame
 from ioc.registry import registry
 from ioc.store.db import utcnow
 from ioc.systems.spec import SystemSpec
 from layouts import systems_shaping as shaping
+from layouts.compare_shaping import CompareLine, provisional_note
 from layouts.components import tile
 from layouts.exports import export_filename
 from layouts.shaping import period_unit_names, series_freq
 from layouts.systems import file_stem
+from layouts.systems_compare import change_cell, tile_lines, unit_change, unit_change_note
 
 #: the most recent events drawn on a system's map (each carries its popup; IOC_MAP_MAX_POINTS
 #: lowers it): 2,000 keep the page settled within 2 s on a year of a million events
@@ -61,6 +73,87 @@ def page_kpis(ctx: Context, spec: SystemSpec, sel: Selection) -> dict[str, float
     """Every KPI of ``spec`` over ``sel`` (the same function as ``python -m ioc kpi <code>``)."""
     return ctx.query(spec.code, "kpis", sel, lambda: kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow()),
                      _clock_ttl(ctx, sel))
+
+
+def first_days(ctx: Context, spec: SystemSpec) -> dict[str, date | None]:
+    """KPI name → the first local day its history covers (cached per data version)."""
+    return ctx.query(spec.code, "cmp:history-starts", None, lambda: history_starts(ctx.engine, spec), 300)
+
+
+@dataclass(frozen=True)
+class SystemCompare:
+    """Tile key → its comparison lines; the note of a running period (text, title) or None, and
+    the tiles compared by period (a rank's step between editions is never provisional)."""
+
+    lines: dict[str, list[CompareLine]]
+    provisional: tuple[str, str] | None
+    by_period: frozenset[str] = frozenset()
+
+    def of(self, key: str) -> list[CompareLine] | None:
+        return self.lines.get(key)
+
+    def note_of(self, key: str) -> tuple[str, str] | None:
+        """The running period's note for tile ``key`` (None unless it is compared by period)."""
+        return self.provisional if key in self.by_period else None
+
+
+def tile_comparisons(ctx: Context, spec: SystemSpec, sel: Selection, values: dict[str, float | None], lang: str
+                     ) -> SystemCompare:
+    """The tiles' changes against the previous period and the same period a year before, by the
+    rules the spec's KPIs give (:mod:`ioc.kpi.systems_compare`); the earlier KPI sets hold only
+    the KPIs compared (a ``change`` or ``latest`` costs queries of its own), cached per data
+    version, and are computed only when some KPI's history covers them."""
+    starts = first_days(ctx, spec)
+    today = local_today(ctx)
+    names = compared_by_period(spec)
+    bases: dict[str, Baselines] = {n: baselines(sel.period, today, starts[n]) for n in names}
+    comparisons, note = {}, None
+    if names:
+        # the earlier periods are the same for every KPI; only their coverage differs (indicators)
+        first = bases[names[0]]
+
+        def earlier(period: Period) -> dict[str, float | None]:
+            shifted = sel.shifted(period)
+            return ctx.query(spec.code, "cmp:kpis", shifted,
+                             lambda: kpis.kpis(ctx.engine, spec, shifted, ctx.tz, utcnow(), names))
+
+        previous = earlier(first.previous) if any(b.previous_covered for b in bases.values()) else None
+        year = earlier(first.year_before) if any(b.year_covered for b in bases.values()) else None
+        rules = spec_rules(spec)
+        for name in names:
+            comparisons.update(compare_sets(spec.code, (name,), values, previous, year, bases[name], rules))
+        note = provisional_note(first, lang)
+    ranks = ctx.query(spec.code, "cmp:ranks", sel, lambda: rank_steps(ctx.engine, spec, sel)) \
+        if any(k.type == "rank" for k in spec.kpis) else {}
+    return SystemCompare(tile_lines(spec, comparisons, bases, starts, ranks, lang), note,
+                         frozenset(f"{spec.code}_{name}" for name in names))
+
+
+@dataclass(frozen=True)
+class UnitChanges:
+    """The by-unit table's change column: unit code → cell (:func:`layouts.systems_compare.change_cell`)
+    of the KPI :func:`ioc.kpi.systems_compare.unit_change_kpi`, and the table's note on it."""
+
+    cells: dict[str, dict]
+    note: str
+
+
+def unit_changes(ctx: Context, spec: SystemSpec, sel: Selection, frame: pd.DataFrame, lang: str) -> UnitChanges | None:
+    """Each unit's change of the headline KPI against the previous period (one more grouped
+    query, of that KPI's measures only, cached; none when the history does not cover that
+    period). None: no KPI per unit."""
+    kpi = unit_change_kpi(spec)
+    if kpi is None:
+        return None
+    start = first_days(ctx, spec)[kpi.name]
+    bases = baselines(sel.period, local_today(ctx), start)
+    earlier = sel.shifted(bases.previous)
+    before = ctx.query(spec.code, f"cmp:units:{kpi.name}", earlier, lambda: views.by_unit(
+        ctx.engine, spec, earlier, ctx.tz, utcnow(), (kpi,))) if bases.previous_covered else None
+    previous = unit_previous(kpi, frame, before)
+    cells = {str(code): change_cell(unit_change(kpi, now, old, bases.previous_covered, bases.provisional), lang)
+             for code, now, old in zip(frame["commune_code"], frame[kpi.name], previous, strict=True)}
+    return UnitChanges(cells, unit_change_note(kpi, bases, lang))
 
 
 def trend(ctx: Context, spec: SystemSpec, sel: Selection) -> tuple[pd.DataFrame, str]:
@@ -133,6 +226,11 @@ def export(ctx: Context, spec: SystemSpec, key: str, sel: Selection, lang: str) 
     elif key in ("units", "ranking"):
         rows = by_unit(ctx, spec, sel) if key == "units" else ranking(ctx, spec, sel)
         frame = shaping.unit_export(spec, rows, names, lang, views.unit_kpis(spec))
+        changes = unit_changes(ctx, spec, sel, rows, lang)
+        if changes is not None:  # as the table shows it: points or percent, empty without a comparison
+            changed = unit_change_kpi(spec)
+            frame[t("cmp2_col_change", lang, kpi=changed.label(lang))] = [
+                changes.cells[str(code)]["raw"] for code in rows["commune_code"]]
         if key == "ranking":
             frame.insert(0, t("systems_col_rank", lang), rows["rank"].to_numpy())
     elif key == "trend":

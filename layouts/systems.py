@@ -23,6 +23,7 @@ from ioc.domain.units import HUE_CENTRE, UnitMap
 from ioc.i18n import fmt_int, t
 from ioc.kpi.filters import Problem, Selection, parse_params
 from ioc.kpi.systems import filters_for
+from ioc.kpi.systems_compare import unit_change_kpi
 from ioc.kpi.systems_views import unit_kpis
 from ioc.systems.spec import SystemSpec
 from layouts import ids
@@ -130,6 +131,13 @@ def _units_grid(spec: SystemSpec, lang: str) -> dag.AgGrid:
         columns.append({"field": f"{k.name}_raw", "headerName": k.label(lang), "flex": 1, "minWidth": 120,
                         "type": "numericColumn", "valueFormatter": {"function": f"params.data['{k.name}']"},
                         **({"sort": "desc"} if k is unit_kpis(spec)[0] else {})})
+    changed = unit_change_kpi(spec)
+    if changed is not None:  # its change against the previous period (layouts.systems_compare.change_cell)
+        columns.append({"field": "change_raw", "headerName": t("cmp2_col_change", lang, kpi=changed.label(lang)),
+                        "flex": 1, "minWidth": 140, "type": "numericColumn",
+                        "valueFormatter": {"function": "params.data.change"},
+                        "cellClassRules": {f"cmp-{tone}": f"params.data.change_tone === '{tone}'"
+                                           for tone in ("good", "bad", "neutral", "none")}})
     return _grid(sid(spec.code, "units"), columns, lang, row_id="params.data.unit_code")
 
 
@@ -249,7 +257,6 @@ def layout(spec: SystemSpec, settings: Any, today: date, lang_pref: str | None =
             dcc.Location(id=sid(code, "url"), refresh=False),
             dcc.Store(id=ids.PAGE_LANG, data=lang),
             dcc.Store(id=sid(code, "version"), data=version),
-            dcc.Download(id=sid(code, "download")),
             error_banner([p.message(lang) for p in problems]),
             fresh_badge(code, "page-fresh"),
             html.P([html.Span(spec.description(lang), className="sys-desc-text"),
@@ -267,15 +274,19 @@ def layout(spec: SystemSpec, settings: Any, today: date, lang_pref: str | None =
 
 def ranking_list(rows: list[dict], kpi: str, lang: str) -> html.Div | html.Ol:
     """Units best to worst by the ranking KPI (``rows``: :func:`layouts.systems_shaping.unit_rows`
-    of a ranked frame; ``kpi``: its name). Names as text."""
+    of a ranked frame; ``kpi``: its name), with its change against the previous period when the
+    rows carry one. Names as text."""
     if not rows:
         return html.Div(t("no_data", lang), className="empty-note")
     return html.Ol([
         html.Li([html.Span(fmt_int(r.get("rank"), lang), className="sys-rank-no"),
                  html.Span(r["unit"], className="sys-rank-unit", title=r["unit"]),
-                 html.Span(r[kpi], className="sys-rank-value")],
-                className="sys-rank-item", **{"data-unit": r["unit_code"], "data-value": "" if r[f"{kpi}_raw"] is None
-                                              else repr(r[f"{kpi}_raw"])})
+                 html.Span(r[kpi], className="sys-rank-value"),
+                 *([html.Span(r["change"], className=f"sys-rank-change cmp-{r['change_tone']}",
+                              **{"data-change": "" if r["change_raw"] is None else repr(r["change_raw"])})]
+                   if "change" in r else [])],
+                className="sys-rank-item" + (" sys-rank-cmp" if "change" in r else ""),
+                **{"data-unit": r["unit_code"], "data-value": "" if r[f"{kpi}_raw"] is None else repr(r[f"{kpi}_raw"])})
         for r in rows], className="sys-rank-list")
 
 

@@ -208,9 +208,10 @@ def unit_name(names: Mapping[str, str], code: Any, lang: str) -> str:
 
 
 def unit_rows(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str], lang: str,
-              kpis: tuple[Kpi, ...]) -> list[dict]:
+              kpis: tuple[Kpi, ...], changes: Mapping[str, Mapping[str, Any]] | None = None) -> list[dict]:
     """The by-unit table's rows: the unit's name, then each KPI as shown (and raw, ``<kpi>_raw``,
-    so the grid sorts by number)."""
+    so the grid sorts by number); with ``changes`` (unit code → a cell of
+    :func:`layouts.systems_compare.change_cell`), ``change`` / ``change_raw`` / ``change_tone``."""
     rows = []
     for r in frame.to_dict("records"):
         row = {"unit_code": str(r["commune_code"] or ""), "unit": unit_name(names, r["commune_code"], lang)}
@@ -218,6 +219,9 @@ def unit_rows(spec: SystemSpec, frame: pd.DataFrame, names: Mapping[str, str], l
             value = r.get(k.name)
             row[k.name] = kpi_text(spec, k, value, lang)
             row[f"{k.name}_raw"] = None if _missing(value) else float(value)
+        if changes is not None:
+            cell = changes.get(str(r["commune_code"])) or {"text": DASH, "raw": None, "tone": "none"}
+            row.update(change=cell["text"], change_raw=cell["raw"], change_tone=cell["tone"])
         if "rank" in r:
             row["rank"] = None if pd.isna(r["rank"]) else int(r["rank"])
         rows.append(row)

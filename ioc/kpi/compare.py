@@ -15,7 +15,9 @@ The change depends on the KPI's kind (:data:`RULES`):
   before (120 against 100 = +0.20, "20 %"); from 0 to a positive number there is no ratio, the
   change is marked ``from_zero``; 0 against 0 is no change;
 - ``snapshot`` (counted at *now*: open, overdue, due soon): an earlier period's value is not what
-  that period looked like at its time, so it is never compared.
+  that period looked like at its time, so it is never compared;
+- ``rank`` (a place among provinces, 1 = best): the difference in places, now − before (a system
+  spec's rank KPI, compared with the previous published rank only: :mod:`ioc.kpi.systems_compare`).
 
 Either side missing (``None``, NaN) gives no change.
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -51,6 +54,7 @@ class Kind(StrEnum):
     COUNT = "count"
     AMOUNT = "amount"
     SNAPSHOT = "snapshot"
+    RANK = "rank"
 
 
 class Direction(StrEnum):
@@ -239,7 +243,7 @@ def change_value(kind: Kind, current: float | None, earlier: float | None) -> tu
     if _missing(current) or _missing(earlier):
         return Status.MISSING, None
     current, earlier = float(current), float(earlier)
-    if kind == Kind.RATE:
+    if kind in (Kind.RATE, Kind.RANK):
         return Status.CHANGE, current - earlier
     if earlier == 0:
         return (Status.CHANGE, 0.0) if current == 0 else (Status.FROM_ZERO, None)
@@ -277,12 +281,13 @@ class TileComparison:
 
 def compare_sets(family: str, keys: tuple[str, ...] | list[str], current: dict[str, Any],
                  previous: dict[str, Any] | None, year: dict[str, Any] | None,
-                 bases: Baselines) -> dict[str, TileComparison]:
+                 bases: Baselines, rules: Mapping[str, Rule] | None = None) -> dict[str, TileComparison]:
     """Per KPI key, both changes, from three KPI dicts (key → value; ``previous`` / ``year`` None
-    when that period is not covered and was not computed)."""
+    when that period is not covered and was not computed). ``rules``: key → rule, for KPIs not in
+    :data:`RULES` (a system spec's, :func:`ioc.kpi.systems_compare.spec_rules`)."""
     out = {}
     for key in keys:
-        rule = rule_for(family, key)
+        rule = rules[key] if rules is not None else rule_for(family, key)
         out[key] = TileComparison(
             compare(rule, current.get(key), None if previous is None else previous.get(key),
                     bases.previous_covered and previous is not None, bases.provisional),

@@ -123,16 +123,21 @@ def unit_kpis(spec: SystemSpec) -> tuple[Kpi, ...]:
     return tuple(k for k in spec.kpis if k.type in UNIT_KPI_TYPES)
 
 
-def by_unit(engine: Engine, spec: SystemSpec, sel: Selection, tz: ZoneInfo, now: datetime) -> pd.DataFrame:
+def by_unit(engine: Engine, spec: SystemSpec, sel: Selection, tz: ZoneInfo, now: datetime,
+            only: tuple[Kpi, ...] | None = None) -> pd.DataFrame:
     """One row per current commune with events in the period (``commune_code``; '' for events
-    placed nowhere): ``n`` and a column per KPI of :func:`unit_kpis`, most events first.
+    placed nowhere): ``n`` and a column per KPI of :func:`unit_kpis` (or those ``only``), most
+    events first.
 
     Each KPI is one masked, grouped sum over the period's rollup rows (per commune × d1..d3), so
     a year of a million events costs the query and a few vector operations, whatever the
-    number of communes (:func:`unit_value` gives the same numbers for one unit's rows)."""
-    measures = ("n", "value_n", "value_sum", *HIST_COLUMNS)
+    number of communes (:func:`unit_value` gives the same numbers for one unit's rows). Only the
+    measures the KPIs need are read: the ~100 histogram columns cost most of the query."""
+    kpis = unit_kpis(spec) if only is None else only
+    types = {k.type for k in kpis}
+    measures = ("n", *(("value_n", "value_sum") if "sum" in types else ()),
+                *(HIST_COLUMNS if types & {"median", "p90"} else ()))
     rows = _period_rows(engine, spec, sel, ("commune_code", *ss.DIM_COLUMNS), measures)
-    kpis = unit_kpis(spec)
     start, end = sel.period.utc_bounds(tz)
     elapsed = max(0.0, (min(end, now) - start).total_seconds())
     columns = ["commune_code", "n", *(k.name for k in kpis)]

@@ -88,6 +88,13 @@ def test_lights_page_shows_the_exact_kpis_and_the_filter_bar_changes_them(system
     expect(page.locator("#sys-lights-ranking .sys-rank-item").first).to_have_attribute("data-unit", "19753")
     expect(page.locator("#sys-lights-latest-note")).to_contain_text("5 of 5 events")
     expect(page.locator("#sys-lights-map-note")).to_have_text("2 events with a position")
+    # the periods before March 2021 start before the data (27 February): no comparison, said so (issue 16)
+    expect(page.locator("#tile-lights_reports .cmp-line")).to_have_text(
+        ["no comparison (vs previous period)", "no comparison (vs same period last year)"])
+    expect(page.locator("#tile-lights_last_lamps .cmp-line")).to_have_text("latest value, not compared by period")
+    expect(page.locator("#sys-lights-ranking .sys-rank-change")).to_have_text(["–", "–"])
+    expect(page.locator("#sys-lights-units-note")).to_contain_text("No comparison for Reports")
+    expect(page.locator("#sys-lights-units .ag-header-cell-text").last).to_have_text("Reports: vs previous period")
     shot(page, "systems-lights-en", full_page=True)
 
     # Only the dark faults: the URL follows, the tiles follow.
