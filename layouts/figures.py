@@ -216,6 +216,7 @@ def channel_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = None
     fig = go.Figure(go.Pie(
         labels=[plotly_text(v) for v in frame["label"]], values=frame["received"], hole=0.55, sort=False,
         marker=dict(colors=colours, line=dict(color=CARD, width=2)), textinfo="percent",
+        automargin=True,  # a small slice's label outside the ring pushes the margin, not cut (a phone's width)
         hovertemplate="<b>%{label}</b><br>%{value:,.0f} (%{percent})<extra></extra>",
     ))
     base_layout(fig, lang, uirevision, showlegend=True, legend=dict(orientation="v", x=1.0, y=0.5, font=dict(color=TEXT)),

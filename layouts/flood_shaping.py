@@ -242,7 +242,11 @@ def table_rows(kpis: Mapping[str, Any], tz: ZoneInfo, lang: str, simulated: Iter
             "hours_at_alarm_text": fmt_int(s.get("hours_at_alarm") or 0, lang) if river else DASH,
             "rain_total": s.get("rain_total_mm"), "rain_total_text": millimetres(s.get("rain_total_mm"), lang),
             "last_sort": s.get("last_at") or "", "last_text": _local(s.get("last_at"), tz, lang),
-            # for the CSV: alarm levels in metres as numbers, times in ISO 8601 (local)
+            # for the CSV: the alarm stage as a number (0 below level I) beside its label, alarm
+            # levels in metres as numbers, times in ISO 8601 (local); empty where the table has "–"
+            "alarm_level": alarm if river and fresh else None,
+            "alarm_label": (alarm_label(alarm, lang) if fresh else t("fl_no_level_now", lang)) if river else None,
+            "river_name": s.get("river") or None,
             **{f"level_{k}": v for k, v in zip(("i", "ii", "iii"), levels, strict=True)},
             "peak_at_iso": local_iso(utc_from_iso(s.get("peak_at")), tz) if river and s.get("peak_at") else None,
             "last_iso": local_iso(utc_from_iso(s.get("last_at")), tz) if s.get("last_at") else None,
@@ -250,6 +254,28 @@ def table_rows(kpis: Mapping[str, Any], tz: ZoneInfo, lang: str, simulated: Iter
     rows.sort(key=lambda r: (not r["river_station"], -r["alarm"], -(r["level"] or -1e9), -(r["rain_24h"] or 0.0),
                              r["name"]))
     return rows
+
+
+#: the stations table's CSV columns (row field → header key): numbers as numbers with their unit
+#: in the header (metres, mm, m/h, hours), the alarm stage as a label and as a number 0–3
+STATIONS_EXPORT = {"name": "fl_col_station", "river_name": "fl_col_river", "level": "xc_fl_level_m",
+                   "alarm_label": "fl_col_alarm", "alarm_level": "xc_fl_alarm_level",
+                   "level_i": "xc_fl_level_i_m", "level_ii": "xc_fl_level_ii_m", "level_iii": "xc_fl_level_iii_m",
+                   "rise": "fl_col_rise_mh", "rain_24h": "xc_fl_rain_24h_mm", "peak": "xc_fl_peak_m",
+                   "peak_at_iso": "fl_col_peak_at", "hours_at_alarm": "fl_col_hours_at_alarm",
+                   "rain_total": "xc_fl_rain_total_mm", "last_iso": "fl_col_last"}
+
+
+def stations_export(rows: Iterable[Mapping[str, Any]], lang: str) -> pd.DataFrame:
+    """The stations table (:func:`table_rows`) as its CSV: headers in ``lang``; levels in metres,
+    rain in mm, the rise in m/h and hours as numbers; the alarm stage as its label and as a whole
+    number (0 below level I, 1–3 the level reached; empty for a rain gauge or a river station
+    with no recent level); times as ISO 8601 local wall-clock text; empty cells, not "–"."""
+    headers = [t(key, lang) for key in STATIONS_EXPORT.values()]
+    frame = pd.DataFrame([[r.get(field) for field in STATIONS_EXPORT] for r in rows], columns=headers)
+    frame[t("xc_fl_alarm_level", lang)] = frame[t("xc_fl_alarm_level", lang)].astype("Int64")
+    frame[t("fl_col_hours_at_alarm", lang)] = frame[t("fl_col_hours_at_alarm", lang)].astype("Int64")
+    return frame
 
 
 # --------------------------------------------------------------------------- hydrographs

@@ -130,7 +130,8 @@ def vehicle_figure(frame: pd.DataFrame, lang: str, uirevision: str | None = None
         labels=[plotly_text(vehicle_text(k, lang)) for k in frame["key"]], values=frame["violations"], hole=0.55,
         sort=False, marker=dict(colors=[VEHICLE_COLOURS.get(k, "#94a3b8") for k in frame["key"]],
                                 line=dict(color=CARD, width=2)),
-        textinfo="percent", hovertemplate="<b>%{label}</b><br>%{value:,.0f} (%{percent})<extra></extra>",
+        textinfo="percent", automargin=True,  # a small slice's label is not cut
+        hovertemplate="<b>%{label}</b><br>%{value:,.0f} (%{percent})<extra></extra>",
     ))
     base_layout(fig, lang, uirevision, showlegend=True, margin=dict(l=8, r=8, t=8, b=8),
                 legend=dict(orientation="v", x=1.0, y=0.5, font=dict(color=TEXT)))

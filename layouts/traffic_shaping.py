@@ -217,7 +217,7 @@ def breakdown_export(frame: pd.DataFrame, by: str, lang: str, unit_names: Mappin
     return pd.DataFrame({
         t("col_code", lang): frame["key"].tolist(), t("col_name", lang): names,
         t("traffic_col_count", lang): frame["violations"].tolist(),
-        "share (0–1)": frame["share"].astype("float64").round(4).tolist(),
+        t("xc_traffic_share", lang): frame["share"].astype("float64").round(4).tolist(),
         t("traffic_col_issued", lang): frame["fines_issued_vnd"].tolist(),
         t("traffic_col_collected", lang): frame["fines_collected_vnd"].tolist(),
         t("traffic_kpi_fine_out_of_range", lang): frame["fine_out_of_range"].tolist(),

@@ -5,8 +5,10 @@ On a phone nothing scrolls the page sideways; the header shows the SIMULATED mar
 status, the language switch and a menu button, and the links only once the button is pressed
 (in the browser: no server round trip, aria-expanded says the state, Escape or a choice closes
 it). At 1366 px the links collapse the same way instead of running under the status; at 1920 px
-they stand in the header. Screenshots (test-artifacts/screenshots/): phone-<page>-<lang>.png,
-phone-<page>-<lang>-menu.png, header-1366-<lang>.png.
+they stand in the header. On tablets (800 × 1280 portrait, 1024 × 768 landscape) the header keeps
+one line (the account opens with the menu), nothing scrolls sideways and no tile spills its text.
+Screenshots (test-artifacts/screenshots/): phone-<page>-<lang>.png, phone-<page>-<lang>-menu.png,
+tablet-<width>-<page>-<lang>.png, header-1366-<lang>.png.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from tests.browser.harness import LAPTOP, WALL, ConsoleLog, RunningApp, shot
 
 PHONE = {"width": 390, "height": 844}
 #: the pages a leader reads (issue #16): the families' pages, the spec-declared systems' and the alerts
-LEADER_PAGES = ("overview", "feedback", "traffic", "cameras", "environment", "admin", "alerts", "warnings", "flood",
-                "vessels")
+LEADER_PAGES = ("overview", "scorecard", "feedback", "traffic", "cameras", "environment", "admin", "alerts",
+                "warnings", "flood", "vessels")
 PAGES = [p for p in registry().pages if p.name in LEADER_PAGES or p.nav_group == "systems"]
 TOGGLE = f"#{ids.NAV_TOGGLE}"
 NAV = f"#{ids.NAV}"
+#: tablets (issue #16: 761–1100 px, between the phone's and the laptop's layouts), by name
+TABLETS = {"800x1280": {"width": 800, "height": 1280}, "1024x768": {"width": 1024, "height": 768}}
 #: what stays in the header with the menu closed
 ALWAYS_SHOWN = (f"#{ids.SIM_BADGE}", f"#{ids.LIVE_BADGE}", f"#{ids.LANG_VI}", f"#{ids.LANG_EN}", TOGGLE)
 
@@ -54,6 +58,42 @@ SPILLS = """() => {
   });
   return out;
 }"""
+
+
+#: tiles whose text runs out of them (a title or value wider than the tile), or out of the screen
+TILE_SPILLS = """() => [...document.querySelectorAll('.main .tile')].filter(t => t.getClientRects().length)
+  .filter(t => { const b = t.getBoundingClientRect();
+    return b.left < -1 || b.right > innerWidth + 1 || t.scrollWidth > t.clientWidth + 1
+      || [...t.querySelectorAll('.tile-label, .tile-value')].some(e => e.scrollWidth > e.clientWidth + 1); })
+  .map(t => t.id || t.className)"""
+#: the header's parts left to right: the brand (its name readable), the menu button, the status
+HEADER_ROW = """() => ['.brand', '.brand-name', '.nav-toggle', '.topbar-right']
+  .map(s => document.querySelector(s).getBoundingClientRect()).map(b => [b.left, b.right, b.top, b.bottom])"""
+
+
+@pytest.fixture(scope="module")
+def tablets(browser: Browser) -> Iterator[dict[str, tuple[Page, ConsoleLog]]]:
+    """One tab per tablet size for the module (touch, a device pixel ratio of 2), opened when first used."""
+    contexts: list[BrowserContext] = []
+
+    class Tabs(dict):
+        def __missing__(self, name: str) -> tuple[Page, ConsoleLog]:
+            context = browser.new_context(viewport=TABLETS[name], device_scale_factor=2, is_mobile=True,
+                                          has_touch=True, timezone_id="UTC", locale="en-US", bypass_csp=True)
+            context.set_default_timeout(20_000)
+            contexts.append(context)
+            tab = context.new_page()
+            console = ConsoleLog()
+            console.attach(tab)
+            self[name] = (tab, console)
+            return self[name]
+
+    tabs = Tabs()
+    try:
+        yield tabs
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +161,53 @@ def test_a_page_on_a_phone(phone: tuple[Page, ConsoleLog], app: RunningApp, inde
     expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(tab.locator(NAV)).to_be_hidden()
     expect(toggle).to_be_focused()
+    console.assert_clean()
+
+
+@pytest.mark.parametrize("size", TABLETS)
+@pytest.mark.parametrize("index", range(len(PAGES)), ids=[p.name for p in PAGES])
+def test_a_page_on_a_tablet(tablets: dict[str, tuple[Page, ConsoleLog]], app: RunningApp, size: str,
+                            index: int) -> None:
+    tab, console = tablets[size]
+    screen = TABLETS[size]
+    page = PAGES[index]
+    lang = ("vi", "en")[(index + (size == "1024x768")) % 2]  # each page in one language at one size, the other at the other
+    console.errors.clear()
+    tab.goto(app.url(f"{page.path}?lang={lang}"))
+    tab.wait_for_function(READY, timeout=60_000)
+    no_sideways_scroll(tab, screen)
+    assert tab.evaluate(SPILLS) == [], "maps, charts or tables spill out of their cards"
+    assert tab.evaluate(TILE_SPILLS) == [], "tiles whose text runs out of them"
+
+    toggle = tab.locator(TOGGLE)
+    expect(toggle).to_be_visible()
+    expect(tab.locator(NAV)).to_be_hidden()
+    for selector in ALWAYS_SHOWN:
+        expect(tab.locator(selector)).to_be_visible()
+        inside_screen(tab, selector, screen)
+    # one line: the brand with its name, then the button, then the status; none under another
+    brand, name, button, right = tab.evaluate(HEADER_ROW)
+    assert name[1] - name[0] >= 40 and name[1] <= button[0] and button[1] <= right[0] <= right[1] <= screen["width"], (
+        brand, name, button, right)
+    assert max(b[3] for b in (brand, button, right)) - min(b[2] for b in (brand, button, right)) < 60, "two lines"
+    expect(tab.locator(".account")).to_be_hidden()
+    shot(tab, f"tablet-{screen['width']}-{page.name}-{lang}")
+
+    toggle.tap()
+    expect(tab.locator(NAV)).to_be_visible()
+    here = tab.locator(f"#{nav_group_id(page.nav_group)}" if page.nav_group else f"#{nav_id(page.name)}")
+    expect(here).to_be_visible()
+    # the account opens with the menu, beside the links, on the screen
+    expect(tab.locator(".account-name")).to_be_visible()
+    inside_screen(tab, ".account", screen)
+    nav_box, account_box = tab.locator(NAV).bounding_box(), tab.locator(".account").bounding_box()
+    assert nav_box["x"] + nav_box["width"] <= account_box["x"] + 0.5, (nav_box, account_box)
+    no_sideways_scroll(tab, screen)
+    if index == 0:
+        shot(tab, f"tablet-{screen['width']}-{page.name}-{lang}-menu")
+    tab.keyboard.press("Escape")
+    expect(tab.locator(NAV)).to_be_hidden()
+    expect(tab.locator(".account")).to_be_hidden()
     console.assert_clean()
 
 

@@ -19,6 +19,7 @@ import re
 import time
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from playwright.sync_api import Page, expect
 
@@ -33,6 +34,13 @@ OVERVIEW_KEYS = ("violations", "fines_issued_vnd", "collection_rate", "fine_out_
 CHARTS = {"heatmap": ".heatmaplayer .hm", "type": ".trace", "vehicle": ".trace", "fines": ".trace"}
 CAMERAS = 36  # the simulator's network (data_sources/traffic_sim_cameras.py)
 FULL_PLATE = re.compile(r"\d{3}\.\d{2}\b|\b\d{2}[A-Z]{1,2}-?\d{4,5}\b")  # an unmasked plate's number
+
+
+def csv_href(page: Page, panel: str, lang: str = "vi") -> str:
+    """Where the page's CSV link of ``panel`` points: its export URL with the page's current
+    filters (its URL's query, without its ``lang``) and language."""
+    kept = [(k, v) for k, v in parse_qsl(urlsplit(page.url).query) if k != "lang"]
+    return f"/export/traffic/{panel}.csv?{urlencode([*kept, ('lang', lang)])}"
 
 
 def period(days: int = 60) -> tuple[str, str]:
@@ -120,7 +128,9 @@ def test_traffic_page_in_vietnamese_equals_the_cli(page: Page, app: RunningApp, 
 
     # The camera CSV ranks cameras as the CLI does; a camera's popup names it, counts its
     # violations and lists its latest ones, plates masked. (Lăng Cô's marker stands alone.)
-    with page.expect_download() as info:
+    assert csv_href(page, "cameras") == f"/export/traffic/cameras.csv?from={start}&to={end}&lang=vi"
+    expect(page.locator(".page-traffic .map-card .btn-csv")).to_have_attribute("href", csv_href(page, "cameras"))
+    with page.expect_download() as info:  # the link's file, downloaded with the page's session
         page.locator(".page-traffic .map-card .btn-csv").click()
     cameras = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8").read().lstrip("\ufeff"))))
     assert len(cameras) == CAMERAS
@@ -190,6 +200,8 @@ def test_the_csv_of_latest_violations_masks_plates(page: Page, app: RunningApp, 
     app.sign_in(page, "analyst")  # a CSV that lists violations is an export: analysts
     page.goto(app.url(f"/traffic?from={start}&to={end}"))
     wait_page_ready(page)
+    expect(page.locator(".page-traffic .grid-card .btn-csv")).to_have_attribute(
+        "href", f"/export/traffic/recent.csv?from={start}&to={end}&lang=vi")
     with page.expect_download() as info:
         page.locator(".page-traffic .grid-card .btn-csv").click()
     download = info.value
@@ -230,8 +242,11 @@ def test_rankings_by_current_commune_and_the_unit_choices_follow_the_period(page
     expect(page.locator("#tr-district-card")).to_be_hidden()  # no district level after 1 July 2025
     expect(page.locator("#tr-unit-note")).to_be_hidden()
     # the ranking's CSV: current communes (5-digit codes) only, counts adding up to the tiles' total
+    ranking = page.locator("#tr-district-card").locator("xpath=..").locator(".tr-unit-card .btn-csv").first
+    expect(ranking).to_have_attribute("href", csv_href(page, "commune"))
+    assert f"from={start}&to={end}&" in csv_href(page, "commune")
     with page.expect_download() as info:
-        page.locator("#tr-district-card").locator("xpath=..").locator(".tr-unit-card .btn-csv").first.click()
+        ranking.click()
     rows = list(csv.DictReader(io.StringIO(open(info.value.path(), encoding="utf-8").read().lstrip("\ufeff"))))
     assert info.value.suggested_filename == f"vi-pham_theo-xa-phuong_{start}_{end}.csv"
     assert rows and all(len(r["Mã"]) == 5 for r in rows) and len(rows) <= 40

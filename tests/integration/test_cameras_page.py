@@ -7,14 +7,17 @@ map and every table."""
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import dash
 import flask
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -29,6 +32,8 @@ from ioc.runtime import backfill_source, simulator_sources
 from ioc.store import cameras as store
 from ioc.store.db import utcnow
 from layouts import cameras as view
+from layouts.export_cells import tidy_export
+from layouts.xlsx import xlsx_bytes
 from tests.component_tree import body
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts as _texts
@@ -223,6 +228,30 @@ def test_the_csv_exports_are_the_tables_as_shown(made: Context) -> None:
     assert int(daily.drop(columns="Period start").to_numpy().sum()) == 4
     uptime, _ = page_callbacks.export(made, "uptime", "en", sel)
     assert list(uptime["Code"]) == ["S-1", "T-1", "X-9"]
+
+
+def test_the_offline_csv_holds_iso_local_times_and_hours_as_numbers(made: Context) -> None:
+    """"Offline since" is the last heartbeat's local wall-clock time in ISO 8601 (empty for a
+    camera never heard from), not the table's "08/11/2026 16:00" or "2 giờ trước"; the hours
+    silent are a number; read back from the XLSX they are a date cell and a number cell."""
+    sel = page_callbacks.default_selection(made)
+    last_beat = (utcnow().replace(microsecond=0) - timedelta(hours=2))
+    for lang, since, hours in (("en", "Offline since", "Offline for (h)"), ("vi", "Mất tín hiệu từ", "Mất kết nối (giờ)")):
+        frame, _ = page_callbacks.export(made, "offline", lang, sel)
+        tidy = tidy_export(frame, lang)
+        s1, f1 = tidy.to_dict("records")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", s1[since]), s1[since]
+        stamp = datetime.strptime(s1[since], "%Y-%m-%d %H:%M")
+        local = last_beat.replace(tzinfo=UTC).astimezone(made.tz).replace(tzinfo=None)
+        assert abs((stamp - local).total_seconds()) <= 120  # the store's heartbeat, to the minute
+        assert isinstance(s1[hours], int | float) and 1.9 <= s1[hours] <= 2.2
+        assert pd.isna(f1[since]) and pd.isna(f1[hours])  # never heard from: empty cells
+        book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, {}, lang, "offline")))
+        sheet = book.worksheets[0]
+        header = [c.value for c in sheet[1]]
+        cell, number = sheet.cell(2, header.index(since) + 1), sheet.cell(2, header.index(hours) + 1)
+        assert isinstance(cell.value, datetime) and cell.value.strftime("%Y-%m-%d %H:%M") == s1[since]
+        assert isinstance(number.value, int | float) and number.value == s1[hours]
 
 
 def test_the_overview_summary_gives_the_declared_tiles(made: Context) -> None:

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from layouts import flood_shaping as shaping
+from layouts.export_cells import tidy_export
+from layouts.exports import csv_text
 from layouts.flood_hydrograph import hydrograph_figure
 
 HUE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -116,6 +118,35 @@ def test_table_rows_put_river_stations_first_with_numbers_in_the_language() -> N
     assert rows[2]["name_text"] == "A Lưới · mô phỏng" and rows[2]["simulated"] and rows[2]["level_text"] == "–"
     assert rows[3]["last_text"] == "–" and rows[3]["rain_24h_text"] == "–"
     assert shaping.table_rows(_kpis(), HUE, "en")[0]["rain_24h_text"] == "152.3\u00a0mm"
+
+
+def test_the_stations_csv_holds_numbers_labels_and_iso_times_not_the_tables_text() -> None:
+    kpis = _kpis()
+    kpis["stations"]["silent"] = _station("Thượng Nhật", "Tả Trạch", levels=[2.0, 3.0, 4.0], last_at=None)
+    frame = tidy_export(shaping.stations_export(shaping.table_rows(kpis, HUE, "en"), "en"), "en")
+    assert list(frame.columns) == [
+        "Station", "River", "Water level (m)", "Alarm level", "Alarm level (0–3)", "Level I (m)", "Level II (m)",
+        "Level III (m)", "Rise (m/h)", "Rain 24 h (mm)", "Peak in period (m)", "Peak time", "Hours ≥ level I",
+        "Rain in period (mm)", "Last observation"]
+    by_name = {r["Station"]: r for r in frame.to_dict("records")}
+    kim, phu, silent, rain = by_name["Kim Long"], by_name["Phú Ốc"], by_name["Thượng Nhật"], by_name["A Lưới"]
+    assert (kim["Alarm level"], kim["Alarm level (0–3)"]) == ("Alarm level III", 3)
+    assert (phu["Alarm level"], phu["Alarm level (0–3)"]) == ("Below alarm level I", 0)
+    assert silent["Alarm level"] == "No recent water level" and pd.isna(silent["Alarm level (0–3)"])
+    assert pd.isna(rain["Alarm level"]) and pd.isna(rain["Alarm level (0–3)"]) and pd.isna(rain["River"])
+    assert str(frame["Alarm level (0–3)"].dtype) == "Int64" and str(frame["Hours ≥ level I"].dtype) == "Int64"
+    assert (kim["Water level (m)"], kim["Level III (m)"], kim["Rise (m/h)"], kim["Rain 24 h (mm)"]) == (
+        3.62, 3.5, 0.33, 152.3)
+    assert (kim["Peak time"], kim["Last observation"]) == ("2026-11-08 16:00", "2026-11-08 16:00")  # local, ISO
+    # no cell holds the table's display text: no "–", no unit, no decimal comma, no thin space
+    for value in frame.to_numpy().ravel():
+        assert not (isinstance(value, str) and (value in ("–", "—") or "\u00a0" in value or "," in value)), value
+    assert frame.map(lambda v: isinstance(v, str) and v[:1].isdigit() and not v[:4].isdigit()).sum().sum() == 0
+    vi = shaping.stations_export(shaping.table_rows(kpis, HUE, "vi"), "vi")
+    assert list(vi.columns)[2:5] == ["Mực nước (m)", "Cấp báo động", "Cấp báo động (0–3)"]
+    assert vi.iloc[0]["Cấp báo động"] == "Báo động III"
+    csv = csv_text(tidy_export(vi, "vi")).splitlines()
+    assert csv[1].split(",")[:5] == ["Kim Long", "Hương", "3.62", "Báo động III", "3"]
 
 
 def _rows(levels: list[float | None], rains: list[float | None], sid: str = "kim_long", source: str = "kttv") -> list:
