@@ -63,6 +63,7 @@ class FamilyBrief:
     history_start: date | None = None
     previous: dict[str, Any] | None = None
     year: dict[str, Any] | None = None
+    rules: Mapping[str, Any] | None = None  # KPI key → its comparison rule (:func:`comparison_rules`)
 
 
 @dataclass(frozen=True)
@@ -161,28 +162,65 @@ def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mappin
 
 
 def family_history_starts() -> dict[str, Callable[[Engine], date | None]]:
-    """Family code → its first stored local day, for the families the comparisons cover (the
-    same functions the pages' comparisons use)."""
+    """Family code → its first stored local day, for the built-in families the comparisons cover
+    (the same functions the pages' comparisons use); a system's: :func:`history_start_of`."""
     from ioc.kpi import admin, environment, feedback, traffic
 
     return {"feedback": feedback.first_received, "admin": admin.history_start, "traffic": traffic.history_start,
             "environment": environment.history_start}
 
 
+def _event_spec(fam: Any) -> Any:
+    spec = getattr(fam, "spec", None)
+    return spec if spec is not None and spec.kind == "events" else None
+
+
+def comparison_rules(fam: Any) -> Mapping[str, Any] | None:
+    """KPI key → comparison rule for family ``fam``: the pages' (:data:`ioc.kpi.compare.RULES`),
+    or, for a system of events declared by a spec, its KPIs' (the rules its page uses,
+    :func:`ioc.kpi.systems_compare.spec_rules`); None for a family not compared by period (an
+    indicators system: its ranks are compared with the previous publication instead)."""
+    from ioc.kpi.compare import RULES
+
+    if fam.code in RULES:
+        return RULES[fam.code]
+    spec = _event_spec(fam)
+    if spec is None:
+        return None
+    from ioc.kpi.systems_compare import spec_rules
+
+    return spec_rules(spec)
+
+
+def history_start_of(fam: Any) -> Callable[[Engine], date | None] | None:
+    """The function reading ``fam``'s first stored local day (None: not compared by period)."""
+    start = family_history_starts().get(fam.code)
+    spec = _event_spec(fam)
+    if start is not None or spec is None:
+        return start
+    from ioc.kpi.systems import first_day
+
+    def system_start(engine: Engine) -> date | None:
+        with engine.connect() as conn:
+            return first_day(conn, spec)
+
+    return system_start
+
+
 def _earlier(engine: Engine, fam: Any, period: Period, parsed: Mapping[str, Any], tz: ZoneInfo,
              now: datetime) -> dict[str, Any]:
     """The family's KPI sets over the previous period and the same period a year before, each
     only when its stored history covers it (:func:`ioc.kpi.compare.baselines`)."""
-    from ioc.kpi.compare import RULES, baselines
+    from ioc.kpi.compare import baselines
 
-    first_day = family_history_starts().get(fam.code)
-    if fam.code not in RULES or first_day is None:
+    rules, first_day = comparison_rules(fam), history_start_of(fam)
+    if rules is None or first_day is None:
         return {}
     start = first_day(engine)
     bases = baselines(period, to_local(now, tz).date(), start)
     previous = fam.kpis(engine, bases.previous, dict(parsed), tz, now) if bases.previous_covered else None
     year = fam.kpis(engine, bases.year_before, dict(parsed), tz, now) if bases.year_covered else None
-    return {"bases": bases, "history_start": start, "previous": previous, "year": year}
+    return {"bases": bases, "history_start": start, "previous": previous, "year": year, "rules": rules}
 
 
 def _dims(parsed: Mapping[str, Any]) -> dict[str, Any]:

@@ -140,19 +140,18 @@ def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simul
                       families: Any = None) -> Scorecard:
     """Read the scorecard of ``when`` (``now``: naive UTC). A family whose KPIs fail is reported
     by the brief (its row says so); its trend is left empty."""
-    from ioc.brief import collect_brief, family_history_starts
-    from ioc.kpi.compare import RULES, Kind
+    from ioc.brief import collect_brief
+    from ioc.kpi.compare import Kind
     from ioc.registry import registry
 
     fams = tuple(families if families is not None else registry().families)
     tz = settings.tz
     today = to_local(now, tz).date()
     brief = collect_brief(engine, settings, when.period, {}, simulated=simulated, now=now, families=fams)
-    starts = family_history_starts()
     trends: dict[str, tuple[TrendPoint, ...]] = {}
     for fam, fb in zip(fams, brief.families, strict=True):
-        rules = RULES.get(fam.code, {})
-        if fb.error or fam.code not in starts or not any(r.kind != Kind.SNAPSHOT for r in rules.values()):
+        rules = fb.rules or {}  # None: the family is not compared by period (nor drawn over periods)
+        if fb.error or fb.bases is None or not any(r.kind not in (Kind.SNAPSHOT, Kind.RANK) for r in rules.values()):
             continue
         start = fb.history_start
         points = []

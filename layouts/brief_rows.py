@@ -212,14 +212,16 @@ def rank_change(value: float, change: float, covered: bool, lang: str) -> Delta:
 def _changes(fb: Any, heads: list[Headline], lang: str) -> dict[str, tuple[Delta | None, Delta | None]]:
     """Per headline key, its changes against the previous period and the year before, by the
     pages' rules (:mod:`ioc.kpi.compare`); empty for a family without rules."""
-    if fb.bases is None or fb.code not in RULES:
+    rules = fb.rules if fb.rules is not None else RULES.get(fb.code)
+    if fb.bases is None or not rules:
         return {}
-    kinds = {h.key: h.kind for h in heads if h.key in RULES[fb.code]}
+    kinds = {h.key: h.kind for h in heads if h.key in rules}
 
     def values(kpis: Mapping[str, Any] | None) -> dict[str, float | None] | None:
         return None if kpis is None else {k: number_of(kpis.get(k), kind) for k, kind in kinds.items()}
 
-    sets = compare_sets(fb.code, list(kinds), values(fb.kpis), values(fb.previous), values(fb.year), fb.bases)
+    sets = compare_sets(fb.code, list(kinds), values(fb.kpis), values(fb.previous), values(fb.year), fb.bases,
+                        rules=rules)
     return {key: (delta_of(c.previous, lang), None if c.previous.status == Status.NOT_COMPARABLE else
                   delta_of(c.year, lang)) for key, c in sets.items()}
 

@@ -160,13 +160,16 @@ def trend_values(row: KpiRow, points: Sequence[Any]) -> list[float | None]:
     return [None if p.kpis is None else number_of(p.kpis.get(row.key), row.kind) for p in points]
 
 
-def _has_trend(row: KpiRow) -> bool:
-    rule = RULES.get(row.family, {}).get(row.key)
-    return rule is not None and rule.kind != Kind.SNAPSHOT
+def _has_trend(row: KpiRow, rules: Mapping[str, Any] | None) -> bool:
+    """Whether the KPI of ``row`` is drawn over periods: it has a comparison rule (``rules``: its
+    family's, the brief's; None: the pages') that is not a snapshot nor a published rank."""
+    rule = (rules if rules is not None else RULES.get(row.family, {})).get(row.key)
+    return rule is not None and rule.kind not in (Kind.SNAPSHOT, Kind.RANK)
 
 
-def trend_cell(row: KpiRow, points: Sequence[Any] | None, lang: str) -> html.Td:
-    if not points or not _has_trend(row):
+def trend_cell(row: KpiRow, points: Sequence[Any] | None, lang: str,
+               rules: Mapping[str, Any] | None = None) -> html.Td:
+    if not points or not _has_trend(row, rules):
         return html.Td("–", className="sc-trend sc-none", title=t("sc_no_trend", lang))
     values = trend_values(row, points)
     shown = [(p, v) for p, v in zip(points, values, strict=True) if v is not None]
@@ -209,6 +212,7 @@ def kpi_table(card: Any, lang: str, paths: Mapping[str, str], specs: Mapping[str
                                for c in ("kpi", "value", "target", "state", "trend", "previous", "year")]))
     body: list[Any] = []
     failed = {fb.code: fb.error for fb in card.brief.families if fb.error}
+    rules = {fb.code: fb.rules for fb in card.brief.families}
     family = None
     for row in rows:
         if row.family != family:
@@ -222,7 +226,7 @@ def kpi_table(card: Any, lang: str, paths: Mapping[str, str], specs: Mapping[str
                     **{"data-value": "" if row.value is None else repr(row.value)}),
             html.Td(row.target_text, className="num sc-target"),
             _light(row.state, lang),
-            trend_cell(row, card.trends.get(row.family), lang),
+            trend_cell(row, card.trends.get(row.family), lang, rules.get(row.family)),
             _change_cell(row.previous, "previous"),
             _change_cell(row.year, "year"),
         ], className="sc-row", **{"data-family": row.family, "data-kpi": row.key}))

@@ -1,6 +1,7 @@
 """The leaders' scorecard (issue #16) against the KPI functions: its values, trends, changes,
-rankings and provincial indices, on a store of 70 days of the feedback, TTHC and traffic
-simulators and the shipped indicators file; and the page's content in both languages.
+rankings and provincial indices, on a store of 70 days of the feedback, TTHC, traffic and EADS
+(a system declared by a spec) simulators and the shipped indicators file; and the page's content
+in both languages.
 
 Dates follow today: the last whole month is reviewed, its previous period lies inside the
 70 days and a year before lies outside them."""
@@ -39,7 +40,7 @@ from ioc.systems.spec import SHIPPED
 from layouts.brief_rows import kpi_rows
 from tests.component_tree import texts, walk
 
-FAMILIES = ("feedback", "admin", "traffic")
+FAMILIES = ("feedback", "admin", "traffic", "eads")
 DAYS = 70
 
 
@@ -120,6 +121,35 @@ def test_changes_compare_with_the_previous_period_and_say_none_before_the_histor
     assert on_time.year.text == t("cmp_no_comparison", "en") and on_time.year.value is None
     overdue = rows[("feedback", "overdue")]
     assert overdue.previous.text == t("cmp_snapshot", "en")
+
+
+def test_a_systems_kpis_are_compared_and_drawn_by_its_specs_rules(ctx: Context, card) -> None:  # noqa: ANN001
+    """EADS (ioc/systems/specs/eads.toml): ``violations`` a count where lower is better,
+    ``screens_online`` the latest value (a snapshot: no change by period, no trend)."""
+    from ioc.kpi.systems import first_day
+
+    period = last_month(ctx).period
+    with ctx.engine.connect() as conn:
+        start = first_day(conn, registry().family("eads").spec)
+    assert start is not None and start <= period.previous().start  # the previous month is covered
+    rows = {(r.family, r.key): r for r in kpi_rows(card.brief, "en")}
+    now, before = kpis(ctx, "eads", period), kpis(ctx, "eads", period.previous())
+    assert now["violations"] > 0 and before["violations"] > 0
+    violations = rows[("eads", "violations")]
+    assert violations.value == now["violations"]
+    assert violations.previous.value == pytest.approx((now["violations"] - before["violations"]) / before["violations"])
+    assert violations.previous.tone == ("good" if violations.previous.value < 0 else "bad")  # fewer is better
+    assert violations.year.text == t("cmp_no_comparison", "en") and violations.year.value is None
+    online = rows[("eads", "screens_online")]
+    assert online.previous.value is None and online.previous.text != t("cmp_no_comparison", "en")
+    points = card.trends["eads"]
+    assert len(points) == SPARK_PERIODS
+    drawn = [p for p in points if p.kpis is not None]
+    assert 2 <= len(drawn) <= 3
+    for p in drawn:
+        assert p.kpis["violations"] == kpis(ctx, "eads", p.when.period)["violations"]
+    # the indicators system publishes ranks: compared with the previous publication, not by period
+    assert "indicators" not in card.trends
 
 
 def test_handling_units_are_ranked_by_on_time_rate_with_their_change(ctx: Context, card) -> None:  # noqa: ANN001
@@ -272,7 +302,7 @@ def test_a_leader_downloads_the_periods_brief_and_it_is_audited(ctx: Context, se
 def test_the_brief_url_names_what_it_refuses(ctx: Context, served: Any) -> None:
     leader = client_of(served, Role.LEADER)
     for url, status, words in (("/scorecard/2026-13.pdf", 400, "period '2026-13'"),
-                               ("/scorecard/2999-01.pdf", 400, "has not begun"),
+                               ("/scorecard/2099-01.pdf", 400, "has not begun"),
                                (f"/scorecard/{last_month(ctx).key}.docx", 404, "no format 'docx'"),
                                (f"/scorecard/{last_month(ctx).key}.xlsx?lang=fr", 400, "parameter 'lang': 'fr'")):
         answer = leader.get(url)
