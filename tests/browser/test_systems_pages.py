@@ -19,12 +19,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ioc.systems.spec import SHIPPED, load_spec
-from tests.browser.harness import ROOT, ConsoleLog, RunningApp, shot, start_app
+from tests.browser.harness import ConsoleLog, RunningApp, shot, start_app
 from tests.browser.pages import read_tiles, wait_tiles_loaded
-
-SPECS = ROOT / "tests" / "data" / "systems"
-LIGHTS = load_spec(SPECS / "lights.toml")
-SCORES = load_spec(SPECS / "scores.toml")
+from tests.system_specs import LIGHTS, SCORES, SPECS
 
 # ticket, reported (local), fixed, commune, fault, state, lamps, lat, lon, note — see test_systems_views.py
 LIGHT_ROWS = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,12 +19,10 @@ from ioc.kpi.systems_compare import (
     unit_change_kpi,
     unit_previous,
 )
-from ioc.systems.spec import load_all, load_spec
+from ioc.systems.spec import load_all
 from layouts.systems_compare import change_cell, rank_line, tile_lines, unit_change, unit_change_note
+from tests.system_specs import LIGHTS, SCORES
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "systems"
-LIGHTS = load_spec(DATA / "lights.toml")
-SCORES = load_spec(DATA / "scores.toml")
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 AFTER = date(2026, 5, 2)  # "today", after March: nothing provisional
 

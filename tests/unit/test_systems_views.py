@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -37,11 +36,8 @@ from ioc.kpi.systems_views import (
 )
 from ioc.store import systems as store
 from ioc.systems.records import validate_event, validate_indicator
-from ioc.systems.spec import load_spec
+from tests.system_specs import LIGHTS, SCORES
 
-SPECS = Path(__file__).resolve().parents[1] / "data" / "systems"
-LIGHTS = load_spec(SPECS / "lights.toml")
-SCORES = load_spec(SPECS / "scores.toml")
 A, B = "19753", "19774"
 NOW = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 MARCH = Period(date(2021, 3, 1), date(2021, 4, 1))
