@@ -7,16 +7,16 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, dcc
-from dash import ctx as dash_ctx
+from dash import ALL, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from callbacks import access, summaries
 from callbacks.common import follow_versions, local_today, page_lang, units
-from callbacks.filter_state import clicked_chart
-from callbacks.filters import audit_download
+from callbacks.export_routes import PanelUrls, UrlView
+from callbacks.filters import register_download
 from ioc.access import Can
 from ioc.context import Context
+from ioc.i18n import t
 from ioc.kpi.feedback import FeedbackFilter, feedback_series, map_reports
 from ioc.kpi.periods import Period
 from ioc.registry import registry
@@ -24,18 +24,43 @@ from ioc.store.db import utcnow
 from ioc.store.runs import source_health
 from layouts import ids, overview
 from layouts.components import recent_list, sources_table
-from layouts.exports import csv_text, export_filename, series_export
+from layouts.exports import export_filename, series_export
 from layouts.figures import trend_figure
 from layouts.overview import DAILY_DAYS, RECENT_ROWS
 from layouts.query import parse_lang
 from layouts.shaping import recent_rows, source_rows
 
 
-def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
-    """The last 30 local days (today included) and their daily counts: the chart's and the CSV's data."""
+def daily_period(ctx: Context) -> Period:
+    """The last 30 local days, today included."""
     today = local_today(ctx)
-    period = Period(today - timedelta(days=DAILY_DAYS - 1), today + timedelta(days=1))
+    return Period(today - timedelta(days=DAILY_DAYS - 1), today + timedelta(days=1))
+
+
+def daily_series(ctx: Context) -> tuple[Period, pd.DataFrame]:
+    """The last 30 local days and their daily counts: the chart's and its exports' data."""
+    period = daily_period(ctx)
     return period, feedback_series(ctx.engine, FeedbackFilter(period), "day")
+
+
+def daily_figure(ctx: Context, lang: str) -> Any:
+    """The 30-day chart (the page's, and its PNG's)."""
+    period, series = daily_series(ctx)
+    return trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
+                        span=(period.start, period.end), today=local_today(ctx))
+
+
+def daily_export(ctx: Context, lang: str) -> tuple[pd.DataFrame, str]:
+    """The 30-day chart's table and file name (``phan-anh_30-ngay_<from>_<to>.csv``)."""
+    period, series = daily_series(ctx)
+    return series_export(series, lang), export_filename("phan-anh_30-ngay", period.start, period.end)
+
+
+def daily_view(ctx: Context, _params: Any, lang: str) -> UrlView:
+    """``/export/overview/daily.<fmt>``: the chart takes no filter (other parameters, such as the
+    page's ``kiosk``, do not change it); its period is the last 30 days."""
+    period = daily_period(ctx)
+    return UrlView([], {t("xp_about_period", lang): f"{period.start.isoformat()} – {(period.end - timedelta(days=1)).isoformat()}"})
 
 
 def page(ctx: Context, lang_pref: str | None = None, **params: object) -> object:
@@ -87,6 +112,10 @@ def register(app: dash.Dash, ctx: Context) -> None:
     # callback then fills every card whose family moved, in one answer. (A store and a callback
     # per card cost the browser a render pass per card: 14 cards, 3–4 s of Dash's renderer.)
     follow_versions(app, ids.OV_VERSIONS, tuple(registry().codes))
+    # the 30-day chart's CSV, PNG and XLSX at /export/overview/daily.<fmt>, as every page's charts
+    register_download(app, ctx, ids.OV_CSV_BUTTON, ids.OV_URL, lambda _key, lang: daily_export(ctx, lang), ("daily",),
+                      urls=PanelUrls("overview", "feedback", daily_view, lambda _key, lang: daily_figure(ctx, lang),
+                                     ("daily",)))
 
     @access.callback(app, Can.READ, Output(ids.overview_card(ALL, "tiles"), "children"),
                   Output(ids.overview_card(ALL, "sub"), "children"), Output(ids.OV_SHOWN, "data"),
@@ -107,29 +136,11 @@ def register(app: dash.Dash, ctx: Context) -> None:
     )
     def recent(_versions: dict | None, lang: str | None):  # noqa: ANN202
         lang = page_lang(ctx, lang)
-        period, series = daily_series(ctx)
         seen = access.exposure()
-        latest, _total = map_reports(ctx.engine, FeedbackFilter(period), ctx.tz, RECENT_ROWS, located=False,
-                                     reveal_text=seen.reveal_text)
+        latest, _total = map_reports(ctx.engine, FeedbackFilter(daily_period(ctx)), ctx.tz, RECENT_ROWS,
+                                     located=False, reveal_text=seen.reveal_text)
         latest = seen.apply(latest)
-        figure = trend_figure(series, ctx.settings.target_satisfaction, lang, "day", f"daily-{lang}",
-                              span=(period.start, period.end), today=local_today(ctx))
-        return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), figure
-
-    @access.callback(app, Can.REPORT,
-        Output(ids.OV_DOWNLOAD, "data"),
-        Input({"type": ids.OV_CSV_BUTTON, "chart": ALL}, "n_clicks"),
-        State(ids.PAGE_LANG, "data"),
-        prevent_initial_call=True,
-    )
-    def download_daily(clicks: list[int], lang: str | None):  # noqa: ANN202
-        if clicked_chart(dash_ctx.triggered_id, clicks, ("daily",)) is None:
-            return dash.no_update
-        lang = page_lang(ctx, lang)
-        period, series = daily_series(ctx)
-        filename = export_filename("phan-anh_30-ngay", period.start, period.end)
-        audit_download(ctx, access.principal(), filename, len(series), records=False)
-        return dcc.send_string(csv_text(series_export(series, lang)), filename, type="text/csv")
+        return recent_list(recent_rows(latest, ctx.tz, lang, units(ctx)), lang), daily_figure(ctx, lang)
 
     @access.callback(app, Can.READ,
         Output(ids.OV_SOURCES, "children"),

@@ -87,20 +87,15 @@ def tile_placeholders(keys: tuple[str, ...], lang: str) -> list[html.Div]:
 
 def chart_card(key: str, title: str, lang: str, filename: str, extra_class: str = "",
                note_id: str | None = None, graph_id: str | None = None,
-               button_type: str = ids.CSV_BUTTON, tools: Any = None, links: bool = True) -> html.Section:
+               button_type: str = ids.CSV_BUTTON, tools: Any = None) -> html.Section:
     """A titled card with its graph, a note line, ``tools`` (a control of the chart, e.g. how it
-    groups) and the links to its exports (CSV, PNG, XLSX: :func:`chart_links`); ``links=False``:
-    a CSV button instead, for a page whose chart has no export URL (the overview's)."""
+    groups) and the links to its exports (CSV, PNG, XLSX: :func:`chart_links`)."""
     head = [html.H2(title, className="card-title")]
     if note_id:
         head.append(html.Span(id=note_id, className="card-note"))
     if tools is not None:
         head.append(tools)
-    if links:
-        head += chart_links(key, lang, button_type)
-    else:
-        head.append(html.Button(["↓ ", t("csv", lang)], id={"type": button_type, "chart": key}, className="btn btn-csv",
-                                n_clicks=0, title=t("csv_title", lang), **{"aria-label": t("csv_title", lang)}))
+    head += chart_links(key, lang, button_type)
     return html.Section(
         [
             html.Header(head, className="card-head"),

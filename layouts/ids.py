@@ -56,7 +56,7 @@ OV_LEAD = "ov-lead"                 # the first family's card, across the page
 OV_HEALTH_INTERVAL = "ov-health-interval"
 OV_RECENT = "ov-recent"
 OV_DAILY = "ov-chart-daily"
-OV_DOWNLOAD = "ov-download"
+OV_URL = "ov-url"                   # dcc.Location(refresh=False): the export links follow its query
 OV_CSV_BUTTON = "ov-csv-button"
 
 # --- feedback ---------------------------------------------------------------------------------

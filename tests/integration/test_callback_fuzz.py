@@ -216,7 +216,7 @@ def test_every_server_callback_is_enumerated(app: Any, client: Any) -> None:
     filter on ``callback_map`` would make the fuzz below pass on nothing)."""
     outputs = [output for output, _cb in server_callbacks(app)]
     assert len(outputs) >= 40
-    for must in ("al-message.children", "ov-tiles", "ov-download.data", "fb-tiles.children", "tr-tiles.children",
+    for must in ("al-message.children", "ov-tiles", "fb-tiles.children", "tr-tiles.children",
                  "env-tiles.children", "ad-tiles.children", "wall-ticker.children", "_pages_content.children"):
         assert any(must in o for o in outputs), must
     clientside = [o for o, cb in app.callback_map.items() if "callback" not in cb]

@@ -97,7 +97,9 @@ def filename(answer: Any) -> str:
 
 
 def family_pages() -> list[str]:
-    return [p.name for f in registry().families for p in f.pages if p.name not in NO_EXPORTS]
+    """The pages with exports: every family's page with charts or lists, and the Overview (its
+    30-day chart)."""
+    return ["overview", *(p.name for f in registry().families for p in f.pages if p.name not in NO_EXPORTS)]
 
 
 # --- what answers -------------------------------------------------------------------------------
@@ -204,6 +206,25 @@ def test_a_view_setting_outside_the_pages_url_is_read_from_its_control(app: Any,
     hrefs = link_hrefs(analyst, app, links, "", "en", {ids.AD_QUEUE_STATE: "<script>"})
     assert hrefs[("queue", "csv")] == "/export/admin/queue.csv?lang=en"
     assert analyst.get(hrefs[("queue", "csv")]).status_code == 200
+
+
+def test_the_overviews_chart_links_to_its_30_days(app: Any, ctx: Context, analyst: FlaskClient) -> None:
+    """The Overview's 30-day chart has no filter: its links carry the language only (a kiosk
+    parameter of the page does not change the file), and its CSV is the chart's 30 days."""
+    from callbacks.overview import daily_series
+
+    links = page_links(app, ctx, "overview", "vi")
+    hrefs = link_hrefs(analyst, app, links, "?kiosk=1&lang=vi", "en")
+    assert hrefs == {("daily", fmt): f"/export/overview/daily.{fmt}?kiosk=1&lang=en" for fmt in ("csv", "png", "xlsx")}
+    answer = analyst.get(hrefs[("daily", "csv")])
+    assert answer.status_code == 200 and filename(answer).startswith("phan-anh_30-ngay_")
+    table = rows(answer.data)
+    period, series = daily_series(ctx)
+    assert 0 < len(series) <= 30 and len(table) == 1 + len(series)  # the days with reports
+    assert period.start.isoformat() <= table[1][0] and table[-1][0] < period.end.isoformat()
+    assert sum(int(r[1]) for r in table[1:]) == int(series["received"].sum())
+    png = analyst.get(hrefs[("daily", "png")])
+    assert png.status_code == 200 and png.headers["Content-Type"] == "image/png" and len(png.data) > 10_000
 
 
 def test_a_link_naming_no_panel_of_the_page_gets_no_address(app: Any, analyst: FlaskClient) -> None:

@@ -69,10 +69,3 @@ def test_a_chart_card_links_its_csv_png_and_xlsx_and_a_list_its_csv() -> None:
     assert links[1].title == "Tải ảnh của biểu đồ (PNG, nền sáng để in)"
     assert chart_links("trend", "en")[2].title == "Download this chart's data (Excel XLSX)"
     assert [link.id["format"] for link in _links(csv_button("overdue", "en"))] == ["csv"]
-
-
-def test_the_overview_card_keeps_its_csv_button() -> None:
-    card = chart_card("daily", "30 ngày", "vi", "phan-anh_30-ngay", button_type=ids.OV_CSV_BUTTON, links=False)
-    assert _links(card) == []
-    [button] = [c for c in walk(card) if getattr(c, "id", None) == {"type": ids.OV_CSV_BUTTON, "chart": "daily"}]
-    assert button.n_clicks == 0 and button.className == "btn btn-csv"
