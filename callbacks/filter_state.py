@@ -7,13 +7,12 @@ Control values in, plain values out:
   then one value per filter) as a validated :class:`~ioc.kpi.filters.Selection`;
 - :func:`url_search`: the query string the URL shows for them;
 - :func:`period_sync`: what a preset, edited dates, the reset button or a live notice (the
-  day rolled over) change in the filter bar;
-- :func:`clicked_chart`: which chart's CSV button was clicked (the overview's).
+  day rolled over) change in the filter bar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -108,14 +107,3 @@ def period_sync(trigger: str, preset: str | None, start: str | None, last_day: s
     period = selection_from_controls((PERIOD,), today, start, last_day).period
     matched = match_preset(period.start, period.end, today)
     return (matched if matched != preset else KEEP), KEEP, KEEP, *keep_values
-
-
-def clicked_chart(triggered_id: Any, clicks: Any, charts: Collection[str]) -> str | None:
-    """The chart whose CSV button was clicked, when it is one of the page's ``charts`` (``None``
-    when the callback ran for no click: buttons added to the page fire with ``n_clicks`` 0; or
-    for a request naming a chart the page does not have)."""
-    if not isinstance(triggered_id, dict) or not isinstance(clicks, list) or not any(
-            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in clicks):
-        return None
-    key = triggered_id.get("chart")
-    return key if isinstance(key, str) and key in charts else None

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ioc.i18n import fmt_date, fmt_hours, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, fmt_vnd, t
-from ioc.kpi.compare import RULES, Change, Direction, Kind, Rule, Status, compare, compare_sets
+from ioc.kpi.compare import Change, Direction, Kind, Rule, Status, compare, compare_sets
 from layouts.admin_shaping import ONLINE_TARGET
 from layouts.compare_shaping import ARROWS, amount_text
 from layouts.shaping import tile_state
@@ -211,17 +211,16 @@ def rank_change(value: float, change: float, covered: bool, lang: str) -> Delta:
 
 def _changes(fb: Any, heads: list[Headline], lang: str) -> dict[str, tuple[Delta | None, Delta | None]]:
     """Per headline key, its changes against the previous period and the year before, by the
-    pages' rules (:mod:`ioc.kpi.compare`); empty for a family without rules."""
-    rules = fb.rules if fb.rules is not None else RULES.get(fb.code)
-    if fb.bases is None or not rules:
+    family's rules (:func:`ioc.brief.comparison_rules`); empty for a family without rules."""
+    if fb.bases is None or not fb.rules:
         return {}
-    kinds = {h.key: h.kind for h in heads if h.key in rules}
+    kinds = {h.key: h.kind for h in heads if h.key in fb.rules}
 
     def values(kpis: Mapping[str, Any] | None) -> dict[str, float | None] | None:
         return None if kpis is None else {k: number_of(kpis.get(k), kind) for k, kind in kinds.items()}
 
     sets = compare_sets(fb.code, list(kinds), values(fb.kpis), values(fb.previous), values(fb.year), fb.bases,
-                        rules=rules)
+                        rules=fb.rules)
     return {key: (delta_of(c.previous, lang), None if c.previous.status == Status.NOT_COMPARABLE else
                   delta_of(c.year, lang)) for key, c in sets.items()}
 

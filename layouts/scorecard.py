@@ -17,7 +17,7 @@ from urllib.parse import quote
 from dash import dcc, html
 
 from ioc.i18n import fmt_date, fmt_int, fmt_local_datetime, fmt_number, fmt_pct, t
-from ioc.kpi.compare import RULES, Kind
+from ioc.kpi.compare import Kind
 from ioc.kpi.filters import Problem
 from ioc.scorecard import GRAINS, SPARK_PERIODS, ScorecardError, ScorePeriod
 from layouts import ids
@@ -161,14 +161,13 @@ def trend_values(row: KpiRow, points: Sequence[Any]) -> list[float | None]:
 
 
 def _has_trend(row: KpiRow, rules: Mapping[str, Any] | None) -> bool:
-    """Whether the KPI of ``row`` is drawn over periods: it has a comparison rule (``rules``: its
-    family's, the brief's; None: the pages') that is not a snapshot nor a published rank."""
-    rule = (rules if rules is not None else RULES.get(row.family, {})).get(row.key)
+    """Whether the KPI of ``row`` is drawn over periods: its family's comparison rule (the
+    brief's, :func:`ioc.brief.comparison_rules`) is neither a snapshot nor a published rank."""
+    rule = (rules or {}).get(row.key)
     return rule is not None and rule.kind not in (Kind.SNAPSHOT, Kind.RANK)
 
 
-def trend_cell(row: KpiRow, points: Sequence[Any] | None, lang: str,
-               rules: Mapping[str, Any] | None = None) -> html.Td:
+def trend_cell(row: KpiRow, points: Sequence[Any] | None, lang: str, rules: Mapping[str, Any] | None) -> html.Td:
     if not points or not _has_trend(row, rules):
         return html.Td("–", className="sc-trend sc-none", title=t("sc_no_trend", lang))
     values = trend_values(row, points)

@@ -10,7 +10,6 @@ import pytest
 
 from callbacks.filter_state import (
     KEEP,
-    clicked_chart,
     period_sync,
     selection_from_controls,
     url_search,
@@ -81,23 +80,6 @@ def test_export_rows_and_file_name() -> None:
     text = csv_text(frame)
     assert text.startswith("\ufeff")
     assert text.lstrip("\ufeff").splitlines() == ["Mã,n", "474,3", "'=cmd(),4"]  # formulas neutralised
-
-
-def test_clicked_chart_ignores_buttons_that_were_not_clicked() -> None:
-    charts = ("trend", "map")
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 1], charts) == "trend"
-    assert clicked_chart({"type": "csv", "chart": "trend"}, [0, 0], charts) is None
-    assert clicked_chart(None, [1], charts) is None
-
-
-@pytest.mark.parametrize(("triggered", "clicks"), [
-    ({"type": "csv", "chart": "nope"}, [1]), ({"type": "csv", "chart": ["trend"]}, [1]), ({"type": "csv"}, [1]),
-    ("trend", [1]), ({"type": "csv", "chart": "trend"}, None), ({"type": "csv", "chart": "trend"}, "1"),
-    ({"type": "csv", "chart": "trend"}, [True]), ({"type": "csv", "chart": "trend"}, [-3, None, "2"]),
-])
-def test_clicked_chart_refuses_what_no_button_of_the_page_sends(triggered, clicks) -> None:  # noqa: ANN001
-    """A crafted request naming a chart the page has not, or clicks that are not counts: no download."""
-    assert clicked_chart(triggered, clicks, ("trend", "map")) is None
 
 
 def test_filter_bar_ids_follow_the_declaration() -> None:
