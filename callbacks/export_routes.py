@@ -201,6 +201,17 @@ def _option_label(flt: Any, code: str, lang: str) -> str:
 # --- the route ---------------------------------------------------------------------------------
 
 
+def url_lang(ctx: Context, params: Mapping[str, Any]) -> str:
+    """A download URL's ``lang`` (``vi`` | ``en``, any case; absent: the configured language);
+    :class:`BadParameter` naming another value."""
+    raw = params.get("lang")
+    if raw is None:
+        return ctx.settings.lang if ctx.settings.lang in LANGS else "vi"
+    if not isinstance(raw, str) or raw.strip().lower() not in LANGS:
+        raise BadParameter("lang", raw, f"is not one of {', '.join(LANGS)}")
+    return raw.strip().lower()
+
+
 def text_answer(message: str, status: int) -> flask.Response:
     """A plain-text answer that is not kept by any cache (an error named for a script)."""
     response = flask.Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
@@ -263,12 +274,10 @@ def answer(ctx: Context, pages: Mapping[str, PageExports], page: str, file: str,
         return text_answer(f"panel {panel!r} of page {page!r} has no chart to draw as PNG (charts: {charts})", 404)
     renderer = _renderer(fmt)
     params = query_params(args)
-    raw_lang = params.get("lang")
-    lang = ctx.settings.lang if ctx.settings.lang in LANGS else "vi"
-    if raw_lang is not None:
-        if not isinstance(raw_lang, str) or raw_lang.strip().lower() not in LANGS:
-            return text_answer(str(BadParameter("lang", raw_lang, f"is not one of {', '.join(LANGS)}")), 400)
-        lang = raw_lang.strip().lower()
+    try:
+        lang = url_lang(ctx, params)
+    except BadParameter as exc:
+        return text_answer(str(exc), 400)
     records = panel in exports.record_keys
     who = access.principal()
     need = Can.EXPORT if records else Can.REPORT

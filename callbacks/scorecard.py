@@ -90,10 +90,9 @@ def brief_file(ctx: Context, key: str, fmt: str, args: Any) -> flask.Response:
     """``/scorecard/<period>.<pdf|xlsx>?lang=…``: the brief of the scorecard's period (the same
     KPI rows, changes and rankings, :mod:`ioc.brief`), for readers who may download reports;
     audited as a report. 404 naming an unknown format, 400 naming a bad period or language."""
-    from callbacks.export_routes import BadParameter, file_answer, text_answer
+    from callbacks.export_routes import BadParameter, file_answer, query_params, text_answer, url_lang
     from callbacks.filters import audit_download
     from ioc.brief import make_report, report_filename
-    from ioc.i18n import LANGS
 
     if fmt not in BRIEF_FORMATS:
         return text_answer(f"no format {fmt!r} for a brief (formats: {', '.join(BRIEF_FORMATS)})", 404)
@@ -103,10 +102,10 @@ def brief_file(ctx: Context, key: str, fmt: str, args: Any) -> flask.Response:
         return text_answer(str(exc), 400)
     if when > ScorePeriod.containing(local_today(ctx), when.grain):
         return text_answer(f"period {when.key!r} has not begun", 400)
-    raw = args.get("lang", ctx.settings.lang)
-    if raw.strip().lower() not in LANGS:
-        return text_answer(str(BadParameter("lang", raw, f"is not one of {', '.join(LANGS)}")), 400)
-    lang = raw.strip().lower()
+    try:
+        lang = url_lang(ctx, query_params(args))
+    except BadParameter as exc:
+        return text_answer(str(exc), 400)
     who = access.principal()
     if not who.may(Can.REPORT):
         return text_answer(f"a brief is a report: the {who.role or 'anonymous'} role may not download it",
