@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 
 from callbacks.common import local_today, unit_names
-from callbacks.compare_data import TileCompare, tile_compare
+from callbacks.compare_data import TileCompare, card_compare, tile_compare
 from ioc.context import Context
 from ioc.domain.admin_units import levels_between
 from ioc.i18n import fmt_int, t
@@ -75,14 +75,15 @@ def tile_comparisons(ctx: Context, query: Selection, lang: str, specs: list[Tile
                         lambda: history_start(ctx.engine))
 
 
-def overview_kpis(ctx: Context) -> tuple[AdminKpis, dict[str, int], int]:
-    """The last 12 months' KPI set and open counts, and the dossiers received today (local)."""
+def overview_kpis(ctx: Context) -> tuple[AdminFilter, AdminKpis, dict[str, int], int]:
+    """The last 12 months (as a selection), their KPI set and open counts, and the dossiers
+    received today (local)."""
     today = local_today(ctx)
-    period = default_period(today)
-    kpis, counts = page_kpis(ctx, AdminFilter(period))
+    query = AdminFilter(default_period(today))
+    kpis, counts = page_kpis(ctx, query)
     received_today = admin_kpis(ctx.engine, AdminFilter(Period(today, today + timedelta(days=1))), ctx.tz,
                                 utcnow()).received
-    return kpis, counts, received_today
+    return query, kpis, counts, received_today
 
 
 def by_level(ctx: Context, query: Selection) -> pd.DataFrame:
@@ -223,10 +224,12 @@ def export(ctx: Context, key: str, query: Selection, lang: str, queue_state: str
     return frame, export_filename(FILE_STEMS[key], query.start, query.end)
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
-    (its declared ``overview_tiles``), and today's count."""
-    kpis, counts, received_today = overview_kpis(ctx)
-    tiles = [admin_tile(s, lang) for s in admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang,
-                                                      keys)]
+    (its declared ``overview_tiles``; ``compare``: with their change against a year before), and
+    today's count."""
+    query, kpis, counts, received_today = overview_kpis(ctx)
+    specs = admin_tiles(kpis, counts["due_soon"], ctx.settings.target_on_time, lang, keys)
+    cmp = tile_comparisons(ctx, query, lang, specs) if compare else None
+    tiles = [admin_tile(s, lang, *card_compare(cmp, s.key)) for s in specs]
     return tiles, t("admin_overview_sub", lang, today=fmt_int(received_today, lang))

@@ -154,9 +154,10 @@ def default_selection(ctx: Context) -> Selection:
     return view.parse_query({}, local_today(ctx))[0]
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
-    """The family at a glance (Overview card): tiles ``keys`` (its declared ``overview_tiles``)
-    over the page's default view, and the registry by purpose."""
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
+    """The family at a glance (Overview card): tiles ``keys`` (its declared ``overview_tiles``) over
+    the page's default view, and the registry by purpose. ``compare`` changes nothing: its page
+    compares no tile either: they are counts at now and over the last 30 days of a live registry."""
     sel = default_selection(ctx)
     k = page_kpis(ctx, sel)
     note = t("cam_ov_sub", lang, n=fmt_int(k.get("cameras"), lang), days=view.DEFAULT_DAYS)

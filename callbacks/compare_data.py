@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from callbacks.common import local_today
 from ioc.context import Context
 from ioc.kpi.compare import baselines, compare_sets
 from ioc.kpi.filters import Selection
-from layouts.compare_shaping import CompareLine, compare_lines, provisional_note
+from layouts.compare_shaping import CompareLine, card_lines, compare_lines, provisional_note
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,26 @@ class TileCompare:
 
     def of(self, key: str) -> list[CompareLine] | None:
         return self.lines.get(key)
+
+    def note_of(self, _key: str) -> tuple[str, str] | None:
+        """The running period's note (every tile of a family is compared by the same periods)."""
+        return self.provisional
+
+
+class Compared(Protocol):
+    """A page's comparisons (:class:`TileCompare`, or a spec system's)."""
+
+    def of(self, key: str) -> list[CompareLine] | None: ...
+
+    def note_of(self, key: str) -> tuple[str, str] | None: ...
+
+
+def card_compare(cmp: Compared | None, key: str) -> tuple[list[CompareLine] | None, tuple[str, str] | None]:
+    """Tile ``key``'s (lines, provisional note) on a family's Overview card
+    (:func:`layouts.compare_shaping.card_lines`); ``(None, None)`` without comparisons (the wall)."""
+    if cmp is None:
+        return None, None
+    return card_lines(cmp.of(key)), cmp.note_of(key)
 
 
 def history_start(ctx: Context, family: str, first_day: Callable[[], date | None]) -> date | None:

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from callbacks.common import local_today
-from callbacks.compare_data import TileCompare, tile_compare
+from callbacks.compare_data import TileCompare, card_compare, tile_compare
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi import environment as env
@@ -184,9 +184,12 @@ def export(ctx: Context, key: str, query: EnvQuery, lang: str) -> tuple[pd.DataF
     return frame, export_name(key, query, local_today(ctx))
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): the last 30 days' tiles ``keys``
-    (its declared ``overview_tiles``), and the stations reporting."""
-    kpis = page_kpis(ctx, EnvQuery(range="30d"))
+    (its declared ``overview_tiles``; ``compare``: with their change against the same 30 days a
+    year before), and the stations reporting."""
+    query = EnvQuery(range="30d")
+    kpis = page_kpis(ctx, query)
     specs = [spec for spec in shaping.tiles(kpis, lang) if spec.key in keys]
-    return [env_tile(spec) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))
+    cmp = tile_comparisons(ctx, query, lang, specs) if compare else None
+    return [env_tile(spec, *card_compare(cmp, spec.key)) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 
 from callbacks import access
 from callbacks.common import local_today, units
-from callbacks.compare_data import TileCompare, tile_compare
+from callbacks.compare_data import TileCompare, card_compare, tile_compare
 from ioc.context import Context
 from ioc.domain.units import UnitMap
 from ioc.i18n import fmt_int, t
@@ -130,11 +130,15 @@ def export(ctx: Context, key: str, query: Selection, lang: str, area_by: str | N
     return frame, export_filename(FILE_STEMS.get(key, "phan-anh_" + key), query.start, query.end)
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
-    (its declared ``overview_tiles``), and today's count."""
+    (its declared ``overview_tiles``; ``compare``: with their change against a year before), and
+    today's count."""
     today, now = local_today(ctx), utcnow()
-    kpis = feedback_kpis(ctx.engine, FeedbackFilter(default_period(today)), ctx.tz, now)
+    query = FeedbackFilter(default_period(today))
+    kpis = feedback_kpis(ctx.engine, query, ctx.tz, now)
     today_kpis = feedback_kpis(ctx.engine, FeedbackFilter(Period(today, today + timedelta(days=1))), ctx.tz, now)
-    tiles = [tile(spec, lang) for spec in feedback_tiles(kpis, ctx.settings, lang, keys)]
+    specs = feedback_tiles(kpis, ctx.settings, lang, keys)
+    cmp = tile_comparisons(ctx, query, lang, specs) if compare else None
+    tiles = [tile(spec, lang, *card_compare(cmp, spec.key)) for spec in specs]
     return tiles, t("overview_period", lang, today=fmt_int(today_kpis.received, lang))

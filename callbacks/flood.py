@@ -124,10 +124,11 @@ def export(ctx: Context, key: str, lang: str, start: Any, last_day: Any) -> tupl
     return frame, name
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): tiles ``keys`` (its declared
     ``overview_tiles``, "now" from the latest observations) and a note naming the source of the
-    alarm levels (and simulated data, when it is)."""
+    alarm levels (and simulated data, when it is). ``compare`` changes nothing: its tiles are taken
+    now, from the latest observations."""
     today = local_today(ctx)
     period = Period(today - timedelta(days=SUMMARY_DAYS - 1), today + timedelta(days=1))
     k = page_kpis(ctx, period)

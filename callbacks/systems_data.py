@@ -18,6 +18,7 @@ import pandas as pd
 
 from callbacks import access
 from callbacks.common import local_today, units
+from callbacks.compare_data import card_compare
 from ioc.context import Context
 from ioc.i18n import fmt_date, fmt_int, t
 from ioc.kpi import systems as kpis
@@ -97,15 +98,17 @@ class SystemCompare:
         return self.provisional if key in self.by_period else None
 
 
-def tile_comparisons(ctx: Context, spec: SystemSpec, sel: Selection, values: dict[str, float | None], lang: str
-                     ) -> SystemCompare:
+def tile_comparisons(ctx: Context, spec: SystemSpec, sel: Selection, values: dict[str, float | None], lang: str,
+                     only: tuple[str, ...] | None = None) -> SystemCompare:
     """The tiles' changes against the previous period and the same period a year before, by the
     rules the spec's KPIs give (:mod:`ioc.kpi.systems_compare`); the earlier KPI sets hold only
     the KPIs compared (a ``change`` or ``latest`` costs queries of its own), cached per data
-    version, and are computed only when some KPI's history covers them."""
+    version, and are computed only when some KPI's history covers them. ``only``: compare these
+    KPIs by period and no other (an Overview card's); a rank is always compared with its previous
+    edition."""
     starts = first_days(ctx, spec)
     today = local_today(ctx)
-    names = compared_by_period(spec)
+    names = tuple(n for n in compared_by_period(spec) if only is None or n in only)
     bases: dict[str, Baselines] = {n: baselines(sel.period, today, starts[n]) for n in names}
     comparisons, note = {}, None
     if names:
@@ -257,10 +260,11 @@ def export(ctx: Context, spec: SystemSpec, key: str, sel: Selection, lang: str) 
     return frame, export_filename(file_stem(spec, key), sel.start, sel.end)
 
 
-def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The system at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
     (``<code>_<kpi>`` of the spec's ``overview``), and today's events (events specs) or the
-    latest period reported (indicator specs)."""
+    latest period reported (indicator specs). ``compare``: each tile with its change against the
+    same period a year before, or a rank's against its previous edition."""
     spec = spec_of(code)
     today = local_today(ctx)
     filters = kpis.filters_for(spec)
@@ -272,13 +276,16 @@ def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[
         values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
         table = views.indicator_table(ctx.engine, spec, sel)
         periods_of = views.kpi_periods(ctx.engine, spec, sel, names)
+        # a published value is compared with its previous edition (a rank), never by period: the
+        # card spans every year published
+        cmp = tile_comparisons(ctx, spec, sel, values, lang, only=()) if compare else None
         tiles = []
         for made in shaping.kpi_tiles(spec, values, lang, names):
             period, simulated = periods_of.get(made.key.removeprefix(f"{code}_"), (None, False))
             if period:
                 sub = period + (f" · {t('simulated', lang)}" if simulated else "")
                 made = dataclasses.replace(made, sub=sub)
-            tiles.append(tile(made, lang))
+            tiles.append(tile(made, lang, *card_compare(cmp, made.key)))
         periods = sorted((start, period) for start, period in zip(table["period_start"], table["period"], strict=True)
                          if isinstance(period, str) and period)  # the latest period's name, e.g. 2026-Q3
         note = (t("systems_ov_latest_period", lang, period=periods[-1][1]) if periods
@@ -286,7 +293,8 @@ def summary(code: str, ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[
         return tiles, note
     sel = Selection.of(filters, default_period(today))
     values = kpis.kpis(ctx.engine, spec, sel, ctx.tz, utcnow(), names)
-    tiles = [tile(s, lang) for s in shaping.kpi_tiles(spec, values, lang, names)]
+    cmp = tile_comparisons(ctx, spec, sel, values, lang, only=names) if compare else None
+    tiles = [tile(s, lang, *card_compare(cmp, s.key)) for s in shaping.kpi_tiles(spec, values, lang, names)]
     today_sel = Selection.of(filters, Period(today, today + timedelta(days=1)))
     counted = views.trend(ctx.engine, spec, today_sel, "day")
     return tiles, t("systems_ov_today", lang, n=fmt_int(float(counted["n"].sum()), lang), day=fmt_date(today, lang))

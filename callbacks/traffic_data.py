@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from callbacks import access
 from callbacks.common import local_today, units
-from callbacks.compare_data import TileCompare, tile_compare
+from callbacks.compare_data import TileCompare, card_compare, tile_compare
 from ioc.context import Context
 from ioc.i18n import fmt_int, t
 from ioc.kpi.filters import Selection
@@ -150,15 +150,19 @@ def tile_comparisons(ctx: Context, query: Selection, lang: str, specs: list[Tile
                         lambda: history_start(ctx.engine))
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): the last 12 months' tiles ``keys``
-    (its declared ``overview_tiles``), and today's count."""
+    (its declared ``overview_tiles``; ``compare``: with their change against a year before), and
+    today's count."""
     today = local_today(ctx)
-    kpis = traffic_kpis(ctx.engine, TrafficFilter(default_period(today)), ctx.tz)
+    query = TrafficFilter(default_period(today))
+    kpis = traffic_kpis(ctx.engine, query, ctx.tz)
     today_n = traffic_kpis(ctx.engine, TrafficFilter(Period(today, today + timedelta(days=1))), ctx.tz).violations
+    specs = traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, keys)
+    cmp = tile_comparisons(ctx, query, lang, specs) if compare else None
     out = []
-    for spec in traffic_tiles(kpis, ctx.settings.target_satisfaction, lang, keys):
-        div = tile(spec, lang)
+    for spec in specs:
+        div = tile(spec, lang, *card_compare(cmp, spec.key))
         div.id = f"tr-tile-{spec.key}"
         out.append(div)
     return out, t("traffic_ov_sub", lang, today=fmt_int(today_n, lang))

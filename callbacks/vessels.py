@@ -105,9 +105,10 @@ def tiles(ctx: Context, lang: str, keys: tuple[str, ...] = view.TILE_KEYS) -> li
     return [view.vessel_tile(spec, lang) for spec in shaping.tiles(page_kpis(ctx), lang) if spec.key in keys]
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): tiles ``keys`` (its declared
-    ``overview_tiles``) and the fleet registered; counts only, fit for every reader."""
+    ``overview_tiles``) and the fleet registered; counts only, fit for every reader. ``compare``
+    changes nothing: its tiles are counts at now."""
     k = page_kpis(ctx)
     note = t("vs_ov_sub", lang, n=fmt_int(k["vessels"], lang), reports=fmt_int(k["reports"], lang))
     if family_simulated(ctx):

@@ -75,9 +75,11 @@ def tiles(ctx: Context, period: Period, lang: str) -> list[Any]:
     return [view.warning_tile(spec) for spec in shaping.tiles(page_kpis(ctx, period), ctx.tz, lang)]
 
 
-def summary(ctx: Context, lang: str, keys: tuple[str, ...]) -> tuple[list, str]:
+def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = False) -> tuple[list, str]:
     """The family at a glance (Overview card, wall panel): tiles ``keys`` (its declared
-    ``overview_tiles``; "issued" and "cancelled" over the last 30 days) and a note."""
+    ``overview_tiles``; "issued" and "cancelled" over the last 30 days) and a note. ``compare``
+    changes nothing: its page compares no tile either: warnings are too few a month for a change to
+    mean anything."""
     today = local_today(ctx)
     period = Period(today - timedelta(days=SUMMARY_DAYS - 1), today + timedelta(days=1))
     k = page_kpis(ctx, period)

@@ -35,9 +35,12 @@ Ingest = Callable[[Engine, str, Any, ZoneInfo, WorkCalendar], Any]
 Validate = Callable[[dict[str, Any], Any], Any]
 #: The KPI set as one JSON-able dict keyed by KPI name: (engine, period, filters, tz, now UTC).
 Kpis = Callable[[Engine, Period, dict[str, str], ZoneInfo, datetime], dict[str, Any]]
-#: The family at a glance for the Overview card and the wall panel: (context, lang, tile keys) →
-#: (tiles, note).
-Summary = Callable[[Any, str, tuple[str, ...]], tuple[list[Any], str]]
+#: The family at a glance for the Overview card and the wall panel: (context, lang, tile keys,
+#: compare) → (tiles, note). ``compare`` (the Overview's cards, not the wall's panels): each tile
+#: carries its change against the same period a year before, where its KPI is compared by period
+#: on the family's page (:func:`callbacks.compare_data.card_compare`); a family whose tiles are
+#: all counts at *now* (cameras online, the highest flood alarm) has nothing to compare.
+Summary = Callable[[Any, str, tuple[str, ...], bool], tuple[list[Any], str]]
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,7 @@ class Family:
     register_callbacks: Callable[[Any, Any], None]  # (dash app, context)
     overview_tiles: tuple[str, ...]  # tile keys of its Overview card and wall panel, in order
     tile_placeholders: Callable[[tuple[str, ...], str], list[Any]]  # (keys, lang) → labelled empty tiles
-    summary: Summary  # fills them: (context, lang, overview_tiles) → (tiles, note)
+    summary: Summary  # fills them: (context, lang, overview_tiles, compare) → (tiles, note)
     alerts_on_ingest: bool = False  # its ingest opens or ends alerts itself (screens of alerts follow it)
     # recomputes what depends on IOC_TIMEZONE from its raw records (rollup buckets, local
     # deadlines): (engine, tz) → records read; ``python -m ioc rebuild-rollups`` runs every one

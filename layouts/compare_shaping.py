@@ -89,6 +89,19 @@ def compare_lines(comparison: TileComparison | None, bases: Baselines, history_s
             compare_line("year", comparison.year, bases.year_before, history_start, lang)]
 
 
+#: the lines a family's card on the Overview keeps (:func:`card_lines`)
+CARD_LINES = ("year", "rank")
+
+
+def card_lines(lines: list[CompareLine] | None) -> list[CompareLine]:
+    """A tile's lines as the Overview's family cards show them: the change against the same
+    period a year before ("so với cùng kỳ năm trước", the comparison of Vietnamese reports) and a
+    rank's against its previous edition. The previous period is left out: a card's period is the
+    last 12 months, whose previous period *is* the year before, so it would say the same twice;
+    so is the line of a count at *now*, which the card's own text already says."""
+    return [line for line in lines or () if line.which in CARD_LINES]
+
+
 def provisional_note(bases: Baselines, lang: str) -> tuple[str, str] | None:
     """(text, title) of the note under a running period's comparisons, else None."""
     if not bases.provisional:

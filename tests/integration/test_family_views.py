@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from callbacks import admin_data, environment_data, feedback_data, traffic_data
+from callbacks import admin_data, environment_data, feedback_data, summaries, traffic_data
 from callbacks.common import local_today
 from ioc.config import load_settings
 from ioc.context import Context, build_context
@@ -23,6 +23,7 @@ from ioc.registry import registry
 from ioc.runtime import backfill_source, simulator_sources
 from layouts.environment_shaping import EnvQuery
 from tests.component_tree import ids as _ids
+from tests.component_tree import texts
 from tests.component_tree import walk as _walk
 
 FAMILIES = registry().families
@@ -50,6 +51,32 @@ def test_summary_gives_the_overview_tiles_in_order_with_values(ctx: Context, fam
     assert [getattr(t, "data-kpi") for t in tiles] == list(family.overview_tiles)
     assert all(getattr(t, "data-value") not in (None, "") for t in tiles if getattr(t, "data-state") != "none")
     assert note and re.search(r"\d", note), note  # e.g. "12 tháng qua · hôm nay: 1.234"
+
+
+def _lines(tile: Any) -> list[Any]:
+    return [c for c in _walk(tile) if "cmp-line" in (getattr(c, "className", None) or "")]
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)
+def test_the_overview_card_compares_with_a_year_before_and_the_wall_panel_does_not(ctx: Context, family: Any) -> None:
+    card, _note = summaries.cached_summary(ctx, family.code, "en")
+    panel, _note = summaries.cached_summary(ctx, family.code, "en", wall=True)
+    assert not [line for tile in panel for line in _lines(tile)], family.code
+    lines = {getattr(tile, "data-kpi"): _lines(tile) for tile in card}
+    # one line a tile at most: the same period a year before (a rank: its previous edition); the
+    # previous period of a 12-month card is that same year before, and is not said twice
+    assert all(len(found) <= 1 for found in lines.values()), lines
+    which = {getattr(line, "data-cmp") for found in lines.values() for line in found}
+    assert which <= {"year", "rank"}, which
+    if family.code == "indicators":  # published values, compared with their previous edition only
+        assert which <= {"rank"}
+    elif family.code in ("feedback", "traffic", "admin", "environment") or family.spec is not None:
+        # 20 days stored: a year before lies before the history, said on every tile compared
+        year = [line for found in lines.values() for line in found if getattr(line, "data-cmp") == "year"]
+        assert year and all(getattr(line, "data-tone") == "none" and getattr(line, "data-change") == ""
+                            and "no comparison (vs same period last year)" in texts(line) for line in year), family.code
+    else:  # counts at now (cameras, flood, vessels), too few a month to compare (warnings)
+        assert which == set(), family.code
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)

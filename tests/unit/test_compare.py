@@ -23,7 +23,7 @@ from ioc.kpi.compare import (
     year_before,
 )
 from ioc.kpi.periods import Period
-from layouts.compare_shaping import compare_lines, provisional_note
+from layouts.compare_shaping import CompareLine, card_lines, compare_lines, provisional_note
 
 RATE = Rule(Kind.RATE, Direction.HIGHER)
 COUNT = Rule(Kind.COUNT, Direction.NEUTRAL)
@@ -179,6 +179,19 @@ def test_lines_read_as_a_leader_reads_them():
     assert [x.text for x in compare_lines(cmp["overdue"], bases, None, "en")] == [
         "current count, not compared by period"]
     assert provisional_note(bases, "en") is None
+
+
+def test_an_overview_card_keeps_the_year_before_and_a_ranks_edition_only():
+    # the last 12 months on 4 Dec 2026: the previous period and the year before are the same days
+    bases = baselines(P("2025-12-05", "2026-12-05"), date(2026, 12, 4), date(2024, 1, 1))
+    assert bases.previous == bases.year_before
+    cmp = compare_sets("feedback", ("on_time_rate", "overdue"), {"on_time_rate": 0.951, "overdue": 4},
+                       {"on_time_rate": 0.930, "overdue": 1}, {"on_time_rate": 0.930, "overdue": 1}, bases)
+    [line] = card_lines(compare_lines(cmp["on_time_rate"], bases, date(2024, 1, 1), "vi"))
+    assert (line.which, line.arrow, line.text) == ("year", "▲", "2,1 điểm so với cùng kỳ năm trước")
+    assert card_lines(compare_lines(cmp["overdue"], bases, None, "vi")) == []  # a count at now
+    rank = CompareLine("rank", "▲", "lên 2 bậc so với lần công bố trước (2023)", "good", "", -2.0)
+    assert card_lines([rank]) == [rank] and card_lines(None) == []
 
 
 def test_not_covered_line_says_so_and_names_the_history_start():

@@ -31,7 +31,7 @@ def test_each_declared_family_has_every_part(family: Family) -> None:
     for page in family.pages:
         assert list(inspect.signature(page.layout).parameters)[:2] == ["ctx", "lang_pref"]
     # the web parts are named by string (imported on first use): each must resolve
-    assert list(inspect.signature(family.summary).parameters) == ["ctx", "lang", "keys"]
+    assert list(inspect.signature(family.summary).parameters) == ["ctx", "lang", "keys", "compare"]
     assert list(inspect.signature(family.register_callbacks).parameters)[:2] == ["app", "ctx"]
     assert list(inspect.signature(family.tile_placeholders).parameters)[:2] == ["keys", "lang"]
     assert family.label("vi") != f"family_{family.code}" and family.label("en") != family.label("vi")
