@@ -79,7 +79,8 @@ FILLED = """() => {
 }"""
 
 #: what a test reads of the screen: sizes, the kept panels' boxes, the visible cards not kept,
-#: and each kept chart's box, its drawing's size and its tick labels' boxes
+#: and each kept chart's box, its drawing's size and its drawn tick labels' boxes (Plotly
+#: leaves a label that would not fit undrawn, with no box)
 SCREEN = """() => {
   const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
   const shown = e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
@@ -95,7 +96,7 @@ SCREEN = """() => {
       id: g.id || g.parentElement.id, box: box(g), svg: [g.querySelector('.main-svg').clientWidth,
                                                           g.querySelector('.main-svg').clientHeight],
       font: g._fullLayout.font.size,
-      ticks: [...g.querySelectorAll('.xtick text, .ytick text')].filter(t => t.textContent)
+      ticks: [...g.querySelectorAll('.xtick text, .ytick text')].filter(t => t.textContent && shown(t))
         .map(t => ({text: t.textContent, box: box(t)})),
     })),
   };
