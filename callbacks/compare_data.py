@@ -60,9 +60,8 @@ def tile_compare(ctx: Context, family: str, query: Selection, lang: str, current
                  values_for: Callable[[Selection], dict[str, Any]], first_day: Callable[[], date | None],
                  cache_name: str = "kpis") -> TileCompare:
     """Both comparisons of each KPI in ``current`` (tile key → raw value). ``values_for(selection)``
-    gives the same dict for another period (cached under ``cache_name``, the name the page caches
-    its own KPI set under, so the previous period of one view is the current one of another);
-    ``first_day()`` the family's first stored local day."""
+    gives the same dict for another period (cached under ``cache_name`` and the KPIs asked: the
+    Overview's card asks fewer than the page); ``first_day()`` the family's first stored local day."""
     start = history_start(ctx, family, first_day)
     bases = baselines(query.period, local_today(ctx), start)
 
@@ -70,7 +69,7 @@ def tile_compare(ctx: Context, family: str, query: Selection, lang: str, current
         if not is_covered:
             return None
         shifted = query.shifted(period)
-        return ctx.query(family, f"cmp:{cache_name}", shifted, lambda: values_for(shifted), 60)
+        return ctx.query(family, f"cmp:{cache_name}", (shifted, tuple(current)), lambda: values_for(shifted), 60)
 
     previous = earlier(bases.previous_covered, bases.previous)
     year = earlier(bases.year_covered, bases.year_before)

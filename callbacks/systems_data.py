@@ -117,7 +117,7 @@ def tile_comparisons(ctx: Context, spec: SystemSpec, sel: Selection, values: dic
 
         def earlier(period: Period) -> dict[str, float | None]:
             shifted = sel.shifted(period)
-            return ctx.query(spec.code, "cmp:kpis", shifted,
+            return ctx.query(spec.code, "cmp:kpis", (shifted, names),  # an Overview card asks fewer KPIs
                              lambda: kpis.kpis(ctx.engine, spec, shifted, ctx.tz, utcnow(), names))
 
         previous = earlier(first.previous) if any(b.previous_covered for b in bases.values()) else None

@@ -58,11 +58,12 @@ def tile(spec: Tile, lang: str, compare: list[CompareLine] | None = None,
 
 def compare_block(lines: list[CompareLine], provisional: tuple[str, str] | None = None) -> html.Div:
     """A tile's comparisons, one line each: arrow (the sign) and text, coloured by tone (good
-    green, bad red, neutral grey); the change in ``data-change`` (points or percent) for tests."""
+    green, bad red, neutral grey); the change in ``data-change`` (points or percent) for tests.
+    A line is one element with one text (the arrow hangs before it, assets/compare.css): the
+    Overview draws some fifty of them at once, and each element costs Dash's renderer time."""
     children = [
-        html.Div([html.Span(line.arrow, className="cmp-arrow", **{"aria-hidden": "true"}) if line.arrow else None,
-                  html.Span(line.text, className="cmp-text")],
-                 className=f"cmp-line cmp-{line.tone}", title=line.title,
+        html.Div(f"{line.arrow} {line.text}" if line.arrow else line.text,
+                 className=f"cmp-line cmp-{line.tone}" + (" cmp-arrowed" if line.arrow else ""), title=line.title,
                  **{"data-cmp": line.which, "data-tone": line.tone,
                     "data-change": "" if line.value is None else repr(line.value)})
         for line in lines

@@ -76,3 +76,18 @@ def test_the_card_compares_in_english_and_the_wall_panel_does_not_compare(ctx: C
     assert "vs same period last year" in texts(received)
     panel, _note = summaries.cached_summary(ctx, "feedback", "en", wall=True)
     assert panel and not [line for tile in panel for line in _lines(tile)]
+
+
+def test_the_cards_fewer_kpis_do_not_leave_the_page_without_comparisons(ctx: Context) -> None:
+    # the card asks the year before for 4 KPIs; the page, asking for its 8 afterwards in the same
+    # data version, must not be served the card's 4 (every other tile would read "no comparison")
+    from callbacks.feedback_data import tile_comparisons
+    from layouts.feedback import TILE_KEYS
+    from layouts.shaping import feedback_tiles
+
+    summaries.cached_summary(ctx, "feedback", "en")
+    query = FeedbackFilter(default_period(local_today(ctx)))
+    specs = feedback_tiles(feedback_kpis(ctx.engine, query, ctx.tz, utcnow()), ctx.settings, "en", TILE_KEYS)
+    cmp = tile_comparisons(ctx, query, "en", specs)
+    compared = {key for key, lines in cmp.lines.items() if all(line.value is not None for line in lines)}
+    assert compared == {s.key for s in specs} - {"overdue"}, cmp.lines
