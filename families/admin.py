@@ -18,6 +18,7 @@ FAMILY = Family(
     ingest=store.ingest_records,
     validate=validate_dossier,
     kpis=kpis.kpi_report,
+    headline_kpis=kpis.headline_report,  # without the CLI report's breakdowns: brief and scorecard
     filters=ADMIN_FILTERS,
     collectors=(AdminFileCollector, AdminSimulator),
     simulator_every_s=30,

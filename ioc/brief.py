@@ -1,7 +1,8 @@
 """Briefs: every family's KPIs for a chosen period, as a PDF or an XLSX (issue #16).
 
 The data of a brief (:func:`collect_brief`) is read here, from each family's own KPI set
-(``family.kpis``: the one definition the pages and ``python -m ioc kpi`` use too), the TTHC
+(``family.kpis``: the one definition the pages and ``python -m ioc kpi`` use too; read through
+``family.headline``, which skips what only the CLI's report carries), the TTHC
 units' ranking and two trend series. The report itself is laid out by the web layer's pure
 builder :mod:`layouts.brief` (HTML, and the KPI rows of the XLSX); the core loads it by name,
 as :mod:`ioc.registry` loads the composition package, so ``ioc`` never imports ``layouts``.
@@ -132,7 +133,7 @@ def collect_brief(engine: Engine, settings: Any, period: Period, filters: Mappin
             raise BriefError(str(exc)) from None
         parsed_by_code[fam.code] = parsed
         try:
-            kpis = fam.kpis(engine, period, parsed, tz, now)
+            kpis = fam.headline(engine, period, parsed, tz, now)
             error = None
         except FilterError as exc:  # a filter value the family's KPIs refuse (an unknown unit)
             raise BriefError(f"{fam.code}: {exc}") from None
@@ -218,8 +219,8 @@ def _earlier(engine: Engine, fam: Any, period: Period, parsed: Mapping[str, Any]
         return {}
     start = first_day(engine)
     bases = baselines(period, to_local(now, tz).date(), start)
-    previous = fam.kpis(engine, bases.previous, dict(parsed), tz, now) if bases.previous_covered else None
-    year = fam.kpis(engine, bases.year_before, dict(parsed), tz, now) if bases.year_covered else None
+    previous = fam.headline(engine, bases.previous, dict(parsed), tz, now) if bases.previous_covered else None
+    year = fam.headline(engine, bases.year_before, dict(parsed), tz, now) if bases.year_covered else None
     return {"bases": bases, "history_start": start, "previous": previous, "year": year, "rules": rules}
 
 

@@ -81,7 +81,7 @@ class Page:
 class Family:
     """One data family, declared once (see the module docstring). Every field but
     ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall``, ``alert_rules``,
-    ``wall_tiles`` and ``kiosk_panels`` is required: ``tests/unit/test_family_registry.py``
+    ``wall_tiles``, ``kiosk_panels`` and ``headline_kpis`` is required: ``tests/unit/test_family_registry.py``
     fails for a declared family that lacks a part.
 
     ``kiosk_panels`` are the page's most important panels, in reading order: in kiosk mode
@@ -118,6 +118,10 @@ class Family:
     # a file of published values shipped with the family (CSV/XLSX its file collector reads): the
     # default sources import it ("<code>-published"); a sources file names it as a "file" source
     published: Any = None
+    # the KPI set the brief and the scorecard read for a period (their rows, both earlier periods,
+    # twelve trend points), when cheaper than ``kpis`` (the CLI's whole report: breakdowns, every
+    # KPI of a spec); the same signature, and the same values for the keys it gives. None: ``kpis``
+    headline_kpis: Kpis | None = None
     # its panel is on the operations wall's grid (every family's panel can be shown by a playlist)
     on_wall: bool = True
     # alert rules of its own, evaluated with the others on the alerts cadence (None: none)
@@ -127,6 +131,11 @@ class Family:
     wall_tiles: tuple[str, ...] = ()
     # the panels its pages keep in kiosk mode, by the id of a component in each (see above)
     kiosk_panels: tuple[str, ...] = ()
+
+    def headline(self, engine: Engine, period: Period, filters: dict[str, Any], tz: ZoneInfo,
+                 now: datetime) -> dict[str, Any]:
+        """The KPI set of the brief's and the scorecard's rows (:attr:`headline_kpis`, else :attr:`kpis`)."""
+        return (self.headline_kpis or self.kpis)(engine, period, filters, tz, now)
 
     def label(self, lang: str) -> str:
         """The family's name in ``lang`` (catalogue key ``family_<code>``)."""
@@ -154,7 +163,7 @@ class Family:
     def missing_parts(self) -> list[str]:
         """Names of required parts left empty (None, empty tuple, blank string)."""
         optional = {"alerts_on_ingest", "rebuild", "spec", "published", "on_wall", "alert_rules", "wall_tiles",
-                    "kiosk_panels"}
+                    "kiosk_panels", "headline_kpis"}
         missing = [f.name for f in fields(self)
                    if f.name not in optional and getattr(self, f.name) in (None, (), "")]
         types = {getattr(c, "type", None) for c in self.collectors}

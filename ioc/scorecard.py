@@ -163,7 +163,7 @@ def collect_scorecard(engine: Engine, settings: Any, when: ScorePeriod, *, simul
             elif start is None or start > period.start or period.start > today:
                 kpis = None
             else:
-                kpis = fam.kpis(engine, period, {}, tz, now)
+                kpis = fam.headline(engine, period, {}, tz, now)
             points.append(TrendPoint(p, kpis, period.start <= today < period.end))
         trends[fam.code] = tuple(points)
     return Scorecard(when, brief, trends, brief.rankings, _indices(engine, when.period, fams))

@@ -21,6 +21,7 @@ from ioc.kpi.periods import Period
 from ioc.kpi.traffic import TrafficFilter
 from ioc.registry import registry
 from ioc.runtime import backfill_source, simulator_sources
+from ioc.store.db import utcnow
 from layouts.environment_shaping import EnvQuery
 from tests.component_tree import ids as _ids
 from tests.component_tree import texts
@@ -77,6 +78,19 @@ def test_the_overview_card_compares_with_a_year_before_and_the_wall_panel_does_n
                             and "no comparison (vs same period last year)" in texts(line) for line in year), family.code
     else:  # counts at now (cameras, flood, vessels), too few a month to compare (warnings)
         assert which == set(), family.code
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES if f.headline_kpis is not None], ids=lambda f: f.code)
+def test_the_headline_kpis_are_the_reports_values_for_the_keys_they_give(ctx: Context, family: Any) -> None:
+    # the brief and the scorecard read the cheaper set: it must say what the CLI's report says
+    today, now = local_today(ctx), utcnow()  # one "now": a rate per day of a running period moves with it
+    for period in (Period(today - timedelta(days=6), today + timedelta(days=1)), Period(today, today + timedelta(days=1))):
+        report = family.kpis(ctx.engine, period, {}, ctx.tz, now)
+        headline = family.headline(ctx.engine, period, {}, ctx.tz, now)
+        assert headline and set(headline) < set(report), family.code
+        assert {k: report[k] for k in headline} == headline, family.code
+    if family.spec is not None:
+        assert set(headline) == set(family.spec.overview)
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.code)
