@@ -73,7 +73,7 @@ from common import ROOT
 
 from ioc.registry import registry
 
-WALL_FAMILIES = registry().codes  # a panel per declared family
+WALL_FAMILIES = registry().wall_codes  # a panel per family on the wall (Family.on_wall)
 TICK_S = 60.0  # layouts/wall.py TICK_MS: the wall re-runs its panels every minute
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 BROWSER_HEADERS = {"User-Agent": "bench-wall (like Chromium)", "Accept-Language": "vi,en;q=0.8"}
