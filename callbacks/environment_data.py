@@ -192,4 +192,5 @@ def summary(ctx: Context, lang: str, keys: tuple[str, ...], compare: bool = Fals
     kpis = page_kpis(ctx, query)
     specs = [spec for spec in shaping.tiles(kpis, lang) if spec.key in keys]
     cmp = tile_comparisons(ctx, query, lang, specs) if compare else None
-    return [env_tile(spec, *card_compare(cmp, spec.key)) for spec in specs], t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))
+    tiles = [env_tile(spec, *card_compare(cmp, spec.key)) for spec in specs]
+    return tiles, t("env_ov_sub", lang, n=fmt_int(kpis.stations, lang))

@@ -63,7 +63,7 @@ def family_of(spec: SystemSpec) -> Family:
         ingest=partial(store.ingest, spec),
         validate=validator(spec),
         kpis=partial(kpis.family_kpis, spec),
-        headline_kpis=partial(kpis.headline_kpis, spec),
+        headline_kpis=partial(kpis.family_kpis, spec, names=tuple(spec.overview)),
         filters=kpis.filters_for(spec),
         collectors=(file_collector_for(spec), simulator_for(spec)),
         simulator_every_s=spec.simulated_every_s,

@@ -81,8 +81,8 @@ class Page:
 class Family:
     """One data family, declared once (see the module docstring). Every field but
     ``alerts_on_ingest``, ``rebuild``, ``spec``, ``published``, ``on_wall``, ``alert_rules``,
-    ``wall_tiles``, ``kiosk_panels`` and ``headline_kpis`` is required: ``tests/unit/test_family_registry.py``
-    fails for a declared family that lacks a part.
+    ``wall_tiles``, ``kiosk_panels`` and ``headline_kpis`` is required:
+    ``tests/unit/test_family_registry.py`` fails for a declared family that lacks a part.
 
     ``kiosk_panels`` are the page's most important panels, in reading order: in kiosk mode
     (``?kiosk=1``, a wall's rotation) the page shows them alone, laid out to fill one screen

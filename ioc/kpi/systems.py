@@ -306,17 +306,11 @@ def kpis(engine: Engine, spec: SystemSpec, sel: Selection, tz: ZoneInfo, now: da
 
 
 def family_kpis(spec: SystemSpec, engine: Engine, period: Period, filters: dict[str, Any], tz: ZoneInfo,
-                now: datetime) -> dict[str, Any]:
-    """The CLI's ``kpi CODE`` (:attr:`ioc.family.Family.kpis`)."""
+                now: datetime, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The CLI's ``kpi CODE`` (:attr:`ioc.family.Family.kpis`); with ``names``, those KPIs alone
+    (the spec's ``overview``: :attr:`ioc.family.Family.headline_kpis`, the brief's and the
+    scorecard's rows, a third of the cost, since a ``latest`` or ``change`` KPI costs queries of
+    its own)."""
     sel = Selection.of(filters_for(spec), period, **filters)
-    return kpis(engine, spec, sel, tz, now)
-
-
-def headline_kpis(spec: SystemSpec, engine: Engine, period: Period, filters: dict[str, Any], tz: ZoneInfo,
-                  now: datetime) -> dict[str, Any]:
-    """The spec's ``overview`` KPIs alone, the brief's and the scorecard's rows
-    (:attr:`ioc.family.Family.headline_kpis`): a third of :func:`family_kpis`' cost, since a
-    ``latest`` or ``change`` KPI costs queries of its own."""
-    sel = Selection.of(filters_for(spec), period, **filters)
-    return kpis(engine, spec, sel, tz, now, tuple(spec.overview))
+    return kpis(engine, spec, sel, tz, now, names)
 
